@@ -1,0 +1,82 @@
+//! RequestVote and AppendEntries, their arguments and results (Raft paper Figure 2).
+
+use serde::Serialize;
+
+use super::{LogIndex, NodeId, Term};
+
+/// One log entry: `{term, index, command}` (Raft paper §5.3). Indexes start at 1.
+///
+/// `command` is the client's command as JSON text (`"null"` for a leader's no-op entry,
+/// Raft paper §8); the core never looks inside it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LogEntry {
+    /// The term of the leader that created the entry.
+    pub term: Term,
+    /// The entry's position in the log, from 1.
+    pub index: LogIndex,
+    /// The command, as JSON text.
+    pub command: String,
+}
+
+/// RequestVote RPC arguments (Raft paper Figure 2), sent by a candidate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestVoteArgs {
+    /// The candidate's term.
+    pub term: Term,
+    /// The candidate requesting the vote.
+    pub candidate_id: NodeId,
+    /// Index of the candidate's last log entry (0 for an empty log).
+    pub last_log_index: LogIndex,
+    /// Term of the candidate's last log entry (0 for an empty log).
+    pub last_log_term: Term,
+}
+
+/// RequestVote RPC results (Raft paper Figure 2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestVoteReply {
+    /// The voter's currentTerm, for the candidate to update itself.
+    pub term: Term,
+    /// True means the candidate received the vote.
+    pub vote_granted: bool,
+}
+
+/// AppendEntries RPC arguments (Raft paper Figure 2), sent by a leader to replicate
+/// entries and as a heartbeat (empty `entries`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppendEntriesArgs {
+    /// The leader's term.
+    pub term: Term,
+    /// The leader, so followers can redirect clients.
+    pub leader_id: NodeId,
+    /// Index of the log entry immediately preceding the new ones (0: none).
+    pub prev_log_index: LogIndex,
+    /// Term of the entry at `prev_log_index` (0 when `prev_log_index` is 0).
+    pub prev_log_term: Term,
+    /// Entries to store, with indexes `prev_log_index + 1 ..`; empty for a heartbeat.
+    pub entries: Vec<LogEntry>,
+    /// The leader's commitIndex.
+    pub leader_commit: LogIndex,
+}
+
+/// AppendEntries RPC results (Raft paper Figure 2), plus `match_index`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppendEntriesReply {
+    /// The follower's currentTerm, for the leader to update itself.
+    pub term: Term,
+    /// True if the follower held an entry matching `prev_log_index` and `prev_log_term`.
+    pub success: bool,
+    /// On success, the index of the last entry the request carried (`prev_log_index +
+    /// entries.len()`): the follower's log matches the leader's up to there. 0 on failure.
+    /// Carrying it lets the leader ignore reordered replies safely.
+    pub match_index: LogIndex,
+}
+
+/// An AppendEntries request addressed to one node, as `replicate_log` and the
+/// response handlers return them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppendEntriesRequest {
+    /// The node to send it to.
+    pub to: NodeId,
+    /// The request.
+    pub args: AppendEntriesArgs,
+}

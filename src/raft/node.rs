@@ -1,0 +1,600 @@
+//! One Raft server: the seed's `ConsensusProtocol`, as a sans-IO state machine.
+//!
+//! Every input is a method call (a message received, a timer the caller decided has fired);
+//! every output is a return value (the reply, the requests to send). The node owns no clock,
+//! no RNG and no IO: the simulator decides when elections start and heartbeats go out.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::error::{Error, Result};
+use super::message::{
+    AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, LogEntry, RequestVoteArgs,
+    RequestVoteReply,
+};
+use super::{LogIndex, NodeId, Term};
+
+/// A server's role (Raft paper §5.1, Figure 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Passive: answers leaders and candidates.
+    Follower,
+    /// Seeking votes to become leader (§5.2).
+    Candidate,
+    /// Handles client requests and replicates the log (§5.3).
+    Leader,
+}
+
+impl Role {
+    /// `"follower"`, `"candidate"` or `"leader"`, as the JS API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Follower => "follower",
+            Role::Candidate => "candidate",
+            Role::Leader => "leader",
+        }
+    }
+}
+
+/// Why a RequestVote was answered as it was (Raft paper Figure 2, §5.2, §5.4.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VoteDecision {
+    /// Refused: the candidate's term is older than the voter's currentTerm.
+    StaleTerm,
+    /// Refused: the voter already voted for this other node in this term.
+    AlreadyVoted(NodeId),
+    /// Refused: the candidate's log is less up-to-date than the voter's (§5.4.1).
+    LogNotUpToDate,
+    /// Granted (votedFor now records the candidate).
+    Granted,
+}
+
+/// Why an AppendEntries was answered as it was (Raft paper Figure 2, §5.3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AppendDecision {
+    /// Refused: the leader's term is older than the follower's currentTerm.
+    StaleTerm,
+    /// Refused: the follower has no entry at `prev_log_index`.
+    MissingPrevEntry,
+    /// Refused: the follower's entry at `prev_log_index` has term `found`, not `prev_log_term`.
+    PrevTermMismatch {
+        /// The term the follower holds at `prev_log_index`.
+        found: Term,
+    },
+    /// Accepted: `appended` new entries were stored; if a conflicting suffix was deleted
+    /// first, `truncated_from` is the first index deleted.
+    Accepted {
+        /// How many entries were new to this follower.
+        appended: u64,
+        /// The first index deleted because of a term conflict, if any.
+        truncated_from: Option<LogIndex>,
+    },
+}
+
+/// What a candidate's tally looks like after a RequestVote reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VoteTally {
+    /// Votes granted to this node in its current term, its own included (0 when it is
+    /// not a candidate).
+    pub votes: usize,
+    /// True when the node is a candidate holding votes from a majority of the cluster:
+    /// the caller should now call [`ConsensusProtocol::become_leader`].
+    pub won: bool,
+}
+
+/// One Raft server (the seed's `ConsensusProtocol`), with the state of Raft paper Figure 2.
+///
+/// Persistent state (`current_term`, `voted_for`, `log`) survives [`restart`](Self::restart);
+/// volatile state does not.
+#[derive(Clone, Debug)]
+pub struct ConsensusProtocol {
+    node_id: NodeId,
+    peers: Vec<NodeId>,
+    /// Distinct members: `peers` plus `node_id` if it is not listed.
+    cluster: Vec<NodeId>,
+    // Persistent state on all servers.
+    current_term: Term,
+    voted_for: Option<NodeId>,
+    log: Vec<LogEntry>,
+    // Volatile state on all servers.
+    role: Role,
+    commit_index: LogIndex,
+    last_applied: LogIndex,
+    leader_id: Option<NodeId>,
+    // Volatile state on candidates.
+    votes: BTreeSet<NodeId>,
+    // Volatile state on leaders.
+    next_index: BTreeMap<NodeId, LogIndex>,
+    match_index: BTreeMap<NodeId, LogIndex>,
+    /// The lowest log index written (appended or truncated) since the caller last asked.
+    log_changed_from: Option<LogIndex>,
+}
+
+fn check_id(param: &str, id: &str) -> Result<()> {
+    if id.is_empty() {
+        return Err(Error::invalid(param, "must be a non-empty string"));
+    }
+    Ok(())
+}
+
+impl ConsensusProtocol {
+    /// A follower in term 0 with an empty log. `peers` lists the cluster's members; it may or
+    /// may not list `node_id` itself (the seed's example does), the node is a member either way.
+    ///
+    /// Errors: `nodeId` or a peer is empty; `peers` lists an id twice.
+    pub fn new(node_id: impl Into<NodeId>, peers: Vec<NodeId>) -> Result<Self> {
+        let node_id = node_id.into();
+        check_id("nodeId", &node_id)?;
+        let mut seen = BTreeSet::new();
+        for (i, p) in peers.iter().enumerate() {
+            check_id(&format!("peers[{i}]"), p)?;
+            if !seen.insert(p.as_str()) {
+                return Err(Error::invalid(format!("peers[{i}]"), format!("must not repeat an id ({p:?} is listed twice)")));
+            }
+        }
+        let mut cluster = peers.clone();
+        if !seen.contains(node_id.as_str()) {
+            cluster.push(node_id.clone());
+        }
+        Ok(ConsensusProtocol {
+            node_id,
+            peers,
+            cluster,
+            current_term: 0,
+            voted_for: None,
+            log: Vec::new(),
+            role: Role::Follower,
+            commit_index: 0,
+            last_applied: 0,
+            leader_id: None,
+            votes: BTreeSet::new(),
+            next_index: BTreeMap::new(),
+            match_index: BTreeMap::new(),
+            log_changed_from: None,
+        })
+    }
+
+    // ---- queries ------------------------------------------------------------------------
+
+    /// This node's id.
+    pub fn node_id(&self) -> &str {
+        &self.node_id
+    }
+    /// The peers as given to [`new`](Self::new).
+    pub fn peers(&self) -> &[NodeId] {
+        &self.peers
+    }
+    /// Every member of the cluster, this node included, each once.
+    pub fn cluster(&self) -> &[NodeId] {
+        &self.cluster
+    }
+    /// The members other than this node.
+    pub fn others(&self) -> impl Iterator<Item = &NodeId> + '_ {
+        self.cluster.iter().filter(move |p| **p != self.node_id)
+    }
+    /// Follower, candidate or leader.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+    /// currentTerm: latest term the server has seen (persistent).
+    pub fn current_term(&self) -> Term {
+        self.current_term
+    }
+    /// votedFor: the candidate that received this node's vote in its current term (persistent).
+    pub fn voted_for(&self) -> Option<&str> {
+        self.voted_for.as_deref()
+    }
+    /// The log (persistent); entry `i` (from 1) is `log()[i - 1]`.
+    pub fn log(&self) -> &[LogEntry] {
+        &self.log
+    }
+    /// commitIndex: highest log index known to be committed.
+    pub fn commit_index(&self) -> LogIndex {
+        self.commit_index
+    }
+    /// lastApplied: highest log index applied to the state machine.
+    pub fn last_applied(&self) -> LogIndex {
+        self.last_applied
+    }
+    /// The leader this node knows of in its current term, if any.
+    pub fn leader_id(&self) -> Option<&str> {
+        self.leader_id.as_deref()
+    }
+    /// nextIndex per other node (leaders only; empty otherwise).
+    pub fn next_index(&self) -> &BTreeMap<NodeId, LogIndex> {
+        &self.next_index
+    }
+    /// matchIndex per other node (leaders only; empty otherwise).
+    pub fn match_index(&self) -> &BTreeMap<NodeId, LogIndex> {
+        &self.match_index
+    }
+    /// Votes granted to this candidate in its current term, its own included.
+    pub fn votes(&self) -> &BTreeSet<NodeId> {
+        &self.votes
+    }
+    /// Index of the last log entry (0 when empty).
+    pub fn last_log_index(&self) -> LogIndex {
+        self.log.len() as LogIndex
+    }
+    /// Term of the last log entry (0 when empty).
+    pub fn last_log_term(&self) -> Term {
+        self.log.last().map_or(0, |e| e.term)
+    }
+    /// Term of the entry at `index` (0 for index 0), or None past the end.
+    pub fn term_at(&self, index: LogIndex) -> Option<Term> {
+        if index == 0 {
+            Some(0)
+        } else {
+            self.log.get(index as usize - 1).map(|e| e.term)
+        }
+    }
+
+    /// Majority rule of the seed: `acceptances > cluster size / 2`, counting the `true`s in
+    /// `responses`. The caller includes the node's own acceptance when it counts one.
+    pub fn is_consensus_reached(&self, responses: &[bool]) -> bool {
+        self.is_majority(responses.iter().filter(|r| **r).count())
+    }
+
+    fn is_majority(&self, count: usize) -> bool {
+        2 * count > self.cluster.len()
+    }
+
+    fn check_member(&self, param: &str, id: &str) -> Result<()> {
+        check_id(param, id)?;
+        if id == self.node_id {
+            return Err(Error::invalid(param, format!("must be another node, not {id} itself")));
+        }
+        if !self.cluster.iter().any(|p| p == id) {
+            return Err(Error::invalid(param, format!("must be a member of the cluster ({id:?} is not)")));
+        }
+        Ok(())
+    }
+
+    // ---- transitions --------------------------------------------------------------------
+
+    /// Adopt a newer term: become follower and forget the vote (Figure 2, "All Servers").
+    fn observe_term(&mut self, term: Term) {
+        if term > self.current_term {
+            self.current_term = term;
+            self.voted_for = None;
+            self.leader_id = None;
+            self.become_follower();
+        }
+    }
+
+    fn become_follower(&mut self) {
+        self.role = Role::Follower;
+        self.votes.clear();
+        self.next_index.clear();
+        self.match_index.clear();
+    }
+
+    fn mark_log_changed(&mut self, from: LogIndex) {
+        self.log_changed_from = Some(self.log_changed_from.map_or(from, |f| f.min(from)));
+    }
+
+    /// The lowest log index appended or truncated since the last call, then forgets it.
+    /// The simulator uses it to check Log Matching only where logs changed (the role of
+    /// raft-rs's unstable entries in `Ready`).
+    pub fn take_log_changed_from(&mut self) -> Option<LogIndex> {
+        self.log_changed_from.take()
+    }
+
+    /// RequestVote receiver (Raft paper Figure 2; §5.2, §5.4.1).
+    ///
+    /// Refuses a term older than currentTerm. A newer term is adopted first (follower, votedFor
+    /// cleared). The vote is granted when votedFor is null or the candidate, and the candidate's
+    /// log is at least as up-to-date: its last term is higher, or equal with a last index at
+    /// least this node's. Granting records votedFor.
+    ///
+    /// Errors: `candidateId` empty (the node is then unchanged).
+    pub fn request_vote(&mut self, args: &RequestVoteArgs) -> Result<(RequestVoteReply, VoteDecision)> {
+        check_id("candidateId", &args.candidate_id)?;
+        if args.term < self.current_term {
+            return Ok((self.vote_reply(false), VoteDecision::StaleTerm));
+        }
+        self.observe_term(args.term);
+        let decision = match &self.voted_for {
+            Some(v) if *v != args.candidate_id => VoteDecision::AlreadyVoted(v.clone()),
+            _ if (args.last_log_term, args.last_log_index)
+                < (self.last_log_term(), self.last_log_index()) =>
+            {
+                VoteDecision::LogNotUpToDate
+            }
+            _ => {
+                self.voted_for = Some(args.candidate_id.clone());
+                VoteDecision::Granted
+            }
+        };
+        Ok((self.vote_reply(decision == VoteDecision::Granted), decision))
+    }
+
+    fn vote_reply(&self, vote_granted: bool) -> RequestVoteReply {
+        RequestVoteReply { term: self.current_term, vote_granted }
+    }
+
+    /// Checks what a well-formed AppendEntries must hold, before anything changes.
+    fn validate_append(args: &AppendEntriesArgs) -> Result<()> {
+        check_id("leaderId", &args.leader_id)?;
+        if args.prev_log_index == 0 && args.prev_log_term != 0 {
+            return Err(Error::invalid("prevLogTerm", "must be 0 when prevLogIndex is 0"));
+        }
+        if args.prev_log_term > args.term {
+            return Err(Error::invalid("prevLogTerm", "must not exceed term"));
+        }
+        let mut prev_term = args.prev_log_term;
+        for (k, e) in args.entries.iter().enumerate() {
+            let want = args.prev_log_index + 1 + k as u64;
+            if e.index != want {
+                return Err(Error::invalid(
+                    format!("entries[{k}].index"),
+                    format!("must be {want}: entries are contiguous after prevLogIndex {}", args.prev_log_index),
+                ));
+            }
+            if e.term > args.term {
+                return Err(Error::invalid(format!("entries[{k}].term"), "must not exceed the leader's term"));
+            }
+            if e.term < prev_term {
+                return Err(Error::invalid(
+                    format!("entries[{k}].term"),
+                    "must not be lower than the term before it (a leader's log never goes back in term)",
+                ));
+            }
+            prev_term = e.term;
+        }
+        Ok(())
+    }
+
+    /// AppendEntries receiver (Raft paper Figure 2; §5.3).
+    ///
+    /// Refuses a term older than currentTerm. A current or newer term makes a candidate or
+    /// leader step down and records the leader. Fails the consistency check unless the log
+    /// holds an entry at `prev_log_index` with term `prev_log_term`. Deletes an existing entry
+    /// and all after it only when it conflicts in term with a new one (a delayed, already
+    /// matching request never truncates), appends the entries not yet in the log, and sets
+    /// commitIndex to `min(leader_commit, index of the last new entry)` when that is higher:
+    /// commitIndex never decreases.
+    ///
+    /// Errors (node unchanged): empty `leaderId`; `prevLogTerm` not 0 with `prevLogIndex` 0 or
+    /// above `term`; an entry whose index is not contiguous after `prevLogIndex`, whose term
+    /// exceeds `term` or goes below the term before it.
+    pub fn append_entries(&mut self, args: &AppendEntriesArgs) -> Result<(AppendEntriesReply, AppendDecision)> {
+        Self::validate_append(args)?;
+        let fail = |s: &Self, d| Ok((AppendEntriesReply { term: s.current_term, success: false, match_index: 0 }, d));
+        if args.term < self.current_term {
+            return fail(self, AppendDecision::StaleTerm);
+        }
+        self.observe_term(args.term);
+        if self.role != Role::Follower {
+            self.become_follower();
+        }
+        self.leader_id = Some(args.leader_id.clone());
+        match self.term_at(args.prev_log_index) {
+            None => return fail(self, AppendDecision::MissingPrevEntry),
+            Some(t) if t != args.prev_log_term => {
+                return fail(self, AppendDecision::PrevTermMismatch { found: t })
+            }
+            Some(_) => {}
+        }
+        let mut appended = 0;
+        let mut truncated_from = None;
+        for e in &args.entries {
+            match self.term_at(e.index) {
+                Some(t) if t == e.term => continue,
+                Some(_) => {
+                    // Conflict: delete the existing entry and all that follow it (§5.3).
+                    self.log.truncate(e.index as usize - 1);
+                    truncated_from = Some(e.index);
+                }
+                None => {}
+            }
+            self.log.push(e.clone());
+            self.mark_log_changed(e.index);
+            appended += 1;
+        }
+        let last_new = args.prev_log_index + args.entries.len() as u64;
+        if args.leader_commit > self.commit_index {
+            self.commit_index = self.commit_index.max(args.leader_commit.min(last_new));
+        }
+        Ok((
+            AppendEntriesReply { term: self.current_term, success: true, match_index: last_new },
+            AppendDecision::Accepted { appended, truncated_from },
+        ))
+    }
+
+    /// Election timeout fired (Figure 2, "Candidates"; §5.2): increment currentTerm, become
+    /// candidate, vote for itself. Returns the RequestVote arguments to send to every other
+    /// node. Allowed from any state (the playground lets a user force an election).
+    /// A single-node cluster has won at once: check [`votes`](Self::votes) or call
+    /// [`become_leader`](Self::become_leader).
+    pub fn start_election(&mut self) -> RequestVoteArgs {
+        self.current_term += 1;
+        self.become_follower();
+        self.role = Role::Candidate;
+        self.voted_for = Some(self.node_id.clone());
+        self.leader_id = None;
+        self.votes.insert(self.node_id.clone());
+        RequestVoteArgs {
+            term: self.current_term,
+            candidate_id: self.node_id.clone(),
+            last_log_index: self.last_log_index(),
+            last_log_term: self.last_log_term(),
+        }
+    }
+
+    /// True when this node is a candidate holding votes from a majority.
+    pub fn has_won_election(&self) -> bool {
+        self.role == Role::Candidate && self.is_majority(self.votes.len())
+    }
+
+    /// Candidate side of RequestVote (Figure 2). A newer term in the reply makes the node a
+    /// follower; a reply of an older term, or to a node no longer candidate, is ignored;
+    /// a granted vote is counted once per voter.
+    ///
+    /// Errors: `from` is empty, this node, or not a member.
+    pub fn handle_request_vote_response(&mut self, from: &str, reply: &RequestVoteReply) -> Result<VoteTally> {
+        self.check_member("from", from)?;
+        self.observe_term(reply.term);
+        if self.role == Role::Candidate && reply.term == self.current_term && reply.vote_granted {
+            self.votes.insert(from.to_string());
+        }
+        Ok(VoteTally { votes: self.votes.len(), won: self.has_won_election() })
+    }
+
+    /// Candidate → leader (Figure 2, "Leaders"; §5.2). Initialises nextIndex to the last log
+    /// index + 1 and matchIndex to 0 for every other node, then appends a no-op entry of the
+    /// new term (Raft paper §8) so entries of earlier terms can commit. Returns the first
+    /// AppendEntries for every other node.
+    ///
+    /// Errors: the node is not a candidate.
+    pub fn become_leader(&mut self) -> Result<Vec<AppendEntriesRequest>> {
+        if self.role != Role::Candidate {
+            return Err(Error::WrongState { action: "becomeLeader", state: self.role.as_str(), needs: "candidate" });
+        }
+        self.role = Role::Leader;
+        self.leader_id = Some(self.node_id.clone());
+        self.votes.clear();
+        let next = self.last_log_index() + 1;
+        let others: Vec<NodeId> = self.others().cloned().collect();
+        for p in others {
+            self.next_index.insert(p.clone(), next);
+            self.match_index.insert(p, 0);
+        }
+        self.append_own("null".to_string());
+        Ok(self.requests_for_all())
+    }
+
+    fn append_own(&mut self, command: String) -> LogIndex {
+        let index = self.last_log_index() + 1;
+        self.log.push(LogEntry { term: self.current_term, index, command });
+        self.mark_log_changed(index);
+        self.advance_commit_index();
+        index
+    }
+
+    fn requests_for_all(&self) -> Vec<AppendEntriesRequest> {
+        self.others().map(|p| self.request_for(p)).collect()
+    }
+
+    /// The AppendEntries a leader sends `to`, built from its nextIndex: the entries from
+    /// nextIndex on, after the entry at nextIndex − 1.
+    fn request_for(&self, to: &str) -> AppendEntriesRequest {
+        let next = self.next_index.get(to).copied().unwrap_or(1).max(1);
+        let prev = next - 1;
+        AppendEntriesRequest {
+            to: to.to_string(),
+            args: AppendEntriesArgs {
+                term: self.current_term,
+                leader_id: self.node_id.clone(),
+                prev_log_index: prev,
+                prev_log_term: self.term_at(prev).unwrap_or(0),
+                entries: self.log[prev as usize..].to_vec(),
+                leader_commit: self.commit_index,
+            },
+        }
+    }
+
+    fn require_leader(&self) -> Result<()> {
+        if self.role != Role::Leader {
+            return Err(Error::NotLeader { node: self.node_id.clone(), leader: self.leader_id.clone() });
+        }
+        Ok(())
+    }
+
+    /// Leader only (§5.3): appends `{term: currentTerm, index: last + 1, command}` and returns
+    /// one AppendEntries per other node, built from that node's nextIndex. `command` is JSON
+    /// text. Returns the new entry's index with the requests.
+    ///
+    /// Errors: not leader ([`Error::NotLeader`] names the leader it knows, if any).
+    pub fn replicate_log(&mut self, command: String) -> Result<(LogIndex, Vec<AppendEntriesRequest>)> {
+        self.require_leader()?;
+        let index = self.append_own(command);
+        Ok((index, self.requests_for_all()))
+    }
+
+    /// Leader only: the periodic AppendEntries to every other node (§5.2 heartbeats); each
+    /// also carries the entries that node lacks by nextIndex, so it doubles as a retry.
+    ///
+    /// Errors: not leader.
+    pub fn heartbeat(&self) -> Result<Vec<AppendEntriesRequest>> {
+        self.require_leader()?;
+        Ok(self.requests_for_all())
+    }
+
+    /// Leader side of AppendEntries (Figure 2, "Leaders"; §5.3, §5.4.2).
+    ///
+    /// A newer term makes the node a follower. A reply of an older term, or to a node no longer
+    /// leader, is ignored. On failure nextIndex for `from` is decremented (never below
+    /// matchIndex + 1) and the retry is returned. On success matchIndex becomes the reply's
+    /// `match_index` if higher, nextIndex = matchIndex + 1, and commitIndex advances to the
+    /// highest N of the current term stored on a majority (the Figure 8 rule, §5.4.2). Returns
+    /// the next request for `from` if it is still behind or commitIndex moved, else None.
+    ///
+    /// Errors (node unchanged): `from` is empty, this node or not a member; a successful
+    /// reply's `match_index` beyond this leader's last log index.
+    pub fn handle_append_entries_response(
+        &mut self,
+        from: &str,
+        reply: &AppendEntriesReply,
+    ) -> Result<Option<AppendEntriesRequest>> {
+        self.check_member("from", from)?;
+        if reply.success && reply.term == self.current_term && reply.match_index > self.last_log_index() {
+            return Err(Error::invalid(
+                "response.matchIndex",
+                format!("must not exceed the leader's last log index {}", self.last_log_index()),
+            ));
+        }
+        self.observe_term(reply.term);
+        if self.role != Role::Leader || reply.term < self.current_term {
+            return Ok(None);
+        }
+        let matched = self.match_index.get(from).copied().unwrap_or(0);
+        if !reply.success {
+            let next = self.next_index.get(from).copied().unwrap_or(1);
+            self.next_index.insert(from.to_string(), next.saturating_sub(1).max(matched + 1));
+            return Ok(Some(self.request_for(from)));
+        }
+        let matched = matched.max(reply.match_index);
+        self.match_index.insert(from.to_string(), matched);
+        self.next_index.insert(from.to_string(), matched + 1);
+        let moved = self.advance_commit_index();
+        Ok((matched < self.last_log_index() || moved).then(|| self.request_for(from)))
+    }
+
+    /// Figure 2, "Leaders": if there is an N > commitIndex with a majority of matchIndex[i] ≥ N
+    /// and log[N].term == currentTerm, set commitIndex = N. Only entries of the current term
+    /// are committed by counting replicas (§5.4.2, Figure 8). Returns whether it moved.
+    fn advance_commit_index(&mut self) -> bool {
+        if self.role != Role::Leader {
+            return false;
+        }
+        let mut n = self.last_log_index();
+        while n > self.commit_index && self.term_at(n) == Some(self.current_term) {
+            let replicas = 1 + self.match_index.values().filter(|m| **m >= n).count();
+            if self.is_majority(replicas) {
+                self.commit_index = n;
+                return true;
+            }
+            n -= 1;
+        }
+        false
+    }
+
+    /// Applies committed entries: advances lastApplied to commitIndex and returns the entries
+    /// to hand to the state machine, in order (Figure 2, "All Servers").
+    pub fn apply_committed(&mut self) -> Vec<LogEntry> {
+        let from = self.last_applied as usize;
+        let to = (self.commit_index as usize).min(self.log.len());
+        self.last_applied = to as LogIndex;
+        self.log[from.min(to)..to].to_vec()
+    }
+
+    /// A crash and restart: persistent state (currentTerm, votedFor, log) is kept, volatile
+    /// state is lost (follower, commitIndex = lastApplied = 0, no known leader, no
+    /// nextIndex/matchIndex). Raft paper Figure 2, "State".
+    pub fn restart(&mut self) {
+        self.become_follower();
+        self.commit_index = 0;
+        self.last_applied = 0;
+        self.leader_id = None;
+    }
+}

@@ -1,0 +1,247 @@
+//! The invariant checker: Raft's safety properties (Raft paper Figure 3) and commitIndex
+//! monotonicity, checked after every simulator event.
+//!
+//! Checks are incremental: each event looks only at what it changed (logs from the index a
+//! node reports as changed, commit indexes above what was already checked), so a long run
+//! costs about the same per event as a short one.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::config::Micros;
+use crate::raft::{ConsensusProtocol, LogEntry, LogIndex, NodeId, Role, Term};
+
+/// Election Safety: at most one leader can be elected in a given term (§5.2).
+pub const ELECTION_SAFETY: &str = "Election Safety";
+/// Log Matching: if two logs contain an entry with the same index and term, the logs are
+/// identical in all entries up through that index (§5.3).
+pub const LOG_MATCHING: &str = "Log Matching";
+/// Leader Completeness: a committed entry is present in the logs of the leaders of all
+/// higher-numbered terms (§5.4).
+pub const LEADER_COMPLETENESS: &str = "Leader Completeness";
+/// State Machine Safety: no two servers apply (or commit) different entries at one index (§5.4.3).
+pub const STATE_MACHINE_SAFETY: &str = "State Machine Safety";
+/// commitIndex never decreases while a server runs (Figure 2; it restarts from 0 after a crash).
+pub const COMMIT_MONOTONIC: &str = "commitIndex monotonicity";
+
+/// A safety violation: the rule, the nodes involved, when (µs) and what was seen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    /// One of the rule constants of this module (e.g. [`ELECTION_SAFETY`]).
+    pub rule: &'static str,
+    /// The nodes involved.
+    pub nodes: Vec<NodeId>,
+    /// Simulated time of detection, µs.
+    #[serde(skip)]
+    pub time_us: Micros,
+    /// What was seen, in words.
+    pub detail: String,
+}
+
+#[derive(Clone, Debug)]
+struct Committed {
+    term: Term,
+    command: String,
+    /// The term in which the entry was first seen committed: leaders of later terms must hold it.
+    seen_in_term: Term,
+}
+
+/// Invariant state carried between events.
+#[derive(Clone, Debug)]
+pub struct Checker {
+    leaders: BTreeMap<Term, usize>,
+    committed: Vec<Committed>,
+    applied: Vec<(Term, String)>,
+    commit_seen: Vec<LogIndex>,
+    commit_checked: Vec<LogIndex>,
+    leader_checked: Vec<Option<Term>>,
+    violations: Vec<Violation>,
+    reported: BTreeSet<String>,
+}
+
+impl Checker {
+    /// A checker for `n` nodes.
+    pub fn new(n: usize) -> Self {
+        Checker {
+            leaders: BTreeMap::new(),
+            committed: Vec::new(),
+            applied: Vec::new(),
+            commit_seen: vec![0; n],
+            commit_checked: vec![0; n],
+            leader_checked: vec![None; n],
+            violations: Vec::new(),
+            reported: BTreeSet::new(),
+        }
+    }
+
+    /// Violations found so far, oldest first.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// Number of log entries known committed cluster-wide.
+    pub fn committed_len(&self) -> u64 {
+        self.committed.len() as u64
+    }
+
+    fn report(&mut self, now: Micros, rule: &'static str, nodes: Vec<NodeId>, detail: String) {
+        let key = format!("{rule}|{nodes:?}|{detail}");
+        if self.reported.insert(key) {
+            self.violations.push(Violation { rule, nodes, time_us: now, detail });
+        }
+    }
+
+    /// Node `i` restarted: its volatile commitIndex starts again from 0.
+    pub fn on_restart(&mut self, i: usize) {
+        self.commit_seen[i] = 0;
+        self.commit_checked[i] = 0;
+        self.leader_checked[i] = None;
+    }
+
+    /// Node `node` applied `entry` to its state machine: every server must apply the same
+    /// entry at each index (State Machine Safety, §5.4.3).
+    pub fn on_apply(&mut self, now: Micros, node: &str, entry: &LogEntry) {
+        let i = entry.index as usize;
+        match self.applied.get(i - 1) {
+            Some((t, c)) if *t == entry.term && *c == entry.command => {}
+            Some((t, c)) => {
+                let detail = format!(
+                    "{node} applied (term {}, {}) at index {i}, another server applied (term {t}, {c})",
+                    entry.term, entry.command
+                );
+                self.report(now, STATE_MACHINE_SAFETY, vec![node.to_string()], detail);
+            }
+            None => self.applied.push((entry.term, entry.command.clone())),
+        }
+    }
+
+    /// Checks every property after an event. `changed_from[i]` is the lowest log index node
+    /// `i` wrote during the event (from [`ConsensusProtocol::take_log_changed_from`]).
+    pub fn check(&mut self, now: Micros, nodes: &[&ConsensusProtocol], changed_from: &[Option<LogIndex>]) {
+        for (i, n) in nodes.iter().enumerate() {
+            // Election Safety.
+            if n.role() == Role::Leader {
+                let first = *self.leaders.entry(n.current_term()).or_insert(i);
+                if first != i {
+                    let (a, b) = (nodes[first].node_id().to_string(), n.node_id().to_string());
+                    let detail = format!("{a} and {b} were both leader in term {}", n.current_term());
+                    self.report(now, ELECTION_SAFETY, vec![a, b], detail);
+                }
+            }
+            // commitIndex monotonicity.
+            if n.commit_index() < self.commit_seen[i] {
+                let detail = format!(
+                    "{}'s commitIndex went from {} down to {}",
+                    n.node_id(),
+                    self.commit_seen[i],
+                    n.commit_index()
+                );
+                self.report(now, COMMIT_MONOTONIC, vec![n.node_id().to_string()], detail);
+            }
+            self.commit_seen[i] = n.commit_index();
+        }
+        for (i, from) in changed_from.iter().enumerate() {
+            if let Some(from) = from {
+                self.check_log_matching(now, nodes, i, *from);
+            }
+        }
+        for i in 0..nodes.len() {
+            self.check_committed(now, nodes, i);
+        }
+        for (i, n) in nodes.iter().enumerate() {
+            if n.role() == Role::Leader && self.leader_checked[i] != Some(n.current_term()) {
+                self.leader_checked[i] = Some(n.current_term());
+                for index in 1..=self.committed.len() {
+                    self.check_leader_has(now, n, index);
+                }
+            }
+        }
+    }
+
+    /// Log Matching, inductively: for every index `k` where two logs hold entries of the same
+    /// term, the commands agree and the terms at `k − 1` agree too. Holding at every index is
+    /// equivalent to the property; only indexes from `from` on can have changed for node `a`.
+    fn check_log_matching(&mut self, now: Micros, nodes: &[&ConsensusProtocol], a: usize, from: LogIndex) {
+        let la = nodes[a].log();
+        for (b, nb) in nodes.iter().enumerate() {
+            if b == a {
+                continue;
+            }
+            let lb = nb.log();
+            let end = la.len().min(lb.len());
+            for k in (from.max(1) as usize)..=end {
+                let (ea, eb) = (&la[k - 1], &lb[k - 1]);
+                if ea.term != eb.term {
+                    continue;
+                }
+                let prev_differs = k > 1 && la[k - 2].term != lb[k - 2].term;
+                if ea.command != eb.command || prev_differs {
+                    let (ia, ib) = (nodes[a].node_id().to_string(), nb.node_id().to_string());
+                    let detail = format!(
+                        "{ia} and {ib} both hold an entry of term {} at index {k} but their logs differ at or before it",
+                        ea.term
+                    );
+                    self.report(now, LOG_MATCHING, vec![ia, ib], detail);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Records entries newly covered by node `i`'s commitIndex, and checks they agree with what
+    /// other servers committed (State Machine Safety) and that current leaders of later terms
+    /// hold them (Leader Completeness).
+    fn check_committed(&mut self, now: Micros, nodes: &[&ConsensusProtocol], i: usize) {
+        let n = nodes[i];
+        let upto = n.commit_index().min(n.last_log_index());
+        while self.commit_checked[i] < upto {
+            self.commit_checked[i] += 1;
+            let index = self.commit_checked[i] as usize;
+            let e = &n.log()[index - 1];
+            match self.committed.get(index - 1) {
+                Some(c) if c.term == e.term && c.command == e.command => {}
+                Some(c) => {
+                    let detail = format!(
+                        "{} committed (term {}, {}) at index {index}, another server committed (term {}, {})",
+                        n.node_id(),
+                        e.term,
+                        e.command,
+                        c.term,
+                        c.command
+                    );
+                    self.report(now, STATE_MACHINE_SAFETY, vec![n.node_id().to_string()], detail);
+                }
+                None => {
+                    // Entries are committed in index order, so this is the next one.
+                    self.committed.push(Committed {
+                        term: e.term,
+                        command: e.command.clone(),
+                        seen_in_term: n.current_term(),
+                    });
+                    for l in nodes.iter().filter(|l| l.role() == Role::Leader) {
+                        self.check_leader_has(now, l, index);
+                    }
+                }
+            }
+        }
+    }
+
+    fn check_leader_has(&mut self, now: Micros, leader: &ConsensusProtocol, index: usize) {
+        let c = &self.committed[index - 1];
+        if leader.current_term() <= c.seen_in_term {
+            return;
+        }
+        let holds = leader.log().get(index - 1).is_some_and(|e| e.term == c.term && e.command == c.command);
+        if !holds {
+            let detail = format!(
+                "{} leads term {} without the entry (term {}) committed at index {index} in term {}",
+                leader.node_id(),
+                leader.current_term(),
+                c.term,
+                c.seen_in_term
+            );
+            self.report(now, LEADER_COMPLETENESS, vec![leader.node_id().to_string()], detail);
+        }
+    }
+}

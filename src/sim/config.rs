@@ -1,0 +1,76 @@
+//! Simulation settings and their validation.
+
+use crate::raft::{Error, Result};
+
+/// Microseconds: the simulator's unit of time.
+pub type Micros = u64;
+
+/// The most nodes a simulation may have (the page draws them on one ring).
+pub const MAX_NODES: usize = 15;
+/// The longest latency, election timeout or heartbeat interval accepted, in µs (one hour).
+pub const MAX_DURATION_US: Micros = 3_600_000_000;
+
+/// Simulation settings. Durations are µs here; the JS boundary takes ms.
+///
+/// Defaults: seed 7, 5 nodes, latency 10–15 ms, election timeout 150–300 ms (the Raft paper's
+/// §9.3 recommendation), heartbeat 50 ms, no loss.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Seed of the simulation's RNG: the only source of randomness.
+    pub seed: u64,
+    /// Number of nodes, ids `n1` … `nN`; 1 ..= [`MAX_NODES`].
+    pub nodes: usize,
+    /// One-way message latency, drawn uniformly from `[lo, hi]` µs per message.
+    pub latency_us: (Micros, Micros),
+    /// Election timeout, drawn uniformly from `[lo, hi]` µs each time a timer is reset
+    /// (Raft paper §5.2).
+    pub election_timeout_us: (Micros, Micros),
+    /// Interval between a leader's heartbeats, µs.
+    pub heartbeat_us: Micros,
+    /// Probability that the network loses a message, in `[0, 1]`.
+    pub drop_rate: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            seed: 7,
+            nodes: 5,
+            latency_us: (10_000, 15_000),
+            election_timeout_us: (150_000, 300_000),
+            heartbeat_us: 50_000,
+            drop_rate: 0.0,
+        }
+    }
+}
+
+fn range(param: &str, (lo, hi): (Micros, Micros), min_lo: Micros) -> Result<()> {
+    if lo < min_lo {
+        return Err(Error::invalid(format!("{param}[0]"), format!("must be at least {} ms", min_lo as f64 / 1000.0)));
+    }
+    if lo > hi {
+        return Err(Error::invalid(param, "must be [lo, hi] with lo <= hi"));
+    }
+    if hi > MAX_DURATION_US {
+        return Err(Error::invalid(format!("{param}[1]"), "must be at most 3600000 ms"));
+    }
+    Ok(())
+}
+
+impl Config {
+    /// Checks every rule; errors name the JS key (`latencyMs`, …) and the rule.
+    pub fn validate(&self) -> Result<()> {
+        if self.nodes == 0 || self.nodes > MAX_NODES {
+            return Err(Error::invalid("nodes", format!("must be an integer from 1 to {MAX_NODES}")));
+        }
+        range("latencyMs", self.latency_us, 0)?;
+        range("electionTimeoutMs", self.election_timeout_us, 1)?;
+        if self.heartbeat_us == 0 || self.heartbeat_us > MAX_DURATION_US {
+            return Err(Error::invalid("heartbeatMs", "must be more than 0 and at most 3600000 ms"));
+        }
+        if !(0.0..=1.0).contains(&self.drop_rate) {
+            return Err(Error::invalid("dropRate", "must be a number from 0 to 1"));
+        }
+        Ok(())
+    }
+}

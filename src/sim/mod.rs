@@ -1,0 +1,627 @@
+//! A deterministic discrete-event simulator for the Raft core.
+//!
+//! The simulator owns everything the core does not: time (integer µs), the network (per-message
+//! latency drawn from a seeded RNG, loss, messages a user drops), timers (election timeouts,
+//! heartbeats), crashes and restarts, client requests, and the invariant [`check`]er, run after
+//! every event. It never reads a clock or an OS RNG: the same [`Config`] and the same calls give
+//! the same events, bit for bit.
+//!
+//! Events are handled in order of time, ties in order of scheduling. Names follow stateright's
+//! environment: a message is delivered or lost, a timer fires, a node crashes and restarts.
+
+pub mod check;
+pub mod config;
+pub mod view;
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+
+use rand::{Rng, SeedableRng};
+use rand_pcg::Pcg64Mcg;
+
+pub use check::{Checker, Violation};
+pub use config::{Config, Micros};
+pub use view::{ClientReply, EventView, MessageView, NodeView, Stats};
+
+use crate::raft::{
+    AppendDecision, AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, ConsensusProtocol,
+    Error, NodeId, RequestVoteArgs, RequestVoteReply, Result, Role, VoteDecision,
+};
+
+/// How many recent events [`Simulation::events_since`] can return.
+pub const EVENT_LOG_CAPACITY: usize = 500;
+
+/// A message's contents: one of Raft's two RPCs or their results (Raft paper Figure 2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Payload {
+    /// A candidate asks for a vote.
+    RequestVote(RequestVoteArgs),
+    /// A voter answers.
+    RequestVoteResponse(RequestVoteReply),
+    /// A leader replicates entries or sends a heartbeat.
+    AppendEntries(AppendEntriesArgs),
+    /// A follower answers.
+    AppendEntriesResponse(AppendEntriesReply),
+}
+
+impl Payload {
+    /// `"RequestVote"`, `"RequestVoteResponse"`, `"AppendEntries"` or `"AppendEntriesResponse"`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Payload::RequestVote(_) => "RequestVote",
+            Payload::RequestVoteResponse(_) => "RequestVoteResponse",
+            Payload::AppendEntries(_) => "AppendEntries",
+            Payload::AppendEntriesResponse(_) => "AppendEntriesResponse",
+        }
+    }
+}
+
+/// A message in flight.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    /// Unique within a simulation, in order of sending.
+    pub id: u64,
+    /// Sender's index (0 for `n1`).
+    pub from: usize,
+    /// Receiver's index.
+    pub to: usize,
+    /// When it was sent, µs.
+    pub sent_at: Micros,
+    /// When it will be delivered, µs.
+    pub deliver_at: Micros,
+    /// What it carries.
+    pub payload: Payload,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Timer {
+    Election,
+    Heartbeat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Scheduled {
+    Deliver(u64),
+    Timer { node: usize, timer: Timer, generation: u64 },
+}
+
+#[derive(Clone, Debug)]
+struct SimNode {
+    raft: ConsensusProtocol,
+    crashed: bool,
+    /// When the running election timer was set, and when it fires (None: no timer, e.g. leader).
+    election_timer: Option<(Micros, Micros)>,
+    /// Bumped to cancel pending timer events.
+    generation: u64,
+}
+
+/// The simulation: a Raft cluster `n1` … `nN`, its network and its clock.
+#[derive(Clone, Debug)]
+pub struct Simulation {
+    config: Config,
+    rng: Pcg64Mcg,
+    now: Micros,
+    seq: u64,
+    queue: BinaryHeap<Reverse<(Micros, u64, Scheduled)>>,
+    ids: Vec<NodeId>,
+    nodes: Vec<SimNode>,
+    in_flight: BTreeMap<u64, Message>,
+    next_message_id: u64,
+    checker: Checker,
+    stats: Stats,
+    events: VecDeque<EventView>,
+    event_seq: u64,
+}
+
+fn ms(us: Micros) -> f64 {
+    us as f64 / 1000.0
+}
+
+impl Simulation {
+    /// A cluster of followers in term 0, each with an election timer drawn from the config.
+    ///
+    /// Errors: the config breaks a rule of [`Config::validate`].
+    pub fn new(config: Config) -> Result<Self> {
+        config.validate()?;
+        let ids: Vec<NodeId> = (1..=config.nodes).map(|i| format!("n{i}")).collect();
+        let nodes = ids
+            .iter()
+            .map(|id| SimNode {
+                raft: ConsensusProtocol::new(id.clone(), ids.clone()).expect("ids are distinct and non-empty"),
+                crashed: false,
+                election_timer: None,
+                generation: 0,
+            })
+            .collect();
+        let mut sim = Simulation {
+            rng: Pcg64Mcg::seed_from_u64(config.seed),
+            checker: Checker::new(config.nodes),
+            config,
+            now: 0,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            ids,
+            nodes,
+            in_flight: BTreeMap::new(),
+            next_message_id: 1,
+            stats: Stats::default(),
+            events: VecDeque::new(),
+            event_seq: 0,
+        };
+        for i in 0..sim.nodes.len() {
+            sim.reset_election_timer(i);
+        }
+        Ok(sim)
+    }
+
+    // ---- queries ------------------------------------------------------------------------
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+    /// Simulated time, µs.
+    pub fn now(&self) -> Micros {
+        self.now
+    }
+    /// Node ids, `n1` … `nN`.
+    pub fn ids(&self) -> &[NodeId] {
+        &self.ids
+    }
+    /// The Raft state of node `i` (0-based).
+    pub fn node(&self, i: usize) -> &ConsensusProtocol {
+        &self.nodes[i].raft
+    }
+    /// Whether node `i` is crashed.
+    pub fn is_crashed(&self, i: usize) -> bool {
+        self.nodes[i].crashed
+    }
+    /// Messages in flight, in order of id.
+    pub fn in_flight(&self) -> impl Iterator<Item = &Message> {
+        self.in_flight.values()
+    }
+    /// Safety violations found so far: empty when safe.
+    pub fn violations(&self) -> &[Violation] {
+        self.checker.violations()
+    }
+    /// Counters since the start.
+    pub fn stats(&self) -> Stats {
+        Stats { committed: self.checker.committed_len(), ..self.stats }
+    }
+    /// The index of node `id`. Errors: `param` names the argument, the rule lists the ids.
+    pub fn index_of(&self, param: &str, id: &str) -> Result<usize> {
+        self.ids.iter().position(|x| x == id).ok_or_else(|| {
+            Error::invalid(param, format!("must be a node id, n1 to n{} ({id:?} is not)", self.ids.len()))
+        })
+    }
+    /// The leader of the highest term among running nodes, if any.
+    pub fn leader(&self) -> Option<usize> {
+        (0..self.nodes.len())
+            .filter(|i| !self.nodes[*i].crashed && self.nodes[*i].raft.role() == Role::Leader)
+            .max_by_key(|i| self.nodes[*i].raft.current_term())
+    }
+    /// The next event's time, µs, if any is pending (cancelled timers and dropped messages are
+    /// skipped when reached, so this may be earlier than the next event [`step`](Self::step) handles).
+    pub fn next_event_at(&self) -> Option<Micros> {
+        self.queue.peek().map(|Reverse((t, _, _))| *t)
+    }
+    /// Events with `seq > after`, oldest first; only the last [`EVENT_LOG_CAPACITY`] are kept.
+    pub fn events_since(&self, after: u64) -> impl Iterator<Item = &EventView> {
+        self.events.iter().filter(move |e| e.seq > after)
+    }
+
+    // ---- driving --------------------------------------------------------------------------
+
+    /// Handles the next pending event and returns its record, or None when nothing is pending
+    /// (every node crashed and no message in flight).
+    pub fn step(&mut self) -> Option<EventView> {
+        while let Some(Reverse((at, _, ev))) = self.queue.pop() {
+            self.now = self.now.max(at);
+            let handled = match ev {
+                Scheduled::Deliver(id) => self.in_flight.remove(&id).map(|m| self.deliver(m)),
+                Scheduled::Timer { node, timer, generation } => {
+                    let n = &self.nodes[node];
+                    if n.crashed || n.generation != generation {
+                        None
+                    } else {
+                        Some(match timer {
+                            Timer::Election => self.election_timeout(node, false),
+                            Timer::Heartbeat => self.heartbeat(node),
+                        })
+                    }
+                }
+            };
+            if let Some(seq) = handled {
+                self.after_event();
+                return self.events.iter().rev().find(|e| e.seq == seq).cloned();
+            }
+        }
+        None
+    }
+
+    /// Handles every event due at or before `until` µs, then sets the clock to `until` (if later).
+    /// Returns the number of events handled.
+    pub fn run_until(&mut self, until: Micros) -> u64 {
+        let mut handled = 0;
+        while self.next_event_at().is_some_and(|t| t <= until) {
+            if self.step().is_some() {
+                handled += 1;
+            }
+        }
+        self.now = self.now.max(until);
+        handled
+    }
+
+    /// The user starts an election at node `i` now, as if its election timer fired.
+    /// Errors: node crashed.
+    pub fn start_election(&mut self, i: usize) -> Result<()> {
+        self.require_running(i)?;
+        self.election_timeout(i, true);
+        self.after_event();
+        Ok(())
+    }
+
+    /// Node `i` crashes: it stops handling messages and timers; messages to it are lost.
+    /// Errors: already crashed.
+    pub fn crash(&mut self, i: usize) -> Result<()> {
+        self.require_running(i)?;
+        let n = &mut self.nodes[i];
+        n.crashed = true;
+        n.generation += 1;
+        n.election_timer = None;
+        let text = format!("{} crashes: it keeps currentTerm, votedFor and its log on disk", self.ids[i]);
+        self.record("crash", Some(i), None, text);
+        self.after_event();
+        Ok(())
+    }
+
+    /// Node `i` restarts with its persistent state (currentTerm, votedFor, log) and fresh volatile
+    /// state (follower, commitIndex 0), and a new election timer. Errors: not crashed.
+    pub fn restart(&mut self, i: usize) -> Result<()> {
+        if !self.nodes[i].crashed {
+            return Err(Error::invalid("id", format!("must name a crashed node ({} is running)", self.ids[i])));
+        }
+        let n = &mut self.nodes[i];
+        n.crashed = false;
+        n.raft.restart();
+        self.checker.on_restart(i);
+        self.reset_election_timer(i);
+        let n = &self.nodes[i].raft;
+        let text = format!(
+            "{} restarts as follower in term {} with {} log entries; commitIndex starts again from 0",
+            self.ids[i],
+            n.current_term(),
+            n.last_log_index()
+        );
+        self.record("restart", Some(i), None, text);
+        self.after_event();
+        Ok(())
+    }
+
+    /// Removes message `id` from the network, as if it were lost. Errors: no such message in flight.
+    pub fn drop_message(&mut self, id: u64) -> Result<()> {
+        let m = self
+            .in_flight
+            .remove(&id)
+            .ok_or_else(|| Error::invalid("messageId", format!("must be a message in flight ({id} is not)")))?;
+        self.stats.messages_dropped += 1;
+        let text = format!("{} from {} to {} is dropped", m.payload.kind(), self.ids[m.from], self.ids[m.to]);
+        self.record("drop", Some(m.to), Some(&m), text);
+        Ok(())
+    }
+
+    /// A client sends `command` (JSON text) to node `to`, or to the current leader when `to` is
+    /// None. A leader appends it and replicates it at once (Raft paper §5.3); any other node
+    /// refuses and names the leader it knows. Errors: `to` is crashed.
+    pub fn client_request(&mut self, command: String, to: Option<usize>) -> Result<ClientReply> {
+        let Some(i) = to.or_else(|| self.leader()) else {
+            self.record("client", None, None, "A client request finds no leader; it is not accepted".into());
+            return Ok(ClientReply { accepted: false, leader: None, index: None });
+        };
+        self.require_running(i)?;
+        match self.nodes[i].raft.replicate_log(command.clone()) {
+            Ok((index, requests)) => {
+                let text = format!("{} appends client command {command} at index {index} and replicates it", self.ids[i]);
+                self.record("client", Some(i), None, text);
+                self.send_appends(i, requests);
+                self.after_event();
+                Ok(ClientReply { accepted: true, leader: Some(self.ids[i].clone()), index: Some(index) })
+            }
+            Err(_) => {
+                let leader = self.nodes[i].raft.leader_id().map(str::to_string);
+                let text = match &leader {
+                    Some(l) => format!("{} is not the leader and redirects the client to {l}", self.ids[i]),
+                    None => format!("{} is not the leader and knows no leader; the client must retry", self.ids[i]),
+                };
+                self.record("client", Some(i), None, text);
+                Ok(ClientReply { accepted: false, leader, index: None })
+            }
+        }
+    }
+
+    fn require_running(&self, i: usize) -> Result<()> {
+        if self.nodes[i].crashed {
+            return Err(Error::invalid("id", format!("must name a running node ({} is crashed)", self.ids[i])));
+        }
+        Ok(())
+    }
+
+    // ---- internals --------------------------------------------------------------------------
+
+    fn schedule(&mut self, at: Micros, ev: Scheduled) {
+        self.seq += 1;
+        self.queue.push(Reverse((at, self.seq, ev)));
+    }
+
+    fn record(&mut self, kind: &'static str, node: Option<usize>, msg: Option<&Message>, text: String) -> u64 {
+        self.event_seq += 1;
+        let ev = EventView {
+            seq: self.event_seq,
+            time: ms(self.now),
+            kind,
+            node: node.map(|i| self.ids[i].clone()),
+            message_id: msg.map(|m| m.id),
+            message_kind: msg.map(|m| m.payload.kind()),
+            from: msg.map(|m| self.ids[m.from].clone()),
+            to: msg.map(|m| self.ids[m.to].clone()),
+            text,
+        };
+        if self.events.len() == EVENT_LOG_CAPACITY {
+            self.events.pop_front();
+        }
+        self.events.push_back(ev);
+        self.event_seq
+    }
+
+    fn send(&mut self, from: usize, to: usize, payload: Payload) {
+        self.stats.messages_sent += 1;
+        if self.config.drop_rate > 0.0 && self.rng.random_bool(self.config.drop_rate) {
+            self.stats.messages_dropped += 1;
+            return;
+        }
+        let (lo, hi) = self.config.latency_us;
+        let deliver_at = self.now + self.rng.random_range(lo..=hi);
+        let id = self.next_message_id;
+        self.next_message_id += 1;
+        self.in_flight.insert(id, Message { id, from, to, sent_at: self.now, deliver_at, payload });
+        self.schedule(deliver_at, Scheduled::Deliver(id));
+    }
+
+    fn send_appends(&mut self, from: usize, requests: Vec<AppendEntriesRequest>) {
+        for r in requests {
+            let to = self.index_of("to", &r.to).expect("requests go to cluster members");
+            self.send(from, to, Payload::AppendEntries(r.args));
+        }
+    }
+
+    fn reset_election_timer(&mut self, i: usize) {
+        let (lo, hi) = self.config.election_timeout_us;
+        let at = self.now + self.rng.random_range(lo..=hi);
+        let n = &mut self.nodes[i];
+        n.generation += 1;
+        n.election_timer = Some((self.now, at));
+        let generation = n.generation;
+        self.schedule(at, Scheduled::Timer { node: i, timer: Timer::Election, generation });
+    }
+
+    /// After every event: leaders hold no election timer and others always do; committed entries
+    /// are applied; the invariants are checked.
+    fn after_event(&mut self) {
+        for i in 0..self.nodes.len() {
+            let n = &self.nodes[i];
+            if n.crashed {
+                continue;
+            }
+            match (n.raft.role() == Role::Leader, n.election_timer.is_some()) {
+                (false, false) => self.reset_election_timer(i),
+                (true, true) => self.nodes[i].election_timer = None,
+                _ => {}
+            }
+        }
+        let mut changed = Vec::with_capacity(self.nodes.len());
+        for n in &mut self.nodes {
+            changed.push(n.raft.take_log_changed_from());
+        }
+        let now = self.now;
+        for n in &mut self.nodes {
+            if n.crashed {
+                continue;
+            }
+            for e in n.raft.apply_committed() {
+                self.checker.on_apply(now, n.raft.node_id(), &e);
+            }
+        }
+        let before = self.checker.violations().len();
+        let rafts: Vec<&ConsensusProtocol> = self.nodes.iter().map(|n| &n.raft).collect();
+        self.checker.check(now, &rafts, &changed);
+        let found: Vec<String> = self.checker.violations()[before..]
+            .iter()
+            .map(|v| format!("Safety violation ({}): {}", v.rule, v.detail))
+            .collect();
+        for text in found {
+            self.record("violation", None, None, text);
+        }
+    }
+}
+
+/// Event handlers: each returns the seq of the event record it wrote first.
+impl Simulation {
+    fn election_timeout(&mut self, i: usize, by_user: bool) -> u64 {
+        self.stats.elections += 1;
+        let args = self.nodes[i].raft.start_election();
+        let cause = if by_user { "is told to start an election" } else { "hears from no leader before its election timer fires" };
+        let text = format!(
+            "{} {cause}: it becomes candidate for term {}, votes for itself and asks the others for votes",
+            self.ids[i], args.term
+        );
+        let seq = self.record(if by_user { "startElection" } else { "electionTimeout" }, Some(i), None, text);
+        self.reset_election_timer(i);
+        for to in 0..self.nodes.len() {
+            if to != i {
+                self.send(i, to, Payload::RequestVote(args.clone()));
+            }
+        }
+        if self.nodes[i].raft.has_won_election() {
+            self.win(i);
+        }
+        seq
+    }
+
+    fn win(&mut self, i: usize) {
+        let votes = self.nodes[i].raft.votes().len();
+        let requests = self.nodes[i].raft.become_leader().expect("a winning node is a candidate");
+        let n = &mut self.nodes[i];
+        n.generation += 1;
+        n.election_timer = None;
+        let text = format!(
+            "{} wins the election for term {} with {votes} of {} votes, becomes leader and appends a no-op entry (§8)",
+            self.ids[i],
+            n.raft.current_term(),
+            self.nodes.len()
+        );
+        self.record("leader", Some(i), None, text);
+        self.send_appends(i, requests);
+        let generation = self.nodes[i].generation;
+        self.schedule(self.now + self.config.heartbeat_us, Scheduled::Timer { node: i, timer: Timer::Heartbeat, generation });
+    }
+
+    fn heartbeat(&mut self, i: usize) -> u64 {
+        let Ok(requests) = self.nodes[i].raft.heartbeat() else {
+            unreachable!("heartbeat timers are cancelled when a leader steps down")
+        };
+        let text = format!("{} sends AppendEntries heartbeats to {} followers", self.ids[i], requests.len());
+        let seq = self.record("heartbeat", Some(i), None, text);
+        self.send_appends(i, requests);
+        let generation = self.nodes[i].generation;
+        self.schedule(self.now + self.config.heartbeat_us, Scheduled::Timer { node: i, timer: Timer::Heartbeat, generation });
+        seq
+    }
+
+    fn deliver(&mut self, m: Message) -> u64 {
+        let (from, to) = (m.from, m.to);
+        let (f, t) = (self.ids[from].clone(), self.ids[to].clone());
+        if self.nodes[to].crashed {
+            self.stats.messages_dropped += 1;
+            return self.record("lost", Some(to), Some(&m), format!("{} from {f} to {t} is lost: {t} is crashed", m.payload.kind()));
+        }
+        self.stats.messages_delivered += 1;
+        let was = (self.nodes[to].raft.role(), self.nodes[to].raft.current_term());
+        let mut text = match &m.payload {
+            Payload::RequestVote(args) => {
+                let (reply, decision) = self.nodes[to].raft.request_vote(args).expect("simulated candidates send valid ids");
+                let me = &self.nodes[to].raft;
+                let text = match decision {
+                    VoteDecision::Granted => {
+                        format!("{t} grants its vote to {f} for term {}: {f}'s log is at least as up-to-date as its own", args.term)
+                    }
+                    VoteDecision::StaleTerm => {
+                        format!("{t} refuses {f}: term {} is older than its term {}", args.term, me.current_term())
+                    }
+                    VoteDecision::AlreadyVoted(v) => format!("{t} refuses {f} for term {}: it already voted for {v}", args.term),
+                    VoteDecision::LogNotUpToDate => format!(
+                        "{t} refuses {f} for term {}: {f}'s log (last term {}, index {}) is behind its own (last term {}, index {}), §5.4.1",
+                        args.term, args.last_log_term, args.last_log_index, me.last_log_term(), me.last_log_index()
+                    ),
+                };
+                if reply.vote_granted {
+                    self.reset_election_timer(to);
+                }
+                self.send(to, from, Payload::RequestVoteResponse(reply));
+                text
+            }
+            Payload::RequestVoteResponse(reply) => {
+                let tally = self.nodes[to].raft.handle_request_vote_response(&f, reply).expect("replies come from members");
+                let me = &self.nodes[to].raft;
+                let text = if reply.term > was.1 {
+                    format!("{t} learns of term {} from {f} and steps down to follower", reply.term)
+                } else if was.0 != Role::Candidate || reply.term < was.1 {
+                    format!("{t} ignores {f}'s vote from term {}: it is no longer a candidate in that term", reply.term)
+                } else if reply.vote_granted {
+                    format!("{t} receives {f}'s vote for term {} ({} of {} votes)", reply.term, tally.votes, me.cluster().len())
+                } else {
+                    format!("{t} is refused a vote by {f} for term {}", reply.term)
+                };
+                if tally.won {
+                    self.win(to);
+                }
+                text
+            }
+            Payload::AppendEntries(args) => {
+                let commit_before = self.nodes[to].raft.commit_index();
+                let (reply, decision) = self.nodes[to].raft.append_entries(args).expect("simulated leaders send valid requests");
+                let me = &self.nodes[to].raft;
+                let mut text = match decision {
+                    AppendDecision::StaleTerm => {
+                        format!("{t} rejects AppendEntries from {f}: term {} is older than its term {}", args.term, me.current_term())
+                    }
+                    AppendDecision::MissingPrevEntry => format!(
+                        "{t} rejects AppendEntries from {f}: it has no entry at prevLogIndex {}",
+                        args.prev_log_index
+                    ),
+                    AppendDecision::PrevTermMismatch { found } => format!(
+                        "{t} rejects AppendEntries from {f}: its entry at index {} has term {found}, not {}",
+                        args.prev_log_index, args.prev_log_term
+                    ),
+                    AppendDecision::Accepted { appended: 0, .. } if args.entries.is_empty() => {
+                        format!("{t} accepts a heartbeat from leader {f} (term {})", args.term)
+                    }
+                    AppendDecision::Accepted { appended: 0, .. } => format!(
+                        "{t} already holds entries {}–{} from {f}; nothing to append",
+                        args.prev_log_index + 1,
+                        reply.match_index
+                    ),
+                    AppendDecision::Accepted { appended, truncated_from } => {
+                        let cut = truncated_from
+                            .map(|k| format!("deletes its conflicting entries from index {k} on, then "))
+                            .unwrap_or_default();
+                        format!(
+                            "{t} {cut}appends {appended} entr{} from {f}, up to index {}",
+                            if appended == 1 { "y" } else { "ies" },
+                            reply.match_index
+                        )
+                    }
+                };
+                if me.commit_index() > commit_before {
+                    text.push_str(&format!("; its commitIndex becomes {}", me.commit_index()));
+                }
+                if reply.term == args.term {
+                    self.reset_election_timer(to);
+                }
+                self.send(to, from, Payload::AppendEntriesResponse(reply));
+                text
+            }
+            Payload::AppendEntriesResponse(reply) => {
+                let commit_before = self.nodes[to].raft.commit_index();
+                let next = self.nodes[to].raft.handle_append_entries_response(&f, reply).expect("replies are well-formed");
+                let me = &self.nodes[to].raft;
+                let mut text = if reply.term > was.1 {
+                    format!("{t} learns of term {} from {f} and steps down to follower", reply.term)
+                } else if was.0 != Role::Leader || reply.term < was.1 {
+                    format!("{t} ignores {f}'s AppendEntries reply from term {}", reply.term)
+                } else if reply.success {
+                    format!("{t} learns {f}'s log matches its own up to index {}", reply.match_index)
+                } else {
+                    format!(
+                        "{t} learns {f}'s log does not match; it retries with nextIndex {}",
+                        me.next_index().get(&f).copied().unwrap_or(1)
+                    )
+                };
+                let commit = me.commit_index();
+                if commit > commit_before {
+                    text.push_str(&format!(
+                        "; entries up to {commit} are on a majority, so {t} commits them (commitIndex {commit})"
+                    ));
+                }
+                if let Some(r) = next {
+                    self.send_appends(to, vec![r]);
+                }
+                text
+            }
+        };
+        let now = (self.nodes[to].raft.role(), self.nodes[to].raft.current_term());
+        if now.1 > was.1 && !matches!(m.payload, Payload::RequestVoteResponse(_) | Payload::AppendEntriesResponse(_)) {
+            text = format!("{t} adopts term {} (was {}, {}); {}", now.1, was.1, was.0.as_str(), text);
+        }
+        self.record("deliver", Some(to), Some(&m), text)
+    }
+}

@@ -1,0 +1,233 @@
+//! Small serializable views of the simulation, for the JS boundary and the CLI.
+//! Times are ms (f64) here; the simulation keeps µs.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{Message, Payload, Simulation};
+use crate::raft::{LogEntry, LogIndex, Role, Term};
+
+/// Counters since the simulation started.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    /// Messages handed to the network.
+    pub messages_sent: u64,
+    /// Messages handled by a running receiver.
+    pub messages_delivered: u64,
+    /// Messages lost: to the drop rate, to a user's drop, or to a crashed receiver.
+    pub messages_dropped: u64,
+    /// Elections started (timeouts and user requests).
+    pub elections: u64,
+    /// Log entries known committed cluster-wide.
+    pub committed: u64,
+}
+
+/// What a client request got back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientReply {
+    /// Whether a leader appended the command.
+    pub accepted: bool,
+    /// The leader that accepted it, or the one the asked node knows of.
+    pub leader: Option<String>,
+    /// The index the command was appended at, when accepted.
+    pub index: Option<LogIndex>,
+}
+
+/// One event, in plain words.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventView {
+    /// Increasing from 1.
+    pub seq: u64,
+    /// Simulated time, ms.
+    pub time: f64,
+    /// `deliver`, `lost`, `drop`, `electionTimeout`, `startElection`, `leader`, `heartbeat`,
+    /// `crash`, `restart`, `client` or `violation`.
+    pub kind: &'static str,
+    /// The node the event happened at, if any.
+    pub node: Option<String>,
+    /// The message's id, for message events.
+    pub message_id: Option<u64>,
+    /// The message's kind, for message events.
+    pub message_kind: Option<&'static str>,
+    /// The message's sender.
+    pub from: Option<String>,
+    /// The message's receiver.
+    pub to: Option<String>,
+    /// What happened and why, e.g. "n3 grants its vote to n1 for term 2: …".
+    pub text: String,
+}
+
+/// A node as the page draws it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeView<'a> {
+    /// `n1` …
+    pub id: &'a str,
+    /// `follower`, `candidate` or `leader` (a crashed node shows the role it had).
+    pub state: &'static str,
+    /// currentTerm.
+    pub current_term: Term,
+    /// votedFor.
+    pub voted_for: Option<&'a str>,
+    /// commitIndex.
+    pub commit_index: LogIndex,
+    /// lastApplied.
+    pub last_applied: LogIndex,
+    /// The log; the JS layer converts each command from JSON text.
+    #[serde(skip)]
+    pub log: &'a [LogEntry],
+    /// nextIndex per follower (leaders only).
+    pub next_index: &'a BTreeMap<String, LogIndex>,
+    /// matchIndex per follower (leaders only).
+    pub match_index: &'a BTreeMap<String, LogIndex>,
+    /// When the running election timer was set, ms (null: no timer).
+    pub election_timer_start: Option<f64>,
+    /// When it fires, ms (null: no timer, e.g. a leader or a crashed node).
+    pub election_deadline: Option<f64>,
+    /// The leader it knows of in its term.
+    pub leader_id: Option<&'a str>,
+    /// Votes a candidate holds (its own included).
+    pub votes: usize,
+    /// Whether the node is crashed.
+    pub crashed: bool,
+}
+
+/// A message in flight, with its RPC's fields flattened in (camelCase, Raft paper Figure 2).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageView<'a> {
+    /// Unique id (for `dropMessage`).
+    pub id: u64,
+    /// Sender id.
+    pub from: &'a str,
+    /// Receiver id.
+    pub to: &'a str,
+    /// `RequestVote`, `RequestVoteResponse`, `AppendEntries` or `AppendEntriesResponse`.
+    pub kind: &'static str,
+    /// Send time, ms.
+    pub sent_at: f64,
+    /// Delivery time, ms.
+    pub deliver_at: f64,
+    /// The sender's term.
+    pub term: Term,
+    /// RequestVote: the candidate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidate_id: Option<&'a str>,
+    /// RequestVote: the candidate's last log index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_log_index: Option<LogIndex>,
+    /// RequestVote: the candidate's last log term.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_log_term: Option<Term>,
+    /// RequestVoteResponse: granted or not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vote_granted: Option<bool>,
+    /// AppendEntries: the leader.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leader_id: Option<&'a str>,
+    /// AppendEntries: prevLogIndex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prev_log_index: Option<LogIndex>,
+    /// AppendEntries: prevLogTerm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prev_log_term: Option<Term>,
+    /// AppendEntries: the entries; the JS layer converts each command from JSON text.
+    #[serde(skip)]
+    pub entries: Option<&'a [LogEntry]>,
+    /// AppendEntries: leaderCommit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leader_commit: Option<LogIndex>,
+    /// AppendEntriesResponse: success.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub success: Option<bool>,
+    /// AppendEntriesResponse: matchIndex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub match_index: Option<LogIndex>,
+}
+
+impl Simulation {
+    /// Every node's view, in id order.
+    pub fn node_views(&self) -> Vec<NodeView<'_>> {
+        let ms = |us: u64| us as f64 / 1000.0;
+        (0..self.nodes.len())
+            .map(|i| {
+                let n = &self.nodes[i];
+                let r = &n.raft;
+                NodeView {
+                    id: &self.ids[i],
+                    state: r.role().as_str(),
+                    current_term: r.current_term(),
+                    voted_for: r.voted_for(),
+                    commit_index: r.commit_index(),
+                    last_applied: r.last_applied(),
+                    log: r.log(),
+                    next_index: r.next_index(),
+                    match_index: r.match_index(),
+                    election_timer_start: n.election_timer.map(|(s, _)| ms(s)),
+                    election_deadline: n.election_timer.map(|(_, d)| ms(d)),
+                    leader_id: r.leader_id(),
+                    votes: if r.role() == Role::Candidate { r.votes().len() } else { 0 },
+                    crashed: n.crashed,
+                }
+            })
+            .collect()
+    }
+
+    /// Every message in flight, in id order.
+    pub fn message_views(&self) -> Vec<MessageView<'_>> {
+        self.in_flight().map(|m| self.message_view(m)).collect()
+    }
+
+    fn message_view<'a>(&'a self, m: &'a Message) -> MessageView<'a> {
+        let mut v = MessageView {
+            id: m.id,
+            from: &self.ids[m.from],
+            to: &self.ids[m.to],
+            kind: m.payload.kind(),
+            sent_at: m.sent_at as f64 / 1000.0,
+            deliver_at: m.deliver_at as f64 / 1000.0,
+            term: 0,
+            candidate_id: None,
+            last_log_index: None,
+            last_log_term: None,
+            vote_granted: None,
+            leader_id: None,
+            prev_log_index: None,
+            prev_log_term: None,
+            entries: None,
+            leader_commit: None,
+            success: None,
+            match_index: None,
+        };
+        match &m.payload {
+            Payload::RequestVote(a) => {
+                v.term = a.term;
+                v.candidate_id = Some(&a.candidate_id);
+                v.last_log_index = Some(a.last_log_index);
+                v.last_log_term = Some(a.last_log_term);
+            }
+            Payload::RequestVoteResponse(r) => {
+                v.term = r.term;
+                v.vote_granted = Some(r.vote_granted);
+            }
+            Payload::AppendEntries(a) => {
+                v.term = a.term;
+                v.leader_id = Some(&a.leader_id);
+                v.prev_log_index = Some(a.prev_log_index);
+                v.prev_log_term = Some(a.prev_log_term);
+                v.entries = Some(&a.entries);
+                v.leader_commit = Some(a.leader_commit);
+            }
+            Payload::AppendEntriesResponse(r) => {
+                v.term = r.term;
+                v.success = Some(r.success);
+                v.match_index = Some(r.match_index);
+            }
+        }
+        v
+    }
+}
