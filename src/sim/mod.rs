@@ -215,7 +215,13 @@ impl Simulation {
     /// Handles the next pending event and returns its record, or None when nothing is pending
     /// (every node crashed and no message in flight).
     pub fn step(&mut self) -> Option<EventView> {
-        while let Some(Reverse((at, _, ev))) = self.queue.pop() {
+        self.step_until(Micros::MAX)
+    }
+
+    /// [`step`](Self::step), but only for an event due at or before `limit` µs.
+    fn step_until(&mut self, limit: Micros) -> Option<EventView> {
+        while self.next_event_at().is_some_and(|t| t <= limit) {
+            let Reverse((at, _, ev)) = self.queue.pop().expect("peeked");
             self.now = self.now.max(at);
             let handled = match ev {
                 Scheduled::Deliver(id) => self.in_flight.remove(&id).map(|m| self.deliver(m)),
@@ -243,10 +249,8 @@ impl Simulation {
     /// Returns the number of events handled.
     pub fn run_until(&mut self, until: Micros) -> u64 {
         let mut handled = 0;
-        while self.next_event_at().is_some_and(|t| t <= until) {
-            if self.step().is_some() {
-                handled += 1;
-            }
+        while self.step_until(until).is_some() {
+            handled += 1;
         }
         self.now = self.now.max(until);
         handled

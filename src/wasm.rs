@@ -1,0 +1,718 @@
+//! The JavaScript boundary: `#[wasm_bindgen]` exports only. Every function validates its JS
+//! input, converts it, forwards it to [`crate::raft`] or [`crate::sim`] and converts the result
+//! back. Nothing here decides protocol behaviour.
+//!
+//! Rules at the boundary:
+//! - Bad input is a JS `Error` whose message names the parameter and the rule
+//!   (`"prevLogIndex must be a non-negative integer (got -1)"`); the object is left unchanged.
+//! - Terms and indexes are JS numbers (safe integers); times are ms (the simulator keeps µs).
+//! - Commands are any JSON value; the core stores them as JSON text.
+
+use std::fmt::Display;
+
+use js_sys::{Array, Reflect, JSON};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::raft::{
+    self, AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, LogEntry, RequestVoteArgs,
+    RequestVoteReply,
+};
+use crate::sim::{self, Config, Micros};
+
+/// The largest integer a JS number holds exactly (`Number.MAX_SAFE_INTEGER`).
+const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
+/// How far one `runUntil` call may move the clock, ms (one simulated hour).
+const MAX_RUN_MS: f64 = 3_600_000.0;
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+// ---- conversion helpers -----------------------------------------------------------------------
+
+type JsResult<T> = Result<T, JsError>;
+
+fn invalid(param: &str, rule: impl Display) -> JsError {
+    JsError::new(&format!("{param} {rule}"))
+}
+
+fn core(e: raft::Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// A short description of a JS value for error messages: `-1`, `"abc"`, `undefined`, `object`.
+fn describe(v: &JsValue) -> String {
+    if v.is_undefined() {
+        "undefined".into()
+    } else if v.is_null() {
+        "null".into()
+    } else if let Some(f) = v.as_f64() {
+        format!("{f}")
+    } else if let Some(s) = v.as_string() {
+        let s: String = s.chars().take(40).collect();
+        format!("{s:?}")
+    } else if Array::is_array(v) {
+        "an array".into()
+    } else {
+        v.js_typeof().as_string().unwrap_or_default()
+    }
+}
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn object<'a>(v: &'a JsValue, param: &str) -> JsResult<&'a JsValue> {
+    if v.is_object() && !Array::is_array(v) {
+        Ok(v)
+    } else {
+        Err(invalid(param, format!("must be an object (got {})", describe(v))))
+    }
+}
+
+fn array(v: &JsValue, param: &str) -> JsResult<Array> {
+    if Array::is_array(v) {
+        Ok(Array::from(v))
+    } else {
+        Err(invalid(param, format!("must be an array (got {})", describe(v))))
+    }
+}
+
+/// A term or index: a non-negative safe integer.
+fn uint(v: &JsValue, param: &str) -> JsResult<u64> {
+    match v.as_f64() {
+        Some(f) if f.is_finite() && f.fract() == 0.0 && (0.0..=MAX_SAFE).contains(&f) => Ok(f as u64),
+        _ => Err(invalid(param, format!("must be a non-negative integer (got {})", describe(v))))
+    }
+}
+
+fn string(v: &JsValue, param: &str) -> JsResult<String> {
+    match v.as_string() {
+        Some(s) if !s.is_empty() => Ok(s),
+        _ => Err(invalid(param, format!("must be a non-empty string (got {})", describe(v)))),
+    }
+}
+
+fn boolean(v: &JsValue, param: &str) -> JsResult<bool> {
+    v.as_bool().ok_or_else(|| invalid(param, format!("must be true or false (got {})", describe(v))))
+}
+
+/// Any JSON value, as JSON text.
+fn command_text(v: &JsValue, param: &str) -> JsResult<String> {
+    if v.is_undefined() {
+        return Err(invalid(param, "must be a JSON value (got undefined)"));
+    }
+    match JSON::stringify(v) {
+        Ok(s) => s.as_string().ok_or_else(|| invalid(param, format!("must be a JSON value (got {})", describe(v)))),
+        Err(_) => Err(invalid(param, "must be a JSON value (it could not be serialized: a BigInt or a cycle?)")),
+    }
+}
+
+fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .expect("views hold only strings, bools and safe integers")
+}
+
+/// Log entries as a JS array of `{term, index, command}`, commands parsed from their JSON text.
+fn entries_js(entries: &[LogEntry]) -> JsValue {
+    let mut text = String::with_capacity(2 + entries.len() * 40);
+    text.push('[');
+    for (k, e) in entries.iter().enumerate() {
+        if k > 0 {
+            text.push(',');
+        }
+        text.push_str(&format!("{{\"term\":{},\"index\":{},\"command\":{}}}", e.term, e.index, e.command));
+    }
+    text.push(']');
+    JSON::parse(&text).expect("commands are JSON text produced by JSON.stringify")
+}
+
+fn set(obj: &JsValue, key: &str, value: &JsValue) {
+    Reflect::set(obj, &JsValue::from_str(key), value).expect("obj is a plain object");
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VoteArgsJs<'a> {
+    term: u64,
+    candidate_id: &'a str,
+    last_log_index: u64,
+    last_log_term: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VoteReplyJs {
+    term: u64,
+    vote_granted: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AppendReplyJs {
+    term: u64,
+    success: bool,
+    match_index: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AppendRequestJs<'a> {
+    to: &'a str,
+    term: u64,
+    leader_id: &'a str,
+    prev_log_index: u64,
+    prev_log_term: u64,
+    leader_commit: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TallyJs {
+    votes: usize,
+    won: bool,
+}
+
+fn request_js(r: &AppendEntriesRequest) -> JsValue {
+    let a = &r.args;
+    let v = to_js(&AppendRequestJs {
+        to: &r.to,
+        term: a.term,
+        leader_id: &a.leader_id,
+        prev_log_index: a.prev_log_index,
+        prev_log_term: a.prev_log_term,
+        leader_commit: a.leader_commit,
+    });
+    set(&v, "entries", &entries_js(&a.entries));
+    v
+}
+
+fn requests_js(rs: &[AppendEntriesRequest]) -> JsValue {
+    rs.iter().map(request_js).collect::<Array>().into()
+}
+
+fn parse_entries(v: &JsValue) -> JsResult<Vec<LogEntry>> {
+    let arr = array(v, "entries")?;
+    let mut out = Vec::with_capacity(arr.length() as usize);
+    for (k, e) in arr.iter().enumerate() {
+        let p = format!("entries[{k}]");
+        object(&e, &p)?;
+        out.push(LogEntry {
+            term: uint(&get(&e, "term"), &format!("{p}.term"))?,
+            index: uint(&get(&e, "index"), &format!("{p}.index"))?,
+            command: command_text(&get(&e, "command"), &format!("{p}.command"))?,
+        });
+    }
+    Ok(out)
+}
+
+// ---- ConsensusProtocol ----------------------------------------------------------------------
+
+/// One Raft server: the seed's `ConsensusProtocol` (Raft paper Figure 2), driven by hand.
+///
+/// ```js
+/// const n = new ConsensusProtocol('node1', ['node1', 'node2', 'node3']);
+/// n.state === 'follower';
+/// ```
+/// Every method validates its arguments and throws an `Error` naming the parameter and the
+/// rule; a refused call leaves the node unchanged.
+#[wasm_bindgen(js_name = ConsensusProtocol)]
+pub struct ConsensusProtocolJs {
+    inner: raft::ConsensusProtocol,
+}
+
+#[wasm_bindgen(js_class = ConsensusProtocol)]
+impl ConsensusProtocolJs {
+    /// `new ConsensusProtocol(nodeId, peers)`: a follower in term 0 with an empty log.
+    /// `peers` is an array of distinct non-empty strings; it may list `nodeId` itself.
+    #[wasm_bindgen(constructor)]
+    pub fn new(node_id: JsValue, peers: JsValue) -> JsResult<ConsensusProtocolJs> {
+        let node_id = string(&node_id, "nodeId")?;
+        let arr = array(&peers, "peers")?;
+        let mut ids = Vec::with_capacity(arr.length() as usize);
+        for (i, p) in arr.iter().enumerate() {
+            ids.push(string(&p, &format!("peers[{i}]"))?);
+        }
+        Ok(ConsensusProtocolJs { inner: raft::ConsensusProtocol::new(node_id, ids).map_err(core)? })
+    }
+
+    /// This node's id.
+    #[wasm_bindgen(getter, js_name = nodeId)]
+    pub fn node_id(&self) -> String {
+        self.inner.node_id().to_string()
+    }
+    /// The peers as given to the constructor (array of strings).
+    #[wasm_bindgen(getter)]
+    pub fn peers(&self) -> Vec<String> {
+        self.inner.peers().to_vec()
+    }
+    /// `'follower'`, `'candidate'` or `'leader'`.
+    #[wasm_bindgen(getter)]
+    pub fn state(&self) -> String {
+        self.inner.role().as_str().to_string()
+    }
+    /// currentTerm (persistent).
+    #[wasm_bindgen(getter, js_name = currentTerm)]
+    pub fn current_term(&self) -> f64 {
+        self.inner.current_term() as f64
+    }
+    /// votedFor (persistent): a node id, or null.
+    #[wasm_bindgen(getter, js_name = votedFor)]
+    pub fn voted_for(&self) -> JsValue {
+        self.inner.voted_for().map_or(JsValue::NULL, JsValue::from_str)
+    }
+    /// The log (persistent): an array of `{term, index, command}`, indexes from 1.
+    #[wasm_bindgen(getter)]
+    pub fn log(&self) -> JsValue {
+        entries_js(self.inner.log())
+    }
+    /// commitIndex (volatile).
+    #[wasm_bindgen(getter, js_name = commitIndex)]
+    pub fn commit_index(&self) -> f64 {
+        self.inner.commit_index() as f64
+    }
+    /// lastApplied (volatile).
+    #[wasm_bindgen(getter, js_name = lastApplied)]
+    pub fn last_applied(&self) -> f64 {
+        self.inner.last_applied() as f64
+    }
+    /// The leader this node knows of in its current term, or null.
+    #[wasm_bindgen(getter, js_name = leaderId)]
+    pub fn leader_id(&self) -> JsValue {
+        self.inner.leader_id().map_or(JsValue::NULL, JsValue::from_str)
+    }
+    /// nextIndex per other node, as an object `{node2: 3, …}` (leaders only; `{}` otherwise).
+    #[wasm_bindgen(getter, js_name = nextIndex)]
+    pub fn next_index(&self) -> JsValue {
+        to_js(self.inner.next_index())
+    }
+    /// matchIndex per other node, as an object (leaders only; `{}` otherwise).
+    #[wasm_bindgen(getter, js_name = matchIndex)]
+    pub fn match_index(&self) -> JsValue {
+        to_js(self.inner.match_index())
+    }
+
+    /// RequestVote receiver (Raft paper Figure 2, §5.2, §5.4.1) → `{term, voteGranted}`.
+    /// Throws on a non-integer or negative term/index, or an empty candidateId.
+    #[wasm_bindgen(js_name = requestVote)]
+    pub fn request_vote(
+        &mut self,
+        term: JsValue,
+        candidate_id: JsValue,
+        last_log_index: JsValue,
+        last_log_term: JsValue,
+    ) -> JsResult<JsValue> {
+        let args = RequestVoteArgs {
+            term: uint(&term, "term")?,
+            candidate_id: string(&candidate_id, "candidateId")?,
+            last_log_index: uint(&last_log_index, "lastLogIndex")?,
+            last_log_term: uint(&last_log_term, "lastLogTerm")?,
+        };
+        let (r, _) = self.inner.request_vote(&args).map_err(core)?;
+        Ok(to_js(&VoteReplyJs { term: r.term, vote_granted: r.vote_granted }))
+    }
+
+    /// AppendEntries receiver (Raft paper Figure 2, §5.3) → `{term, success, matchIndex}`.
+    /// `entries` is an array of `{term, index, command}` with indexes `prevLogIndex + 1, …`.
+    /// Throws on malformed arguments (the node is then unchanged).
+    #[wasm_bindgen(js_name = appendEntries)]
+    pub fn append_entries(
+        &mut self,
+        term: JsValue,
+        leader_id: JsValue,
+        prev_log_index: JsValue,
+        prev_log_term: JsValue,
+        entries: JsValue,
+        leader_commit: JsValue,
+    ) -> JsResult<JsValue> {
+        let args = AppendEntriesArgs {
+            term: uint(&term, "term")?,
+            leader_id: string(&leader_id, "leaderId")?,
+            prev_log_index: uint(&prev_log_index, "prevLogIndex")?,
+            prev_log_term: uint(&prev_log_term, "prevLogTerm")?,
+            entries: parse_entries(&entries)?,
+            leader_commit: uint(&leader_commit, "leaderCommit")?,
+        };
+        let (r, _) = self.inner.append_entries(&args).map_err(core)?;
+        Ok(to_js(&AppendReplyJs { term: r.term, success: r.success, match_index: r.match_index }))
+    }
+
+    /// Increments currentTerm, becomes candidate, votes for itself (§5.2) and returns the
+    /// RequestVote arguments `{term, candidateId, lastLogIndex, lastLogTerm}`.
+    #[wasm_bindgen(js_name = startElection)]
+    pub fn start_election(&mut self) -> JsResult<JsValue> {
+        if self.inner.current_term() as f64 >= MAX_SAFE {
+            return Err(invalid("currentTerm", "must stay a safe integer; it cannot be incremented further"));
+        }
+        let a = self.inner.start_election();
+        Ok(to_js(&VoteArgsJs {
+            term: a.term,
+            candidate_id: &a.candidate_id,
+            last_log_index: a.last_log_index,
+            last_log_term: a.last_log_term,
+        }))
+    }
+
+    /// Candidate → leader: sets nextIndex and matchIndex for every other node, appends a no-op
+    /// entry of the new term (Raft §8), and returns the first AppendEntries request for each
+    /// other node. Throws unless the node is a candidate.
+    #[wasm_bindgen(js_name = becomeLeader)]
+    pub fn become_leader(&mut self) -> JsResult<JsValue> {
+        Ok(requests_js(&self.inner.become_leader().map_err(core)?))
+    }
+
+    /// Leader only (§5.3): appends `{term: currentTerm, index: lastIndex + 1, command}` and
+    /// returns one AppendEntries request per other node:
+    /// `{to, term, leaderId, prevLogIndex, prevLogTerm, entries, leaderCommit}`.
+    /// Throws when not leader (naming the leader it knows, if any) or when `command` is not JSON.
+    #[wasm_bindgen(js_name = replicateLog)]
+    pub fn replicate_log(&mut self, command: JsValue) -> JsResult<JsValue> {
+        let text = command_text(&command, "command")?;
+        let (_, requests) = self.inner.replicate_log(text).map_err(core)?;
+        Ok(requests_js(&requests))
+    }
+
+    /// Leader only: one AppendEntries per other node, from its nextIndex (heartbeat and retry).
+    pub fn heartbeat(&self) -> JsResult<JsValue> {
+        Ok(requests_js(&self.inner.heartbeat().map_err(core)?))
+    }
+
+    /// Candidate side of RequestVote: `response` is `{term, voteGranted}` from node `from`.
+    /// Returns `{votes, won}`: votes held (own included) and whether they are a majority; call
+    /// `becomeLeader()` when `won`.
+    #[wasm_bindgen(js_name = handleRequestVoteResponse)]
+    pub fn handle_request_vote_response(&mut self, from: JsValue, response: JsValue) -> JsResult<JsValue> {
+        let from = string(&from, "from")?;
+        object(&response, "response")?;
+        let reply = RequestVoteReply {
+            term: uint(&get(&response, "term"), "response.term")?,
+            vote_granted: boolean(&get(&response, "voteGranted"), "response.voteGranted")?,
+        };
+        let t = self.inner.handle_request_vote_response(&from, &reply).map_err(core)?;
+        Ok(to_js(&TallyJs { votes: t.votes, won: t.won }))
+    }
+
+    /// Leader side of AppendEntries: `response` is `{term, success, matchIndex}` from `from`
+    /// (`matchIndex` may be left out when `success` is false). Returns the next request for
+    /// that node (a retry with a lower nextIndex, the entries it still lacks, or the new
+    /// commitIndex), or null. Commits only entries of the current term counted on a majority
+    /// (Raft paper §5.4.2, Figure 8).
+    #[wasm_bindgen(js_name = handleAppendEntriesResponse)]
+    pub fn handle_append_entries_response(&mut self, from: JsValue, response: JsValue) -> JsResult<JsValue> {
+        let from = string(&from, "from")?;
+        object(&response, "response")?;
+        let success = boolean(&get(&response, "success"), "response.success")?;
+        let mi = get(&response, "matchIndex");
+        let reply = AppendEntriesReply {
+            term: uint(&get(&response, "term"), "response.term")?,
+            success,
+            match_index: if !success && mi.is_undefined() { 0 } else { uint(&mi, "response.matchIndex")? },
+        };
+        let next = self.inner.handle_append_entries_response(&from, &reply).map_err(core)?;
+        Ok(next.as_ref().map_or(JsValue::NULL, request_js))
+    }
+
+    /// The seed's majority rule: `responses` is an array of booleans or of response objects
+    /// (`voteGranted` or `success`); true when acceptances > cluster size / 2. The cluster is the
+    /// distinct peers plus this node; include this node's own acceptance when it counts.
+    #[wasm_bindgen(js_name = isConsensusReached)]
+    pub fn is_consensus_reached(&self, responses: JsValue) -> JsResult<bool> {
+        let arr = array(&responses, "responses")?;
+        let mut oks = Vec::with_capacity(arr.length() as usize);
+        for (i, r) in arr.iter().enumerate() {
+            let p = format!("responses[{i}]");
+            let ok = if let Some(b) = r.as_bool() {
+                b
+            } else if r.is_object() {
+                let (vg, s) = (get(&r, "voteGranted"), get(&r, "success"));
+                match (vg.as_bool(), s.as_bool()) {
+                    (Some(b), _) | (None, Some(b)) => b,
+                    _ => return Err(invalid(&p, "must be a boolean or an object with a boolean voteGranted or success")),
+                }
+            } else {
+                return Err(invalid(&p, format!("must be a boolean or a response object (got {})", describe(&r))));
+            };
+            oks.push(ok);
+        }
+        Ok(self.inner.is_consensus_reached(&oks))
+    }
+
+    /// Applies committed entries: advances lastApplied to commitIndex and returns the entries
+    /// applied, in order.
+    #[wasm_bindgen(js_name = applyCommitted)]
+    pub fn apply_committed(&mut self) -> JsValue {
+        entries_js(&self.inner.apply_committed())
+    }
+
+    /// A crash and restart: keeps currentTerm, votedFor and the log; resets the rest.
+    pub fn restart(&mut self) {
+        self.inner.restart();
+    }
+}
+
+// ---- Simulation ----------------------------------------------------------------------------
+
+/// A deterministic simulated Raft cluster `n1` … `nN` (times in ms at this boundary).
+///
+/// ```js
+/// const sim = new Simulation({ seed: 7, nodes: 5, latencyMs: [10, 15],
+///   electionTimeoutMs: [150, 300], heartbeatMs: 50, dropRate: 0 }); // every key optional
+/// ```
+#[wasm_bindgen(js_name = Simulation)]
+pub struct SimulationJs {
+    inner: sim::Simulation,
+}
+
+const OPTION_KEYS: [&str; 6] = ["seed", "nodes", "latencyMs", "electionTimeoutMs", "heartbeatMs", "dropRate"];
+
+fn ms_to_us(v: &JsValue, param: &str) -> JsResult<Micros> {
+    match v.as_f64() {
+        Some(f) if f.is_finite() && (0.0..=MAX_RUN_MS).contains(&f) => Ok((f * 1000.0).round() as Micros),
+        _ => Err(invalid(param, format!("must be a number of ms from 0 to 3600000 (got {})", describe(v)))),
+    }
+}
+
+fn ms_range(v: &JsValue, param: &str) -> JsResult<(Micros, Micros)> {
+    let arr = array(v, param)?;
+    if arr.length() != 2 {
+        return Err(invalid(param, format!("must be [lo, hi] in ms (got {} numbers)", arr.length())));
+    }
+    Ok((ms_to_us(&arr.get(0), &format!("{param}[0]"))?, ms_to_us(&arr.get(1), &format!("{param}[1]"))?))
+}
+
+fn parse_config(options: &JsValue) -> JsResult<Config> {
+    let mut c = Config::default();
+    if options.is_undefined() || options.is_null() {
+        return Ok(c);
+    }
+    object(options, "options")?;
+    for key in js_sys::Object::keys(&js_sys::Object::from(options.clone())).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !OPTION_KEYS.contains(&key.as_str()) {
+            return Err(invalid(&format!("options.{key}"), format!("is not an option; the options are {}", OPTION_KEYS.join(", "))));
+        }
+    }
+    let opt = |k: &str| Some(get(options, k)).filter(|v| !v.is_undefined());
+    if let Some(v) = opt("seed") {
+        c.seed = uint(&v, "seed")?;
+    }
+    if let Some(v) = opt("nodes") {
+        let n = uint(&v, "nodes").ok().filter(|n| (1..=sim::config::MAX_NODES as u64).contains(n));
+        c.nodes = n.ok_or_else(|| invalid("nodes", format!("must be an integer from 1 to {} (got {})", sim::config::MAX_NODES, describe(&v))))? as usize;
+    }
+    if let Some(v) = opt("latencyMs") {
+        c.latency_us = ms_range(&v, "latencyMs")?;
+    }
+    if let Some(v) = opt("electionTimeoutMs") {
+        c.election_timeout_us = ms_range(&v, "electionTimeoutMs")?;
+    }
+    if let Some(v) = opt("heartbeatMs") {
+        c.heartbeat_us = ms_to_us(&v, "heartbeatMs")?;
+    }
+    if let Some(v) = opt("dropRate") {
+        c.drop_rate = match v.as_f64() {
+            Some(f) if (0.0..=1.0).contains(&f) => f,
+            _ => return Err(invalid("dropRate", format!("must be a number from 0 to 1 (got {})", describe(&v)))),
+        };
+    }
+    c.validate().map_err(core)?;
+    Ok(c)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ConfigJs {
+    seed: f64,
+    nodes: usize,
+    latency_ms: [f64; 2],
+    election_timeout_ms: [f64; 2],
+    heartbeat_ms: f64,
+    drop_rate: f64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ViolationJs<'a> {
+    rule: &'a str,
+    nodes: &'a [String],
+    time: f64,
+    detail: &'a str,
+}
+
+fn ms(us: Micros) -> f64 {
+    us as f64 / 1000.0
+}
+
+#[wasm_bindgen(js_class = Simulation)]
+impl SimulationJs {
+    /// `new Simulation(options?)`. Options (all optional): `seed` (non-negative integer, 7),
+    /// `nodes` (1–15, 5), `latencyMs` ([lo, hi], [10, 15]), `electionTimeoutMs` ([150, 300]),
+    /// `heartbeatMs` (50), `dropRate` (0–1, 0). Unknown keys are refused.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> JsResult<SimulationJs> {
+        Ok(SimulationJs { inner: sim::Simulation::new(parse_config(&options)?).map_err(core)? })
+    }
+
+    /// The settings in effect, in the constructor's shape.
+    #[wasm_bindgen(getter)]
+    pub fn config(&self) -> JsValue {
+        let c = self.inner.config();
+        to_js(&ConfigJs {
+            seed: c.seed as f64,
+            nodes: c.nodes,
+            latency_ms: [ms(c.latency_us.0), ms(c.latency_us.1)],
+            election_timeout_ms: [ms(c.election_timeout_us.0), ms(c.election_timeout_us.1)],
+            heartbeat_ms: ms(c.heartbeat_us),
+            drop_rate: c.drop_rate,
+        })
+    }
+
+    /// Simulated time, ms.
+    #[wasm_bindgen(getter)]
+    pub fn now(&self) -> f64 {
+        ms(self.inner.now())
+    }
+
+    /// Node ids, `['n1', …]`.
+    #[wasm_bindgen(getter)]
+    pub fn ids(&self) -> Vec<String> {
+        self.inner.ids().to_vec()
+    }
+
+    /// Handles the next event and returns it (`{seq, time, kind, node, messageId, messageKind,
+    /// from, to, text}`), or null when nothing is pending.
+    pub fn step(&mut self) -> JsValue {
+        self.inner.step().as_ref().map_or(JsValue::NULL, to_js)
+    }
+
+    /// Handles every event up to `ms` (simulated ms; at most one hour past now) and moves the
+    /// clock there. Returns the number of events handled.
+    #[wasm_bindgen(js_name = runUntil)]
+    pub fn run_until(&mut self, ms_: JsValue) -> JsResult<f64> {
+        let now = self.now();
+        match ms_.as_f64() {
+            Some(f) if f.is_finite() && f >= 0.0 && f <= now + MAX_RUN_MS => {
+                Ok(self.inner.run_until((f * 1000.0).floor() as Micros) as f64)
+            }
+            _ => Err(invalid("ms", format!("must be a number of ms from 0 to now + 3600000 (got {})", describe(&ms_)))),
+        }
+    }
+
+    /// Node `id` starts an election now, as if its election timer fired. Throws for an unknown
+    /// or crashed node.
+    #[wasm_bindgen(js_name = startElection)]
+    pub fn start_election(&mut self, id: JsValue) -> JsResult<()> {
+        let i = self.node(&id)?;
+        self.inner.start_election(i).map_err(core)
+    }
+
+    /// Node `id` crashes (keeps currentTerm, votedFor and its log). Throws if already crashed.
+    pub fn crash(&mut self, id: JsValue) -> JsResult<()> {
+        let i = self.node(&id)?;
+        self.inner.crash(i).map_err(core)
+    }
+
+    /// Crashed node `id` restarts as a follower with its persistent state. Throws if running.
+    pub fn restart(&mut self, id: JsValue) -> JsResult<()> {
+        let i = self.node(&id)?;
+        self.inner.restart(i).map_err(core)
+    }
+
+    /// Loses message `messageId` (from `messages()`). Throws if it is not in flight.
+    #[wasm_bindgen(js_name = dropMessage)]
+    pub fn drop_message(&mut self, message_id: JsValue) -> JsResult<()> {
+        let id = uint(&message_id, "messageId")?;
+        self.inner.drop_message(id).map_err(core)
+    }
+
+    /// A client sends `command` (any JSON value) to the current leader, or to node `to` when
+    /// given. Returns `{accepted, leader, index}`: accepted false without a leader, or when `to`
+    /// is not the leader (then `leader` names the leader it knows, if any).
+    #[wasm_bindgen(js_name = clientRequest)]
+    pub fn client_request(&mut self, command: JsValue, to: JsValue) -> JsResult<JsValue> {
+        let text = command_text(&command, "command")?;
+        let to = if to.is_undefined() || to.is_null() { None } else { Some(self.node_param(&to, "to")?) };
+        let reply = self.inner.client_request(text, to).map_err(core)?;
+        Ok(to_js(&reply))
+    }
+
+    /// Every node: `[{id, state, currentTerm, votedFor, commitIndex, lastApplied, log,
+    /// nextIndex, matchIndex, electionTimerStart, electionDeadline, leaderId, votes, crashed}]`
+    /// (times in ms; nextIndex/matchIndex as objects keyed by node id).
+    pub fn nodes(&self) -> JsValue {
+        self.inner
+            .node_views()
+            .iter()
+            .map(|n| {
+                let v = to_js(n);
+                set(&v, "log", &entries_js(n.log));
+                v
+            })
+            .collect::<Array>()
+            .into()
+    }
+
+    /// Messages in flight: `[{id, from, to, kind, sentAt, deliverAt, term, …}]` with the RPC's
+    /// fields (Raft paper Figure 2, camelCase); kind is `RequestVote`, `RequestVoteResponse`,
+    /// `AppendEntries` or `AppendEntriesResponse`.
+    pub fn messages(&self) -> JsValue {
+        self.inner
+            .message_views()
+            .iter()
+            .map(|m| {
+                let v = to_js(m);
+                if let Some(e) = m.entries {
+                    set(&v, "entries", &entries_js(e));
+                }
+                v
+            })
+            .collect::<Array>()
+            .into()
+    }
+
+    /// The id of the leader of the highest term among running nodes, or null.
+    pub fn leader(&self) -> JsValue {
+        self.inner.leader().map_or(JsValue::NULL, |i| JsValue::from_str(&self.inner.ids()[i]))
+    }
+
+    /// Safety violations found so far: `[{rule, nodes, time, detail}]` (time in ms); `[]` when safe.
+    pub fn violations(&self) -> JsValue {
+        self.inner
+            .violations()
+            .iter()
+            .map(|v| to_js(&ViolationJs { rule: v.rule, nodes: &v.nodes, time: ms(v.time_us), detail: &v.detail }))
+            .collect::<Array>()
+            .into()
+    }
+
+    /// `{messagesSent, messagesDelivered, messagesDropped, elections, committed}`.
+    pub fn stats(&self) -> JsValue {
+        to_js(&self.inner.stats())
+    }
+
+    /// Events with `seq > after` (oldest first; the last 500 are kept), each as `step()` returns.
+    #[wasm_bindgen(js_name = eventsSince)]
+    pub fn events_since(&self, after: JsValue) -> JsResult<JsValue> {
+        let after = if after.is_undefined() { 0 } else { uint(&after, "after")? };
+        Ok(self.inner.events_since(after).map(to_js).collect::<Array>().into())
+    }
+
+    /// Time of the next pending event, ms, or null.
+    #[wasm_bindgen(getter, js_name = nextEventAt)]
+    pub fn next_event_at(&self) -> JsValue {
+        self.inner.next_event_at().map_or(JsValue::NULL, |t| JsValue::from_f64(ms(t)))
+    }
+}
+
+impl SimulationJs {
+    fn node(&self, id: &JsValue) -> JsResult<usize> {
+        self.node_param(id, "id")
+    }
+    fn node_param(&self, id: &JsValue, param: &str) -> JsResult<usize> {
+        let s = string(id, param)?;
+        self.inner.index_of(param, &s).map_err(core)
+    }
+}
