@@ -1,0 +1,606 @@
+// <consensus-playground>: an embeddable Raft playground.
+//
+//   <script type="module" src="consensus-playground.js"></script>
+//   <consensus-playground nodes="5" seed="7" speed="0.05"></consensus-playground>
+//
+// Attributes: nodes (1–15, default 5), seed (non-negative integer, default 7), speed (simulated
+// time per wall-clock time, default 0.05: a 10–15 ms message takes 0.2–0.3 s to cross).
+//
+// This file renders and handles input only. Every protocol step happens in the Rust core
+// (www/pkg, WebAssembly): the element asks the Simulation to run up to a time, then draws the
+// views it returns. A message's position is a pure function of its send and delivery times and
+// the simulated clock, so pause, step and speed cost nothing.
+//
+// Hooks for tests and course scripts (light DOM, so document.querySelector finds them):
+//   [data-node="n1"][data-state="follower|candidate|leader|crashed"][data-term]
+//   [data-message="RequestVote|RequestVoteResponse|AppendEntries|AppendEntriesResponse"]
+//   [data-log-of="n1"] [data-entry="3"][data-entry-term="2"][data-committed="true|false"]
+//   element.simulation: the wasm Simulation (read-only use, please).
+import init, { Simulation } from './pkg/consensus_playground.js';
+
+const SVG = 'http://www.w3.org/2000/svg';
+const SIZE = 400; // the ring's viewBox is SIZE × SIZE
+const NODE_R = 27;
+const MAX_EVENTS = 150;
+const MAX_FRAME_MS = 100; // a long frame (hidden tab) advances the clock by at most this much wall time
+
+let ready = null;
+function loadWasm() {
+  ready ??= init({ module_or_path: new URL('./pkg/consensus_playground_bg.wasm', import.meta.url) });
+  return ready;
+}
+
+function injectStyles() {
+  if (document.querySelector('link[data-consensus-playground]')) return;
+  const link = document.createElement('link');
+  link.rel = 'stylesheet';
+  link.href = new URL('./consensus-playground.css', import.meta.url).href;
+  link.dataset.consensusPlayground = '';
+  document.head.append(link);
+}
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') e.className = v;
+    else if (k === 'text') e.textContent = v;
+    else e.setAttribute(k, v);
+  }
+  e.append(...children);
+  return e;
+}
+
+function svg(tag, attrs = {}) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
+
+function setAttr(e, k, v) {
+  const s = String(v);
+  if (e.getAttribute(k) !== s) e.setAttribute(k, s);
+}
+
+function setText(e, s) {
+  if (e.textContent !== s) e.textContent = s;
+}
+
+const fmtMs = (ms) => `${ms.toFixed(1)} ms`;
+const clamp = (x, lo, hi) => Math.min(hi, Math.max(lo, x));
+// Speed slider: 0…100 maps to 0.001×…1× on a log scale.
+const sliderToSpeed = (v) => 10 ** (-3 + (3 * v) / 100);
+const speedToSlider = (s) => clamp(((Math.log10(s) + 3) * 100) / 3, 0, 100);
+const speedLabel = (s) => (s >= 0.1 ? s.toFixed(2) : s >= 0.01 ? s.toFixed(3) : s.toFixed(4)).replace(/0+$/, '').replace(/\.$/, '') + '×';
+
+function describeMessage(m) {
+  switch (m.kind) {
+    case 'RequestVote':
+      return `RequestVote from ${m.from} to ${m.to}: term ${m.term}, lastLogIndex ${m.lastLogIndex}, lastLogTerm ${m.lastLogTerm}`;
+    case 'RequestVoteResponse':
+      return `RequestVote reply from ${m.from} to ${m.to}: term ${m.term}, vote ${m.voteGranted ? 'granted' : 'refused'}`;
+    case 'AppendEntries':
+      return `AppendEntries from ${m.from} to ${m.to}: term ${m.term}, prevLogIndex ${m.prevLogIndex}, prevLogTerm ${m.prevLogTerm}, ${m.entries.length} entries, leaderCommit ${m.leaderCommit}`;
+    default:
+      return `AppendEntries reply from ${m.from} to ${m.to}: term ${m.term}, ${m.success ? `success, matchIndex ${m.matchIndex}` : 'failure'}`;
+  }
+}
+
+function termColor(term) {
+  return `hsl(${(term * 67 + 200) % 360} 70% 84%)`;
+}
+
+export class ConsensusPlayground extends HTMLElement {
+  static observedAttributes = ['nodes', 'seed', 'speed'];
+
+  constructor() {
+    super();
+    this.simulation = null;
+    this.playing = true;
+    this.speed = 0.05;
+    this.selected = null;
+    this.commandCount = 0;
+    this.raf = 0;
+    this.lastFrame = null;
+    this.built = false;
+  }
+
+  connectedCallback() {
+    injectStyles();
+    if (!this.built) this.build();
+    this.speed = this.speedAttr();
+    this.speedInput.value = String(speedToSlider(this.speed));
+    this.updateSpeedLabel();
+    loadWasm().then(
+      () => {
+        if (!this.simulation) this.reset();
+        this.startLoop();
+      },
+      (e) => this.showError(`The WebAssembly core could not load: ${e.message}`),
+    );
+  }
+
+  disconnectedCallback() {
+    cancelAnimationFrame(this.raf);
+    this.raf = 0;
+  }
+
+  attributeChangedCallback(name, oldValue, value) {
+    if (!this.built || oldValue === value) return;
+    if (name === 'speed') {
+      this.speed = this.speedAttr();
+      this.speedInput.value = String(speedToSlider(this.speed));
+      this.updateSpeedLabel();
+    } else if (this.simulation) {
+      this.reset();
+    }
+  }
+
+  speedAttr() {
+    const s = Number(this.getAttribute('speed') ?? 0.05);
+    return Number.isFinite(s) && s > 0 ? clamp(s, 0.001, 1) : 0.05;
+  }
+
+  options() {
+    const opts = {};
+    const nodes = this.getAttribute('nodes');
+    const seed = this.getAttribute('seed');
+    if (nodes !== null) opts.nodes = Number(nodes);
+    if (seed !== null) opts.seed = Number(seed);
+    return opts;
+  }
+
+  // ---- building the DOM ---------------------------------------------------------------------
+
+  build() {
+    this.built = true;
+    const playBtn = el('button', { type: 'button', class: 'cp-btn cp-primary', text: 'Pause' });
+    const stepBtn = el('button', { type: 'button', class: 'cp-btn', text: 'Step', title: 'Handle the next event (pauses)' });
+    const resetBtn = el('button', { type: 'button', class: 'cp-btn', text: 'Reset', title: 'Start again from the same seed' });
+    const clientBtn = el('button', { type: 'button', class: 'cp-btn', text: 'Client request', title: 'Send a client command to the leader' });
+    const speedInput = el('input', { type: 'range', min: '0', max: '100', step: '1', 'aria-label': 'Speed', class: 'cp-speed' });
+    const speedOut = el('output', { class: 'cp-speed-out' });
+    const clock = el('span', { class: 'cp-clock', 'aria-label': 'Simulated time' });
+    playBtn.addEventListener('click', () => this.setPlaying(!this.playing));
+    stepBtn.addEventListener('click', () => this.stepOnce());
+    resetBtn.addEventListener('click', () => this.reset());
+    clientBtn.addEventListener('click', () => this.clientRequest(undefined));
+    speedInput.addEventListener('input', () => {
+      this.speed = sliderToSpeed(Number(speedInput.value));
+      this.updateSpeedLabel();
+    });
+
+    const toolbar = el(
+      'div',
+      { class: 'cp-toolbar' },
+      el('div', { class: 'cp-group' }, playBtn, stepBtn, resetBtn),
+      el('label', { class: 'cp-group cp-speed-label' }, el('span', { text: 'Speed' }), speedInput, speedOut),
+      el('div', { class: 'cp-group' }, clientBtn, clock),
+    );
+
+    this.ring = svg('svg', { viewBox: `0 0 ${SIZE} ${SIZE}`, class: 'cp-ring', role: 'group', 'aria-label': 'Cluster: nodes and messages in flight' });
+    this.linkLayer = svg('g', { class: 'cp-links' });
+    this.messageLayer = svg('g', { class: 'cp-messages' });
+    this.nodeLayer = svg('g', { class: 'cp-nodes' });
+    this.ring.append(this.linkLayer, this.nodeLayer, this.messageLayer);
+
+    this.banner = el('div', { class: 'cp-banner', role: 'alert', hidden: '' });
+    this.actions = el('section', { class: 'cp-panel cp-actions', 'aria-label': 'Node actions' });
+    this.logs = el('section', { class: 'cp-panel cp-logs', 'aria-label': 'Logs' });
+    this.eventList = el('ol', { class: 'cp-events', reversed: '' });
+    const events = el('section', { class: 'cp-panel cp-events-panel', 'aria-label': 'Event log' }, el('h3', { text: 'What happened' }), this.eventList);
+
+    const legend = el('div', { class: 'cp-legend', 'aria-hidden': 'true' });
+    legend.innerHTML = `
+      <span><i class="cp-lg cp-lg-follower"></i>follower</span>
+      <span><i class="cp-lg cp-lg-candidate"></i>candidate</span>
+      <span><i class="cp-lg cp-lg-leader"></i>leader</span>
+      <span><i class="cp-lg cp-lg-crashed"></i>crashed</span>
+      <span><i class="cp-lg cp-lg-rv"></i>RequestVote</span>
+      <span><i class="cp-lg cp-lg-ae"></i>AppendEntries</span>
+      <span><i class="cp-lg cp-lg-hb"></i>heartbeat</span>
+      <span><i class="cp-lg cp-lg-ok"></i>granted / success</span>
+      <span><i class="cp-lg cp-lg-no"></i>refused / failure</span>`;
+
+    const stage = el('div', { class: 'cp-stage' }, this.ring, legend);
+    const side = el('div', { class: 'cp-side' }, this.actions, this.logs);
+    this.root = el('div', { class: 'cp-root' }, toolbar, this.banner, el('div', { class: 'cp-main' }, stage, side), events);
+    this.replaceChildren(this.root);
+
+    Object.assign(this, { playBtn, stepBtn, clientBtn, speedInput, speedOut, clock });
+    this.renderActions();
+  }
+
+  showError(text) {
+    this.banner.hidden = false;
+    this.banner.textContent = text;
+    console.error(text);
+  }
+
+  updateSpeedLabel() {
+    this.speedOut.textContent = speedLabel(this.speed);
+    this.speedInput.setAttribute('aria-valuetext', `${speedLabel(this.speed)} real time`);
+  }
+
+  // ---- simulation control -------------------------------------------------------------------
+
+  reset() {
+    try {
+      this.simulation?.free();
+      this.simulation = new Simulation(this.options());
+    } catch (e) {
+      this.simulation = null;
+      this.showError(`Bad settings: ${e.message}`);
+      return;
+    }
+    this.banner.hidden = true;
+    this.ids = this.simulation.ids;
+    this.lastSeq = 0;
+    this.commandCount = 0;
+    this.selected = null;
+    this.violationCount = 0;
+    this.eventList.replaceChildren();
+    this.buildNodes();
+    this.buildLogs();
+    this.dirty = true;
+    this.render();
+  }
+
+  setPlaying(on) {
+    this.playing = on;
+    this.playBtn.textContent = on ? 'Pause' : 'Play';
+    this.lastFrame = null;
+  }
+
+  stepOnce() {
+    if (!this.simulation) return;
+    this.setPlaying(false);
+    this.simulation.step();
+    this.dirty = true;
+    this.render();
+  }
+
+  act(fn) {
+    if (!this.simulation) return;
+    try {
+      fn(this.simulation);
+    } catch (e) {
+      this.note(e.message);
+    }
+    this.dirty = true;
+    this.render();
+  }
+
+  clientRequest(to) {
+    this.act((sim) => {
+      const n = ++this.commandCount;
+      const command = `${'xyz'[(n - 1) % 3]}=${n}`;
+      sim.clientRequest(command, to);
+    });
+  }
+
+  note(text) {
+    const li = el('li', { class: 'cp-ev cp-ev-note' }, el('span', { class: 'cp-ev-time', text: fmtMs(this.simulation.now) }), el('span', { text }));
+    this.eventList.prepend(li);
+  }
+
+  startLoop() {
+    if (this.raf) return;
+    const frame = (t) => {
+      this.raf = requestAnimationFrame(frame);
+      if (!this.simulation) return;
+      if (this.playing) {
+        const dt = this.lastFrame === null ? 0 : Math.min(t - this.lastFrame, MAX_FRAME_MS);
+        this.lastFrame = t;
+        if (dt > 0) {
+          this.simulation.runUntil(this.simulation.now + dt * this.speed);
+          this.dirty = true;
+        }
+      }
+      if (this.dirty) this.render();
+    };
+    this.raf = requestAnimationFrame(frame);
+  }
+
+  // ---- rendering ----------------------------------------------------------------------------
+
+  nodePos(i) {
+    const n = this.ids.length;
+    if (n === 1) return { x: SIZE / 2, y: SIZE / 2 };
+    const a = -Math.PI / 2 + (2 * Math.PI * i) / n;
+    const r = SIZE / 2 - NODE_R - 34;
+    return { x: SIZE / 2 + r * Math.cos(a), y: SIZE / 2 + r * Math.sin(a) };
+  }
+
+  buildNodes() {
+    this.nodeEls = new Map();
+    this.messageEls = new Map();
+    this.nodeLayer.replaceChildren();
+    this.messageLayer.replaceChildren();
+    this.linkLayer.replaceChildren();
+    this.pos = new Map(this.ids.map((id, i) => [id, this.nodePos(i)]));
+    // Faint spokes between every pair: the paths messages travel.
+    for (let i = 0; i < this.ids.length; i++) {
+      for (let j = i + 1; j < this.ids.length; j++) {
+        const a = this.pos.get(this.ids[i]);
+        const b = this.pos.get(this.ids[j]);
+        this.linkLayer.append(svg('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y }));
+      }
+    }
+    for (const id of this.ids) {
+      const { x, y } = this.pos.get(id);
+      const g = svg('g', { 'data-node': id, class: 'cp-node', transform: `translate(${x} ${y})`, tabindex: '0', role: 'button' });
+      // A fixed, invisible hit area around everything that moves, so the node's box is stable.
+      const hit = svg('circle', { r: NODE_R + 11, class: 'cp-hit' });
+      const track = svg('circle', { r: NODE_R + 6, class: 'cp-timer-track' });
+      const arc = svg('path', { class: 'cp-timer' });
+      const body = svg('circle', { r: NODE_R, class: 'cp-body' });
+      const term = svg('text', { class: 'cp-term', y: 9 });
+      const name = svg('text', { class: 'cp-name', y: -NODE_R - 12 });
+      const sub = svg('text', { class: 'cp-sub', y: NODE_R + 20 });
+      const cross = svg('path', { class: 'cp-cross', d: 'M-14 -14 L14 14 M14 -14 L-14 14' });
+      name.textContent = id;
+      g.append(hit, track, arc, body, cross, term, name, sub);
+      const open = () => this.select(id);
+      g.addEventListener('click', open);
+      g.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          open();
+        }
+      });
+      this.nodeLayer.append(g);
+      this.nodeEls.set(id, { g, arc, term, sub, track });
+    }
+  }
+
+  buildLogs() {
+    this.logRows = new Map();
+    const rows = this.ids.map((id) => {
+      const entries = el('div', { class: 'cp-entries' });
+      const label = el('span', { class: 'cp-log-id', text: id });
+      const row = el('div', { class: 'cp-log-row', 'data-log-of': id }, label, entries);
+      this.logRows.set(id, { row, entries, cells: [], sig: '' });
+      return row;
+    });
+    this.logs.replaceChildren(
+      el('h3', { text: 'Logs' }, el('span', { class: 'cp-hint', text: ' (each box is an entry showing its term; solid = committed)' })),
+      ...rows,
+    );
+  }
+
+  select(id) {
+    this.selected = this.selected === id ? null : id;
+    this.renderActions();
+    if (this.selected) this.actions.querySelector('button')?.focus({ preventScroll: true });
+  }
+
+  renderActions() {
+    const sim = this.simulation;
+    const id = this.selected;
+    if (!sim || !id) {
+      this.actions.replaceChildren(
+        el('h3', { text: 'Nodes' }),
+        el('p', { class: 'cp-hint', text: 'Click a node (or focus it and press Enter) to start an election, crash or restart it, or send it a client request. Click a message in flight to drop it.' }),
+      );
+      this.actionSig = '';
+      return;
+    }
+    const n = sim.nodes().find((x) => x.id === id);
+    const crashed = n.crashed;
+    const buttons = [];
+    const btn = (text, fn, title) => {
+      const b = el('button', { type: 'button', class: 'cp-btn', text, title });
+      b.addEventListener('click', fn);
+      buttons.push(b);
+    };
+    if (!crashed) btn('Start election', () => this.act((s) => s.startElection(id)), 'As if its election timer fired (§5.2)');
+    if (crashed) btn('Restart', () => this.act((s) => s.restart(id)), 'Restart with its persistent state');
+    else btn('Crash', () => this.act((s) => s.crash(id)), 'Stop it; its disk (term, vote, log) survives');
+    if (!crashed) btn('Client request', () => this.clientRequest(id), 'A client sends a command to this node');
+    const close = el('button', { type: 'button', class: 'cp-close', 'aria-label': 'Close node actions', text: '×' });
+    close.addEventListener('click', () => this.select(id));
+    this.stateList = el('dl', { class: 'cp-state' });
+    this.actions.replaceChildren(
+      el('div', { class: 'cp-actions-head' }, el('h3', { text: `${id}` }), close),
+      el('div', { class: 'cp-buttons' }, ...buttons),
+      this.stateList,
+    );
+    this.actionSig = `${id}|${crashed}`;
+    this.renderState(n);
+  }
+
+  renderState(n) {
+    if (!this.stateList) return;
+    const rows = [
+      ['state', n.crashed ? `crashed (was ${n.state})` : n.state],
+      ['currentTerm', n.currentTerm],
+      ['votedFor', n.votedFor ?? 'null'],
+      ['commitIndex', n.commitIndex],
+      ['lastApplied', n.lastApplied],
+      ['log length', n.log.length],
+    ];
+    if (n.state === 'leader' && !n.crashed) {
+      rows.push(['nextIndex', Object.entries(n.nextIndex).map(([k, v]) => `${k}:${v}`).join(' ')]);
+      rows.push(['matchIndex', Object.entries(n.matchIndex).map(([k, v]) => `${k}:${v}`).join(' ')]);
+    } else if (n.leaderId) {
+      rows.push(['knows leader', n.leaderId]);
+    }
+    const sig = JSON.stringify(rows);
+    if (sig === this.stateSig) return;
+    this.stateSig = sig;
+    this.stateList.replaceChildren(...rows.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: String(v) })]));
+  }
+
+  render() {
+    const sim = this.simulation;
+    if (!sim) return;
+    this.dirty = false;
+    const now = sim.now;
+    setText(this.clock, `t = ${fmtMs(now)}`);
+    const nodes = sim.nodes();
+    this.renderNodes(nodes, now);
+    this.renderMessages(sim.messages(), now);
+    this.renderLogs(nodes);
+    this.renderEvents(sim.eventsSince(this.lastSeq));
+    if (this.selected) {
+      const n = nodes.find((x) => x.id === this.selected);
+      if (`${n.id}|${n.crashed}` !== this.actionSig) this.renderActions();
+      else this.renderState(n);
+    }
+    const v = sim.violations();
+    if (v.length !== this.violationCount) {
+      this.violationCount = v.length;
+      this.banner.hidden = v.length === 0;
+      this.banner.textContent = v.length ? `Safety violation — ${v[0].rule} (${v[0].nodes.join(', ')}) at ${fmtMs(v[0].time)}: ${v[0].detail}` : '';
+    }
+  }
+
+  renderNodes(nodes, now) {
+    for (const n of nodes) {
+      const e = this.nodeEls.get(n.id);
+      const state = n.crashed ? 'crashed' : n.state;
+      setAttr(e.g, 'data-state', state);
+      setAttr(e.g, 'data-term', n.currentTerm);
+      setAttr(e.g, 'aria-label', `${n.id}: ${state}, term ${n.currentTerm}. Open actions`);
+      setAttr(e.g, 'aria-expanded', this.selected === n.id);
+      setText(e.term, String(n.currentTerm));
+      let sub = state;
+      if (state === 'candidate') sub = `candidate ${n.votes}/${nodes.length}`;
+      setText(e.sub, sub);
+      // Election timer: the arc shrinks from full to nothing as the deadline approaches.
+      let frac = 0;
+      if (!n.crashed && n.electionDeadline !== null && n.electionDeadline > n.electionTimerStart) {
+        frac = clamp((n.electionDeadline - now) / (n.electionDeadline - n.electionTimerStart), 0, 1);
+      }
+      const r = NODE_R + 6;
+      let d = '';
+      if (frac >= 0.9999) d = `M0 ${-r} A${r} ${r} 0 1 1 0 ${r} A${r} ${r} 0 1 1 0 ${-r}`;
+      else if (frac > 0) {
+        const a = 2 * Math.PI * frac;
+        d = `M0 ${-r} A${r} ${r} 0 ${a > Math.PI ? 1 : 0} 1 ${(r * Math.sin(a)).toFixed(2)} ${(-r * Math.cos(a)).toFixed(2)}`;
+      }
+      setAttr(e.arc, 'd', d);
+      setAttr(e.g, 'class', `cp-node${this.selected === n.id ? ' cp-selected' : ''}`);
+    }
+  }
+
+  renderMessages(msgs, now) {
+    const seen = new Set();
+    for (const m of msgs) {
+      seen.add(m.id);
+      let e = this.messageEls.get(m.id);
+      if (!e) {
+        e = this.createMessage(m);
+        this.messageEls.set(m.id, e);
+        this.messageLayer.append(e.g);
+      }
+      const a = this.pos.get(m.from);
+      const b = this.pos.get(m.to);
+      const dx = b.x - a.x;
+      const dy = b.y - a.y;
+      const len = Math.hypot(dx, dy) || 1;
+      const ux = dx / len;
+      const uy = dy / len;
+      // Requests and replies between one pair travel in two lanes, so they do not overlap.
+      const lane = 7;
+      const sx = a.x + ux * (NODE_R + 4) - uy * lane;
+      const sy = a.y + uy * (NODE_R + 4) + ux * lane;
+      const ex = b.x - ux * (NODE_R + 4) - uy * lane;
+      const ey = b.y - uy * (NODE_R + 4) + ux * lane;
+      const f = m.deliverAt > m.sentAt ? clamp((now - m.sentAt) / (m.deliverAt - m.sentAt), 0, 1) : 1;
+      setAttr(e.g, 'transform', `translate(${(sx + (ex - sx) * f).toFixed(1)} ${(sy + (ey - sy) * f).toFixed(1)})`);
+    }
+    for (const [id, e] of this.messageEls) {
+      if (!seen.has(id)) {
+        e.g.remove();
+        this.messageEls.delete(id);
+      }
+    }
+  }
+
+  createMessage(m) {
+    let cls = 'cp-msg';
+    let shape;
+    let glyph = '';
+    if (m.kind === 'RequestVote') {
+      cls += ' cp-rv';
+      shape = svg('circle', { r: 8 });
+    } else if (m.kind === 'RequestVoteResponse') {
+      cls += m.voteGranted ? ' cp-ok' : ' cp-no';
+      shape = svg('circle', { r: 8 });
+      glyph = m.voteGranted ? '✓' : '✗';
+    } else if (m.kind === 'AppendEntries') {
+      cls += m.entries.length ? ' cp-ae' : ' cp-hb';
+      shape = svg('rect', { x: -8, y: -8, width: 16, height: 16, rx: 3 });
+      glyph = m.entries.length ? String(m.entries.length) : '';
+    } else {
+      cls += m.success ? ' cp-ok' : ' cp-no';
+      shape = svg('rect', { x: -8, y: -8, width: 16, height: 16, rx: 3 });
+      glyph = m.success ? '✓' : '✗';
+    }
+    const g = svg('g', { class: cls, 'data-message': m.kind, 'data-message-id': m.id, role: 'button', 'aria-label': `${describeMessage(m)}. Click to drop it` });
+    const title = svg('title');
+    title.textContent = `${describeMessage(m)} — click to drop it`;
+    const hit = svg('circle', { r: 14, class: 'cp-hit' });
+    g.append(title, hit, shape);
+    if (glyph) {
+      const t = svg('text', { y: 4 });
+      t.textContent = glyph;
+      g.append(t);
+    }
+    g.addEventListener('click', (e) => {
+      e.stopPropagation();
+      this.act((s) => s.dropMessage(m.id));
+    });
+    return { g };
+  }
+
+  renderLogs(nodes) {
+    for (const n of nodes) {
+      const row = this.logRows.get(n.id);
+      const last = n.log.length ? n.log[n.log.length - 1] : null;
+      const sig = `${n.log.length}|${last?.term}|${n.commitIndex}|${n.crashed}|${n.state}`;
+      if (sig === row.sig) continue;
+      row.sig = sig;
+      row.row.classList.toggle('cp-crashed', n.crashed);
+      row.row.classList.toggle('cp-leader-row', n.state === 'leader' && !n.crashed);
+      const cells = row.cells;
+      const atEnd = row.entries.scrollLeft + row.entries.clientWidth >= row.entries.scrollWidth - 4;
+      while (cells.length > n.log.length) cells.pop().remove();
+      n.log.forEach((entry, k) => {
+        let c = cells[k];
+        if (!c) {
+          c = el('span', { class: 'cp-entry', 'data-entry': String(entry.index) });
+          cells.push(c);
+          row.entries.append(c);
+        }
+        const committed = entry.index <= n.commitIndex;
+        if (c.dataset.entryTerm !== String(entry.term) || c.dataset.committed !== String(committed)) {
+          c.dataset.entryTerm = String(entry.term);
+          c.dataset.committed = String(committed);
+          c.textContent = String(entry.term);
+          c.style.background = termColor(entry.term);
+          const cmd = entry.command === null ? 'no-op (§8)' : JSON.stringify(entry.command);
+          c.title = `index ${entry.index}, term ${entry.term}: ${cmd}${committed ? ', committed' : ', not committed yet'}`;
+        }
+      });
+      if (atEnd) row.entries.scrollLeft = row.entries.scrollWidth;
+    }
+  }
+
+  renderEvents(events) {
+    if (!events.length) return;
+    this.lastSeq = events[events.length - 1].seq;
+    const frag = document.createDocumentFragment();
+    for (let k = events.length - 1; k >= 0 && frag.childNodes.length < MAX_EVENTS; k--) {
+      const ev = events[k];
+      frag.append(el('li', { class: `cp-ev cp-ev-${ev.kind}` }, el('span', { class: 'cp-ev-time', text: fmtMs(ev.time) }), el('span', { text: ev.text })));
+    }
+    this.eventList.prepend(frag);
+    while (this.eventList.childElementCount > MAX_EVENTS) this.eventList.lastElementChild.remove();
+  }
+}
+
+if (!customElements.get('consensus-playground')) {
+  customElements.define('consensus-playground', ConsensusPlayground);
+}
