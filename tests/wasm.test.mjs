@@ -1,0 +1,308 @@
+// The wasm package in Node: the JS API of ConsensusProtocol and Simulation, as issue #2 states it,
+// and the boundary's rule that bad input is an Error naming the parameter, never a panic.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { initSync, ConsensusProtocol, Simulation } from '../www/pkg/consensus_playground.js';
+
+initSync({ module: readFileSync(new URL('../www/pkg/consensus_playground_bg.wasm', import.meta.url)) });
+
+const snapshot = (n) => ({
+  state: n.state,
+  currentTerm: n.currentTerm,
+  votedFor: n.votedFor,
+  log: n.log,
+  commitIndex: n.commitIndex,
+  lastApplied: n.lastApplied,
+  nextIndex: n.nextIndex,
+  matchIndex: n.matchIndex,
+});
+
+/** Asserts `fn` throws a JS Error (not a wasm trap) whose message matches `re`. */
+function throwsError(fn, re) {
+  let caught;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught, `expected an Error matching ${re}`);
+  assert.ok(caught instanceof Error, `thrown value is an Error: ${caught}`);
+  assert.ok(!(caught instanceof WebAssembly.RuntimeError), `a wasm trap (panic): ${caught.message}`);
+  assert.match(caught.message, re);
+}
+
+// ---- ConsensusProtocol --------------------------------------------------------------------------
+
+test('seed example: a new node is a follower in term 0', () => {
+  const n = new ConsensusProtocol('node1', ['node1', 'node2', 'node3']);
+  assert.equal(n.state, 'follower');
+  assert.equal(n.nodeId, 'node1');
+  assert.deepEqual(n.peers, ['node1', 'node2', 'node3']);
+  assert.equal(n.currentTerm, 0);
+  assert.equal(n.votedFor, null);
+  assert.deepEqual(n.log, []);
+  assert.equal(n.commitIndex, 0);
+  assert.equal(n.lastApplied, 0);
+});
+
+test('an election and a replicated command, driven by hand across three nodes', () => {
+  const peers = ['node1', 'node2', 'node3'];
+  const [a, b, c] = peers.map((id) => new ConsensusProtocol(id, peers));
+  const args = a.startElection();
+  assert.deepEqual(args, { term: 1, candidateId: 'node1', lastLogIndex: 0, lastLogTerm: 0 });
+  assert.equal(a.state, 'candidate');
+  assert.equal(a.votedFor, 'node1');
+  const vote = b.requestVote(args.term, args.candidateId, args.lastLogIndex, args.lastLogTerm);
+  assert.deepEqual(vote, { term: 1, voteGranted: true });
+  assert.equal(b.votedFor, 'node1');
+  assert.equal(a.isConsensusReached([true, vote]), true, 'own vote + node2 = 2 of 3');
+  assert.deepEqual(a.handleRequestVoteResponse('node2', vote), { votes: 2, won: true });
+  const first = a.becomeLeader();
+  assert.equal(a.state, 'leader');
+  assert.deepEqual(a.log, [{ term: 1, index: 1, command: null }], 'the §8 no-op');
+  assert.deepEqual(a.nextIndex, { node2: 1, node3: 1 });
+  assert.deepEqual(a.matchIndex, { node2: 0, node3: 0 });
+  assert.equal(first.length, 2);
+
+  const command = { op: 'put', key: 'x', value: [1, 'two', null] };
+  const reqs = a.replicateLog(command);
+  assert.deepEqual(reqs.map((r) => r.to), ['node2', 'node3']);
+  const r = reqs[0];
+  assert.deepEqual(Object.keys(r).sort(), ['entries', 'leaderCommit', 'leaderId', 'prevLogIndex', 'prevLogTerm', 'term', 'to']);
+  assert.deepEqual(r.entries[1], { term: 1, index: 2, command });
+  const reply = b.appendEntries(r.term, r.leaderId, r.prevLogIndex, r.prevLogTerm, r.entries, r.leaderCommit);
+  assert.deepEqual(reply, { term: 1, success: true, matchIndex: 2 });
+  assert.deepEqual(b.log, a.log, 'commands survive the round trip as JSON values');
+  const next = a.handleAppendEntriesResponse('node2', reply);
+  assert.equal(a.commitIndex, 2, 'leader + node2 hold entry 2 of term 1: a majority of 3');
+  assert.equal(next.leaderCommit, 2, 'the next request carries the new commitIndex');
+  b.appendEntries(next.term, next.leaderId, next.prevLogIndex, next.prevLogTerm, next.entries, next.leaderCommit);
+  assert.equal(b.commitIndex, 2);
+  assert.deepEqual(b.applyCommitted().map((e) => e.index), [1, 2]);
+  assert.equal(b.lastApplied, 2);
+  assert.equal(c.log.length, 0, 'node3 has heard nothing yet');
+});
+
+test('a failed AppendEntries makes the leader retry one entry earlier', () => {
+  const peers = ['n1', 'n2', 'n3'];
+  const a = new ConsensusProtocol('n1', peers);
+  a.appendEntries(1, 'n3', 0, 0, [{ term: 1, index: 1, command: 'x' }, { term: 1, index: 2, command: 'y' }], 0);
+  a.startElection();
+  a.handleRequestVoteResponse('n2', { term: 2, voteGranted: true });
+  a.becomeLeader();
+  assert.equal(a.nextIndex.n2, 3);
+  const retry = a.handleAppendEntriesResponse('n2', { term: 2, success: false });
+  assert.equal(a.nextIndex.n2, 2);
+  assert.equal(retry.prevLogIndex, 1);
+  assert.deepEqual(retry.entries.map((e) => e.index), [2, 3]);
+});
+
+test('replicateLog on a follower throws, naming the leader it knows', () => {
+  const n = new ConsensusProtocol('n1', ['n1', 'n2', 'n3']);
+  throwsError(() => n.replicateLog('x'), /^n1 is not the leader and knows of no leader/);
+  n.appendEntries(1, 'n2', 0, 0, [], 0);
+  throwsError(() => n.replicateLog('x'), /^n1 is not the leader; the leader it knows is n2$/);
+  throwsError(() => n.becomeLeader(), /^becomeLeader needs a candidate, but this node is a follower$/);
+});
+
+test('isConsensusReached: more than half of the distinct cluster, from booleans or responses', () => {
+  const n = new ConsensusProtocol('a', ['b', 'c', 'd']); // a is added: 4 members
+  assert.equal(n.isConsensusReached([true, true]), false);
+  assert.equal(n.isConsensusReached([true, { voteGranted: true }, { success: true }]), true);
+  assert.equal(n.isConsensusReached([true, { voteGranted: false }, { success: false }, false]), false);
+  throwsError(() => n.isConsensusReached([true, 'yes']), /^responses\[1\] must be a boolean or a response object/);
+  throwsError(() => n.isConsensusReached({ length: 2 }), /^responses must be an array/);
+});
+
+test('bad input throws an Error naming the parameter and the rule, and changes nothing', () => {
+  const n = new ConsensusProtocol('n1', ['n1', 'n2', 'n3']);
+  n.appendEntries(2, 'n2', 0, 0, [{ term: 1, index: 1, command: 'a' }, { term: 2, index: 2, command: 'b' }], 1);
+  const before = snapshot(n);
+  const e = (term, index, command = 'c') => ({ term, index, command });
+  const cases = [
+    [() => n.requestVote(-1, 'n3', 0, 0), /^term must be a non-negative integer \(got -1\)$/],
+    [() => n.requestVote(1.5, 'n3', 0, 0), /^term must be a non-negative integer \(got 1.5\)$/],
+    [() => n.requestVote(NaN, 'n3', 0, 0), /^term must be a non-negative integer \(got NaN\)$/],
+    [() => n.requestVote('3', 'n3', 0, 0), /^term must be a non-negative integer \(got "3"\)$/],
+    [() => n.requestVote(3, '', 0, 0), /^candidateId must be a non-empty string/],
+    [() => n.requestVote(3, 'n3', undefined, 0), /^lastLogIndex must be a non-negative integer \(got undefined\)$/],
+    [() => n.requestVote(3, 'n3', 0, 2 ** 53), /^lastLogTerm must be a non-negative integer/],
+    [() => n.appendEntries(3, 'n3', 2, 2, 'nope', 0), /^entries must be an array \(got "nope"\)$/],
+    [() => n.appendEntries(3, 'n3', 2, 2, [{ index: 3, command: 'x' }], 0), /^entries\[0\]\.term must be a non-negative integer \(got undefined\)$/],
+    [() => n.appendEntries(3, 'n3', 2, 2, [e(3, 3), e(3, 5)], 0), /^entries\[1\]\.index must be 4: entries are contiguous after prevLogIndex 2$/],
+    [() => n.appendEntries(3, 'n3', 2, 2, [{ term: 3, index: 3 }], 0), /^entries\[0\]\.command must be a JSON value \(got undefined\)$/],
+    [() => n.appendEntries(3, 'n3', 2, 2, [null], 0), /^entries\[0\] must be an object \(got null\)$/],
+    [() => n.appendEntries(3, 'n3', 0, 1, [], 0), /^prevLogTerm must be 0 when prevLogIndex is 0$/],
+    [() => n.appendEntries(3, 'n3', 2, 2, [], -4), /^leaderCommit must be a non-negative integer \(got -4\)$/],
+    [() => n.appendEntries(3, 42, 2, 2, [], 0), /^leaderId must be a non-empty string \(got 42\)$/],
+    [() => n.handleRequestVoteResponse('n9', { term: 3, voteGranted: true }), /^from must be a member of the cluster/],
+    [() => n.handleRequestVoteResponse('n1', { term: 3, voteGranted: true }), /^from must be another node, not n1 itself$/],
+    [() => n.handleRequestVoteResponse('n2', { term: 3, voteGranted: 'yes' }), /^response\.voteGranted must be true or false/],
+    [() => n.handleRequestVoteResponse('n2', null), /^response must be an object \(got null\)$/],
+    [() => n.handleAppendEntriesResponse('n2', { term: 3, success: true }), /^response\.matchIndex must be a non-negative integer \(got undefined\)$/],
+    [() => n.replicateLog(undefined), /^command must be a JSON value \(got undefined\)$/],
+    [() => n.replicateLog(10n), /^command must be a JSON value/],
+  ];
+  for (const [fn, re] of cases) {
+    throwsError(fn, re);
+    assert.deepEqual(snapshot(n), before, `unchanged after ${re}`);
+  }
+  // Still usable.
+  assert.deepEqual(n.requestVote(3, 'n3', 2, 2), { term: 3, voteGranted: true });
+});
+
+test('the constructor validates nodeId and peers', () => {
+  throwsError(() => new ConsensusProtocol('', ['a']), /^nodeId must be a non-empty string \(got ""\)$/);
+  throwsError(() => new ConsensusProtocol(7, ['a']), /^nodeId must be a non-empty string \(got 7\)$/);
+  throwsError(() => new ConsensusProtocol('a', 'b,c'), /^peers must be an array \(got "b,c"\)$/);
+  throwsError(() => new ConsensusProtocol('a', ['b', 'c', 'b']), /^peers\[2\] must not repeat an id \("b" is listed twice\)$/);
+  throwsError(() => new ConsensusProtocol('a', ['b', null]), /^peers\[1\] must be a non-empty string \(got null\)$/);
+});
+
+// ---- Simulation ---------------------------------------------------------------------------------
+
+test('Simulation defaults are those of issue #2', () => {
+  const sim = new Simulation();
+  assert.deepEqual(sim.config, { seed: 7, nodes: 5, latencyMs: [10, 15], electionTimeoutMs: [150, 300], heartbeatMs: 50, dropRate: 0 });
+  assert.equal(sim.now, 0);
+  assert.deepEqual(sim.ids, ['n1', 'n2', 'n3', 'n4', 'n5']);
+  assert.equal(sim.leader(), null);
+  assert.deepEqual(sim.violations(), []);
+  assert.deepEqual(sim.stats(), { messagesSent: 0, messagesDelivered: 0, messagesDropped: 0, elections: 0, committed: 0 });
+  const n = sim.nodes()[0];
+  for (const key of ['id', 'state', 'currentTerm', 'votedFor', 'commitIndex', 'lastApplied', 'log', 'nextIndex', 'matchIndex', 'electionDeadline', 'crashed']) {
+    assert.ok(key in n, `nodes()[0].${key}`);
+  }
+  assert.equal(n.votedFor, null);
+  assert.equal(typeof n.electionDeadline, 'number');
+  assert.ok(n.electionDeadline >= 150 && n.electionDeadline <= 300, 'a timeout drawn from [150, 300] ms');
+});
+
+test('an election in the simulation: messages, events, a leader, a committed client request', () => {
+  const sim = new Simulation({ seed: 3, nodes: 3 });
+  sim.startElection('n2');
+  const msgs = sim.messages();
+  assert.equal(msgs.length, 2);
+  for (const m of msgs) {
+    assert.equal(m.kind, 'RequestVote');
+    assert.equal(m.from, 'n2');
+    assert.equal(typeof m.id, 'number');
+    assert.ok(m.deliverAt - m.sentAt >= 10 && m.deliverAt - m.sentAt <= 15, 'latency within [10, 15] ms');
+    assert.deepEqual([m.term, m.candidateId, m.lastLogIndex, m.lastLogTerm], [1, 'n2', 0, 0]);
+  }
+  const ev = sim.step();
+  assert.equal(ev.kind, 'deliver');
+  assert.equal(ev.messageKind, 'RequestVote');
+  assert.match(ev.text, /^n[13] adopts term 1 .*grants its vote to n2 for term 1/);
+  sim.runUntil(100);
+  assert.equal(sim.now, 100);
+  assert.equal(sim.leader(), 'n2');
+  assert.deepEqual(sim.clientRequest({ put: 'x' }), { accepted: true, leader: 'n2', index: 2 });
+  const handled = sim.runUntil(200);
+  assert.ok(handled > 0);
+  for (const n of sim.nodes()) {
+    assert.equal(n.commitIndex, 2, n.id);
+    assert.deepEqual(n.log[1], { term: 1, index: 2, command: { put: 'x' } });
+  }
+  assert.deepEqual(sim.clientRequest('y', 'n1'), { accepted: false, leader: 'n2', index: null });
+  const kinds = new Set(sim.eventsSince(0).map((e) => e.kind));
+  for (const k of ['startElection', 'deliver', 'leader', 'client', 'heartbeat']) assert.ok(kinds.has(k), k);
+  assert.deepEqual(sim.violations(), []);
+});
+
+test('crash, restart and drop through the API', () => {
+  const sim = new Simulation({ seed: 4 });
+  sim.runUntil(1000);
+  const leader = sim.leader();
+  sim.crash(leader);
+  assert.equal(sim.nodes().find((n) => n.id === leader).crashed, true);
+  assert.equal(sim.leader(), null);
+  sim.runUntil(2500);
+  const next = sim.leader();
+  assert.ok(next && next !== leader, 'a new leader');
+  sim.restart(leader);
+  sim.runUntil(3000);
+  const old = sim.nodes().find((n) => n.id === leader);
+  assert.equal(old.state, 'follower');
+  assert.equal(old.currentTerm, sim.nodes().find((n) => n.id === next).currentTerm);
+  sim.startElection('n3');
+  const m = sim.messages().find((x) => x.kind === 'RequestVote');
+  sim.dropMessage(m.id);
+  assert.ok(!sim.messages().some((x) => x.id === m.id));
+  assert.ok(sim.stats().messagesDropped >= 1);
+});
+
+test('same seed and same actions give the same events', () => {
+  const run = (seed) => {
+    const sim = new Simulation({ seed, dropRate: 0.1 });
+    sim.runUntil(400);
+    sim.startElection('n4');
+    sim.runUntil(900);
+    sim.clientRequest('a');
+    sim.crash('n1');
+    sim.runUntil(2000);
+    return sim.eventsSince(0).map((e) => `${e.time} ${e.text}`);
+  };
+  assert.deepEqual(run(21), run(21));
+  assert.notDeepEqual(run(21), run(22));
+});
+
+test('Simulation options and arguments are validated, and the instance stays usable', () => {
+  throwsError(() => new Simulation({ nodez: 3 }), /^options\.nodez is not an option; the options are seed, nodes/);
+  throwsError(() => new Simulation({ nodes: 0 }), /^nodes must be an integer from 1 to 15 \(got 0\)$/);
+  throwsError(() => new Simulation({ nodes: 2.5 }), /^nodes must be an integer from 1 to 15/);
+  throwsError(() => new Simulation({ seed: -1 }), /^seed must be a non-negative integer \(got -1\)$/);
+  throwsError(() => new Simulation({ latencyMs: 10 }), /^latencyMs must be an array \(got 10\)$/);
+  throwsError(() => new Simulation({ latencyMs: [15, 10] }), /^latencyMs must be \[lo, hi\] with lo <= hi$/);
+  throwsError(() => new Simulation({ electionTimeoutMs: [0, 10] }), /^electionTimeoutMs\[0\] must be at least/);
+  throwsError(() => new Simulation({ heartbeatMs: 0 }), /^heartbeatMs must be more than 0/);
+  throwsError(() => new Simulation({ dropRate: 2 }), /^dropRate must be a number from 0 to 1 \(got 2\)$/);
+  throwsError(() => new Simulation('fast'), /^options must be an object/);
+  const sim = new Simulation({ nodes: 3 });
+  throwsError(() => sim.startElection('n4'), /^id must be a node id, n1 to n3 \("n4" is not\)$/);
+  throwsError(() => sim.crash(1), /^id must be a non-empty string \(got 1\)$/);
+  throwsError(() => sim.restart('n1'), /^id must name a crashed node \(n1 is running\)$/);
+  throwsError(() => sim.dropMessage(99), /^messageId must be a message in flight \(99 is not\)$/);
+  throwsError(() => sim.dropMessage(-1), /^messageId must be a non-negative integer/);
+  throwsError(() => sim.runUntil(-5), /^ms must be a number of ms from 0 to now \+ 3600000 \(got -5\)$/);
+  throwsError(() => sim.runUntil(1e12), /^ms must be a number of ms/);
+  throwsError(() => sim.clientRequest(undefined), /^command must be a JSON value/);
+  throwsError(() => sim.clientRequest('x', 'n7'), /^to must be a node id/);
+  assert.equal(sim.now, 0, 'nothing moved');
+  sim.runUntil(1000);
+  assert.ok(sim.leader());
+});
+
+test('no input, however odd, traps the wasm instance', () => {
+  // A panic inside wasm would poison the instance (release-blocking): every call below must
+  // either succeed or throw a plain Error, and the objects must keep working.
+  const odd = [undefined, null, NaN, -0, -1, 0.5, 1e300, Infinity, '', 'n1', 'n2', 'node2', [], [1], {}, { term: 1 }, true, 2 ** 53, Symbol('s'), () => 1, 10n];
+  const sim = new Simulation({ seed: 1 });
+  const node = new ConsensusProtocol('node1', ['node1', 'node2', 'node3']);
+  const calls = [
+    (a) => sim.startElection(a), (a) => sim.crash(a), (a) => sim.restart(a), (a) => sim.dropMessage(a),
+    (a) => sim.runUntil(a), (a, b) => sim.clientRequest(a, b), (a) => sim.eventsSince(a),
+    (a, b) => node.requestVote(a, b, a, a), (a, b) => node.appendEntries(1, b, a, a, a, a),
+    (a, b) => node.handleRequestVoteResponse(b, a), (a, b) => node.handleAppendEntriesResponse(b, a),
+    (a) => node.isConsensusReached(a), (a) => node.replicateLog(a), (a) => new Simulation(a),
+    (a, b) => new ConsensusProtocol(a, b),
+  ];
+  let thrown = 0;
+  for (const call of calls) {
+    for (const a of odd) {
+      for (const b of [undefined, 'node2', 'n3', 5]) {
+        try {
+          call(a, b);
+        } catch (e) {
+          thrown++;
+          assert.ok(e instanceof Error && !(e instanceof WebAssembly.RuntimeError), `${call} (${String(a)}, ${String(b)}): ${e}`);
+        }
+      }
+    }
+  }
+  assert.ok(thrown > 100);
+  sim.runUntil(sim.now + 1000);
+  assert.ok(Array.isArray(sim.nodes()) && sim.violations().length === 0);
+  assert.equal(typeof node.currentTerm, 'number');
+});
