@@ -368,8 +368,9 @@ export class ConsensusPlayground extends HTMLElement {
     );
   }
 
+  /** Opens node `id`'s actions (null closes them). */
   select(id) {
-    this.selected = this.selected === id ? null : id;
+    this.selected = id;
     this.renderActions();
     if (this.selected) this.actions.querySelector('button')?.focus({ preventScroll: true });
   }
@@ -398,7 +399,7 @@ export class ConsensusPlayground extends HTMLElement {
     else btn('Crash', () => this.act((s) => s.crash(id)), 'Stop it; its disk (term, vote, log) survives');
     if (!crashed) btn('Client request', () => this.clientRequest(id), 'A client sends a command to this node');
     const close = el('button', { type: 'button', class: 'cp-close', 'aria-label': 'Close node actions', text: '×' });
-    close.addEventListener('click', () => this.select(id));
+    close.addEventListener('click', () => this.select(null));
     this.stateList = el('dl', { class: 'cp-state' });
     this.actions.replaceChildren(
       el('div', { class: 'cp-actions-head' }, el('h3', { text: `${id}` }), close),

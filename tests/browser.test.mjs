@@ -1,0 +1,165 @@
+// The page in headless Chromium (playwright-core), as a learner and a course author use it.
+// Waits are for conditions on the page, never for a length of time.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { startServer } from '../scripts/serve.mjs';
+import { CHROMIUM } from '../scripts/setup.mjs';
+import { CHROMIUM_ARGS } from '../scripts/screenshot.mjs';
+
+let server;
+let base;
+let browser;
+
+before(async () => {
+  ({ server, url: base } = await startServer(0));
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/** A page that records console errors and uncaught exceptions. */
+async function open(path, viewport = { width: 1280, height: 800 }) {
+  const page = await browser.newPage({ viewport });
+  const errors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') errors.push(`console.${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
+  await page.goto(base + path);
+  await page.waitForSelector('[data-node="n1"][data-state]');
+  return { page, errors };
+}
+
+/** Records every message kind the element ever draws (a MutationObserver in the page). */
+async function watchMessages(page) {
+  await page.evaluate(() => {
+    window.__drawn = [];
+    new MutationObserver((records) => {
+      for (const r of records) for (const n of r.addedNodes) if (n.dataset?.message) window.__drawn.push(n.dataset.message);
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+}
+
+const nodeState = (scope, id) => scope.locator(`[data-node="${id}"]`).getAttribute('data-state');
+
+test('start an election, watch the messages, commit a client request, crash the leader', async () => {
+  const { page, errors } = await open('?nodes=5&seed=7');
+  const pg = page.locator('consensus-playground');
+  await watchMessages(page);
+
+  // Paused, the clock stands still: the RequestVotes stay where they were sent.
+  await pg.getByRole('button', { name: 'Pause' }).click();
+  await pg.locator('[data-node="n1"]').click();
+  await pg.getByRole('button', { name: 'Start election' }).click();
+  assert.equal(await nodeState(pg, 'n1'), 'candidate');
+  assert.equal(await pg.locator('[data-node="n1"]').getAttribute('data-term'), '1');
+  assert.equal(await pg.locator('[data-message="RequestVote"]').count(), 4, 'one RequestVote to each other node');
+
+  // Step handles one event: the first RequestVote arrives and a vote goes back.
+  await pg.getByRole('button', { name: 'Step' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-message="RequestVoteResponse"]').length === 1);
+
+  // Faster, and play: n1 wins (every other timer is ≥ 150 ms away).
+  await pg.getByRole('slider', { name: 'Speed' }).fill('100');
+  await pg.getByRole('button', { name: 'Play' }).click();
+  await page.waitForSelector('consensus-playground [data-node="n1"][data-state="leader"]');
+  assert.deepEqual(await page.locator('[data-state="leader"]').count(), 1);
+  await page.waitForFunction(() => window.__drawn.includes('AppendEntriesResponse'));
+  const drawn = new Set(await page.evaluate(() => window.__drawn));
+  assert.deepEqual([...drawn].sort(), ['AppendEntries', 'AppendEntriesResponse', 'RequestVote', 'RequestVoteResponse']);
+  await assert.doesNotReject(pg.locator('.cp-events').getByText('n1 wins the election for term 1').waitFor());
+
+  // A client request to the leader commits on all five nodes (entry 1 is the leader's no-op).
+  await pg.locator('.cp-toolbar').getByRole('button', { name: 'Client request' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-log-of] [data-entry="2"][data-committed="true"]').length === 5);
+  for (const id of ['n1', 'n2', 'n3', 'n4', 'n5']) {
+    const entry = pg.locator(`[data-log-of="${id}"] [data-entry="2"]`);
+    assert.equal(await entry.getAttribute('data-entry-term'), '1', id);
+  }
+
+  // Crash the leader: another node is elected in a higher term.
+  await pg.locator('[data-node="n1"]').click();
+  await pg.getByRole('button', { name: 'Crash' }).click();
+  assert.equal(await nodeState(pg, 'n1'), 'crashed');
+  await page.waitForSelector('consensus-playground [data-state="leader"]');
+  const leader = pg.locator('[data-state="leader"]');
+  assert.notEqual(await leader.getAttribute('data-node'), 'n1');
+  assert.ok(Number(await leader.getAttribute('data-term')) >= 2);
+
+  // Restart it: it comes back as a follower and learns the new term.
+  await pg.getByRole('button', { name: 'Restart' }).click();
+  await page.waitForFunction(() => {
+    const n1 = document.querySelector('[data-node="n1"]');
+    const l = document.querySelector('[data-state="leader"]');
+    return n1.dataset.state === 'follower' && l && n1.dataset.term === l.dataset.term;
+  });
+  assert.equal(await page.locator('.cp-banner').isHidden(), true, 'no safety violation');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('keyboard: Enter on a node opens its actions; clicking a message drops it', async () => {
+  const { page, errors } = await open('?nodes=3&seed=5');
+  const pg = page.locator('consensus-playground');
+  await pg.getByRole('button', { name: 'Pause' }).click();
+  await pg.locator('[data-node="n2"]').focus();
+  await page.keyboard.press('Enter');
+  await pg.getByRole('button', { name: 'Start election' }).click();
+  assert.equal(await pg.locator('[data-message="RequestVote"]').count(), 2);
+  await pg.locator('[data-message="RequestVote"]').first().click();
+  assert.equal(await pg.locator('[data-message="RequestVote"]').count(), 1);
+  await assert.doesNotReject(pg.locator('.cp-events').getByText(/RequestVote from n2 to n\d is dropped/).waitFor());
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('chapter.html: two embedded widgets run independently', async () => {
+  const { page, errors } = await open('chapter.html');
+  const [small, large] = [page.locator('consensus-playground').nth(0), page.locator('consensus-playground').nth(1)];
+  assert.equal(await small.locator('[data-node]').count(), 3);
+  assert.equal(await large.locator('[data-node]').count(), 5);
+  await large.getByRole('button', { name: 'Pause' }).click();
+  const largeTime = await large.locator('.cp-clock').textContent();
+  await small.getByRole('slider', { name: 'Speed' }).fill('100');
+  await small.locator('[data-node="n3"]').click();
+  await small.getByRole('button', { name: 'Start election' }).click();
+  await small.locator('[data-node="n3"][data-state="leader"]').waitFor();
+  assert.equal(await large.locator('[data-state="leader"]').count(), 0, 'the paused widget did not move');
+  assert.equal(await large.locator('.cp-clock').textContent(), largeTime);
+  assert.equal(await large.locator('[data-node="n3"]').getAttribute('data-term'), '0');
+  // And the second one elects its own leader.
+  await large.getByRole('slider', { name: 'Speed' }).fill('100');
+  await large.getByRole('button', { name: 'Play' }).click();
+  await large.locator('[data-state="leader"]').waitFor();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+for (const viewport of [{ width: 1280, height: 800 }, { width: 400, height: 800 }]) {
+  test(`layout at ${viewport.width}px: nothing overflows, everything is visible`, async () => {
+    for (const path of ['', 'chapter.html']) {
+      const { page, errors } = await open(path, viewport);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${path || 'index'}: the page scrolls sideways by ${overflow}px`);
+      const pg = page.locator('consensus-playground').first();
+      for (const name of ['Pause', 'Step', 'Client request']) {
+        assert.ok(await pg.locator('.cp-toolbar').getByRole('button', { name }).isVisible(), name);
+      }
+      assert.ok(await pg.getByRole('slider', { name: 'Speed' }).isVisible());
+      const ring = await pg.locator('.cp-ring').boundingBox();
+      assert.ok(ring.width >= 300 && ring.x >= 0 && ring.x + ring.width <= viewport.width, JSON.stringify(ring));
+      // Node labels sit inside the ring's box (none is cut off).
+      for (const id of ['n1', 'n2', 'n3']) {
+        const b = await pg.locator(`[data-node="${id}"]`).boundingBox();
+        assert.ok(b.x >= ring.x && b.x + b.width <= ring.x + ring.width && b.y >= ring.y, `${id} ${JSON.stringify(b)}`);
+      }
+      assert.deepEqual(errors, []);
+      await page.close();
+    }
+  });
+}
