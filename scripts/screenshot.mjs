@@ -21,11 +21,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       await page.getByRole('button', { name: 'Client request' }).first().click();
     } else if (a.startsWith('wait')) {
       await page.waitForTimeout(Number(a.slice(4)));
+    } else if (a === 'fast') {
+      await page.getByRole('slider', { name: 'Speed' }).first().fill('60');
+    } else if (a === 'slow') {
+      await page.getByRole('slider', { name: 'Speed' }).first().fill('55');
     } else if (a === 'pause') {
       await page.getByRole('button', { name: 'Pause' }).first().click();
     }
   }
   await page.waitForTimeout(Number(wait));
-  await page.screenshot({ path: out, fullPage: true });
+  await page.screenshot({ path: out, fullPage: !process.env.VIEWPORT_ONLY });
   await browser.close();
 }

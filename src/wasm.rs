@@ -376,7 +376,7 @@ impl ConsensusProtocolJs {
     }
 
     /// Leader only: one AppendEntries per other node, from its nextIndex (heartbeat and retry).
-    pub fn heartbeat(&self) -> JsResult<JsValue> {
+    pub fn heartbeat(&mut self) -> JsResult<JsValue> {
         Ok(requests_js(&self.inner.heartbeat().map_err(core)?))
     }
 

@@ -398,7 +398,24 @@ fn leader_commits_an_entry_of_its_term_once_a_majority_stores_it() {
     assert_eq!(leader.commit_index(), 0, "2 of 5 is not a majority");
     let next = leader.handle_append_entries_response("s3", &ok(1)).unwrap();
     assert_eq!(leader.commit_index(), 1, "3 of 5");
-    assert_eq!(next.expect("carries the new commitIndex").args.leader_commit, 1);
+    assert!(next.is_none(), "s3 has everything; nothing more to send it now");
+    // §5.3: the leader "includes that index in future AppendEntries RPCs (including heartbeats)".
+    assert!(leader.heartbeat().unwrap().iter().all(|r| r.args.leader_commit == 1));
+}
+
+#[test]
+fn each_new_entry_is_sent_once_per_follower_not_once_per_reply() {
+    let mut leader = node("s1", &cluster5());
+    make_leader(&mut leader, 1, &["s2", "s3"]);
+    let (_, reqs) = leader.replicate_log("\"a\"".into()).unwrap();
+    assert_eq!(reqs.len(), 4);
+    // s2's reply to the first request (the no-op only) arrives after entry 2 went out:
+    // entry 2 is already on its way, so no follow-up.
+    let ok = |m| AppendEntriesReply { term: 1, success: true, match_index: m };
+    assert_eq!(leader.handle_append_entries_response("s2", &ok(1)).unwrap(), None);
+    // A failure is retried at once.
+    let retry = leader.handle_append_entries_response("s3", &AppendEntriesReply { term: 1, success: false, match_index: 0 });
+    assert!(retry.unwrap().is_some());
 }
 
 #[test]

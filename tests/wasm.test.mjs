@@ -74,9 +74,10 @@ test('an election and a replicated command, driven by hand across three nodes', 
   const reply = b.appendEntries(r.term, r.leaderId, r.prevLogIndex, r.prevLogTerm, r.entries, r.leaderCommit);
   assert.deepEqual(reply, { term: 1, success: true, matchIndex: 2 });
   assert.deepEqual(b.log, a.log, 'commands survive the round trip as JSON values');
-  const next = a.handleAppendEntriesResponse('node2', reply);
+  assert.equal(a.handleAppendEntriesResponse('node2', reply), null, 'node2 has every entry');
   assert.equal(a.commitIndex, 2, 'leader + node2 hold entry 2 of term 1: a majority of 3');
-  assert.equal(next.leaderCommit, 2, 'the next request carries the new commitIndex');
+  const next = a.heartbeat().find((r) => r.to === 'node2');
+  assert.equal(next.leaderCommit, 2, 'the next AppendEntries carries the new commitIndex');
   b.appendEntries(next.term, next.leaderId, next.prevLogIndex, next.prevLogTerm, next.entries, next.leaderCommit);
   assert.equal(b.commitIndex, 2);
   assert.deepEqual(b.applyCommitted().map((e) => e.index), [1, 2]);

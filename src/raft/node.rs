@@ -105,6 +105,10 @@ pub struct ConsensusProtocol {
     // Volatile state on leaders.
     next_index: BTreeMap<NodeId, LogIndex>,
     match_index: BTreeMap<NodeId, LogIndex>,
+    /// The highest index sent to each other node in this term (not in Figure 2; raft-rs keeps
+    /// the like in its `Progress`): a success reply triggers a follow-up only for entries never
+    /// sent, so each new entry travels once per follower, not once per reply.
+    sent_index: BTreeMap<NodeId, LogIndex>,
     /// The lowest log index written (appended or truncated) since the caller last asked.
     log_changed_from: Option<LogIndex>,
 }
@@ -149,6 +153,7 @@ impl ConsensusProtocol {
             votes: BTreeSet::new(),
             next_index: BTreeMap::new(),
             match_index: BTreeMap::new(),
+            sent_index: BTreeMap::new(),
             log_changed_from: None,
         })
     }
@@ -266,6 +271,7 @@ impl ConsensusProtocol {
         self.votes.clear();
         self.next_index.clear();
         self.match_index.clear();
+        self.sent_index.clear();
     }
 
     fn mark_log_changed(&mut self, from: LogIndex) {
@@ -471,15 +477,19 @@ impl ConsensusProtocol {
         index
     }
 
-    fn requests_for_all(&self) -> Vec<AppendEntriesRequest> {
-        self.others().map(|p| self.request_for(p)).collect()
+    fn requests_for_all(&mut self) -> Vec<AppendEntriesRequest> {
+        let others: Vec<NodeId> = self.others().cloned().collect();
+        others.iter().map(|p| self.request_for(p)).collect()
     }
 
     /// The AppendEntries a leader sends `to`, built from its nextIndex: the entries from
     /// nextIndex on, after the entry at nextIndex − 1.
-    fn request_for(&self, to: &str) -> AppendEntriesRequest {
+    fn request_for(&mut self, to: &str) -> AppendEntriesRequest {
         let next = self.next_index.get(to).copied().unwrap_or(1).max(1);
         let prev = next - 1;
+        let last = self.last_log_index();
+        let sent = self.sent_index.entry(to.to_string()).or_insert(0);
+        *sent = (*sent).max(last);
         AppendEntriesRequest {
             to: to.to_string(),
             args: AppendEntriesArgs {
@@ -515,7 +525,7 @@ impl ConsensusProtocol {
     /// also carries the entries that node lacks by nextIndex, so it doubles as a retry.
     ///
     /// Errors: not leader.
-    pub fn heartbeat(&self) -> Result<Vec<AppendEntriesRequest>> {
+    pub fn heartbeat(&mut self) -> Result<Vec<AppendEntriesRequest>> {
         self.require_leader()?;
         Ok(self.requests_for_all())
     }
@@ -527,7 +537,9 @@ impl ConsensusProtocol {
     /// matchIndex + 1) and the retry is returned. On success matchIndex becomes the reply's
     /// `match_index` if higher, nextIndex = matchIndex + 1, and commitIndex advances to the
     /// highest N of the current term stored on a majority (the Figure 8 rule, §5.4.2). Returns
-    /// the next request for `from` if it is still behind or commitIndex moved, else None.
+    /// the next request for `from` if it lacks entries that were never sent to it, else None.
+    /// A new commitIndex reaches followers with the next AppendEntries, heartbeats included
+    /// (§5.3: "it includes that index in future AppendEntries RPCs").
     ///
     /// Errors (node unchanged): `from` is empty, this node or not a member; a successful
     /// reply's `match_index` beyond this leader's last log index.
@@ -556,8 +568,9 @@ impl ConsensusProtocol {
         let matched = matched.max(reply.match_index);
         self.match_index.insert(from.to_string(), matched);
         self.next_index.insert(from.to_string(), matched + 1);
-        let moved = self.advance_commit_index();
-        Ok((matched < self.last_log_index() || moved).then(|| self.request_for(from)))
+        self.advance_commit_index();
+        let sent = self.sent_index.get(from).copied().unwrap_or(0);
+        Ok((matched < self.last_log_index() && sent < self.last_log_index()).then(|| self.request_for(from)))
     }
 
     /// Figure 2, "Leaders": if there is an N > commitIndex with a majority of matchIndex[i] ≥ N
