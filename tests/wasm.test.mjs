@@ -74,10 +74,11 @@ test('an election and a replicated command, driven by hand across three nodes', 
   const reply = b.appendEntries(r.term, r.leaderId, r.prevLogIndex, r.prevLogTerm, r.entries, r.leaderCommit);
   assert.deepEqual(reply, { term: 1, success: true, matchIndex: 2 });
   assert.deepEqual(b.log, a.log, 'commands survive the round trip as JSON values');
-  assert.equal(a.handleAppendEntriesResponse('node2', reply), null, 'node2 has every entry');
+  const next = a.handleAppendEntriesResponse('node2', reply);
   assert.equal(a.commitIndex, 2, 'leader + node2 hold entry 2 of term 1: a majority of 3');
-  const next = a.heartbeat().find((r) => r.to === 'node2');
-  assert.equal(next.leaderCommit, 2, 'the next AppendEntries carries the new commitIndex');
+  assert.equal(next.leaderCommit, 2, 'the reply that commits gets a request carrying the new commitIndex');
+  assert.deepEqual(next.entries, [], 'node2 already has every entry');
+  assert.ok(a.heartbeat().every((r) => r.leaderCommit === 2), 'heartbeats carry it to the others');
   b.appendEntries(next.term, next.leaderId, next.prevLogIndex, next.prevLogTerm, next.entries, next.leaderCommit);
   assert.equal(b.commitIndex, 2);
   assert.deepEqual(b.applyCommitted().map((e) => e.index), [1, 2]);

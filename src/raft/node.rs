@@ -537,8 +537,10 @@ impl ConsensusProtocol {
     /// matchIndex + 1) and the retry is returned. On success matchIndex becomes the reply's
     /// `match_index` if higher, nextIndex = matchIndex + 1, and commitIndex advances to the
     /// highest N of the current term stored on a majority (the Figure 8 rule, §5.4.2). Returns
-    /// the next request for `from` if it lacks entries that were never sent to it, else None.
-    /// A new commitIndex reaches followers with the next AppendEntries, heartbeats included
+    /// the next request for `from` if it lacks entries that were never sent to it, or to carry
+    /// a commitIndex this reply just advanced; else None. Entries already on their way are not
+    /// sent again (the next heartbeat resends what is still unacknowledged), and other
+    /// followers learn the new commitIndex from the next AppendEntries, heartbeats included
     /// (§5.3: "it includes that index in future AppendEntries RPCs").
     ///
     /// Errors (node unchanged): `from` is empty, this node or not a member; a successful
@@ -568,9 +570,10 @@ impl ConsensusProtocol {
         let matched = matched.max(reply.match_index);
         self.match_index.insert(from.to_string(), matched);
         self.next_index.insert(from.to_string(), matched + 1);
-        self.advance_commit_index();
+        let moved = self.advance_commit_index();
         let sent = self.sent_index.get(from).copied().unwrap_or(0);
-        Ok((matched < self.last_log_index() && sent < self.last_log_index()).then(|| self.request_for(from)))
+        let unsent = matched < self.last_log_index() && sent < self.last_log_index();
+        Ok((unsent || moved).then(|| self.request_for(from)))
     }
 
     /// Figure 2, "Leaders": if there is an N > commitIndex with a majority of matchIndex[i] ≥ N
