@@ -267,3 +267,23 @@ fn checker_reports_diverging_logs_and_diverging_commits() {
     assert!(rules.contains(&LOG_MATCHING), "{rules:?}");
     assert!(rules.contains(&STATE_MACHINE_SAFETY), "{rules:?}");
 }
+
+#[test]
+fn steady_state_heartbeats_are_marked_routine_and_changes_are_not() {
+    let mut s = sim(8);
+    run_to_leader(&mut s, 2 * S);
+    s.run_until(s.now() + 300 * MS);
+    let seen = s.events_since(0).last().unwrap().seq;
+    s.run_until(s.now() + 200 * MS);
+    let quiet: Vec<_> = s.events_since(seen).collect();
+    assert!(quiet.len() > 20);
+    assert!(quiet.iter().all(|e| e.routine), "{:?}", quiet.iter().find(|e| !e.routine));
+    let seen = quiet.last().unwrap().seq;
+    s.client_request("\"w\"".into(), None).unwrap();
+    s.run_until(s.now() + 200 * MS);
+    let changes: Vec<&str> = s.events_since(seen).filter(|e| !e.routine).map(|e| e.text.as_str()).collect();
+    assert!(changes.iter().any(|t| t.contains("appends client command")), "{changes:?}");
+    assert!(changes.iter().any(|t| t.contains("appends 1 entry")), "{changes:?}");
+    assert!(changes.iter().any(|t| t.contains("commits them")), "{changes:?}");
+    assert!(changes.iter().any(|t| t.contains("its commitIndex becomes")), "{changes:?}");
+}

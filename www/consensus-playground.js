@@ -187,7 +187,14 @@ export class ConsensusPlayground extends HTMLElement {
     this.actions = el('section', { class: 'cp-panel cp-actions', 'aria-label': 'Node actions' });
     this.logs = el('section', { class: 'cp-panel cp-logs', 'aria-label': 'Logs' });
     this.eventList = el('ol', { class: 'cp-events', reversed: '' });
-    const events = el('section', { class: 'cp-panel cp-events-panel', 'aria-label': 'Event log' }, el('h3', { text: 'What happened' }), this.eventList);
+    this.routineBox = el('input', { type: 'checkbox' });
+    const routineLabel = el('label', { class: 'cp-routine', title: 'Heartbeats and replies that change nothing' }, this.routineBox, el('span', { text: 'Show heartbeats' }));
+    const events = el(
+      'section',
+      { class: 'cp-panel cp-events-panel', 'aria-label': 'Event log' },
+      el('div', { class: 'cp-events-head' }, el('h3', { text: 'What happened' }), routineLabel),
+      this.eventList,
+    );
 
     const legend = el('div', { class: 'cp-legend', 'aria-hidden': 'true' });
     legend.innerHTML = `
@@ -592,9 +599,12 @@ export class ConsensusPlayground extends HTMLElement {
   renderEvents(events) {
     if (!events.length) return;
     this.lastSeq = events[events.length - 1].seq;
+    // Routine traffic (heartbeats that change nothing) is left out unless asked for.
     const frag = document.createDocumentFragment();
+    const routine = this.routineBox.checked;
     for (let k = events.length - 1; k >= 0 && frag.childNodes.length < MAX_EVENTS; k--) {
       const ev = events[k];
+      if (ev.routine && !routine) continue;
       frag.append(el('li', { class: `cp-ev cp-ev-${ev.kind}` }, el('span', { class: 'cp-ev-time', text: fmtMs(ev.time) }), el('span', { text: ev.text })));
     }
     this.eventList.prepend(frag);

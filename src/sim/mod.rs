@@ -232,7 +232,10 @@ impl Simulation {
                     } else {
                         Some(match timer {
                             Timer::Election => self.election_timeout(node, false),
-                            Timer::Heartbeat => self.heartbeat(node),
+                            Timer::Heartbeat => match self.heartbeat(node) {
+                                Some(seq) => seq,
+                                None => continue,
+                            },
                         })
                     }
                 }
@@ -369,6 +372,7 @@ impl Simulation {
             from: msg.map(|m| self.ids[m.from].clone()),
             to: msg.map(|m| self.ids[m.to].clone()),
             text,
+            routine: false,
         };
         if self.events.len() == EVENT_LOG_CAPACITY {
             self.events.pop_front();
@@ -489,16 +493,17 @@ impl Simulation {
         self.schedule(self.now + self.config.heartbeat_us, Scheduled::Timer { node: i, timer: Timer::Heartbeat, generation });
     }
 
-    fn heartbeat(&mut self, i: usize) -> u64 {
-        let Ok(requests) = self.nodes[i].raft.heartbeat() else {
-            unreachable!("heartbeat timers are cancelled when a leader steps down")
-        };
+    /// None if `i` is no longer leader (its heartbeat timer should have been cancelled; this
+    /// keeps a missed cancellation from ever panicking inside wasm).
+    fn heartbeat(&mut self, i: usize) -> Option<u64> {
+        let requests = self.nodes[i].raft.heartbeat().ok()?;
         let text = format!("{} sends AppendEntries heartbeats to {} followers", self.ids[i], requests.len());
         let seq = self.record("heartbeat", Some(i), None, text);
+        self.events.back_mut().expect("just recorded").routine = true;
         self.send_appends(i, requests);
         let generation = self.nodes[i].generation;
         self.schedule(self.now + self.config.heartbeat_us, Scheduled::Timer { node: i, timer: Timer::Heartbeat, generation });
-        seq
+        Some(seq)
     }
 
     fn deliver(&mut self, m: Message) -> u64 {
@@ -510,6 +515,7 @@ impl Simulation {
         }
         self.stats.messages_delivered += 1;
         let was = (self.nodes[to].raft.role(), self.nodes[to].raft.current_term());
+        let mut routine = false;
         let mut text = match &m.payload {
             Payload::RequestVote(args) => {
                 let (reply, decision) = self.nodes[to].raft.request_vote(args).expect("simulated candidates send valid ids");
@@ -587,6 +593,8 @@ impl Simulation {
                 };
                 if me.commit_index() > commit_before {
                     text.push_str(&format!("; its commitIndex becomes {}", me.commit_index()));
+                } else {
+                    routine = args.entries.is_empty() && matches!(decision, AppendDecision::Accepted { .. });
                 }
                 if reply.term == args.term {
                     self.reset_election_timer(to);
@@ -596,6 +604,7 @@ impl Simulation {
             }
             Payload::AppendEntriesResponse(reply) => {
                 let commit_before = self.nodes[to].raft.commit_index();
+                let match_before = self.nodes[to].raft.match_index().get(&f).copied();
                 let next = self.nodes[to].raft.handle_append_entries_response(&f, reply).expect("replies are well-formed");
                 let me = &self.nodes[to].raft;
                 let mut text = if reply.term > was.1 {
@@ -615,6 +624,8 @@ impl Simulation {
                     text.push_str(&format!(
                         "; entries up to {commit} are on a majority, so {t} commits them (commitIndex {commit})"
                     ));
+                } else {
+                    routine = reply.success && me.match_index().get(&f).copied() == match_before;
                 }
                 if let Some(r) = next {
                     self.send_appends(to, vec![r]);
@@ -626,6 +637,10 @@ impl Simulation {
         if now.1 > was.1 && !matches!(m.payload, Payload::RequestVoteResponse(_) | Payload::AppendEntriesResponse(_)) {
             text = format!("{t} adopts term {} (was {}, {}); {}", now.1, was.1, was.0.as_str(), text);
         }
-        self.record("deliver", Some(to), Some(&m), text)
+        let seq = self.record("deliver", Some(to), Some(&m), text);
+        if routine && now.1 == was.1 {
+            self.events.back_mut().expect("just recorded").routine = true;
+        }
+        seq
     }
 }

@@ -59,6 +59,10 @@ pub struct EventView {
     pub to: Option<String>,
     /// What happened and why, e.g. "n3 grants its vote to n1 for term 2: …".
     pub text: String,
+    /// True for the steady state's routine traffic, which changes nothing: a leader sending
+    /// heartbeats, a follower accepting one, a leader hearing a match it already knew.
+    /// The page hides these unless asked.
+    pub routine: bool,
 }
 
 /// A node as the page draws it.
