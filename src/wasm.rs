@@ -466,7 +466,7 @@ pub struct SimulationJs {
     inner: sim::Simulation,
 }
 
-const OPTION_KEYS: [&str; 6] = ["seed", "nodes", "latencyMs", "electionTimeoutMs", "heartbeatMs", "dropRate"];
+const OPTION_KEYS: [&str; 7] = ["seed", "nodes", "latencyMs", "electionTimeoutMs", "heartbeatMs", "dropRate", "duplicateRate"];
 
 fn ms_to_us(v: &JsValue, param: &str) -> JsResult<Micros> {
     match v.as_f64() {
@@ -481,6 +481,14 @@ fn ms_range(v: &JsValue, param: &str) -> JsResult<(Micros, Micros)> {
         return Err(invalid(param, format!("must be [lo, hi] in ms (got {} numbers)", arr.length())));
     }
     Ok((ms_to_us(&arr.get(0), &format!("{param}[0]"))?, ms_to_us(&arr.get(1), &format!("{param}[1]"))?))
+}
+
+/// A probability in [0, 1].
+fn rate(v: &JsValue, param: &str) -> JsResult<f64> {
+    match v.as_f64() {
+        Some(f) if (0.0..=1.0).contains(&f) => Ok(f),
+        _ => Err(invalid(param, format!("must be a number from 0 to 1 (got {})", describe(v)))),
+    }
 }
 
 fn parse_config(options: &JsValue) -> JsResult<Config> {
@@ -513,10 +521,10 @@ fn parse_config(options: &JsValue) -> JsResult<Config> {
         c.heartbeat_us = ms_to_us(&v, "heartbeatMs")?;
     }
     if let Some(v) = opt("dropRate") {
-        c.drop_rate = match v.as_f64() {
-            Some(f) if (0.0..=1.0).contains(&f) => f,
-            _ => return Err(invalid("dropRate", format!("must be a number from 0 to 1 (got {})", describe(&v)))),
-        };
+        c.drop_rate = rate(&v, "dropRate")?;
+    }
+    if let Some(v) = opt("duplicateRate") {
+        c.duplicate_rate = rate(&v, "duplicateRate")?;
     }
     c.validate().map_err(core)?;
     Ok(c)
@@ -531,6 +539,25 @@ struct ConfigJs {
     election_timeout_ms: [f64; 2],
     heartbeat_ms: f64,
     drop_rate: f64,
+    duplicate_rate: f64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LinkLatencyJs<'a> {
+    from: &'a str,
+    to: &'a str,
+    latency_ms: [f64; 2],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NetworkJs<'a> {
+    latency_ms: [f64; 2],
+    drop_rate: f64,
+    duplicate_rate: f64,
+    cut_links: Vec<[&'a str; 2]>,
+    link_latency: Vec<LinkLatencyJs<'a>>,
 }
 
 #[derive(Serialize)]
@@ -550,7 +577,8 @@ fn ms(us: Micros) -> f64 {
 impl SimulationJs {
     /// `new Simulation(options?)`. Options (all optional): `seed` (non-negative integer, 7),
     /// `nodes` (1–15, 5), `latencyMs` ([lo, hi], [10, 15]), `electionTimeoutMs` ([150, 300]),
-    /// `heartbeatMs` (50), `dropRate` (0–1, 0). Unknown keys are refused.
+    /// `heartbeatMs` (50), `dropRate` (0–1, 0), `duplicateRate` (0–1, 0). Unknown keys are
+    /// refused.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> JsResult<SimulationJs> {
         Ok(SimulationJs { inner: sim::Simulation::new(parse_config(&options)?).map_err(core)? })
@@ -567,6 +595,7 @@ impl SimulationJs {
             election_timeout_ms: [ms(c.election_timeout_us.0), ms(c.election_timeout_us.1)],
             heartbeat_ms: ms(c.heartbeat_us),
             drop_rate: c.drop_rate,
+            duplicate_rate: c.duplicate_rate,
         })
     }
 
@@ -673,6 +702,107 @@ impl SimulationJs {
             .into()
     }
 
+    /// Node `id` freezes (a stopped process): it handles nothing, messages to it wait.
+    /// Throws for an unknown, crashed or already paused node.
+    pub fn pause(&mut self, id: JsValue) -> JsResult<()> {
+        let i = self.node(&id)?;
+        self.inner.pause(i).map_err(core)
+    }
+
+    /// Paused node `id` wakes with the view it had; overdue timers fire and waiting messages
+    /// are delivered now. Throws unless it is paused.
+    pub fn resume(&mut self, id: JsValue) -> JsResult<()> {
+        let i = self.node(&id)?;
+        self.inner.resume(i).map_err(core)
+    }
+
+    /// Splits the network: `groups` is an array of arrays of node ids, e.g.
+    /// `[["n1","n2"],["n3","n4","n5"]]`. Links between groups are cut both ways, links inside
+    /// a group work; nodes in no group form one more group. Throws on an unknown id or an id
+    /// listed twice.
+    pub fn partition(&mut self, groups: JsValue) -> JsResult<()> {
+        let arr = array(&groups, "groups")?;
+        let mut gs = Vec::with_capacity(arr.length() as usize);
+        for (g, members) in arr.iter().enumerate() {
+            let m = array(&members, &format!("groups[{g}]"))?;
+            let mut ids = Vec::with_capacity(m.length() as usize);
+            for (k, id) in m.iter().enumerate() {
+                ids.push(self.node_param(&id, &format!("groups[{g}][{k}]"))?);
+            }
+            gs.push(ids);
+        }
+        self.inner.partition(&gs).map_err(core)
+    }
+
+    /// Repairs every link.
+    pub fn heal(&mut self) {
+        self.inner.heal();
+    }
+
+    /// Cuts the link `from → to`; with `bothWays` true, `to → from` too. Messages on a cut
+    /// link are lost, including those already travelling on it.
+    #[wasm_bindgen(js_name = cutLink)]
+    pub fn cut_link(&mut self, from: JsValue, to: JsValue, both_ways: JsValue) -> JsResult<()> {
+        let (f, t, both) = self.link_args(&from, &to, &both_ways)?;
+        self.inner.cut_link(f, t, both).map_err(core)
+    }
+
+    /// Repairs the link `from → to`; with `bothWays` true, `to → from` too.
+    #[wasm_bindgen(js_name = repairLink)]
+    pub fn repair_link(&mut self, from: JsValue, to: JsValue, both_ways: JsValue) -> JsResult<()> {
+        let (f, t, both) = self.link_args(&from, &to, &both_ways)?;
+        self.inner.repair_link(f, t, both).map_err(core)
+    }
+
+    /// Sets the latency range `[lo, hi]` ms of every link without its own.
+    #[wasm_bindgen(js_name = setLatency)]
+    pub fn set_latency(&mut self, latency_ms: JsValue) -> JsResult<()> {
+        let r = ms_range(&latency_ms, "latencyMs")?;
+        self.inner.set_latency(r).map_err(core)
+    }
+
+    /// Gives the link `from → to` its own latency range `[lo, hi]` ms; null restores the
+    /// global range.
+    #[wasm_bindgen(js_name = setLinkLatency)]
+    pub fn set_link_latency(&mut self, from: JsValue, to: JsValue, latency_ms: JsValue) -> JsResult<()> {
+        let f = self.node_param(&from, "from")?;
+        let t = self.node_param(&to, "to")?;
+        let r = if latency_ms.is_null() { None } else { Some(ms_range(&latency_ms, "latencyMs")?) };
+        self.inner.set_link_latency(f, t, r).map_err(core)
+    }
+
+    /// Sets the probability that a message is lost (0–1).
+    #[wasm_bindgen(js_name = setDropRate)]
+    pub fn set_drop_rate(&mut self, rate_: JsValue) -> JsResult<()> {
+        let r = rate(&rate_, "dropRate")?;
+        self.inner.set_drop_rate(r).map_err(core)
+    }
+
+    /// Sets the probability that a message is delivered twice (0–1).
+    #[wasm_bindgen(js_name = setDuplicateRate)]
+    pub fn set_duplicate_rate(&mut self, rate_: JsValue) -> JsResult<()> {
+        let r = rate(&rate_, "duplicateRate")?;
+        self.inner.set_duplicate_rate(r).map_err(core)
+    }
+
+    /// The network now: `{latencyMs, dropRate, duplicateRate, cutLinks: [[from, to], …],
+    /// linkLatency: [{from, to, latencyMs}, …]}`.
+    pub fn network(&self) -> JsValue {
+        let net = self.inner.network();
+        let ids = self.inner.ids();
+        to_js(&NetworkJs {
+            latency_ms: [ms(net.latency_us.0), ms(net.latency_us.1)],
+            drop_rate: net.drop_rate,
+            duplicate_rate: net.duplicate_rate,
+            cut_links: net.cut_links().map(|(f, t)| [ids[f].as_str(), ids[t].as_str()]).collect(),
+            link_latency: net
+                .link_latency_us
+                .iter()
+                .map(|((f, t), (lo, hi))| LinkLatencyJs { from: &ids[*f], to: &ids[*t], latency_ms: [ms(*lo), ms(*hi)] })
+                .collect(),
+        })
+    }
+
     /// The id of the leader of the highest term among running nodes, or null.
     pub fn leader(&self) -> JsValue {
         self.inner.leader().map_or(JsValue::NULL, |i| JsValue::from_str(&self.inner.ids()[i]))
@@ -708,6 +838,12 @@ impl SimulationJs {
 }
 
 impl SimulationJs {
+    fn link_args(&self, from: &JsValue, to: &JsValue, both: &JsValue) -> JsResult<(usize, usize, bool)> {
+        let f = self.node_param(from, "from")?;
+        let t = self.node_param(to, "to")?;
+        let both = if both.is_undefined() { false } else { boolean(both, "bothWays")? };
+        Ok((f, t, both))
+    }
     fn node(&self, id: &JsValue) -> JsResult<usize> {
         self.node_param(id, "id")
     }

@@ -192,17 +192,20 @@ fn a_single_node_cluster_elects_itself_and_commits_alone() {
 
 #[test]
 fn random_faults_never_break_safety() {
-    // A seeded schedule of crashes, restarts, forced elections, client requests and dropped
-    // messages, over many seeds, on a lossy network. The checker runs after every event.
+    // A seeded schedule of crashes, restarts, pauses, partitions, cut links, forced elections,
+    // client requests and dropped messages, over many seeds, on a lossy, duplicating network
+    // whose latency range (5–40 ms) reorders messages. The checker runs after every event.
+    let mut duplicated = 0;
     for seed in 0..40 {
         let mut rng = Pcg64Mcg::seed_from_u64(1000 + seed);
         let nodes = [3, 5, 7][seed as usize % 3];
-        let mut s = Simulation::new(Config { seed, nodes, drop_rate: 0.05, ..Config::default() }).unwrap();
+        let config = Config { seed, nodes, drop_rate: 0.05, duplicate_rate: 0.05, latency_us: (5 * MS, 40 * MS), ..Config::default() };
+        let mut s = Simulation::new(config).unwrap();
         for _ in 0..300 {
             let t = s.now() + rng.random_range(1..40) * MS;
             s.run_until(t);
             let i = rng.random_range(0..nodes);
-            match rng.random_range(0..10) {
+            match rng.random_range(0..12u32) {
                 0 => {
                     let _ = if s.is_crashed(i) { s.restart(i) } else { s.crash(i) };
                 }
@@ -218,11 +221,53 @@ fn random_faults_never_break_safety() {
                         s.drop_message(id).unwrap();
                     }
                 }
+                6 => {
+                    let _ = if s.is_paused(i) { s.resume(i) } else { s.pause(i) };
+                }
+                7 => {
+                    if rng.random_bool(0.5) {
+                        let split = rng.random_range(1..nodes);
+                        s.partition(&[(0..split).collect()]).unwrap();
+                    } else {
+                        s.heal();
+                    }
+                }
+                8 => {
+                    let j = (i + rng.random_range(1..nodes)) % nodes;
+                    let both = rng.random_bool(0.5);
+                    let _ = if rng.random_bool(0.5) { s.cut_link(i, j, both) } else { s.repair_link(i, j, both) };
+                }
                 _ => {}
             }
         }
         assert!(s.violations().is_empty(), "seed {seed}: {:?}", s.violations());
-        assert!(s.stats().committed > 0, "seed {seed}: the run made progress");
+        duplicated += s.stats().messages_duplicated;
+        // Then calm: every node up, every link working. Raft must make progress again (§5.2,
+        // §9.3: elections succeed once the network behaves).
+        s.heal();
+        for i in 0..nodes {
+            for j in 0..nodes {
+                if i != j {
+                    s.repair_link(i, j, false).unwrap();
+                }
+            }
+            let _ = if s.is_crashed(i) { s.restart(i) } else if s.is_paused(i) { s.resume(i) } else { Ok(()) };
+        }
+        s.set_drop_rate(0.0).unwrap();
+        let calm = s.now();
+        let committed = |s: &Simulation| (0..nodes).any(|i| {
+            let n = s.node(i);
+            n.log()[..n.commit_index() as usize].iter().any(|e| e.command == "\"calm\"")
+        });
+        // A client retries until its command commits (a leader that steps down may lose it).
+        while !committed(&s) {
+            assert!(s.now() < calm + 5 * S, "seed {seed}: a request commits within 5 s of calm");
+            let limit = s.now() + 5 * S;
+            let l = run_to_leader(&mut s, limit);
+            s.client_request("\"calm\"".into(), Some(l)).unwrap();
+            s.run_until(s.now() + 300 * MS);
+        }
+        assert!(s.violations().is_empty(), "seed {seed}: {:?}", s.violations());
     }
 }
 
@@ -286,4 +331,119 @@ fn steady_state_heartbeats_are_marked_routine_and_changes_are_not() {
     assert!(changes.iter().any(|t| t.contains("appends 1 entry")), "{changes:?}");
     assert!(changes.iter().any(|t| t.contains("commits them")), "{changes:?}");
     assert!(changes.iter().any(|t| t.contains("its commitIndex becomes")), "{changes:?}");
+}
+
+// ---- network faults and paused nodes -------------------------------------------------------------
+
+#[test]
+fn a_leader_cut_off_in_a_minority_cannot_commit_and_steps_down_after_the_heal_section_5_4() {
+    let mut s = sim(21);
+    let old = run_to_leader(&mut s, 2 * S);
+    s.run_until(s.now() + 100 * MS);
+    let buddy = (old + 1) % 5;
+    s.partition(&[vec![old, buddy]]).unwrap();
+    let lost = s.client_request("\"minority\"".into(), Some(old)).unwrap();
+    assert!(lost.accepted, "the old leader does not know it is cut off");
+    let limit = s.now() + 2 * S;
+    let new = loop {
+        s.step().unwrap();
+        match s.leader() {
+            Some(l) if l != old => break l,
+            _ => assert!(s.now() < limit, "the majority side elects a leader"),
+        }
+    };
+    assert!(s.node(new).current_term() > s.node(old).current_term());
+    let kept = s.client_request("\"majority\"".into(), None).unwrap();
+    s.run_until(s.now() + 300 * MS);
+    assert!(s.node(old).commit_index() < lost.index.unwrap(), "2 of 5 cannot commit");
+    assert!(s.node(new).commit_index() >= kept.index.unwrap(), "3 of 5 can");
+    s.heal();
+    s.run_until(s.now() + 500 * MS);
+    assert_eq!(s.node(old).role(), Role::Follower);
+    assert!(s.node(old).log().iter().all(|e| e.command != "\"minority\""), "the uncommitted entry was overwritten");
+    for i in 0..5 {
+        assert_eq!(s.node(i).log(), s.node(new).log(), "n{} converges", i + 1);
+    }
+    assert!(s.violations().is_empty(), "{:?}", s.violations());
+}
+
+#[test]
+fn a_link_cut_one_way_starves_a_follower_of_heartbeats() {
+    let mut s = sim(22);
+    let l = run_to_leader(&mut s, 2 * S);
+    let f = (l + 2) % 5;
+    s.cut_link(l, f, false).unwrap();
+    let term = s.node(l).current_term();
+    s.run_until(s.now() + 400 * MS);
+    assert!(s.node(f).current_term() > term, "n{} times out and starts elections", f + 1);
+    assert!(s.cut_link(f, f, false).is_err());
+    s.repair_link(l, f, false).unwrap();
+    s.run_until(s.now() + 2 * S);
+    assert!(s.leader().is_some());
+    assert!(s.violations().is_empty(), "{:?}", s.violations());
+}
+
+#[test]
+fn duplicated_messages_change_nothing_but_the_count() {
+    let config = Config { seed: 23, duplicate_rate: 0.5, ..Config::default() };
+    let mut s = Simulation::new(config).unwrap();
+    run_to_leader(&mut s, 2 * S);
+    for k in 0..10 {
+        s.client_request(format!("\"d{k}\""), None).unwrap();
+        s.run_until(s.now() + 20 * MS);
+    }
+    s.run_until(s.now() + 300 * MS);
+    assert!(s.stats().messages_duplicated > 10);
+    let l = s.leader().unwrap();
+    for i in 0..5 {
+        assert_eq!(s.node(i).log(), s.node(l).log());
+        assert_eq!(s.node(i).commit_index(), s.node(l).log().len() as u64);
+    }
+    assert!(s.violations().is_empty(), "{:?}", s.violations());
+}
+
+#[test]
+fn a_paused_leader_wakes_with_a_stale_view_and_steps_down() {
+    let mut s = sim(24);
+    let old = run_to_leader(&mut s, 2 * S);
+    s.pause(old).unwrap();
+    assert!(s.start_election(old).unwrap_err().to_string().contains("is paused"));
+    let r = s.client_request("\"x\"".into(), Some(old)).unwrap();
+    assert!(!r.accepted, "a frozen leader answers nobody");
+    let limit = s.now() + 2 * S;
+    let new = loop {
+        s.step().unwrap();
+        match (0..5).find(|i| *i != old && s.node(*i).role() == Role::Leader) {
+            Some(l) => break l,
+            None => assert!(s.now() < limit),
+        }
+    };
+    s.run_until(s.now() + 100 * MS);
+    assert_eq!(s.node(old).role(), Role::Leader, "still leader in its own frozen view");
+    let waiting = s.in_flight().filter(|m| m.to == old).count();
+    assert!(waiting > 0, "messages wait for it");
+    s.resume(old).unwrap();
+    s.run_until(s.now() + 100 * MS);
+    assert_eq!(s.node(old).role(), Role::Follower);
+    assert_eq!(s.node(old).current_term(), s.node(new).current_term());
+    assert!(s.resume(old).is_err());
+    assert!(s.violations().is_empty(), "{:?}", s.violations());
+}
+
+#[test]
+fn a_link_can_be_given_its_own_latency() {
+    let mut s = sim(25);
+    s.set_link_latency(0, 1, Some((80 * MS, 90 * MS))).unwrap();
+    s.start_election(0).unwrap();
+    for m in s.in_flight() {
+        let d = m.deliver_at - m.sent_at;
+        if m.to == 1 {
+            assert!((80 * MS..=90 * MS).contains(&d));
+        } else {
+            assert!((10 * MS..=15 * MS).contains(&d));
+        }
+    }
+    assert!(s.set_link_latency(0, 0, None).is_err());
+    assert!(s.set_drop_rate(1.5).is_err());
+    assert!(s.set_latency((9, 3)).is_err());
 }

@@ -166,12 +166,13 @@ test('the constructor validates nodeId and peers', () => {
 
 test('Simulation defaults are those of issue #2', () => {
   const sim = new Simulation();
-  assert.deepEqual(sim.config, { seed: 7, nodes: 5, latencyMs: [10, 15], electionTimeoutMs: [150, 300], heartbeatMs: 50, dropRate: 0 });
+  assert.deepEqual(sim.config, { seed: 7, nodes: 5, latencyMs: [10, 15], electionTimeoutMs: [150, 300], heartbeatMs: 50, dropRate: 0, duplicateRate: 0 });
   assert.equal(sim.now, 0);
   assert.deepEqual(sim.ids, ['n1', 'n2', 'n3', 'n4', 'n5']);
   assert.equal(sim.leader(), null);
   assert.deepEqual(sim.violations(), []);
-  assert.deepEqual(sim.stats(), { messagesSent: 0, messagesDelivered: 0, messagesDropped: 0, elections: 0, committed: 0 });
+  assert.deepEqual(sim.stats(), { messagesSent: 0, messagesDelivered: 0, messagesDropped: 0, messagesDuplicated: 0, elections: 0, committed: 0 });
+  assert.deepEqual(sim.network(), { latencyMs: [10, 15], dropRate: 0, duplicateRate: 0, cutLinks: [], linkLatency: [] });
   const n = sim.nodes()[0];
   for (const key of ['id', 'state', 'currentTerm', 'votedFor', 'commitIndex', 'lastApplied', 'log', 'nextIndex', 'matchIndex', 'electionDeadline', 'crashed']) {
     assert.ok(key in n, `nodes()[0].${key}`);
@@ -276,6 +277,49 @@ test('Simulation options and arguments are validated, and the instance stays usa
   assert.ok(sim.leader());
 });
 
+test('network faults: partition, heal, cut and repair links, latency, loss, duplication, pause', () => {
+  const sim = new Simulation({ seed: 5, duplicateRate: 0.2 });
+  sim.partition([['n1', 'n2']]);
+  const cut = sim.network().cutLinks;
+  assert.equal(cut.length, 12, 'every link between {n1, n2} and {n3, n4, n5}, both ways');
+  assert.ok(cut.some(([f, t]) => f === 'n1' && t === 'n3') && !cut.some(([f, t]) => f === 'n1' && t === 'n2'));
+  sim.heal();
+  assert.deepEqual(sim.network().cutLinks, []);
+  sim.cutLink('n1', 'n2');
+  assert.deepEqual(sim.network().cutLinks, [['n1', 'n2']]);
+  sim.cutLink('n3', 'n4', true);
+  sim.repairLink('n1', 'n2');
+  assert.deepEqual(sim.network().cutLinks, [['n3', 'n4'], ['n4', 'n3']]);
+  sim.setLatency([20, 30]);
+  sim.setLinkLatency('n1', 'n5', [100, 120]);
+  sim.setDropRate(0.1);
+  sim.setDuplicateRate(0.3);
+  assert.deepEqual(sim.network(), {
+    latencyMs: [20, 30], dropRate: 0.1, duplicateRate: 0.3,
+    cutLinks: [['n3', 'n4'], ['n4', 'n3']], linkLatency: [{ from: 'n1', to: 'n5', latencyMs: [100, 120] }],
+  });
+  sim.setLinkLatency('n1', 'n5', null);
+  assert.deepEqual(sim.network().linkLatency, []);
+  sim.pause('n2');
+  assert.equal(sim.nodes()[1].paused, true);
+  throwsError(() => sim.pause('n2'), /^id must name a running node \(n2 is paused\)$/);
+  sim.runUntil(2000);
+  sim.resume('n2');
+  assert.equal(sim.nodes()[1].paused, false);
+  throwsError(() => sim.resume('n2'), /^id must name a paused node \(n2 is not paused\)$/);
+  throwsError(() => sim.partition([['n1'], ['n1', 'n2']]), /^groups\[1\]\[0\] must not list a node twice \(n1 is\)$/);
+  throwsError(() => sim.partition([['n1', 'x']]), /^groups\[0\]\[1\] must be a node id/);
+  throwsError(() => sim.partition('n1'), /^groups must be an array/);
+  throwsError(() => sim.cutLink('n1', 'n1'), /^to must differ from from \(n1 links to itself\)$/);
+  throwsError(() => sim.cutLink('n1', 'n2', 'yes'), /^bothWays must be true or false/);
+  throwsError(() => sim.setDropRate(-0.1), /^dropRate must be a number from 0 to 1 \(got -0.1\)$/);
+  throwsError(() => sim.setLatency([5]), /^latencyMs must be \[lo, hi\] in ms \(got 1 numbers\)$/);
+  throwsError(() => new Simulation({ duplicateRate: 7 }), /^duplicateRate must be a number from 0 to 1/);
+  sim.runUntil(5000);
+  assert.ok(sim.stats().messagesDuplicated > 0);
+  assert.deepEqual(sim.violations(), []);
+});
+
 test('no input, however odd, traps the wasm instance', () => {
   // A panic inside wasm would poison the instance (release-blocking): every call below must
   // either succeed or throw a plain Error, and the objects must keep working.
@@ -288,7 +332,9 @@ test('no input, however odd, traps the wasm instance', () => {
     (a, b) => node.requestVote(a, b, a, a), (a, b) => node.appendEntries(1, b, a, a, a, a),
     (a, b) => node.handleRequestVoteResponse(b, a), (a, b) => node.handleAppendEntriesResponse(b, a),
     (a) => node.isConsensusReached(a), (a) => node.replicateLog(a), (a) => new Simulation(a),
-    (a, b) => new ConsensusProtocol(a, b),
+    (a, b) => new ConsensusProtocol(a, b), (a) => sim.pause(a), (a) => sim.resume(a), (a) => sim.partition(a),
+    (a, b) => sim.cutLink(a, b, a), (a, b) => sim.repairLink(b, a, b), (a) => sim.setLatency(a),
+    (a, b) => sim.setLinkLatency(a, b, a), (a) => sim.setDropRate(a), (a) => sim.setDuplicateRate(a),
   ];
   let thrown = 0;
   for (const call of calls) {

@@ -13,7 +13,7 @@ pub const MAX_DURATION_US: Micros = 3_600_000_000;
 /// Simulation settings. Durations are µs here; the JS boundary takes ms.
 ///
 /// Defaults: seed 7, 5 nodes, latency 10–15 ms, election timeout 150–300 ms (the Raft paper's
-/// §9.3 recommendation), heartbeat 50 ms, no loss.
+/// §9.3 recommendation), heartbeat 50 ms, no loss, no duplication.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
     /// Seed of the simulation's RNG: the only source of randomness.
@@ -29,6 +29,8 @@ pub struct Config {
     pub heartbeat_us: Micros,
     /// Probability that the network loses a message, in `[0, 1]`.
     pub drop_rate: f64,
+    /// Probability that the network delivers a message twice, in `[0, 1]`.
+    pub duplicate_rate: f64,
 }
 
 impl Default for Config {
@@ -40,6 +42,7 @@ impl Default for Config {
             election_timeout_us: (150_000, 300_000),
             heartbeat_us: 50_000,
             drop_rate: 0.0,
+            duplicate_rate: 0.0,
         }
     }
 }
@@ -70,6 +73,9 @@ impl Config {
         }
         if !(0.0..=1.0).contains(&self.drop_rate) {
             return Err(Error::invalid("dropRate", "must be a number from 0 to 1"));
+        }
+        if !(0.0..=1.0).contains(&self.duplicate_rate) {
+            return Err(Error::invalid("duplicateRate", "must be a number from 0 to 1"));
         }
         Ok(())
     }

@@ -11,6 +11,7 @@
 
 pub mod check;
 pub mod config;
+pub mod network;
 pub mod view;
 
 use std::cmp::Reverse;
@@ -21,6 +22,7 @@ use rand_pcg::Pcg64Mcg;
 
 pub use check::{Checker, Violation};
 pub use config::{Config, Micros};
+pub use network::Network;
 pub use view::{ClientReply, EventView, MessageView, NodeView, Stats};
 
 use crate::raft::{
@@ -89,6 +91,10 @@ enum Scheduled {
 struct SimNode {
     raft: ConsensusProtocol,
     crashed: bool,
+    /// A frozen process: it handles nothing until resumed; messages wait in `inbox`.
+    paused: bool,
+    /// Ids of messages that arrived while paused, in arrival order.
+    inbox: Vec<u64>,
     /// When the running election timer was set, and when it fires (None: no timer, e.g. leader).
     election_timer: Option<(Micros, Micros)>,
     /// Bumped to cancel pending timer events.
@@ -99,6 +105,7 @@ struct SimNode {
 #[derive(Clone, Debug)]
 pub struct Simulation {
     config: Config,
+    network: Network,
     rng: Pcg64Mcg,
     now: Micros,
     seq: u64,
@@ -129,6 +136,8 @@ impl Simulation {
             .map(|id| SimNode {
                 raft: ConsensusProtocol::new(id.clone(), ids.clone()).expect("ids are distinct and non-empty"),
                 crashed: false,
+                paused: false,
+                inbox: Vec::new(),
                 election_timer: None,
                 generation: 0,
             })
@@ -136,6 +145,7 @@ impl Simulation {
         let mut sim = Simulation {
             rng: Pcg64Mcg::seed_from_u64(config.seed),
             checker: Checker::new(config.nodes),
+            network: Network::new(config.latency_us, config.drop_rate, config.duplicate_rate),
             config,
             now: 0,
             seq: 0,
@@ -175,6 +185,14 @@ impl Simulation {
     /// Whether node `i` is crashed.
     pub fn is_crashed(&self, i: usize) -> bool {
         self.nodes[i].crashed
+    }
+    /// Whether node `i` is paused (frozen).
+    pub fn is_paused(&self, i: usize) -> bool {
+        self.nodes[i].paused
+    }
+    /// The network as it is now (latency, loss, duplication, cut links).
+    pub fn network(&self) -> &Network {
+        &self.network
     }
     /// Messages in flight, in order of id.
     pub fn in_flight(&self) -> impl Iterator<Item = &Message> {
@@ -224,10 +242,15 @@ impl Simulation {
             let Reverse((at, _, ev)) = self.queue.pop().expect("peeked");
             self.now = self.now.max(at);
             let handled = match ev {
+                Scheduled::Deliver(id) if self.in_flight.get(&id).is_some_and(|m| self.nodes[m.to].paused) => {
+                    let to = self.in_flight[&id].to;
+                    self.nodes[to].inbox.push(id);
+                    None
+                }
                 Scheduled::Deliver(id) => self.in_flight.remove(&id).map(|m| self.deliver(m)),
                 Scheduled::Timer { node, timer, generation } => {
                     let n = &self.nodes[node];
-                    if n.crashed || n.generation != generation {
+                    if n.crashed || n.paused || n.generation != generation {
                         None
                     } else {
                         Some(match timer {
@@ -268,14 +291,22 @@ impl Simulation {
         Ok(())
     }
 
-    /// Node `i` crashes: it stops handling messages and timers; messages to it are lost.
-    /// Errors: already crashed.
+    /// Node `i` crashes (running or paused): it stops handling messages and timers; messages
+    /// to it, and those waiting for a paused node, are lost. Errors: already crashed.
     pub fn crash(&mut self, i: usize) -> Result<()> {
-        self.require_running(i)?;
+        if self.nodes[i].crashed {
+            return Err(Error::invalid("id", format!("must name a running node ({} is crashed)", self.ids[i])));
+        }
         let n = &mut self.nodes[i];
         n.crashed = true;
+        n.paused = false;
         n.generation += 1;
         n.election_timer = None;
+        for id in std::mem::take(&mut n.inbox) {
+            if self.in_flight.remove(&id).is_some() {
+                self.stats.messages_dropped += 1;
+            }
+        }
         let text = format!("{} crashes: it keeps currentTerm, votedFor and its log on disk", self.ids[i]);
         self.record("crash", Some(i), None, text);
         self.after_event();
@@ -325,6 +356,10 @@ impl Simulation {
             self.record("client", None, None, "A client request finds no leader; it is not accepted".into());
             return Ok(ClientReply { accepted: false, leader: None, index: None });
         };
+        if self.nodes[i].paused {
+            self.record("client", Some(i), None, format!("{} is paused and does not answer the client", self.ids[i]));
+            return Ok(ClientReply { accepted: false, leader: None, index: None });
+        }
         self.require_running(i)?;
         match self.nodes[i].raft.replicate_log(command.clone()) {
             Ok((index, requests)) => {
@@ -346,9 +381,158 @@ impl Simulation {
         }
     }
 
+    /// Node `i` freezes, like a process stopped by a debugger or a long GC pause: it handles
+    /// no message and no timer, and messages to it wait. Its state is kept as it was.
+    /// Errors: crashed or already paused.
+    pub fn pause(&mut self, i: usize) -> Result<()> {
+        self.require_running(i)?;
+        let n = &mut self.nodes[i];
+        n.paused = true;
+        n.generation += 1;
+        let text = format!("{} pauses: it is frozen and handles nothing until it resumes", self.ids[i]);
+        self.record("pause", Some(i), None, text);
+        self.after_event();
+        Ok(())
+    }
+
+    /// Paused node `i` wakes with the view it had: a timer that ran out while it slept fires at
+    /// once (a leader sends heartbeats at once), and the messages that waited are delivered
+    /// now, in the order they arrived. Errors: not paused.
+    pub fn resume(&mut self, i: usize) -> Result<()> {
+        if !self.nodes[i].paused {
+            return Err(Error::invalid("id", format!("must name a paused node ({} is not paused)", self.ids[i])));
+        }
+        let now = self.now;
+        let n = &mut self.nodes[i];
+        n.paused = false;
+        n.generation += 1;
+        let generation = n.generation;
+        let inbox = std::mem::take(&mut n.inbox);
+        if n.raft.role() == Role::Leader {
+            self.schedule(now, Scheduled::Timer { node: i, timer: Timer::Heartbeat, generation });
+        } else if let Some((start, deadline)) = n.election_timer {
+            let at = deadline.max(now);
+            self.nodes[i].election_timer = Some((start, at));
+            self.schedule(at, Scheduled::Timer { node: i, timer: Timer::Election, generation });
+        }
+        for id in &inbox {
+            self.schedule(now, Scheduled::Deliver(*id));
+        }
+        let text = format!("{} resumes with the view it had; {} messages waited for it", self.ids[i], inbox.len());
+        self.record("resume", Some(i), None, text);
+        self.after_event();
+        Ok(())
+    }
+
+    /// Splits the network into `groups` of node indexes: links between groups are cut both
+    /// ways, links within a group work. Nodes in no group form one more group.
+    /// Errors: a node listed twice.
+    pub fn partition(&mut self, groups: &[Vec<usize>]) -> Result<()> {
+        let mut seen = vec![false; self.nodes.len()];
+        for (g, members) in groups.iter().enumerate() {
+            for (k, &i) in members.iter().enumerate() {
+                if std::mem::replace(&mut seen[i], true) {
+                    return Err(Error::invalid(format!("groups[{g}][{k}]"), format!("must not list a node twice ({} is)", self.ids[i])));
+                }
+            }
+        }
+        self.network.partition(self.nodes.len(), groups);
+        let mut names: Vec<String> = groups
+            .iter()
+            .filter(|g| !g.is_empty())
+            .map(|g| g.iter().map(|&i| self.ids[i].as_str()).collect::<Vec<_>>().join(", "))
+            .collect();
+        let rest: Vec<&str> = (0..self.nodes.len()).filter(|i| !seen[*i]).map(|i| self.ids[i].as_str()).collect();
+        if !rest.is_empty() {
+            names.push(rest.join(", "));
+        }
+        let text = format!("The network splits into {}: messages between groups are lost", names.iter().map(|g| format!("{{{g}}}")).collect::<Vec<_>>().join(" | "));
+        self.record("partition", None, None, text);
+        Ok(())
+    }
+
+    /// Repairs every link.
+    pub fn heal(&mut self) {
+        self.network.heal();
+        self.record("heal", None, None, "The network heals: every link works again".into());
+    }
+
+    /// Cuts the link `from → to` (and `to → from` when `both_ways`). Errors: `from == to`.
+    pub fn cut_link(&mut self, from: usize, to: usize, both_ways: bool) -> Result<()> {
+        self.check_link(from, to)?;
+        self.network.cut(from, to);
+        if both_ways {
+            self.network.cut(to, from);
+        }
+        let (f, t) = (&self.ids[from], &self.ids[to]);
+        let text = if both_ways { format!("The link between {f} and {t} is cut both ways") } else { format!("The link from {f} to {t} is cut") };
+        self.record("cut", None, None, text);
+        Ok(())
+    }
+
+    /// Repairs the link `from → to` (and `to → from` when `both_ways`). Errors: `from == to`.
+    pub fn repair_link(&mut self, from: usize, to: usize, both_ways: bool) -> Result<()> {
+        self.check_link(from, to)?;
+        self.network.repair(from, to);
+        if both_ways {
+            self.network.repair(to, from);
+        }
+        let (f, t) = (&self.ids[from], &self.ids[to]);
+        let text = if both_ways { format!("The link between {f} and {t} works again") } else { format!("The link from {f} to {t} works again") };
+        self.record("repair", None, None, text);
+        Ok(())
+    }
+
+    fn check_link(&self, from: usize, to: usize) -> Result<()> {
+        if from == to {
+            return Err(Error::invalid("to", format!("must differ from from ({} links to itself)", self.ids[from])));
+        }
+        Ok(())
+    }
+
+    /// Sets the latency range of every link without its own, µs. Errors: as [`Config::validate`].
+    pub fn set_latency(&mut self, range: (Micros, Micros)) -> Result<()> {
+        Config { latency_us: range, ..self.config.clone() }.validate()?;
+        self.network.latency_us = range;
+        Ok(())
+    }
+
+    /// Gives the link `from → to` its own latency range (None: back to the global one).
+    /// Errors: `from == to`, or a range breaking [`Config::validate`]'s rule.
+    pub fn set_link_latency(&mut self, from: usize, to: usize, range: Option<(Micros, Micros)>) -> Result<()> {
+        self.check_link(from, to)?;
+        match range {
+            Some(r) => {
+                Config { latency_us: r, ..self.config.clone() }.validate()?;
+                self.network.link_latency_us.insert((from, to), r);
+            }
+            None => {
+                self.network.link_latency_us.remove(&(from, to));
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets the probability of losing a message. Errors: outside `[0, 1]`.
+    pub fn set_drop_rate(&mut self, rate: f64) -> Result<()> {
+        Config { drop_rate: rate, ..self.config.clone() }.validate()?;
+        self.network.drop_rate = rate;
+        Ok(())
+    }
+
+    /// Sets the probability of delivering a message twice. Errors: outside `[0, 1]`.
+    pub fn set_duplicate_rate(&mut self, rate: f64) -> Result<()> {
+        Config { duplicate_rate: rate, ..self.config.clone() }.validate()?;
+        self.network.duplicate_rate = rate;
+        Ok(())
+    }
+
     fn require_running(&self, i: usize) -> Result<()> {
         if self.nodes[i].crashed {
             return Err(Error::invalid("id", format!("must name a running node ({} is crashed)", self.ids[i])));
+        }
+        if self.nodes[i].paused {
+            return Err(Error::invalid("id", format!("must name a running node ({} is paused)", self.ids[i])));
         }
         Ok(())
     }
@@ -381,18 +565,27 @@ impl Simulation {
         self.event_seq
     }
 
+    /// Hands a message to the network: lost on a cut link or to the drop rate, else in
+    /// flight with a latency drawn for its link, and sometimes duplicated.
     fn send(&mut self, from: usize, to: usize, payload: Payload) {
         self.stats.messages_sent += 1;
-        if self.config.drop_rate > 0.0 && self.rng.random_bool(self.config.drop_rate) {
+        let net = &self.network;
+        if net.is_cut(from, to) || (net.drop_rate > 0.0 && self.rng.random_bool(net.drop_rate)) {
             self.stats.messages_dropped += 1;
             return;
         }
-        let (lo, hi) = self.config.latency_us;
-        let deliver_at = self.now + self.rng.random_range(lo..=hi);
-        let id = self.next_message_id;
-        self.next_message_id += 1;
-        self.in_flight.insert(id, Message { id, from, to, sent_at: self.now, deliver_at, payload });
-        self.schedule(deliver_at, Scheduled::Deliver(id));
+        let copies = if net.duplicate_rate > 0.0 && self.rng.random_bool(net.duplicate_rate) { 2 } else { 1 };
+        if copies == 2 {
+            self.stats.messages_duplicated += 1;
+        }
+        let (lo, hi) = self.network.latency(from, to);
+        for _ in 0..copies {
+            let deliver_at = self.now + self.rng.random_range(lo..=hi);
+            let id = self.next_message_id;
+            self.next_message_id += 1;
+            self.in_flight.insert(id, Message { id, from, to, sent_at: self.now, deliver_at, payload: payload.clone() });
+            self.schedule(deliver_at, Scheduled::Deliver(id));
+        }
     }
 
     fn send_appends(&mut self, from: usize, requests: Vec<AppendEntriesRequest>) {
@@ -417,7 +610,7 @@ impl Simulation {
     fn after_event(&mut self) {
         for i in 0..self.nodes.len() {
             let n = &self.nodes[i];
-            if n.crashed {
+            if n.crashed || n.paused {
                 continue;
             }
             match (n.raft.role() == Role::Leader, n.election_timer.is_some()) {
@@ -512,6 +705,11 @@ impl Simulation {
         if self.nodes[to].crashed {
             self.stats.messages_dropped += 1;
             return self.record("lost", Some(to), Some(&m), format!("{} from {f} to {t} is lost: {t} is crashed", m.payload.kind()));
+        }
+        if self.network.is_cut(from, to) {
+            self.stats.messages_dropped += 1;
+            let text = format!("{} from {f} to {t} is lost: the link from {f} to {t} is cut", m.payload.kind());
+            return self.record("lost", Some(to), Some(&m), text);
         }
         self.stats.messages_delivered += 1;
         let was = (self.nodes[to].raft.role(), self.nodes[to].raft.current_term());

@@ -18,6 +18,8 @@ pub struct Stats {
     pub messages_delivered: u64,
     /// Messages lost: to the drop rate, to a user's drop, or to a crashed receiver.
     pub messages_dropped: u64,
+    /// Messages the network delivered twice.
+    pub messages_duplicated: u64,
     /// Elections started (timeouts and user requests).
     pub elections: u64,
     /// Log entries known committed cluster-wide.
@@ -98,6 +100,8 @@ pub struct NodeView<'a> {
     pub votes: usize,
     /// Whether the node is crashed.
     pub crashed: bool,
+    /// Whether the node is paused (a frozen process).
+    pub paused: bool,
 }
 
 /// A message in flight, with its RPC's fields flattened in (camelCase, Raft paper Figure 2).
@@ -176,6 +180,7 @@ impl Simulation {
                     leader_id: r.leader_id(),
                     votes: if r.role() == Role::Candidate { r.votes().len() } else { 0 },
                     crashed: n.crashed,
+                    paused: n.paused,
                 }
             })
             .collect()
