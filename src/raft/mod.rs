@@ -4,11 +4,14 @@
 //! - [`node`]: one server's state and handlers (Figure 2).
 //! - [`message`]: RequestVote and AppendEntries arguments and results, log entries.
 //! - [`error`]: the one error type.
+//! - [`bug`]: deliberate protocol bugs (off by default), to show the checker catches them.
 
+pub mod bug;
 pub mod error;
 pub mod message;
 pub mod node;
 
+pub use bug::{Bug, Bugs};
 pub use error::{Error, Result};
 pub use message::{
     AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, LogEntry, RequestVoteArgs,

@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::bug::{Bug, Bugs};
 use super::error::{Error, Result};
 use super::message::{
     AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, LogEntry, RequestVoteArgs,
@@ -111,6 +112,8 @@ pub struct ConsensusProtocol {
     sent_index: BTreeMap<NodeId, LogIndex>,
     /// The lowest log index written (appended or truncated) since the caller last asked.
     log_changed_from: Option<LogIndex>,
+    /// Deliberate bugs switched on (none by default).
+    bugs: Bugs,
 }
 
 fn check_id(param: &str, id: &str) -> Result<()> {
@@ -155,10 +158,21 @@ impl ConsensusProtocol {
             match_index: BTreeMap::new(),
             sent_index: BTreeMap::new(),
             log_changed_from: None,
+            bugs: Bugs::NONE,
         })
     }
 
     // ---- queries ------------------------------------------------------------------------
+
+    /// The deliberate bugs switched on.
+    pub fn bugs(&self) -> Bugs {
+        self.bugs
+    }
+
+    /// Switches deliberate bugs on or off (see [`Bug`]); the protocol is correct with none.
+    pub fn set_bugs(&mut self, bugs: Bugs) {
+        self.bugs = bugs;
+    }
 
     /// This node's id.
     pub fn node_id(&self) -> &str {
@@ -301,7 +315,8 @@ impl ConsensusProtocol {
         self.observe_term(args.term);
         let decision = match &self.voted_for {
             Some(v) if *v != args.candidate_id => VoteDecision::AlreadyVoted(v.clone()),
-            _ if (args.last_log_term, args.last_log_index)
+            _ if !self.bugs.has(Bug::NoLogCheck)
+                && (args.last_log_term, args.last_log_index)
                 < (self.last_log_term(), self.last_log_index()) =>
             {
                 VoteDecision::LogNotUpToDate
@@ -383,6 +398,11 @@ impl ConsensusProtocol {
         }
         let mut appended = 0;
         let mut truncated_from = None;
+        if self.bugs.has(Bug::StaleTruncate) && self.last_log_index() > args.prev_log_index {
+            self.log.truncate(args.prev_log_index as usize);
+            self.mark_log_changed(args.prev_log_index + 1);
+            truncated_from = Some(args.prev_log_index + 1);
+        }
         for e in &args.entries {
             match self.term_at(e.index) {
                 Some(t) if t == e.term => continue,
@@ -465,7 +485,9 @@ impl ConsensusProtocol {
             self.next_index.insert(p.clone(), next);
             self.match_index.insert(p, 0);
         }
-        self.append_own("null".to_string());
+        if !self.bugs.has(Bug::Figure8) {
+            self.append_own("null".to_string());
+        }
         Ok(self.requests_for_all())
     }
 
@@ -584,7 +606,8 @@ impl ConsensusProtocol {
             return false;
         }
         let mut n = self.last_log_index();
-        while n > self.commit_index && self.term_at(n) == Some(self.current_term) {
+        let any_term = self.bugs.has(Bug::Figure8);
+        while n > self.commit_index && (any_term || self.term_at(n) == Some(self.current_term)) {
             let replicas = 1 + self.match_index.values().filter(|m| **m >= n).count();
             if self.is_majority(replicas) {
                 self.commit_index = n;
@@ -608,6 +631,9 @@ impl ConsensusProtocol {
     /// state is lost (follower, commitIndex = lastApplied = 0, no known leader, no
     /// nextIndex/matchIndex). Raft paper Figure 2, "State".
     pub fn restart(&mut self) {
+        if self.bugs.has(Bug::ForgetVote) {
+            self.voted_for = None;
+        }
         self.become_follower();
         self.commit_index = 0;
         self.last_applied = 0;

@@ -24,6 +24,9 @@ pub const LEADER_COMPLETENESS: &str = "Leader Completeness";
 pub const STATE_MACHINE_SAFETY: &str = "State Machine Safety";
 /// commitIndex never decreases while a server runs (Figure 2; it restarts from 0 after a crash).
 pub const COMMIT_MONOTONIC: &str = "commitIndex monotonicity";
+/// A server never deletes or replaces an entry it knows is committed (implied by State Machine
+/// Safety, §5.4.3: a committed entry is never overwritten).
+pub const COMMITTED_KEPT: &str = "Committed Entry Retention";
 
 /// A safety violation: the rule, the nodes involved, when (µs) and what was seen.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -144,6 +147,7 @@ impl Checker {
         for (i, from) in changed_from.iter().enumerate() {
             if let Some(from) = from {
                 self.check_log_matching(now, nodes, i, *from);
+                self.check_committed_kept(now, nodes[i], i, *from);
             }
         }
         for i in 0..nodes.len() {
@@ -185,6 +189,27 @@ impl Checker {
                     self.report(now, LOG_MATCHING, vec![ia, ib], detail);
                     break;
                 }
+            }
+        }
+    }
+
+    /// Node `i` wrote its log from index `from` on: entries it already knew committed there must
+    /// still be the committed ones.
+    fn check_committed_kept(&mut self, now: Micros, n: &ConsensusProtocol, i: usize, from: LogIndex) {
+        let known = self.commit_checked[i];
+        for index in from.max(1)..=known {
+            let c = &self.committed[index as usize - 1];
+            let held = n.log().get(index as usize - 1);
+            if !held.is_some_and(|e| e.term == c.term && e.command == c.command) {
+                let what = held.map_or("no entry".to_string(), |e| format!("(term {}, {})", e.term, e.command));
+                let detail = format!(
+                    "{} knew index {index} (term {}, {}) committed but now holds {what} there",
+                    n.node_id(),
+                    c.term,
+                    c.command
+                );
+                self.report(now, COMMITTED_KEPT, vec![n.node_id().to_string()], detail);
+                break;
             }
         }
     }

@@ -1,6 +1,6 @@
 //! Simulation settings and their validation.
 
-use crate::raft::{Error, Result};
+use crate::raft::{Bugs, Error, Result};
 
 /// Microseconds: the simulator's unit of time.
 pub type Micros = u64;
@@ -31,6 +31,8 @@ pub struct Config {
     pub drop_rate: f64,
     /// Probability that the network delivers a message twice, in `[0, 1]`.
     pub duplicate_rate: f64,
+    /// Deliberate protocol bugs in every node (none by default; see [`crate::raft::Bug`]).
+    pub bugs: Bugs,
 }
 
 impl Default for Config {
@@ -43,6 +45,7 @@ impl Default for Config {
             heartbeat_us: 50_000,
             drop_rate: 0.0,
             duplicate_rate: 0.0,
+            bugs: Bugs::NONE,
         }
     }
 }

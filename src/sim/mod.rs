@@ -9,6 +9,7 @@
 //! Events are handled in order of time, ties in order of scheduling. Names follow stateright's
 //! environment: a message is delivered or lost, a timer fires, a node crashes and restarts.
 
+pub mod chaos;
 pub mod check;
 pub mod config;
 pub mod network;
@@ -26,7 +27,7 @@ pub use network::Network;
 pub use view::{ClientReply, EventView, MessageView, NodeView, Stats};
 
 use crate::raft::{
-    AppendDecision, AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, ConsensusProtocol,
+    AppendDecision, Bugs, AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, ConsensusProtocol,
     Error, NodeId, RequestVoteArgs, RequestVoteReply, Result, Role, VoteDecision,
 };
 
@@ -134,7 +135,11 @@ impl Simulation {
         let nodes = ids
             .iter()
             .map(|id| SimNode {
-                raft: ConsensusProtocol::new(id.clone(), ids.clone()).expect("ids are distinct and non-empty"),
+                raft: {
+                    let mut r = ConsensusProtocol::new(id.clone(), ids.clone()).expect("ids are distinct and non-empty");
+                    r.set_bugs(config.bugs);
+                    r
+                },
                 crashed: false,
                 paused: false,
                 inbox: Vec::new(),
@@ -511,6 +516,21 @@ impl Simulation {
             }
         }
         Ok(())
+    }
+
+    /// Switches deliberate bugs on or off in every node (see [`crate::raft::Bug`]).
+    pub fn set_bugs(&mut self, bugs: Bugs) {
+        self.config.bugs = bugs;
+        for n in &mut self.nodes {
+            n.raft.set_bugs(bugs);
+        }
+        let text = if bugs == Bugs::NONE {
+            "The protocol is correct again (no deliberate bugs)".to_string()
+        } else {
+            let names: Vec<&str> = bugs.iter().map(|b| b.name()).collect();
+            format!("Deliberate bugs on: {}", names.join(", "))
+        };
+        self.record("bugs", None, None, text);
     }
 
     /// Sets the probability of losing a message. Errors: outside `[0, 1]`.

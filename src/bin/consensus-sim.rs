@@ -1,0 +1,129 @@
+//! `consensus-sim`: the native command line of the simulator. JSON on stdout.
+//!
+//! ```text
+//! consensus-sim check --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME]
+//! ```
+//! `check` runs one randomized simulation per seed in `A..B` (B excluded): a client workload,
+//! faults drawn from LIST (crash, pause, partition, cut, drop, duplicate, reorder), the invariant
+//! checker after every event. It prints `{"runs", "events", "violations", "failing_seeds",
+//! "first_violation", "wall_ms"}`. Exit status: without `--bug`, 1 when a violation is found;
+//! with `--bug`, 1 when none is (the checker missed the bug). 2 on bad arguments.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use consensus_playground::raft::{Bug, Bugs};
+use consensus_playground::sim::chaos::{self, ChaosConfig, Fault};
+use serde_json::json;
+
+const USAGE: &str = "usage: consensus-sim check --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME]";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("consensus-sim: {msg}\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<ExitCode, String> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_env();
+    let command = match parser.next().map_err(|e| e.to_string())? {
+        Some(Value(v)) => v.string().map_err(|e| e.to_string())?,
+        Some(Long("help") | Short('h')) => {
+            println!("{USAGE}");
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => return Err("a command is needed".into()),
+    };
+    match command.as_str() {
+        "check" => check(&mut parser),
+        other => Err(format!("unknown command {other:?}")),
+    }
+}
+
+fn parse_seeds(text: &str) -> Result<(u64, u64), String> {
+    let (a, b) = text.split_once("..").ok_or("--seeds must be A..B (B excluded), e.g. 0..100")?;
+    let a: u64 = a.parse().map_err(|_| format!("--seeds: {a:?} is not a non-negative integer"))?;
+    let b: u64 = b.parse().map_err(|_| format!("--seeds: {b:?} is not a non-negative integer"))?;
+    if b <= a {
+        return Err("--seeds A..B needs B > A".into());
+    }
+    Ok((a, b))
+}
+
+fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
+    use lexopt::prelude::*;
+    let mut seeds = None;
+    let mut events = 10_000u64;
+    let mut faults = Fault::ALL.to_vec();
+    let mut nodes = 5usize;
+    let mut bug = None;
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        let key = match arg {
+            Long(k) => k.to_string(),
+            _ => return Err(arg.unexpected().to_string()),
+        };
+        let value = parser.value().map_err(|e| e.to_string())?.string().map_err(|e| e.to_string())?;
+        match key.as_str() {
+            "seeds" => seeds = Some(parse_seeds(&value)?),
+            "events" => events = value.parse().map_err(|_| "--events must be a positive integer")?,
+            "faults" => faults = Fault::parse_list(&value).map_err(|e| e.to_string())?,
+            "nodes" => nodes = value.parse().map_err(|_| "--nodes must be an integer from 1 to 15")?,
+            "bug" => {
+                let names: Vec<&str> = Bug::ALL.iter().map(|b| b.name()).collect();
+                bug = Some(Bug::from_name(&value).ok_or_else(|| format!("--bug must be one of {} ({value:?} is not)", names.join(", ")))?);
+            }
+            other => return Err(format!("unknown option --{other}")),
+        }
+    }
+    let (first, last) = seeds.ok_or("--seeds is required")?;
+    let bugs = bug.map_or(Bugs::NONE, |b| Bugs::NONE.with(b, true));
+    let started = Instant::now();
+    let (mut total_events, mut total_violations, mut committed) = (0u64, 0usize, 0u64);
+    let mut failing = Vec::new();
+    let mut first_violation = serde_json::Value::Null;
+    for seed in first..last {
+        let cfg = ChaosConfig { seed, nodes, events, faults: faults.clone(), bugs };
+        let (_, report) = chaos::run(&cfg).map_err(|e| e.to_string())?;
+        total_events += report.events;
+        committed += report.committed;
+        if let Some(v) = report.violations.first() {
+            total_violations += report.violations.len();
+            if failing.is_empty() {
+                first_violation = json!({
+                    "seed": seed,
+                    "rule": v.rule,
+                    "nodes": v.nodes,
+                    "time_ms": v.time_us as f64 / 1000.0,
+                    "detail": v.detail,
+                    "replay": format!(
+                        "consensus-sim check --seeds {seed}..{} --events {events} --faults {} --nodes {nodes}{}",
+                        seed + 1,
+                        faults.iter().map(|f| f.name()).collect::<Vec<_>>().join(","),
+                        bug.map_or(String::new(), |b| format!(" --bug {}", b.name())),
+                    ),
+                });
+            }
+            failing.push(seed);
+        }
+    }
+    let out = json!({
+        "runs": last - first,
+        "events": total_events,
+        "committed": committed,
+        "violations": total_violations,
+        "failing_seeds": failing,
+        "first_violation": first_violation,
+        "faults": faults.iter().map(|f| f.name()).collect::<Vec<_>>(),
+        "nodes": nodes,
+        "bug": bug.map(|b| b.name()),
+        "wall_ms": started.elapsed().as_millis() as u64,
+    });
+    println!("{out}");
+    let found = !failing.is_empty();
+    Ok(if found != bug.is_some() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,80 @@
+//! Deliberate protocol bugs, off by default. Each breaks one rule of the Raft paper, so that the
+//! simulator's invariant checker can be seen to catch it (a checker that never fires proves
+//! nothing). The page offers them as "break the protocol"; `consensus-sim check --bug NAME`
+//! searches seeds for the violation each one causes.
+
+/// One deliberate bug.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Bug {
+    /// `figure8`: a leader commits entries of earlier terms by counting replicas, the very
+    /// thing Raft paper §5.4.2 and Figure 8 forbid. As in that figure, a new leader appends no
+    /// no-op entry (§8): with the no-op, every reply that covers an old entry covers the
+    /// leader's own entry too, and the wrong rule would never change an outcome.
+    Figure8,
+    /// `no-log-check`: votes are granted without the up-to-date check of §5.4.1.
+    NoLogCheck,
+    /// `forget-vote`: votedFor is not persisted, so a restarted server may vote twice in one
+    /// term (Figure 2 lists votedFor as persistent state).
+    ForgetVote,
+    /// `stale-truncate`: AppendEntries deletes everything after prevLogIndex even when the
+    /// entries match, so a delayed request erases newer entries (Figure 2, receiver step 3).
+    StaleTruncate,
+}
+
+impl Bug {
+    /// Every bug, in order.
+    pub const ALL: [Bug; 4] = [Bug::Figure8, Bug::NoLogCheck, Bug::ForgetVote, Bug::StaleTruncate];
+
+    /// The bug's name: `figure8`, `no-log-check`, `forget-vote` or `stale-truncate`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Bug::Figure8 => "figure8",
+            Bug::NoLogCheck => "no-log-check",
+            Bug::ForgetVote => "forget-vote",
+            Bug::StaleTruncate => "stale-truncate",
+        }
+    }
+
+    /// The rule it breaks, in a few words.
+    pub fn breaks(self) -> &'static str {
+        match self {
+            Bug::Figure8 => "commits entries of earlier terms by counting replicas, and appends no no-op on election (§5.4.2, Figure 8)",
+            Bug::NoLogCheck => "grants votes without checking the candidate's log is up-to-date (§5.4.1)",
+            Bug::ForgetVote => "forgets votedFor across a crash (Figure 2: votedFor is persistent)",
+            Bug::StaleTruncate => "truncates the log on an AppendEntries that already matches (Figure 2, step 3)",
+        }
+    }
+
+    /// The bug named `name`, if any.
+    pub fn from_name(name: &str) -> Option<Bug> {
+        Bug::ALL.into_iter().find(|b| b.name() == name)
+    }
+}
+
+/// A set of bugs (empty: the protocol as the paper states it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Bugs(u8);
+
+impl Bugs {
+    /// No bugs.
+    pub const NONE: Bugs = Bugs(0);
+
+    /// Whether `bug` is on.
+    pub fn has(self, bug: Bug) -> bool {
+        self.0 & (1 << bug as u8) != 0
+    }
+
+    /// This set with `bug` switched on or off.
+    pub fn with(self, bug: Bug, on: bool) -> Bugs {
+        if on {
+            Bugs(self.0 | (1 << bug as u8))
+        } else {
+            Bugs(self.0 & !(1 << bug as u8))
+        }
+    }
+
+    /// The bugs that are on, in order.
+    pub fn iter(self) -> impl Iterator<Item = Bug> {
+        Bug::ALL.into_iter().filter(move |b| self.has(*b))
+    }
+}
