@@ -269,6 +269,7 @@ fn random_faults_never_break_safety() {
         }
         assert!(s.violations().is_empty(), "seed {seed}: {:?}", s.violations());
     }
+    assert!(duplicated > 100, "the network duplicated messages ({duplicated})");
 }
 
 // ---- the checker finds what it looks for ------------------------------------------------------

@@ -690,12 +690,14 @@ impl Simulation {
 
     fn win(&mut self, i: usize) {
         let votes = self.nodes[i].raft.votes().len();
+        let before = self.nodes[i].raft.last_log_index();
         let requests = self.nodes[i].raft.become_leader().expect("a winning node is a candidate");
         let n = &mut self.nodes[i];
         n.generation += 1;
         n.election_timer = None;
+        let no_op = if n.raft.last_log_index() > before { " and appends a no-op entry (§8)" } else { " (and, with the figure8 bug, appends no no-op)" };
         let text = format!(
-            "{} wins the election for term {} with {votes} of {} votes, becomes leader and appends a no-op entry (§8)",
+            "{} wins the election for term {} with {votes} of {} votes, becomes leader{no_op}",
             self.ids[i],
             n.raft.current_term(),
             self.nodes.len()
