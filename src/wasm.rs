@@ -15,7 +15,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::raft::{
-    self, AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, LogEntry, RequestVoteArgs,
+    self, AppendEntriesArgs, Bug, Bugs, AppendEntriesReply, AppendEntriesRequest, LogEntry, RequestVoteArgs,
     RequestVoteReply,
 };
 use crate::sim::{self, Config, Micros};
@@ -466,7 +466,21 @@ pub struct SimulationJs {
     inner: sim::Simulation,
 }
 
-const OPTION_KEYS: [&str; 7] = ["seed", "nodes", "latencyMs", "electionTimeoutMs", "heartbeatMs", "dropRate", "duplicateRate"];
+const OPTION_KEYS: [&str; 8] = ["seed", "nodes", "latencyMs", "electionTimeoutMs", "heartbeatMs", "dropRate", "duplicateRate", "bugs"];
+
+/// An array of bug names (`figure8`, `no-log-check`, `forget-vote`, `stale-truncate`).
+fn parse_bugs(v: &JsValue, param: &str) -> JsResult<Bugs> {
+    let arr = array(v, param)?;
+    let mut bugs = Bugs::NONE;
+    for (k, name) in arr.iter().enumerate() {
+        let bug = name.as_string().and_then(|n| Bug::from_name(&n)).ok_or_else(|| {
+            let names: Vec<&str> = Bug::ALL.iter().map(|b| b.name()).collect();
+            invalid(&format!("{param}[{k}]"), format!("must be one of {} (got {})", names.join(", "), describe(&name)))
+        })?;
+        bugs = bugs.with(bug, true);
+    }
+    Ok(bugs)
+}
 
 fn ms_to_us(v: &JsValue, param: &str) -> JsResult<Micros> {
     match v.as_f64() {
@@ -526,6 +540,9 @@ fn parse_config(options: &JsValue) -> JsResult<Config> {
     if let Some(v) = opt("duplicateRate") {
         c.duplicate_rate = rate(&v, "duplicateRate")?;
     }
+    if let Some(v) = opt("bugs") {
+        c.bugs = parse_bugs(&v, "bugs")?;
+    }
     c.validate().map_err(core)?;
     Ok(c)
 }
@@ -540,6 +557,14 @@ struct ConfigJs {
     heartbeat_ms: f64,
     drop_rate: f64,
     duplicate_rate: f64,
+    bugs: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BugJs {
+    name: &'static str,
+    breaks: &'static str,
 }
 
 #[derive(Serialize)]
@@ -577,8 +602,8 @@ fn ms(us: Micros) -> f64 {
 impl SimulationJs {
     /// `new Simulation(options?)`. Options (all optional): `seed` (non-negative integer, 7),
     /// `nodes` (1–15, 5), `latencyMs` ([lo, hi], [10, 15]), `electionTimeoutMs` ([150, 300]),
-    /// `heartbeatMs` (50), `dropRate` (0–1, 0), `duplicateRate` (0–1, 0). Unknown keys are
-    /// refused.
+    /// `heartbeatMs` (50), `dropRate` (0–1, 0), `duplicateRate` (0–1, 0), `bugs` (deliberate
+    /// protocol bugs by name, `[]`; see `Simulation.bugList()`). Unknown keys are refused.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> JsResult<SimulationJs> {
         Ok(SimulationJs { inner: sim::Simulation::new(parse_config(&options)?).map_err(core)? })
@@ -596,6 +621,7 @@ impl SimulationJs {
             heartbeat_ms: ms(c.heartbeat_us),
             drop_rate: c.drop_rate,
             duplicate_rate: c.duplicate_rate,
+            bugs: c.bugs.iter().map(Bug::name).collect(),
         })
     }
 
@@ -769,6 +795,21 @@ impl SimulationJs {
         let t = self.node_param(&to, "to")?;
         let r = if latency_ms.is_null() { None } else { Some(ms_range(&latency_ms, "latencyMs")?) };
         self.inner.set_link_latency(f, t, r).map_err(core)
+    }
+
+    /// Switches deliberate protocol bugs on in every node (and every other one off): `bugs` is
+    /// an array of names from `Simulation.bugList()`; `[]` restores the correct protocol.
+    #[wasm_bindgen(js_name = setBugs)]
+    pub fn set_bugs(&mut self, bugs: JsValue) -> JsResult<()> {
+        let b = parse_bugs(&bugs, "bugs")?;
+        self.inner.set_bugs(b);
+        Ok(())
+    }
+
+    /// Every deliberate bug: `[{name, breaks}]`, `breaks` saying which rule it breaks.
+    #[wasm_bindgen(js_name = bugList)]
+    pub fn bug_list() -> JsValue {
+        Bug::ALL.iter().map(|b| to_js(&BugJs { name: b.name(), breaks: b.breaks() })).collect::<Array>().into()
     }
 
     /// Sets the probability that a message is lost (0–1).

@@ -166,7 +166,7 @@ test('the constructor validates nodeId and peers', () => {
 
 test('Simulation defaults are those of issue #2', () => {
   const sim = new Simulation();
-  assert.deepEqual(sim.config, { seed: 7, nodes: 5, latencyMs: [10, 15], electionTimeoutMs: [150, 300], heartbeatMs: 50, dropRate: 0, duplicateRate: 0 });
+  assert.deepEqual(sim.config, { seed: 7, nodes: 5, latencyMs: [10, 15], electionTimeoutMs: [150, 300], heartbeatMs: 50, dropRate: 0, duplicateRate: 0, bugs: [] });
   assert.equal(sim.now, 0);
   assert.deepEqual(sim.ids, ['n1', 'n2', 'n3', 'n4', 'n5']);
   assert.equal(sim.leader(), null);
@@ -320,6 +320,20 @@ test('network faults: partition, heal, cut and repair links, latency, loss, dupl
   assert.deepEqual(sim.violations(), []);
 });
 
+test('deliberate bugs: listed, switched by name, validated', () => {
+  assert.deepEqual(Simulation.bugList().map((b) => b.name), ['figure8', 'no-log-check', 'forget-vote', 'stale-truncate']);
+  assert.ok(Simulation.bugList().every((b) => b.breaks.length > 20));
+  const sim = new Simulation({ bugs: ['no-log-check'] });
+  assert.deepEqual(sim.config.bugs, ['no-log-check']);
+  sim.setBugs(['stale-truncate', 'figure8']);
+  assert.deepEqual(sim.config.bugs, ['figure8', 'stale-truncate']);
+  sim.setBugs([]);
+  assert.deepEqual(sim.config.bugs, []);
+  throwsError(() => sim.setBugs(['figure9']), /^bugs\[0\] must be one of figure8, no-log-check, forget-vote, stale-truncate \(got "figure9"\)$/);
+  throwsError(() => new Simulation({ bugs: 'figure8' }), /^bugs must be an array/);
+  assert.deepEqual(sim.config.bugs, [], 'unchanged by the refused call');
+});
+
 test('no input, however odd, traps the wasm instance', () => {
   // A panic inside wasm would poison the instance (release-blocking): every call below must
   // either succeed or throw a plain Error, and the objects must keep working.
@@ -334,7 +348,7 @@ test('no input, however odd, traps the wasm instance', () => {
     (a) => node.isConsensusReached(a), (a) => node.replicateLog(a), (a) => new Simulation(a),
     (a, b) => new ConsensusProtocol(a, b), (a) => sim.pause(a), (a) => sim.resume(a), (a) => sim.partition(a),
     (a, b) => sim.cutLink(a, b, a), (a, b) => sim.repairLink(b, a, b), (a) => sim.setLatency(a),
-    (a, b) => sim.setLinkLatency(a, b, a), (a) => sim.setDropRate(a), (a) => sim.setDuplicateRate(a),
+    (a, b) => sim.setLinkLatency(a, b, a), (a) => sim.setDropRate(a), (a) => sim.setDuplicateRate(a), (a) => sim.setBugs(a),
   ];
   let thrown = 0;
   for (const call of calls) {
