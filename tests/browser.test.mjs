@@ -163,3 +163,54 @@ for (const viewport of [{ width: 1280, height: 800 }, { width: 400, height: 800 
     }
   });
 }
+
+test('faults from the page: cut a link, pause a node, loss dial, bug switch, violation banner', async () => {
+  const { page, errors } = await open('?nodes=5&seed=11');
+  const pg = page.locator('consensus-playground');
+  const sim = (fn) => page.evaluate(fn);
+  await pg.getByRole('button', { name: 'Pause' }).click();
+  await pg.getByText('Network and bugs').click();
+
+  const link = pg.locator('[data-link="n1-n2"]');
+  await link.click();
+  assert.equal(await link.getAttribute('data-cut'), 'both');
+  assert.deepEqual(await sim(() => document.querySelector('consensus-playground').simulation.network().cutLinks), [['n1', 'n2'], ['n2', 'n1']]);
+  await link.click();
+  assert.equal(await link.getAttribute('data-cut'), 'none');
+
+  await pg.locator('[data-node="n3"]').click();
+  await pg.locator('.cp-actions').getByRole('button', { name: 'Pause' }).click();
+  assert.equal(await pg.locator('[data-node="n3"]').getAttribute('data-paused'), 'true');
+  await pg.locator('.cp-actions').getByRole('button', { name: 'Resume' }).click();
+  assert.equal(await pg.locator('[data-node="n3"]').getAttribute('data-paused'), 'false');
+  await pg.locator('.cp-actions').getByRole('button', { name: 'Isolate' }).click();
+  assert.equal(await pg.locator('[data-link="n1-n3"]').getAttribute('data-cut'), 'both');
+  await pg.getByRole('button', { name: 'Heal network' }).click();
+  assert.equal(await pg.locator('[data-cut="both"]').count(), 0);
+
+  await pg.getByRole('slider', { name: 'Loss' }).fill('10');
+  assert.equal(await sim(() => document.querySelector('consensus-playground').simulation.network().dropRate), 0.1);
+
+  // Break the protocol, then drive the scenario that exposes it (a course script would do the same).
+  await pg.getByRole('checkbox', { name: /no-log-check/ }).check();
+  assert.deepEqual(await sim(() => document.querySelector('consensus-playground').simulation.config.bugs), ['no-log-check']);
+  await pg.getByRole('slider', { name: 'Loss' }).fill('0');
+  await sim(() => {
+    const s = document.querySelector('consensus-playground').simulation;
+    s.partition([['n5']]);
+    s.startElection('n1');
+    s.runUntil(s.now + 100);
+    s.clientRequest('x');
+    s.runUntil(s.now + 100);
+    s.heal();
+    for (let k = 0; k < 3; k++) s.startElection('n5');
+    s.runUntil(s.now + 60);
+  });
+  await pg.getByRole('button', { name: 'Step' }).click(); // any action redraws
+  const banner = pg.locator('.cp-banner');
+  await banner.waitFor();
+  assert.match(await banner.textContent(), /^Safety violation — Leader Completeness \(n5\)/);
+  assert.match(await pg.locator('[data-node="n5"]').getAttribute('class'), /cp-violating/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

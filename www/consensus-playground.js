@@ -209,12 +209,79 @@ export class ConsensusPlayground extends HTMLElement {
       <span><i class="cp-lg cp-lg-no"></i>refused / failure</span>`;
 
     const stage = el('div', { class: 'cp-stage' }, this.ring, legend);
-    const side = el('div', { class: 'cp-side' }, this.actions, this.logs);
+    this.faults = this.buildFaults();
+    const side = el('div', { class: 'cp-side' }, this.actions, this.logs, this.faults);
     this.root = el('div', { class: 'cp-root' }, toolbar, this.banner, el('div', { class: 'cp-main' }, stage, side), events);
     this.replaceChildren(this.root);
 
     Object.assign(this, { playBtn, stepBtn, clientBtn, speedInput, speedOut, clock });
     this.renderActions();
+  }
+
+  /** The "Network and bugs" panel: loss, duplication and latency dials, heal, bug switches. */
+  buildFaults() {
+    const dial = (label, min, max, value, unit, apply) => {
+      const input = el('input', { type: 'range', min: String(min), max: String(max), step: '1', value: String(value), 'aria-label': label });
+      const out = el('output', { text: `${value}${unit}` });
+      input.addEventListener('input', () => {
+        out.textContent = `${input.value}${unit}`;
+        this.act((s) => apply(s, Number(input.value)));
+      });
+      this.dials.push({ input, out, unit });
+      return el('label', { class: 'cp-dial' }, el('span', { text: label }), input, out);
+    };
+    this.dials = [];
+    const latency = () => {
+      const [lo, jitter] = this.dials.slice(2).map((d) => Number(d.input.value));
+      return [lo, lo + jitter];
+    };
+    const heal = el('button', { type: 'button', class: 'cp-btn', text: 'Heal network', title: 'Repair every link' });
+    heal.addEventListener('click', () => this.act((s) => s.heal()));
+    this.bugBoxes = [];
+    this.bugSet = el('fieldset', { class: 'cp-bugs' }, el('legend', { text: 'Break the protocol' }));
+    return el(
+      'details',
+      { class: 'cp-panel cp-faults' },
+      el('summary', { text: 'Network and bugs' }),
+      el('p', { class: 'cp-hint', text: 'Click the line between two nodes to cut or repair that link.' }),
+      el(
+        'div',
+        { class: 'cp-dials' },
+        dial('Loss', 0, 50, 0, '%', (s, v) => s.setDropRate(v / 100)),
+        dial('Duplication', 0, 50, 0, '%', (s, v) => s.setDuplicateRate(v / 100)),
+        dial('Latency', 1, 100, 10, ' ms', (s) => s.setLatency(latency())),
+        dial('Jitter', 0, 100, 5, ' ms', (s) => s.setLatency(latency())),
+      ),
+      heal,
+      this.bugSet,
+    );
+  }
+
+  /** One checkbox per deliberate bug (the list comes from the wasm core, once it has loaded). */
+  fillBugs() {
+    if (this.bugBoxes.length) return;
+    for (const b of Simulation.bugList()) {
+      const box = el('input', { type: 'checkbox', value: b.name });
+      box.addEventListener('change', () => this.act((s) => s.setBugs(this.bugBoxes.filter((x) => x.checked).map((x) => x.value))));
+      this.bugBoxes.push(box);
+      this.bugSet.append(el('label', { class: 'cp-bug' }, box, el('span', {}, el('code', { text: b.name }), ` — ${b.breaks}`)));
+    }
+  }
+
+  /** Puts the dials and bug boxes back to what the simulation has. */
+  syncFaults() {
+    const net = this.simulation.network();
+    const [loss, dup, lat, jit] = this.dials;
+    const setDial = (d, v) => {
+      d.input.value = String(v);
+      d.out.textContent = `${v}${d.unit}`;
+    };
+    setDial(loss, Math.round(net.dropRate * 100));
+    setDial(dup, Math.round(net.duplicateRate * 100));
+    setDial(lat, net.latencyMs[0]);
+    setDial(jit, net.latencyMs[1] - net.latencyMs[0]);
+    const on = new Set(this.simulation.config.bugs);
+    for (const b of this.bugBoxes) b.checked = on.has(b.value);
   }
 
   showError(text) {
@@ -246,8 +313,11 @@ export class ConsensusPlayground extends HTMLElement {
     this.selected = null;
     this.violationCount = 0;
     this.eventList.replaceChildren();
+    this.violationNodes = new Set();
     this.buildNodes();
     this.buildLogs();
+    this.fillBugs();
+    this.syncFaults();
     this.dirty = true;
     this.render();
   }
@@ -325,12 +395,19 @@ export class ConsensusPlayground extends HTMLElement {
     this.messageLayer.replaceChildren();
     this.linkLayer.replaceChildren();
     this.pos = new Map(this.ids.map((id, i) => [id, this.nodePos(i)]));
-    // Faint spokes between every pair: the paths messages travel.
+    // Spokes between every pair: the paths messages travel. Clicking one cuts or repairs it.
+    this.linkEls = new Map();
     for (let i = 0; i < this.ids.length; i++) {
       for (let j = i + 1; j < this.ids.length; j++) {
-        const a = this.pos.get(this.ids[i]);
-        const b = this.pos.get(this.ids[j]);
-        this.linkLayer.append(svg('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y }));
+        const [p, q] = [this.ids[i], this.ids[j]];
+        const a = this.pos.get(p);
+        const b = this.pos.get(q);
+        const g = svg('g', { class: 'cp-link', 'data-link': `${p}-${q}`, 'data-cut': 'none', role: 'button' });
+        const title = svg('title');
+        g.append(title, svg('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: 'cp-link-hit' }), svg('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: 'cp-link-line' }));
+        g.addEventListener('click', () => this.toggleLink(p, q));
+        this.linkLayer.append(g);
+        this.linkEls.set(`${p}-${q}`, { g, title, p, q });
       }
     }
     for (const id of this.ids) {
@@ -345,8 +422,9 @@ export class ConsensusPlayground extends HTMLElement {
       const name = svg('text', { class: 'cp-name', y: -NODE_R - 12 });
       const sub = svg('text', { class: 'cp-sub', y: NODE_R + 20 });
       const cross = svg('path', { class: 'cp-cross', d: 'M-14 -14 L14 14 M14 -14 L-14 14' });
+      const pauseMark = svg('path', { class: 'cp-pause-mark', d: 'M-7 -11 V11 M7 -11 V11' });
       name.textContent = id;
-      g.append(hit, track, arc, body, cross, term, name, sub);
+      g.append(hit, track, arc, body, cross, pauseMark, term, name, sub);
       const open = () => this.select(id);
       g.addEventListener('click', open);
       g.addEventListener('keydown', (e) => {
@@ -401,10 +479,13 @@ export class ConsensusPlayground extends HTMLElement {
       b.addEventListener('click', fn);
       buttons.push(b);
     };
-    if (!crashed) btn('Start election', () => this.act((s) => s.startElection(id)), 'As if its election timer fired (§5.2)');
+    if (!crashed && !n.paused) btn('Start election', () => this.act((s) => s.startElection(id)), 'As if its election timer fired (§5.2)');
     if (crashed) btn('Restart', () => this.act((s) => s.restart(id)), 'Restart with its persistent state');
     else btn('Crash', () => this.act((s) => s.crash(id)), 'Stop it; its disk (term, vote, log) survives');
     if (!crashed) btn('Client request', () => this.clientRequest(id), 'A client sends a command to this node');
+    if (!crashed && !n.paused) btn('Pause', () => this.act((s) => s.pause(id)), 'Freeze it (a long GC pause): it wakes later with a stale view');
+    if (n.paused) btn('Resume', () => this.act((s) => s.resume(id)), 'Wake it with the view it had');
+    btn('Isolate', () => this.act((s) => this.ids.filter((o) => o !== id).forEach((o) => s.cutLink(id, o, true))), 'Cut every link to and from it');
     const close = el('button', { type: 'button', class: 'cp-close', 'aria-label': 'Close node actions', text: '×' });
     close.addEventListener('click', () => this.select(null));
     this.stateList = el('dl', { class: 'cp-state' });
@@ -413,7 +494,7 @@ export class ConsensusPlayground extends HTMLElement {
       el('div', { class: 'cp-buttons' }, ...buttons),
       this.stateList,
     );
-    this.actionSig = `${id}|${crashed}`;
+    this.actionSig = `${id}|${crashed}|${n.paused}`;
     this.renderState(n);
   }
 
@@ -445,6 +526,13 @@ export class ConsensusPlayground extends HTMLElement {
     this.dirty = false;
     const now = sim.now;
     setText(this.clock, `t = ${fmtMs(now)}`);
+    const v = sim.violations();
+    if (v.length !== this.violationCount) {
+      this.violationCount = v.length;
+      this.banner.hidden = v.length === 0;
+      this.banner.textContent = v.length ? `Safety violation — ${v[0].rule} (${v[0].nodes.join(', ')}) at ${fmtMs(v[0].time)}: ${v[0].detail}` : '';
+      this.violationNodes = new Set(v.flatMap((x) => x.nodes));
+    }
     const nodes = sim.nodes();
     this.renderNodes(nodes, now);
     this.renderMessages(sim.messages(), now);
@@ -452,15 +540,10 @@ export class ConsensusPlayground extends HTMLElement {
     this.renderEvents(sim.eventsSince(this.lastSeq));
     if (this.selected) {
       const n = nodes.find((x) => x.id === this.selected);
-      if (`${n.id}|${n.crashed}` !== this.actionSig) this.renderActions();
+      if (`${n.id}|${n.crashed}|${n.paused}` !== this.actionSig) this.renderActions();
       else this.renderState(n);
     }
-    const v = sim.violations();
-    if (v.length !== this.violationCount) {
-      this.violationCount = v.length;
-      this.banner.hidden = v.length === 0;
-      this.banner.textContent = v.length ? `Safety violation — ${v[0].rule} (${v[0].nodes.join(', ')}) at ${fmtMs(v[0].time)}: ${v[0].detail}` : '';
-    }
+    this.renderLinks(sim.network());
   }
 
   renderNodes(nodes, now) {
@@ -469,11 +552,13 @@ export class ConsensusPlayground extends HTMLElement {
       const state = n.crashed ? 'crashed' : n.state;
       setAttr(e.g, 'data-state', state);
       setAttr(e.g, 'data-term', n.currentTerm);
-      setAttr(e.g, 'aria-label', `${n.id}: ${state}, term ${n.currentTerm}. Open actions`);
+      setAttr(e.g, 'data-paused', n.paused);
+      setAttr(e.g, 'aria-label', `${n.id}: ${state}${n.paused ? ' (paused)' : ''}, term ${n.currentTerm}. Open actions`);
       setAttr(e.g, 'aria-expanded', this.selected === n.id);
       setText(e.term, String(n.currentTerm));
       let sub = state;
       if (state === 'candidate') sub = `candidate ${n.votes}/${nodes.length}`;
+      if (n.paused) sub = `paused ${n.state}`;
       setText(e.sub, sub);
       // Election timer: the arc shrinks from full to nothing as the deadline approaches.
       let frac = 0;
@@ -488,8 +573,28 @@ export class ConsensusPlayground extends HTMLElement {
         d = `M0 ${-r} A${r} ${r} 0 ${a > Math.PI ? 1 : 0} 1 ${(r * Math.sin(a)).toFixed(2)} ${(-r * Math.cos(a)).toFixed(2)}`;
       }
       setAttr(e.arc, 'd', d);
-      setAttr(e.g, 'class', `cp-node${this.selected === n.id ? ' cp-selected' : ''}`);
+      const bad = this.violationNodes?.has(n.id) ? ' cp-violating' : '';
+      setAttr(e.g, 'class', `cp-node${this.selected === n.id ? ' cp-selected' : ''}${bad}`);
     }
+  }
+
+  renderLinks(net) {
+    const cut = new Set(net.cutLinks.map(([f, t]) => `${f}>${t}`));
+    for (const { g, title, p, q } of this.linkEls.values()) {
+      const pq = cut.has(`${p}>${q}`);
+      const qp = cut.has(`${q}>${p}`);
+      const state = pq && qp ? 'both' : pq || qp ? 'one' : 'none';
+      if (g.dataset.cut === state) continue;
+      g.dataset.cut = state;
+      const what = state === 'both' ? 'cut both ways' : state === 'one' ? `cut from ${pq ? p : q} to ${pq ? q : p}` : 'working';
+      title.textContent = `Link ${p}–${q}: ${what}. Click to ${state === 'none' ? 'cut' : 'repair'} it.`;
+      g.setAttribute('aria-label', title.textContent);
+    }
+  }
+
+  toggleLink(p, q) {
+    const g = this.linkEls.get(`${p}-${q}`).g;
+    this.act((s) => (g.dataset.cut === 'none' ? s.cutLink(p, q, true) : s.repairLink(p, q, true)));
   }
 
   renderMessages(msgs, now) {
