@@ -9,6 +9,8 @@
 //!   calls (a RequestVote or AppendEntries received, a reply received, an election the caller
 //!   decided to start), outputs are return values (the reply, the requests to send, the
 //!   entries to apply). It has no clock, no RNG and no IO.
+//! - [`kv`] — a replicated key-value store: the state machine applied to the log, with client
+//!   sessions (a retried command takes effect once).
 //! - [`sim`] — a deterministic discrete-event simulator. It owns time (integer µs), the
 //!   network (latency drawn from a seeded RNG, loss, messages a user drops), timers (election
 //!   timeouts, heartbeats), crashes and restarts, client requests, and an invariant checker
@@ -21,6 +23,9 @@
 //!   input, holds no protocol logic.
 #![deny(missing_docs)]
 
+pub mod kv;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod lincheck;
 pub mod raft;
 pub mod sim;
 

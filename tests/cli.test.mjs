@@ -62,3 +62,29 @@ test('bad arguments: exit status 2 and a message naming the option', () => {
     assert.match(r.stderr, re);
   }
 });
+
+test('history: JSON Lines, one operation per line, in the shape issue #3 gives', () => {
+  const r = spawnSync(BIN, ['history', '--seed', '5', '--clients', '3', '--ops', '20', '--faults', 'all'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, 60);
+  const shapes = { put: ['value'], get: ['output'], cas: ['from', 'to'], increment: ['output'] };
+  const seen = new Set();
+  for (const h of lines) {
+    assert.ok([1, 2, 3].includes(h.client));
+    assert.equal(typeof h.key, 'string');
+    assert.equal(typeof h.call, 'number');
+    seen.add(h.op);
+    if (h.return === null) {
+      assert.ok(!('ok' in h), 'no answer, no outcome');
+      continue;
+    }
+    assert.ok(h.return >= h.call);
+    assert.equal(typeof h.ok, 'boolean');
+    for (const k of shapes[h.op]) assert.ok(k in h, `${h.op} has ${k}: ${JSON.stringify(h)}`);
+  }
+  assert.deepEqual([...seen].sort(), ['cas', 'get', 'increment', 'put']);
+  assert.deepEqual(Object.keys(lines[0]).slice(0, 3), ['client', 'op', 'key']);
+  const again = spawnSync(BIN, ['history', '--seed', '5', '--clients', '3', '--ops', '20', '--faults', 'all'], { encoding: 'utf8' });
+  assert.equal(again.stdout, r.stdout, 'same seed, same history');
+});

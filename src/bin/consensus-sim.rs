@@ -2,21 +2,31 @@
 //!
 //! ```text
 //! consensus-sim check --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME]
+//! consensus-sim history --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]
 //! ```
 //! `check` runs one randomized simulation per seed in `A..B` (B excluded): a client workload,
 //! faults drawn from LIST (crash, pause, partition, cut, drop, duplicate, reorder), the invariant
-//! checker after every event. It prints `{"runs", "events", "violations", "failing_seeds",
-//! "first_violation", "wall_ms"}`. Exit status: without `--bug`, 1 when a violation is found;
+//! checker after every event, and the clients' history checked for linearizability at the end
+//! (rule "Linearizability"). It prints `{"runs", "events", "violations", "failing_seeds",
+//! "first_violation", "wall_ms", …}`. Exit status: without `--bug`, 1 when a violation is found;
 //! with `--bug`, 1 when none is (the checker missed the bug). 2 on bad arguments.
+//!
+//! `history` runs C key-value clients doing N operations each under the faults, then writes the
+//! history as JSON Lines, one operation per line, times in simulated ms; `"return":null` means no
+//! answer came (the operation may or may not have taken effect).
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use consensus_playground::kv::Op;
+use consensus_playground::lincheck;
 use consensus_playground::raft::{Bug, Bugs};
 use consensus_playground::sim::chaos::{self, ChaosConfig, Fault};
+use consensus_playground::sim::{HistoryOp, Violation, Workload};
 use serde_json::json;
 
-const USAGE: &str = "usage: consensus-sim check --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME]";
+const USAGE: &str = "usage: consensus-sim check --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME]\n       consensus-sim history --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]";
 
 fn main() -> ExitCode {
     match run() {
@@ -41,6 +51,7 @@ fn run() -> Result<ExitCode, String> {
     };
     match command.as_str() {
         "check" => check(&mut parser),
+        "history" => history(&mut parser),
         other => Err(format!("unknown command {other:?}")),
     }
 }
@@ -88,9 +99,12 @@ fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     let mut first_violation = serde_json::Value::Null;
     for seed in first..last {
         let cfg = ChaosConfig { seed, nodes, events, faults: faults.clone(), bugs };
-        let (_, report) = chaos::run(&cfg).map_err(|e| e.to_string())?;
+        let (sim, mut report) = chaos::run(&cfg).map_err(|e| e.to_string())?;
         total_events += report.events;
         committed += report.committed;
+        if let Err(detail) = lincheck::check(sim.history()) {
+            report.violations.push(Violation { rule: "Linearizability", nodes: Vec::new(), time_us: report.time_us, detail });
+        }
         if let Some(v) = report.violations.first() {
             total_violations += report.violations.len();
             if failing.is_empty() {
@@ -126,4 +140,59 @@ fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     println!("{out}");
     let found = !failing.is_empty();
     Ok(if found != bug.is_some() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn history(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
+    use lexopt::prelude::*;
+    let (mut seed, mut clients, mut ops, mut nodes) = (None, 3usize, 20u64, 5usize);
+    let mut faults = Vec::new();
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        let key = match arg {
+            Long(k) => k.to_string(),
+            _ => return Err(arg.unexpected().to_string()),
+        };
+        let value = parser.value().map_err(|e| e.to_string())?.string().map_err(|e| e.to_string())?;
+        match key.as_str() {
+            "seed" => seed = Some(value.parse::<u64>().map_err(|_| "--seed must be a non-negative integer")?),
+            "clients" => clients = value.parse().ok().filter(|c| *c > 0).ok_or("--clients must be a positive integer")?,
+            "ops" => ops = value.parse().ok().filter(|c| *c > 0).ok_or("--ops must be a positive integer")?,
+            "nodes" => nodes = value.parse().map_err(|_| "--nodes must be an integer from 1 to 15")?,
+            "faults" if value == "none" => faults.clear(),
+            "faults" => faults = Fault::parse_list(&value).map_err(|e| e.to_string())?,
+            other => return Err(format!("unknown option --{other}")),
+        }
+    }
+    let seed = seed.ok_or("--seed is required")?;
+    let workload = Workload { clients, ops_per_client: Some(ops), ..Workload::default() };
+    let cfg = ChaosConfig { seed, nodes, events: u64::MAX, faults, bugs: Bugs::NONE };
+    let sim = chaos::run_workload(&cfg, workload).map_err(|e| e.to_string())?;
+    let mut out = std::io::stdout().lock();
+    for h in sim.history() {
+        if writeln!(out, "{}", history_line(h)).is_err() {
+            break; // the reader went away (e.g. `| head`)
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn history_line(h: &HistoryOp) -> serde_json::Value {
+    let ms = |us: u64| us as f64 / 1000.0;
+    let mut o = json!({ "client": h.client, "op": h.op.name(), "key": h.op.key() });
+    match &h.op {
+        Op::Put { value, .. } => o["value"] = json!(value),
+        Op::Cas { from, to, .. } => {
+            o["from"] = json!(from);
+            o["to"] = json!(to);
+        }
+        Op::Get { .. } | Op::Increment { .. } => {}
+    }
+    o["call"] = json!(ms(h.call_us));
+    o["return"] = h.return_us.map_or(serde_json::Value::Null, |r| json!(ms(r)));
+    if let Some(out) = &h.output {
+        o["ok"] = json!(out.ok);
+        if matches!(h.op, Op::Get { .. } | Op::Increment { .. }) {
+            o["output"] = json!(out.value);
+        }
+    }
+    o
 }

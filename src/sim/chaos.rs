@@ -6,7 +6,7 @@
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
-use super::{Config, Micros, Simulation, Violation};
+use super::{Config, Micros, Simulation, Violation, Workload};
 use crate::raft::{Bugs, Error, Result};
 
 const MS: Micros = 1_000;
@@ -109,10 +109,46 @@ pub fn sim_config(cfg: &ChaosConfig) -> Config {
     }
 }
 
-/// Runs one randomized simulation. Every few simulated ms a client may send a command to the
-/// node it believes leads, and a fault may strike or be undone.
+/// Runs one randomized simulation: three key-value clients run throughout; every few
+/// simulated ms an extra command may go to the leader, and a fault may strike or be undone.
 pub fn run(cfg: &ChaosConfig) -> Result<(Simulation, ChaosReport)> {
     let mut sim = Simulation::new(sim_config(cfg))?;
+    // Key-value clients with sessions and retries; their history is checked for
+    // linearizability after the run (crate::lincheck).
+    sim.start_clients(Workload::default());
+    let report = drive(&mut sim, cfg, true, |_| false)?;
+    Ok((sim, report))
+}
+
+/// Runs `workload` (which must end: `ops_per_client` set) under the faults of `cfg`, without
+/// extra commands, until every client is done or 10 simulated minutes pass; then heals every
+/// fault and lets the cluster settle for 5 simulated seconds so late answers arrive.
+pub fn run_workload(cfg: &ChaosConfig, workload: Workload) -> Result<Simulation> {
+    let mut sim = Simulation::new(sim_config(cfg))?;
+    let total = workload.clients as u64 * workload.ops_per_client.unwrap_or(0);
+    sim.start_clients(workload);
+    let limit = 600_000 * MS;
+    drive(&mut sim, cfg, false, |s| s.now() > limit || s.history().iter().filter(|h| h.return_us.is_some()).count() as u64 >= total)?;
+    sim.heal();
+    sim.set_drop_rate(0.0)?;
+    for i in 0..cfg.nodes {
+        if sim.is_crashed(i) {
+            sim.restart(i)?;
+        } else if sim.is_paused(i) {
+            sim.resume(i)?;
+        }
+        for j in 0..cfg.nodes {
+            if i != j {
+                sim.repair_link(i, j, false)?;
+            }
+        }
+    }
+    sim.run_until(sim.now() + 5_000 * MS);
+    Ok(sim)
+}
+
+/// The fault schedule shared by [`run`] and [`run_workload`].
+fn drive(sim: &mut Simulation, cfg: &ChaosConfig, extra_commands: bool, done: impl Fn(&Simulation) -> bool) -> Result<ChaosReport> {
     let mut rng = Pcg64Mcg::seed_from_u64(cfg.seed ^ 0x5eed_f00d_cafe_d00d);
     let n = cfg.nodes;
     let mut events = 0;
@@ -123,10 +159,10 @@ pub fn run(cfg: &ChaosConfig) -> Result<(Simulation, ChaosReport)> {
     // And its own fault rate, from rare to stormy.
     let fault_rate = rng.random_range(0.03..0.4);
     let actions: Vec<Fault> = cfg.faults.iter().copied().filter(|f| !matches!(f, Fault::Duplicate | Fault::Reorder)).collect();
-    while events < cfg.events && sim.violations().is_empty() {
+    while events < cfg.events && sim.violations().is_empty() && !done(sim) {
         let until = sim.now() + rng.random_range(1..=30) * MS;
         events += sim.run_until(until);
-        if rng.random_bool(client_rate) {
+        if extra_commands && rng.random_bool(client_rate) {
             command += 1;
             sim.client_request(format!("\"c{command}\""), None)?;
         }
@@ -190,11 +226,5 @@ pub fn run(cfg: &ChaosConfig) -> Result<(Simulation, ChaosReport)> {
             _ => {}
         }
     }
-    let report = ChaosReport {
-        events,
-        time_us: sim.now(),
-        committed: sim.stats().committed,
-        violations: sim.violations().to_vec(),
-    };
-    Ok((sim, report))
+    Ok(ChaosReport { events, time_us: sim.now(), committed: sim.stats().committed, violations: sim.violations().to_vec() })
 }

@@ -11,6 +11,7 @@
 
 pub mod chaos;
 pub mod check;
+mod clients;
 pub mod config;
 pub mod network;
 pub mod view;
@@ -22,6 +23,7 @@ use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
 pub use check::{Checker, Violation};
+pub use clients::{HistoryOp, Workload};
 pub use config::{Config, Micros};
 pub use network::Network;
 pub use view::{ClientReply, EventView, MessageView, NodeView, Stats};
@@ -86,6 +88,8 @@ enum Timer {
 enum Scheduled {
     Deliver(u64),
     Timer { node: usize, timer: Timer, generation: u64 },
+    /// A client event (see [`clients`]), by id.
+    Client(u64),
 }
 
 #[derive(Clone, Debug)]
@@ -119,6 +123,7 @@ pub struct Simulation {
     stats: Stats,
     events: VecDeque<EventView>,
     event_seq: u64,
+    clients: clients::Clients,
 }
 
 fn ms(us: Micros) -> f64 {
@@ -131,7 +136,8 @@ impl Simulation {
     /// Errors: the config breaks a rule of [`Config::validate`].
     pub fn new(config: Config) -> Result<Self> {
         config.validate()?;
-        let ids: Vec<NodeId> = (1..=config.nodes).map(|i| format!("n{i}")).collect();
+        let n = config.nodes;
+        let ids: Vec<NodeId> = (1..=n).map(|i| format!("n{i}")).collect();
         let nodes = ids
             .iter()
             .map(|id| SimNode {
@@ -162,6 +168,7 @@ impl Simulation {
             stats: Stats::default(),
             events: VecDeque::new(),
             event_seq: 0,
+            clients: clients::Clients::new(n),
         };
         for i in 0..sim.nodes.len() {
             sim.reset_election_timer(i);
@@ -253,6 +260,7 @@ impl Simulation {
                     None
                 }
                 Scheduled::Deliver(id) => self.in_flight.remove(&id).map(|m| self.deliver(m)),
+                Scheduled::Client(id) => self.client_event(id),
                 Scheduled::Timer { node, timer, generation } => {
                     let n = &self.nodes[node];
                     if n.crashed || n.paused || n.generation != generation {
@@ -328,6 +336,7 @@ impl Simulation {
         n.crashed = false;
         n.raft.restart();
         self.checker.on_restart(i);
+        self.clients_on_restart(i);
         self.reset_election_timer(i);
         let n = &self.nodes[i].raft;
         let text = format!(
@@ -644,12 +653,13 @@ impl Simulation {
             changed.push(n.raft.take_log_changed_from());
         }
         let now = self.now;
-        for n in &mut self.nodes {
-            if n.crashed {
+        for i in 0..self.nodes.len() {
+            if self.nodes[i].crashed {
                 continue;
             }
-            for e in n.raft.apply_committed() {
-                self.checker.on_apply(now, n.raft.node_id(), &e);
+            for e in self.nodes[i].raft.apply_committed() {
+                self.checker.on_apply(now, &self.ids[i], &e);
+                self.clients_on_apply(i, e.index, &e.command);
             }
         }
         let before = self.checker.violations().len();

@@ -1,0 +1,296 @@
+//! Clients of the replicated key-value store ([`crate::kv`]) inside the simulation.
+//!
+//! Each client issues one operation at a time to the node it believes leads, waits for the
+//! answer, and on a timeout or a redirect retries the same command (same client id and seq) at
+//! another node; the store's sessions make the retry take effect once (dissertation §6.3).
+//! Clients sit outside the cluster: their messages take the network's latency but no partition
+//! or loss applies to them. Every operation is recorded in a history, with its call and return
+//! times, for the linearizability check.
+
+use rand::Rng;
+
+use super::{Micros, Scheduled, Simulation};
+use crate::kv::{ClientId, Command, Kv, Op, Output};
+use crate::raft::Role;
+
+/// Client workload settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Workload {
+    /// Number of clients, ids 1 ..= clients.
+    pub clients: usize,
+    /// Operations each client issues before it stops (None: no end).
+    pub ops_per_client: Option<u64>,
+    /// The keys operations pick from, uniformly.
+    pub keys: Vec<String>,
+    /// How long a client waits for an answer before retrying elsewhere, µs.
+    pub timeout_us: Micros,
+    /// Pause between an answer and the client's next operation, µs (drawn from 0 ..= this).
+    pub think_us: Micros,
+}
+
+impl Default for Workload {
+    fn default() -> Self {
+        Workload {
+            clients: 3,
+            ops_per_client: None,
+            keys: vec!["x".into(), "y".into()],
+            timeout_us: 200_000,
+            think_us: 20_000,
+        }
+    }
+}
+
+/// One operation as a client saw it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryOp {
+    /// The client.
+    pub client: ClientId,
+    /// The operation.
+    pub op: Op,
+    /// When the client first sent it, µs.
+    pub call_us: Micros,
+    /// When the answer arrived, µs; None when none came before the run ended (it may or may
+    /// not have taken effect).
+    pub return_us: Option<Micros>,
+    /// The answer, when one came.
+    pub output: Option<Output>,
+}
+
+#[derive(Clone, Debug)]
+struct Pending {
+    seq: u64,
+    op: Op,
+    /// Index of the operation in the history.
+    history: usize,
+    /// Bumped at every send, so a stale timeout is ignored.
+    attempt: u32,
+}
+
+#[derive(Clone, Debug)]
+struct Client {
+    id: ClientId,
+    seq: u64,
+    issued: u64,
+    guess: usize,
+    pending: Option<Pending>,
+}
+
+/// A message between a client and a node (clients are outside the cluster).
+#[derive(Clone, Debug)]
+pub(super) enum ClientMsg {
+    /// A client's command reaches a node.
+    Request { client: usize, node: usize, command: Command },
+    /// A node answers a client: the output, or a redirect to the leader it knows (if any).
+    Reply { client: usize, seq: u64, answer: Result<Output, Option<usize>> },
+    /// A client's timer: start the next operation, or give up on `attempt` and retry.
+    Tick { client: usize, attempt: Option<u32> },
+}
+
+/// The clients, their history, and the answers nodes owe them.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Clients {
+    workload: Option<Workload>,
+    clients: Vec<Client>,
+    pub(super) history: Vec<HistoryOp>,
+    /// Messages scheduled, by id.
+    pub(super) messages: std::collections::BTreeMap<u64, ClientMsg>,
+    next_id: u64,
+    /// (node, log index) → (client index, seq): the leader answers when it applies the entry.
+    owed: std::collections::BTreeMap<(usize, u64), (usize, u64)>,
+    /// Each node's state machine (volatile: rebuilt from the log after a restart).
+    pub(super) kv: Vec<Kv>,
+}
+
+impl Clients {
+    pub(super) fn new(nodes: usize) -> Self {
+        Clients { kv: vec![Kv::new(); nodes], ..Default::default() }
+    }
+}
+
+impl Simulation {
+    /// Starts a client workload (replacing any running one; the history so far is kept).
+    pub fn start_clients(&mut self, workload: Workload) {
+        let n = self.nodes.len();
+        let first = self.clients.clients.len();
+        for k in 0..workload.clients {
+            let id = (first + k + 1) as ClientId;
+            let guess = self.rng.random_range(0..n);
+            self.clients.clients.push(Client { id, seq: 0, issued: 0, guess, pending: None });
+            let at = self.now + self.rng.random_range(0..=workload.think_us);
+            self.schedule_client(at, ClientMsg::Tick { client: first + k, attempt: None });
+        }
+        self.clients.workload = Some(workload);
+    }
+
+    /// Every client operation so far, in order of call.
+    pub fn history(&self) -> &[HistoryOp] {
+        &self.clients.history
+    }
+
+    /// Node `i`'s key-value state machine.
+    pub fn kv(&self, i: usize) -> &Kv {
+        &self.clients.kv[i]
+    }
+
+    fn schedule_client(&mut self, at: Micros, msg: ClientMsg) {
+        let id = self.clients.next_id;
+        self.clients.next_id += 1;
+        self.clients.messages.insert(id, msg);
+        self.schedule(at, Scheduled::Client(id));
+    }
+
+    fn client_latency(&mut self) -> Micros {
+        let (lo, hi) = self.network.latency_us;
+        self.rng.random_range(lo..=hi)
+    }
+
+    /// Handles a client event; returns the seq of the event record, if it wrote one.
+    pub(super) fn client_event(&mut self, id: u64) -> Option<u64> {
+        match self.clients.messages.remove(&id)? {
+            ClientMsg::Tick { client, attempt } => self.client_tick(client, attempt),
+            ClientMsg::Request { client, node, command } => Some(self.client_request_arrives(client, node, command)),
+            ClientMsg::Reply { client, seq, answer } => self.client_reply(client, seq, answer),
+        }
+    }
+
+    fn client_tick(&mut self, c: usize, attempt: Option<u32>) -> Option<u64> {
+        let workload = self.clients.workload.clone()?;
+        let n = self.nodes.len();
+        match attempt {
+            None if self.clients.clients[c].pending.is_none() => {
+                let cl = &self.clients.clients[c];
+                if workload.ops_per_client.is_some_and(|max| cl.issued >= max) {
+                    return None;
+                }
+                let key = workload.keys[self.rng.random_range(0..workload.keys.len())].clone();
+                let v = |rng: &mut rand_pcg::Pcg64Mcg| rng.random_range(0..5u32).to_string();
+                let op = match self.rng.random_range(0..20u32) {
+                    0..=4 => Op::Put { key, value: v(&mut self.rng) },
+                    5..=11 => Op::Get { key },
+                    12..=15 => Op::Cas { key, from: v(&mut self.rng), to: v(&mut self.rng) },
+                    _ => Op::Increment { key },
+                };
+                let cl = &mut self.clients.clients[c];
+                cl.seq += 1;
+                cl.issued += 1;
+                let history = self.clients.history.len();
+                self.clients.history.push(HistoryOp { client: cl.id, op: op.clone(), call_us: self.now, return_us: None, output: None });
+                cl.pending = Some(Pending { seq: cl.seq, op, history, attempt: 0 });
+                Some(self.client_send(c))
+            }
+            Some(a) if self.clients.clients[c].pending.as_ref().is_some_and(|p| p.attempt == a) => {
+                // No answer in time: try the next node.
+                let cl = &mut self.clients.clients[c];
+                cl.guess = (cl.guess + 1) % n;
+                Some(self.client_send(c))
+            }
+            _ => None,
+        }
+    }
+
+    fn client_send(&mut self, c: usize) -> u64 {
+        let timeout = self.clients.workload.as_ref().map_or(200_000, |w| w.timeout_us);
+        let cl = &mut self.clients.clients[c];
+        let p = cl.pending.as_mut().expect("a client sends only a pending operation");
+        p.attempt += 1;
+        let (attempt, node) = (p.attempt, cl.guess);
+        let command = Command { client: cl.id, seq: p.seq, op: p.op.clone() };
+        let text = format!("client {} sends {} (seq {}, try {attempt}) to {}", cl.id, describe(&command.op), p.seq, self.ids[node]);
+        let at = self.now + self.client_latency();
+        self.schedule_client(at, ClientMsg::Request { client: c, node, command });
+        self.schedule_client(self.now + timeout, ClientMsg::Tick { client: c, attempt: Some(attempt) });
+        self.record("client", Some(node), None, text)
+    }
+
+    fn client_request_arrives(&mut self, c: usize, i: usize, command: Command) -> u64 {
+        let id = self.clients.clients[c].id;
+        let node = &self.nodes[i];
+        if node.crashed || node.paused {
+            let why = if node.crashed { "crashed" } else { "paused" };
+            return self.record("client", Some(i), None, format!("client {id}'s request to {} is lost: it is {why}", self.ids[i]));
+        }
+        let seq = command.seq;
+        let answer = match self.nodes[i].raft.replicate_log(command.encode()) {
+            Ok((index, requests)) => {
+                self.clients.owed.insert((i, index), (c, seq));
+                let text = format!("{} appends client {id}'s {} at index {index} and replicates it", self.ids[i], describe(&command.op));
+                let rec = self.record("client", Some(i), None, text);
+                self.send_appends(i, requests);
+                return rec;
+            }
+            Err(_) => self.nodes[i].raft.leader_id().and_then(|l| self.ids.iter().position(|x| x == l)),
+        };
+        let text = match answer {
+            Some(l) => format!("{} is not the leader and redirects client {id} to {}", self.ids[i], self.ids[l]),
+            None => format!("{} is not the leader and knows none; client {id} must try elsewhere", self.ids[i]),
+        };
+        let at = self.now + self.client_latency();
+        self.schedule_client(at, ClientMsg::Reply { client: c, seq, answer: Err(answer) });
+        self.record("client", Some(i), None, text)
+    }
+
+    fn client_reply(&mut self, c: usize, seq: u64, answer: Result<Output, Option<usize>>) -> Option<u64> {
+        let n = self.nodes.len();
+        let think = self.clients.workload.as_ref().map_or(0, |w| w.think_us);
+        let cl = &mut self.clients.clients[c];
+        if cl.pending.as_ref().map_or(true, |p| p.seq != seq) {
+            return None; // an answer to an attempt already answered
+        }
+        match answer {
+            Ok(output) => {
+                let p = cl.pending.take().expect("checked above");
+                let h = &mut self.clients.history[p.history];
+                h.return_us = Some(self.now);
+                h.output = Some(output.clone());
+                let text = format!("client {} gets {} for {}", cl.id, describe_output(&p.op, &output), describe(&p.op));
+                let next = self.now + self.rng.random_range(0..=think);
+                self.schedule_client(next, ClientMsg::Tick { client: c, attempt: None });
+                Some(self.record("client", None, None, text))
+            }
+            Err(redirect) => {
+                cl.guess = redirect.unwrap_or((cl.guess + 1) % n);
+                Some(self.client_send(c))
+            }
+        }
+    }
+
+    /// Called when node `i` applies `entry`: feeds its state machine and answers the client
+    /// if this node accepted the command.
+    pub(super) fn clients_on_apply(&mut self, i: usize, index: u64, command: &str) {
+        let Some(cmd) = Command::decode(command) else { return };
+        let output = self.clients.kv[i].apply(&cmd);
+        if let Some((c, seq)) = self.clients.owed.remove(&(i, index)) {
+            let cl = &self.clients.clients[c];
+            if cl.id == cmd.client && seq == cmd.seq && self.nodes[i].raft.role() == Role::Leader {
+                if let Some(output) = output {
+                    let at = self.now + self.client_latency();
+                    self.schedule_client(at, ClientMsg::Reply { client: c, seq, answer: Ok(output) });
+                }
+            }
+        }
+    }
+
+    /// Node `i` lost its volatile state: its state machine starts again from the log.
+    pub(super) fn clients_on_restart(&mut self, i: usize) {
+        self.clients.kv[i] = Kv::new();
+        self.clients.owed.retain(|(node, _), _| *node != i);
+    }
+}
+
+fn describe(op: &Op) -> String {
+    match op {
+        Op::Put { key, value } => format!("put {key}={value}"),
+        Op::Get { key } => format!("get {key}"),
+        Op::Cas { key, from, to } => format!("cas {key} {from}→{to}"),
+        Op::Increment { key } => format!("increment {key}"),
+    }
+}
+
+fn describe_output(op: &Op, out: &Output) -> String {
+    match op {
+        Op::Get { .. } => out.value.as_deref().map_or("null".into(), |v| format!("\"{v}\"")),
+        Op::Cas { .. } => if out.ok { "ok".into() } else { "no swap".into() },
+        Op::Increment { .. } => out.value.as_deref().map_or("not a number".into(), |v| format!("\"{v}\"")),
+        Op::Put { .. } => "ok".into(),
+    }
+}
