@@ -24,7 +24,6 @@
 #![deny(missing_docs)]
 
 pub mod kv;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod lincheck;
 pub mod raft;
 pub mod sim;

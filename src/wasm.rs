@@ -18,7 +18,8 @@ use crate::raft::{
     self, AppendEntriesArgs, Bug, Bugs, AppendEntriesReply, AppendEntriesRequest, LogEntry, RequestVoteArgs,
     RequestVoteReply,
 };
-use crate::sim::{self, Config, Micros};
+use crate::kv::Op;
+use crate::sim::{self, Config, Micros, Workload};
 
 /// The largest integer a JS number holds exactly (`Number.MAX_SAFE_INTEGER`).
 const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
@@ -562,6 +563,24 @@ struct ConfigJs {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
+struct HistoryJs<'a> {
+    client: u32,
+    op: &'a str,
+    key: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to: Option<&'a str>,
+    call: f64,
+    r#return: Option<f64>,
+    ok: Option<bool>,
+    output: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct BugJs {
     name: &'static str,
     breaks: &'static str,
@@ -842,6 +861,82 @@ impl SimulationJs {
                 .map(|((f, t), (lo, hi))| LinkLatencyJs { from: &ids[*f], to: &ids[*t], latency_ms: [ms(*lo), ms(*hi)] })
                 .collect(),
         })
+    }
+
+    /// Starts key-value clients: `options` (all optional) `clients` (1–20, 3), `opsPerClient`
+    /// (positive integer, or null for no end; null), `keys` (non-empty array of strings,
+    /// `["x","y"]`), `timeoutMs` (200), `thinkMs` (20). Each client sends one operation at a
+    /// time (put, get, cas, increment) to the node it believes leads and retries on a timeout
+    /// or redirect; sessions make a retry take effect once.
+    #[wasm_bindgen(js_name = startClients)]
+    pub fn start_clients(&mut self, options: JsValue) -> JsResult<()> {
+        let mut w = Workload::default();
+        if !options.is_undefined() && !options.is_null() {
+            object(&options, "options")?;
+            for key in js_sys::Object::keys(&js_sys::Object::from(options.clone())).iter() {
+                let key = key.as_string().unwrap_or_default();
+                if !["clients", "opsPerClient", "keys", "timeoutMs", "thinkMs"].contains(&key.as_str()) {
+                    return Err(invalid(&format!("options.{key}"), "is not an option; the options are clients, opsPerClient, keys, timeoutMs, thinkMs"));
+                }
+            }
+            let opt = |k: &str| Some(get(&options, k)).filter(|v| !v.is_undefined());
+            if let Some(v) = opt("clients") {
+                w.clients = uint(&v, "clients").ok().filter(|c| (1..=20).contains(c)).ok_or_else(|| invalid("clients", format!("must be an integer from 1 to 20 (got {})", describe(&v))))? as usize;
+            }
+            if let Some(v) = opt("opsPerClient") {
+                w.ops_per_client = if v.is_null() { None } else { Some(uint(&v, "opsPerClient").ok().filter(|n| *n > 0).ok_or_else(|| invalid("opsPerClient", format!("must be a positive integer or null (got {})", describe(&v))))?) };
+            }
+            if let Some(v) = opt("keys") {
+                let arr = array(&v, "keys")?;
+                if arr.length() == 0 {
+                    return Err(invalid("keys", "must not be empty"));
+                }
+                w.keys = arr.iter().enumerate().map(|(k, key)| string(&key, &format!("keys[{k}]"))).collect::<JsResult<_>>()?;
+            }
+            if let Some(v) = opt("timeoutMs") {
+                w.timeout_us = ms_to_us(&v, "timeoutMs")?.max(1);
+            }
+            if let Some(v) = opt("thinkMs") {
+                w.think_us = ms_to_us(&v, "thinkMs")?;
+            }
+        }
+        self.inner.start_clients(w);
+        Ok(())
+    }
+
+    /// Stops the client workload (operations in progress still get their answers).
+    #[wasm_bindgen(js_name = stopClients)]
+    pub fn stop_clients(&mut self) {
+        self.inner.stop_clients();
+    }
+
+    /// Every client operation so far: `[{client, op, key, value?, from?, to?, call, return,
+    /// ok, output}]`, times in ms; `return`, `ok` and `output` are null until an answer comes.
+    pub fn history(&self) -> JsValue {
+        self.inner
+            .history()
+            .iter()
+            .map(|h| {
+                let (value, from, to) = match &h.op {
+                    Op::Put { value, .. } => (Some(value.as_str()), None, None),
+                    Op::Cas { from, to, .. } => (None, Some(from.as_str()), Some(to.as_str())),
+                    _ => (None, None, None),
+                };
+                to_js(&HistoryJs {
+                    client: h.client,
+                    op: h.op.name(),
+                    key: h.op.key(),
+                    value,
+                    from,
+                    to,
+                    call: ms(h.call_us),
+                    r#return: h.return_us.map(ms),
+                    ok: h.output.as_ref().map(|o| o.ok),
+                    output: h.output.as_ref().and_then(|o| o.value.as_deref()),
+                })
+            })
+            .collect::<Array>()
+            .into()
     }
 
     /// The id of the leader of the highest term among running nodes, or null.

@@ -214,3 +214,19 @@ test('faults from the page: cut a link, pause a node, loss dial, bug switch, vio
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('KV clients from the page: their commands commit and every node shows the same store', async () => {
+  const { page, errors } = await open('?nodes=3&seed=2&speed=1');
+  const pg = page.locator('consensus-playground');
+  await pg.locator('[data-state="leader"]').waitFor();
+  await pg.getByRole('checkbox', { name: 'KV clients' }).check();
+  await page.waitForFunction(() => document.querySelector('consensus-playground').simulation.history().filter((o) => o.return !== null).length >= 5);
+  await pg.getByRole('button', { name: 'Pause' }).click();
+  const leader = await pg.locator('[data-state="leader"]').getAttribute('data-node');
+  await pg.locator(`[data-node="${leader}"]`).click();
+  assert.match(await pg.locator('.cp-state').textContent(), /store[xy]=/);
+  const title = await pg.locator(`[data-log-of="${leader}"] [data-entry="2"]`).getAttribute('title');
+  assert.match(title, /"client":\d,"seq":1,"op":"(put|get|cas|increment)"/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

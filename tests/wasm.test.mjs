@@ -320,6 +320,33 @@ test('network faults: partition, heal, cut and repair links, latency, loss, dupl
   assert.deepEqual(sim.violations(), []);
 });
 
+test('key-value clients: startClients, history, each node\'s store', () => {
+  const sim = new Simulation({ seed: 9 });
+  sim.startClients({ clients: 2, opsPerClient: 10, keys: ['a'] });
+  sim.runUntil(10000);
+  const h = sim.history();
+  assert.equal(h.length, 20);
+  for (const o of h) {
+    assert.ok([1, 2].includes(o.client));
+    assert.equal(o.key, 'a');
+    assert.ok(['put', 'get', 'cas', 'increment'].includes(o.op));
+    assert.equal(typeof o.call, 'number');
+    assert.ok(o.return >= o.call, 'answered');
+    assert.equal(typeof o.ok, 'boolean');
+    if (o.op === 'put') assert.equal(typeof o.value, 'string');
+    if (o.op === 'cas') assert.ok(typeof o.from === 'string' && typeof o.to === 'string');
+  }
+  const stores = sim.nodes().map((n) => JSON.stringify(n.kv));
+  assert.ok(stores.every((x) => x === stores[0]), 'every node applied the same store');
+  assert.ok('a' in sim.nodes()[0].kv);
+  sim.stopClients();
+  throwsError(() => sim.startClients({ clients: 0 }), /^clients must be an integer from 1 to 20 \(got 0\)$/);
+  throwsError(() => sim.startClients({ keys: [] }), /^keys must not be empty$/);
+  throwsError(() => sim.startClients({ keys: ['x', 3] }), /^keys\[1\] must be a non-empty string \(got 3\)$/);
+  throwsError(() => sim.startClients({ opsPerClient: -1 }), /^opsPerClient must be a positive integer or null/);
+  throwsError(() => sim.startClients({ speed: 1 }), /^options\.speed is not an option/);
+});
+
 test('deliberate bugs: listed, switched by name, validated', () => {
   assert.deepEqual(Simulation.bugList().map((b) => b.name), ['figure8', 'no-log-check', 'forget-vote', 'stale-truncate']);
   assert.ok(Simulation.bugList().every((b) => b.breaks.length > 20));
@@ -349,6 +376,7 @@ test('no input, however odd, traps the wasm instance', () => {
     (a, b) => new ConsensusProtocol(a, b), (a) => sim.pause(a), (a) => sim.resume(a), (a) => sim.partition(a),
     (a, b) => sim.cutLink(a, b, a), (a, b) => sim.repairLink(b, a, b), (a) => sim.setLatency(a),
     (a, b) => sim.setLinkLatency(a, b, a), (a) => sim.setDropRate(a), (a) => sim.setDuplicateRate(a), (a) => sim.setBugs(a),
+    (a) => sim.startClients(a), () => sim.history(),
   ];
   let thrown = 0;
   for (const call of calls) {

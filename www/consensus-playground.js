@@ -160,6 +160,9 @@ export class ConsensusPlayground extends HTMLElement {
     const speedInput = el('input', { type: 'range', min: '0', max: '100', step: '1', 'aria-label': 'Speed', class: 'cp-speed' });
     const speedOut = el('output', { class: 'cp-speed-out' });
     const clock = el('span', { class: 'cp-clock', 'aria-label': 'Simulated time' });
+    const clientsBox = el('input', { type: 'checkbox' });
+    const clientsLabel = el('label', { class: 'cp-clients', title: 'Two key-value clients send put, get, cas and increment to the leader, with retries' }, clientsBox, el('span', { text: 'KV clients' }));
+    clientsBox.addEventListener('change', () => this.act((sim) => (clientsBox.checked ? sim.startClients({ clients: 2, thinkMs: 60 }) : sim.stopClients())));
     playBtn.addEventListener('click', () => this.setPlaying(!this.playing));
     stepBtn.addEventListener('click', () => this.stepOnce());
     resetBtn.addEventListener('click', () => this.reset());
@@ -174,7 +177,7 @@ export class ConsensusPlayground extends HTMLElement {
       { class: 'cp-toolbar' },
       el('div', { class: 'cp-group' }, playBtn, stepBtn, resetBtn),
       el('label', { class: 'cp-group cp-speed-label' }, el('span', { text: 'Speed' }), speedInput, speedOut),
-      el('div', { class: 'cp-group' }, clientBtn, clock),
+      el('div', { class: 'cp-group' }, clientBtn, clientsLabel, clock),
     );
 
     this.ring = svg('svg', { viewBox: `0 0 ${SIZE} ${SIZE}`, class: 'cp-ring', role: 'group', 'aria-label': 'Cluster: nodes and messages in flight' });
@@ -214,7 +217,7 @@ export class ConsensusPlayground extends HTMLElement {
     this.root = el('div', { class: 'cp-root' }, toolbar, this.banner, el('div', { class: 'cp-main' }, stage, side), events);
     this.replaceChildren(this.root);
 
-    Object.assign(this, { playBtn, stepBtn, clientBtn, speedInput, speedOut, clock });
+    Object.assign(this, { playBtn, stepBtn, clientBtn, speedInput, speedOut, clock, clientsBox });
     this.renderActions();
   }
 
@@ -318,6 +321,7 @@ export class ConsensusPlayground extends HTMLElement {
     this.buildLogs();
     this.fillBugs();
     this.syncFaults();
+    this.clientsBox.checked = false;
     this.dirty = true;
     this.render();
   }
@@ -508,6 +512,8 @@ export class ConsensusPlayground extends HTMLElement {
       ['lastApplied', n.lastApplied],
       ['log length', n.log.length],
     ];
+    const store = Object.entries(n.kv);
+    if (store.length) rows.push(['store', store.map(([k, v]) => `${k}=${v}`).join('  ')]);
     if (n.state === 'leader' && !n.crashed) {
       rows.push(['nextIndex', Object.entries(n.nextIndex).map(([k, v]) => `${k}:${v}`).join(' ')]);
       rows.push(['matchIndex', Object.entries(n.matchIndex).map(([k, v]) => `${k}:${v}`).join(' ')]);

@@ -116,7 +116,7 @@ pub fn run(cfg: &ChaosConfig) -> Result<(Simulation, ChaosReport)> {
     // Key-value clients with sessions and retries (0 to 3 of them: quiet runs leave leaders
     // with nothing of their own term to commit, which is what Figure 8 is about); their
     // history is checked for linearizability after the run (crate::lincheck).
-    let clients = Pcg64Mcg::seed_from_u64(cfg.seed ^ 0xc11e_475).random_range(0..=3);
+    let clients = Pcg64Mcg::seed_from_u64(cfg.seed ^ 0x0c11_e475).random_range(0..=3);
     if clients > 0 {
         sim.start_clients(Workload { clients, ..Workload::default() });
     }

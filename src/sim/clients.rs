@@ -122,6 +122,16 @@ impl Simulation {
         self.clients.workload = Some(workload);
     }
 
+    /// Stops the workload: no client starts another operation (answers still arrive).
+    pub fn stop_clients(&mut self) {
+        self.clients.workload = None;
+    }
+
+    /// Whether a client workload is running.
+    pub fn clients_running(&self) -> bool {
+        self.clients.workload.is_some()
+    }
+
     /// Every client operation so far, in order of call.
     pub fn history(&self) -> &[HistoryOp] {
         &self.clients.history

@@ -102,6 +102,8 @@ pub struct NodeView<'a> {
     pub crashed: bool,
     /// Whether the node is paused (a frozen process).
     pub paused: bool,
+    /// The node's key-value store as it has applied it (see [`crate::kv`]).
+    pub kv: &'a BTreeMap<String, String>,
 }
 
 /// A message in flight, with its RPC's fields flattened in (camelCase, Raft paper Figure 2).
@@ -181,6 +183,7 @@ impl Simulation {
                     votes: if r.role() == Role::Candidate { r.votes().len() } else { 0 },
                     crashed: n.crashed,
                     paused: n.paused,
+                    kv: self.clients.kv[i].data(),
                 }
             })
             .collect()
