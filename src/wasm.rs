@@ -467,7 +467,8 @@ pub struct SimulationJs {
     inner: sim::Simulation,
 }
 
-const OPTION_KEYS: [&str; 8] = ["seed", "nodes", "latencyMs", "electionTimeoutMs", "heartbeatMs", "dropRate", "duplicateRate", "bugs"];
+const OPTION_KEYS: [&str; 10] =
+    ["seed", "nodes", "latencyMs", "electionTimeoutMs", "heartbeatMs", "dropRate", "duplicateRate", "bugs", "preVote", "checkQuorum"];
 
 /// An array of bug names (`figure8`, `no-log-check`, `forget-vote`, `stale-truncate`).
 fn parse_bugs(v: &JsValue, param: &str) -> JsResult<Bugs> {
@@ -544,6 +545,12 @@ fn parse_config(options: &JsValue) -> JsResult<Config> {
     if let Some(v) = opt("bugs") {
         c.bugs = parse_bugs(&v, "bugs")?;
     }
+    if let Some(v) = opt("preVote") {
+        c.pre_vote = boolean(&v, "preVote")?;
+    }
+    if let Some(v) = opt("checkQuorum") {
+        c.check_quorum = boolean(&v, "checkQuorum")?;
+    }
     c.validate().map_err(core)?;
     Ok(c)
 }
@@ -559,6 +566,8 @@ struct ConfigJs {
     drop_rate: f64,
     duplicate_rate: f64,
     bugs: Vec<&'static str>,
+    pre_vote: bool,
+    check_quorum: bool,
 }
 
 #[derive(Serialize)]
@@ -622,7 +631,8 @@ impl SimulationJs {
     /// `new Simulation(options?)`. Options (all optional): `seed` (non-negative integer, 7),
     /// `nodes` (1–15, 5), `latencyMs` ([lo, hi], [10, 15]), `electionTimeoutMs` ([150, 300]),
     /// `heartbeatMs` (50), `dropRate` (0–1, 0), `duplicateRate` (0–1, 0), `bugs` (deliberate
-    /// protocol bugs by name, `[]`; see `Simulation.bugList()`). Unknown keys are refused.
+    /// protocol bugs by name, `[]`; see `Simulation.bugList()`), `preVote` (true: PreVote,
+    /// dissertation §9.6), `checkQuorum` (true: CheckQuorum, §6.2). Unknown keys are refused.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> JsResult<SimulationJs> {
         Ok(SimulationJs { inner: sim::Simulation::new(parse_config(&options)?).map_err(core)? })
@@ -641,6 +651,8 @@ impl SimulationJs {
             drop_rate: c.drop_rate,
             duplicate_rate: c.duplicate_rate,
             bugs: c.bugs.iter().map(Bug::name).collect(),
+            pre_vote: c.pre_vote,
+            check_quorum: c.check_quorum,
         })
     }
 

@@ -369,8 +369,8 @@ fn a_leader_cut_off_in_a_minority_cannot_commit_and_steps_down_after_the_heal_se
 }
 
 #[test]
-fn a_link_cut_one_way_starves_a_follower_of_heartbeats() {
-    let mut s = sim(22);
+fn a_link_cut_one_way_starves_a_follower_and_without_prevote_it_disrupts_the_cluster() {
+    let mut s = Simulation::new(Config { seed: 22, pre_vote: false, ..Config::default() }).unwrap();
     let l = run_to_leader(&mut s, 2 * S);
     let f = (l + 2) % 5;
     s.cut_link(l, f, false).unwrap();
@@ -382,6 +382,52 @@ fn a_link_cut_one_way_starves_a_follower_of_heartbeats() {
     s.run_until(s.now() + 2 * S);
     assert!(s.leader().is_some());
     assert!(s.violations().is_empty(), "{:?}", s.violations());
+}
+
+/// Partitions follower `f` away for 2 s, heals, and returns (leader before, leader after, term
+/// before, term after, f's highest term while cut off).
+fn rejoin(pre_vote: bool) -> (usize, Option<usize>, u64, u64, u64) {
+    let mut s = Simulation::new(Config { seed: 30, pre_vote, ..Config::default() }).unwrap();
+    let l = run_to_leader(&mut s, 2 * S);
+    s.run_until(s.now() + 100 * MS);
+    let f = (l + 1) % 5;
+    let term = s.node(l).current_term();
+    s.partition(&[vec![f]]).unwrap();
+    s.run_until(s.now() + 2 * S);
+    let f_term = s.node(f).current_term();
+    s.heal();
+    s.run_until(s.now() + 500 * MS);
+    assert!(s.violations().is_empty(), "{:?}", s.violations());
+    (l, s.leader(), term, s.node(l).current_term(), f_term)
+}
+
+#[test]
+fn prevote_keeps_a_rejoining_partitioned_node_from_disrupting_the_leader_dissertation_9_6() {
+    let (before, after, term, term_after, f_term) = rejoin(true);
+    assert_eq!(f_term, term, "cut off, it asked for pre-votes but never raised its term");
+    assert_eq!((after, term_after), (Some(before), term), "the same leader in the same term");
+    let (before, after, term, term_after, f_term) = rejoin(false);
+    assert!(f_term > term + 3, "without PreVote its term climbs at every timeout ({f_term})");
+    assert!(term_after > term, "and on rejoining it forces a new election");
+    let _ = (before, after);
+}
+
+/// Cuts the leader and one follower off from the other three; returns whether the old leader
+/// is still leader 600 ms later.
+fn minority_leader(check_quorum: bool) -> bool {
+    let mut s = Simulation::new(Config { seed: 31, check_quorum, ..Config::default() }).unwrap();
+    let l = run_to_leader(&mut s, 2 * S);
+    s.run_until(s.now() + 100 * MS);
+    s.partition(&[vec![l, (l + 1) % 5]]).unwrap();
+    s.run_until(s.now() + 600 * MS);
+    assert!(s.violations().is_empty(), "{:?}", s.violations());
+    s.node(l).role() == Role::Leader
+}
+
+#[test]
+fn check_quorum_makes_a_leader_cut_off_in_a_minority_step_down_dissertation_6_2() {
+    assert!(!minority_leader(true), "it heard from 2 of 5 only: it steps down");
+    assert!(minority_leader(false), "without CheckQuorum it keeps believing it leads");
 }
 
 #[test]

@@ -166,7 +166,7 @@ test('the constructor validates nodeId and peers', () => {
 
 test('Simulation defaults are those of issue #2', () => {
   const sim = new Simulation();
-  assert.deepEqual(sim.config, { seed: 7, nodes: 5, latencyMs: [10, 15], electionTimeoutMs: [150, 300], heartbeatMs: 50, dropRate: 0, duplicateRate: 0, bugs: [] });
+  assert.deepEqual(sim.config, { seed: 7, nodes: 5, latencyMs: [10, 15], electionTimeoutMs: [150, 300], heartbeatMs: 50, dropRate: 0, duplicateRate: 0, bugs: [], preVote: true, checkQuorum: true });
   assert.equal(sim.now, 0);
   assert.deepEqual(sim.ids, ['n1', 'n2', 'n3', 'n4', 'n5']);
   assert.equal(sim.leader(), null);
@@ -180,6 +180,25 @@ test('Simulation defaults are those of issue #2', () => {
   assert.equal(n.votedFor, null);
   assert.equal(typeof n.electionDeadline, 'number');
   assert.ok(n.electionDeadline >= 150 && n.electionDeadline <= 300, 'a timeout drawn from [150, 300] ms');
+});
+
+test('PreVote: a timed-out node asks first; the switches are options', () => {
+  const sim = new Simulation({ seed: 3, nodes: 3 });
+  let ev;
+  do ev = sim.step(); while (ev.kind !== 'preVote');
+  assert.match(ev.text, /^n\d hears from no leader before its election timer fires: it asks the others whether they would vote for it in term 1 \(PreVote, §9\.6\), keeping its term 0$/);
+  const pre = sim.messages().filter((m) => m.kind === 'PreVote');
+  assert.equal(pre.length, 2);
+  assert.equal(pre[0].term, 1);
+  assert.equal(sim.nodes().find((n) => n.id === ev.node).currentTerm, 0, 'no term raised yet');
+  assert.equal(sim.nodes().find((n) => n.id === ev.node).preVotes, 1);
+  sim.runUntil(1000);
+  assert.ok(sim.leader());
+  const plain = new Simulation({ seed: 3, nodes: 3, preVote: false, checkQuorum: false });
+  assert.deepEqual([plain.config.preVote, plain.config.checkQuorum], [false, false]);
+  do ev = plain.step(); while (ev.kind !== 'electionTimeout');
+  assert.ok(plain.messages().every((m) => m.kind === 'RequestVote'));
+  throwsError(() => new Simulation({ preVote: 1 }), /^preVote must be true or false \(got 1\)$/);
 });
 
 test('an election in the simulation: messages, events, a leader, a committed client request', () => {

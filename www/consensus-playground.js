@@ -78,6 +78,10 @@ function describeMessage(m) {
       return `RequestVote from ${m.from} to ${m.to}: term ${m.term}, lastLogIndex ${m.lastLogIndex}, lastLogTerm ${m.lastLogTerm}`;
     case 'RequestVoteResponse':
       return `RequestVote reply from ${m.from} to ${m.to}: term ${m.term}, vote ${m.voteGranted ? 'granted' : 'refused'}`;
+    case 'PreVote':
+      return `PreVote from ${m.from} to ${m.to}: would you vote for me in term ${m.term}? lastLogIndex ${m.lastLogIndex}, lastLogTerm ${m.lastLogTerm}`;
+    case 'PreVoteResponse':
+      return `PreVote reply from ${m.from} to ${m.to}: ${m.voteGranted ? 'yes' : 'no'} (term ${m.term})`;
     case 'AppendEntries':
       return `AppendEntries from ${m.from} to ${m.to}: term ${m.term}, prevLogIndex ${m.prevLogIndex}, prevLogTerm ${m.prevLogTerm}, ${m.entries.length} entries, leaderCommit ${m.leaderCommit}`;
     default:
@@ -205,6 +209,7 @@ export class ConsensusPlayground extends HTMLElement {
       <span><i class="cp-lg cp-lg-candidate"></i>candidate</span>
       <span><i class="cp-lg cp-lg-leader"></i>leader</span>
       <span><i class="cp-lg cp-lg-crashed"></i>crashed</span>
+      <span><i class="cp-lg cp-lg-pv"></i>PreVote</span>
       <span><i class="cp-lg cp-lg-rv"></i>RequestVote</span>
       <span><i class="cp-lg cp-lg-ae"></i>AppendEntries</span>
       <span><i class="cp-lg cp-lg-hb"></i>heartbeat</span>
@@ -564,6 +569,7 @@ export class ConsensusPlayground extends HTMLElement {
       setText(e.term, String(n.currentTerm));
       let sub = state;
       if (state === 'candidate') sub = `candidate ${n.votes}/${nodes.length}`;
+      if (state === 'follower' && n.preVotes > 0) sub = `pre-vote ${n.preVotes}/${nodes.length}`;
       if (n.paused) sub = `paused ${n.state}`;
       setText(e.sub, sub);
       // Election timer: the arc shrinks from full to nothing as the deadline approaches.
@@ -644,6 +650,14 @@ export class ConsensusPlayground extends HTMLElement {
     if (m.kind === 'RequestVote') {
       cls += ' cp-rv';
       shape = svg('circle', { r: 8 });
+    } else if (m.kind === 'PreVote') {
+      cls += ' cp-pv';
+      shape = svg('circle', { r: 7 });
+      glyph = '?';
+    } else if (m.kind === 'PreVoteResponse') {
+      cls += m.voteGranted ? ' cp-pv-ok' : ' cp-pv-no';
+      shape = svg('circle', { r: 7 });
+      glyph = m.voteGranted ? '✓' : '✗';
     } else if (m.kind === 'RequestVoteResponse') {
       cls += m.voteGranted ? ' cp-ok' : ' cp-no';
       shape = svg('circle', { r: 8 });

@@ -114,6 +114,15 @@ pub struct ConsensusProtocol {
     log_changed_from: Option<LogIndex>,
     /// Deliberate bugs switched on (none by default).
     bugs: Bugs,
+    /// PreVote (dissertation §9.6): Some while this node runs a pre-vote round, with the
+    /// pre-votes it holds (its own included).
+    pre_votes: Option<BTreeSet<NodeId>>,
+    /// Whether this node has heard from a leader of its term since its election timer last
+    /// ran out ([`election_timer_fired`](Self::election_timer_fired)). While it has, it refuses
+    /// pre-votes: the leader is alive (§9.6).
+    leader_contact: bool,
+    /// CheckQuorum: the followers a leader heard from since its last check.
+    recent_active: BTreeSet<NodeId>,
 }
 
 fn check_id(param: &str, id: &str) -> Result<()> {
@@ -159,6 +168,9 @@ impl ConsensusProtocol {
             sent_index: BTreeMap::new(),
             log_changed_from: None,
             bugs: Bugs::NONE,
+            pre_votes: None,
+            leader_contact: false,
+            recent_active: BTreeSet::new(),
         })
     }
 
@@ -282,6 +294,8 @@ impl ConsensusProtocol {
 
     fn become_follower(&mut self) {
         self.role = Role::Follower;
+        self.pre_votes = None;
+        self.recent_active.clear();
         self.votes.clear();
         self.next_index.clear();
         self.match_index.clear();
@@ -389,6 +403,7 @@ impl ConsensusProtocol {
             self.become_follower();
         }
         self.leader_id = Some(args.leader_id.clone());
+        self.leader_contact = true;
         match self.term_at(args.prev_log_index) {
             None => return fail(self, AppendDecision::MissingPrevEntry),
             Some(t) if t != args.prev_log_term => {
@@ -435,6 +450,7 @@ impl ConsensusProtocol {
     pub fn start_election(&mut self) -> RequestVoteArgs {
         self.current_term += 1;
         self.become_follower();
+        self.leader_contact = false;
         self.role = Role::Candidate;
         self.voted_for = Some(self.node_id.clone());
         self.leader_id = None;
@@ -478,6 +494,7 @@ impl ConsensusProtocol {
         }
         self.role = Role::Leader;
         self.leader_id = Some(self.node_id.clone());
+        self.leader_contact = true;
         self.votes.clear();
         let next = self.last_log_index() + 1;
         let others: Vec<NodeId> = self.others().cloned().collect();
@@ -583,6 +600,7 @@ impl ConsensusProtocol {
         if self.role != Role::Leader || reply.term < self.current_term {
             return Ok(None);
         }
+        self.recent_active.insert(from.to_string());
         let matched = self.match_index.get(from).copied().unwrap_or(0);
         if !reply.success {
             let next = self.next_index.get(from).copied().unwrap_or(1);
@@ -627,10 +645,101 @@ impl ConsensusProtocol {
         self.log[from.min(to)..to].to_vec()
     }
 
+    // ---- PreVote (dissertation §9.6) and CheckQuorum (§6.2) -------------------------------
+
+    /// The caller's election timer ran out: this node has not heard from a leader for an
+    /// election timeout, so from now on it grants pre-votes (until a leader contacts it).
+    pub fn election_timer_fired(&mut self) {
+        self.leader_contact = false;
+    }
+
+    /// Whether this node runs a pre-vote round.
+    pub fn is_pre_candidate(&self) -> bool {
+        self.pre_votes.is_some()
+    }
+
+    /// Pre-votes held in the running pre-vote round, its own included (0 when none runs).
+    pub fn pre_vote_count(&self) -> usize {
+        self.pre_votes.as_ref().map_or(0, BTreeSet::len)
+    }
+
+    /// Starts a pre-vote round (dissertation §9.6): asks whether the others *would* vote for it
+    /// in term currentTerm + 1, without changing its term or votedFor, so that a server cut off
+    /// from the cluster cannot disrupt it with ever higher terms. Returns the PreVote arguments
+    /// (term = currentTerm + 1). When the node alone is a majority it has won at once: check
+    /// [`has_won_pre_vote`](Self::has_won_pre_vote) and call [`start_election`](Self::start_election).
+    pub fn start_pre_vote(&mut self) -> RequestVoteArgs {
+        self.leader_contact = false;
+        self.pre_votes = Some(BTreeSet::from([self.node_id.clone()]));
+        RequestVoteArgs {
+            term: self.current_term + 1,
+            candidate_id: self.node_id.clone(),
+            last_log_index: self.last_log_index(),
+            last_log_term: self.last_log_term(),
+        }
+    }
+
+    /// True when this node runs a pre-vote round holding pre-votes from a majority: the caller
+    /// should now call [`start_election`](Self::start_election).
+    pub fn has_won_pre_vote(&self) -> bool {
+        self.pre_votes.as_ref().is_some_and(|v| self.is_majority(v.len()))
+    }
+
+    /// PreVote receiver: grants when the proposed term is newer than currentTerm, the
+    /// candidate's log is at least as up-to-date (§5.4.1), and this node has not heard from a
+    /// leader within an election timeout (a leader never grants). Changes nothing: no term
+    /// adopted, no vote recorded. The reply carries the proposed term when granted, else
+    /// currentTerm.
+    ///
+    /// Errors: `candidateId` empty.
+    pub fn handle_pre_vote(&mut self, args: &RequestVoteArgs) -> Result<RequestVoteReply> {
+        check_id("candidateId", &args.candidate_id)?;
+        let up_to_date = self.bugs.has(Bug::NoLogCheck)
+            || (args.last_log_term, args.last_log_index) >= (self.last_log_term(), self.last_log_index());
+        let grant = args.term > self.current_term && up_to_date && !self.leader_contact && self.role != Role::Leader;
+        Ok(RequestVoteReply { term: if grant { args.term } else { self.current_term }, vote_granted: grant })
+    }
+
+    /// Pre-candidate side of PreVote: counts a granted pre-vote for term currentTerm + 1; a
+    /// refusal carrying a newer term makes the node adopt it (and end the round).
+    ///
+    /// Errors: `from` is empty, this node, or not a member.
+    pub fn handle_pre_vote_response(&mut self, from: &str, reply: &RequestVoteReply) -> Result<VoteTally> {
+        self.check_member("from", from)?;
+        if !reply.vote_granted && reply.term > self.current_term {
+            self.observe_term(reply.term);
+        }
+        if let Some(v) = self.pre_votes.as_mut() {
+            if reply.vote_granted && reply.term == self.current_term + 1 {
+                v.insert(from.to_string());
+            }
+        }
+        Ok(VoteTally { votes: self.pre_vote_count(), won: self.has_won_pre_vote() })
+    }
+
+    /// CheckQuorum (dissertation §6.2): called by a leader once per election timeout. If it
+    /// has not heard from a majority (itself included) since the last call, it steps down to
+    /// follower, so that clients of a leader cut off in a minority look elsewhere. Returns
+    /// whether it stepped down. Does nothing on a non-leader.
+    pub fn check_quorum(&mut self) -> bool {
+        if self.role != Role::Leader {
+            return false;
+        }
+        let heard = 1 + self.recent_active.len();
+        self.recent_active.clear();
+        if self.is_majority(heard) {
+            return false;
+        }
+        self.become_follower();
+        self.leader_id = None;
+        true
+    }
+
     /// A crash and restart: persistent state (currentTerm, votedFor, log) is kept, volatile
     /// state is lost (follower, commitIndex = lastApplied = 0, no known leader, no
     /// nextIndex/matchIndex). Raft paper Figure 2, "State".
     pub fn restart(&mut self) {
+        self.leader_contact = false;
         if self.bugs.has(Bug::ForgetVote) {
             self.voted_for = None;
         }

@@ -96,8 +96,12 @@ pub struct ChaosReport {
 }
 
 /// The simulation settings a randomized run uses for `cfg` (also how to replay it).
+///
+/// Each seed also draws whether PreVote and CheckQuorum are on (each half the time), so both
+/// the production defaults and the paper's basic algorithm are covered.
 pub fn sim_config(cfg: &ChaosConfig) -> Config {
     let has = |f| cfg.faults.contains(&f);
+    let mut rng = Pcg64Mcg::seed_from_u64(cfg.seed ^ 0x0fea_7a2e);
     Config {
         seed: cfg.seed,
         nodes: cfg.nodes,
@@ -105,11 +109,13 @@ pub fn sim_config(cfg: &ChaosConfig) -> Config {
         drop_rate: if has(Fault::Drop) { 0.05 } else { 0.0 },
         duplicate_rate: if has(Fault::Duplicate) { 0.05 } else { 0.0 },
         bugs: cfg.bugs,
+        pre_vote: rng.random_bool(0.5),
+        check_quorum: rng.random_bool(0.5),
         ..Config::default()
     }
 }
 
-/// Runs one randomized simulation: three key-value clients run throughout; every few
+/// Runs one randomized simulation: 0 to 3 key-value clients run throughout; every few
 /// simulated ms an extra command may go to the leader, and a fault may strike or be undone.
 pub fn run(cfg: &ChaosConfig) -> Result<(Simulation, ChaosReport)> {
     let mut sim = Simulation::new(sim_config(cfg))?;

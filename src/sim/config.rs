@@ -13,7 +13,7 @@ pub const MAX_DURATION_US: Micros = 3_600_000_000;
 /// Simulation settings. Durations are µs here; the JS boundary takes ms.
 ///
 /// Defaults: seed 7, 5 nodes, latency 10–15 ms, election timeout 150–300 ms (the Raft paper's
-/// §9.3 recommendation), heartbeat 50 ms, no loss, no duplication.
+/// §9.3 recommendation), heartbeat 50 ms, no loss, no duplication, PreVote and CheckQuorum on.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
     /// Seed of the simulation's RNG: the only source of randomness.
@@ -33,6 +33,12 @@ pub struct Config {
     pub duplicate_rate: f64,
     /// Deliberate protocol bugs in every node (none by default; see [`crate::raft::Bug`]).
     pub bugs: Bugs,
+    /// PreVote (dissertation §9.6): a node whose election timer runs out first asks whether
+    /// it would win, without raising its term. On by default, as in etcd.
+    pub pre_vote: bool,
+    /// CheckQuorum (dissertation §6.2): a leader that has not heard from a majority within an
+    /// election timeout steps down. On by default, as in etcd.
+    pub check_quorum: bool,
 }
 
 impl Default for Config {
@@ -46,6 +52,8 @@ impl Default for Config {
             drop_rate: 0.0,
             duplicate_rate: 0.0,
             bugs: Bugs::NONE,
+            pre_vote: true,
+            check_quorum: true,
         }
     }
 }

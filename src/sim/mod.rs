@@ -41,6 +41,10 @@ pub const EVENT_LOG_CAPACITY: usize = 500;
 pub enum Payload {
     /// A candidate asks for a vote.
     RequestVote(RequestVoteArgs),
+    /// A would-be candidate asks whether it would get a vote (dissertation §9.6).
+    PreVote(RequestVoteArgs),
+    /// A server answers a PreVote.
+    PreVoteResponse(RequestVoteReply),
     /// A voter answers.
     RequestVoteResponse(RequestVoteReply),
     /// A leader replicates entries or sends a heartbeat.
@@ -50,10 +54,13 @@ pub enum Payload {
 }
 
 impl Payload {
-    /// `"RequestVote"`, `"RequestVoteResponse"`, `"AppendEntries"` or `"AppendEntriesResponse"`.
+    /// `"RequestVote"`, `"RequestVoteResponse"`, `"PreVote"`, `"PreVoteResponse"`,
+    /// `"AppendEntries"` or `"AppendEntriesResponse"`.
     pub fn kind(&self) -> &'static str {
         match self {
             Payload::RequestVote(_) => "RequestVote",
+            Payload::PreVote(_) => "PreVote",
+            Payload::PreVoteResponse(_) => "PreVoteResponse",
             Payload::RequestVoteResponse(_) => "RequestVoteResponse",
             Payload::AppendEntries(_) => "AppendEntries",
             Payload::AppendEntriesResponse(_) => "AppendEntriesResponse",
@@ -82,6 +89,7 @@ pub struct Message {
 enum Timer {
     Election,
     Heartbeat,
+    CheckQuorum,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -269,6 +277,10 @@ impl Simulation {
                         Some(match timer {
                             Timer::Election => self.election_timeout(node, false),
                             Timer::Heartbeat => match self.heartbeat(node) {
+                                Some(seq) => seq,
+                                None => continue,
+                            },
+                            Timer::CheckQuorum => match self.check_quorum(node) {
                                 Some(seq) => seq,
                                 None => continue,
                             },
@@ -678,9 +690,40 @@ impl Simulation {
 /// Event handlers: each returns the seq of the event record it wrote first.
 impl Simulation {
     fn election_timeout(&mut self, i: usize, by_user: bool) -> u64 {
+        self.nodes[i].raft.election_timer_fired();
+        if by_user || !self.config.pre_vote {
+            return self.begin_election(i, by_user);
+        }
+        let args = self.nodes[i].raft.start_pre_vote();
+        let text = format!(
+            "{} hears from no leader before its election timer fires: it asks the others whether they would vote for it in term {} (PreVote, §9.6), keeping its term {}",
+            self.ids[i],
+            args.term,
+            args.term - 1
+        );
+        let seq = self.record("preVote", Some(i), None, text);
+        self.reset_election_timer(i);
+        for to in 0..self.nodes.len() {
+            if to != i {
+                self.send(i, to, Payload::PreVote(args.clone()));
+            }
+        }
+        if self.nodes[i].raft.has_won_pre_vote() {
+            self.begin_election(i, false);
+        }
+        seq
+    }
+
+    fn begin_election(&mut self, i: usize, by_user: bool) -> u64 {
         self.stats.elections += 1;
         let args = self.nodes[i].raft.start_election();
-        let cause = if by_user { "is told to start an election" } else { "hears from no leader before its election timer fires" };
+        let cause = if by_user {
+            "is told to start an election"
+        } else if self.config.pre_vote {
+            "holds pre-votes from a majority"
+        } else {
+            "hears from no leader before its election timer fires"
+        };
         let text = format!(
             "{} {cause}: it becomes candidate for term {}, votes for itself and asks the others for votes",
             self.ids[i], args.term
@@ -716,6 +759,29 @@ impl Simulation {
         self.send_appends(i, requests);
         let generation = self.nodes[i].generation;
         self.schedule(self.now + self.config.heartbeat_us, Scheduled::Timer { node: i, timer: Timer::Heartbeat, generation });
+        if self.config.check_quorum {
+            let at = self.now + self.config.election_timeout_us.0;
+            self.schedule(at, Scheduled::Timer { node: i, timer: Timer::CheckQuorum, generation });
+        }
+    }
+
+    /// CheckQuorum, once per (minimum) election timeout while `i` leads. None when the leader
+    /// heard from a majority (nothing to tell) or is no longer leader.
+    fn check_quorum(&mut self, i: usize) -> Option<u64> {
+        if self.nodes[i].raft.role() != Role::Leader {
+            return None;
+        }
+        if !self.nodes[i].raft.check_quorum() {
+            let generation = self.nodes[i].generation;
+            let at = self.now + self.config.election_timeout_us.0;
+            self.schedule(at, Scheduled::Timer { node: i, timer: Timer::CheckQuorum, generation });
+            return None;
+        }
+        let text = format!(
+            "{} has not heard from a majority for an election timeout and steps down to follower (CheckQuorum, §6.2)",
+            self.ids[i]
+        );
+        Some(self.record("stepDown", Some(i), None, text))
     }
 
     /// None if `i` is no longer leader (its heartbeat timer should have been cancelled; this
@@ -767,6 +833,41 @@ impl Simulation {
                     self.reset_election_timer(to);
                 }
                 self.send(to, from, Payload::RequestVoteResponse(reply));
+                text
+            }
+            Payload::PreVote(args) => {
+                let reply = self.nodes[to].raft.handle_pre_vote(args).expect("simulated candidates send valid ids");
+                let me = &self.nodes[to].raft;
+                let text = if reply.vote_granted {
+                    format!("{t} would vote for {f} in term {}: no leader heard from lately, and {f}'s log is at least as up-to-date", args.term)
+                } else if args.term <= me.current_term() {
+                    format!("{t} would not vote for {f}: term {} is not newer than its term {}", args.term, me.current_term())
+                } else if me.role() == Role::Leader {
+                    format!("{t} would not vote for {f}: it is the leader")
+                } else if (args.last_log_term, args.last_log_index) < (me.last_log_term(), me.last_log_index()) {
+                    format!("{t} would not vote for {f}: {f}'s log is behind its own (§5.4.1)")
+                } else {
+                    format!("{t} would not vote for {f}: it heard from leader {} within an election timeout", me.leader_id().unwrap_or("?"))
+                };
+                self.send(to, from, Payload::PreVoteResponse(reply));
+                text
+            }
+            Payload::PreVoteResponse(reply) => {
+                let was_pre = self.nodes[to].raft.is_pre_candidate();
+                let tally = self.nodes[to].raft.handle_pre_vote_response(&f, reply).expect("replies come from members");
+                let me = &self.nodes[to].raft;
+                let text = if reply.term > was.1 && !reply.vote_granted {
+                    format!("{t} learns of term {} from {f} and gives up its pre-vote", reply.term)
+                } else if !was_pre || !me.is_pre_candidate() {
+                    format!("{t} ignores {f}'s pre-vote: it is no longer asking")
+                } else if reply.vote_granted {
+                    format!("{t} gets {f}'s pre-vote ({} of {})", tally.votes, me.cluster().len())
+                } else {
+                    format!("{t} is refused a pre-vote by {f}")
+                };
+                if tally.won && me.is_pre_candidate() {
+                    self.begin_election(to, false);
+                }
                 text
             }
             Payload::RequestVoteResponse(reply) => {
@@ -864,7 +965,7 @@ impl Simulation {
             }
         };
         let now = (self.nodes[to].raft.role(), self.nodes[to].raft.current_term());
-        if now.1 > was.1 && !matches!(m.payload, Payload::RequestVoteResponse(_) | Payload::AppendEntriesResponse(_)) {
+        if now.1 > was.1 && !matches!(m.payload, Payload::RequestVoteResponse(_) | Payload::AppendEntriesResponse(_) | Payload::PreVoteResponse(_)) {
             text = format!("{t} adopts term {} (was {}, {}); {}", now.1, was.1, was.0.as_str(), text);
         }
         let seq = self.record("deliver", Some(to), Some(&m), text);

@@ -98,6 +98,8 @@ pub struct NodeView<'a> {
     pub leader_id: Option<&'a str>,
     /// Votes a candidate holds (its own included).
     pub votes: usize,
+    /// Pre-votes held while the node runs a pre-vote round (§9.6; 0 otherwise).
+    pub pre_votes: usize,
     /// Whether the node is crashed.
     pub crashed: bool,
     /// Whether the node is paused (a frozen process).
@@ -181,6 +183,7 @@ impl Simulation {
                     election_deadline: n.election_timer.map(|(_, d)| ms(d)),
                     leader_id: r.leader_id(),
                     votes: if r.role() == Role::Candidate { r.votes().len() } else { 0 },
+                    pre_votes: r.pre_vote_count(),
                     crashed: n.crashed,
                     paused: n.paused,
                     kv: self.clients.kv[i].data(),
@@ -216,13 +219,13 @@ impl Simulation {
             match_index: None,
         };
         match &m.payload {
-            Payload::RequestVote(a) => {
+            Payload::RequestVote(a) | Payload::PreVote(a) => {
                 v.term = a.term;
                 v.candidate_id = Some(&a.candidate_id);
                 v.last_log_index = Some(a.last_log_index);
                 v.last_log_term = Some(a.last_log_term);
             }
-            Payload::RequestVoteResponse(r) => {
+            Payload::RequestVoteResponse(r) | Payload::PreVoteResponse(r) => {
                 v.term = r.term;
                 v.vote_granted = Some(r.vote_granted);
             }
