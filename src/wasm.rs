@@ -467,8 +467,19 @@ pub struct SimulationJs {
     inner: sim::Simulation,
 }
 
-const OPTION_KEYS: [&str; 10] =
-    ["seed", "nodes", "latencyMs", "electionTimeoutMs", "heartbeatMs", "dropRate", "duplicateRate", "bugs", "preVote", "checkQuorum"];
+const OPTION_KEYS: [&str; 11] = [
+    "seed",
+    "nodes",
+    "latencyMs",
+    "electionTimeoutMs",
+    "heartbeatMs",
+    "dropRate",
+    "duplicateRate",
+    "bugs",
+    "preVote",
+    "checkQuorum",
+    "maxEntriesPerAppend",
+];
 
 /// An array of bug names (`figure8`, `no-log-check`, `forget-vote`, `stale-truncate`).
 fn parse_bugs(v: &JsValue, param: &str) -> JsResult<Bugs> {
@@ -551,6 +562,14 @@ fn parse_config(options: &JsValue) -> JsResult<Config> {
     if let Some(v) = opt("checkQuorum") {
         c.check_quorum = boolean(&v, "checkQuorum")?;
     }
+    if let Some(v) = opt("maxEntriesPerAppend") {
+        c.max_entries_per_append = if v.is_null() {
+            None
+        } else {
+            let n = uint(&v, "maxEntriesPerAppend").ok().filter(|n| (1..=1_000_000).contains(n));
+            Some(n.ok_or_else(|| invalid("maxEntriesPerAppend", format!("must be an integer from 1 to 1000000, or null (got {})", describe(&v))))? as usize)
+        };
+    }
     c.validate().map_err(core)?;
     Ok(c)
 }
@@ -568,6 +587,7 @@ struct ConfigJs {
     bugs: Vec<&'static str>,
     pre_vote: bool,
     check_quorum: bool,
+    max_entries_per_append: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -632,7 +652,8 @@ impl SimulationJs {
     /// `nodes` (1–15, 5), `latencyMs` ([lo, hi], [10, 15]), `electionTimeoutMs` ([150, 300]),
     /// `heartbeatMs` (50), `dropRate` (0–1, 0), `duplicateRate` (0–1, 0), `bugs` (deliberate
     /// protocol bugs by name, `[]`; see `Simulation.bugList()`), `preVote` (true: PreVote,
-    /// dissertation §9.6), `checkQuorum` (true: CheckQuorum, §6.2). Unknown keys are refused.
+    /// dissertation §9.6), `checkQuorum` (true: CheckQuorum, §6.2), `maxEntriesPerAppend` (64;
+    /// null for no limit). Unknown keys are refused.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> JsResult<SimulationJs> {
         Ok(SimulationJs { inner: sim::Simulation::new(parse_config(&options)?).map_err(core)? })
@@ -653,6 +674,7 @@ impl SimulationJs {
             bugs: c.bugs.iter().map(Bug::name).collect(),
             pre_vote: c.pre_vote,
             check_quorum: c.check_quorum,
+            max_entries_per_append: c.max_entries_per_append,
         })
     }
 

@@ -166,7 +166,7 @@ test('the constructor validates nodeId and peers', () => {
 
 test('Simulation defaults are those of issue #2', () => {
   const sim = new Simulation();
-  assert.deepEqual(sim.config, { seed: 7, nodes: 5, latencyMs: [10, 15], electionTimeoutMs: [150, 300], heartbeatMs: 50, dropRate: 0, duplicateRate: 0, bugs: [], preVote: true, checkQuorum: true });
+  assert.deepEqual(sim.config, { seed: 7, nodes: 5, latencyMs: [10, 15], electionTimeoutMs: [150, 300], heartbeatMs: 50, dropRate: 0, duplicateRate: 0, bugs: [], preVote: true, checkQuorum: true, maxEntriesPerAppend: 64 });
   assert.equal(sim.now, 0);
   assert.deepEqual(sim.ids, ['n1', 'n2', 'n3', 'n4', 'n5']);
   assert.equal(sim.leader(), null);
@@ -199,6 +199,8 @@ test('PreVote: a timed-out node asks first; the switches are options', () => {
   do ev = plain.step(); while (ev.kind !== 'electionTimeout');
   assert.ok(plain.messages().every((m) => m.kind === 'RequestVote'));
   throwsError(() => new Simulation({ preVote: 1 }), /^preVote must be true or false \(got 1\)$/);
+  throwsError(() => new Simulation({ maxEntriesPerAppend: 0 }), /^maxEntriesPerAppend must be an integer from 1 to 1000000, or null \(got 0\)$/);
+  assert.equal(new Simulation({ maxEntriesPerAppend: null }).config.maxEntriesPerAppend, null);
 });
 
 test('an election in the simulation: messages, events, a leader, a committed client request', () => {

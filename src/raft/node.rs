@@ -123,6 +123,12 @@ pub struct ConsensusProtocol {
     leader_contact: bool,
     /// CheckQuorum: the followers a leader heard from since its last check.
     recent_active: BTreeSet<NodeId>,
+    /// The most entries one AppendEntries carries (None: all the follower lacks, as in the paper).
+    max_entries: Option<usize>,
+    /// Followers whose last reply in this term was a success: new entries go to them pipelined,
+    /// after what was already sent, without waiting for acknowledgements (raft-rs's
+    /// "replicate" state). Others are probed from nextIndex, one request at a time.
+    replicating: BTreeSet<NodeId>,
 }
 
 fn check_id(param: &str, id: &str) -> Result<()> {
@@ -171,6 +177,8 @@ impl ConsensusProtocol {
             pre_votes: None,
             leader_contact: false,
             recent_active: BTreeSet::new(),
+            max_entries: None,
+            replicating: BTreeSet::new(),
         })
     }
 
@@ -300,6 +308,7 @@ impl ConsensusProtocol {
         self.next_index.clear();
         self.match_index.clear();
         self.sent_index.clear();
+        self.replicating.clear();
     }
 
     fn mark_log_changed(&mut self, from: LogIndex) {
@@ -505,7 +514,13 @@ impl ConsensusProtocol {
         if !self.bugs.has(Bug::Figure8) {
             self.append_own("null".to_string());
         }
-        Ok(self.requests_for_all())
+        Ok(self.requests_for_all(false))
+    }
+
+    /// The most entries one AppendEntries may carry (None: no limit, as in the paper). Batching
+    /// bounds message size; a follower far behind catches up batch by batch.
+    pub fn set_max_entries_per_append(&mut self, max: Option<usize>) {
+        self.max_entries = max.map(|m| m.max(1));
     }
 
     fn append_own(&mut self, command: String) -> LogIndex {
@@ -516,19 +531,24 @@ impl ConsensusProtocol {
         index
     }
 
-    fn requests_for_all(&mut self) -> Vec<AppendEntriesRequest> {
+    fn requests_for_all(&mut self, pipelined: bool) -> Vec<AppendEntriesRequest> {
         let others: Vec<NodeId> = self.others().cloned().collect();
-        others.iter().map(|p| self.request_for(p)).collect()
+        others.iter().map(|p| self.request_for(p, pipelined)).collect()
     }
 
-    /// The AppendEntries a leader sends `to`, built from its nextIndex: the entries from
-    /// nextIndex on, after the entry at nextIndex − 1.
-    fn request_for(&mut self, to: &str) -> AppendEntriesRequest {
+    /// The AppendEntries a leader sends `to`: the entries from nextIndex on (at most
+    /// `max_entries_per_append` of them), after the entry at nextIndex − 1. When `pipelined`
+    /// and `to` is replicating, it starts after what was already sent instead.
+    fn request_for(&mut self, to: &str, pipelined: bool) -> AppendEntriesRequest {
         let next = self.next_index.get(to).copied().unwrap_or(1).max(1);
-        let prev = next - 1;
-        let last = self.last_log_index();
-        let sent = self.sent_index.entry(to.to_string()).or_insert(0);
-        *sent = (*sent).max(last);
+        let sent = self.sent_index.get(to).copied().unwrap_or(0);
+        let start = if pipelined && self.replicating.contains(to) { next.max(sent + 1) } else { next };
+        let prev = (start - 1).min(self.last_log_index());
+        let end = match self.max_entries {
+            Some(m) => (prev + m as u64).min(self.last_log_index()),
+            None => self.last_log_index(),
+        };
+        self.sent_index.insert(to.to_string(), sent.max(end));
         AppendEntriesRequest {
             to: to.to_string(),
             args: AppendEntriesArgs {
@@ -536,7 +556,7 @@ impl ConsensusProtocol {
                 leader_id: self.node_id.clone(),
                 prev_log_index: prev,
                 prev_log_term: self.term_at(prev).unwrap_or(0),
-                entries: self.log[prev as usize..].to_vec(),
+                entries: self.log[prev as usize..end as usize].to_vec(),
                 leader_commit: self.commit_index,
             },
         }
@@ -557,7 +577,7 @@ impl ConsensusProtocol {
     pub fn replicate_log(&mut self, command: String) -> Result<(LogIndex, Vec<AppendEntriesRequest>)> {
         self.require_leader()?;
         let index = self.append_own(command);
-        Ok((index, self.requests_for_all()))
+        Ok((index, self.requests_for_all(true)))
     }
 
     /// Leader only: the periodic AppendEntries to every other node (§5.2 heartbeats); each
@@ -566,7 +586,7 @@ impl ConsensusProtocol {
     /// Errors: not leader.
     pub fn heartbeat(&mut self) -> Result<Vec<AppendEntriesRequest>> {
         self.require_leader()?;
-        Ok(self.requests_for_all())
+        Ok(self.requests_for_all(false))
     }
 
     /// Leader side of AppendEntries (Figure 2, "Leaders"; §5.3, §5.4.2).
@@ -605,7 +625,9 @@ impl ConsensusProtocol {
         if !reply.success {
             let next = self.next_index.get(from).copied().unwrap_or(1);
             self.next_index.insert(from.to_string(), next.saturating_sub(1).max(matched + 1));
-            return Ok(Some(self.request_for(from)));
+            self.replicating.remove(from);
+            self.sent_index.insert(from.to_string(), matched);
+            return Ok(Some(self.request_for(from, false)));
         }
         let matched = matched.max(reply.match_index);
         self.match_index.insert(from.to_string(), matched);
@@ -613,7 +635,23 @@ impl ConsensusProtocol {
         let moved = self.advance_commit_index();
         let sent = self.sent_index.get(from).copied().unwrap_or(0);
         let unsent = matched < self.last_log_index() && sent < self.last_log_index();
-        Ok((unsent || moved).then(|| self.request_for(from)))
+        self.replicating.insert(from.to_string());
+        if unsent {
+            return Ok(Some(self.request_for(from, true)));
+        }
+        // Only the commitIndex moved: tell `from` with an empty request right after what it
+        // just acknowledged (anything still on its way to it stays where it is).
+        Ok(moved.then(|| AppendEntriesRequest {
+            to: from.to_string(),
+            args: AppendEntriesArgs {
+                term: self.current_term,
+                leader_id: self.node_id.clone(),
+                prev_log_index: matched,
+                prev_log_term: self.term_at(matched).unwrap_or(0),
+                entries: Vec::new(),
+                leader_commit: self.commit_index,
+            },
+        }))
     }
 
     /// Figure 2, "Leaders": if there is an N > commitIndex with a majority of matchIndex[i] ≥ N

@@ -39,6 +39,9 @@ pub struct Config {
     /// CheckQuorum (dissertation §6.2): a leader that has not heard from a majority within an
     /// election timeout steps down. On by default, as in etcd.
     pub check_quorum: bool,
+    /// The most entries one AppendEntries carries (None: no limit). 64 by default; leaders
+    /// also pipeline: new entries go to an up-to-date follower without waiting for acks.
+    pub max_entries_per_append: Option<usize>,
 }
 
 impl Default for Config {
@@ -54,6 +57,7 @@ impl Default for Config {
             bugs: Bugs::NONE,
             pre_vote: true,
             check_quorum: true,
+            max_entries_per_append: Some(64),
         }
     }
 }
@@ -84,6 +88,9 @@ impl Config {
         }
         if !(0.0..=1.0).contains(&self.drop_rate) {
             return Err(Error::invalid("dropRate", "must be a number from 0 to 1"));
+        }
+        if self.max_entries_per_append == Some(0) {
+            return Err(Error::invalid("maxEntriesPerAppend", "must be a positive integer or null"));
         }
         if !(0.0..=1.0).contains(&self.duplicate_rate) {
             return Err(Error::invalid("duplicateRate", "must be a number from 0 to 1"));

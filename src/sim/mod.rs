@@ -152,6 +152,7 @@ impl Simulation {
                 raft: {
                     let mut r = ConsensusProtocol::new(id.clone(), ids.clone()).expect("ids are distinct and non-empty");
                     r.set_bugs(config.bugs);
+                    r.set_max_entries_per_append(config.max_entries_per_append);
                     r
                 },
                 crashed: false,
