@@ -729,6 +729,15 @@ impl SimulationJs {
         self.inner.restart(i).map_err(core)
     }
 
+    /// The leader hands leadership to node `to` (dissertation §3.10): it stops taking client
+    /// commands, brings `to` up to date, then sends it TimeoutNow. Throws when there is no
+    /// leader, or `to` is the leader, unknown, crashed or paused.
+    #[wasm_bindgen(js_name = transferLeadership)]
+    pub fn transfer_leadership(&mut self, to: JsValue) -> JsResult<()> {
+        let i = self.node_param(&to, "to")?;
+        self.inner.transfer_leadership(i).map_err(core)
+    }
+
     /// Loses message `messageId` (from `messages()`). Throws if it is not in flight.
     #[wasm_bindgen(js_name = dropMessage)]
     pub fn drop_message(&mut self, message_id: JsValue) -> JsResult<()> {

@@ -230,3 +230,19 @@ test('KV clients from the page: their commands commit and every node shows the s
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('transfer leadership from the page', async () => {
+  const { page, errors } = await open('?nodes=3&seed=4&speed=1');
+  const pg = page.locator('consensus-playground');
+  await pg.locator('[data-state="leader"]').waitFor();
+  const leader = await pg.locator('[data-state="leader"]').getAttribute('data-node');
+  const target = ['n1', 'n2', 'n3'].find((id) => id !== leader);
+  await pg.getByRole('button', { name: 'Pause' }).click();
+  await pg.locator(`[data-node="${target}"]`).click();
+  await pg.getByRole('button', { name: 'Transfer leadership here' }).click();
+  await pg.getByRole('button', { name: 'Play' }).click();
+  await pg.locator(`[data-node="${target}"][data-state="leader"]`).waitFor();
+  assert.equal(await pg.locator(`[data-node="${leader}"]`).getAttribute('data-state'), 'follower');
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -494,3 +494,66 @@ fn a_link_can_be_given_its_own_latency() {
     assert!(s.set_drop_rate(1.5).is_err());
     assert!(s.set_latency((9, 3)).is_err());
 }
+
+// ---- leadership transfer (dissertation §3.10) -----------------------------------------------------
+
+#[test]
+fn leadership_transfer_hands_over_to_the_chosen_node_in_the_next_term() {
+    let mut s = sim(40);
+    let l = run_to_leader(&mut s, 2 * S);
+    s.run_until(s.now() + 100 * MS);
+    let to = (l + 2) % 5;
+    let term = s.node(l).current_term();
+    s.transfer_leadership(to).unwrap();
+    let refused = s.client_request("\"during\"".into(), Some(l)).unwrap();
+    assert!(!refused.accepted, "no new commands while handing over");
+    s.run_until(s.now() + 100 * MS);
+    assert_eq!(s.leader(), Some(to));
+    assert_eq!(s.node(to).current_term(), term + 1);
+    assert_eq!(s.node(l).role(), Role::Follower);
+    assert!(s.events_since(0).any(|e| e.text.contains("gets TimeoutNow")));
+    assert!(s.transfer_leadership(to).is_err(), "to the leader itself");
+    assert!(s.violations().is_empty(), "{:?}", s.violations());
+}
+
+#[test]
+fn leadership_transfer_waits_for_a_lagging_target_to_catch_up() {
+    let mut s = sim(41);
+    let l = run_to_leader(&mut s, 2 * S);
+    let to = (l + 1) % 5;
+    s.cut_link(l, to, false).unwrap();
+    for k in 0..5 {
+        s.client_request(format!("\"e{k}\""), None).unwrap();
+    }
+    s.run_until(s.now() + 50 * MS);
+    assert!(s.node(to).log().len() < s.node(l).log().len(), "the target lags");
+    s.transfer_leadership(to).unwrap();
+    s.run_until(s.now() + 30 * MS);
+    assert_eq!(s.leader(), Some(l), "no TimeoutNow while the target lags");
+    s.repair_link(l, to, false).unwrap();
+    s.run_until(s.now() + 200 * MS);
+    assert_eq!(s.leader(), Some(to), "caught up, it got TimeoutNow and won");
+    assert!(s.node(to).log().iter().any(|e| e.command == "\"e4\""));
+    assert!(s.violations().is_empty(), "{:?}", s.violations());
+}
+
+#[test]
+fn a_transfer_that_cannot_finish_is_abandoned_and_the_leader_serves_again() {
+    let mut s = Simulation::new(Config { seed: 42, check_quorum: false, ..Config::default() }).unwrap();
+    let l = run_to_leader(&mut s, 2 * S);
+    let to = (l + 1) % 5;
+    s.run_until(s.now() + 100 * MS);
+    s.pause(to).unwrap();
+    s.client_request("\"x\"".into(), None).unwrap();
+    assert!(s.transfer_leadership(to).is_err(), "a paused target is refused");
+    s.resume(to).unwrap();
+    s.cut_link(l, to, true).unwrap();
+    s.client_request("\"y\"".into(), None).unwrap();
+    s.transfer_leadership(to).unwrap();
+    s.run_until(s.now() + 400 * MS);
+    assert!(s.events_since(0).any(|e| e.text.contains("gives up handing leadership")));
+    assert_eq!(s.leader(), Some(l), "PreVote: the cut-off target cannot take over by itself");
+    let r = s.client_request("\"after\"".into(), Some(l)).unwrap();
+    assert!(r.accepted, "the leader takes commands again");
+    assert!(s.violations().is_empty(), "{:?}", s.violations());
+}

@@ -368,6 +368,23 @@ test('key-value clients: startClients, history, each node\'s store', () => {
   throwsError(() => sim.startClients({ speed: 1 }), /^options\.speed is not an option/);
 });
 
+test('transferLeadership: TimeoutNow hands leadership to the chosen node', () => {
+  const sim = new Simulation({ seed: 12 });
+  throwsError(() => sim.transferLeadership('n2'), /^to needs a leader to hand over from \(there is none\)$/);
+  sim.runUntil(1000);
+  const old = sim.leader();
+  const to = old === 'n2' ? 'n3' : 'n2';
+  throwsError(() => sim.transferLeadership(old), /^to must be another node than the leader/);
+  sim.transferLeadership(to);
+  let sawTimeoutNow = false;
+  while (sim.leader() !== to && sim.now < 1500) {
+    sim.step();
+    sawTimeoutNow ||= sim.messages().some((m) => m.kind === 'TimeoutNow' && m.to === to && m.leaderId === old);
+  }
+  assert.equal(sim.leader(), to);
+  assert.ok(sawTimeoutNow);
+});
+
 test('deliberate bugs: listed, switched by name, validated', () => {
   assert.deepEqual(Simulation.bugList().map((b) => b.name), ['figure8', 'no-log-check', 'forget-vote', 'stale-truncate']);
   assert.ok(Simulation.bugList().every((b) => b.breaks.length > 20));
@@ -397,7 +414,7 @@ test('no input, however odd, traps the wasm instance', () => {
     (a, b) => new ConsensusProtocol(a, b), (a) => sim.pause(a), (a) => sim.resume(a), (a) => sim.partition(a),
     (a, b) => sim.cutLink(a, b, a), (a, b) => sim.repairLink(b, a, b), (a) => sim.setLatency(a),
     (a, b) => sim.setLinkLatency(a, b, a), (a) => sim.setDropRate(a), (a) => sim.setDuplicateRate(a), (a) => sim.setBugs(a),
-    (a) => sim.startClients(a), () => sim.history(),
+    (a) => sim.startClients(a), () => sim.history(), (a) => sim.transferLeadership(a),
   ];
   let thrown = 0;
   for (const call of calls) {

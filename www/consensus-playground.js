@@ -78,6 +78,8 @@ function describeMessage(m) {
       return `RequestVote from ${m.from} to ${m.to}: term ${m.term}, lastLogIndex ${m.lastLogIndex}, lastLogTerm ${m.lastLogTerm}`;
     case 'RequestVoteResponse':
       return `RequestVote reply from ${m.from} to ${m.to}: term ${m.term}, vote ${m.voteGranted ? 'granted' : 'refused'}`;
+    case 'TimeoutNow':
+      return `TimeoutNow from ${m.from} to ${m.to}: start an election now (term ${m.term})`;
     case 'PreVote':
       return `PreVote from ${m.from} to ${m.to}: would you vote for me in term ${m.term}? lastLogIndex ${m.lastLogIndex}, lastLogTerm ${m.lastLogTerm}`;
     case 'PreVoteResponse':
@@ -492,6 +494,9 @@ export class ConsensusPlayground extends HTMLElement {
     if (crashed) btn('Restart', () => this.act((s) => s.restart(id)), 'Restart with its persistent state');
     else btn('Crash', () => this.act((s) => s.crash(id)), 'Stop it; its disk (term, vote, log) survives');
     if (!crashed) btn('Client request', () => this.clientRequest(id), 'A client sends a command to this node');
+    if (!crashed && !n.paused && n.state !== 'leader' && sim.leader()) {
+      btn('Transfer leadership here', () => this.act((s) => s.transferLeadership(id)), 'The leader brings this node up to date, then tells it to start an election now (TimeoutNow, §3.10)');
+    }
     if (!crashed && !n.paused) btn('Pause', () => this.act((s) => s.pause(id)), 'Freeze it (a long GC pause): it wakes later with a stale view');
     if (n.paused) btn('Resume', () => this.act((s) => s.resume(id)), 'Wake it with the view it had');
     btn('Isolate', () => this.act((s) => this.ids.filter((o) => o !== id).forEach((o) => s.cutLink(id, o, true))), 'Cut every link to and from it');
@@ -503,7 +508,7 @@ export class ConsensusPlayground extends HTMLElement {
       el('div', { class: 'cp-buttons' }, ...buttons),
       this.stateList,
     );
-    this.actionSig = `${id}|${crashed}|${n.paused}`;
+    this.actionSig = `${id}|${crashed}|${n.paused}|${n.state}|${sim.leader()}`;
     this.renderState(n);
   }
 
@@ -551,7 +556,7 @@ export class ConsensusPlayground extends HTMLElement {
     this.renderEvents(sim.eventsSince(this.lastSeq));
     if (this.selected) {
       const n = nodes.find((x) => x.id === this.selected);
-      if (`${n.id}|${n.crashed}|${n.paused}` !== this.actionSig) this.renderActions();
+      if (`${n.id}|${n.crashed}|${n.paused}|${n.state}|${sim.leader()}` !== this.actionSig) this.renderActions();
       else this.renderState(n);
     }
     this.renderLinks(sim.network());
@@ -658,6 +663,10 @@ export class ConsensusPlayground extends HTMLElement {
       cls += m.voteGranted ? ' cp-pv-ok' : ' cp-pv-no';
       shape = svg('circle', { r: 7 });
       glyph = m.voteGranted ? '✓' : '✗';
+    } else if (m.kind === 'TimeoutNow') {
+      cls += ' cp-tn';
+      shape = svg('rect', { x: -7, y: -7, width: 14, height: 14, transform: 'rotate(45)' });
+      glyph = '!';
     } else if (m.kind === 'RequestVoteResponse') {
       cls += m.voteGranted ? ' cp-ok' : ' cp-no';
       shape = svg('circle', { r: 8 });

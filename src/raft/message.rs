@@ -80,3 +80,13 @@ pub struct AppendEntriesRequest {
     /// The request.
     pub args: AppendEntriesArgs,
 }
+
+/// TimeoutNow (dissertation §3.10): a leader handing over leadership tells the chosen
+/// follower, now as up to date as itself, to start an election at once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimeoutNowArgs {
+    /// The leader's term.
+    pub term: Term,
+    /// The leader handing over.
+    pub leader_id: NodeId,
+}

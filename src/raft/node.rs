@@ -10,7 +10,7 @@ use super::bug::{Bug, Bugs};
 use super::error::{Error, Result};
 use super::message::{
     AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, LogEntry, RequestVoteArgs,
-    RequestVoteReply,
+    RequestVoteReply, TimeoutNowArgs,
 };
 use super::{LogIndex, NodeId, Term};
 
@@ -129,6 +129,11 @@ pub struct ConsensusProtocol {
     /// after what was already sent, without waiting for acknowledgements (raft-rs's
     /// "replicate" state). Others are probed from nextIndex, one request at a time.
     replicating: BTreeSet<NodeId>,
+    /// Leadership transfer in progress (dissertation §3.10): the follower chosen, and whether
+    /// its TimeoutNow has gone out.
+    transfer: Option<(NodeId, bool)>,
+    /// A TimeoutNow for the caller to send (see [`take_timeout_now`](Self::take_timeout_now)).
+    timeout_now: Option<(NodeId, TimeoutNowArgs)>,
 }
 
 fn check_id(param: &str, id: &str) -> Result<()> {
@@ -179,6 +184,8 @@ impl ConsensusProtocol {
             recent_active: BTreeSet::new(),
             max_entries: None,
             replicating: BTreeSet::new(),
+            transfer: None,
+            timeout_now: None,
         })
     }
 
@@ -309,6 +316,8 @@ impl ConsensusProtocol {
         self.match_index.clear();
         self.sent_index.clear();
         self.replicating.clear();
+        self.transfer = None;
+        self.timeout_now = None;
     }
 
     fn mark_log_changed(&mut self, from: LogIndex) {
@@ -576,6 +585,9 @@ impl ConsensusProtocol {
     /// Errors: not leader ([`Error::NotLeader`] names the leader it knows, if any).
     pub fn replicate_log(&mut self, command: String) -> Result<(LogIndex, Vec<AppendEntriesRequest>)> {
         self.require_leader()?;
+        if self.transfer.is_some() {
+            return Err(Error::WrongState { action: "replicateLog", state: "leader handing over leadership", needs: "leader" });
+        }
         let index = self.append_own(command);
         Ok((index, self.requests_for_all(true)))
     }
@@ -636,6 +648,7 @@ impl ConsensusProtocol {
         let sent = self.sent_index.get(from).copied().unwrap_or(0);
         let unsent = matched < self.last_log_index() && sent < self.last_log_index();
         self.replicating.insert(from.to_string());
+        self.maybe_timeout_now();
         if unsent {
             return Ok(Some(self.request_for(from, true)));
         }
@@ -681,6 +694,64 @@ impl ConsensusProtocol {
         let to = (self.commit_index as usize).min(self.log.len());
         self.last_applied = to as LogIndex;
         self.log[from.min(to)..to].to_vec()
+    }
+
+    // ---- Leadership transfer (dissertation §3.10) ------------------------------------------
+
+    /// Leader only: hands leadership to `to`. The leader stops taking client commands, brings
+    /// `to`'s log up to date with the usual AppendEntries, and then sends it TimeoutNow
+    /// (collect it with [`take_timeout_now`](Self::take_timeout_now)), on which `to` starts an
+    /// election and, with the most up-to-date log and a higher term, wins. The caller should
+    /// [`abort_transfer`](Self::abort_transfer) if no new leader appears within an election
+    /// timeout.
+    ///
+    /// Errors: not leader; `to` is empty, this node, or not a member.
+    pub fn transfer_leadership(&mut self, to: &str) -> Result<()> {
+        self.require_leader()?;
+        self.check_member("to", to)?;
+        self.transfer = Some((to.to_string(), false));
+        self.maybe_timeout_now();
+        Ok(())
+    }
+
+    /// Whether a leadership transfer is in progress, and to whom.
+    pub fn transfer_target(&self) -> Option<&str> {
+        self.transfer.as_ref().map(|(t, _)| t.as_str())
+    }
+
+    /// Gives up a leadership transfer: the leader takes client commands again.
+    pub fn abort_transfer(&mut self) {
+        self.transfer = None;
+        self.timeout_now = None;
+    }
+
+    /// The TimeoutNow to send, once the transfer target has caught up (then None until the
+    /// next transfer).
+    pub fn take_timeout_now(&mut self) -> Option<(NodeId, TimeoutNowArgs)> {
+        self.timeout_now.take()
+    }
+
+    fn maybe_timeout_now(&mut self) {
+        if let Some((to, false)) = &self.transfer {
+            if self.match_index.get(to).copied() == Some(self.last_log_index()) {
+                let to = to.clone();
+                self.timeout_now = Some((to.clone(), TimeoutNowArgs { term: self.current_term, leader_id: self.node_id.clone() }));
+                self.transfer = Some((to, true));
+            }
+        }
+    }
+
+    /// TimeoutNow receiver: from the leader of this node's current term, start an election now
+    /// (no PreVote: the leader asked for it). Returns the RequestVote arguments to send, or
+    /// None when the message is stale (another term) and is ignored.
+    ///
+    /// Errors: `leaderId` empty.
+    pub fn handle_timeout_now(&mut self, args: &TimeoutNowArgs) -> Result<Option<RequestVoteArgs>> {
+        check_id("leaderId", &args.leader_id)?;
+        if args.term != self.current_term || self.role == Role::Leader {
+            return Ok(None);
+        }
+        Ok(Some(self.start_election()))
     }
 
     // ---- PreVote (dissertation §9.6) and CheckQuorum (§6.2) -------------------------------

@@ -176,6 +176,10 @@ fn drive(sim: &mut Simulation, cfg: &ChaosConfig, extra_commands: bool, done: im
             command += 1;
             sim.client_request(format!("\"c{command}\""), None)?;
         }
+        // Now and then the leader hands over to another node (dissertation §3.10).
+        if rng.random_bool(0.01) {
+            let _ = sim.transfer_leadership(rng.random_range(0..n));
+        }
         if actions.is_empty() || !rng.random_bool(fault_rate) {
             continue;
         }

@@ -29,7 +29,7 @@ pub use network::Network;
 pub use view::{ClientReply, EventView, MessageView, NodeView, Stats};
 
 use crate::raft::{
-    AppendDecision, Bugs, AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, ConsensusProtocol,
+    AppendDecision, Bugs, TimeoutNowArgs, AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, ConsensusProtocol,
     Error, NodeId, RequestVoteArgs, RequestVoteReply, Result, Role, VoteDecision,
 };
 
@@ -45,6 +45,8 @@ pub enum Payload {
     PreVote(RequestVoteArgs),
     /// A server answers a PreVote.
     PreVoteResponse(RequestVoteReply),
+    /// A leader handing over tells its chosen successor to start an election now (§3.10).
+    TimeoutNow(TimeoutNowArgs),
     /// A voter answers.
     RequestVoteResponse(RequestVoteReply),
     /// A leader replicates entries or sends a heartbeat.
@@ -55,12 +57,13 @@ pub enum Payload {
 
 impl Payload {
     /// `"RequestVote"`, `"RequestVoteResponse"`, `"PreVote"`, `"PreVoteResponse"`,
-    /// `"AppendEntries"` or `"AppendEntriesResponse"`.
+    /// `"TimeoutNow"`, `"AppendEntries"` or `"AppendEntriesResponse"`.
     pub fn kind(&self) -> &'static str {
         match self {
             Payload::RequestVote(_) => "RequestVote",
             Payload::PreVote(_) => "PreVote",
             Payload::PreVoteResponse(_) => "PreVoteResponse",
+            Payload::TimeoutNow(_) => "TimeoutNow",
             Payload::RequestVoteResponse(_) => "RequestVoteResponse",
             Payload::AppendEntries(_) => "AppendEntries",
             Payload::AppendEntriesResponse(_) => "AppendEntriesResponse",
@@ -90,6 +93,7 @@ enum Timer {
     Election,
     Heartbeat,
     CheckQuorum,
+    TransferTimeout,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -285,6 +289,10 @@ impl Simulation {
                                 Some(seq) => seq,
                                 None => continue,
                             },
+                            Timer::TransferTimeout => match self.transfer_timeout(node) {
+                                Some(seq) => seq,
+                                None => continue,
+                            },
                         })
                     }
                 }
@@ -449,6 +457,41 @@ impl Simulation {
         self.record("resume", Some(i), None, text);
         self.after_event();
         Ok(())
+    }
+
+    /// The leader hands leadership to node `to` (dissertation §3.10): it stops taking client
+    /// commands, brings `to` up to date, then sends it TimeoutNow; `to` starts an election at
+    /// once and wins. If no new leader appears within the longest election timeout, the
+    /// leader gives up and takes commands again.
+    /// Errors: no leader; `to` is the leader, crashed or paused.
+    pub fn transfer_leadership(&mut self, to: usize) -> Result<()> {
+        let l = self.leader().ok_or_else(|| Error::invalid("to", "needs a leader to hand over from (there is none)"))?;
+        if l == to {
+            return Err(Error::invalid("to", format!("must be another node than the leader ({} leads)", self.ids[l])));
+        }
+        self.require_running(to)?;
+        if self.nodes[l].paused {
+            return Err(Error::invalid("to", format!("needs a running leader ({} is paused)", self.ids[l])));
+        }
+        self.nodes[l].raft.transfer_leadership(&self.ids[to]).map_err(|e| Error::invalid("to", e.to_string()))?;
+        let text = format!(
+            "{} starts handing leadership to {} (§3.10): it takes no client commands and brings {}'s log up to date",
+            self.ids[l], self.ids[to], self.ids[to]
+        );
+        self.record("transfer", Some(l), None, text);
+        let generation = self.nodes[l].generation;
+        let at = self.now + self.config.election_timeout_us.1;
+        self.schedule(at, Scheduled::Timer { node: l, timer: Timer::TransferTimeout, generation });
+        self.send_timeout_now(l);
+        self.after_event();
+        Ok(())
+    }
+
+    fn send_timeout_now(&mut self, l: usize) {
+        if let Some((to, args)) = self.nodes[l].raft.take_timeout_now() {
+            let to = self.index_of("to", &to).expect("a member");
+            self.send(l, to, Payload::TimeoutNow(args));
+        }
     }
 
     /// Splits the network into `groups` of node indexes: links between groups are cut both
@@ -730,6 +773,12 @@ impl Simulation {
             self.ids[i], args.term
         );
         let seq = self.record(if by_user { "startElection" } else { "electionTimeout" }, Some(i), None, text);
+        self.campaign(i, args);
+        seq
+    }
+
+    /// Node `i` has just become candidate with `args`: ask everyone for votes.
+    fn campaign(&mut self, i: usize, args: RequestVoteArgs) {
         self.reset_election_timer(i);
         for to in 0..self.nodes.len() {
             if to != i {
@@ -739,7 +788,6 @@ impl Simulation {
         if self.nodes[i].raft.has_won_election() {
             self.win(i);
         }
-        seq
     }
 
     fn win(&mut self, i: usize) {
@@ -764,6 +812,16 @@ impl Simulation {
             let at = self.now + self.config.election_timeout_us.0;
             self.schedule(at, Scheduled::Timer { node: i, timer: Timer::CheckQuorum, generation });
         }
+    }
+
+    fn transfer_timeout(&mut self, i: usize) -> Option<u64> {
+        let target = self.nodes[i].raft.transfer_target()?.to_string();
+        if self.nodes[i].raft.role() != Role::Leader {
+            return None;
+        }
+        self.nodes[i].raft.abort_transfer();
+        let text = format!("{} gives up handing leadership to {target} and takes client commands again", self.ids[i]);
+        Some(self.record("transfer", Some(i), None, text))
     }
 
     /// CheckQuorum, once per (minimum) election timeout while `i` leads. None when the leader
@@ -962,8 +1020,22 @@ impl Simulation {
                 if let Some(r) = next {
                     self.send_appends(to, vec![r]);
                 }
+                if let Some((target, args)) = self.nodes[to].raft.take_timeout_now() {
+                    text.push_str(&format!("; {target} is up to date, so {t} sends it TimeoutNow"));
+                    let target = self.index_of("to", &target).expect("a member");
+                    self.send(to, target, Payload::TimeoutNow(args));
+                }
                 text
             }
+            Payload::TimeoutNow(args) => match self.nodes[to].raft.handle_timeout_now(args).expect("leaders send valid ids") {
+                Some(vote) => {
+                    self.stats.elections += 1;
+                    let text = format!("{t} gets TimeoutNow from {f} and starts an election for term {} at once (§3.10)", vote.term);
+                    self.campaign(to, vote);
+                    text
+                }
+                None => format!("{t} ignores a TimeoutNow from term {}", args.term),
+            },
         };
         let now = (self.nodes[to].raft.role(), self.nodes[to].raft.current_term());
         if now.1 > was.1 && !matches!(m.payload, Payload::RequestVoteResponse(_) | Payload::AppendEntriesResponse(_) | Payload::PreVoteResponse(_)) {

@@ -237,6 +237,10 @@ impl Simulation {
                 v.entries = Some(&a.entries);
                 v.leader_commit = Some(a.leader_commit);
             }
+            Payload::TimeoutNow(a) => {
+                v.term = a.term;
+                v.leader_id = Some(&a.leader_id);
+            }
             Payload::AppendEntriesResponse(r) => {
                 v.term = r.term;
                 v.success = Some(r.success);
