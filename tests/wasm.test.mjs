@@ -378,8 +378,8 @@ test('transferLeadership: TimeoutNow hands leadership to the chosen node', () =>
   sim.transferLeadership(to);
   let sawTimeoutNow = false;
   while (sim.leader() !== to && sim.now < 1500) {
-    sim.step();
     sawTimeoutNow ||= sim.messages().some((m) => m.kind === 'TimeoutNow' && m.to === to && m.leaderId === old);
+    sim.step();
   }
   assert.equal(sim.leader(), to);
   assert.ok(sawTimeoutNow);
