@@ -124,14 +124,15 @@ test('chapter.html: two embedded widgets run independently', async () => {
   assert.equal(await small.locator('[data-node]').count(), 3);
   assert.equal(await large.locator('[data-node]').count(), 5);
   await large.getByRole('button', { name: 'Pause' }).click();
+  const snapshot = (w) => w.evaluate((el) => JSON.stringify([el.simulation.now, el.simulation.nodes().map((n) => [n.state, n.currentTerm])]));
+  const largeBefore = await snapshot(large);
   const largeTime = await large.locator('.cp-clock').textContent();
   await small.getByRole('slider', { name: 'Speed' }).fill('100');
   await small.locator('[data-node="n3"]').click();
   await small.getByRole('button', { name: 'Start election' }).click();
   await small.locator('[data-node="n3"][data-state="leader"]').waitFor();
-  assert.equal(await large.locator('[data-state="leader"]').count(), 0, 'the paused widget did not move');
+  assert.equal(await snapshot(large), largeBefore, 'the paused widget did not move');
   assert.equal(await large.locator('.cp-clock').textContent(), largeTime);
-  assert.equal(await large.locator('[data-node="n3"]').getAttribute('data-term'), '0');
   // And the second one elects its own leader.
   await large.getByRole('slider', { name: 'Speed' }).fill('100');
   await large.getByRole('button', { name: 'Play' }).click();
