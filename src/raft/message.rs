@@ -90,3 +90,38 @@ pub struct TimeoutNowArgs {
     /// The leader handing over.
     pub leader_id: NodeId,
 }
+
+/// A snapshot (Raft paper §7): the state machine's state after applying every entry up to
+/// `index`, standing in for those entries. `data` is the application's, as text; the core
+/// never looks inside.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The last entry the snapshot replaces (0: no snapshot).
+    pub index: LogIndex,
+    /// That entry's term.
+    pub term: Term,
+    /// The state machine's state, as the application encoded it.
+    pub data: String,
+}
+
+/// InstallSnapshot RPC arguments (Raft paper Figure 13), sent by a leader to a follower that
+/// needs entries the leader has compacted away. The whole snapshot travels in one message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstallSnapshotArgs {
+    /// The leader's term.
+    pub term: Term,
+    /// The leader.
+    pub leader_id: NodeId,
+    /// The snapshot (lastIncludedIndex, lastIncludedTerm, data).
+    pub snapshot: Snapshot,
+}
+
+/// InstallSnapshot RPC results, plus `match_index`: the follower's log now matches the leader's
+/// up to there (the snapshot's index, or more when it already held more). 0 when refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstallSnapshotReply {
+    /// The follower's currentTerm.
+    pub term: Term,
+    /// How far the follower now matches the leader.
+    pub match_index: LogIndex,
+}

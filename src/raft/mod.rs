@@ -15,7 +15,7 @@ pub use bug::{Bug, Bugs};
 pub use error::{Error, Result};
 pub use message::{
     AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, LogEntry, RequestVoteArgs,
-    RequestVoteReply, TimeoutNowArgs,
+    InstallSnapshotArgs, InstallSnapshotReply, RequestVoteReply, Snapshot, TimeoutNowArgs,
 };
 pub use node::{AppendDecision, ConsensusProtocol, Role, VoteDecision, VoteTally};
 

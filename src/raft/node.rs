@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::bug::{Bug, Bugs};
 use super::error::{Error, Result};
 use super::message::{
-    AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, LogEntry, RequestVoteArgs,
-    RequestVoteReply, TimeoutNowArgs,
+    AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, InstallSnapshotArgs, InstallSnapshotReply,
+    LogEntry, RequestVoteArgs, RequestVoteReply, Snapshot, TimeoutNowArgs,
 };
 use super::{LogIndex, NodeId, Term};
 
@@ -95,7 +95,12 @@ pub struct ConsensusProtocol {
     // Persistent state on all servers.
     current_term: Term,
     voted_for: Option<NodeId>,
+    /// The entries after the snapshot: `log[k]` has index `snapshot.index + 1 + k`.
     log: Vec<LogEntry>,
+    /// The latest snapshot (persistent; index 0 when none): it replaces entries 1..=index.
+    snapshot: Snapshot,
+    /// InstallSnapshot messages for the caller to send (see `take_install_snapshots`).
+    snapshots_out: Vec<(NodeId, InstallSnapshotArgs)>,
     // Volatile state on all servers.
     role: Role,
     commit_index: LogIndex,
@@ -169,6 +174,8 @@ impl ConsensusProtocol {
             current_term: 0,
             voted_for: None,
             log: Vec::new(),
+            snapshot: Snapshot::default(),
+            snapshots_out: Vec::new(),
             role: Role::Follower,
             commit_index: 0,
             last_applied: 0,
@@ -229,9 +236,22 @@ impl ConsensusProtocol {
     pub fn voted_for(&self) -> Option<&str> {
         self.voted_for.as_deref()
     }
-    /// The log (persistent); entry `i` (from 1) is `log()[i - 1]`.
+    /// The log entries kept after the snapshot (persistent). Without a snapshot, entry `i`
+    /// (from 1) is `log()[i - 1]`; in general use [`entry`](Self::entry).
     pub fn log(&self) -> &[LogEntry] {
         &self.log
+    }
+    /// The latest snapshot (index 0: none), which stands in for entries 1..=its index (§7).
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+    /// The entry at `index`, if the log still holds it (not compacted, not past the end).
+    pub fn entry(&self, index: LogIndex) -> Option<&LogEntry> {
+        index.checked_sub(self.snapshot.index + 1).and_then(|k| self.log.get(k as usize))
+    }
+    /// Position in `log` of the entry at `index` (which must be after the snapshot).
+    fn pos(&self, index: LogIndex) -> usize {
+        (index - self.snapshot.index - 1) as usize
     }
     /// commitIndex: highest log index known to be committed.
     pub fn commit_index(&self) -> LogIndex {
@@ -259,18 +279,19 @@ impl ConsensusProtocol {
     }
     /// Index of the last log entry (0 when empty).
     pub fn last_log_index(&self) -> LogIndex {
-        self.log.len() as LogIndex
+        self.snapshot.index + self.log.len() as LogIndex
     }
-    /// Term of the last log entry (0 when empty).
+    /// Term of the last log entry (the snapshot's when the log after it is empty; 0 when empty).
     pub fn last_log_term(&self) -> Term {
-        self.log.last().map_or(0, |e| e.term)
+        self.log.last().map_or(self.snapshot.term, |e| e.term)
     }
-    /// Term of the entry at `index` (0 for index 0), or None past the end.
+    /// Term of the entry at `index` (0 for index 0, the snapshot's at its index), or None past
+    /// the end or inside the snapshot.
     pub fn term_at(&self, index: LogIndex) -> Option<Term> {
-        if index == 0 {
-            Some(0)
+        if index == self.snapshot.index {
+            Some(self.snapshot.term)
         } else {
-            self.log.get(index as usize - 1).map(|e| e.term)
+            self.entry(index).map(|e| e.term)
         }
     }
 
@@ -422,6 +443,28 @@ impl ConsensusProtocol {
         }
         self.leader_id = Some(args.leader_id.clone());
         self.leader_contact = true;
+        // Entries up to the snapshot are committed, hence the leader's too: skip them.
+        let skip = self.snapshot.index.saturating_sub(args.prev_log_index) as usize;
+        let trimmed;
+        let args = if skip > 0 {
+            let entries = args.entries.get(skip..).map(<[LogEntry]>::to_vec).unwrap_or_default();
+            let last = args.prev_log_index + args.entries.len() as u64;
+            trimmed = AppendEntriesArgs {
+                prev_log_index: self.snapshot.index,
+                prev_log_term: self.snapshot.term,
+                entries,
+                ..args.clone()
+            };
+            if last <= self.snapshot.index {
+                return Ok((
+                    AppendEntriesReply { term: self.current_term, success: true, match_index: last },
+                    AppendDecision::Accepted { appended: 0, truncated_from: None },
+                ));
+            }
+            &trimmed
+        } else {
+            args
+        };
         match self.term_at(args.prev_log_index) {
             None => return fail(self, AppendDecision::MissingPrevEntry),
             Some(t) if t != args.prev_log_term => {
@@ -432,7 +475,8 @@ impl ConsensusProtocol {
         let mut appended = 0;
         let mut truncated_from = None;
         if self.bugs.has(Bug::StaleTruncate) && self.last_log_index() > args.prev_log_index {
-            self.log.truncate(args.prev_log_index as usize);
+            let keep = self.pos(args.prev_log_index + 1);
+            self.log.truncate(keep);
             self.mark_log_changed(args.prev_log_index + 1);
             truncated_from = Some(args.prev_log_index + 1);
         }
@@ -441,7 +485,8 @@ impl ConsensusProtocol {
                 Some(t) if t == e.term => continue,
                 Some(_) => {
                     // Conflict: delete the existing entry and all that follow it (§5.3).
-                    self.log.truncate(e.index as usize - 1);
+                    let keep = self.pos(e.index);
+                    self.log.truncate(keep);
                     truncated_from = Some(e.index);
                 }
                 None => {}
@@ -542,14 +587,22 @@ impl ConsensusProtocol {
 
     fn requests_for_all(&mut self, pipelined: bool) -> Vec<AppendEntriesRequest> {
         let others: Vec<NodeId> = self.others().cloned().collect();
-        others.iter().map(|p| self.request_for(p, pipelined)).collect()
+        others.iter().filter_map(|p| self.request_for(p, pipelined)).collect()
     }
 
     /// The AppendEntries a leader sends `to`: the entries from nextIndex on (at most
     /// `max_entries_per_append` of them), after the entry at nextIndex − 1. When `pipelined`
     /// and `to` is replicating, it starts after what was already sent instead.
-    fn request_for(&mut self, to: &str, pipelined: bool) -> AppendEntriesRequest {
+    /// None when `to` needs entries compacted into the snapshot: an InstallSnapshot is queued
+    /// for it instead (see [`take_install_snapshots`](Self::take_install_snapshots)).
+    fn request_for(&mut self, to: &str, pipelined: bool) -> Option<AppendEntriesRequest> {
         let next = self.next_index.get(to).copied().unwrap_or(1).max(1);
+        if next <= self.snapshot.index {
+            let args = InstallSnapshotArgs { term: self.current_term, leader_id: self.node_id.clone(), snapshot: self.snapshot.clone() };
+            self.snapshots_out.retain(|(t, _)| t != to);
+            self.snapshots_out.push((to.to_string(), args));
+            return None;
+        }
         let sent = self.sent_index.get(to).copied().unwrap_or(0);
         let start = if pipelined && self.replicating.contains(to) { next.max(sent + 1) } else { next };
         let prev = (start - 1).min(self.last_log_index());
@@ -558,17 +611,17 @@ impl ConsensusProtocol {
             None => self.last_log_index(),
         };
         self.sent_index.insert(to.to_string(), sent.max(end));
-        AppendEntriesRequest {
+        Some(AppendEntriesRequest {
             to: to.to_string(),
             args: AppendEntriesArgs {
                 term: self.current_term,
                 leader_id: self.node_id.clone(),
                 prev_log_index: prev,
                 prev_log_term: self.term_at(prev).unwrap_or(0),
-                entries: self.log[prev as usize..end as usize].to_vec(),
+                entries: self.log[self.pos(prev + 1)..self.pos(end + 1)].to_vec(),
                 leader_commit: self.commit_index,
             },
-        }
+        })
     }
 
     fn require_leader(&self) -> Result<()> {
@@ -639,7 +692,7 @@ impl ConsensusProtocol {
             self.next_index.insert(from.to_string(), next.saturating_sub(1).max(matched + 1));
             self.replicating.remove(from);
             self.sent_index.insert(from.to_string(), matched);
-            return Ok(Some(self.request_for(from, false)));
+            return Ok(self.request_for(from, false));
         }
         let matched = matched.max(reply.match_index);
         self.match_index.insert(from.to_string(), matched);
@@ -650,7 +703,7 @@ impl ConsensusProtocol {
         self.replicating.insert(from.to_string());
         self.maybe_timeout_now();
         if unsent {
-            return Ok(Some(self.request_for(from, true)));
+            return Ok(self.request_for(from, true));
         }
         // Only the commitIndex moved: tell `from` with an empty request right after what it
         // just acknowledged (anything still on its way to it stays where it is).
@@ -690,10 +743,105 @@ impl ConsensusProtocol {
     /// Applies committed entries: advances lastApplied to commitIndex and returns the entries
     /// to hand to the state machine, in order (Figure 2, "All Servers").
     pub fn apply_committed(&mut self) -> Vec<LogEntry> {
-        let from = self.last_applied as usize;
-        let to = (self.commit_index as usize).min(self.log.len());
-        self.last_applied = to as LogIndex;
-        self.log[from.min(to)..to].to_vec()
+        let from = self.last_applied.max(self.snapshot.index);
+        let to = self.commit_index.min(self.last_log_index());
+        if to <= from {
+            // Only a broken protocol (a deliberate bug) truncates applied entries; then the
+            // entries are applied again as the log grows back, so the checker sees the change.
+            self.last_applied = to.max(self.snapshot.index);
+            return Vec::new();
+        }
+        self.last_applied = to;
+        self.log[self.pos(from + 1)..self.pos(to + 1)].to_vec()
+    }
+
+    // ---- Log compaction (Raft paper §7) ----------------------------------------------------
+
+    /// Replaces the entries up to `index` (which must be applied) with a snapshot of the state
+    /// machine there, `data` encoded by the application. Leaders send it, by InstallSnapshot, to
+    /// followers that need compacted entries.
+    ///
+    /// Errors: `index` not after the current snapshot, or not yet applied.
+    pub fn compact(&mut self, index: LogIndex, data: String) -> Result<()> {
+        if index <= self.snapshot.index || index > self.last_applied {
+            return Err(Error::invalid(
+                "index",
+                format!("must be after the snapshot ({}) and applied (lastApplied {})", self.snapshot.index, self.last_applied),
+            ));
+        }
+        let term = self.term_at(index).expect("an applied entry after the snapshot is in the log");
+        let cut = self.pos(index) + 1;
+        self.log.drain(..cut);
+        self.snapshot = Snapshot { index, term, data };
+        Ok(())
+    }
+
+    /// The InstallSnapshot messages to send now (leaders queue one when a follower's nextIndex
+    /// falls inside the snapshot).
+    pub fn take_install_snapshots(&mut self) -> Vec<(NodeId, InstallSnapshotArgs)> {
+        std::mem::take(&mut self.snapshots_out)
+    }
+
+    /// InstallSnapshot receiver (Raft paper Figure 13). Refuses a stale term; otherwise, like
+    /// AppendEntries, adopts the term, follows the leader, and then: a snapshot no newer than
+    /// what this node has committed changes nothing; if the log holds the snapshot's last entry
+    /// (same term) the entries after it are kept, else the whole log is discarded; commitIndex
+    /// and lastApplied move up to the snapshot. Returns the reply and whether the state machine
+    /// must now be loaded from `args.snapshot.data`.
+    ///
+    /// Errors: `leaderId` empty; a snapshot term above `term`.
+    pub fn install_snapshot(&mut self, args: &InstallSnapshotArgs) -> Result<(InstallSnapshotReply, bool)> {
+        check_id("leaderId", &args.leader_id)?;
+        if args.snapshot.term > args.term {
+            return Err(Error::invalid("lastIncludedTerm", "must not exceed term"));
+        }
+        if args.term < self.current_term {
+            return Ok((InstallSnapshotReply { term: self.current_term, match_index: 0 }, false));
+        }
+        self.observe_term(args.term);
+        if self.role != Role::Follower {
+            self.become_follower();
+        }
+        self.leader_id = Some(args.leader_id.clone());
+        self.leader_contact = true;
+        let snap = &args.snapshot;
+        if snap.index <= self.commit_index {
+            return Ok((InstallSnapshotReply { term: self.current_term, match_index: snap.index }, false));
+        }
+        if self.term_at(snap.index) == Some(snap.term) && snap.index <= self.last_log_index() {
+            let cut = self.pos(snap.index) + 1;
+            self.log.drain(..cut);
+        } else {
+            self.log.clear();
+            self.mark_log_changed(snap.index + 1);
+        }
+        self.snapshot = snap.clone();
+        self.commit_index = snap.index;
+        self.last_applied = snap.index;
+        Ok((InstallSnapshotReply { term: self.current_term, match_index: snap.index }, true))
+    }
+
+    /// Leader side of InstallSnapshot: the follower now matches up to `reply.match_index`;
+    /// returns the AppendEntries for what it still lacks, if anything.
+    ///
+    /// Errors: `from` is empty, this node or not a member.
+    pub fn handle_install_snapshot_response(&mut self, from: &str, reply: &InstallSnapshotReply) -> Result<Option<AppendEntriesRequest>> {
+        self.check_member("from", from)?;
+        self.observe_term(reply.term);
+        if self.role != Role::Leader || reply.term < self.current_term || reply.match_index == 0 {
+            return Ok(None);
+        }
+        self.recent_active.insert(from.to_string());
+        let matched = self.match_index.get(from).copied().unwrap_or(0).max(reply.match_index.min(self.last_log_index()));
+        self.match_index.insert(from.to_string(), matched);
+        self.next_index.insert(from.to_string(), matched + 1);
+        self.sent_index.insert(from.to_string(), matched);
+        self.advance_commit_index();
+        self.maybe_timeout_now();
+        if matched < self.last_log_index() {
+            return Ok(self.request_for(from, false));
+        }
+        Ok(None)
     }
 
     // ---- Leadership transfer (dissertation §3.10) ------------------------------------------
@@ -849,12 +997,15 @@ impl ConsensusProtocol {
     /// nextIndex/matchIndex). Raft paper Figure 2, "State".
     pub fn restart(&mut self) {
         self.leader_contact = false;
+        self.snapshots_out.clear();
         if self.bugs.has(Bug::ForgetVote) {
             self.voted_for = None;
         }
         self.become_follower();
-        self.commit_index = 0;
-        self.last_applied = 0;
+        // The state machine restarts from the snapshot (§7): what it covers is committed
+        // and applied.
+        self.commit_index = self.snapshot.index;
+        self.last_applied = self.snapshot.index;
         self.leader_id = None;
     }
 }
