@@ -154,40 +154,53 @@ enum Value {
     Int(u64),
 }
 
+type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
+
+fn skip_ws(c: &mut Chars) {
+    while c.peek().is_some_and(|x| x.is_whitespace()) {
+        c.next();
+    }
+}
+
+/// A JSON string, as `push_json_str` writes it (and the usual escapes).
+fn read_str(c: &mut Chars) -> Option<String> {
+    if c.next()? != '"' {
+        return None;
+    }
+    let mut s = String::new();
+    loop {
+        match c.next()? {
+            '"' => return Some(s),
+            '\\' => match c.next()? {
+                '"' => s.push('"'),
+                '\\' => s.push('\\'),
+                '/' => s.push('/'),
+                'n' => s.push('\n'),
+                't' => s.push('\t'),
+                'r' => s.push('\r'),
+                'u' => {
+                    let hex: String = (0..4).map(|_| c.next()).collect::<Option<String>>()?;
+                    s.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                }
+                _ => return None,
+            },
+            ch => s.push(ch),
+        }
+    }
+}
+
+fn read_uint(c: &mut Chars) -> Option<u64> {
+    let mut digits = String::new();
+    while c.peek().is_some_and(|x| x.is_ascii_digit()) {
+        digits.push(c.next()?);
+    }
+    digits.parse().ok()
+}
+
 /// A JSON object whose values are strings or non-negative integers, as `encode` writes them.
 fn parse_flat_object(text: &str) -> Option<Vec<(String, Value)>> {
     let mut chars = text.trim().chars().peekable();
     let mut fields = Vec::new();
-    let skip_ws = |c: &mut std::iter::Peekable<std::str::Chars>| {
-        while c.peek().is_some_and(|x| x.is_whitespace()) {
-            c.next();
-        }
-    };
-    let read_str = |c: &mut std::iter::Peekable<std::str::Chars>| -> Option<String> {
-        if c.next()? != '"' {
-            return None;
-        }
-        let mut s = String::new();
-        loop {
-            match c.next()? {
-                '"' => return Some(s),
-                '\\' => match c.next()? {
-                    '"' => s.push('"'),
-                    '\\' => s.push('\\'),
-                    '/' => s.push('/'),
-                    'n' => s.push('\n'),
-                    't' => s.push('\t'),
-                    'r' => s.push('\r'),
-                    'u' => {
-                        let hex: String = (0..4).map(|_| c.next()).collect::<Option<String>>()?;
-                        s.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
-                    }
-                    _ => return None,
-                },
-                ch => s.push(ch),
-            }
-        }
-    };
     if chars.next()? != '{' {
         return None;
     }
@@ -203,15 +216,7 @@ fn parse_flat_object(text: &str) -> Option<Vec<(String, Value)>> {
             return None;
         }
         skip_ws(&mut chars);
-        let value = if chars.peek() == Some(&'"') {
-            Value::Str(read_str(&mut chars)?)
-        } else {
-            let mut digits = String::new();
-            while chars.peek().is_some_and(|x| x.is_ascii_digit()) {
-                digits.push(chars.next()?);
-            }
-            Value::Int(digits.parse().ok()?)
-        };
+        let value = if chars.peek() == Some(&'"') { Value::Str(read_str(&mut chars)?) } else { Value::Int(read_uint(&mut chars)?) };
         fields.push((name, value));
         skip_ws(&mut chars);
         match chars.next()? {
@@ -263,6 +268,58 @@ impl Kv {
         let out = self.execute(&cmd.op);
         self.sessions.insert(cmd.client, (cmd.seq, out.clone()));
         Some(out)
+    }
+
+    /// The store as text, for a snapshot (Raft paper §7): one line per key, `d "key" "value"`,
+    /// and one per client session, `s client seq ok "value"|-`.
+    pub fn snapshot(&self) -> String {
+        let mut out = String::new();
+        for (k, v) in &self.data {
+            out.push_str("d ");
+            push_json_str(&mut out, k);
+            out.push(' ');
+            push_json_str(&mut out, v);
+            out.push('\n');
+        }
+        for (client, (seq, o)) in &self.sessions {
+            out.push_str(&format!("s {client} {seq} {} ", u8::from(o.ok)));
+            match &o.value {
+                Some(v) => push_json_str(&mut out, v),
+                None => out.push('-'),
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The store a [`snapshot`](Self::snapshot) text describes; None if the text is not one.
+    pub fn restore(text: &str) -> Option<Kv> {
+        let mut kv = Kv::new();
+        for line in text.lines() {
+            let mut c = line.chars().peekable();
+            match c.next()? {
+                'd' => {
+                    skip_ws(&mut c);
+                    let k = read_str(&mut c)?;
+                    skip_ws(&mut c);
+                    let v = read_str(&mut c)?;
+                    kv.data.insert(k, v);
+                }
+                's' => {
+                    skip_ws(&mut c);
+                    let client = ClientId::try_from(read_uint(&mut c)?).ok()?;
+                    skip_ws(&mut c);
+                    let seq = read_uint(&mut c)?;
+                    skip_ws(&mut c);
+                    let ok = read_uint(&mut c)? == 1;
+                    skip_ws(&mut c);
+                    let value = if c.peek() == Some(&'-') { None } else { Some(read_str(&mut c)?) };
+                    kv.sessions.insert(client, (seq, Output { ok, value }));
+                }
+                _ => return None,
+            }
+        }
+        Some(kv)
     }
 
     /// Runs `op` on the data, with no session bookkeeping (the sequential specification).

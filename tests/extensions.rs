@@ -54,3 +54,91 @@ fn pipelining_sends_new_entries_after_what_is_in_flight_without_waiting() {
     let retry = l.handle_append_entries_response("s2", &AppendEntriesReply { term: 1, success: false, match_index: 0 }).unwrap().unwrap();
     assert_eq!((retry.args.prev_log_index, retry.args.entries.len()), (1, 2));
 }
+
+// ---- log compaction (Raft paper §7, Figure 13) -----------------------------------------------
+
+use consensus_playground::raft::{AppendEntriesArgs, InstallSnapshotArgs, LogEntry, Snapshot};
+
+fn entries(from: u64, terms: &[u64]) -> Vec<LogEntry> {
+    terms.iter().enumerate().map(|(k, t)| LogEntry { term: *t, index: from + k as u64, command: format!("\"c{}\"", from + k as u64) }).collect()
+}
+
+fn follower_with(terms: &[u64], commit: u64) -> ConsensusProtocol {
+    let mut f = ConsensusProtocol::new("s2", peers()).unwrap();
+    let t = *terms.iter().max().unwrap();
+    let args = AppendEntriesArgs { term: t, leader_id: "s3".into(), prev_log_index: 0, prev_log_term: 0, entries: entries(1, terms), leader_commit: commit };
+    assert!(f.append_entries(&args).unwrap().0.success);
+    f.apply_committed();
+    f
+}
+
+#[test]
+fn compaction_replaces_applied_entries_with_a_snapshot() {
+    let mut f = follower_with(&[1, 1, 2, 2, 2], 4);
+    assert!(f.compact(5, "x".into()).is_err(), "entry 5 is not applied yet");
+    f.compact(3, "state@3".into()).unwrap();
+    assert_eq!(f.snapshot(), &Snapshot { index: 3, term: 2, data: "state@3".into() });
+    assert_eq!(f.log().iter().map(|e| e.index).collect::<Vec<_>>(), vec![4, 5]);
+    assert_eq!((f.last_log_index(), f.last_log_term(), f.term_at(3), f.term_at(2)), (5, 2, Some(2), None));
+    assert!(f.compact(3, "again".into()).is_err(), "not after the snapshot");
+    // An AppendEntries whose prevLogIndex falls inside the snapshot still works.
+    let args = AppendEntriesArgs { term: 2, leader_id: "s3".into(), prev_log_index: 1, prev_log_term: 1, entries: entries(2, &[1, 2, 2, 2, 2]), leader_commit: 6 };
+    let (r, _) = f.append_entries(&args).unwrap();
+    assert_eq!((r.success, r.match_index), (true, 6));
+    assert_eq!(f.last_log_index(), 6);
+    // A restart keeps the snapshot: the state machine starts from it.
+    f.restart();
+    assert_eq!((f.commit_index(), f.last_applied(), f.snapshot().index), (3, 3, 3));
+}
+
+#[test]
+fn install_snapshot_discards_a_conflicting_log_and_keeps_a_matching_suffix() {
+    let snap = |index, term| InstallSnapshotArgs { term: 3, leader_id: "s1".into(), snapshot: Snapshot { index, term, data: format!("at {index}") } };
+    // The follower's entry 4 has term 1, the snapshot's last entry is (4, term 2): discard all.
+    let mut f = follower_with(&[1, 1, 1, 1, 1, 1], 2);
+    let (r, load) = f.install_snapshot(&snap(4, 2)).unwrap();
+    assert_eq!((r.match_index, load), (4, true));
+    assert!(f.log().is_empty());
+    assert_eq!((f.commit_index(), f.last_applied(), f.last_log_index()), (4, 4, 4));
+    // Entry 4 matches (term 2): entries after it stay.
+    let mut g = follower_with(&[1, 2, 2, 2, 2, 2], 2);
+    let (r, load) = g.install_snapshot(&snap(4, 2)).unwrap();
+    assert_eq!((r.match_index, load), (4, true));
+    assert_eq!(g.log().iter().map(|e| e.index).collect::<Vec<_>>(), vec![5, 6]);
+    // Nothing newer than what it committed: no change.
+    let mut h = follower_with(&[1, 2, 2, 2, 2, 2], 5);
+    let (r, load) = h.install_snapshot(&snap(4, 2)).unwrap();
+    assert_eq!((r.match_index, load), (4, false));
+    assert_eq!(h.last_log_index(), 6);
+    // A stale term is refused.
+    let stale = InstallSnapshotArgs { term: 1, ..snap(4, 1) };
+    let (r, load) = h.install_snapshot(&stale).unwrap();
+    assert_eq!((r.match_index, load, r.term), (0, false, 3), "it adopted term 3 from the snapshot above");
+}
+
+#[test]
+fn a_leader_sends_its_snapshot_to_a_follower_that_needs_compacted_entries() {
+    let mut l = leader();
+    for k in 0..4 {
+        l.replicate_log(format!("\"c{k}\"")).unwrap();
+    }
+    l.handle_append_entries_response("s3", &AppendEntriesReply { term: 1, success: true, match_index: 5 }).unwrap();
+    assert_eq!(l.commit_index(), 5);
+    l.apply_committed();
+    l.compact(4, "kv@4".into()).unwrap();
+    // s2 has nothing: its nextIndex (1) is inside the snapshot.
+    let hb = l.heartbeat().unwrap();
+    assert!(hb.iter().all(|r| r.to != "s2"), "no AppendEntries for s2");
+    let snaps = l.take_install_snapshots();
+    assert_eq!(snaps.len(), 1);
+    let (to, args) = &snaps[0];
+    assert_eq!((to.as_str(), args.snapshot.index, args.snapshot.data.as_str()), ("s2", 4, "kv@4"));
+    let mut f = ConsensusProtocol::new("s2", peers()).unwrap();
+    let (reply, load) = f.install_snapshot(args).unwrap();
+    assert!(load);
+    let next = l.handle_install_snapshot_response("s2", &reply).unwrap().expect("entry 5 still to send");
+    assert_eq!((next.args.prev_log_index, next.args.entries.len()), (4, 1));
+    let (r, _) = f.append_entries(&next.args).unwrap();
+    assert!(r.success);
+    assert_eq!(f.last_log_index(), 5);
+}

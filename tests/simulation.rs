@@ -557,3 +557,54 @@ fn a_transfer_that_cannot_finish_is_abandoned_and_the_leader_serves_again() {
     assert!(r.accepted, "the leader takes commands again");
     assert!(s.violations().is_empty(), "{:?}", s.violations());
 }
+
+// ---- log compaction (§7) in the simulator ---------------------------------------------------
+
+#[test]
+fn a_follower_back_from_a_long_crash_catches_up_by_install_snapshot() {
+    let config = Config { seed: 50, snapshot_interval: Some(8), ..Config::default() };
+    let mut s = Simulation::new(config).unwrap();
+    s.start_clients(consensus_playground::sim::Workload { clients: 3, ..Default::default() });
+    let l = run_to_leader(&mut s, 2 * S);
+    let f = (l + 3) % 5;
+    s.crash(f).unwrap();
+    s.run_until(s.now() + 3 * S);
+    let leader = s.leader().unwrap();
+    assert!(s.node(leader).snapshot().index > 8, "the leader compacted its log");
+    s.restart(f).unwrap();
+    let mut installed = false;
+    let until = s.now() + 500 * MS;
+    while s.now() < until {
+        let e = s.step().unwrap();
+        installed |= e.text.starts_with(&format!("n{} installs", f + 1));
+    }
+    assert!(installed, "InstallSnapshot");
+    s.stop_clients();
+    s.run_until(s.now() + 1_000 * MS);
+    let leader = s.leader().unwrap();
+    assert_eq!(s.node(f).last_log_index(), s.node(leader).last_log_index());
+    assert_eq!(s.node(f).last_applied(), s.node(leader).last_applied());
+    assert_eq!(s.kv(f), s.kv(leader), "the same store, from the snapshot then the log");
+    assert!(s.violations().is_empty(), "{:?}", s.violations());
+    assert_eq!(consensus_playground::lincheck::check(s.history()), Ok(()));
+}
+
+#[test]
+fn a_restarted_node_loads_its_state_machine_from_its_snapshot() {
+    let config = Config { seed: 51, snapshot_interval: Some(5), ..Config::default() };
+    let mut s = Simulation::new(config).unwrap();
+    s.start_clients(consensus_playground::sim::Workload { clients: 2, ops_per_client: Some(15), ..Default::default() });
+    s.run_until(5 * S);
+    let f = (s.leader().unwrap() + 1) % 5;
+    let snap = s.node(f).snapshot().clone();
+    assert!(snap.index >= 5);
+    s.crash(f).unwrap();
+    s.heal();
+    s.restart(f).unwrap();
+    assert_eq!(s.node(f).last_applied(), snap.index);
+    assert_eq!(s.kv(f), &consensus_playground::kv::Kv::restore(&snap.data).unwrap());
+    s.run_until(s.now() + 500 * MS);
+    let l = s.leader().unwrap();
+    assert_eq!(s.kv(f), s.kv(l));
+    assert!(s.violations().is_empty(), "{:?}", s.violations());
+}

@@ -98,7 +98,8 @@ pub struct ChaosReport {
 /// The simulation settings a randomized run uses for `cfg` (also how to replay it).
 ///
 /// Each seed also draws whether PreVote and CheckQuorum are on (each half the time), so both
-/// the production defaults and the paper's basic algorithm are covered.
+/// the production defaults and the paper's basic algorithm are covered, whether nodes take
+/// snapshots (every 5–40 entries, half the time) and the batch size (1–64 entries).
 pub fn sim_config(cfg: &ChaosConfig) -> Config {
     let has = |f| cfg.faults.contains(&f);
     let mut rng = Pcg64Mcg::seed_from_u64(cfg.seed ^ 0x0fea_7a2e);
@@ -111,6 +112,8 @@ pub fn sim_config(cfg: &ChaosConfig) -> Config {
         bugs: cfg.bugs,
         pre_vote: rng.random_bool(0.5),
         check_quorum: rng.random_bool(0.5),
+        snapshot_interval: if rng.random_bool(0.5) { Some(rng.random_range(5..40)) } else { None },
+        max_entries_per_append: Some(rng.random_range(1..=64)),
         ..Config::default()
     }
 }

@@ -166,20 +166,25 @@ impl Checker {
     /// Log Matching, inductively: for every index `k` where two logs hold entries of the same
     /// term, the commands agree and the terms at `k − 1` agree too. Holding at every index is
     /// equivalent to the property; only indexes from `from` on can have changed for node `a`.
+    /// Entries inside a snapshot are compacted away; only entries both logs still hold are
+    /// compared (snapshots hold committed entries only, which the commit checks cover).
     fn check_log_matching(&mut self, now: Micros, nodes: &[&ConsensusProtocol], a: usize, from: LogIndex) {
-        let la = nodes[a].log();
+        let na = nodes[a];
         for (b, nb) in nodes.iter().enumerate() {
             if b == a {
                 continue;
             }
-            let lb = nb.log();
-            let end = la.len().min(lb.len());
-            for k in (from.max(1) as usize)..=end {
-                let (ea, eb) = (&la[k - 1], &lb[k - 1]);
+            let start = from.max(1).max(na.snapshot().index + 1).max(nb.snapshot().index + 1);
+            let end = na.last_log_index().min(nb.last_log_index());
+            for k in start..=end {
+                let (Some(ea), Some(eb)) = (na.entry(k), nb.entry(k)) else { continue };
                 if ea.term != eb.term {
                     continue;
                 }
-                let prev_differs = k > 1 && la[k - 2].term != lb[k - 2].term;
+                let prev_differs = match (na.term_at(k - 1), nb.term_at(k - 1)) {
+                    (Some(x), Some(y)) => x != y,
+                    _ => false,
+                };
                 if ea.command != eb.command || prev_differs {
                     let (ia, ib) = (nodes[a].node_id().to_string(), nb.node_id().to_string());
                     let detail = format!(
@@ -199,7 +204,10 @@ impl Checker {
         let known = self.commit_checked[i];
         for index in from.max(1)..=known {
             let c = &self.committed[index as usize - 1];
-            let held = n.log().get(index as usize - 1);
+            if index <= n.snapshot().index {
+                continue; // in its snapshot: applied and kept
+            }
+            let held = n.entry(index);
             if !held.is_some_and(|e| e.term == c.term && e.command == c.command) {
                 let what = held.map_or("no entry".to_string(), |e| format!("(term {}, {})", e.term, e.command));
                 let detail = format!(
@@ -221,9 +229,17 @@ impl Checker {
         let n = nodes[i];
         let upto = n.commit_index().min(n.last_log_index());
         while self.commit_checked[i] < upto {
+            let index = self.commit_checked[i] as usize + 1;
+            let Some(e) = n.entry(index as LogIndex) else {
+                // Inside the node's snapshot: entries that were committed (and checked) when
+                // some server held them.
+                if index > self.committed.len() {
+                    break;
+                }
+                self.commit_checked[i] += 1;
+                continue;
+            };
             self.commit_checked[i] += 1;
-            let index = self.commit_checked[i] as usize;
-            let e = &n.log()[index - 1];
             match self.committed.get(index - 1) {
                 Some(c) if c.term == e.term && c.command == e.command => {}
                 Some(c) => {
@@ -257,7 +273,8 @@ impl Checker {
         if leader.current_term() <= c.seen_in_term {
             return;
         }
-        let holds = leader.log().get(index - 1).is_some_and(|e| e.term == c.term && e.command == c.command);
+        let holds = index as LogIndex <= leader.snapshot().index
+            || leader.entry(index as LogIndex).is_some_and(|e| e.term == c.term && e.command == c.command);
         if !holds {
             let detail = format!(
                 "{} leads term {} without the entry (term {}) committed at index {index} in term {}",

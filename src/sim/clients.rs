@@ -282,8 +282,23 @@ impl Simulation {
 
     /// Node `i` lost its volatile state: its state machine starts again from the log.
     pub(super) fn clients_on_restart(&mut self, i: usize) {
-        self.clients.kv[i] = Kv::new();
+        self.clients_load_snapshot(i);
         self.clients.owed.retain(|(node, _), _| *node != i);
+    }
+
+    /// Node `i`'s state machine is loaded from its snapshot (after a restart or an
+    /// InstallSnapshot); answers owed for entries the snapshot covers are dropped (the clients
+    /// retry, and their sessions answer the retry).
+    pub(super) fn clients_load_snapshot(&mut self, i: usize) {
+        let snap = self.nodes[i].raft.snapshot();
+        self.clients.kv[i] = if snap.index == 0 { Kv::new() } else { Kv::restore(&snap.data).unwrap_or_default() };
+        let upto = snap.index;
+        self.clients.owed.retain(|(node, index), _| *node != i || *index > upto);
+    }
+
+    /// Node `i`'s state machine as snapshot text.
+    pub(super) fn clients_snapshot(&self, i: usize) -> String {
+        self.clients.kv[i].snapshot()
     }
 }
 

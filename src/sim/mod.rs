@@ -29,7 +29,7 @@ pub use network::Network;
 pub use view::{ClientReply, EventView, MessageView, NodeView, Stats};
 
 use crate::raft::{
-    AppendDecision, Bugs, TimeoutNowArgs, AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, ConsensusProtocol,
+    AppendDecision, Bugs, InstallSnapshotArgs, InstallSnapshotReply, TimeoutNowArgs, AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, ConsensusProtocol,
     Error, NodeId, RequestVoteArgs, RequestVoteReply, Result, Role, VoteDecision,
 };
 
@@ -47,6 +47,10 @@ pub enum Payload {
     PreVoteResponse(RequestVoteReply),
     /// A leader handing over tells its chosen successor to start an election now (§3.10).
     TimeoutNow(TimeoutNowArgs),
+    /// A leader sends its snapshot to a follower that needs compacted entries (§7).
+    InstallSnapshot(InstallSnapshotArgs),
+    /// The follower answers.
+    InstallSnapshotResponse(InstallSnapshotReply),
     /// A voter answers.
     RequestVoteResponse(RequestVoteReply),
     /// A leader replicates entries or sends a heartbeat.
@@ -57,13 +61,16 @@ pub enum Payload {
 
 impl Payload {
     /// `"RequestVote"`, `"RequestVoteResponse"`, `"PreVote"`, `"PreVoteResponse"`,
-    /// `"TimeoutNow"`, `"AppendEntries"` or `"AppendEntriesResponse"`.
+    /// `"TimeoutNow"`, `"InstallSnapshot"`, `"InstallSnapshotResponse"`, `"AppendEntries"` or
+    /// `"AppendEntriesResponse"`.
     pub fn kind(&self) -> &'static str {
         match self {
             Payload::RequestVote(_) => "RequestVote",
             Payload::PreVote(_) => "PreVote",
             Payload::PreVoteResponse(_) => "PreVoteResponse",
             Payload::TimeoutNow(_) => "TimeoutNow",
+            Payload::InstallSnapshot(_) => "InstallSnapshot",
+            Payload::InstallSnapshotResponse(_) => "InstallSnapshotResponse",
             Payload::RequestVoteResponse(_) => "RequestVoteResponse",
             Payload::AppendEntries(_) => "AppendEntries",
             Payload::AppendEntriesResponse(_) => "AppendEntriesResponse",
@@ -728,6 +735,27 @@ impl Simulation {
         for text in found {
             self.record("violation", None, None, text);
         }
+        // Log compaction (§7), after the checks so they saw every entry first.
+        if let Some(every) = self.config.snapshot_interval {
+            for i in 0..self.nodes.len() {
+                let r = &self.nodes[i].raft;
+                if self.nodes[i].crashed || r.last_applied() < r.snapshot().index + every {
+                    continue;
+                }
+                let (upto, from) = (r.last_applied(), r.snapshot().index + 1);
+                let data = self.clients_snapshot(i);
+                self.nodes[i].raft.compact(upto, data).expect("lastApplied is after the snapshot");
+                let text = format!("{} snapshots its state machine at index {upto} and drops log entries {from}–{upto} (§7)", self.ids[i]);
+                self.record("snapshot", Some(i), None, text);
+            }
+        }
+        // InstallSnapshot for followers that need compacted entries.
+        for i in 0..self.nodes.len() {
+            for (to, args) in self.nodes[i].raft.take_install_snapshots() {
+                let to = self.index_of("to", &to).expect("a member");
+                self.send(i, to, Payload::InstallSnapshot(args));
+            }
+        }
     }
 }
 
@@ -1027,6 +1055,37 @@ impl Simulation {
                 }
                 text
             }
+            Payload::InstallSnapshot(args) => {
+                let (reply, load) = self.nodes[to].raft.install_snapshot(args).expect("leaders send valid snapshots");
+                let snap = &args.snapshot;
+                let text = if reply.match_index == 0 {
+                    format!("{t} rejects InstallSnapshot from {f}: term {} is older than its term {}", args.term, reply.term)
+                } else if load {
+                    format!("{t} installs {f}'s snapshot of entries 1–{} (term {}) and loads its state machine from it (§7)", snap.index, snap.term)
+                } else {
+                    format!("{t} already has entries 1–{}; the snapshot changes nothing", snap.index)
+                };
+                if load {
+                    self.clients_load_snapshot(to);
+                }
+                if reply.term == args.term {
+                    self.reset_election_timer(to);
+                }
+                self.send(to, from, Payload::InstallSnapshotResponse(reply));
+                text
+            }
+            Payload::InstallSnapshotResponse(reply) => {
+                let next = self.nodes[to].raft.handle_install_snapshot_response(&f, reply).expect("replies come from members");
+                let text = if reply.match_index == 0 {
+                    format!("{t} learns {f} refused its snapshot")
+                } else {
+                    format!("{t} learns {f} holds its snapshot up to index {}", reply.match_index)
+                };
+                if let Some(r) = next {
+                    self.send_appends(to, vec![r]);
+                }
+                text
+            }
             Payload::TimeoutNow(args) => match self.nodes[to].raft.handle_timeout_now(args).expect("leaders send valid ids") {
                 Some(vote) => {
                     self.stats.elections += 1;
@@ -1038,7 +1097,11 @@ impl Simulation {
             },
         };
         let now = (self.nodes[to].raft.role(), self.nodes[to].raft.current_term());
-        if now.1 > was.1 && !matches!(m.payload, Payload::RequestVoteResponse(_) | Payload::AppendEntriesResponse(_) | Payload::PreVoteResponse(_)) {
+        let is_reply = matches!(
+            m.payload,
+            Payload::RequestVoteResponse(_) | Payload::AppendEntriesResponse(_) | Payload::PreVoteResponse(_) | Payload::InstallSnapshotResponse(_)
+        );
+        if now.1 > was.1 && !is_reply {
             text = format!("{t} adopts term {} (was {}, {}); {}", now.1, was.1, was.0.as_str(), text);
         }
         let seq = self.record("deliver", Some(to), Some(&m), text);

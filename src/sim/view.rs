@@ -106,6 +106,10 @@ pub struct NodeView<'a> {
     pub paused: bool,
     /// The node's key-value store as it has applied it (see [`crate::kv`]).
     pub kv: &'a BTreeMap<String, String>,
+    /// The last entry its snapshot replaces (0: no snapshot); `log` starts after it.
+    pub snapshot_index: LogIndex,
+    /// That entry's term.
+    pub snapshot_term: Term,
 }
 
 /// A message in flight, with its RPC's fields flattened in (camelCase, Raft paper Figure 2).
@@ -156,9 +160,15 @@ pub struct MessageView<'a> {
     /// AppendEntriesResponse: success.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-    /// AppendEntriesResponse: matchIndex.
+    /// AppendEntriesResponse and InstallSnapshotResponse: matchIndex.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub match_index: Option<LogIndex>,
+    /// InstallSnapshot: the last entry the snapshot replaces.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_included_index: Option<LogIndex>,
+    /// InstallSnapshot: that entry's term.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_included_term: Option<Term>,
 }
 
 impl Simulation {
@@ -187,6 +197,8 @@ impl Simulation {
                     crashed: n.crashed,
                     paused: n.paused,
                     kv: self.clients.kv[i].data(),
+                    snapshot_index: r.snapshot().index,
+                    snapshot_term: r.snapshot().term,
                 }
             })
             .collect()
@@ -217,6 +229,8 @@ impl Simulation {
             leader_commit: None,
             success: None,
             match_index: None,
+            last_included_index: None,
+            last_included_term: None,
         };
         match &m.payload {
             Payload::RequestVote(a) | Payload::PreVote(a) => {
@@ -236,6 +250,16 @@ impl Simulation {
                 v.prev_log_term = Some(a.prev_log_term);
                 v.entries = Some(&a.entries);
                 v.leader_commit = Some(a.leader_commit);
+            }
+            Payload::InstallSnapshot(a) => {
+                v.term = a.term;
+                v.leader_id = Some(&a.leader_id);
+                v.last_included_index = Some(a.snapshot.index);
+                v.last_included_term = Some(a.snapshot.term);
+            }
+            Payload::InstallSnapshotResponse(r) => {
+                v.term = r.term;
+                v.match_index = Some(r.match_index);
             }
             Payload::TimeoutNow(a) => {
                 v.term = a.term;
