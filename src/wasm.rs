@@ -467,7 +467,7 @@ pub struct SimulationJs {
     inner: sim::Simulation,
 }
 
-const OPTION_KEYS: [&str; 11] = [
+const OPTION_KEYS: [&str; 12] = [
     "seed",
     "nodes",
     "latencyMs",
@@ -479,6 +479,7 @@ const OPTION_KEYS: [&str; 11] = [
     "preVote",
     "checkQuorum",
     "maxEntriesPerAppend",
+    "snapshotInterval",
 ];
 
 /// An array of bug names (`figure8`, `no-log-check`, `forget-vote`, `stale-truncate`).
@@ -562,6 +563,14 @@ fn parse_config(options: &JsValue) -> JsResult<Config> {
     if let Some(v) = opt("checkQuorum") {
         c.check_quorum = boolean(&v, "checkQuorum")?;
     }
+    if let Some(v) = opt("snapshotInterval") {
+        c.snapshot_interval = if v.is_null() {
+            None
+        } else {
+            let n = uint(&v, "snapshotInterval").ok().filter(|n| (1..=1_000_000_000).contains(n));
+            Some(n.ok_or_else(|| invalid("snapshotInterval", format!("must be a positive integer, or null (got {})", describe(&v))))?)
+        };
+    }
     if let Some(v) = opt("maxEntriesPerAppend") {
         c.max_entries_per_append = if v.is_null() {
             None
@@ -588,6 +597,7 @@ struct ConfigJs {
     pre_vote: bool,
     check_quorum: bool,
     max_entries_per_append: Option<usize>,
+    snapshot_interval: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -653,7 +663,8 @@ impl SimulationJs {
     /// `heartbeatMs` (50), `dropRate` (0–1, 0), `duplicateRate` (0–1, 0), `bugs` (deliberate
     /// protocol bugs by name, `[]`; see `Simulation.bugList()`), `preVote` (true: PreVote,
     /// dissertation §9.6), `checkQuorum` (true: CheckQuorum, §6.2), `maxEntriesPerAppend` (64;
-    /// null for no limit). Unknown keys are refused.
+    /// null for no limit), `snapshotInterval` (10000 applied entries between snapshots, §7;
+    /// null: never). Unknown keys are refused.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> JsResult<SimulationJs> {
         Ok(SimulationJs { inner: sim::Simulation::new(parse_config(&options)?).map_err(core)? })
@@ -675,6 +686,7 @@ impl SimulationJs {
             pre_vote: c.pre_vote,
             check_quorum: c.check_quorum,
             max_entries_per_append: c.max_entries_per_append,
+            snapshot_interval: c.snapshot_interval,
         })
     }
 

@@ -166,7 +166,7 @@ test('the constructor validates nodeId and peers', () => {
 
 test('Simulation defaults are those of issue #2', () => {
   const sim = new Simulation();
-  assert.deepEqual(sim.config, { seed: 7, nodes: 5, latencyMs: [10, 15], electionTimeoutMs: [150, 300], heartbeatMs: 50, dropRate: 0, duplicateRate: 0, bugs: [], preVote: true, checkQuorum: true, maxEntriesPerAppend: 64 });
+  assert.deepEqual(sim.config, { seed: 7, nodes: 5, latencyMs: [10, 15], electionTimeoutMs: [150, 300], heartbeatMs: 50, dropRate: 0, duplicateRate: 0, bugs: [], preVote: true, checkQuorum: true, maxEntriesPerAppend: 64, snapshotInterval: 10000 });
   assert.equal(sim.now, 0);
   assert.deepEqual(sim.ids, ['n1', 'n2', 'n3', 'n4', 'n5']);
   assert.equal(sim.leader(), null);
@@ -383,6 +383,31 @@ test('transferLeadership: TimeoutNow hands leadership to the chosen node', () =>
   }
   assert.equal(sim.leader(), to);
   assert.ok(sawTimeoutNow);
+});
+
+test('snapshots: snapshotInterval compacts logs; a lagging node gets InstallSnapshot', () => {
+  const sim = new Simulation({ seed: 5, snapshotInterval: 6 });
+  sim.startClients({ clients: 2 });
+  sim.runUntil(800);
+  const lag = sim.leader() === 'n5' ? 'n4' : 'n5';
+  sim.crash(lag);
+  sim.runUntil(3000);
+  const leader = sim.nodes().find((n) => n.id === sim.leader());
+  assert.ok(leader.snapshotIndex >= 6, `snapshot at ${leader.snapshotIndex}`);
+  assert.equal(leader.log[0].index, leader.snapshotIndex + 1, 'log starts after the snapshot');
+  sim.restart(lag);
+  let seen = null;
+  while (!seen && sim.now < 4000) {
+    seen = sim.messages().find((m) => m.kind === 'InstallSnapshot' && m.to === lag);
+    sim.step();
+  }
+  assert.ok(seen && seen.lastIncludedIndex > 0 && typeof seen.lastIncludedTerm === 'number');
+  sim.stopClients();
+  sim.runUntil(5000);
+  const [a, b] = [lag, sim.leader()].map((id) => sim.nodes().find((n) => n.id === id));
+  assert.deepEqual(a.kv, b.kv);
+  assert.deepEqual(sim.violations(), []);
+  throwsError(() => new Simulation({ snapshotInterval: 0 }), /^snapshotInterval must be a positive integer, or null \(got 0\)$/);
 });
 
 test('deliberate bugs: listed, switched by name, validated', () => {

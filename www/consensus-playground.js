@@ -78,6 +78,10 @@ function describeMessage(m) {
       return `RequestVote from ${m.from} to ${m.to}: term ${m.term}, lastLogIndex ${m.lastLogIndex}, lastLogTerm ${m.lastLogTerm}`;
     case 'RequestVoteResponse':
       return `RequestVote reply from ${m.from} to ${m.to}: term ${m.term}, vote ${m.voteGranted ? 'granted' : 'refused'}`;
+    case 'InstallSnapshot':
+      return `InstallSnapshot from ${m.from} to ${m.to}: term ${m.term}, snapshot of entries 1–${m.lastIncludedIndex} (last term ${m.lastIncludedTerm})`;
+    case 'InstallSnapshotResponse':
+      return `InstallSnapshot reply from ${m.from} to ${m.to}: term ${m.term}, matches up to ${m.matchIndex}`;
     case 'TimeoutNow':
       return `TimeoutNow from ${m.from} to ${m.to}: start an election now (term ${m.term})`;
     case 'PreVote':
@@ -96,7 +100,7 @@ function termColor(term) {
 }
 
 export class ConsensusPlayground extends HTMLElement {
-  static observedAttributes = ['nodes', 'seed', 'speed'];
+  static observedAttributes = ['nodes', 'seed', 'speed', 'snapshot-interval'];
 
   constructor() {
     super();
@@ -152,6 +156,9 @@ export class ConsensusPlayground extends HTMLElement {
     const seed = this.getAttribute('seed');
     if (nodes !== null) opts.nodes = Number(nodes);
     if (seed !== null) opts.seed = Number(seed);
+    // Snapshots every 20 applied entries by default here, so that learners see one happen.
+    const snap = this.getAttribute('snapshot-interval');
+    opts.snapshotInterval = snap === null ? 20 : snap === 'off' ? null : Number(snap);
     return opts;
   }
 
@@ -453,9 +460,11 @@ export class ConsensusPlayground extends HTMLElement {
     this.logRows = new Map();
     const rows = this.ids.map((id) => {
       const entries = el('div', { class: 'cp-entries' });
+      const snap = el('span', { class: 'cp-snapshot', hidden: '' });
+      entries.append(snap);
       const label = el('span', { class: 'cp-log-id', text: id });
       const row = el('div', { class: 'cp-log-row', 'data-log-of': id }, label, entries);
-      this.logRows.set(id, { row, entries, cells: [], sig: '' });
+      this.logRows.set(id, { row, entries, snap, cells: [], sig: '' });
       return row;
     });
     this.logs.replaceChildren(
@@ -520,8 +529,9 @@ export class ConsensusPlayground extends HTMLElement {
       ['votedFor', n.votedFor ?? 'null'],
       ['commitIndex', n.commitIndex],
       ['lastApplied', n.lastApplied],
-      ['log length', n.log.length],
+      ['log', n.log.length ? `entries ${n.log[0].index}–${n.log[n.log.length - 1].index}` : 'empty'],
     ];
+    if (n.snapshotIndex > 0) rows.push(['snapshot', `entries 1–${n.snapshotIndex} (term ${n.snapshotTerm})`]);
     const store = Object.entries(n.kv);
     if (store.length) rows.push(['store', store.map(([k, v]) => `${k}=${v}`).join('  ')]);
     if (n.state === 'leader' && !n.crashed) {
@@ -663,6 +673,14 @@ export class ConsensusPlayground extends HTMLElement {
       cls += m.voteGranted ? ' cp-pv-ok' : ' cp-pv-no';
       shape = svg('circle', { r: 7 });
       glyph = m.voteGranted ? '✓' : '✗';
+    } else if (m.kind === 'InstallSnapshot') {
+      cls += ' cp-is';
+      shape = svg('rect', { x: -9, y: -7, width: 18, height: 14, rx: 2 });
+      glyph = 'S';
+    } else if (m.kind === 'InstallSnapshotResponse') {
+      cls += m.matchIndex > 0 ? ' cp-ok' : ' cp-no';
+      shape = svg('rect', { x: -8, y: -8, width: 16, height: 16, rx: 3 });
+      glyph = m.matchIndex > 0 ? '✓' : '✗';
     } else if (m.kind === 'TimeoutNow') {
       cls += ' cp-tn';
       shape = svg('rect', { x: -7, y: -7, width: 14, height: 14, transform: 'rotate(45)' });
@@ -701,13 +719,24 @@ export class ConsensusPlayground extends HTMLElement {
     for (const n of nodes) {
       const row = this.logRows.get(n.id);
       const last = n.log.length ? n.log[n.log.length - 1] : null;
-      const sig = `${n.log.length}|${last?.term}|${n.commitIndex}|${n.crashed}|${n.state}`;
+      const sig = `${n.snapshotIndex}|${n.log.length}|${last?.term}|${n.commitIndex}|${n.crashed}|${n.state}`;
       if (sig === row.sig) continue;
       row.sig = sig;
       row.row.classList.toggle('cp-crashed', n.crashed);
       row.row.classList.toggle('cp-leader-row', n.state === 'leader' && !n.crashed);
       const cells = row.cells;
       const atEnd = row.entries.scrollLeft + row.entries.clientWidth >= row.entries.scrollWidth - 4;
+      // The snapshot stands in for entries 1..snapshotIndex (§7).
+      row.snap.hidden = n.snapshotIndex === 0;
+      if (n.snapshotIndex > 0) {
+        row.snap.textContent = `snapshot 1–${n.snapshotIndex}`;
+        row.snap.title = `Snapshot: the state machine after entries 1–${n.snapshotIndex} (last term ${n.snapshotTerm}); those entries are compacted away`;
+        row.snap.dataset.snapshot = String(n.snapshotIndex);
+      }
+      // Cells are keyed by position in the kept log; a compaction shifts every index.
+      if (cells.length && n.log.length && cells[0].dataset.entry !== String(n.log[0].index)) {
+        while (cells.length) cells.pop().remove();
+      }
       while (cells.length > n.log.length) cells.pop().remove();
       n.log.forEach((entry, k) => {
         let c = cells[k];

@@ -993,6 +993,9 @@ impl Simulation {
                     AppendDecision::Accepted { appended: 0, .. } if args.entries.is_empty() => {
                         format!("{t} accepts a heartbeat from leader {f} (term {})", args.term)
                     }
+                    AppendDecision::Accepted { appended: 0, .. } if args.entries.len() == 1 => {
+                        format!("{t} already holds entry {} from {f}; nothing to append", reply.match_index)
+                    }
                     AppendDecision::Accepted { appended: 0, .. } => format!(
                         "{t} already holds entries {}–{} from {f}; nothing to append",
                         args.prev_log_index + 1,
