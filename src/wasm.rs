@@ -336,6 +336,7 @@ impl ConsensusProtocolJs {
             prev_log_term: uint(&prev_log_term, "prevLogTerm")?,
             entries: parse_entries(&entries)?,
             leader_commit: uint(&leader_commit, "leaderCommit")?,
+            round: 0,
         };
         let (r, _) = self.inner.append_entries(&args).map_err(core)?;
         Ok(to_js(&AppendReplyJs { term: r.term, success: r.success, match_index: r.match_index }))
@@ -411,6 +412,7 @@ impl ConsensusProtocolJs {
             term: uint(&get(&response, "term"), "response.term")?,
             success,
             match_index: if !success && mi.is_undefined() { 0 } else { uint(&mi, "response.matchIndex")? },
+            round: 0,
         };
         let next = self.inner.handle_append_entries_response(&from, &reply).map_err(core)?;
         Ok(next.as_ref().map_or(JsValue::NULL, request_js))
@@ -467,7 +469,7 @@ pub struct SimulationJs {
     inner: sim::Simulation,
 }
 
-const OPTION_KEYS: [&str; 12] = [
+const OPTION_KEYS: [&str; 13] = [
     "seed",
     "nodes",
     "latencyMs",
@@ -480,6 +482,7 @@ const OPTION_KEYS: [&str; 12] = [
     "checkQuorum",
     "maxEntriesPerAppend",
     "snapshotInterval",
+    "readIndex",
 ];
 
 /// An array of bug names (`figure8`, `no-log-check`, `forget-vote`, `stale-truncate`).
@@ -563,6 +566,9 @@ fn parse_config(options: &JsValue) -> JsResult<Config> {
     if let Some(v) = opt("checkQuorum") {
         c.check_quorum = boolean(&v, "checkQuorum")?;
     }
+    if let Some(v) = opt("readIndex") {
+        c.read_index = boolean(&v, "readIndex")?;
+    }
     if let Some(v) = opt("snapshotInterval") {
         c.snapshot_interval = if v.is_null() {
             None
@@ -598,6 +604,7 @@ struct ConfigJs {
     check_quorum: bool,
     max_entries_per_append: Option<usize>,
     snapshot_interval: Option<u64>,
+    read_index: bool,
 }
 
 #[derive(Serialize)]
@@ -664,7 +671,8 @@ impl SimulationJs {
     /// protocol bugs by name, `[]`; see `Simulation.bugList()`), `preVote` (true: PreVote,
     /// dissertation §9.6), `checkQuorum` (true: CheckQuorum, §6.2), `maxEntriesPerAppend` (64;
     /// null for no limit), `snapshotInterval` (10000 applied entries between snapshots, §7;
-    /// null: never). Unknown keys are refused.
+    /// null: never), `readIndex` (true: client reads by ReadIndex, §6.4). Unknown keys are
+    /// refused.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> JsResult<SimulationJs> {
         Ok(SimulationJs { inner: sim::Simulation::new(parse_config(&options)?).map_err(core)? })
@@ -687,6 +695,7 @@ impl SimulationJs {
             check_quorum: c.check_quorum,
             max_entries_per_append: c.max_entries_per_append,
             snapshot_interval: c.snapshot_interval,
+            read_index: c.read_index,
         })
     }
 

@@ -40,7 +40,7 @@ fn batching_caps_entries_per_append_and_a_far_behind_follower_catches_up_batch_b
 fn pipelining_sends_new_entries_after_what_is_in_flight_without_waiting() {
     let mut l = leader();
     // s2 acknowledges the no-op: it is replicating.
-    l.handle_append_entries_response("s2", &AppendEntriesReply { term: 1, success: true, match_index: 1 }).unwrap();
+    l.handle_append_entries_response("s2", &AppendEntriesReply { term: 1, success: true, match_index: 1, round: 0 }).unwrap();
     let (_, first) = l.replicate_log("\"a\"".into()).unwrap();
     let (_, second) = l.replicate_log("\"b\"".into()).unwrap();
     let to = |rs: &[AppendEntriesRequest], id: &str| rs.iter().find(|r| r.to == id).unwrap().args.clone();
@@ -51,7 +51,7 @@ fn pipelining_sends_new_entries_after_what_is_in_flight_without_waiting() {
     let c = to(&second, "s3");
     assert_eq!((c.prev_log_index, c.entries.len()), (0, 3));
     // A lost request shows up as a failure: back to probing from nextIndex.
-    let retry = l.handle_append_entries_response("s2", &AppendEntriesReply { term: 1, success: false, match_index: 0 }).unwrap().unwrap();
+    let retry = l.handle_append_entries_response("s2", &AppendEntriesReply { term: 1, success: false, match_index: 0, round: 0 }).unwrap().unwrap();
     assert_eq!((retry.args.prev_log_index, retry.args.entries.len()), (1, 2));
 }
 
@@ -66,7 +66,7 @@ fn entries(from: u64, terms: &[u64]) -> Vec<LogEntry> {
 fn follower_with(terms: &[u64], commit: u64) -> ConsensusProtocol {
     let mut f = ConsensusProtocol::new("s2", peers()).unwrap();
     let t = *terms.iter().max().unwrap();
-    let args = AppendEntriesArgs { term: t, leader_id: "s3".into(), prev_log_index: 0, prev_log_term: 0, entries: entries(1, terms), leader_commit: commit };
+    let args = AppendEntriesArgs { term: t, leader_id: "s3".into(), prev_log_index: 0, prev_log_term: 0, entries: entries(1, terms), leader_commit: commit, round: 0 };
     assert!(f.append_entries(&args).unwrap().0.success);
     f.apply_committed();
     f
@@ -82,7 +82,7 @@ fn compaction_replaces_applied_entries_with_a_snapshot() {
     assert_eq!((f.last_log_index(), f.last_log_term(), f.term_at(3), f.term_at(2)), (5, 2, Some(2), None));
     assert!(f.compact(3, "again".into()).is_err(), "not after the snapshot");
     // An AppendEntries whose prevLogIndex falls inside the snapshot still works.
-    let args = AppendEntriesArgs { term: 2, leader_id: "s3".into(), prev_log_index: 1, prev_log_term: 1, entries: entries(2, &[1, 2, 2, 2, 2]), leader_commit: 6 };
+    let args = AppendEntriesArgs { term: 2, leader_id: "s3".into(), prev_log_index: 1, prev_log_term: 1, entries: entries(2, &[1, 2, 2, 2, 2]), leader_commit: 6, round: 0 };
     let (r, _) = f.append_entries(&args).unwrap();
     assert_eq!((r.success, r.match_index), (true, 6));
     assert_eq!(f.last_log_index(), 6);
@@ -122,7 +122,7 @@ fn a_leader_sends_its_snapshot_to_a_follower_that_needs_compacted_entries() {
     for k in 0..4 {
         l.replicate_log(format!("\"c{k}\"")).unwrap();
     }
-    l.handle_append_entries_response("s3", &AppendEntriesReply { term: 1, success: true, match_index: 5 }).unwrap();
+    l.handle_append_entries_response("s3", &AppendEntriesReply { term: 1, success: true, match_index: 5, round: 0 }).unwrap();
     assert_eq!(l.commit_index(), 5);
     l.apply_committed();
     l.compact(4, "kv@4".into()).unwrap();
@@ -141,4 +141,37 @@ fn a_leader_sends_its_snapshot_to_a_follower_that_needs_compacted_entries() {
     let (r, _) = f.append_entries(&next.args).unwrap();
     assert!(r.success);
     assert_eq!(f.last_log_index(), 5);
+}
+
+// ---- ReadIndex (dissertation §6.4) -----------------------------------------------------------
+
+#[test]
+fn read_index_waits_for_a_majority_to_confirm_in_a_new_round() {
+    let mut l = leader();
+    assert!(l.read_index(1).is_err(), "no entry of its term committed yet (§6.4 step 1)");
+    l.handle_append_entries_response("s2", &AppendEntriesReply { term: 1, success: true, match_index: 1, round: 0 }).unwrap();
+    assert_eq!(l.commit_index(), 1);
+    let hb = l.read_index(7).unwrap();
+    assert_eq!(hb.len(), 2, "a heartbeat to each follower");
+    let round = hb[0].args.round;
+    assert!(round > 0 && hb.iter().all(|r| r.args.round == round));
+    assert!(l.take_ready_reads().is_empty());
+    // A reply to an older request proves nothing about now.
+    l.handle_append_entries_response("s3", &AppendEntriesReply { term: 1, success: true, match_index: 1, round: round - 1 }).unwrap();
+    assert!(l.take_ready_reads().is_empty());
+    // A reply of this round: the leader + s3 are a majority of 3.
+    let mut f = ConsensusProtocol::new("s3", peers()).unwrap();
+    let (reply, _) = f.append_entries(&hb.iter().find(|r| r.to == "s3").unwrap().args).unwrap();
+    assert_eq!(reply.round, round, "the follower echoes the round");
+    l.handle_append_entries_response("s3", &reply).unwrap();
+    assert_eq!(l.take_ready_reads(), vec![(7, 1)], "read 7 confirmed at readIndex 1");
+}
+
+#[test]
+fn the_stale_read_bug_answers_without_confirmation() {
+    let mut l = leader();
+    l.set_bugs(consensus_playground::raft::Bugs::NONE.with(consensus_playground::raft::Bug::StaleRead, true));
+    l.handle_append_entries_response("s2", &AppendEntriesReply { term: 1, success: true, match_index: 1, round: 0 }).unwrap();
+    l.read_index(3).unwrap();
+    assert_eq!(l.take_ready_reads(), vec![(3, 1)], "no majority asked");
 }

@@ -34,7 +34,7 @@ fn terms(n: &ConsensusProtocol) -> Vec<u64> {
 }
 
 fn ae(term: u64, leader: &str, prev: u64, prev_term: u64, entries: Vec<LogEntry>, commit: u64) -> AppendEntriesArgs {
-    AppendEntriesArgs { term, leader_id: leader.into(), prev_log_index: prev, prev_log_term: prev_term, entries, leader_commit: commit }
+    AppendEntriesArgs { term, leader_id: leader.into(), prev_log_index: prev, prev_log_term: prev_term, entries, leader_commit: commit, round: 0 }
 }
 
 fn rv(term: u64, candidate: &str, last_index: u64, last_term: u64) -> RequestVoteArgs {
@@ -258,7 +258,7 @@ fn become_leader_and_replicate_log_refuse_from_the_wrong_state() {
 fn append_entries_refuses_a_stale_term_and_changes_nothing() {
     let mut n = with_log(node("s1", &cluster5()), &[1, 3]); // term 3, leader s2
     let (r, _) = n.append_entries(&ae(2, "s4", 1, 1, vec![], 2)).unwrap();
-    assert_eq!(r, AppendEntriesReply { term: 3, success: false, match_index: 0 });
+    assert_eq!(r, AppendEntriesReply { term: 3, success: false, match_index: 0, round: 0 });
     assert_eq!((terms(&n), n.commit_index()), (vec![1, 3], 0));
     assert_eq!(n.leader_id(), Some("s2"), "a stale sender is not taken as leader");
 }
@@ -371,7 +371,7 @@ fn a_failed_append_entries_decrements_next_index_and_retries() {
     make_leader(&mut leader, 2, &["s2", "s3"]);
     assert_eq!(leader.next_index()["s2"], 4);
     let retry = leader
-        .handle_append_entries_response("s2", &AppendEntriesReply { term: 2, success: false, match_index: 0 })
+        .handle_append_entries_response("s2", &AppendEntriesReply { term: 2, success: false, match_index: 0, round: 0 })
         .unwrap()
         .expect("a retry");
     assert_eq!(leader.next_index()["s2"], 3);
@@ -383,7 +383,7 @@ fn a_reordered_older_success_does_not_lower_match_index() {
     let mut leader = node("s1", &cluster5());
     make_leader(&mut leader, 1, &["s2", "s3"]);
     leader.replicate_log("\"a\"".into()).unwrap();
-    let ok = |m| AppendEntriesReply { term: 1, success: true, match_index: m };
+    let ok = |m| AppendEntriesReply { term: 1, success: true, match_index: m, round: 0 };
     leader.handle_append_entries_response("s2", &ok(2)).unwrap();
     leader.handle_append_entries_response("s2", &ok(1)).unwrap();
     assert_eq!((leader.match_index()["s2"], leader.next_index()["s2"]), (2, 3));
@@ -393,7 +393,7 @@ fn a_reordered_older_success_does_not_lower_match_index() {
 fn leader_commits_an_entry_of_its_term_once_a_majority_stores_it() {
     let mut leader = node("s1", &cluster5());
     make_leader(&mut leader, 1, &["s2", "s3"]);
-    let ok = |m| AppendEntriesReply { term: 1, success: true, match_index: m };
+    let ok = |m| AppendEntriesReply { term: 1, success: true, match_index: m, round: 0 };
     leader.handle_append_entries_response("s2", &ok(1)).unwrap();
     assert_eq!(leader.commit_index(), 0, "2 of 5 is not a majority");
     let next = leader.handle_append_entries_response("s3", &ok(1)).unwrap();
@@ -411,10 +411,10 @@ fn each_new_entry_is_sent_once_per_follower_not_once_per_reply() {
     assert_eq!(reqs.len(), 4);
     // s2's reply to the first request (the no-op only) arrives after entry 2 went out:
     // entry 2 is already on its way, so no follow-up.
-    let ok = |m| AppendEntriesReply { term: 1, success: true, match_index: m };
+    let ok = |m| AppendEntriesReply { term: 1, success: true, match_index: m, round: 0 };
     assert_eq!(leader.handle_append_entries_response("s2", &ok(1)).unwrap(), None);
     // A failure is retried at once.
-    let retry = leader.handle_append_entries_response("s3", &AppendEntriesReply { term: 1, success: false, match_index: 0 });
+    let retry = leader.handle_append_entries_response("s3", &AppendEntriesReply { term: 1, success: false, match_index: 0, round: 0 });
     assert!(retry.unwrap().is_some());
 }
 
@@ -427,7 +427,7 @@ fn figure_8_entries_of_earlier_terms_are_not_committed_by_counting_replicas() {
     let mut s1 = with_log(node("s1", &cluster5()), &[1, 2]);
     make_leader(&mut s1, 4, &["s2", "s3"]);
     assert_eq!(terms(&s1), vec![1, 2, 4], "the no-op of term 4 (§8)");
-    let ok = |m| AppendEntriesReply { term: 4, success: true, match_index: m };
+    let ok = |m| AppendEntriesReply { term: 4, success: true, match_index: m, round: 0 };
     s1.handle_append_entries_response("s2", &ok(2)).unwrap();
     s1.handle_append_entries_response("s3", &ok(2)).unwrap();
     assert_eq!(s1.commit_index(), 0, "index 2 (term 2) is on s1, s2, s3 but is not of term 4");

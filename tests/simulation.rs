@@ -304,7 +304,7 @@ fn checker_reports_diverging_logs_and_diverging_commits() {
     let mut b = leader_of("n2", &peers, &["n3"]);
     a.replicate_log("\"a\"".into()).unwrap();
     b.replicate_log("\"b\"".into()).unwrap();
-    let ok = |m| consensus_playground::raft::AppendEntriesReply { term: 1, success: true, match_index: m };
+    let ok = |m| consensus_playground::raft::AppendEntriesReply { term: 1, success: true, match_index: m, round: 0 };
     a.handle_append_entries_response("n3", &ok(2)).unwrap();
     b.handle_append_entries_response("n1", &ok(2)).unwrap();
     let mut c = Checker::new(2);

@@ -166,7 +166,7 @@ test('the constructor validates nodeId and peers', () => {
 
 test('Simulation defaults are those of issue #2', () => {
   const sim = new Simulation();
-  assert.deepEqual(sim.config, { seed: 7, nodes: 5, latencyMs: [10, 15], electionTimeoutMs: [150, 300], heartbeatMs: 50, dropRate: 0, duplicateRate: 0, bugs: [], preVote: true, checkQuorum: true, maxEntriesPerAppend: 64, snapshotInterval: 10000 });
+  assert.deepEqual(sim.config, { seed: 7, nodes: 5, latencyMs: [10, 15], electionTimeoutMs: [150, 300], heartbeatMs: 50, dropRate: 0, duplicateRate: 0, bugs: [], preVote: true, checkQuorum: true, maxEntriesPerAppend: 64, snapshotInterval: 10000, readIndex: true });
   assert.equal(sim.now, 0);
   assert.deepEqual(sim.ids, ['n1', 'n2', 'n3', 'n4', 'n5']);
   assert.equal(sim.leader(), null);
@@ -411,7 +411,7 @@ test('snapshots: snapshotInterval compacts logs; a lagging node gets InstallSnap
 });
 
 test('deliberate bugs: listed, switched by name, validated', () => {
-  assert.deepEqual(Simulation.bugList().map((b) => b.name), ['figure8', 'no-log-check', 'forget-vote', 'stale-truncate']);
+  assert.deepEqual(Simulation.bugList().map((b) => b.name), ['figure8', 'no-log-check', 'forget-vote', 'stale-truncate', 'stale-read']);
   assert.ok(Simulation.bugList().every((b) => b.breaks.length > 20));
   const sim = new Simulation({ bugs: ['no-log-check'] });
   assert.deepEqual(sim.config.bugs, ['no-log-check']);
@@ -419,7 +419,7 @@ test('deliberate bugs: listed, switched by name, validated', () => {
   assert.deepEqual(sim.config.bugs, ['figure8', 'stale-truncate']);
   sim.setBugs([]);
   assert.deepEqual(sim.config.bugs, []);
-  throwsError(() => sim.setBugs(['figure9']), /^bugs\[0\] must be one of figure8, no-log-check, forget-vote, stale-truncate \(got "figure9"\)$/);
+  throwsError(() => sim.setBugs(['figure9']), /^bugs\[0\] must be one of figure8, no-log-check, forget-vote, stale-truncate, stale-read \(got "figure9"\)$/);
   throwsError(() => new Simulation({ bugs: 'figure8' }), /^bugs must be an array/);
   assert.deepEqual(sim.config.bugs, [], 'unchanged by the refused call');
 });

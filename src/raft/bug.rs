@@ -19,11 +19,15 @@ pub enum Bug {
     /// `stale-truncate`: AppendEntries deletes everything after prevLogIndex even when the
     /// entries match, so a delayed request erases newer entries (Figure 2, receiver step 3).
     StaleTruncate,
+    /// `stale-read`: a ReadIndex read is answered without confirming leadership with a
+    /// majority, so a deposed leader that does not know it serves stale data (dissertation
+    /// §6.4, step 3). Caught by the linearizability check, not by the log invariants.
+    StaleRead,
 }
 
 impl Bug {
     /// Every bug, in order.
-    pub const ALL: [Bug; 4] = [Bug::Figure8, Bug::NoLogCheck, Bug::ForgetVote, Bug::StaleTruncate];
+    pub const ALL: [Bug; 5] = [Bug::Figure8, Bug::NoLogCheck, Bug::ForgetVote, Bug::StaleTruncate, Bug::StaleRead];
 
     /// The bug's name: `figure8`, `no-log-check`, `forget-vote` or `stale-truncate`.
     pub fn name(self) -> &'static str {
@@ -32,6 +36,7 @@ impl Bug {
             Bug::NoLogCheck => "no-log-check",
             Bug::ForgetVote => "forget-vote",
             Bug::StaleTruncate => "stale-truncate",
+            Bug::StaleRead => "stale-read",
         }
     }
 
@@ -42,6 +47,7 @@ impl Bug {
             Bug::NoLogCheck => "grants votes without checking the candidate's log is up-to-date (§5.4.1)",
             Bug::ForgetVote => "forgets votedFor across a crash (Figure 2: votedFor is persistent)",
             Bug::StaleTruncate => "truncates the log on an AppendEntries that already matches (Figure 2, step 3)",
+            Bug::StaleRead => "answers reads without first confirming with a majority that it still leads (§6.4)",
         }
     }
 

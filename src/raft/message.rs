@@ -56,6 +56,10 @@ pub struct AppendEntriesArgs {
     pub entries: Vec<LogEntry>,
     /// The leader's commitIndex.
     pub leader_commit: LogIndex,
+    /// The leader's confirmation round (ReadIndex, dissertation §6.4; not in Figure 2): the
+    /// reply echoes it, proving the follower heard from this leader after a read arrived.
+    /// 0 before any read.
+    pub round: u64,
 }
 
 /// AppendEntries RPC results (Raft paper Figure 2), plus `match_index`.
@@ -69,6 +73,8 @@ pub struct AppendEntriesReply {
     /// entries.len()`): the follower's log matches the leader's up to there. 0 on failure.
     /// Carrying it lets the leader ignore reordered replies safely.
     pub match_index: LogIndex,
+    /// The request's `round`, echoed (ReadIndex).
+    pub round: u64,
 }
 
 /// An AppendEntries request addressed to one node, as `replicate_log` and the

@@ -139,6 +139,13 @@ pub struct ConsensusProtocol {
     transfer: Option<(NodeId, bool)>,
     /// A TimeoutNow for the caller to send (see [`take_timeout_now`](Self::take_timeout_now)).
     timeout_now: Option<(NodeId, TimeoutNowArgs)>,
+    /// ReadIndex (dissertation §6.4): the leader's confirmation round, carried by every
+    /// AppendEntries; a read waits for a majority of replies from its round or later.
+    round: u64,
+    /// Reads waiting for confirmation: (id, readIndex, round, followers that confirmed).
+    reads: Vec<(u64, LogIndex, u64, BTreeSet<NodeId>)>,
+    /// Confirmed reads for the caller: (id, readIndex).
+    ready_reads: Vec<(u64, LogIndex)>,
 }
 
 fn check_id(param: &str, id: &str) -> Result<()> {
@@ -193,6 +200,9 @@ impl ConsensusProtocol {
             replicating: BTreeSet::new(),
             transfer: None,
             timeout_now: None,
+            round: 0,
+            reads: Vec::new(),
+            ready_reads: Vec::new(),
         })
     }
 
@@ -339,6 +349,7 @@ impl ConsensusProtocol {
         self.replicating.clear();
         self.transfer = None;
         self.timeout_now = None;
+        self.reads.clear();
     }
 
     fn mark_log_changed(&mut self, from: LogIndex) {
@@ -433,7 +444,8 @@ impl ConsensusProtocol {
     /// exceeds `term` or goes below the term before it.
     pub fn append_entries(&mut self, args: &AppendEntriesArgs) -> Result<(AppendEntriesReply, AppendDecision)> {
         Self::validate_append(args)?;
-        let fail = |s: &Self, d| Ok((AppendEntriesReply { term: s.current_term, success: false, match_index: 0 }, d));
+        let round = args.round;
+        let fail = |s: &Self, d| Ok((AppendEntriesReply { term: s.current_term, success: false, match_index: 0, round }, d));
         if args.term < self.current_term {
             return fail(self, AppendDecision::StaleTerm);
         }
@@ -457,7 +469,7 @@ impl ConsensusProtocol {
             };
             if last <= self.snapshot.index {
                 return Ok((
-                    AppendEntriesReply { term: self.current_term, success: true, match_index: last },
+                    AppendEntriesReply { term: self.current_term, success: true, match_index: last, round },
                     AppendDecision::Accepted { appended: 0, truncated_from: None },
                 ));
             }
@@ -500,7 +512,7 @@ impl ConsensusProtocol {
             self.commit_index = self.commit_index.max(args.leader_commit.min(last_new));
         }
         Ok((
-            AppendEntriesReply { term: self.current_term, success: true, match_index: last_new },
+            AppendEntriesReply { term: self.current_term, success: true, match_index: last_new, round },
             AppendDecision::Accepted { appended, truncated_from },
         ))
     }
@@ -620,6 +632,7 @@ impl ConsensusProtocol {
                 prev_log_term: self.term_at(prev).unwrap_or(0),
                 entries: self.log[self.pos(prev + 1)..self.pos(end + 1)].to_vec(),
                 leader_commit: self.commit_index,
+                round: self.round,
             },
         })
     }
@@ -686,6 +699,7 @@ impl ConsensusProtocol {
             return Ok(None);
         }
         self.recent_active.insert(from.to_string());
+        self.confirm_reads(from, reply.round);
         let matched = self.match_index.get(from).copied().unwrap_or(0);
         if !reply.success {
             let next = self.next_index.get(from).copied().unwrap_or(1);
@@ -716,6 +730,7 @@ impl ConsensusProtocol {
                 prev_log_term: self.term_at(matched).unwrap_or(0),
                 entries: Vec::new(),
                 leader_commit: self.commit_index,
+                round: self.round,
             },
         }))
     }
@@ -753,6 +768,55 @@ impl ConsensusProtocol {
         }
         self.last_applied = to;
         self.log[self.pos(from + 1)..self.pos(to + 1)].to_vec()
+    }
+
+    // ---- ReadIndex: linearizable reads without writing the log (dissertation §6.4) ---------
+
+    /// Leader only: registers read `id`. Its readIndex is the current commitIndex; the leader
+    /// starts a new confirmation round and returns the heartbeats that carry it. Once a
+    /// majority (the leader included) has answered a request of that round, the read is
+    /// confirmed and shows up in [`take_ready_reads`](Self::take_ready_reads); the caller then
+    /// answers it from its state machine as soon as lastApplied ≥ readIndex.
+    ///
+    /// Errors: not leader; the leader has not yet committed an entry of its term (its
+    /// commitIndex may be behind: §6.4 step 1; the §8 no-op soon fixes that).
+    pub fn read_index(&mut self, id: u64) -> Result<Vec<AppendEntriesRequest>> {
+        self.require_leader()?;
+        if self.term_at(self.commit_index) != Some(self.current_term) {
+            return Err(Error::WrongState { action: "readIndex", state: "leader with no entry of its term committed yet", needs: "leader" });
+        }
+        self.round += 1;
+        self.reads.push((id, self.commit_index, self.round, BTreeSet::new()));
+        let me = self.node_id.clone();
+        self.confirm_reads(&me, 0);
+        Ok(self.requests_for_all(false))
+    }
+
+    /// Confirmed reads: `(id, readIndex)`, oldest first, each returned once.
+    pub fn take_ready_reads(&mut self) -> Vec<(u64, LogIndex)> {
+        std::mem::take(&mut self.ready_reads)
+    }
+
+    /// `from` answered a request of round `round`: it confirms the reads of that round and
+    /// earlier. The leader confirms itself (called with its own id).
+    fn confirm_reads(&mut self, from: &str, round: u64) {
+        let me = from == self.node_id;
+        let mut i = 0;
+        while i < self.reads.len() {
+            if !me && round < self.reads[i].2 {
+                i += 1;
+                continue;
+            }
+            if !me {
+                self.reads[i].3.insert(from.to_string());
+            }
+            if self.bugs.has(Bug::StaleRead) || self.is_majority(1 + self.reads[i].3.len()) {
+                let (id, index, _, _) = self.reads.remove(i);
+                self.ready_reads.push((id, index));
+            } else {
+                i += 1;
+            }
+        }
     }
 
     // ---- Log compaction (Raft paper §7) ----------------------------------------------------

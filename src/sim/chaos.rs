@@ -99,7 +99,8 @@ pub struct ChaosReport {
 ///
 /// Each seed also draws whether PreVote and CheckQuorum are on (each half the time), so both
 /// the production defaults and the paper's basic algorithm are covered, whether nodes take
-/// snapshots (every 5–40 entries, half the time) and the batch size (1–64 entries).
+/// snapshots (every 5–40 entries, half the time), the batch size (1–64 entries), and whether
+/// reads use ReadIndex or the log.
 pub fn sim_config(cfg: &ChaosConfig) -> Config {
     let has = |f| cfg.faults.contains(&f);
     let mut rng = Pcg64Mcg::seed_from_u64(cfg.seed ^ 0x0fea_7a2e);
@@ -114,6 +115,7 @@ pub fn sim_config(cfg: &ChaosConfig) -> Config {
         check_quorum: rng.random_bool(0.5),
         snapshot_interval: if rng.random_bool(0.5) { Some(rng.random_range(5..40)) } else { None },
         max_entries_per_append: Some(rng.random_range(1..=64)),
+        read_index: rng.random_bool(0.5),
         ..Config::default()
     }
 }

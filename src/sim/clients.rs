@@ -99,6 +99,12 @@ pub(super) struct Clients {
     owed: std::collections::BTreeMap<(usize, u64), (usize, u64)>,
     /// Each node's state machine (volatile: rebuilt from the log after a restart).
     pub(super) kv: Vec<Kv>,
+    /// ReadIndex reads a leader is confirming: (node, read id) → (client index, seq, key).
+    reads: std::collections::BTreeMap<(usize, u64), (usize, u64, String)>,
+    /// Confirmed reads waiting for the state machine to reach their readIndex:
+    /// (node, read id, readIndex).
+    confirmed: Vec<(usize, u64, u64)>,
+    next_read: u64,
 }
 
 impl Clients {
@@ -220,6 +226,22 @@ impl Simulation {
             return self.record("client", Some(i), None, format!("client {id}'s request to {} is lost: it is {why}", self.ids[i]));
         }
         let seq = command.seq;
+        // A read, at a leader, with ReadIndex on: no log entry (dissertation §6.4).
+        if let (Op::Get { key }, true) = (&command.op, self.config.read_index) {
+            let rid = self.clients.next_read;
+            if let Ok(requests) = self.nodes[i].raft.read_index(rid) {
+                self.clients.next_read += 1;
+                self.clients.reads.insert((i, rid), (c, seq, key.clone()));
+                let text = format!(
+                    "{} takes client {id}'s get {key} as a ReadIndex read at commitIndex {}: it first confirms with a majority that it still leads",
+                    self.ids[i],
+                    self.nodes[i].raft.commit_index()
+                );
+                let rec = self.record("client", Some(i), None, text);
+                self.send_appends(i, requests);
+                return rec;
+            }
+        }
         let answer = match self.nodes[i].raft.replicate_log(command.encode()) {
             Ok((index, requests)) => {
                 self.clients.owed.insert((i, index), (c, seq));
@@ -284,6 +306,42 @@ impl Simulation {
     pub(super) fn clients_on_restart(&mut self, i: usize) {
         self.clients_load_snapshot(i);
         self.clients.owed.retain(|(node, _), _| *node != i);
+        self.clients.reads.retain(|(node, _), _| *node != i);
+        self.clients.confirmed.retain(|(node, _, _)| *node != i);
+    }
+
+    /// After every event: collect reads the leaders confirmed, and answer those whose
+    /// readIndex the node has applied. Reads at a node that stopped leading before
+    /// confirming are dropped (the client times out and retries).
+    pub(super) fn clients_serve_reads(&mut self) {
+        for i in 0..self.nodes.len() {
+            for (rid, index) in self.nodes[i].raft.take_ready_reads() {
+                self.clients.confirmed.push((i, rid, index));
+            }
+            if self.nodes[i].raft.role() != Role::Leader {
+                self.clients.reads.retain(|(node, _), _| *node != i);
+            }
+        }
+        let mut k = 0;
+        while k < self.clients.confirmed.len() {
+            let (i, rid, index) = self.clients.confirmed[k];
+            if self.nodes[i].crashed || self.nodes[i].raft.last_applied() < index {
+                k += 1;
+                continue;
+            }
+            self.clients.confirmed.remove(k);
+            let Some((c, seq, key)) = self.clients.reads.remove(&(i, rid)) else { continue };
+            let value = self.clients.kv[i].get(&key).map(str::to_string);
+            let text = format!(
+                "{} answers client {}'s get {key} = {}: a majority confirmed it leads, and it has applied up to readIndex {index}",
+                self.ids[i],
+                self.clients.clients[c].id,
+                value.as_deref().map_or("null".to_string(), |v| format!("\"{v}\""))
+            );
+            self.record("client", Some(i), None, text);
+            let at = self.now + self.client_latency();
+            self.schedule_client(at, ClientMsg::Reply { client: c, seq, answer: Ok(Output { ok: true, value }) });
+        }
     }
 
     /// Node `i`'s state machine is loaded from its snapshot (after a restart or an

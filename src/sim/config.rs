@@ -46,6 +46,10 @@ pub struct Config {
     /// many applied entries (Raft paper §7); None: never. 10000 by default, as etcd's
     /// snapshot count.
     pub snapshot_interval: Option<u64>,
+    /// Client reads (`get`) are answered by ReadIndex (dissertation §6.4): the leader confirms
+    /// it still leads with a round of heartbeats and answers from its state machine, writing
+    /// nothing to the log. Off: reads go through the log like writes. On by default, as etcd.
+    pub read_index: bool,
 }
 
 impl Default for Config {
@@ -63,6 +67,7 @@ impl Default for Config {
             check_quorum: true,
             max_entries_per_append: Some(64),
             snapshot_interval: Some(10_000),
+            read_index: true,
         }
     }
 }

@@ -749,6 +749,8 @@ impl Simulation {
                 self.record("snapshot", Some(i), None, text);
             }
         }
+        // ReadIndex reads confirmed by now.
+        self.clients_serve_reads();
         // InstallSnapshot for followers that need compacted entries.
         for i in 0..self.nodes.len() {
             for (to, args) in self.nodes[i].raft.take_install_snapshots() {
