@@ -58,7 +58,7 @@ fn apply(s: &mut Simulation, a: &Action) {
         Action::Restart(i) => s.restart(i),
         Action::Pause(i) => s.pause(i),
         Action::Resume(i) => s.resume(i),
-        Action::Partition(ref g) => s.partition(&[g.clone()]),
+        Action::Partition(ref g) => s.partition(std::slice::from_ref(g)),
         Action::Heal => {
             s.heal();
             Ok(())
