@@ -77,7 +77,7 @@ fn compaction_replaces_applied_entries_with_a_snapshot() {
     let mut f = follower_with(&[1, 1, 2, 2, 2], 4);
     assert!(f.compact(5, "x".into()).is_err(), "entry 5 is not applied yet");
     f.compact(3, "state@3".into()).unwrap();
-    assert_eq!(f.snapshot(), &Snapshot { index: 3, term: 2, data: "state@3".into() });
+    assert_eq!(f.snapshot(), &Snapshot { index: 3, term: 2, data: "state@3".into(), config: peers() });
     assert_eq!(f.log().iter().map(|e| e.index).collect::<Vec<_>>(), vec![4, 5]);
     assert_eq!((f.last_log_index(), f.last_log_term(), f.term_at(3), f.term_at(2)), (5, 2, Some(2), None));
     assert!(f.compact(3, "again".into()).is_err(), "not after the snapshot");
@@ -93,7 +93,7 @@ fn compaction_replaces_applied_entries_with_a_snapshot() {
 
 #[test]
 fn install_snapshot_discards_a_conflicting_log_and_keeps_a_matching_suffix() {
-    let snap = |index, term| InstallSnapshotArgs { term: 3, leader_id: "s1".into(), snapshot: Snapshot { index, term, data: format!("at {index}") } };
+    let snap = |index, term| InstallSnapshotArgs { term: 3, leader_id: "s1".into(), snapshot: Snapshot { index, term, data: format!("at {index}"), config: Vec::new() } };
     // The follower's entry 4 has term 1, the snapshot's last entry is (4, term 2): discard all.
     let mut f = follower_with(&[1, 1, 1, 1, 1, 1], 2);
     let (r, load) = f.install_snapshot(&snap(4, 2)).unwrap();

@@ -108,6 +108,9 @@ pub struct Snapshot {
     pub term: Term,
     /// The state machine's state, as the application encoded it.
     pub data: String,
+    /// The cluster configuration in effect at `index` (empty: the initial one), kept because
+    /// the snapshot replaces the entry that held it (dissertation §4.1).
+    pub config: Vec<NodeId>,
 }
 
 /// InstallSnapshot RPC arguments (Raft paper Figure 13), sent by a leader to a follower that

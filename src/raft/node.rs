@@ -90,8 +90,17 @@ pub struct VoteTally {
 pub struct ConsensusProtocol {
     node_id: NodeId,
     peers: Vec<NodeId>,
-    /// Distinct members: `peers` plus `node_id` if it is not listed.
+    /// The configuration in effect (dissertation §4.1: the latest one in the log, committed or
+    /// not; else the snapshot's; else the initial one). It may leave this node out.
     cluster: Vec<NodeId>,
+    /// The initial configuration: `peers` plus `node_id` if it is not listed.
+    initial: Vec<NodeId>,
+    /// Index of the configuration entry in effect (0: it comes from the snapshot or is the
+    /// initial one).
+    config_index: LogIndex,
+    /// Every server any configuration this node has seen named: replies from former members
+    /// are ignored, not refused.
+    known: BTreeSet<NodeId>,
     // Persistent state on all servers.
     current_term: Term,
     voted_for: Option<NodeId>,
@@ -148,6 +157,27 @@ pub struct ConsensusProtocol {
     ready_reads: Vec<(u64, LogIndex)>,
 }
 
+/// A configuration entry's command: `{"$config":["n1","n2","n3"]}` (dissertation §4.1: the
+/// configuration travels in the log). Ids are plain (letters, digits, `-`, `_`, `.`).
+pub fn config_command(members: &[NodeId]) -> String {
+    let list: Vec<String> = members.iter().map(|m| format!("\"{m}\"")).collect();
+    format!("{{\"$config\":[{}]}}", list.join(","))
+}
+
+/// The members a configuration entry's command names, or None for any other command.
+pub fn parse_config(command: &str) -> Option<Vec<NodeId>> {
+    let body = command.strip_prefix("{\"$config\":[")?.strip_suffix("]}")?;
+    if body.is_empty() {
+        return Some(Vec::new());
+    }
+    body.split(',')
+        .map(|q| {
+            let id = q.strip_prefix('"')?.strip_suffix('"')?;
+            id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)).then(|| id.to_string())
+        })
+        .collect()
+}
+
 fn check_id(param: &str, id: &str) -> Result<()> {
     if id.is_empty() {
         return Err(Error::invalid(param, "must be a non-empty string"));
@@ -174,9 +204,13 @@ impl ConsensusProtocol {
         if !seen.contains(node_id.as_str()) {
             cluster.push(node_id.clone());
         }
+        let known = cluster.iter().cloned().collect();
         Ok(ConsensusProtocol {
             node_id,
             peers,
+            initial: cluster.clone(),
+            config_index: 0,
+            known,
             cluster,
             current_term: 0,
             voted_for: None,
@@ -315,15 +349,56 @@ impl ConsensusProtocol {
         2 * count > self.cluster.len()
     }
 
+    /// Whether `id` belongs to the configuration in effect.
+    pub fn is_member(&self, id: &str) -> bool {
+        self.cluster.iter().any(|p| p == id)
+    }
+
+    /// How many members are among `ids`, plus this node when `me` (and it is a member).
+    fn members_among<'a>(&self, me: bool, ids: impl Iterator<Item = &'a NodeId>) -> usize {
+        usize::from(me && self.is_member(&self.node_id)) + ids.filter(|p| self.is_member(p)).count()
+    }
+
+    /// `id` must be another server some configuration has named (a reply from a former
+    /// member is legitimate and is ignored by the handlers).
     fn check_member(&self, param: &str, id: &str) -> Result<()> {
         check_id(param, id)?;
         if id == self.node_id {
             return Err(Error::invalid(param, format!("must be another node, not {id} itself")));
         }
-        if !self.cluster.iter().any(|p| p == id) {
+        if !self.known.contains(id) {
             return Err(Error::invalid(param, format!("must be a member of the cluster ({id:?} is not)")));
         }
         Ok(())
+    }
+
+    /// Re-reads the configuration in effect after the log changed (dissertation §4.1), and on
+    /// a leader keeps nextIndex/matchIndex for exactly the other members.
+    fn refresh_config(&mut self) {
+        let latest = self.log.iter().rev().find_map(|e| parse_config(&e.command).map(|c| (e.index, c)));
+        let (index, config) = match latest {
+            Some((i, c)) => (i, c),
+            None if !self.snapshot.config.is_empty() => (0, self.snapshot.config.clone()),
+            None => (0, self.initial.clone()),
+        };
+        self.known.extend(config.iter().cloned());
+        self.config_index = index;
+        self.cluster = config;
+        if self.role == Role::Leader {
+            let others: Vec<NodeId> = self.others().cloned().collect();
+            self.next_index.retain(|k, _| others.contains(k));
+            self.match_index.retain(|k, _| others.contains(k));
+            for p in others {
+                self.next_index.entry(p.clone()).or_insert(1);
+                self.match_index.entry(p).or_insert(0);
+            }
+        }
+    }
+
+    /// The configuration in effect at `index` (for a snapshot taken there).
+    fn config_at(&self, index: LogIndex) -> Vec<NodeId> {
+        let in_log = self.log.iter().rev().filter(|e| e.index <= index).find_map(|e| parse_config(&e.command));
+        in_log.unwrap_or_else(|| if self.snapshot.config.is_empty() { self.initial.clone() } else { self.snapshot.config.clone() })
     }
 
     // ---- transitions --------------------------------------------------------------------
@@ -492,6 +567,7 @@ impl ConsensusProtocol {
             self.mark_log_changed(args.prev_log_index + 1);
             truncated_from = Some(args.prev_log_index + 1);
         }
+        let mut config_touched = false;
         for e in &args.entries {
             match self.term_at(e.index) {
                 Some(t) if t == e.term => continue,
@@ -503,9 +579,13 @@ impl ConsensusProtocol {
                 }
                 None => {}
             }
+            config_touched |= parse_config(&e.command).is_some();
             self.log.push(e.clone());
             self.mark_log_changed(e.index);
             appended += 1;
+        }
+        if config_touched || truncated_from.is_some_and(|t| t <= self.config_index) {
+            self.refresh_config();
         }
         let last_new = args.prev_log_index + args.entries.len() as u64;
         if args.leader_commit > self.commit_index {
@@ -540,7 +620,7 @@ impl ConsensusProtocol {
 
     /// True when this node is a candidate holding votes from a majority.
     pub fn has_won_election(&self) -> bool {
-        self.role == Role::Candidate && self.is_majority(self.votes.len())
+        self.role == Role::Candidate && self.is_majority(self.members_among(false, self.votes.iter()))
     }
 
     /// Candidate side of RequestVote (Figure 2). A newer term in the reply makes the node a
@@ -591,10 +671,56 @@ impl ConsensusProtocol {
 
     fn append_own(&mut self, command: String) -> LogIndex {
         let index = self.last_log_index() + 1;
+        let config = parse_config(&command).is_some();
         self.log.push(LogEntry { term: self.current_term, index, command });
         self.mark_log_changed(index);
+        if config {
+            self.refresh_config();
+        }
         self.advance_commit_index();
         index
+    }
+
+    // ---- Membership changes, one server at a time (dissertation §4.1) ----------------------
+
+    /// Leader only: changes the configuration to `members`, which must differ from the one in
+    /// effect by exactly one server (added or removed). The new configuration is appended to
+    /// the log as a configuration entry and takes effect at once on every server that holds
+    /// it. A new server starts from nextIndex 1 (or a snapshot). A leader that removes itself
+    /// keeps leading until the entry commits, then steps down (§4.2.2).
+    ///
+    /// Errors: not leader or handing over; a previous change not yet committed; no entry of
+    /// the leader's term committed yet (the §4.1 safety rule); not exactly one server changed;
+    /// an id that is not plain (letters, digits, `-`, `_`, `.`).
+    pub fn change_membership(&mut self, members: Vec<NodeId>) -> Result<(LogIndex, Vec<AppendEntriesRequest>)> {
+        self.require_leader()?;
+        if self.transfer.is_some() {
+            return Err(Error::WrongState { action: "changeMembership", state: "leader handing over leadership", needs: "leader" });
+        }
+        if self.config_index > self.commit_index {
+            return Err(Error::invalid("members", format!("must wait: the change at index {} is not committed yet", self.config_index)));
+        }
+        if self.term_at(self.commit_index) != Some(self.current_term) {
+            return Err(Error::invalid("members", "must wait until the leader has committed an entry of its term (§4.1)"));
+        }
+        for (k, m) in members.iter().enumerate() {
+            if parse_config(&config_command(std::slice::from_ref(m))).is_none() || m.is_empty() {
+                return Err(Error::invalid(format!("members[{k}]"), "must be a plain id (letters, digits, -, _, .)"));
+            }
+        }
+        let added = members.iter().filter(|m| !self.is_member(m)).count();
+        let removed = self.cluster.iter().filter(|m| !members.contains(m)).count();
+        let distinct: BTreeSet<&NodeId> = members.iter().collect();
+        if added + removed != 1 || distinct.len() != members.len() || members.is_empty() {
+            return Err(Error::invalid("members", "must add or remove exactly one server (dissertation §4.1)"));
+        }
+        let index = self.append_own(config_command(&members));
+        Ok((index, self.requests_for_all(false)))
+    }
+
+    /// The index of the configuration entry in effect (0: initial or from the snapshot).
+    pub fn config_index(&self) -> LogIndex {
+        self.config_index
     }
 
     fn requests_for_all(&mut self, pipelined: bool) -> Vec<AppendEntriesRequest> {
@@ -745,9 +871,14 @@ impl ConsensusProtocol {
         let mut n = self.last_log_index();
         let any_term = self.bugs.has(Bug::Figure8);
         while n > self.commit_index && (any_term || self.term_at(n) == Some(self.current_term)) {
-            let replicas = 1 + self.match_index.values().filter(|m| **m >= n).count();
+            let replicas = self.members_among(true, self.match_index.iter().filter(|(_, m)| **m >= n).map(|(k, _)| k));
             if self.is_majority(replicas) {
                 self.commit_index = n;
+                // A leader the committed configuration leaves out steps down (§4.2.2).
+                if !self.is_member(&self.node_id) && self.config_index <= n {
+                    self.become_follower();
+                    self.leader_id = None;
+                }
                 return true;
             }
             n -= 1;
@@ -810,7 +941,7 @@ impl ConsensusProtocol {
             if !me {
                 self.reads[i].3.insert(from.to_string());
             }
-            if self.bugs.has(Bug::StaleRead) || self.is_majority(1 + self.reads[i].3.len()) {
+            if self.bugs.has(Bug::StaleRead) || self.is_majority(self.members_among(true, self.reads[i].3.iter())) {
                 let (id, index, _, _) = self.reads.remove(i);
                 self.ready_reads.push((id, index));
             } else {
@@ -836,7 +967,8 @@ impl ConsensusProtocol {
         let term = self.term_at(index).expect("an applied entry after the snapshot is in the log");
         let cut = self.pos(index) + 1;
         self.log.drain(..cut);
-        self.snapshot = Snapshot { index, term, data };
+        let config = self.config_at(index);
+        self.snapshot = Snapshot { index, term, data, config };
         Ok(())
     }
 
@@ -882,6 +1014,7 @@ impl ConsensusProtocol {
         self.snapshot = snap.clone();
         self.commit_index = snap.index;
         self.last_applied = snap.index;
+        self.refresh_config();
         Ok((InstallSnapshotReply { term: self.current_term, match_index: snap.index }, true))
     }
 
@@ -1003,7 +1136,7 @@ impl ConsensusProtocol {
     /// True when this node runs a pre-vote round holding pre-votes from a majority: the caller
     /// should now call [`start_election`](Self::start_election).
     pub fn has_won_pre_vote(&self) -> bool {
-        self.pre_votes.as_ref().is_some_and(|v| self.is_majority(v.len()))
+        self.pre_votes.as_ref().is_some_and(|v| self.is_majority(self.members_among(false, v.iter())))
     }
 
     /// PreVote receiver: grants when the proposed term is newer than currentTerm, the
@@ -1046,7 +1179,7 @@ impl ConsensusProtocol {
         if self.role != Role::Leader {
             return false;
         }
-        let heard = 1 + self.recent_active.len();
+        let heard = self.members_among(true, self.recent_active.iter());
         self.recent_active.clear();
         if self.is_majority(heard) {
             return false;

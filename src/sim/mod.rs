@@ -451,7 +451,17 @@ impl Simulation {
         let generation = n.generation;
         let inbox = std::mem::take(&mut n.inbox);
         if n.raft.role() == Role::Leader {
+            // Every leader timer was cancelled by the pause: start them again.
+            let transferring = n.raft.transfer_target().is_some();
             self.schedule(now, Scheduled::Timer { node: i, timer: Timer::Heartbeat, generation });
+            if self.config.check_quorum {
+                let at = now + self.config.election_timeout_us.0;
+                self.schedule(at, Scheduled::Timer { node: i, timer: Timer::CheckQuorum, generation });
+            }
+            if transferring {
+                let at = now + self.config.election_timeout_us.1;
+                self.schedule(at, Scheduled::Timer { node: i, timer: Timer::TransferTimeout, generation });
+            }
         } else if let Some((start, deadline)) = n.election_timer {
             let at = deadline.max(now);
             self.nodes[i].election_timer = Some((start, at));
