@@ -608,3 +608,74 @@ fn a_restarted_node_loads_its_state_machine_from_its_snapshot() {
     assert_eq!(s.kv(f), s.kv(l));
     assert!(s.violations().is_empty(), "{:?}", s.violations());
 }
+
+// ---- membership changes, one server at a time (dissertation §4.1) ------------------------------
+
+#[test]
+fn adding_a_server_grows_the_cluster_and_the_newcomer_catches_up() {
+    let mut s = Simulation::new(Config { seed: 60, snapshot_interval: Some(10), ..Config::default() }).unwrap();
+    s.start_clients(consensus_playground::sim::Workload { clients: 2, ..Default::default() });
+    let l = run_to_leader(&mut s, 2 * S);
+    s.run_until(s.now() + 1_000 * MS);
+    let new = s.add_node().unwrap();
+    assert_eq!((new, s.ids()[new].as_str()), (5, "n6"));
+    assert!(s.add_node().is_err(), "one change at a time: the first is not committed yet");
+    s.run_until(s.now() + 1_000 * MS);
+    let leader = s.leader().unwrap();
+    assert_eq!(s.node(leader).cluster().len(), 6);
+    assert!(s.node(new).is_member("n6"));
+    s.stop_clients();
+    s.run_until(s.now() + 500 * MS);
+    assert_eq!(s.node(new).last_applied(), s.node(leader).last_applied(), "it caught up (from a snapshot, then the log)");
+    assert_eq!(s.kv(new), s.kv(leader));
+    assert!(s.node(l).log().iter().chain(s.node(leader).log()).any(|e| e.command.starts_with("{\"$config\"")) || s.node(leader).snapshot().config.len() == 6);
+    assert!(s.violations().is_empty(), "{:?}", s.violations());
+    assert_eq!(consensus_playground::lincheck::check(s.history()), Ok(()));
+}
+
+#[test]
+fn removing_a_follower_shuts_it_down_once_committed_and_the_rest_carry_on() {
+    let mut s = sim(61);
+    let l = run_to_leader(&mut s, 2 * S);
+    s.run_until(s.now() + 100 * MS);
+    let gone = (l + 1) % 5;
+    s.remove_node(gone).unwrap();
+    s.run_until(s.now() + 200 * MS);
+    assert!(s.is_removed(gone));
+    assert!(s.restart(gone).is_err(), "a removed server does not come back");
+    assert_eq!(s.node(l).cluster().len(), 4);
+    // Four members: two may fail.
+    let down: Vec<usize> = (0..5).filter(|i| *i != l && *i != gone).take(1).collect();
+    for i in &down {
+        s.crash(*i).unwrap();
+    }
+    let r = s.client_request("\"four\"".into(), None).unwrap();
+    s.run_until(s.now() + 200 * MS);
+    assert!(s.node(l).commit_index() >= r.index.unwrap(), "3 of 4 commit");
+    assert!(s.violations().is_empty(), "{:?}", s.violations());
+}
+
+#[test]
+fn a_removed_leader_steps_down_after_the_change_commits_dissertation_4_2_2() {
+    let mut s = sim(62);
+    let l = run_to_leader(&mut s, 2 * S);
+    s.run_until(s.now() + 100 * MS);
+    s.remove_node(l).unwrap();
+    assert_eq!(s.node(l).role(), Role::Leader, "it manages the change until it commits");
+    let limit = s.now() + 2 * S;
+    let new = loop {
+        s.step().unwrap();
+        match s.leader() {
+            Some(x) if x != l => break x,
+            _ => assert!(s.now() < limit, "a new leader among the four"),
+        }
+    };
+    s.run_until(s.now() + 300 * MS);
+    assert!(s.is_removed(l));
+    assert_eq!(s.node(new).cluster().len(), 4);
+    assert!(!s.node(new).is_member(&s.ids()[l].clone()));
+    let r = s.client_request("\"after\"".into(), None).unwrap();
+    s.run_until(s.now() + 200 * MS);
+    assert!(s.node(new).commit_index() >= r.index.unwrap());
+    assert!(s.violations().is_empty(), "{:?}", s.violations());
+}

@@ -349,6 +349,12 @@ impl ConsensusProtocol {
         2 * count > self.cluster.len()
     }
 
+    /// Whether some configuration this node has seen names `id` (replies from such a server
+    /// are handled; others are refused as invalid).
+    pub fn knows(&self, id: &str) -> bool {
+        self.known.contains(id)
+    }
+
     /// Whether `id` belongs to the configuration in effect.
     pub fn is_member(&self, id: &str) -> bool {
         self.cluster.iter().any(|p| p == id)
@@ -821,7 +827,7 @@ impl ConsensusProtocol {
             ));
         }
         self.observe_term(reply.term);
-        if self.role != Role::Leader || reply.term < self.current_term {
+        if self.role != Role::Leader || reply.term < self.current_term || !self.is_member(from) {
             return Ok(None);
         }
         self.recent_active.insert(from.to_string());
@@ -838,6 +844,9 @@ impl ConsensusProtocol {
         self.match_index.insert(from.to_string(), matched);
         self.next_index.insert(from.to_string(), matched + 1);
         let moved = self.advance_commit_index();
+        if self.role != Role::Leader {
+            return Ok(None); // it committed its own removal and stepped down (§4.2.2)
+        }
         let sent = self.sent_index.get(from).copied().unwrap_or(0);
         let unsent = matched < self.last_log_index() && sent < self.last_log_index();
         self.replicating.insert(from.to_string());
@@ -965,9 +974,9 @@ impl ConsensusProtocol {
             ));
         }
         let term = self.term_at(index).expect("an applied entry after the snapshot is in the log");
+        let config = self.config_at(index); // before the entries that may hold it go
         let cut = self.pos(index) + 1;
         self.log.drain(..cut);
-        let config = self.config_at(index);
         self.snapshot = Snapshot { index, term, data, config };
         Ok(())
     }
@@ -1025,7 +1034,7 @@ impl ConsensusProtocol {
     pub fn handle_install_snapshot_response(&mut self, from: &str, reply: &InstallSnapshotReply) -> Result<Option<AppendEntriesRequest>> {
         self.check_member("from", from)?;
         self.observe_term(reply.term);
-        if self.role != Role::Leader || reply.term < self.current_term || reply.match_index == 0 {
+        if self.role != Role::Leader || reply.term < self.current_term || reply.match_index == 0 || !self.is_member(from) {
             return Ok(None);
         }
         self.recent_active.insert(from.to_string());
@@ -1034,6 +1043,9 @@ impl ConsensusProtocol {
         self.next_index.insert(from.to_string(), matched + 1);
         self.sent_index.insert(from.to_string(), matched);
         self.advance_commit_index();
+        if self.role != Role::Leader {
+            return Ok(None);
+        }
         self.maybe_timeout_now();
         if matched < self.last_log_index() {
             return Ok(self.request_for(from, false));

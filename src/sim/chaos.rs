@@ -165,7 +165,6 @@ pub fn run_workload(cfg: &ChaosConfig, workload: Workload) -> Result<Simulation>
 /// The fault schedule shared by [`run`] and [`run_workload`].
 fn drive(sim: &mut Simulation, cfg: &ChaosConfig, extra_commands: bool, done: impl Fn(&Simulation) -> bool) -> Result<ChaosReport> {
     let mut rng = Pcg64Mcg::seed_from_u64(cfg.seed ^ 0x5eed_f00d_cafe_d00d);
-    let n = cfg.nodes;
     let mut events = 0;
     let mut command = 0u64;
     // Each run draws its own client rate: busy runs replicate a lot, quiet ones leave leaders
@@ -181,20 +180,34 @@ fn drive(sim: &mut Simulation, cfg: &ChaosConfig, extra_commands: bool, done: im
             command += 1;
             sim.client_request(format!("\"c{command}\""), None)?;
         }
-        // Now and then the leader hands over to another node (dissertation §3.10).
+        // Now and then the leader hands over to another node (dissertation §3.10), or the
+        // membership changes by one server (§4.1; refused while a change is in progress).
         if rng.random_bool(0.01) {
-            let _ = sim.transfer_leadership(rng.random_range(0..n));
+            let _ = sim.transfer_leadership(rng.random_range(0..sim.ids().len()));
+        }
+        if rng.random_bool(0.004) {
+            let members = sim.leader().map_or(0, |l| sim.node(l).cluster().len());
+            if members > 2 && (rng.random_bool(0.5) || sim.ids().len() >= 15) {
+                let _ = sim.remove_node(rng.random_range(0..sim.ids().len()));
+            } else {
+                let _ = sim.add_node();
+            }
         }
         if actions.is_empty() || !rng.random_bool(fault_rate) {
             continue;
         }
         // Like Jepsen's nemeses, aim at the leader half the time: its failures are the
         // interesting ones.
+        let n = sim.ids().len();
         let i = match sim.leader() {
             Some(l) if rng.random_bool(0.5) => l,
             _ => rng.random_range(0..n),
         };
-        match actions[rng.random_range(0..actions.len())] {
+        let action = actions[rng.random_range(0..actions.len())];
+        if sim.is_removed(i) {
+            continue;
+        }
+        match action {
             Fault::Crash => {
                 if sim.is_crashed(i) {
                     sim.restart(i)?;

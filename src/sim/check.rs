@@ -78,6 +78,13 @@ impl Checker {
         }
     }
 
+    /// A node joined: its state starts empty.
+    pub fn add_node(&mut self) {
+        self.commit_seen.push(0);
+        self.commit_checked.push(0);
+        self.leader_checked.push(None);
+    }
+
     /// Violations found so far, oldest first.
     pub fn violations(&self) -> &[Violation] {
         &self.violations

@@ -123,6 +123,8 @@ struct SimNode {
     election_timer: Option<(Micros, Micros)>,
     /// Bumped to cancel pending timer events.
     generation: u64,
+    /// Left the cluster (a committed configuration no longer names it): shut down for good.
+    removed: bool,
 }
 
 /// The simulation: a Raft cluster `n1` … `nN`, its network and its clock.
@@ -169,6 +171,7 @@ impl Simulation {
                 crashed: false,
                 paused: false,
                 inbox: Vec::new(),
+                removed: false,
                 election_timer: None,
                 generation: 0,
             })
@@ -217,6 +220,10 @@ impl Simulation {
     /// Whether node `i` is crashed.
     pub fn is_crashed(&self, i: usize) -> bool {
         self.nodes[i].crashed
+    }
+    /// Whether node `i` has left the cluster (shut down after its removal committed).
+    pub fn is_removed(&self, i: usize) -> bool {
+        self.nodes[i].removed
     }
     /// Whether node `i` is paused (frozen).
     pub fn is_paused(&self, i: usize) -> bool {
@@ -357,6 +364,9 @@ impl Simulation {
     /// Node `i` restarts with its persistent state (currentTerm, votedFor, log) and fresh volatile
     /// state (follower, commitIndex 0), and a new election timer. Errors: not crashed.
     pub fn restart(&mut self, i: usize) -> Result<()> {
+        if self.nodes[i].removed {
+            return Err(Error::invalid("id", format!("must name a crashed node ({} has left the cluster)", self.ids[i])));
+        }
         if !self.nodes[i].crashed {
             return Err(Error::invalid("id", format!("must name a crashed node ({} is running)", self.ids[i])));
         }
@@ -474,6 +484,87 @@ impl Simulation {
         self.record("resume", Some(i), None, text);
         self.after_event();
         Ok(())
+    }
+
+    /// Adds a server (dissertation §4.1, one at a time): a new node `n{N+1}` with an empty log
+    /// starts, and the leader appends the configuration that includes it; the new node
+    /// catches up from the leader (by snapshot if needed). Returns its index.
+    /// Errors: no running leader; 15 nodes already; a change still uncommitted, or the leader
+    /// has not committed an entry of its term yet.
+    pub fn add_node(&mut self) -> Result<usize> {
+        if self.nodes.len() >= config::MAX_NODES {
+            return Err(Error::invalid("nodes", format!("must stay at most {} (the ring holds no more)", config::MAX_NODES)));
+        }
+        let l = self.running_leader()?;
+        let id = format!("n{}", self.nodes.len() + 1);
+        let mut members = self.nodes[l].raft.cluster().to_vec();
+        members.push(id.clone());
+        let (index, requests) = self.nodes[l].raft.change_membership(members.clone()).map_err(|e| Error::invalid("addNode", e.to_string()))?;
+        let mut raft = ConsensusProtocol::new(id.clone(), members).expect("fresh, distinct ids");
+        raft.set_bugs(self.config.bugs);
+        raft.set_max_entries_per_append(self.config.max_entries_per_append);
+        self.ids.push(id.clone());
+        self.nodes.push(SimNode { raft, crashed: false, paused: false, inbox: Vec::new(), removed: false, election_timer: None, generation: 0 });
+        self.checker.add_node();
+        self.clients.kv.push(crate::kv::Kv::new());
+        let i = self.nodes.len() - 1;
+        self.reset_election_timer(i);
+        let text = format!("{id} starts with an empty log, and {} appends the configuration with it at index {index} (§4.1)", self.ids[l]);
+        self.record("membership", Some(l), None, text);
+        self.send_appends(l, requests);
+        self.after_event();
+        Ok(i)
+    }
+
+    /// Removes server `i` (dissertation §4.1): the leader appends the configuration without
+    /// it; once that entry commits, the node shuts down (a removed leader steps down first).
+    /// Errors: no running leader; `i` is the last member or not a member; a change still
+    /// uncommitted, or no entry of the leader's term committed yet.
+    pub fn remove_node(&mut self, i: usize) -> Result<()> {
+        let l = self.running_leader()?;
+        let id = self.ids[i].clone();
+        if !self.nodes[l].raft.is_member(&id) {
+            return Err(Error::invalid("id", format!("must name a member ({id} is not in the configuration)")));
+        }
+        let members: Vec<NodeId> = self.nodes[l].raft.cluster().iter().filter(|m| **m != id).cloned().collect();
+        if members.is_empty() {
+            return Err(Error::invalid("id", format!("must not be the last member ({id} is)")));
+        }
+        let (index, requests) = self.nodes[l].raft.change_membership(members).map_err(|e| Error::invalid("removeNode", e.to_string()))?;
+        let text = format!("{} appends the configuration without {id} at index {index} (§4.1); {id} leaves once it commits", self.ids[l]);
+        self.record("membership", Some(l), None, text);
+        self.send_appends(l, requests);
+        self.after_event();
+        Ok(())
+    }
+
+    fn running_leader(&self) -> Result<usize> {
+        let l = self.leader().ok_or_else(|| Error::invalid("membership", "needs a leader (there is none)"))?;
+        if self.nodes[l].paused {
+            return Err(Error::invalid("membership", format!("needs a running leader ({} is paused)", self.ids[l])));
+        }
+        Ok(l)
+    }
+
+    /// Shuts down servers that a committed configuration leaves out (the highest-term leader
+    /// whose configuration entry is committed speaks for the cluster).
+    fn retire_removed(&mut self) {
+        let Some(l) = self.leader() else { return };
+        let r = &self.nodes[l].raft;
+        if r.config_index() == 0 || r.config_index() > r.commit_index() {
+            return;
+        }
+        let gone: Vec<usize> = (0..self.nodes.len()).filter(|&i| !self.nodes[i].removed && !r.is_member(&self.ids[i])).collect();
+        for i in gone {
+            let n = &mut self.nodes[i];
+            n.removed = true;
+            n.crashed = true;
+            n.paused = false;
+            n.generation += 1;
+            n.election_timer = None;
+            let text = format!("{} leaves the cluster: the configuration without it is committed", self.ids[i]);
+            self.record("membership", Some(i), None, text);
+        }
     }
 
     /// The leader hands leadership to node `to` (dissertation §3.10): it stops taking client
@@ -761,6 +852,8 @@ impl Simulation {
         }
         // ReadIndex reads confirmed by now.
         self.clients_serve_reads();
+        // Servers a committed configuration removed shut down.
+        self.retire_removed();
         // InstallSnapshot for followers that need compacted entries.
         for i in 0..self.nodes.len() {
             for (to, args) in self.nodes[i].raft.take_install_snapshots() {
@@ -842,7 +935,7 @@ impl Simulation {
             "{} wins the election for term {} with {votes} of {} votes, becomes leader{no_op}",
             self.ids[i],
             n.raft.current_term(),
-            self.nodes.len()
+            n.raft.cluster().len()
         );
         self.record("leader", Some(i), None, text);
         self.send_appends(i, requests);
@@ -909,6 +1002,15 @@ impl Simulation {
             return self.record("lost", Some(to), Some(&m), text);
         }
         self.stats.messages_delivered += 1;
+        let reply = matches!(
+            m.payload,
+            Payload::RequestVoteResponse(_) | Payload::AppendEntriesResponse(_) | Payload::PreVoteResponse(_) | Payload::InstallSnapshotResponse(_)
+        );
+        if reply && !self.nodes[to].raft.knows(&f) {
+            // Membership changed under it (§4.1): a server it never knew answers it.
+            let text = format!("{t} ignores {}'s reply: no configuration it has seen names {f}", m.payload.kind());
+            return self.record("deliver", Some(to), Some(&m), text);
+        }
         let was = (self.nodes[to].raft.role(), self.nodes[to].raft.current_term());
         let mut routine = false;
         let mut text = match &m.payload {

@@ -110,6 +110,10 @@ pub struct NodeView<'a> {
     pub snapshot_index: LogIndex,
     /// That entry's term.
     pub snapshot_term: Term,
+    /// The configuration this node follows (dissertation §4.1).
+    pub members: &'a [String],
+    /// Whether it has left the cluster (its removal committed).
+    pub removed: bool,
 }
 
 /// A message in flight, with its RPC's fields flattened in (camelCase, Raft paper Figure 2).
@@ -199,6 +203,8 @@ impl Simulation {
                     kv: self.clients.kv[i].data(),
                     snapshot_index: r.snapshot().index,
                     snapshot_term: r.snapshot().term,
+                    members: r.cluster(),
+                    removed: n.removed,
                 }
             })
             .collect()
