@@ -146,13 +146,16 @@ pub fn run_workload(cfg: &ChaosConfig, workload: Workload) -> Result<Simulation>
     drive(&mut sim, cfg, false, |s| s.now() > limit || s.history().iter().filter(|h| h.return_us.is_some()).count() as u64 >= total)?;
     sim.heal();
     sim.set_drop_rate(0.0)?;
-    for i in 0..cfg.nodes {
-        if sim.is_crashed(i) {
+    let n = sim.ids().len();
+    for i in 0..n {
+        if sim.is_removed(i) {
+            continue;
+        } else if sim.is_crashed(i) {
             sim.restart(i)?;
         } else if sim.is_paused(i) {
             sim.resume(i)?;
         }
-        for j in 0..cfg.nodes {
+        for j in 0..n {
             if i != j {
                 sim.repair_link(i, j, false)?;
             }
