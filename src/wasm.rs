@@ -759,6 +759,26 @@ impl SimulationJs {
         self.inner.transfer_leadership(i).map_err(core)
     }
 
+    /// Adds a server (dissertation §4.1): a new node with an empty log starts and the leader
+    /// appends the configuration that includes it. Returns the new node's id (`n{N+1}`).
+    /// Throws when there is no running leader, 15 nodes exist, a change is still uncommitted
+    /// or the leader has not committed an entry of its term yet.
+    #[wasm_bindgen(js_name = addNode)]
+    pub fn add_node(&mut self) -> JsResult<String> {
+        let i = self.inner.add_node().map_err(core)?;
+        Ok(self.inner.ids()[i].clone())
+    }
+
+    /// Removes server `id` (dissertation §4.1): the leader appends the configuration without
+    /// it; it shuts down once that commits (a removed leader steps down first). Throws when
+    /// there is no running leader, `id` is not a member or the last one, or a change is
+    /// still uncommitted.
+    #[wasm_bindgen(js_name = removeNode)]
+    pub fn remove_node(&mut self, id: JsValue) -> JsResult<()> {
+        let i = self.node(&id)?;
+        self.inner.remove_node(i).map_err(core)
+    }
+
     /// Loses message `messageId` (from `messages()`). Throws if it is not in flight.
     #[wasm_bindgen(js_name = dropMessage)]
     pub fn drop_message(&mut self, message_id: JsValue) -> JsResult<()> {

@@ -251,3 +251,31 @@ test('transfer leadership from the page', async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('membership from the page: add a node, remove one', async () => {
+  const { page, errors } = await open('?nodes=3&seed=6&speed=1');
+  const pg = page.locator('consensus-playground');
+  await pg.locator('[data-state="leader"]').waitFor();
+  // The leader needs an entry of its term committed first (§4.1): wait for its no-op.
+  await page.waitForFunction(() => {
+    const s = document.querySelector('consensus-playground').simulation;
+    const l = s.nodes().find((n) => n.id === s.leader());
+    return l && l.commitIndex >= 1;
+  });
+  await pg.getByRole('button', { name: 'Add node' }).click();
+  await pg.locator('[data-node="n4"]').waitFor();
+  assert.equal(await pg.locator('[data-log-of="n4"]').count(), 1);
+  await page.waitForFunction(() => {
+    const s = document.querySelector('consensus-playground').simulation;
+    const n4 = s.nodes().find((n) => n.id === 'n4');
+    const l = s.nodes().find((n) => n.id === s.leader());
+    return l && n4.lastApplied === l.lastApplied && l.commitIndex >= l.log[l.log.length - 1].index;
+  });
+  const leader = await pg.locator('[data-state="leader"]').getAttribute('data-node');
+  const gone = ['n1', 'n2', 'n3'].find((id) => id !== leader);
+  await pg.locator(`[data-node="${gone}"]`).click();
+  await pg.getByRole('button', { name: 'Remove from cluster' }).click();
+  await pg.locator(`[data-node="${gone}"][data-state="removed"]`).waitFor();
+  assert.deepEqual(errors, []);
+  await page.close();
+});

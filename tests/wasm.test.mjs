@@ -410,6 +410,28 @@ test('snapshots: snapshotInterval compacts logs; a lagging node gets InstallSnap
   throwsError(() => new Simulation({ snapshotInterval: 0 }), /^snapshotInterval must be a positive integer, or null \(got 0\)$/);
 });
 
+test('membership: addNode and removeNode, one server at a time', () => {
+  const sim = new Simulation({ seed: 13, nodes: 3 });
+  throwsError(() => sim.addNode(), /^membership needs a leader \(there is none\)$/);
+  sim.runUntil(1000);
+  assert.equal(sim.addNode(), 'n4');
+  throwsError(() => sim.addNode(), /^addNode members must wait: the change at index \d+ is not committed yet$/);
+  sim.runUntil(1500);
+  const leader = sim.nodes().find((n) => n.id === sim.leader());
+  assert.deepEqual(leader.members, ['n1', 'n2', 'n3', 'n4']);
+  assert.equal(sim.nodes().length, 4);
+  const gone = leader.id === 'n2' ? 'n3' : 'n2';
+  sim.removeNode(gone);
+  sim.runUntil(2000);
+  const g = sim.nodes().find((n) => n.id === gone);
+  assert.equal(g.removed, true);
+  assert.equal(g.crashed, true);
+  assert.ok(!sim.nodes().find((n) => n.id === sim.leader()).members.includes(gone));
+  throwsError(() => sim.restart(gone), /has left the cluster/);
+  throwsError(() => sim.removeNode(gone), /^id must name a member/);
+  assert.deepEqual(sim.violations(), []);
+});
+
 test('deliberate bugs: listed, switched by name, validated', () => {
   assert.deepEqual(Simulation.bugList().map((b) => b.name), ['figure8', 'no-log-check', 'forget-vote', 'stale-truncate', 'stale-read']);
   assert.ok(Simulation.bugList().every((b) => b.breaks.length > 20));
@@ -439,7 +461,7 @@ test('no input, however odd, traps the wasm instance', () => {
     (a, b) => new ConsensusProtocol(a, b), (a) => sim.pause(a), (a) => sim.resume(a), (a) => sim.partition(a),
     (a, b) => sim.cutLink(a, b, a), (a, b) => sim.repairLink(b, a, b), (a) => sim.setLatency(a),
     (a, b) => sim.setLinkLatency(a, b, a), (a) => sim.setDropRate(a), (a) => sim.setDuplicateRate(a), (a) => sim.setBugs(a),
-    (a) => sim.startClients(a), () => sim.history(), (a) => sim.transferLeadership(a),
+    (a) => sim.startClients(a), () => sim.history(), (a) => sim.transferLeadership(a), (a) => sim.removeNode(a),
   ];
   let thrown = 0;
   for (const call of calls) {

@@ -170,6 +170,8 @@ export class ConsensusPlayground extends HTMLElement {
     const stepBtn = el('button', { type: 'button', class: 'cp-btn', text: 'Step', title: 'Handle the next event (pauses)' });
     const resetBtn = el('button', { type: 'button', class: 'cp-btn', text: 'Reset', title: 'Start again from the same seed' });
     const clientBtn = el('button', { type: 'button', class: 'cp-btn', text: 'Client request', title: 'Send a client command to the leader' });
+    const addBtn = el('button', { type: 'button', class: 'cp-btn', text: 'Add node', title: 'The leader adds a new server to the configuration (§4.1)' });
+    addBtn.addEventListener('click', () => this.act((sim) => sim.addNode()));
     const speedInput = el('input', { type: 'range', min: '0', max: '100', step: '1', 'aria-label': 'Speed', class: 'cp-speed' });
     const speedOut = el('output', { class: 'cp-speed-out' });
     const clock = el('span', { class: 'cp-clock', 'aria-label': 'Simulated time' });
@@ -188,7 +190,7 @@ export class ConsensusPlayground extends HTMLElement {
     const toolbar = el(
       'div',
       { class: 'cp-toolbar' },
-      el('div', { class: 'cp-group' }, playBtn, stepBtn, resetBtn),
+      el('div', { class: 'cp-group' }, playBtn, stepBtn, resetBtn, addBtn),
       el('label', { class: 'cp-group cp-speed-label' }, el('span', { text: 'Speed' }), speedInput, speedOut),
       el('div', { class: 'cp-group' }, clientBtn, clientsLabel, clock),
     );
@@ -494,6 +496,11 @@ export class ConsensusPlayground extends HTMLElement {
     const n = sim.nodes().find((x) => x.id === id);
     const crashed = n.crashed;
     const buttons = [];
+    if (n.removed) {
+      this.actions.replaceChildren(el('h3', { text: `${id} has left the cluster` }));
+      this.actionSig = `${id}|removed`;
+      return;
+    }
     const btn = (text, fn, title) => {
       const b = el('button', { type: 'button', class: 'cp-btn', text, title });
       b.addEventListener('click', fn);
@@ -508,6 +515,7 @@ export class ConsensusPlayground extends HTMLElement {
     }
     if (!crashed && !n.paused) btn('Pause', () => this.act((s) => s.pause(id)), 'Freeze it (a long GC pause): it wakes later with a stale view');
     if (n.paused) btn('Resume', () => this.act((s) => s.resume(id)), 'Wake it with the view it had');
+    if (!crashed && sim.leader()) btn('Remove from cluster', () => this.act((s) => s.removeNode(id)), 'The leader appends a configuration without this server (§4.1)');
     btn('Isolate', () => this.act((s) => this.ids.filter((o) => o !== id).forEach((o) => s.cutLink(id, o, true))), 'Cut every link to and from it');
     const close = el('button', { type: 'button', class: 'cp-close', 'aria-label': 'Close node actions', text: '×' });
     close.addEventListener('click', () => this.select(null));
@@ -525,6 +533,7 @@ export class ConsensusPlayground extends HTMLElement {
     if (!this.stateList) return;
     const rows = [
       ['state', n.crashed ? `crashed (was ${n.state})` : n.state],
+      ['configuration', n.members.join(' ')],
       ['currentTerm', n.currentTerm],
       ['votedFor', n.votedFor ?? 'null'],
       ['commitIndex', n.commitIndex],
@@ -550,6 +559,13 @@ export class ConsensusPlayground extends HTMLElement {
     const sim = this.simulation;
     if (!sim) return;
     this.dirty = false;
+    // A server joined (§4.1): lay the ring out again.
+    if (sim.ids.length !== this.ids.length) {
+      this.ids = sim.ids;
+      this.buildNodes();
+      this.buildLogs();
+      if (this.selected) this.renderActions();
+    }
     const now = sim.now;
     setText(this.clock, `t = ${fmtMs(now)}`);
     const v = sim.violations();
@@ -566,7 +582,8 @@ export class ConsensusPlayground extends HTMLElement {
     this.renderEvents(sim.eventsSince(this.lastSeq));
     if (this.selected) {
       const n = nodes.find((x) => x.id === this.selected);
-      if (`${n.id}|${n.crashed}|${n.paused}|${n.state}|${sim.leader()}` !== this.actionSig) this.renderActions();
+      const sig = n.removed ? `${n.id}|removed` : `${n.id}|${n.crashed}|${n.paused}|${n.state}|${sim.leader()}`;
+      if (sig !== this.actionSig) this.renderActions();
       else this.renderState(n);
     }
     this.renderLinks(sim.network());
@@ -575,7 +592,7 @@ export class ConsensusPlayground extends HTMLElement {
   renderNodes(nodes, now) {
     for (const n of nodes) {
       const e = this.nodeEls.get(n.id);
-      const state = n.crashed ? 'crashed' : n.state;
+      const state = n.removed ? 'removed' : n.crashed ? 'crashed' : n.state;
       setAttr(e.g, 'data-state', state);
       setAttr(e.g, 'data-term', n.currentTerm);
       setAttr(e.g, 'data-paused', n.paused);
@@ -751,7 +768,9 @@ export class ConsensusPlayground extends HTMLElement {
           c.dataset.committed = String(committed);
           c.textContent = String(entry.term);
           c.style.background = termColor(entry.term);
-          const cmd = entry.command === null ? 'no-op (§8)' : JSON.stringify(entry.command);
+          const config = entry.command && typeof entry.command === 'object' && Array.isArray(entry.command.$config);
+          c.classList.toggle('cp-config-entry', config);
+          const cmd = entry.command === null ? 'no-op (§8)' : config ? `configuration ${entry.command.$config.join(' ')} (§4.1)` : JSON.stringify(entry.command);
           c.title = `index ${entry.index}, term ${entry.term}: ${cmd}${committed ? ', committed' : ', not committed yet'}`;
         }
       });
