@@ -678,6 +678,33 @@ impl SimulationJs {
         Ok(SimulationJs { inner: sim::Simulation::new(parse_config(&options)?).map_err(core)? })
     }
 
+    /// Replays a `consensus-sim check` run (same seed, nodes, events, faults and bug) up to
+    /// where it stopped, for a failing seed the CLI printed: `options` is `{seed, nodes,
+    /// events, faults, bug}` (`faults` a comma-separated list or "all"; `bug` a name or
+    /// null). Returns the simulation at that point, its violation (if any) in `violations()`.
+    #[wasm_bindgen(js_name = fromCheck)]
+    pub fn from_check(options: JsValue) -> JsResult<SimulationJs> {
+        object(&options, "options")?;
+        let seed = uint(&get(&options, "seed"), "seed")?;
+        let nodes = uint(&get(&options, "nodes"), "nodes").ok().filter(|n| (1..=sim::config::MAX_NODES as u64).contains(n));
+        let nodes = nodes.ok_or_else(|| invalid("nodes", "must be an integer from 1 to 15"))? as usize;
+        let events = uint(&get(&options, "events"), "events").ok().filter(|n| (1..=1_000_000).contains(n));
+        let events = events.ok_or_else(|| invalid("events", "must be an integer from 1 to 1000000"))?;
+        let faults = string(&get(&options, "faults"), "faults")?;
+        let faults = sim::chaos::Fault::parse_list(&faults).map_err(core)?;
+        let bug = get(&options, "bug");
+        let bugs = if bug.is_null() || bug.is_undefined() {
+            Bugs::NONE
+        } else {
+            let name = string(&bug, "bug")?;
+            let b = Bug::from_name(&name).ok_or_else(|| invalid("bug", format!("must be a bug name (got {name:?})")))?;
+            Bugs::NONE.with(b, true)
+        };
+        let cfg = sim::chaos::ChaosConfig { seed, nodes, events, faults, bugs };
+        let (inner, _) = sim::chaos::run(&cfg).map_err(core)?;
+        Ok(SimulationJs { inner })
+    }
+
     /// The settings in effect, in the constructor's shape.
     #[wasm_bindgen(getter)]
     pub fn config(&self) -> JsValue {

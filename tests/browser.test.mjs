@@ -279,3 +279,18 @@ test('membership from the page: add a node, remove one', async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a failing seed from consensus-sim check opens in the page, paused at its violation', async () => {
+  // The "page" field of `consensus-sim check --seeds 0..20 --nodes 3 --bug no-log-check`.
+  const { page, errors } = await open('?check=0&nodes=3&events=20000&faults=crash,pause,partition,cut,drop,duplicate,reorder&bug=no-log-check');
+  const pg = page.locator('consensus-playground');
+  const banner = pg.locator('.cp-banner');
+  await banner.waitFor();
+  assert.match(await banner.textContent(), /^Safety violation — Leader Completeness/);
+  assert.ok(await pg.getByRole('button', { name: 'Play' }).isVisible(), 'paused');
+  const bugs = await page.evaluate(() => document.querySelector('consensus-playground').simulation.config.bugs);
+  assert.deepEqual(bugs, ['no-log-check']);
+  assert.ok(await pg.locator('input[value="no-log-check"]').isChecked(), 'the bug switch shows it');
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -36,7 +36,7 @@ const SEARCH = {
   'forget-vote': ['--seeds', '0..100', '--nodes', '3'],
   figure8: ['--seeds', '0..200', '--nodes', '3'],
   // Only the linearizability check sees this one; partitions make deposed leaders.
-  'stale-read': ['--seeds', '0..100', '--nodes', '3', '--faults', 'partition'],
+  'stale-read': ['--seeds', '0..130', '--nodes', '3', '--faults', 'partition'],
 };
 
 for (const [bug, range] of Object.entries(SEARCH)) {
@@ -91,4 +91,9 @@ test('history: JSON Lines, one operation per line, in the shape issue #3 gives',
   assert.deepEqual(Object.keys(lines[0]).slice(0, 3), ['client', 'op', 'key']);
   const again = spawnSync(BIN, ['history', '--seed', '5', '--clients', '3', '--ops', '20', '--faults', 'all'], { encoding: 'utf8' });
   assert.equal(again.stdout, r.stdout, 'same seed, same history');
+});
+
+test('a failing seed prints the page address that replays it', () => {
+  const { out } = check('--seeds', '0..20', '--nodes', '3', '--events', '20000', '--bug', 'no-log-check');
+  assert.equal(out.first_violation.page, '?check=0&nodes=3&events=20000&faults=crash,pause,partition,cut,drop,duplicate,reorder&bug=no-log-check');
 });

@@ -342,6 +342,34 @@ export class ConsensusPlayground extends HTMLElement {
     this.render();
   }
 
+  /**
+   * Opens a run of `consensus-sim check` where it stopped (a failing seed the CLI printed):
+   * `{seed, nodes, events, faults, bug}`. The run is paused; its violation shows in the banner.
+   */
+  loadCheck(options) {
+    loadWasm().then(() => {
+      try {
+        this.simulation?.free();
+        this.simulation = Simulation.fromCheck(options);
+      } catch (e) {
+        this.showError(`Could not replay the check run: ${e.message}`);
+        return;
+      }
+      this.ids = this.simulation.ids;
+      this.lastSeq = 0;
+      this.selected = null;
+      this.violationCount = 0;
+      this.eventList.replaceChildren();
+      this.buildNodes();
+      this.buildLogs();
+      this.fillBugs();
+      this.syncFaults();
+      this.setPlaying(false);
+      this.dirty = true;
+      this.render();
+    });
+  }
+
   setPlaying(on) {
     this.playing = on;
     this.playBtn.textContent = on ? 'Pause' : 'Play';

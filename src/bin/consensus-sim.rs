@@ -114,6 +114,11 @@ fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
                     "nodes": v.nodes,
                     "time_ms": v.time_us as f64 / 1000.0,
                     "detail": v.detail,
+                    "page": format!(
+                        "?check={seed}&nodes={nodes}&events={events}&faults={}{}",
+                        faults.iter().map(|f| f.name()).collect::<Vec<_>>().join(","),
+                        bug.map_or(String::new(), |b| format!("&bug={}", b.name())),
+                    ),
                     "replay": format!(
                         "consensus-sim check --seeds {seed}..{} --events {events} --faults {} --nodes {nodes}{}",
                         seed + 1,
