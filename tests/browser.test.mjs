@@ -294,3 +294,23 @@ test('a failing seed from consensus-sim check opens in the page, paused at its v
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('touch: tapping works on a phone-sized screen', async () => {
+  const context = await browser.newContext({ viewport: { width: 400, height: 800 }, hasTouch: true, isMobile: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(base + '?nodes=5&seed=8');
+  const pg = page.locator('consensus-playground');
+  await pg.locator('[data-node="n1"][data-state]').waitFor();
+  await pg.getByRole('button', { name: 'Pause' }).tap();
+  await pg.locator('[data-node="n2"]').tap();
+  await pg.getByRole('button', { name: 'Start election' }).tap();
+  assert.equal(await pg.locator('[data-node="n2"]').getAttribute('data-state'), 'candidate');
+  await pg.locator('[data-link="n1-n4"]').tap();
+  assert.equal(await pg.locator('[data-link="n1-n4"]').getAttribute('data-cut'), 'both');
+  await pg.locator('[data-message="RequestVote"]').first().tap();
+  assert.equal(await pg.locator('[data-message="RequestVote"]').count(), 3, 'a tapped message is dropped');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
