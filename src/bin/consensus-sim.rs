@@ -3,7 +3,11 @@
 //! ```text
 //! consensus-sim check --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME]
 //! consensus-sim history --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]
+//! consensus-sim fig16 [--trials N] [--seed S]
 //! ```
+//! `fig16` reproduces the Raft paper's Figure 16 (see `sim::experiments`): one JSON object per
+//! election-timeout range, `{"range_ms","trials","capped","median_ms","p90_ms","p99_ms",
+//! "max_ms","mean_ms","cdf":[[ms,fraction],…]}`, one per line.
 //! `check` runs one randomized simulation per seed in `A..B` (B excluded): a client workload,
 //! faults drawn from LIST (crash, pause, partition, cut, drop, duplicate, reorder), the invariant
 //! checker after every event, and the clients' history checked for linearizability at the end
@@ -26,7 +30,7 @@ use consensus_playground::sim::chaos::{self, ChaosConfig, Fault};
 use consensus_playground::sim::{HistoryOp, Violation, Workload};
 use serde_json::json;
 
-const USAGE: &str = "usage: consensus-sim check --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME]\n       consensus-sim history --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]";
+const USAGE: &str = "usage: consensus-sim check --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME]\n       consensus-sim history --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S]";
 
 fn main() -> ExitCode {
     match run() {
@@ -52,6 +56,7 @@ fn run() -> Result<ExitCode, String> {
     match command.as_str() {
         "check" => check(&mut parser),
         "history" => history(&mut parser),
+        "fig16" => fig16(&mut parser),
         other => Err(format!("unknown command {other:?}")),
     }
 }
@@ -200,4 +205,44 @@ fn history_line(h: &HistoryOp) -> serde_json::Value {
         }
     }
     o
+}
+
+fn fig16(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
+    use consensus_playground::sim::experiments::{fig16_range, FIG16_RANGES_MS};
+    use lexopt::prelude::*;
+    let (mut trials, mut seed) = (1000usize, 1u64);
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        let key = match arg {
+            Long(k) => k.to_string(),
+            _ => return Err(arg.unexpected().to_string()),
+        };
+        let value = parser.value().map_err(|e| e.to_string())?.string().map_err(|e| e.to_string())?;
+        match key.as_str() {
+            "trials" => trials = value.parse().ok().filter(|t| *t > 0).ok_or("--trials must be a positive integer")?,
+            "seed" => seed = value.parse().map_err(|_| "--seed must be a non-negative integer")?,
+            other => return Err(format!("unknown option --{other}")),
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    for range in FIG16_RANGES_MS {
+        let started = Instant::now();
+        let r = fig16_range(seed, range, trials);
+        let round = |x: f64| (x * 1000.0).round() / 1000.0;
+        let line = json!({
+            "range_ms": [r.range_ms.0, r.range_ms.1],
+            "trials": r.trials,
+            "capped": r.capped,
+            "median_ms": round(r.median_ms),
+            "p90_ms": round(r.p90_ms),
+            "p99_ms": round(r.p99_ms),
+            "max_ms": round(r.max_ms),
+            "mean_ms": round(r.mean_ms),
+            "cdf": r.cdf.iter().map(|(ms, p)| json!([round(*ms), p])).collect::<Vec<_>>(),
+            "wall_ms": started.elapsed().as_millis() as u64,
+        });
+        if writeln!(out, "{line}").is_err() {
+            break;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -12,6 +12,7 @@
 pub mod chaos;
 pub mod check;
 mod clients;
+pub mod experiments;
 pub mod config;
 pub mod network;
 pub mod view;
