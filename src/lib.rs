@@ -7,15 +7,21 @@
 //!
 //! - [`raft`] — the core. `ConsensusProtocol` is a sans-IO state machine: inputs are method
 //!   calls (a RequestVote or AppendEntries received, a reply received, an election the caller
-//!   decided to start), outputs are return values (the reply, the requests to send, the
-//!   entries to apply). It has no clock, no RNG and no IO.
+//!   decided to start), outputs are return values or queues the caller drains (the reply, the
+//!   requests to send, the entries to apply, InstallSnapshot/TimeoutNow to send, confirmed
+//!   reads). It has no clock, no RNG and no IO. Beyond Figure 2: PreVote, CheckQuorum,
+//!   leadership transfer, snapshots, membership changes, batching and pipelining, ReadIndex,
+//!   and deliberate bug switches ([`raft::Bug`]).
 //! - [`kv`] — a replicated key-value store: the state machine applied to the log, with client
 //!   sessions (a retried command takes effect once).
+//! - [`lincheck`] — linearizability of a client history (Wing & Gong / Lowe, per key).
 //! - [`sim`] — a deterministic discrete-event simulator. It owns time (integer µs), the
-//!   network (latency drawn from a seeded RNG, loss, messages a user drops), timers (election
-//!   timeouts, heartbeats), crashes and restarts, client requests, and an invariant checker
-//!   that runs after every event (Election Safety, Log Matching, Leader Completeness, State
-//!   Machine Safety, commitIndex monotonicity). Same seed + same actions = same run.
+//!   network (per-link latency drawn from a seeded RNG, loss, duplication, cut links and
+//!   partitions), timers, crashes, pauses, key-value clients, and an invariant checker that
+//!   runs after every event (Election Safety, Log Matching, Leader Completeness, State Machine
+//!   Safety, Committed Entry Retention, commitIndex monotonicity). Same seed + same actions =
+//!   same run. [`sim::chaos`] runs randomized fault schedules; [`sim::experiments`] the
+//!   paper's Figure 16.
 //! - `wasm` (wasm32 only) — `#[wasm_bindgen]` exports `ConsensusProtocol` and
 //!   `Simulation`: validate JS input, convert, forward; small view objects go back
 //!   (times in ms at the boundary).
