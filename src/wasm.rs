@@ -469,7 +469,7 @@ pub struct SimulationJs {
     inner: sim::Simulation,
 }
 
-const OPTION_KEYS: [&str; 13] = [
+const OPTION_KEYS: [&str; 14] = [
     "seed",
     "nodes",
     "latencyMs",
@@ -483,6 +483,7 @@ const OPTION_KEYS: [&str; 13] = [
     "maxEntriesPerAppend",
     "snapshotInterval",
     "readIndex",
+    "batchMs",
 ];
 
 /// An array of bug names (`figure8`, `no-log-check`, `forget-vote`, `stale-truncate`).
@@ -566,6 +567,9 @@ fn parse_config(options: &JsValue) -> JsResult<Config> {
     if let Some(v) = opt("checkQuorum") {
         c.check_quorum = boolean(&v, "checkQuorum")?;
     }
+    if let Some(v) = opt("batchMs") {
+        c.batch_us = if v.is_null() { None } else { Some(ms_to_us(&v, "batchMs")?.max(1)) };
+    }
     if let Some(v) = opt("readIndex") {
         c.read_index = boolean(&v, "readIndex")?;
     }
@@ -605,6 +609,7 @@ struct ConfigJs {
     max_entries_per_append: Option<usize>,
     snapshot_interval: Option<u64>,
     read_index: bool,
+    batch_ms: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -671,8 +676,9 @@ impl SimulationJs {
     /// protocol bugs by name, `[]`; see `Simulation.bugList()`), `preVote` (true: PreVote,
     /// dissertation §9.6), `checkQuorum` (true: CheckQuorum, §6.2), `maxEntriesPerAppend` (64;
     /// null for no limit), `snapshotInterval` (10000 applied entries between snapshots, §7;
-    /// null: never), `readIndex` (true: client reads by ReadIndex, §6.4). Unknown keys are
-    /// refused.
+    /// null: never), `readIndex` (true: client reads by ReadIndex, §6.4), `batchMs` (null:
+    /// each write sent at once; a number: the leader collects writes that long and sends them
+    /// together). Unknown keys are refused.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> JsResult<SimulationJs> {
         Ok(SimulationJs { inner: sim::Simulation::new(parse_config(&options)?).map_err(core)? })
@@ -723,6 +729,7 @@ impl SimulationJs {
             max_entries_per_append: c.max_entries_per_append,
             snapshot_interval: c.snapshot_interval,
             read_index: c.read_index,
+            batch_ms: c.batch_us.map(ms),
         })
     }
 

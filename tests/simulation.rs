@@ -696,3 +696,16 @@ fn figure_16_trials_elect_a_new_leader_after_the_crash() {
     assert!(r.median_ms < 450.0, "{}", r.median_ms);
     assert!(r.cdf.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 < w[1].1));
 }
+
+#[test]
+fn messages_per_write_meet_the_textbook_floor_and_batching_cuts_them() {
+    use consensus_playground::sim::experiments::messages_per_write;
+    for nodes in [3, 5] {
+        let plain = messages_per_write(1, nodes, None, false);
+        let batched = messages_per_write(1, nodes, Some(25 * MS), false);
+        assert_eq!((plain.writes, batched.writes), (1000, 1000), "every write commits");
+        let textbook = 2.0 * (nodes as f64 - 1.0);
+        assert!(plain.per_write() >= textbook, "one AppendEntries and one reply per follower at least: {}", plain.per_write());
+        assert!(batched.per_write() < plain.per_write() * 0.6, "{} vs {}", batched.per_write(), plain.per_write());
+    }
+}

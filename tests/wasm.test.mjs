@@ -166,7 +166,7 @@ test('the constructor validates nodeId and peers', () => {
 
 test('Simulation defaults are those of issue #2', () => {
   const sim = new Simulation();
-  assert.deepEqual(sim.config, { seed: 7, nodes: 5, latencyMs: [10, 15], electionTimeoutMs: [150, 300], heartbeatMs: 50, dropRate: 0, duplicateRate: 0, bugs: [], preVote: true, checkQuorum: true, maxEntriesPerAppend: 64, snapshotInterval: 10000, readIndex: true });
+  assert.deepEqual(sim.config, { seed: 7, nodes: 5, latencyMs: [10, 15], electionTimeoutMs: [150, 300], heartbeatMs: 50, dropRate: 0, duplicateRate: 0, bugs: [], preVote: true, checkQuorum: true, maxEntriesPerAppend: 64, snapshotInterval: 10000, readIndex: true, batchMs: null });
   assert.equal(sim.now, 0);
   assert.deepEqual(sim.ids, ['n1', 'n2', 'n3', 'n4', 'n5']);
   assert.equal(sim.leader(), null);

@@ -4,7 +4,12 @@
 //! consensus-sim check --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME]
 //! consensus-sim history --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]
 //! consensus-sim fig16 [--trials N] [--seed S]
+//! consensus-sim messages
 //! ```
+//! `messages` measures messages per committed client write (see
+//! `sim::experiments::messages_per_write`) for 3, 5 and 7 nodes, without and with batching, in
+//! steady state and across a leader change: one JSON object per line, with the textbook figure
+//! 2(n−1) for a leader-based protocol without batching.
 //! `fig16` reproduces the Raft paper's Figure 16 (see `sim::experiments`): one JSON object per
 //! election-timeout range, `{"range_ms","trials","capped","median_ms","p90_ms","p99_ms",
 //! "max_ms","mean_ms","cdf":[[ms,fraction],…]}`, one per line.
@@ -30,7 +35,7 @@ use consensus_playground::sim::chaos::{self, ChaosConfig, Fault};
 use consensus_playground::sim::{HistoryOp, Violation, Workload};
 use serde_json::json;
 
-const USAGE: &str = "usage: consensus-sim check --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME]\n       consensus-sim history --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S]";
+const USAGE: &str = "usage: consensus-sim check --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME]\n       consensus-sim history --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S]\n       consensus-sim messages";
 
 fn main() -> ExitCode {
     match run() {
@@ -57,6 +62,7 @@ fn run() -> Result<ExitCode, String> {
         "check" => check(&mut parser),
         "history" => history(&mut parser),
         "fig16" => fig16(&mut parser),
+        "messages" => messages(),
         other => Err(format!("unknown command {other:?}")),
     }
 }
@@ -242,6 +248,31 @@ fn fig16(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
         });
         if writeln!(out, "{line}").is_err() {
             break;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn messages() -> Result<ExitCode, String> {
+    use consensus_playground::sim::experiments::messages_per_write;
+    let mut out = std::io::stdout().lock();
+    for nodes in [3usize, 5, 7] {
+        for batch in [None, Some(25_000u64)] {
+            for leader_change in [false, true] {
+                let r = messages_per_write(1, nodes, batch, leader_change);
+                let line = json!({
+                    "nodes": nodes,
+                    "batching_ms": batch.map(|b| b as f64 / 1000.0),
+                    "scenario": if leader_change { "leader change" } else { "steady" },
+                    "writes_committed": r.writes,
+                    "messages": r.messages,
+                    "messages_per_write": (r.per_write() * 100.0).round() / 100.0,
+                    "textbook": 2 * (nodes - 1),
+                });
+                if writeln!(out, "{line}").is_err() {
+                    return Ok(ExitCode::SUCCESS);
+                }
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -151,6 +151,9 @@ pub struct ConsensusProtocol {
     /// ReadIndex (dissertation §6.4): the leader's confirmation round, carried by every
     /// AppendEntries; a read waits for a majority of replies from its round or later.
     round: u64,
+    /// The last entry the leader has released for sending: entries after it wait for a
+    /// [`flush`](Self::flush) (batching); `replicate_log` releases everything at once.
+    released: LogIndex,
     /// Reads waiting for confirmation: (id, readIndex, round, followers that confirmed).
     reads: Vec<(u64, LogIndex, u64, BTreeSet<NodeId>)>,
     /// Confirmed reads for the caller: (id, readIndex).
@@ -235,6 +238,7 @@ impl ConsensusProtocol {
             transfer: None,
             timeout_now: None,
             round: 0,
+            released: 0,
             reads: Vec::new(),
             ready_reads: Vec::new(),
         })
@@ -666,6 +670,7 @@ impl ConsensusProtocol {
         if !self.bugs.has(Bug::Figure8) {
             self.append_own("null".to_string());
         }
+        self.released = self.last_log_index();
         Ok(self.requests_for_all(false))
     }
 
@@ -721,6 +726,7 @@ impl ConsensusProtocol {
             return Err(Error::invalid("members", "must add or remove exactly one server (dissertation §4.1)"));
         }
         let index = self.append_own(config_command(&members));
+        self.released = self.last_log_index();
         Ok((index, self.requests_for_all(false)))
     }
 
@@ -749,10 +755,11 @@ impl ConsensusProtocol {
         }
         let sent = self.sent_index.get(to).copied().unwrap_or(0);
         let start = if pipelined && self.replicating.contains(to) { next.max(sent + 1) } else { next };
-        let prev = (start - 1).min(self.last_log_index());
+        let released = self.released.min(self.last_log_index());
+        let prev = (start - 1).min(released);
         let end = match self.max_entries {
-            Some(m) => (prev + m as u64).min(self.last_log_index()),
-            None => self.last_log_index(),
+            Some(m) => (prev + m as u64).min(released),
+            None => released,
         };
         self.sent_index.insert(to.to_string(), sent.max(end));
         Some(AppendEntriesRequest {
@@ -787,7 +794,34 @@ impl ConsensusProtocol {
             return Err(Error::WrongState { action: "replicateLog", state: "leader handing over leadership", needs: "leader" });
         }
         let index = self.append_own(command);
+        self.released = self.last_log_index();
         Ok((index, self.requests_for_all(true)))
+    }
+
+    /// Leader only: appends `{term, index, command}` like [`replicate_log`](Self::replicate_log)
+    /// but sends nothing yet: the caller batches several commands and then calls
+    /// [`flush`](Self::flush), so one AppendEntries carries them all.
+    ///
+    /// Errors: not leader, or handing over leadership.
+    pub fn propose(&mut self, command: String) -> Result<LogIndex> {
+        self.require_leader()?;
+        if self.transfer.is_some() {
+            return Err(Error::WrongState { action: "replicateLog", state: "leader handing over leadership", needs: "leader" });
+        }
+        Ok(self.append_own(command))
+    }
+
+    /// Leader only: AppendEntries for every follower that lacks entries not yet sent to it
+    /// (pipelined after what is in flight), none for the others.
+    ///
+    /// Errors: not leader.
+    pub fn flush(&mut self) -> Result<Vec<AppendEntriesRequest>> {
+        self.require_leader()?;
+        let last = self.last_log_index();
+        self.released = last;
+        let behind: Vec<NodeId> =
+            self.others().filter(|p| self.sent_index.get(*p).copied().unwrap_or(0) < last).cloned().collect();
+        Ok(behind.iter().filter_map(|p| self.request_for(p, true)).collect())
     }
 
     /// Leader only: the periodic AppendEntries to every other node (§5.2 heartbeats); each
@@ -848,7 +882,8 @@ impl ConsensusProtocol {
             return Ok(None); // it committed its own removal and stepped down (§4.2.2)
         }
         let sent = self.sent_index.get(from).copied().unwrap_or(0);
-        let unsent = matched < self.last_log_index() && sent < self.last_log_index();
+        let released = self.released.min(self.last_log_index());
+        let unsent = matched < released && sent < released;
         self.replicating.insert(from.to_string());
         self.maybe_timeout_now();
         if unsent {

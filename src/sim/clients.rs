@@ -242,13 +242,11 @@ impl Simulation {
                 return rec;
             }
         }
-        let answer = match self.nodes[i].raft.replicate_log(command.encode()) {
-            Ok((index, requests)) => {
+        let answer = match self.leader_append(i, command.encode()) {
+            Ok(index) => {
                 self.clients.owed.insert((i, index), (c, seq));
                 let text = format!("{} appends client {id}'s {} at index {index} and replicates it", self.ids[i], describe(&command.op));
-                let rec = self.record("client", Some(i), None, text);
-                self.send_appends(i, requests);
-                return rec;
+                return self.record("client", Some(i), None, text);
             }
             Err(_) => self.nodes[i].raft.leader_id().and_then(|l| self.ids.iter().position(|x| x == l)),
         };

@@ -50,6 +50,9 @@ pub struct Config {
     /// it still leads with a round of heartbeats and answers from its state machine, writing
     /// nothing to the log. Off: reads go through the log like writes. On by default, as etcd.
     pub read_index: bool,
+    /// Batching: a leader collects client commands for this long (µs) and then sends them in
+    /// one AppendEntries per follower; None sends each command at once. None by default.
+    pub batch_us: Option<Micros>,
 }
 
 impl Default for Config {
@@ -68,6 +71,7 @@ impl Default for Config {
             max_entries_per_append: Some(64),
             snapshot_interval: Some(10_000),
             read_index: true,
+            batch_us: None,
         }
     }
 }

@@ -135,3 +135,64 @@ pub fn fig16_range(seed: u64, range_ms: (u64, u64), trials: usize) -> Fig16Summa
         cdf,
     }
 }
+
+/// Messages per committed client write, measured (issue #4, README "Measured").
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessagesPerWrite {
+    /// Cluster size.
+    pub nodes: usize,
+    /// The leader's batching interval, µs (None: each write is sent at once).
+    pub batch_us: Option<Micros>,
+    /// Whether the leader crashed halfway through the measured window.
+    pub leader_change: bool,
+    /// Client writes committed during the window.
+    pub writes: u64,
+    /// Messages sent during the window (and the settling second after it), every kind.
+    pub messages: u64,
+}
+
+impl MessagesPerWrite {
+    /// Messages per committed write.
+    pub fn per_write(&self) -> f64 {
+        self.messages as f64 / self.writes.max(1) as f64
+    }
+}
+
+/// RaftScope's constants (latency 10–15 ms, election timeout 100–200 ms, heartbeat 50 ms) and
+/// one client write to the leader every 10 ms for 10 simulated seconds, after the first leader
+/// has settled; with `leader_change` the leader crashes at 5 s. Counts every message sent from
+/// the start of the window until 1 s after the last write (heartbeats included).
+pub fn messages_per_write(seed: u64, nodes: usize, batch_us: Option<Micros>, leader_change: bool) -> MessagesPerWrite {
+    let config = Config {
+        seed,
+        nodes,
+        latency_us: (10 * MS, 15 * MS),
+        election_timeout_us: (100 * MS, 200 * MS),
+        heartbeat_us: 50 * MS,
+        batch_us,
+        ..Config::default()
+    };
+    let mut s = Simulation::new(config).expect("valid settings");
+    s.run_until(2_000 * MS);
+    let (sent0, committed0) = (s.stats().messages_sent, s.stats().committed);
+    let start = s.now();
+    let mut k = 0;
+    while s.now() < start + 10_000 * MS {
+        if leader_change && k == 500 {
+            if let Some(l) = s.leader() {
+                let _ = s.crash(l);
+            }
+        }
+        let _ = s.client_request(format!("\"w{k}\""), None);
+        k += 1;
+        s.run_until(s.now() + 10 * MS);
+    }
+    s.run_until(s.now() + 1_000 * MS);
+    MessagesPerWrite {
+        nodes,
+        batch_us,
+        leader_change,
+        writes: s.stats().committed - committed0,
+        messages: s.stats().messages_sent - sent0,
+    }
+}

@@ -102,6 +102,7 @@ enum Timer {
     Heartbeat,
     CheckQuorum,
     TransferTimeout,
+    Flush,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -126,6 +127,9 @@ struct SimNode {
     generation: u64,
     /// Left the cluster (a committed configuration no longer names it): shut down for good.
     removed: bool,
+    /// The generation a batching flush timer was set in (see `Config::batch_us`); the timer is
+    /// pending while that is still the node's generation.
+    flush_pending: Option<u64>,
 }
 
 /// The simulation: a Raft cluster `n1` … `nN`, its network and its clock.
@@ -173,6 +177,7 @@ impl Simulation {
                 paused: false,
                 inbox: Vec::new(),
                 removed: false,
+                flush_pending: None,
                 election_timer: None,
                 generation: 0,
             })
@@ -308,6 +313,10 @@ impl Simulation {
                                 Some(seq) => seq,
                                 None => continue,
                             },
+                            Timer::Flush => match self.flush(node) {
+                                Some(seq) => seq,
+                                None => continue,
+                            },
                         })
                     }
                 }
@@ -414,11 +423,11 @@ impl Simulation {
             return Ok(ClientReply { accepted: false, leader: None, index: None });
         }
         self.require_running(i)?;
-        match self.nodes[i].raft.replicate_log(command.clone()) {
-            Ok((index, requests)) => {
-                let text = format!("{} appends client command {command} at index {index} and replicates it", self.ids[i]);
+        match self.leader_append(i, command.clone()) {
+            Ok(index) => {
+                let how = if self.config.batch_us.is_some() { "batches it for replication" } else { "replicates it" };
+                let text = format!("{} appends client command {command} at index {index} and {how}", self.ids[i]);
                 self.record("client", Some(i), None, text);
-                self.send_appends(i, requests);
                 self.after_event();
                 Ok(ClientReply { accepted: true, leader: Some(self.ids[i].clone()), index: Some(index) })
             }
@@ -505,7 +514,16 @@ impl Simulation {
         raft.set_bugs(self.config.bugs);
         raft.set_max_entries_per_append(self.config.max_entries_per_append);
         self.ids.push(id.clone());
-        self.nodes.push(SimNode { raft, crashed: false, paused: false, inbox: Vec::new(), removed: false, election_timer: None, generation: 0 });
+        self.nodes.push(SimNode {
+            raft,
+            crashed: false,
+            paused: false,
+            inbox: Vec::new(),
+            removed: false,
+            flush_pending: None,
+            election_timer: None,
+            generation: 0,
+        });
         self.checker.add_node();
         self.clients.kv.push(crate::kv::Kv::new());
         let i = self.nodes.len() - 1;
@@ -719,6 +737,40 @@ impl Simulation {
         Config { duplicate_rate: rate, ..self.config.clone() }.validate()?;
         self.network.duplicate_rate = rate;
         Ok(())
+    }
+
+    /// Leader `i` appends `command`: sent at once, or, with batching, at the next flush.
+    fn leader_append(&mut self, i: usize, command: String) -> Result<u64> {
+        match self.config.batch_us {
+            None => {
+                let (index, requests) = self.nodes[i].raft.replicate_log(command)?;
+                self.send_appends(i, requests);
+                Ok(index)
+            }
+            Some(delay) => {
+                let index = self.nodes[i].raft.propose(command)?;
+                let generation = self.nodes[i].generation;
+                if self.nodes[i].flush_pending != Some(generation) {
+                    self.nodes[i].flush_pending = Some(generation);
+                    self.schedule(self.now + delay, Scheduled::Timer { node: i, timer: Timer::Flush, generation });
+                }
+                Ok(index)
+            }
+        }
+    }
+
+    /// The batching timer of leader `i`: one AppendEntries per follower with what was
+    /// collected. None when it no longer leads or nothing was waiting.
+    fn flush(&mut self, i: usize) -> Option<u64> {
+        self.nodes[i].flush_pending = None;
+        let requests = self.nodes[i].raft.flush().ok()?;
+        if requests.is_empty() {
+            return None;
+        }
+        let text = format!("{} sends the commands it batched to {} followers", self.ids[i], requests.len());
+        let seq = self.record("batch", Some(i), None, text);
+        self.send_appends(i, requests);
+        Some(seq)
     }
 
     fn require_running(&self, i: usize) -> Result<()> {
