@@ -5,7 +5,10 @@
 //! consensus-sim history --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]
 //! consensus-sim fig16 [--trials N] [--seed S]
 //! consensus-sim messages
+//! consensus-sim bench
 //! ```
+//! `bench` runs the throughput workload (`sim::experiments::throughput_workload`, 60 simulated
+//! seconds) natively and prints `{"bench":"sim-native","sim_s_per_wall_s","events_per_s",…}`.
 //! `messages` measures messages per committed client write (see
 //! `sim::experiments::messages_per_write`) for 3, 5 and 7 nodes, without and with batching, in
 //! steady state and across a leader change: one JSON object per line, with the textbook figure
@@ -35,7 +38,7 @@ use consensus_playground::sim::chaos::{self, ChaosConfig, Fault};
 use consensus_playground::sim::{HistoryOp, Violation, Workload};
 use serde_json::json;
 
-const USAGE: &str = "usage: consensus-sim check --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME]\n       consensus-sim history --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S]\n       consensus-sim messages";
+const USAGE: &str = "usage: consensus-sim check --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME]\n       consensus-sim history --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S]\n       consensus-sim messages\n       consensus-sim bench";
 
 fn main() -> ExitCode {
     match run() {
@@ -63,6 +66,7 @@ fn run() -> Result<ExitCode, String> {
         "history" => history(&mut parser),
         "fig16" => fig16(&mut parser),
         "messages" => messages(),
+        "bench" => bench(),
         other => Err(format!("unknown command {other:?}")),
     }
 }
@@ -275,5 +279,24 @@ fn messages() -> Result<ExitCode, String> {
             }
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench() -> Result<ExitCode, String> {
+    use consensus_playground::sim::experiments::throughput_workload;
+    let started = Instant::now();
+    let events = throughput_workload(60);
+    let wall = started.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        json!({
+            "bench": "sim-native",
+            "workload": "5 nodes, latency 10-15 ms, election 100-200 ms, heartbeat 50 ms, a request every 10 ms, 60 simulated s",
+            "events": events,
+            "wall_s": (wall * 1000.0).round() / 1000.0,
+            "sim_s_per_wall_s": (60.0 / wall).round(),
+            "events_per_s": (events as f64 / wall).round(),
+        })
+    );
     Ok(ExitCode::SUCCESS)
 }

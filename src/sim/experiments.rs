@@ -196,3 +196,26 @@ pub fn messages_per_write(seed: u64, nodes: usize, batch_us: Option<Micros>, lea
         messages: s.stats().messages_sent - sent0,
     }
 }
+
+/// The throughput workload of issue #4 (RaftScope's constants): 5 nodes, latency 10–15 ms,
+/// election timeout 100–200 ms, heartbeat 50 ms, one client request to the leader every 10 ms
+/// of simulated time, for `seconds` simulated seconds. Returns the events handled.
+pub fn throughput_workload(seconds: u64) -> u64 {
+    let config = Config {
+        seed: 1,
+        nodes: 5,
+        latency_us: (10 * MS, 15 * MS),
+        election_timeout_us: (100 * MS, 200 * MS),
+        heartbeat_us: 50 * MS,
+        ..Config::default()
+    };
+    let mut s = Simulation::new(config).expect("valid settings");
+    let mut events = 0;
+    let mut k = 0u64;
+    while s.now() < seconds * 1_000 * MS {
+        let _ = s.client_request(format!("\"w{k}\""), None);
+        k += 1;
+        events += s.run_until(s.now() + 10 * MS);
+    }
+    events
+}
