@@ -1,7 +1,8 @@
 // npm run bench: prints JSON lines, one measurement per line (issue #4).
 //   - sizes of what a page embedding the widget transfers, raw and gzip -9;
 //   - simulation throughput on RaftScope's workload, native and wasm-in-Node;
-//   - core handler costs (criterion, benches/handlers.rs), mean ns per call.
+//   - core handler costs (criterion, benches/handlers.rs), mean ns per call;
+//   - frame time of the page in headless Chromium (scripts/frametime.mjs).
 // Speeds depend on the machine: this prints them, it asserts nothing. Budgets on sizes live in
 // the tests.
 import { execFileSync } from 'node:child_process';
@@ -72,4 +73,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const est = JSON.parse(readFileSync(file, 'utf8'));
     print({ bench: 'core', handler: name.replace('_', '/'), mean_ns: Math.round(est.mean.point_estimate) });
   }
+
+  // ---- frame time in headless Chromium (9 nodes, clients on) ----------------------------------
+  process.stdout.write(run('node', ['scripts/frametime.mjs', '10']));
 }
