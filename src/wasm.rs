@@ -832,8 +832,10 @@ impl SimulationJs {
     }
 
     /// Every node: `[{id, state, currentTerm, votedFor, commitIndex, lastApplied, log,
-    /// nextIndex, matchIndex, electionTimerStart, electionDeadline, leaderId, votes, crashed}]`
-    /// (times in ms; nextIndex/matchIndex as objects keyed by node id).
+    /// nextIndex, matchIndex, electionTimerStart, electionDeadline, leaderId, votes, preVotes,
+    /// crashed, paused, removed, kv, snapshotIndex, snapshotTerm, members}]` (times in ms;
+    /// nextIndex/matchIndex and kv as objects keyed by node id / key; `log` holds the entries
+    /// after the snapshot).
     pub fn nodes(&self) -> JsValue {
         self.inner
             .node_views()
@@ -849,7 +851,9 @@ impl SimulationJs {
 
     /// Messages in flight: `[{id, from, to, kind, sentAt, deliverAt, term, …}]` with the RPC's
     /// fields (Raft paper Figure 2, camelCase); kind is `RequestVote`, `RequestVoteResponse`,
-    /// `AppendEntries` or `AppendEntriesResponse`.
+    /// `AppendEntries`, `AppendEntriesResponse`, or one of the extensions' `PreVote`,
+    /// `PreVoteResponse`, `TimeoutNow`, `InstallSnapshot` (with `lastIncludedIndex`,
+    /// `lastIncludedTerm`) and `InstallSnapshotResponse`.
     pub fn messages(&self) -> JsValue {
         self.inner
             .message_views()

@@ -46,8 +46,10 @@ pub struct EventView {
     pub seq: u64,
     /// Simulated time, ms.
     pub time: f64,
-    /// `deliver`, `lost`, `drop`, `electionTimeout`, `startElection`, `leader`, `heartbeat`,
-    /// `crash`, `restart`, `client` or `violation`.
+    /// `deliver`, `lost`, `drop`, `electionTimeout`, `startElection`, `preVote`, `leader`,
+    /// `heartbeat`, `stepDown`, `transfer`, `snapshot`, `membership`, `batch`, `crash`,
+    /// `restart`, `pause`, `resume`, `partition`, `heal`, `cut`, `repair`, `bugs`, `client` or
+    /// `violation`.
     pub kind: &'static str,
     /// The node the event happened at, if any.
     pub node: Option<String>,
@@ -126,7 +128,8 @@ pub struct MessageView<'a> {
     pub from: &'a str,
     /// Receiver id.
     pub to: &'a str,
-    /// `RequestVote`, `RequestVoteResponse`, `AppendEntries` or `AppendEntriesResponse`.
+    /// `RequestVote`, `RequestVoteResponse`, `PreVote`, `PreVoteResponse`, `TimeoutNow`,
+    /// `InstallSnapshot`, `InstallSnapshotResponse`, `AppendEntries` or `AppendEntriesResponse`.
     pub kind: &'static str,
     /// Send time, ms.
     pub sent_at: f64,
