@@ -93,20 +93,7 @@ proptest! {
         }
         // Undo every fault, then the cluster must elect a leader and commit.
         s.stop_clients();
-        s.heal();
-        s.set_drop_rate(0.0).unwrap();
-        for i in 0..n {
-            for j in 0..n {
-                if i != j {
-                    s.repair_link(i, j, false).unwrap();
-                }
-            }
-            if s.is_crashed(i) {
-                s.restart(i).unwrap();
-            } else if s.is_paused(i) {
-                s.resume(i).unwrap();
-            }
-        }
+        s.undo_faults().unwrap();
         s.run_until(s.now() + 3_000 * MS);
         let committed = s.stats().committed;
         let leader = s.leader();

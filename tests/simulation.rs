@@ -244,16 +244,7 @@ fn random_faults_never_break_safety() {
         duplicated += s.stats().messages_duplicated;
         // Then calm: every node up, every link working. Raft must make progress again (§5.2,
         // §9.3: elections succeed once the network behaves).
-        s.heal();
-        for i in 0..nodes {
-            for j in 0..nodes {
-                if i != j {
-                    s.repair_link(i, j, false).unwrap();
-                }
-            }
-            let _ = if s.is_crashed(i) { s.restart(i) } else if s.is_paused(i) { s.resume(i) } else { Ok(()) };
-        }
-        s.set_drop_rate(0.0).unwrap();
+        s.undo_faults().unwrap();
         let calm = s.now();
         let committed = |s: &Simulation| (0..nodes).any(|i| {
             let n = s.node(i);

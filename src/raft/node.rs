@@ -762,18 +762,24 @@ impl ConsensusProtocol {
             None => released,
         };
         self.sent_index.insert(to.to_string(), sent.max(end));
-        Some(AppendEntriesRequest {
+        Some(self.append_request(to, prev, end))
+    }
+
+    /// The AppendEntries to `to` carrying entries `prev + 1 ..= end` (none when `end == prev`)
+    /// after the entry at `prev`, with this leader's term, commitIndex and round.
+    fn append_request(&self, to: &str, prev: LogIndex, end: LogIndex) -> AppendEntriesRequest {
+        AppendEntriesRequest {
             to: to.to_string(),
             args: AppendEntriesArgs {
                 term: self.current_term,
                 leader_id: self.node_id.clone(),
                 prev_log_index: prev,
                 prev_log_term: self.term_at(prev).unwrap_or(0),
-                entries: self.log[self.pos(prev + 1)..self.pos(end + 1)].to_vec(),
+                entries: if end > prev { self.log[self.pos(prev + 1)..self.pos(end + 1)].to_vec() } else { Vec::new() },
                 leader_commit: self.commit_index,
                 round: self.round,
             },
-        })
+        }
     }
 
     fn require_leader(&self) -> Result<()> {
@@ -891,18 +897,7 @@ impl ConsensusProtocol {
         }
         // Only the commitIndex moved: tell `from` with an empty request right after what it
         // just acknowledged (anything still on its way to it stays where it is).
-        Ok(moved.then(|| AppendEntriesRequest {
-            to: from.to_string(),
-            args: AppendEntriesArgs {
-                term: self.current_term,
-                leader_id: self.node_id.clone(),
-                prev_log_index: matched,
-                prev_log_term: self.term_at(matched).unwrap_or(0),
-                entries: Vec::new(),
-                leader_commit: self.commit_index,
-                round: self.round,
-            },
-        }))
+        Ok(moved.then(|| self.append_request(from, matched, matched)))
     }
 
     /// Figure 2, "Leaders": if there is an N > commitIndex with a majority of matchIndex[i] ≥ N

@@ -144,23 +144,7 @@ pub fn run_workload(cfg: &ChaosConfig, workload: Workload) -> Result<Simulation>
     sim.start_clients(workload);
     let limit = 600_000 * MS;
     drive(&mut sim, cfg, false, |s| s.now() > limit || s.history().iter().filter(|h| h.return_us.is_some()).count() as u64 >= total)?;
-    sim.heal();
-    sim.set_drop_rate(0.0)?;
-    let n = sim.ids().len();
-    for i in 0..n {
-        if sim.is_removed(i) {
-            continue;
-        } else if sim.is_crashed(i) {
-            sim.restart(i)?;
-        } else if sim.is_paused(i) {
-            sim.resume(i)?;
-        }
-        for j in 0..n {
-            if i != j {
-                sim.repair_link(i, j, false)?;
-            }
-        }
-    }
+    sim.undo_faults()?;
     sim.run_until(sim.now() + 5_000 * MS);
     Ok(sim)
 }

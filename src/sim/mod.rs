@@ -61,6 +61,14 @@ pub enum Payload {
 }
 
 impl Payload {
+    /// Whether this answers a request rather than makes one.
+    pub fn is_reply(&self) -> bool {
+        matches!(
+            self,
+            Payload::RequestVoteResponse(_) | Payload::AppendEntriesResponse(_) | Payload::PreVoteResponse(_) | Payload::InstallSnapshotResponse(_)
+        )
+    }
+
     /// `"RequestVote"`, `"RequestVoteResponse"`, `"PreVote"`, `"PreVoteResponse"`,
     /// `"TimeoutNow"`, `"InstallSnapshot"`, `"InstallSnapshotResponse"`, `"AppendEntries"` or
     /// `"AppendEntriesResponse"`.
@@ -132,6 +140,26 @@ struct SimNode {
     flush_pending: Option<u64>,
 }
 
+impl SimNode {
+    /// A running follower `id` with an empty log, following `members`, with the config's bugs
+    /// and batch size.
+    fn new(config: &Config, id: &str, members: Vec<NodeId>) -> Self {
+        let mut raft = ConsensusProtocol::new(id, members).expect("simulated ids are distinct and non-empty");
+        raft.set_bugs(config.bugs);
+        raft.set_max_entries_per_append(config.max_entries_per_append);
+        SimNode {
+            raft,
+            crashed: false,
+            paused: false,
+            inbox: Vec::new(),
+            removed: false,
+            flush_pending: None,
+            election_timer: None,
+            generation: 0,
+        }
+    }
+}
+
 /// The simulation: a Raft cluster `n1` … `nN`, its network and its clock.
 #[derive(Clone, Debug)]
 pub struct Simulation {
@@ -164,24 +192,7 @@ impl Simulation {
         config.validate()?;
         let n = config.nodes;
         let ids: Vec<NodeId> = (1..=n).map(|i| format!("n{i}")).collect();
-        let nodes = ids
-            .iter()
-            .map(|id| SimNode {
-                raft: {
-                    let mut r = ConsensusProtocol::new(id.clone(), ids.clone()).expect("ids are distinct and non-empty");
-                    r.set_bugs(config.bugs);
-                    r.set_max_entries_per_append(config.max_entries_per_append);
-                    r
-                },
-                crashed: false,
-                paused: false,
-                inbox: Vec::new(),
-                removed: false,
-                flush_pending: None,
-                election_timer: None,
-                generation: 0,
-            })
-            .collect();
+        let nodes = ids.iter().map(|id| SimNode::new(&config, id, ids.clone())).collect();
         let mut sim = Simulation {
             rng: Pcg64Mcg::seed_from_u64(config.seed),
             checker: Checker::new(config.nodes),
@@ -299,25 +310,13 @@ impl Simulation {
                     if n.crashed || n.paused || n.generation != generation {
                         None
                     } else {
-                        Some(match timer {
-                            Timer::Election => self.election_timeout(node, false),
-                            Timer::Heartbeat => match self.heartbeat(node) {
-                                Some(seq) => seq,
-                                None => continue,
-                            },
-                            Timer::CheckQuorum => match self.check_quorum(node) {
-                                Some(seq) => seq,
-                                None => continue,
-                            },
-                            Timer::TransferTimeout => match self.transfer_timeout(node) {
-                                Some(seq) => seq,
-                                None => continue,
-                            },
-                            Timer::Flush => match self.flush(node) {
-                                Some(seq) => seq,
-                                None => continue,
-                            },
-                        })
+                        match timer {
+                            Timer::Election => Some(self.election_timeout(node, false)),
+                            Timer::Heartbeat => self.heartbeat(node),
+                            Timer::CheckQuorum => self.check_quorum(node),
+                            Timer::TransferTimeout => self.transfer_timeout(node),
+                            Timer::Flush => self.flush(node),
+                        }
                     }
                 }
             };
@@ -468,24 +467,14 @@ impl Simulation {
         let n = &mut self.nodes[i];
         n.paused = false;
         n.generation += 1;
-        let generation = n.generation;
         let inbox = std::mem::take(&mut n.inbox);
         if n.raft.role() == Role::Leader {
             // Every leader timer was cancelled by the pause: start them again.
-            let transferring = n.raft.transfer_target().is_some();
-            self.schedule(now, Scheduled::Timer { node: i, timer: Timer::Heartbeat, generation });
-            if self.config.check_quorum {
-                let at = now + self.config.election_timeout_us.0;
-                self.schedule(at, Scheduled::Timer { node: i, timer: Timer::CheckQuorum, generation });
-            }
-            if transferring {
-                let at = now + self.config.election_timeout_us.1;
-                self.schedule(at, Scheduled::Timer { node: i, timer: Timer::TransferTimeout, generation });
-            }
+            self.start_leader_timers(i, now);
         } else if let Some((start, deadline)) = n.election_timer {
             let at = deadline.max(now);
             self.nodes[i].election_timer = Some((start, at));
-            self.schedule(at, Scheduled::Timer { node: i, timer: Timer::Election, generation });
+            self.set_timer(i, Timer::Election, at);
         }
         for id in &inbox {
             self.schedule(now, Scheduled::Deliver(*id));
@@ -510,20 +499,8 @@ impl Simulation {
         let mut members = self.nodes[l].raft.cluster().to_vec();
         members.push(id.clone());
         let (index, requests) = self.nodes[l].raft.change_membership(members.clone()).map_err(|e| Error::invalid("addNode", e.to_string()))?;
-        let mut raft = ConsensusProtocol::new(id.clone(), members).expect("fresh, distinct ids");
-        raft.set_bugs(self.config.bugs);
-        raft.set_max_entries_per_append(self.config.max_entries_per_append);
+        self.nodes.push(SimNode::new(&self.config, &id, members));
         self.ids.push(id.clone());
-        self.nodes.push(SimNode {
-            raft,
-            crashed: false,
-            paused: false,
-            inbox: Vec::new(),
-            removed: false,
-            flush_pending: None,
-            election_timer: None,
-            generation: 0,
-        });
         self.checker.add_node();
         self.clients.kv.push(crate::kv::Kv::new());
         let i = self.nodes.len() - 1;
@@ -606,9 +583,7 @@ impl Simulation {
             self.ids[l], self.ids[to], self.ids[to]
         );
         self.record("transfer", Some(l), None, text);
-        let generation = self.nodes[l].generation;
-        let at = self.now + self.config.election_timeout_us.1;
-        self.schedule(at, Scheduled::Timer { node: l, timer: Timer::TransferTimeout, generation });
+        self.set_timer(l, Timer::TransferTimeout, self.now + self.config.election_timeout_us.1);
         self.send_timeout_now(l);
         self.after_event();
         Ok(())
@@ -648,6 +623,24 @@ impl Simulation {
         Ok(())
     }
 
+    /// Undoes every fault: heals the network (every link, one-way cuts included), stops
+    /// losing messages, restarts crashed nodes (not removed ones) and resumes paused ones, in
+    /// node order.
+    pub fn undo_faults(&mut self) -> Result<()> {
+        self.heal();
+        self.set_drop_rate(0.0)?;
+        for i in 0..self.nodes.len() {
+            if self.nodes[i].removed {
+                continue;
+            } else if self.nodes[i].crashed {
+                self.restart(i)?;
+            } else if self.nodes[i].paused {
+                self.resume(i)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Repairs every link.
     pub fn heal(&mut self) {
         self.network.heal();
@@ -656,27 +649,32 @@ impl Simulation {
 
     /// Cuts the link `from → to` (and `to → from` when `both_ways`). Errors: `from == to`.
     pub fn cut_link(&mut self, from: usize, to: usize, both_ways: bool) -> Result<()> {
-        self.check_link(from, to)?;
-        self.network.cut(from, to);
-        if both_ways {
-            self.network.cut(to, from);
-        }
-        let (f, t) = (&self.ids[from], &self.ids[to]);
-        let text = if both_ways { format!("The link between {f} and {t} is cut both ways") } else { format!("The link from {f} to {t} is cut") };
-        self.record("cut", None, None, text);
-        Ok(())
+        self.set_link(from, to, both_ways, true)
     }
 
     /// Repairs the link `from → to` (and `to → from` when `both_ways`). Errors: `from == to`.
     pub fn repair_link(&mut self, from: usize, to: usize, both_ways: bool) -> Result<()> {
+        self.set_link(from, to, both_ways, false)
+    }
+
+    fn set_link(&mut self, from: usize, to: usize, both_ways: bool, cut: bool) -> Result<()> {
         self.check_link(from, to)?;
-        self.network.repair(from, to);
-        if both_ways {
-            self.network.repair(to, from);
+        let pairs: &[(usize, usize)] = if both_ways { &[(from, to), (to, from)] } else { &[(from, to)] };
+        for &(a, b) in pairs {
+            if cut {
+                self.network.cut(a, b);
+            } else {
+                self.network.repair(a, b);
+            }
         }
         let (f, t) = (&self.ids[from], &self.ids[to]);
-        let text = if both_ways { format!("The link between {f} and {t} works again") } else { format!("The link from {f} to {t} works again") };
-        self.record("repair", None, None, text);
+        let text = match (cut, both_ways) {
+            (true, true) => format!("The link between {f} and {t} is cut both ways"),
+            (true, false) => format!("The link from {f} to {t} is cut"),
+            (false, true) => format!("The link between {f} and {t} works again"),
+            (false, false) => format!("The link from {f} to {t} works again"),
+        };
+        self.record(if cut { "cut" } else { "repair" }, None, None, text);
         Ok(())
     }
 
@@ -752,7 +750,7 @@ impl Simulation {
                 let generation = self.nodes[i].generation;
                 if self.nodes[i].flush_pending != Some(generation) {
                     self.nodes[i].flush_pending = Some(generation);
-                    self.schedule(self.now + delay, Scheduled::Timer { node: i, timer: Timer::Flush, generation });
+                    self.set_timer(i, Timer::Flush, self.now + delay);
                 }
                 Ok(index)
             }
@@ -784,6 +782,24 @@ impl Simulation {
     }
 
     // ---- internals --------------------------------------------------------------------------
+
+    /// Sets node `i`'s `timer` to fire at `at`; bumping the node's generation cancels it.
+    fn set_timer(&mut self, i: usize, timer: Timer, at: Micros) {
+        let generation = self.nodes[i].generation;
+        self.schedule(at, Scheduled::Timer { node: i, timer, generation });
+    }
+
+    /// A new leader's timers: heartbeats from `heartbeat_at` on, CheckQuorum once per minimum
+    /// election timeout (when on), and the end of a pending leadership transfer.
+    fn start_leader_timers(&mut self, i: usize, heartbeat_at: Micros) {
+        self.set_timer(i, Timer::Heartbeat, heartbeat_at);
+        if self.config.check_quorum {
+            self.set_timer(i, Timer::CheckQuorum, self.now + self.config.election_timeout_us.0);
+        }
+        if self.nodes[i].raft.transfer_target().is_some() {
+            self.set_timer(i, Timer::TransferTimeout, self.now + self.config.election_timeout_us.1);
+        }
+    }
 
     fn schedule(&mut self, at: Micros, ev: Scheduled) {
         self.seq += 1;
@@ -834,6 +850,15 @@ impl Simulation {
         }
     }
 
+    /// Sends `payload` from `from` to every other node.
+    fn broadcast(&mut self, from: usize, payload: Payload) {
+        for to in 0..self.nodes.len() {
+            if to != from {
+                self.send(from, to, payload.clone());
+            }
+        }
+    }
+
     fn send_appends(&mut self, from: usize, requests: Vec<AppendEntriesRequest>) {
         for r in requests {
             let to = self.index_of("to", &r.to).expect("requests go to cluster members");
@@ -847,8 +872,7 @@ impl Simulation {
         let n = &mut self.nodes[i];
         n.generation += 1;
         n.election_timer = Some((self.now, at));
-        let generation = n.generation;
-        self.schedule(at, Scheduled::Timer { node: i, timer: Timer::Election, generation });
+        self.set_timer(i, Timer::Election, at);
     }
 
     /// After every event: leaders hold no election timer and others always do; committed entries
@@ -933,11 +957,7 @@ impl Simulation {
         );
         let seq = self.record("preVote", Some(i), None, text);
         self.reset_election_timer(i);
-        for to in 0..self.nodes.len() {
-            if to != i {
-                self.send(i, to, Payload::PreVote(args.clone()));
-            }
-        }
+        self.broadcast(i, Payload::PreVote(args));
         if self.nodes[i].raft.has_won_pre_vote() {
             self.begin_election(i, false);
         }
@@ -966,11 +986,7 @@ impl Simulation {
     /// Node `i` has just become candidate with `args`: ask everyone for votes.
     fn campaign(&mut self, i: usize, args: RequestVoteArgs) {
         self.reset_election_timer(i);
-        for to in 0..self.nodes.len() {
-            if to != i {
-                self.send(i, to, Payload::RequestVote(args.clone()));
-            }
-        }
+        self.broadcast(i, Payload::RequestVote(args));
         if self.nodes[i].raft.has_won_election() {
             self.win(i);
         }
@@ -992,12 +1008,7 @@ impl Simulation {
         );
         self.record("leader", Some(i), None, text);
         self.send_appends(i, requests);
-        let generation = self.nodes[i].generation;
-        self.schedule(self.now + self.config.heartbeat_us, Scheduled::Timer { node: i, timer: Timer::Heartbeat, generation });
-        if self.config.check_quorum {
-            let at = self.now + self.config.election_timeout_us.0;
-            self.schedule(at, Scheduled::Timer { node: i, timer: Timer::CheckQuorum, generation });
-        }
+        self.start_leader_timers(i, self.now + self.config.heartbeat_us);
     }
 
     fn transfer_timeout(&mut self, i: usize) -> Option<u64> {
@@ -1017,9 +1028,7 @@ impl Simulation {
             return None;
         }
         if !self.nodes[i].raft.check_quorum() {
-            let generation = self.nodes[i].generation;
-            let at = self.now + self.config.election_timeout_us.0;
-            self.schedule(at, Scheduled::Timer { node: i, timer: Timer::CheckQuorum, generation });
+            self.set_timer(i, Timer::CheckQuorum, self.now + self.config.election_timeout_us.0);
             return None;
         }
         let text = format!(
@@ -1037,8 +1046,7 @@ impl Simulation {
         let seq = self.record("heartbeat", Some(i), None, text);
         self.events.back_mut().expect("just recorded").routine = true;
         self.send_appends(i, requests);
-        let generation = self.nodes[i].generation;
-        self.schedule(self.now + self.config.heartbeat_us, Scheduled::Timer { node: i, timer: Timer::Heartbeat, generation });
+        self.set_timer(i, Timer::Heartbeat, self.now + self.config.heartbeat_us);
         Some(seq)
     }
 
@@ -1055,10 +1063,7 @@ impl Simulation {
             return self.record("lost", Some(to), Some(&m), text);
         }
         self.stats.messages_delivered += 1;
-        let reply = matches!(
-            m.payload,
-            Payload::RequestVoteResponse(_) | Payload::AppendEntriesResponse(_) | Payload::PreVoteResponse(_) | Payload::InstallSnapshotResponse(_)
-        );
+        let reply = m.payload.is_reply();
         if reply && !self.nodes[to].raft.knows(&f) {
             // Membership changed under it (§4.1): a server it never knew answers it.
             let text = format!("{t} ignores {}'s reply: no configuration it has seen names {f}", m.payload.kind());
@@ -1267,11 +1272,7 @@ impl Simulation {
             },
         };
         let now = (self.nodes[to].raft.role(), self.nodes[to].raft.current_term());
-        let is_reply = matches!(
-            m.payload,
-            Payload::RequestVoteResponse(_) | Payload::AppendEntriesResponse(_) | Payload::PreVoteResponse(_) | Payload::InstallSnapshotResponse(_)
-        );
-        if now.1 > was.1 && !is_reply {
+        if now.1 > was.1 && !reply {
             text = format!("{t} adopts term {} (was {}, {}); {}", now.1, was.1, was.0.as_str(), text);
         }
         let seq = self.record("deliver", Some(to), Some(&m), text);
