@@ -523,18 +523,24 @@ fn rate(v: &JsValue, param: &str) -> JsResult<f64> {
     }
 }
 
+/// Refuses an options object with a key not in `allowed`, naming it and listing the options.
+fn only_keys(options: &JsValue, allowed: &[&str]) -> JsResult<()> {
+    for key in js_sys::Object::keys(&js_sys::Object::from(options.clone())).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !allowed.contains(&key.as_str()) {
+            return Err(invalid(&format!("options.{key}"), format!("is not an option; the options are {}", allowed.join(", "))));
+        }
+    }
+    Ok(())
+}
+
 fn parse_config(options: &JsValue) -> JsResult<Config> {
     let mut c = Config::default();
     if options.is_undefined() || options.is_null() {
         return Ok(c);
     }
     object(options, "options")?;
-    for key in js_sys::Object::keys(&js_sys::Object::from(options.clone())).iter() {
-        let key = key.as_string().unwrap_or_default();
-        if !OPTION_KEYS.contains(&key.as_str()) {
-            return Err(invalid(&format!("options.{key}"), format!("is not an option; the options are {}", OPTION_KEYS.join(", "))));
-        }
-    }
+    only_keys(options, &OPTION_KEYS)?;
     let opt = |k: &str| Some(get(options, k)).filter(|v| !v.is_undefined());
     if let Some(v) = opt("seed") {
         c.seed = uint(&v, "seed")?;
@@ -995,12 +1001,7 @@ impl SimulationJs {
         let mut w = Workload::default();
         if !options.is_undefined() && !options.is_null() {
             object(&options, "options")?;
-            for key in js_sys::Object::keys(&js_sys::Object::from(options.clone())).iter() {
-                let key = key.as_string().unwrap_or_default();
-                if !["clients", "opsPerClient", "keys", "timeoutMs", "thinkMs"].contains(&key.as_str()) {
-                    return Err(invalid(&format!("options.{key}"), "is not an option; the options are clients, opsPerClient, keys, timeoutMs, thinkMs"));
-                }
-            }
+            only_keys(&options, &["clients", "opsPerClient", "keys", "timeoutMs", "thinkMs"])?;
             let opt = |k: &str| Some(get(&options, k)).filter(|v| !v.is_undefined());
             if let Some(v) = opt("clients") {
                 w.clients = uint(&v, "clients").ok().filter(|c| (1..=20).contains(c)).ok_or_else(|| invalid("clients", format!("must be an integer from 1 to 20 (got {})", describe(&v))))? as usize;

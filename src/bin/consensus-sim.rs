@@ -71,6 +71,18 @@ fn run() -> Result<ExitCode, String> {
     }
 }
 
+/// The next `--key value` pair, or None at the end; anything else is an error.
+fn next_option(parser: &mut lexopt::Parser) -> Result<Option<(String, String)>, String> {
+    use lexopt::prelude::*;
+    let Some(arg) = parser.next().map_err(|e| e.to_string())? else { return Ok(None) };
+    let key = match arg {
+        Long(k) => k.to_string(),
+        _ => return Err(arg.unexpected().to_string()),
+    };
+    let value = parser.value().map_err(|e| e.to_string())?.string().map_err(|e| e.to_string())?;
+    Ok(Some((key, value)))
+}
+
 fn parse_seeds(text: &str) -> Result<(u64, u64), String> {
     let (a, b) = text.split_once("..").ok_or("--seeds must be A..B (B excluded), e.g. 0..100")?;
     let a: u64 = a.parse().map_err(|_| format!("--seeds: {a:?} is not a non-negative integer"))?;
@@ -82,18 +94,12 @@ fn parse_seeds(text: &str) -> Result<(u64, u64), String> {
 }
 
 fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
-    use lexopt::prelude::*;
     let mut seeds = None;
     let mut events = 10_000u64;
     let mut faults = Fault::ALL.to_vec();
     let mut nodes = 5usize;
     let mut bug = None;
-    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
-        let key = match arg {
-            Long(k) => k.to_string(),
-            _ => return Err(arg.unexpected().to_string()),
-        };
-        let value = parser.value().map_err(|e| e.to_string())?.string().map_err(|e| e.to_string())?;
+    while let Some((key, value)) = next_option(parser)? {
         match key.as_str() {
             "seeds" => seeds = Some(parse_seeds(&value)?),
             "events" => events = value.parse().map_err(|_| "--events must be a positive integer")?,
@@ -163,15 +169,9 @@ fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
 }
 
 fn history(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
-    use lexopt::prelude::*;
     let (mut seed, mut clients, mut ops, mut nodes) = (None, 3usize, 20u64, 5usize);
     let mut faults = Vec::new();
-    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
-        let key = match arg {
-            Long(k) => k.to_string(),
-            _ => return Err(arg.unexpected().to_string()),
-        };
-        let value = parser.value().map_err(|e| e.to_string())?.string().map_err(|e| e.to_string())?;
+    while let Some((key, value)) = next_option(parser)? {
         match key.as_str() {
             "seed" => seed = Some(value.parse::<u64>().map_err(|_| "--seed must be a non-negative integer")?),
             "clients" => clients = value.parse().ok().filter(|c| *c > 0).ok_or("--clients must be a positive integer")?,
@@ -219,14 +219,8 @@ fn history_line(h: &HistoryOp) -> serde_json::Value {
 
 fn fig16(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     use consensus_playground::sim::experiments::{fig16_range, FIG16_RANGES_MS};
-    use lexopt::prelude::*;
     let (mut trials, mut seed) = (1000usize, 1u64);
-    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
-        let key = match arg {
-            Long(k) => k.to_string(),
-            _ => return Err(arg.unexpected().to_string()),
-        };
-        let value = parser.value().map_err(|e| e.to_string())?.string().map_err(|e| e.to_string())?;
+    while let Some((key, value)) = next_option(parser)? {
         match key.as_str() {
             "trials" => trials = value.parse().ok().filter(|t| *t > 0).ok_or("--trials must be a positive integer")?,
             "seed" => seed = value.parse().map_err(|_| "--seed must be a non-negative integer")?,
