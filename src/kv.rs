@@ -13,7 +13,7 @@
 //! - `increment(key)` → the new value; a missing key counts as "0"; ok false and no change when
 //!   the value is not an integer.
 
-use std::collections::BTreeMap;
+use crate::collections::Map;
 
 /// A client's id.
 pub type ClientId = u32;
@@ -232,9 +232,9 @@ fn parse_flat_object(text: &str) -> Option<Vec<(String, Value)>> {
 /// The key-value state machine with its client sessions.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Kv {
-    data: BTreeMap<String, String>,
+    data: Map<String, String>,
     /// Per client: the last seq applied and what it returned (dissertation §6.3).
-    sessions: BTreeMap<ClientId, (u64, Output)>,
+    sessions: Map<ClientId, (u64, Output)>,
 }
 
 impl Kv {
@@ -249,7 +249,7 @@ impl Kv {
     }
 
     /// Every key and value, in key order.
-    pub fn data(&self) -> &BTreeMap<String, String> {
+    pub fn data(&self) -> &Map<String, String> {
         &self.data
     }
 

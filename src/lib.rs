@@ -29,6 +29,7 @@
 //!   input, holds no protocol logic.
 #![deny(missing_docs)]
 
+pub mod collections;
 pub mod kv;
 pub mod lincheck;
 pub mod raft;

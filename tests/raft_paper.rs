@@ -231,8 +231,8 @@ fn become_leader_sets_next_and_match_index_and_appends_a_no_op() {
     // §8: a no-op entry of the new term at the end of the log.
     assert_eq!(n.log().last().unwrap(), &LogEntry { term: 2, index: 3, command: "null".into() });
     for p in ["s2", "s3", "s4", "s5"] {
-        assert_eq!(n.next_index()[p], 3, "last log index + 1, before the no-op");
-        assert_eq!(n.match_index()[p], 0);
+        assert_eq!(n.next_index().get(p).copied().unwrap(), 3, "last log index + 1, before the no-op");
+        assert_eq!(n.match_index().get(p).copied().unwrap(), 0);
     }
     assert_eq!(reqs.len(), 4);
     assert!(reqs.iter().all(|r| r.args.prev_log_index == 2 && r.args.prev_log_term == 1 && r.args.entries.len() == 1));
@@ -369,12 +369,12 @@ fn replicate_log_appends_at_the_next_index_and_addresses_every_follower() {
 fn a_failed_append_entries_decrements_next_index_and_retries() {
     let mut leader = with_log(node("s1", &cluster5()), &[1, 1, 1]);
     make_leader(&mut leader, 2, &["s2", "s3"]);
-    assert_eq!(leader.next_index()["s2"], 4);
+    assert_eq!(leader.next_index().get("s2").copied().unwrap(), 4);
     let retry = leader
         .handle_append_entries_response("s2", &AppendEntriesReply { term: 2, success: false, match_index: 0, round: 0 })
         .unwrap()
         .expect("a retry");
-    assert_eq!(leader.next_index()["s2"], 3);
+    assert_eq!(leader.next_index().get("s2").copied().unwrap(), 3);
     assert_eq!((retry.to.as_str(), retry.args.prev_log_index, retry.args.entries.len()), ("s2", 2, 2));
 }
 
@@ -386,7 +386,7 @@ fn a_reordered_older_success_does_not_lower_match_index() {
     let ok = |m| AppendEntriesReply { term: 1, success: true, match_index: m, round: 0 };
     leader.handle_append_entries_response("s2", &ok(2)).unwrap();
     leader.handle_append_entries_response("s2", &ok(1)).unwrap();
-    assert_eq!((leader.match_index()["s2"], leader.next_index()["s2"]), (2, 3));
+    assert_eq!((leader.match_index().get("s2").copied().unwrap(), leader.next_index().get("s2").copied().unwrap()), (2, 3));
 }
 
 #[test]
@@ -484,7 +484,7 @@ fn figure_7_the_leader_brings_every_follower_log_in_line() {
         let rounds = sync(&mut leader, &mut f, first);
         assert_eq!(terms(&f), expected, "follower ({id}) after {rounds} AppendEntries");
         assert_eq!(f.log(), leader.log(), "follower ({id}): same commands too (Log Matching)");
-        assert_eq!(leader.match_index()[id], 11, "follower ({id})");
+        assert_eq!(leader.match_index().get(id).copied().unwrap(), 11, "follower ({id})");
     }
     assert_eq!(leader.commit_index(), 11, "the term-8 no-op is on all seven");
 }

@@ -4,7 +4,7 @@
 //! every output is a return value (the reply, the requests to send). The node owns no clock,
 //! no RNG and no IO: the simulator decides when elections start and heartbeats go out.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::collections::{Map, Set};
 
 use super::bug::{Bug, Bugs};
 use super::error::{Error, Result};
@@ -100,7 +100,7 @@ pub struct ConsensusProtocol {
     config_index: LogIndex,
     /// Every server any configuration this node has seen named: replies from former members
     /// are ignored, not refused.
-    known: BTreeSet<NodeId>,
+    known: Set<NodeId>,
     // Persistent state on all servers.
     current_term: Term,
     voted_for: Option<NodeId>,
@@ -116,33 +116,33 @@ pub struct ConsensusProtocol {
     last_applied: LogIndex,
     leader_id: Option<NodeId>,
     // Volatile state on candidates.
-    votes: BTreeSet<NodeId>,
+    votes: Set<NodeId>,
     // Volatile state on leaders.
-    next_index: BTreeMap<NodeId, LogIndex>,
-    match_index: BTreeMap<NodeId, LogIndex>,
+    next_index: Map<NodeId, LogIndex>,
+    match_index: Map<NodeId, LogIndex>,
     /// The highest index sent to each other node in this term (not in Figure 2; raft-rs keeps
     /// the like in its `Progress`): a success reply triggers a follow-up only for entries never
     /// sent, so each new entry travels once per follower, not once per reply.
-    sent_index: BTreeMap<NodeId, LogIndex>,
+    sent_index: Map<NodeId, LogIndex>,
     /// The lowest log index written (appended or truncated) since the caller last asked.
     log_changed_from: Option<LogIndex>,
     /// Deliberate bugs switched on (none by default).
     bugs: Bugs,
     /// PreVote (dissertation §9.6): Some while this node runs a pre-vote round, with the
     /// pre-votes it holds (its own included).
-    pre_votes: Option<BTreeSet<NodeId>>,
+    pre_votes: Option<Set<NodeId>>,
     /// Whether this node has heard from a leader of its term since its election timer last
     /// ran out ([`election_timer_fired`](Self::election_timer_fired)). While it has, it refuses
     /// pre-votes: the leader is alive (§9.6).
     leader_contact: bool,
     /// CheckQuorum: the followers a leader heard from since its last check.
-    recent_active: BTreeSet<NodeId>,
+    recent_active: Set<NodeId>,
     /// The most entries one AppendEntries carries (None: all the follower lacks, as in the paper).
     max_entries: Option<usize>,
     /// Followers whose last reply in this term was a success: new entries go to them pipelined,
     /// after what was already sent, without waiting for acknowledgements (raft-rs's
     /// "replicate" state). Others are probed from nextIndex, one request at a time.
-    replicating: BTreeSet<NodeId>,
+    replicating: Set<NodeId>,
     /// Leadership transfer in progress (dissertation §3.10): the follower chosen, and whether
     /// its TimeoutNow has gone out.
     transfer: Option<(NodeId, bool)>,
@@ -155,7 +155,7 @@ pub struct ConsensusProtocol {
     /// [`flush`](Self::flush) (batching); `replicate_log` releases everything at once.
     released: LogIndex,
     /// Reads waiting for confirmation: (id, readIndex, round, followers that confirmed).
-    reads: Vec<(u64, LogIndex, u64, BTreeSet<NodeId>)>,
+    reads: Vec<(u64, LogIndex, u64, Set<NodeId>)>,
     /// Confirmed reads for the caller: (id, readIndex).
     ready_reads: Vec<(u64, LogIndex)>,
 }
@@ -196,7 +196,7 @@ impl ConsensusProtocol {
     pub fn new(node_id: impl Into<NodeId>, peers: Vec<NodeId>) -> Result<Self> {
         let node_id = node_id.into();
         check_id("nodeId", &node_id)?;
-        let mut seen = BTreeSet::new();
+        let mut seen = Set::new();
         for (i, p) in peers.iter().enumerate() {
             check_id(&format!("peers[{i}]"), p)?;
             if !seen.insert(p.as_str()) {
@@ -224,17 +224,17 @@ impl ConsensusProtocol {
             commit_index: 0,
             last_applied: 0,
             leader_id: None,
-            votes: BTreeSet::new(),
-            next_index: BTreeMap::new(),
-            match_index: BTreeMap::new(),
-            sent_index: BTreeMap::new(),
+            votes: Set::new(),
+            next_index: Map::new(),
+            match_index: Map::new(),
+            sent_index: Map::new(),
             log_changed_from: None,
             bugs: Bugs::NONE,
             pre_votes: None,
             leader_contact: false,
-            recent_active: BTreeSet::new(),
+            recent_active: Set::new(),
             max_entries: None,
-            replicating: BTreeSet::new(),
+            replicating: Set::new(),
             transfer: None,
             timeout_now: None,
             round: 0,
@@ -314,15 +314,15 @@ impl ConsensusProtocol {
         self.leader_id.as_deref()
     }
     /// nextIndex per other node (leaders only; empty otherwise).
-    pub fn next_index(&self) -> &BTreeMap<NodeId, LogIndex> {
+    pub fn next_index(&self) -> &Map<NodeId, LogIndex> {
         &self.next_index
     }
     /// matchIndex per other node (leaders only; empty otherwise).
-    pub fn match_index(&self) -> &BTreeMap<NodeId, LogIndex> {
+    pub fn match_index(&self) -> &Map<NodeId, LogIndex> {
         &self.match_index
     }
     /// Votes granted to this candidate in its current term, its own included.
-    pub fn votes(&self) -> &BTreeSet<NodeId> {
+    pub fn votes(&self) -> &Set<NodeId> {
         &self.votes
     }
     /// Index of the last log entry (0 when empty).
@@ -721,7 +721,7 @@ impl ConsensusProtocol {
         }
         let added = members.iter().filter(|m| !self.is_member(m)).count();
         let removed = self.cluster.iter().filter(|m| !members.contains(m)).count();
-        let distinct: BTreeSet<&NodeId> = members.iter().collect();
+        let distinct: Set<&NodeId> = members.iter().collect();
         if added + removed != 1 || distinct.len() != members.len() || members.is_empty() {
             return Err(Error::invalid("members", "must add or remove exactly one server (dissertation §4.1)"));
         }
@@ -956,7 +956,7 @@ impl ConsensusProtocol {
             return Err(Error::WrongState { action: "readIndex", state: "leader with no entry of its term committed yet", needs: "leader" });
         }
         self.round += 1;
-        self.reads.push((id, self.commit_index, self.round, BTreeSet::new()));
+        self.reads.push((id, self.commit_index, self.round, Set::new()));
         let me = self.node_id.clone();
         self.confirm_reads(&me, 0);
         Ok(self.requests_for_all(false))
@@ -1156,7 +1156,7 @@ impl ConsensusProtocol {
 
     /// Pre-votes held in the running pre-vote round, its own included (0 when none runs).
     pub fn pre_vote_count(&self) -> usize {
-        self.pre_votes.as_ref().map_or(0, BTreeSet::len)
+        self.pre_votes.as_ref().map_or(0, Set::len)
     }
 
     /// Starts a pre-vote round (dissertation §9.6): asks whether the others *would* vote for it
@@ -1166,7 +1166,7 @@ impl ConsensusProtocol {
     /// [`has_won_pre_vote`](Self::has_won_pre_vote) and call [`start_election`](Self::start_election).
     pub fn start_pre_vote(&mut self) -> RequestVoteArgs {
         self.leader_contact = false;
-        self.pre_votes = Some(BTreeSet::from([self.node_id.clone()]));
+        self.pre_votes = Some(Set::from([self.node_id.clone()]));
         RequestVoteArgs {
             term: self.current_term + 1,
             candidate_id: self.node_id.clone(),

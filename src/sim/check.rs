@@ -5,7 +5,7 @@
 //! node reports as changed, commit indexes above what was already checked), so a long run
 //! costs about the same per event as a short one.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::collections::{Map, Set};
 
 use serde::Serialize;
 
@@ -53,28 +53,28 @@ struct Committed {
 /// Invariant state carried between events.
 #[derive(Clone, Debug)]
 pub struct Checker {
-    leaders: BTreeMap<Term, usize>,
+    leaders: Map<Term, usize>,
     committed: Vec<Committed>,
     applied: Vec<(Term, String)>,
     commit_seen: Vec<LogIndex>,
     commit_checked: Vec<LogIndex>,
     leader_checked: Vec<Option<Term>>,
     violations: Vec<Violation>,
-    reported: BTreeSet<String>,
+    reported: Set<String>,
 }
 
 impl Checker {
     /// A checker for `n` nodes.
     pub fn new(n: usize) -> Self {
         Checker {
-            leaders: BTreeMap::new(),
+            leaders: Map::new(),
             committed: Vec::new(),
             applied: Vec::new(),
             commit_seen: vec![0; n],
             commit_checked: vec![0; n],
             leader_checked: vec![None; n],
             violations: Vec::new(),
-            reported: BTreeSet::new(),
+            reported: Set::new(),
         }
     }
 

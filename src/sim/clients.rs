@@ -93,14 +93,14 @@ pub(super) struct Clients {
     clients: Vec<Client>,
     pub(super) history: Vec<HistoryOp>,
     /// Messages scheduled, by id.
-    pub(super) messages: std::collections::BTreeMap<u64, ClientMsg>,
+    pub(super) messages: crate::collections::Map<u64, ClientMsg>,
     next_id: u64,
     /// (node, log index) → (client index, seq): the leader answers when it applies the entry.
-    owed: std::collections::BTreeMap<(usize, u64), (usize, u64)>,
+    owed: crate::collections::Map<(usize, u64), (usize, u64)>,
     /// Each node's state machine (volatile: rebuilt from the log after a restart).
     pub(super) kv: Vec<Kv>,
     /// ReadIndex reads a leader is confirming: (node, read id) → (client index, seq, key).
-    reads: std::collections::BTreeMap<(usize, u64), (usize, u64, String)>,
+    reads: crate::collections::Map<(usize, u64), (usize, u64, String)>,
     /// Confirmed reads waiting for the state machine to reach their readIndex:
     /// (node, read id, readIndex).
     confirmed: Vec<(usize, u64, u64)>,

@@ -18,7 +18,8 @@ pub mod network;
 pub mod view;
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use crate::collections::Map;
+use std::collections::{BinaryHeap, VecDeque};
 
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
@@ -171,7 +172,7 @@ pub struct Simulation {
     queue: BinaryHeap<Reverse<(Micros, u64, Scheduled)>>,
     ids: Vec<NodeId>,
     nodes: Vec<SimNode>,
-    in_flight: BTreeMap<u64, Message>,
+    in_flight: Map<u64, Message>,
     next_message_id: u64,
     checker: Checker,
     stats: Stats,
@@ -203,7 +204,7 @@ impl Simulation {
             queue: BinaryHeap::new(),
             ids,
             nodes,
-            in_flight: BTreeMap::new(),
+            in_flight: Map::new(),
             next_message_id: 1,
             stats: Stats::default(),
             events: VecDeque::new(),

@@ -2,7 +2,7 @@
 //! (partitions are sets of cut links). It knows nodes only by index and carries any payload:
 //! nothing here is Raft-specific.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::collections::{Map, Set};
 
 use super::config::Micros;
 
@@ -13,20 +13,20 @@ pub struct Network {
     /// One-way latency range `[lo, hi]` µs, drawn uniformly per message.
     pub latency_us: (Micros, Micros),
     /// Latency ranges that override `latency_us` on one directed link `(from, to)`.
-    pub link_latency_us: BTreeMap<(usize, usize), (Micros, Micros)>,
+    pub link_latency_us: Map<(usize, usize), (Micros, Micros)>,
     /// Probability that a message is lost, in `[0, 1]`.
     pub drop_rate: f64,
     /// Probability that a message is delivered twice (the copy with its own latency), in `[0, 1]`.
     pub duplicate_rate: f64,
     /// Directed links `(from, to)` that carry nothing: a message sent on one, or arriving on
     /// one cut while it travelled, is lost.
-    cut: BTreeSet<(usize, usize)>,
+    cut: Set<(usize, usize)>,
 }
 
 impl Network {
     /// A network with the given latency, loss and duplication, every link up.
     pub fn new(latency_us: (Micros, Micros), drop_rate: f64, duplicate_rate: f64) -> Self {
-        Network { latency_us, link_latency_us: BTreeMap::new(), drop_rate, duplicate_rate, cut: BTreeSet::new() }
+        Network { latency_us, link_latency_us: Map::new(), drop_rate, duplicate_rate, cut: Set::new() }
     }
 
     /// The latency range of the link `from → to`.

@@ -1,7 +1,7 @@
 //! Small serializable views of the simulation, for the JS boundary and the CLI.
 //! Times are ms (f64) here; the simulation keeps µs.
 
-use std::collections::BTreeMap;
+use crate::collections::Map;
 
 use serde::Serialize;
 
@@ -89,9 +89,9 @@ pub struct NodeView<'a> {
     #[serde(skip)]
     pub log: &'a [LogEntry],
     /// nextIndex per follower (leaders only).
-    pub next_index: &'a BTreeMap<String, LogIndex>,
+    pub next_index: &'a Map<String, LogIndex>,
     /// matchIndex per follower (leaders only).
-    pub match_index: &'a BTreeMap<String, LogIndex>,
+    pub match_index: &'a Map<String, LogIndex>,
     /// When the running election timer was set, ms (null: no timer).
     pub election_timer_start: Option<f64>,
     /// When it fires, ms (null: no timer, e.g. a leader or a crashed node).
@@ -107,7 +107,7 @@ pub struct NodeView<'a> {
     /// Whether the node is paused (a frozen process).
     pub paused: bool,
     /// The node's key-value store as it has applied it (see [`crate::kv`]).
-    pub kv: &'a BTreeMap<String, String>,
+    pub kv: &'a Map<String, String>,
     /// The last entry its snapshot replaces (0: no snapshot); `log` starts after it.
     pub snapshot_index: LogIndex,
     /// That entry's term.
