@@ -3,7 +3,7 @@
 //! ```text
 //! consensus-sim check --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME]
 //! consensus-sim history --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]
-//! consensus-sim fig16 [--trials N] [--seed S]
+//! consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]
 //! consensus-sim messages
 //! consensus-sim bench
 //! ```
@@ -14,8 +14,10 @@
 //! steady state and across a leader change: one JSON object per line, with the textbook figure
 //! 2(n−1) for a leader-based protocol without batching.
 //! `fig16` reproduces the Raft paper's Figure 16 (see `sim::experiments`): one JSON object per
-//! election-timeout range, `{"range_ms","trials","capped","median_ms","p90_ms","p99_ms",
-//! "max_ms","mean_ms","cdf":[[ms,fraction],…]}`, one per line.
+//! election-timeout range, `{"range_ms","model","trials","capped","median_ms","p90_ms","p99_ms",
+//! "max_ms","mean_ms","cdf":[[ms,fraction],…]}`, one per line. `--model disk` (default) is the
+//! paper's LAN cluster, where the 15 ms broadcast time is mostly a disk write; `network` puts
+//! all 15 ms on the wire (see `sim::experiments::Fig16Model`).
 //! `check` runs one randomized simulation per seed in `A..B` (B excluded): a client workload,
 //! faults drawn from LIST (crash, pause, partition, cut, drop, duplicate, reorder), the invariant
 //! checker after every event, and the clients' history checked for linearizability at the end
@@ -38,7 +40,7 @@ use consensus_playground::sim::chaos::{self, ChaosConfig, Fault};
 use consensus_playground::sim::{HistoryOp, Violation, Workload};
 use serde_json::json;
 
-const USAGE: &str = "usage: consensus-sim check --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME]\n       consensus-sim history --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S]\n       consensus-sim messages\n       consensus-sim bench";
+const USAGE: &str = "usage: consensus-sim check --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME]\n       consensus-sim history --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]\n       consensus-sim messages\n       consensus-sim bench";
 
 fn main() -> ExitCode {
     match run() {
@@ -218,22 +220,30 @@ fn history_line(h: &HistoryOp) -> serde_json::Value {
 }
 
 fn fig16(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
-    use consensus_playground::sim::experiments::{fig16_range, FIG16_RANGES_MS};
-    let (mut trials, mut seed) = (1000usize, 1u64);
+    use consensus_playground::sim::experiments::{fig16_range, Fig16Model, FIG16_RANGES_MS};
+    let (mut trials, mut seed, mut model) = (1000usize, 1u64, Fig16Model::Disk);
     while let Some((key, value)) = next_option(parser)? {
         match key.as_str() {
             "trials" => trials = value.parse().ok().filter(|t| *t > 0).ok_or("--trials must be a positive integer")?,
             "seed" => seed = value.parse().map_err(|_| "--seed must be a non-negative integer")?,
+            "model" => {
+                model = match value.as_str() {
+                    "disk" => Fig16Model::Disk,
+                    "network" => Fig16Model::Network,
+                    _ => return Err("--model must be disk or network".into()),
+                }
+            }
             other => return Err(format!("unknown option --{other}")),
         }
     }
     let mut out = std::io::stdout().lock();
     for range in FIG16_RANGES_MS {
         let started = Instant::now();
-        let r = fig16_range(seed, range, trials);
+        let r = fig16_range(seed, range, trials, model);
         let round = |x: f64| (x * 1000.0).round() / 1000.0;
         let line = json!({
             "range_ms": [r.range_ms.0, r.range_ms.1],
+            "model": model.name(),
             "trials": r.trials,
             "capped": r.capped,
             "median_ms": round(r.median_ms),

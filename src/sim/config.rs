@@ -53,6 +53,12 @@ pub struct Config {
     /// Batching: a leader collects client commands for this long (µs) and then sends them in
     /// one AppendEntries per follower; None sends each command at once. None by default.
     pub batch_us: Option<Micros>,
+    /// Stable-storage write time, µs: a server that changed its persistent state (currentTerm,
+    /// votedFor, log) while handling a RequestVote, AppendEntries or InstallSnapshot sends its
+    /// reply this much later (Figure 2: "updated on stable storage before responding to
+    /// RPCs"). The paper's broadcast time includes it (§5.6: "0.5ms to 20ms, depending on
+    /// storage technology"). 0 by default: the page shows the network alone.
+    pub persist_us: Micros,
 }
 
 impl Default for Config {
@@ -72,6 +78,7 @@ impl Default for Config {
             snapshot_interval: Some(10_000),
             read_index: true,
             batch_us: None,
+            persist_us: 0,
         }
     }
 }
@@ -108,6 +115,9 @@ impl Config {
         }
         if self.max_entries_per_append == Some(0) {
             return Err(Error::invalid("maxEntriesPerAppend", "must be a positive integer or null"));
+        }
+        if self.persist_us > MAX_DURATION_US {
+            return Err(Error::invalid("persistMs", "must be from 0 to 3600000 ms"));
         }
         if !(0.0..=1.0).contains(&self.duplicate_rate) {
             return Err(Error::invalid("duplicateRate", "must be a number from 0 to 1"));

@@ -831,6 +831,12 @@ impl Simulation {
     /// Hands a message to the network: lost on a cut link or to the drop rate, else in
     /// flight with a latency drawn for its link, and sometimes duplicated.
     fn send(&mut self, from: usize, to: usize, payload: Payload) {
+        self.send_after(from, to, payload, 0);
+    }
+
+    /// Sends `payload` once `from` has spent `delay` µs (a stable-storage write,
+    /// `Config::persist_us`): the message leaves then.
+    fn send_after(&mut self, from: usize, to: usize, payload: Payload, delay: Micros) {
         self.stats.messages_sent += 1;
         let net = &self.network;
         if net.is_cut(from, to) || (net.drop_rate > 0.0 && self.rng.random_bool(net.drop_rate)) {
@@ -843,10 +849,11 @@ impl Simulation {
         }
         let (lo, hi) = self.network.latency(from, to);
         for _ in 0..copies {
-            let deliver_at = self.now + self.rng.random_range(lo..=hi);
+            let sent_at = self.now + delay;
+            let deliver_at = sent_at + self.rng.random_range(lo..=hi);
             let id = self.next_message_id;
             self.next_message_id += 1;
-            self.in_flight.insert(id, Message { id, from, to, sent_at: self.now, deliver_at, payload: payload.clone() });
+            self.in_flight.insert(id, Message { id, from, to, sent_at, deliver_at, payload: payload.clone() });
             self.schedule(deliver_at, Scheduled::Deliver(id));
         }
     }
@@ -857,6 +864,16 @@ impl Simulation {
             if to != from {
                 self.send(from, to, payload.clone());
             }
+        }
+    }
+
+    /// The stable-storage delay before a reply: `Config::persist_us` when the handler wrote
+    /// persistent state, else none.
+    fn persist_delay(&self, wrote: bool) -> Micros {
+        if wrote {
+            self.config.persist_us
+        } else {
+            0
         }
     }
 
@@ -1092,7 +1109,8 @@ impl Simulation {
                 if reply.vote_granted {
                     self.reset_election_timer(to);
                 }
-                self.send(to, from, Payload::RequestVoteResponse(reply));
+                let wrote = reply.vote_granted || args.term > was.1;
+                self.send_after(to, from, Payload::RequestVoteResponse(reply), self.persist_delay(wrote));
                 text
             }
             Payload::PreVote(args) => {
@@ -1193,7 +1211,8 @@ impl Simulation {
                 if reply.term == args.term {
                     self.reset_election_timer(to);
                 }
-                self.send(to, from, Payload::AppendEntriesResponse(reply));
+                let wrote = matches!(decision, AppendDecision::Accepted { appended, .. } if appended > 0) || args.term > was.1;
+                self.send_after(to, from, Payload::AppendEntriesResponse(reply), self.persist_delay(wrote));
                 text
             }
             Payload::AppendEntriesResponse(reply) => {
@@ -1247,7 +1266,7 @@ impl Simulation {
                 if reply.term == args.term {
                     self.reset_election_timer(to);
                 }
-                self.send(to, from, Payload::InstallSnapshotResponse(reply));
+                self.send_after(to, from, Payload::InstallSnapshotResponse(reply), self.persist_delay(true));
                 text
             }
             Payload::InstallSnapshotResponse(reply) => {
