@@ -49,11 +49,12 @@ fn describe(v: &JsValue) -> String {
         "undefined".into()
     } else if v.is_null() {
         "null".into()
-    } else if let Some(f) = v.as_f64() {
-        format!("{f}")
+    } else if v.as_f64().is_some() {
+        // JS formats its own numbers (no float formatting code in the wasm).
+        js_sys::Number::from(v.clone()).to_string(10).map(String::from).unwrap_or_default()
     } else if let Some(s) = v.as_string() {
         let s: String = s.chars().take(40).collect();
-        format!("{s:?}")
+        format!("\"{s}\"")
     } else if Array::is_array(v) {
         "an array".into()
     } else {
@@ -715,7 +716,7 @@ impl SimulationJs {
             Bugs::NONE
         } else {
             let name = string(&bug, "bug")?;
-            let b = Bug::from_name(&name).ok_or_else(|| invalid("bug", format!("must be a bug name (got {name:?})")))?;
+            let b = Bug::from_name(&name).ok_or_else(|| invalid("bug", format!("must be a bug name (got \"{name}\")")))?;
             Bugs::NONE.with(b, true)
         };
         let cfg = sim::chaos::ChaosConfig { seed, nodes, events, faults, bugs };
@@ -1166,7 +1167,7 @@ pub fn fig16_range(options: JsValue) -> JsResult<JsValue> {
         v => match string(&v, "model")?.as_str() {
             "disk" => Fig16Model::Disk,
             "network" => Fig16Model::Network,
-            other => return Err(invalid("model", format!("must be \"disk\" or \"network\" (got {other:?})"))),
+            other => return Err(invalid("model", format!("must be \"disk\" or \"network\" (got \"{other}\")"))),
         },
     };
     let r = fig16_range(seed, (lo, hi), trials, model);

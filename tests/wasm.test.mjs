@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { initSync, ConsensusProtocol, Simulation } from '../www/pkg/consensus_playground.js';
+import { initSync, ConsensusProtocol, Simulation, fig16Range, fig16Paper } from '../www/pkg/consensus_playground.js';
 
 initSync({ module: readFileSync(new URL('../www/pkg/consensus_playground_bg.wasm', import.meta.url)) });
 
@@ -166,7 +166,7 @@ test('the constructor validates nodeId and peers', () => {
 
 test('Simulation defaults are those of issue #2', () => {
   const sim = new Simulation();
-  assert.deepEqual(sim.config, { seed: 7, nodes: 5, latencyMs: [10, 15], electionTimeoutMs: [150, 300], heartbeatMs: 50, dropRate: 0, duplicateRate: 0, bugs: [], preVote: true, checkQuorum: true, maxEntriesPerAppend: 64, snapshotInterval: 10000, readIndex: true, batchMs: null });
+  assert.deepEqual(sim.config, { seed: 7, nodes: 5, latencyMs: [10, 15], electionTimeoutMs: [150, 300], heartbeatMs: 50, dropRate: 0, duplicateRate: 0, bugs: [], preVote: true, checkQuorum: true, maxEntriesPerAppend: 64, snapshotInterval: 10000, readIndex: true, batchMs: null, persistMs: 0 });
   assert.equal(sim.now, 0);
   assert.deepEqual(sim.ids, ['n1', 'n2', 'n3', 'n4', 'n5']);
   assert.equal(sim.leader(), null);
@@ -480,4 +480,37 @@ test('no input, however odd, traps the wasm instance', () => {
   sim.runUntil(sim.now + 1000);
   assert.ok(Array.isArray(sim.nodes()) && sim.violations().length === 0);
   assert.equal(typeof node.currentTerm, 'number');
+});
+
+test('persistMs: a granted vote leaves after the stable-storage write (Figure 2)', () => {
+  const sim = new Simulation({ nodes: 3, latencyMs: [1, 1], persistMs: 5, preVote: false });
+  assert.equal(sim.config.persistMs, 5);
+  sim.startElection('n1');
+  // The RequestVotes arrive at 1 ms; the votes leave at 6 ms and arrive at 7 ms.
+  sim.runUntil(1);
+  const votes = sim.messages().filter((m) => m.kind === 'RequestVoteResponse');
+  assert.equal(votes.length, 2);
+  for (const m of votes) assert.deepEqual([m.sentAt, m.deliverAt], [6, 7]);
+  throwsError(() => new Simulation({ persistMs: -1 }), /^persistMs must be a number of ms from 0 to 3600000 \(got -1\)$/);
+});
+
+test('fig16Range runs the paper\'s Figure 16 trials; fig16Paper lists its ranges and stated numbers', () => {
+  const paper = fig16Paper();
+  assert.equal(paper.ranges.length, 11);
+  assert.deepEqual(paper.ranges[0], [150, 150]);
+  assert.deepEqual(paper.paper.find((p) => p.stat === 'median'), { rangeMs: [150, 155], stat: 'median', ms: 287 });
+  const r = fig16Range({ rangeMs: [150, 300], trials: 20, seed: 1 });
+  assert.equal(r.model, 'disk');
+  assert.equal(r.trials, 20);
+  assert.equal(r.capped, 0);
+  // No election can finish before an election timer (150 ms after the last heartbeat, which
+  // came at most 75 ms before the crash) fires.
+  assert.ok(r.cdf[0][0] >= 75 && r.medianMs < 450, JSON.stringify(r.cdf[0]));
+  assert.deepEqual(fig16Range({ rangeMs: [150, 300], trials: 20, seed: 1 }), r, 'deterministic');
+  assert.equal(r.cdf.at(-1)[1], 1);
+  throwsError(() => fig16Range({ rangeMs: [0, 5], trials: 1 }), /^rangeMs must be \[lo, hi\], integers with 1 <= lo <= hi <= 10000$/);
+  throwsError(() => fig16Range({ rangeMs: [5, 6], trials: 0 }), /^trials must be an integer from 1 to 10000$/);
+  throwsError(() => fig16Range({ rangeMs: [5, 6], trials: 1, model: 'x' }), /^model must be "disk" or "network" \(got "x"\)$/);
+  throwsError(() => fig16Range({ rangeMs: [5, 6], trials: 1, speed: 2 }), /^options\.speed is not an option/);
+  throwsError(() => fig16Range(null), /^options must be an object/);
 });

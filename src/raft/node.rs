@@ -200,7 +200,7 @@ impl ConsensusProtocol {
         for (i, p) in peers.iter().enumerate() {
             check_id(&format!("peers[{i}]"), p)?;
             if !seen.insert(p.as_str()) {
-                return Err(Error::invalid(format!("peers[{i}]"), format!("must not repeat an id ({p:?} is listed twice)")));
+                return Err(Error::invalid(format!("peers[{i}]"), format!("must not repeat an id (\"{p}\" is listed twice)")));
             }
         }
         let mut cluster = peers.clone();
@@ -377,7 +377,7 @@ impl ConsensusProtocol {
             return Err(Error::invalid(param, format!("must be another node, not {id} itself")));
         }
         if !self.known.contains(id) {
-            return Err(Error::invalid(param, format!("must be a member of the cluster ({id:?} is not)")));
+            return Err(Error::invalid(param, format!("must be a member of the cluster (\"{id}\" is not)")));
         }
         Ok(())
     }

@@ -57,7 +57,7 @@ impl Fault {
         for name in text.split(',').filter(|s| !s.is_empty()) {
             let f = Fault::ALL.into_iter().find(|f| f.name() == name).ok_or_else(|| {
                 let names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
-                Error::invalid("--faults", format!("must list faults from {} or be all ({name:?} is not one)", names.join(", ")))
+                Error::invalid("--faults", format!("must list faults from {} or be all (\"{name}\" is not one)", names.join(", ")))
             })?;
             if !out.contains(&f) {
                 out.push(f);

@@ -96,7 +96,7 @@ impl Checker {
     }
 
     fn report(&mut self, now: Micros, rule: &'static str, nodes: Vec<NodeId>, detail: String) {
-        let key = format!("{rule}|{nodes:?}|{detail}");
+        let key = format!("{rule}|{}|{detail}", nodes.join(","));
         if self.reported.insert(key) {
             self.violations.push(Violation { rule, nodes, time_us: now, detail });
         }

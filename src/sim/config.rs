@@ -85,7 +85,7 @@ impl Default for Config {
 
 fn range(param: &str, (lo, hi): (Micros, Micros), min_lo: Micros) -> Result<()> {
     if lo < min_lo {
-        return Err(Error::invalid(format!("{param}[0]"), format!("must be at least {} ms", min_lo as f64 / 1000.0)));
+        return Err(Error::invalid(format!("{param}[0]"), if min_lo == 0 { "must be at least 0 ms".into() } else { format!("must be at least {min_lo} µs") }));
     }
     if lo > hi {
         return Err(Error::invalid(param, "must be [lo, hi] with lo <= hi"));

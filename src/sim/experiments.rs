@@ -178,7 +178,7 @@ pub fn fig16_range(seed: u64, range_ms: (u64, u64), trials: usize, model: Fig16M
                 / 1000.0
         })
         .collect();
-    ms.sort_by(f64::total_cmp);
+    ms.sort_unstable_by(f64::total_cmp);
     let q = |p: f64| ms[((p * ms.len() as f64).ceil() as usize).clamp(1, ms.len()) - 1];
     let cdf = (0..=100).map(|k| k as f64 / 100.0).filter(|p| *p > 0.0).map(|p| (q(p), p)).collect();
     Fig16Summary {

@@ -266,7 +266,7 @@ impl Simulation {
     /// The index of node `id`. Errors: `param` names the argument, the rule lists the ids.
     pub fn index_of(&self, param: &str, id: &str) -> Result<usize> {
         self.ids.iter().position(|x| x == id).ok_or_else(|| {
-            Error::invalid(param, format!("must be a node id, n1 to n{} ({id:?} is not)", self.ids.len()))
+            Error::invalid(param, format!("must be a node id, n1 to n{} (\"{id}\" is not)", self.ids.len()))
         })
     }
     /// The leader of the highest term among running nodes, if any.
