@@ -51,7 +51,7 @@ fn describe(v: &JsValue) -> String {
         "null".into()
     } else if v.as_f64().is_some() {
         // JS formats its own numbers (no float formatting code in the wasm).
-        js_sys::Number::from(v.clone()).to_string(10).map(String::from).unwrap_or_default()
+        js_sys::Number::from(v.clone()).to_string_with_radix(10).map(String::from).unwrap_or_default()
     } else if let Some(s) = v.as_string() {
         let s: String = s.chars().take(40).collect();
         format!("\"{s}\"")
@@ -1085,9 +1085,23 @@ impl SimulationJs {
             .into()
     }
 
-    /// `{messagesSent, messagesDelivered, messagesDropped, elections, committed}`.
+    /// `{messagesSent, messagesDelivered, messagesDropped, messagesDuplicated, elections,
+    /// committed, leaderlessPeriods, leaderlessMs, lastLeaderlessMs}`: counters since the
+    /// start; the last three time the periods with no running leader that have ended (from
+    /// the moment none led until one did: election latency), ms.
     pub fn stats(&self) -> JsValue {
-        to_js(&self.inner.stats())
+        let s = self.inner.stats();
+        to_js(&StatsJs {
+            messages_sent: s.messages_sent as f64,
+            messages_delivered: s.messages_delivered as f64,
+            messages_dropped: s.messages_dropped as f64,
+            messages_duplicated: s.messages_duplicated as f64,
+            elections: s.elections as f64,
+            committed: s.committed as f64,
+            leaderless_periods: s.leaderless_periods as f64,
+            leaderless_ms: ms(s.leaderless_us),
+            last_leaderless_ms: ms(s.last_leaderless_us),
+        })
     }
 
     /// Events with `seq > after` (oldest first; the last 500 are kept), each as `step()` returns.
@@ -1118,6 +1132,21 @@ impl SimulationJs {
         let s = string(id, param)?;
         self.inner.index_of(param, &s).map_err(core)
     }
+}
+
+/// `Simulation.stats()`: counters as numbers, times in ms.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatsJs {
+    messages_sent: f64,
+    messages_delivered: f64,
+    messages_dropped: f64,
+    messages_duplicated: f64,
+    elections: f64,
+    committed: f64,
+    leaderless_periods: f64,
+    leaderless_ms: f64,
+    last_leaderless_ms: f64,
 }
 
 /// Figure 16 summary of one range, as `fig16Range` returns it (times in ms).

@@ -171,7 +171,7 @@ test('Simulation defaults are those of issue #2', () => {
   assert.deepEqual(sim.ids, ['n1', 'n2', 'n3', 'n4', 'n5']);
   assert.equal(sim.leader(), null);
   assert.deepEqual(sim.violations(), []);
-  assert.deepEqual(sim.stats(), { messagesSent: 0, messagesDelivered: 0, messagesDropped: 0, messagesDuplicated: 0, elections: 0, committed: 0 });
+  assert.deepEqual(sim.stats(), { messagesSent: 0, messagesDelivered: 0, messagesDropped: 0, messagesDuplicated: 0, elections: 0, committed: 0, leaderlessPeriods: 0, leaderlessMs: 0, lastLeaderlessMs: 0 });
   assert.deepEqual(sim.network(), { latencyMs: [10, 15], dropRate: 0, duplicateRate: 0, cutLinks: [], linkLatency: [] });
   const n = sim.nodes()[0];
   for (const key of ['id', 'state', 'currentTerm', 'votedFor', 'commitIndex', 'lastApplied', 'log', 'nextIndex', 'matchIndex', 'electionDeadline', 'crashed']) {
@@ -513,4 +513,23 @@ test('fig16Range runs the paper\'s Figure 16 trials; fig16Paper lists its ranges
   throwsError(() => fig16Range({ rangeMs: [5, 6], trials: 1, model: 'x' }), /^model must be "disk" or "network" \(got "x"\)$/);
   throwsError(() => fig16Range({ rangeMs: [5, 6], trials: 1, speed: 2 }), /^options\.speed is not an option/);
   throwsError(() => fig16Range(null), /^options must be an object/);
+});
+
+test('stats() times election latency: from losing the leader until a new one leads', () => {
+  const sim = new Simulation({ seed: 3 });
+  sim.runUntil(2000);
+  const first = sim.stats();
+  assert.equal(first.leaderlessPeriods, 1, 'the first election ends the start-up period');
+  assert.ok(first.lastLeaderlessMs >= 150 && first.lastLeaderlessMs < 2000, `${first.lastLeaderlessMs}`);
+  const leader = sim.leader();
+  sim.crash(leader);
+  const crashedAt = sim.now;
+  sim.runUntil(crashedAt + 3000);
+  const after = sim.stats();
+  assert.equal(after.leaderlessPeriods, 2);
+  // Nobody can notice before an election timeout (150 ms) has passed since the last heartbeat.
+  assert.ok(after.lastLeaderlessMs >= 100 && after.lastLeaderlessMs < 3000, `${after.lastLeaderlessMs}`);
+  assert.equal(after.leaderlessMs, first.lastLeaderlessMs + after.lastLeaderlessMs);
+  const newLeaderEvent = sim.eventsSince(0).find((e) => e.kind === 'leader' && e.time > crashedAt);
+  assert.ok(Math.abs(after.lastLeaderlessMs - (newLeaderEvent.time - crashedAt)) < 1e-9);
 });

@@ -176,6 +176,8 @@ pub struct Simulation {
     next_message_id: u64,
     checker: Checker,
     stats: Stats,
+    /// Since when no running server has been leader (None while one is): `Stats::leaderless_*`.
+    leaderless_since: Option<Micros>,
     events: VecDeque<EventView>,
     event_seq: u64,
     clients: clients::Clients,
@@ -207,6 +209,7 @@ impl Simulation {
             in_flight: Map::new(),
             next_message_id: 1,
             stats: Stats::default(),
+            leaderless_since: Some(0),
             events: VecDeque::new(),
             event_seq: 0,
             clients: clients::Clients::new(n),
@@ -896,6 +899,7 @@ impl Simulation {
     /// After every event: leaders hold no election timer and others always do; committed entries
     /// are applied; the invariants are checked.
     fn after_event(&mut self) {
+        self.track_leaderless();
         for i in 0..self.nodes.len() {
             let n = &self.nodes[i];
             if n.crashed || n.paused {
@@ -955,6 +959,27 @@ impl Simulation {
                 let to = self.index_of("to", &to).expect("a member");
                 self.send(i, to, Payload::InstallSnapshot(args));
             }
+        }
+    }
+}
+
+impl Simulation {
+    /// Times the periods without a running leader (paused leaders count as none).
+    fn track_leaderless(&mut self) {
+        let leads = (0..self.nodes.len()).any(|i| {
+            let n = &self.nodes[i];
+            !n.crashed && !n.paused && n.raft.role() == Role::Leader
+        });
+        match (leads, self.leaderless_since) {
+            (false, None) => self.leaderless_since = Some(self.now),
+            (true, Some(since)) => {
+                let gap = self.now - since;
+                self.stats.leaderless_periods += 1;
+                self.stats.leaderless_us += gap;
+                self.stats.last_leaderless_us = gap;
+                self.leaderless_since = None;
+            }
+            _ => {}
         }
     }
 }

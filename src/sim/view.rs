@@ -24,6 +24,13 @@ pub struct Stats {
     pub elections: u64,
     /// Log entries known committed cluster-wide.
     pub committed: u64,
+    /// Leaderless periods that ended with a leader: from the moment no running server was
+    /// leader (start, crash, pause, step-down) until one was. The page's "election latency".
+    pub leaderless_periods: u64,
+    /// Their total length, µs.
+    pub leaderless_us: u64,
+    /// The length of the latest one, µs (0 before the first leader).
+    pub last_leaderless_us: u64,
 }
 
 /// What a client request got back.
