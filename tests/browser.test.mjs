@@ -314,3 +314,42 @@ test('touch: tapping works on a phone-sized screen', async () => {
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('Experiments: Figure 16 runs in a Web Worker while the animation goes on, and plots every range beside the paper', async () => {
+  const { page, errors } = await open('?seed=7');
+  const pg = page.locator('consensus-playground');
+  // Nothing of the panel is fetched until it is opened.
+  assert.equal(await page.evaluate(() => performance.getEntriesByType('resource').some((r) => r.name.includes('experiments.js'))), false);
+  await pg.locator('.cp-experiments summary').click();
+  await pg.getByRole('combobox', { name: 'Trials per range' }).selectOption('100');
+  await pg.getByRole('button', { name: 'Run Figure 16' }).click();
+  // The page keeps animating while the worker runs: the simulated clock moves.
+  const clockBefore = await pg.locator('.cp-clock').textContent();
+  await page.waitForFunction((before) => document.querySelector('.cp-clock').textContent !== before, clockBefore);
+  await page.waitForFunction(() => document.querySelector('.cp-x-status')?.textContent.startsWith('Done'), null, { timeout: 120000 });
+  assert.equal(await pg.locator('progress').evaluate((p) => p.value === p.max && p.max === 11), true);
+  // Six CDFs in the top panel, five in the bottom; one table row per distinct range (10).
+  const plots = pg.locator('.cp-x-plot');
+  assert.equal(await plots.nth(0).locator('path[data-range]').count(), 6);
+  assert.equal(await plots.nth(1).locator('path[data-range]').count(), 5);
+  assert.equal(await pg.locator('.cp-x-table tbody tr').count(), 10);
+  // The paper's numbers sit beside ours: median 287 ms for 150–155 ms, as a marker and in the table.
+  const row = pg.locator('.cp-x-table tbody tr', { hasText: '150–155 ms' });
+  assert.match(await row.textContent(), /median 287 ms/);
+  assert.equal(await pg.locator('.cp-x-paper').count(), 4);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('metrics: messages per commit, commits per second and election latency once a leader commits', async () => {
+  const { page, errors } = await open('?seed=7&speed=1');
+  const pg = page.locator('consensus-playground');
+  await pg.locator('.cp-clients input').check();
+  const metric = (name) => pg.locator('.cp-metrics div', { hasText: name }).locator('dd');
+  await page.waitForFunction(() => /^\d/.test(document.querySelectorAll('.cp-metrics dd')[0].textContent));
+  assert.match(await metric('election latency').textContent(), /^\d+ ms \(mean \d+\)$/);
+  assert.ok(Number(await metric('messages / commit').textContent()) > 0);
+  assert.ok(Number(await metric('commits / s').textContent()) > 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

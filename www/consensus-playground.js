@@ -227,10 +227,32 @@ export class ConsensusPlayground extends HTMLElement {
       <span><i class="cp-lg cp-lg-ok"></i>granted / success</span>
       <span><i class="cp-lg cp-lg-no"></i>refused / failure</span>`;
 
-    const stage = el('div', { class: 'cp-stage' }, this.ring, legend);
+    this.metricEls = {};
+    const metric = (key, name, title) => {
+      this.metricEls[key] = el('dd', { text: '—' });
+      return el('div', { title }, el('dt', { text: name }), this.metricEls[key]);
+    };
+    const metrics = el(
+      'dl',
+      { class: 'cp-metrics', 'aria-label': 'Metrics' },
+      metric('perCommit', 'messages / commit', 'Messages sent per log entry committed, over the last 10 simulated seconds (every kind: heartbeats too)'),
+      metric('commitRate', 'commits / s', 'Log entries committed per simulated second, over the last 10 simulated seconds'),
+      metric('election', 'election latency', 'Time without a running leader, from losing one until the next leads: the latest period, and the mean'),
+    );
+    const stage = el('div', { class: 'cp-stage' }, this.ring, legend, metrics);
     this.faults = this.buildFaults();
     const side = el('div', { class: 'cp-side' }, this.actions, this.logs, this.faults);
-    this.root = el('div', { class: 'cp-root' }, toolbar, this.banner, el('div', { class: 'cp-main' }, stage, side), events);
+    // Experiments (Figure 16): code loaded when the panel is first opened.
+    const experiments = el('details', { class: 'cp-panel cp-experiments' }, el('summary', { text: 'Experiments — the Raft paper’s Figure 16' }));
+    experiments.addEventListener('toggle', () => {
+      if (!experiments.open || experiments.dataset.loaded) return;
+      experiments.dataset.loaded = '1';
+      import('./experiments.js').then(
+        (m) => experiments.append(m.buildExperiments()),
+        (e) => this.showError(`The Experiments panel could not load: ${e.message}`),
+      );
+    });
+    this.root = el('div', { class: 'cp-root' }, toolbar, this.banner, el('div', { class: 'cp-main' }, stage, side), events, experiments);
     this.replaceChildren(this.root);
 
     Object.assign(this, { playBtn, stepBtn, clientBtn, speedInput, speedOut, clock, clientsBox });
@@ -329,6 +351,7 @@ export class ConsensusPlayground extends HTMLElement {
     this.ids = this.simulation.ids;
     this.lastSeq = 0;
     this.commandCount = 0;
+    this.metricSamples = [];
     this.selected = null;
     this.violationCount = 0;
     this.eventList.replaceChildren();
@@ -357,6 +380,7 @@ export class ConsensusPlayground extends HTMLElement {
       }
       this.ids = this.simulation.ids;
       this.lastSeq = 0;
+      this.metricSamples = [];
       this.selected = null;
       this.violationCount = 0;
       this.eventList.replaceChildren();
@@ -615,6 +639,24 @@ export class ConsensusPlayground extends HTMLElement {
       else this.renderState(n);
     }
     this.renderLinks(sim.network());
+    this.renderMetrics(sim.stats(), now);
+  }
+
+  /** Messages per commit and commits per second over the last 10 simulated s; election latency. */
+  renderMetrics(stats, now) {
+    const samples = (this.metricSamples ??= []);
+    if (!samples.length || now > samples.at(-1).now) samples.push({ now, sent: stats.messagesSent, committed: stats.committed });
+    while (samples.length > 2 && samples[1].now <= now - 10000) samples.shift();
+    const first = samples[0];
+    const commits = stats.committed - first.committed;
+    const span = (now - first.now) / 1000;
+    const m = this.metricEls;
+    setText(m.perCommit, commits > 0 ? ((stats.messagesSent - first.sent) / commits).toFixed(1) : '—');
+    setText(m.commitRate, span > 0 ? (commits / span).toFixed(1) : '—');
+    setText(
+      m.election,
+      stats.leaderlessPeriods ? `${Math.round(stats.lastLeaderlessMs)} ms (mean ${Math.round(stats.leaderlessMs / stats.leaderlessPeriods)})` : '—',
+    );
   }
 
   renderNodes(nodes, now) {

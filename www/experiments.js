@@ -1,0 +1,178 @@
+// The Experiments panel of <consensus-playground>: the Raft paper's Figure 16 (time to elect a
+// new leader after the leader crashes), run by the same wasm core in a Web Worker, plotted as
+// CDFs on a log-time axis like the paper's figure, beside the numbers the paper states.
+// Loaded on demand (the panel's first opening), so a page that never opens it does not fetch it.
+
+const SVG = 'http://www.w3.org/2000/svg';
+const COLORS = ['#2563eb', '#d97706', '#16a34a', '#dc2626', '#7c3aed', '#0f766e'];
+// Plot geometry (viewBox units) and the log-time domain, ms.
+const W = 320, H = 200, L = 34, R = 8, T = 8, B = 32;
+const X_MIN = 10, X_MAX = 30000;
+const x = (ms) => L + ((Math.log10(Math.max(ms, X_MIN)) - Math.log10(X_MIN)) / (Math.log10(X_MAX) - Math.log10(X_MIN))) * (W - L - R);
+const y = (p) => T + (1 - p) * (H - T - B);
+const fmt = (ms) => (ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
+const label = ([lo, hi]) => `${lo}–${hi} ms`;
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'text') e.textContent = v;
+    else e.setAttribute(k, v);
+  }
+  e.append(...children);
+  return e;
+}
+
+function svg(tag, attrs = {}) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
+
+/** An empty CDF plot: axes, log-time ticks, gridlines. */
+function plot(title) {
+  const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'cp-x-plot', role: 'img', 'aria-label': title });
+  const grid = svg('g', { class: 'cp-x-grid' });
+  for (const ms of [10, 100, 1000, 10000]) {
+    grid.append(svg('line', { x1: x(ms), x2: x(ms), y1: T, y2: H - B }));
+    const t = svg('text', { x: x(ms), y: H - B + 13, 'text-anchor': 'middle' });
+    t.textContent = ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`;
+    grid.append(t);
+  }
+  for (const p of [0, 0.5, 1]) {
+    grid.append(svg('line', { x1: L, x2: W - R, y1: y(p), y2: y(p) }));
+    const t = svg('text', { x: L - 4, y: y(p) + 4, 'text-anchor': 'end' });
+    t.textContent = `${p * 100}%`;
+    grid.append(t);
+  }
+  const axis = svg('text', { x: (L + W - R) / 2, y: H - 4, 'text-anchor': 'middle', class: 'cp-x-axis' });
+  axis.textContent = 'time without a leader (log scale)';
+  const lines = svg('g', { class: 'cp-x-lines' });
+  root.append(grid, lines, axis);
+  return { root, lines };
+}
+
+/** The CDF of one range as a step line: [ms, fraction] points, fraction rising to 1. */
+function cdfPath(cdf) {
+  let d = `M${x(cdf[0][0]).toFixed(1)},${y(0).toFixed(1)}`;
+  let prev = 0;
+  for (const [ms, p] of cdf) {
+    const px = x(ms).toFixed(1);
+    d += `L${px},${y(prev).toFixed(1)}L${px},${y(p).toFixed(1)}`;
+    prev = p;
+  }
+  return d;
+}
+
+export function buildExperiments() {
+  const trials = el('select', { 'aria-label': 'Trials per range' }, ...[100, 200, 1000].map((n) => el('option', { value: String(n), text: `${n} trials per range` })));
+  trials.value = '200';
+  const model = el(
+    'select',
+    { 'aria-label': 'Model of the 15 ms broadcast time' },
+    el('option', { value: 'disk', text: 'LAN + disk write (the paper’s cluster)' }),
+    el('option', { value: 'network', text: '15 ms network, no disk' }),
+  );
+  const run = el('button', { type: 'button', class: 'cp-btn cp-primary', text: 'Run Figure 16' });
+  const progress = el('progress', { max: '11', value: '0', 'aria-label': 'Sweep progress' });
+  const status = el('span', { class: 'cp-x-status', role: 'status', text: 'Five servers, the leader crashed at a random time within its heartbeat interval, two servers with shorter logs; each trial times the crash until a server hears the new leader.' });
+  const top = plot('Figure 16 top: varying the randomness of election timeouts');
+  const bottom = plot('Figure 16 bottom: scaling the minimum election timeout');
+  const topKey = el('ul', { class: 'cp-x-key' });
+  const bottomKey = el('ul', { class: 'cp-x-key' });
+  const body = el('tbody');
+  const table = el(
+    'table',
+    { class: 'cp-x-table' },
+    el('thead', {}, el('tr', {}, ...['Election timeout', 'median', 'p90', 'max', 'mean', 'no leader in 20 s', 'the paper'].map((h) => el('th', { text: h })))),
+    body,
+  );
+  const panel = el(
+    'div',
+    { class: 'cp-x' },
+    el('div', { class: 'cp-x-controls' }, model, trials, run, progress),
+    status,
+    el(
+      'div',
+      { class: 'cp-x-plots' },
+      el('figure', {}, top.root, topKey, el('figcaption', { text: 'Top: 150 ms minimum, more or less randomness. ◇ the paper’s numbers' })),
+      el('figure', {}, bottom.root, bottomKey, el('figcaption', { text: 'Bottom: timeouts scaled down, randomness = minimum. ◇ the paper’s numbers' })),
+    ),
+    table,
+  );
+
+  let worker = null;
+  run.addEventListener('click', () => {
+    if (worker) {
+      worker.terminate();
+      worker = null;
+      run.textContent = 'Run Figure 16';
+      status.textContent = 'Stopped.';
+      return;
+    }
+    for (const p of [top, bottom]) p.lines.replaceChildren();
+    topKey.replaceChildren();
+    bottomKey.replaceChildren();
+    body.replaceChildren();
+    progress.value = 0;
+    run.textContent = 'Stop';
+    status.textContent = 'Running in a Web Worker…';
+    worker = new Worker(new URL('./fig16-worker.js', import.meta.url), { type: 'module' });
+    let paper = [];
+    let ranges = [];
+    worker.onmessage = ({ data }) => {
+      if (data.type === 'start') {
+        ({ paper, ranges } = data);
+        progress.max = ranges.length;
+      } else if (data.type === 'range') {
+        const r = data.result;
+        const inTop = data.index < 6;
+        const k = inTop ? data.index : data.index - 6;
+        const color = COLORS[k % COLORS.length];
+        const p = inTop ? top : bottom;
+        p.lines.append(svg('path', { d: cdfPath(r.cdf), stroke: color, 'data-range': label(r.rangeMs) }));
+        const key = inTop ? topKey : bottomKey;
+        key.append(el('li', {}, el('i', { style: `background:${color}` }), label(r.rangeMs)));
+        const stated = paper.filter((s) => s.rangeMs.join() === r.rangeMs.join());
+        // The paper's numbers as hollow diamonds: a median at 50%, a longest at 100%, a mean at
+        // 50% (a mean is not on the CDF; it marks the time), "over 10 s" at 10 s, 0%.
+        for (const s of data.index === 10 ? [] : stated) {
+          const at = { median: 0.5, mean: 0.5, max: 1, min: 0 }[s.stat];
+          const cx = x(s.ms), cy = y(at);
+          const mark = svg('path', { d: `M${cx},${cy - 5}L${cx + 5},${cy}L${cx},${cy + 5}L${cx - 5},${cy}Z`, stroke: color, class: 'cp-x-paper' });
+          const tip = svg('title');
+          tip.textContent = `the paper, ${label(r.rangeMs)}: ${s.stat === 'min' ? 'over 10 s' : `${s.stat} ${fmt(s.ms)}`}`;
+          mark.append(tip);
+          p.lines.append(mark);
+        }
+        const said = stated.map((s) => (s.stat === 'min' ? 'over 10 s' : `${s.stat} ${fmt(s.ms)}`)).join(', ');
+        if (data.index !== 10) {
+          body.append(
+            el(
+              'tr',
+              {},
+              el('td', {}, el('i', { style: `background:${color}` }), label(r.rangeMs)),
+              ...[r.medianMs, r.p90Ms, r.maxMs, r.meanMs].map((v) => el('td', { text: fmt(v) })),
+              el('td', { text: r.capped ? `${r.capped} of ${r.trials}` : '—' }),
+              el('td', { text: said || '—' }),
+            ),
+          );
+        }
+        progress.value = data.index + 1;
+        status.textContent = `${data.index + 1} of ${ranges.length} ranges (${r.trials} trials each)…`;
+      } else if (data.type === 'done' || data.type === 'error') {
+        status.textContent = data.type === 'done' ? `Done: ${ranges.length} ranges in ${(data.wallMs / 1000).toFixed(1)} s of wall time.` : `Error: ${data.message}`;
+        run.textContent = 'Run Figure 16';
+        worker.terminate();
+        worker = null;
+      }
+    };
+    worker.onerror = (e) => {
+      status.textContent = `Error: ${e.message}`;
+      run.textContent = 'Run Figure 16';
+      worker = null;
+    };
+    worker.postMessage({ trials: Number(trials.value), model: model.value, seed: 1 });
+  });
+  return panel;
+}
