@@ -1,6 +1,7 @@
 // npm run bench: prints JSON lines, one measurement per line (issue #4).
 //   - sizes of what a page embedding the widget transfers, raw and gzip -9;
 //   - simulation throughput on RaftScope's workload, native and wasm-in-Node;
+//   - the Figure 16 sweep's wall time in wasm (Node), 200 and 1000 trials per range;
 //   - core handler costs (criterion, benches/handlers.rs), mean ns per call;
 //   - frame time of the page in headless Chromium (scripts/frametime.mjs).
 // Speeds depend on the machine: this prints them, it asserts nothing. Budgets on sizes live in
@@ -9,44 +10,22 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { gzipSync } from 'node:zlib';
 import { ROOT } from './setup.mjs';
+import { widgetSizes } from './size.mjs';
 
 const print = (o) => console.log(JSON.stringify(o));
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 
-// ---- sizes ------------------------------------------------------------------------------------
-export function sizes() {
-  const files = {
-    wasm: 'www/pkg/consensus_playground_bg.wasm',
-    'wasm glue js': 'www/pkg/consensus_playground.js',
-    'element js': 'www/consensus-playground.js',
-    css: 'www/consensus-playground.css',
-  };
-  let raw = 0;
-  let gz = 0;
-  const out = [];
-  for (const [what, path] of Object.entries(files)) {
-    const bytes = readFileSync(join(ROOT, path));
-    const g = gzipSync(bytes, { level: 9 }).length;
-    raw += bytes.length;
-    gz += g;
-    out.push({ bench: 'size', what, path, bytes: bytes.length, gzip9_bytes: g });
-  }
-  out.push({ bench: 'size', what: 'widget total (what an embedding page transfers)', bytes: raw, gzip9_bytes: gz });
-  return out;
-}
-
 if (import.meta.url === `file://${process.argv[1]}`) {
   run('node', ['scripts/build.mjs']);
-  for (const s of sizes()) print(s);
+  for (const s of widgetSizes()) print(s);
 
   // ---- throughput, native -------------------------------------------------------------------
   run('cargo', ['build', '--quiet', '--release', '--bin', 'consensus-sim']);
   print(JSON.parse(run(join(ROOT, 'target/release/consensus-sim'), ['bench'])));
 
   // ---- throughput, wasm in Node (the same workload through the JS API) ----------------------
-  const { initSync, Simulation } = await import(join(ROOT, 'www/pkg/consensus_playground.js'));
+  const { initSync, Simulation, fig16Range, fig16Paper } = await import(join(ROOT, 'www/pkg/consensus_playground.js'));
   initSync({ module: readFileSync(join(ROOT, 'www/pkg/consensus_playground_bg.wasm')) });
   const sim = new Simulation({ seed: 1, nodes: 5, latencyMs: [10, 15], electionTimeoutMs: [100, 200], heartbeatMs: 50 });
   const t0 = performance.now();
@@ -64,6 +43,18 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     sim_s_per_wall_s: Math.round(60 / wall),
     events_per_s: Math.round(events / wall),
   });
+
+  // ---- the Figure 16 sweep in wasm (what the page's Experiments panel runs in its worker) ---
+  for (const trials of [200, 1000]) {
+    const f0 = performance.now();
+    const seen = new Set();
+    for (const rangeMs of fig16Paper().ranges) {
+      if (seen.has(rangeMs.join())) continue; // the bottom panel's 150-300 ms repeats the top one's
+      seen.add(rangeMs.join());
+      fig16Range({ rangeMs, trials, seed: 1 });
+    }
+    print({ bench: 'fig16-wasm-node', ranges: seen.size, trials_per_range: trials, model: 'disk', wall_s: Math.round(performance.now() - f0) / 1000 });
+  }
 
   // ---- core handler costs (criterion) ---------------------------------------------------------
   run('cargo', ['bench', '--quiet', '--bench', 'handlers', '--', '--quick']);

@@ -1,15 +1,19 @@
-// Builds www/pkg/ (consensus_playground.js + consensus_playground_bg.wasm, --target web):
+// Builds www/pkg/ (consensus_playground.js + consensus_playground_bg.wasm, --target web: the
+// JavaScript API) and www/dist/ (the widget as pages embed it):
 //   1. sets up what is missing (scripts/setup.mjs),
 //   2. compiles the crate as a cdylib alone, so the release profile's LTO applies
 //      (a crate with both cdylib and rlib types skips LTO: rust-lang/cargo#9672),
 //   3. runs the pinned wasm-bindgen CLI,
 //   4. shrinks the wasm with wasm-opt -Oz (npm package binaryen),
-// and prints the sizes.
+//   5. bundles and minifies the element with the wasm glue (esbuild) into www/dist/:
+//      consensus-playground.js, consensus-playground.css, the Experiments panel's chunk and
+//      worker (fetched only when the panel is opened), and pkg/consensus_playground_bg.wasm,
+// and prints the sizes (scripts/size.mjs).
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { ROOT, ensureNpmPackages, ensureRust, ensureWasmBindgen } from './setup.mjs';
+import { widgetSizes } from './size.mjs';
 
 ensureRust();
 ensureWasmBindgen();
@@ -29,8 +33,18 @@ const wasm = join(pkg, 'consensus_playground_bg.wasm');
 const features = ['--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue'];
 run(join(ROOT, 'node_modules/.bin/wasm-opt'), ['-Oz', '--strip-debug', '--strip-producers', ...features, wasm, '-o', wasm]);
 
-for (const f of ['consensus_playground_bg.wasm', 'consensus_playground.js']) {
-  const p = join(pkg, f);
-  const gz = gzipSync(readFileSync(p), { level: 9 }).length;
-  console.error(`[build] www/pkg/${f}: ${statSync(p).size} bytes, ${gz} gzip -9`);
-}
+// The widget for embedding: one minified module (element + wasm glue), its CSS, the lazily
+// loaded Experiments chunk and worker, and the wasm where the module looks for it.
+const esbuild = await import('esbuild');
+const www = join(ROOT, 'www');
+const dist = join(www, 'dist');
+rmSync(dist, { recursive: true, force: true });
+const common = { bundle: true, minify: true, format: 'esm', target: 'es2022', logLevel: 'warning', legalComments: 'none' };
+console.error('[build] esbuild -> www/dist/');
+await esbuild.build({ ...common, entryPoints: [join(www, 'consensus-playground.js')], splitting: true, outdir: dist, chunkNames: '[name]-[hash]' });
+await esbuild.build({ ...common, entryPoints: [join(www, 'fig16-worker.js')], outdir: dist });
+await esbuild.build({ ...common, entryPoints: [join(www, 'consensus-playground.css')], outdir: dist });
+mkdirSync(join(dist, 'pkg'), { recursive: true });
+copyFileSync(wasm, join(dist, 'pkg/consensus_playground_bg.wasm'));
+
+for (const s of widgetSizes()) console.error(`[build] ${s.path}: ${s.bytes} bytes, ${s.gzip9_bytes} gzip -9`);

@@ -60,7 +60,7 @@ export function ensureWasmBindgen() {
 }
 
 export function ensureNpmPackages() {
-  const needed = ['binaryen', 'playwright-core'];
+  const needed = ['binaryen', 'esbuild', 'playwright-core'];
   if (needed.every((p) => existsSync(join(ROOT, 'node_modules', p, 'package.json')))) return;
   run('npm', [existsSync(join(ROOT, 'package-lock.json')) ? 'ci' : 'install', '--no-audit', '--no-fund']);
 }

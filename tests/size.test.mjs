@@ -1,0 +1,29 @@
+// Size budget of the embedded widget (issue #4), on bytes (stable), gzip -9, of what a page
+// that embeds it transfers on load: www/dist/ module + CSS + wasm (scripts/size.mjs).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BUDGET_GZIP9_BYTES, widgetSizes } from '../scripts/size.mjs';
+
+// What the build weighs now, rounded up: no change may make it heavier without lowering
+// features or raising this on purpose. Lower it when the build shrinks.
+const CEILING_GZIP9_BYTES = 116_000;
+
+const total = () => widgetSizes().find((s) => s.what === 'widget total');
+
+test(`the widget's transfer does not grow: at most ${CEILING_GZIP9_BYTES} B gzip -9`, () => {
+  const t = total();
+  console.log(JSON.stringify(t));
+  assert.ok(t.gzip9_bytes <= CEILING_GZIP9_BYTES, `${t.gzip9_bytes} B gzip -9 > ${CEILING_GZIP9_BYTES} B`);
+});
+
+// Issue #4's budget. Not met yet (see README "Measured"): reported as TODO, so the gap shows
+// in every test run without failing it.
+test(`issue #4 budget: the widget's transfer is at most 70 KB (${BUDGET_GZIP9_BYTES} B) gzip -9`, { todo: 'wasm ~100 KB gzip; see README "Size"' }, () => {
+  const t = total();
+  assert.ok(t.gzip9_bytes <= BUDGET_GZIP9_BYTES, `${t.gzip9_bytes} B gzip -9, ${t.gzip9_bytes - BUDGET_GZIP9_BYTES} B over`);
+});
+
+test('the Experiments panel is not part of the load: its chunk and worker exist apart', () => {
+  const lazy = widgetSizes().filter((s) => s.what.startsWith('Experiments'));
+  assert.equal(lazy.length, 2, JSON.stringify(lazy));
+});
