@@ -1156,6 +1156,7 @@ struct Fig16Js {
     range_ms: [u64; 2],
     model: &'static str,
     trials: usize,
+    no_leader_to_crash: usize,
     capped: usize,
     median_ms: f64,
     p90_ms: f64,
@@ -1170,8 +1171,10 @@ struct Fig16Js {
 /// `options.rangeMs` (`[lo, hi]` integer ms, 1 ≤ lo ≤ hi ≤ 10000) with seeds `options.seed`,
 /// `seed + 1`, … (default 1) under `options.model` (`"disk"`, the paper's LAN cluster whose
 /// 15 ms broadcast time is mostly a disk write, the default; or `"network"`). Returns
-/// `{rangeMs, model, trials, capped, medianMs, p90Ms, p99Ms, maxMs, meanMs, cdf: [[ms,
-/// fraction], …]}`; trials with no new leader within 20 s count as 20000 ms (`capped`).
+/// `{rangeMs, model, trials, noLeaderToCrash, capped, medianMs, p90Ms, p99Ms, maxMs, meanMs,
+/// cdf: [[ms, fraction], …]}`; trials with no new leader within 20 s count as 20000 ms
+/// (`capped`); trials where no leader held on long enough to be crashed are left out of the
+/// statistics (`noLeaderToCrash`; `cdf` is empty when every trial was).
 /// Errors name the option and the rule.
 #[wasm_bindgen(js_name = fig16Range)]
 pub fn fig16_range(options: JsValue) -> JsResult<JsValue> {
@@ -1204,6 +1207,7 @@ pub fn fig16_range(options: JsValue) -> JsResult<JsValue> {
         range_ms: [lo, hi],
         model: model.name(),
         trials: r.trials,
+        no_leader_to_crash: r.no_leader_to_crash,
         capped: r.capped,
         median_ms: r.median_ms,
         p90_ms: r.p90_ms,

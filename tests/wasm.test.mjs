@@ -503,6 +503,7 @@ test('fig16Range runs the paper\'s Figure 16 trials; fig16Paper lists its ranges
   assert.equal(r.model, 'disk');
   assert.equal(r.trials, 20);
   assert.equal(r.capped, 0);
+  assert.equal(r.noLeaderToCrash, 0);
   // No election can finish before an election timer (150 ms after the last heartbeat, which
   // came at most 75 ms before the crash) fires.
   assert.ok(r.cdf[0][0] >= 75 && r.medianMs < 450, JSON.stringify(r.cdf[0]));

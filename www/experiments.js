@@ -84,7 +84,7 @@ export function buildExperiments() {
   const table = el(
     'table',
     { class: 'cp-x-table' },
-    el('thead', {}, el('tr', {}, ...['Election timeout', 'median', 'p90', 'max', 'mean', 'no leader in 20 s', 'the paper'].map((h) => el('th', { text: h })))),
+    el('thead', {}, el('tr', {}, ...['Election timeout', 'median', 'p90', 'max', 'mean', 'no new leader in 20 s', 'no leader to crash', 'the paper'].map((h) => el('th', { text: h })))),
     body,
   );
   const panel = el(
@@ -130,7 +130,7 @@ export function buildExperiments() {
         const k = inTop ? data.index : data.index - 6;
         const color = COLORS[k % COLORS.length];
         const p = inTop ? top : bottom;
-        p.lines.append(svg('path', { d: cdfPath(r.cdf), stroke: color, 'data-range': label(r.rangeMs) }));
+        if (r.cdf.length) p.lines.append(svg('path', { d: cdfPath(r.cdf), stroke: color, 'data-range': label(r.rangeMs) }));
         const key = inTop ? topKey : bottomKey;
         key.append(el('li', {}, el('i', { style: `background:${color}` }), label(r.rangeMs)));
         const stated = paper.filter((s) => s.rangeMs.join() === r.rangeMs.join());
@@ -153,7 +153,8 @@ export function buildExperiments() {
               {},
               el('td', {}, el('i', { style: `background:${color}` }), label(r.rangeMs)),
               ...[r.medianMs, r.p90Ms, r.maxMs, r.meanMs].map((v) => el('td', { text: fmt(v) })),
-              el('td', { text: r.capped ? `${r.capped} of ${r.trials}` : '—' }),
+              el('td', { text: r.capped ? `${r.capped} of ${r.trials - r.noLeaderToCrash}` : '—' }),
+              el('td', { text: r.noLeaderToCrash ? `${r.noLeaderToCrash} of ${r.trials}` : '—' }),
               el('td', { text: said || '—' }),
             ),
           );

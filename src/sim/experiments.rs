@@ -80,10 +80,40 @@ pub fn fig16_config(seed: u64, (lo, hi): (u64, u64), model: Fig16Model) -> Confi
     }
 }
 
-/// One Figure 16 trial: µs from the leader's crash until a server receives the new leader's
-/// first AppendEntries, or None when that does not happen within [`FIG16_CAP_US`] (or the
-/// first leader could not be set up and kept: with timeouts below the broadcast time).
-pub fn fig16_trial(seed: u64, range_ms: (u64, u64), model: Fig16Model) -> Option<Micros> {
+/// How one Figure 16 trial ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fig16Trial {
+    /// A server received the new leader's first AppendEntries this many µs after the crash.
+    Elected(Micros),
+    /// No new leader within [`FIG16_CAP_US`] of the crash.
+    Capped,
+    /// No leader held on long enough to be crashed (within [`FIG16_CAP_US`] of the start):
+    /// timeouts near the broadcast time, where leaders cannot keep followers from elections.
+    /// Not a measurement of an election after a crash; counted apart.
+    NoLeaderToCrash,
+}
+
+/// One Figure 16 trial with the given seed: what [`fig16_range`] summarizes.
+pub fn fig16_trial(seed: u64, range_ms: (u64, u64), model: Fig16Model) -> Fig16Trial {
+    match crash_leader(seed, range_ms, model) {
+        None => Fig16Trial::NoLeaderToCrash,
+        Some((mut s, name)) => {
+            let crashed_at = s.now();
+            while s.now() - crashed_at < FIG16_CAP_US {
+                let Some(e) = s.step() else { break };
+                // A new leader's first AppendEntries (the old leader's may still be in flight).
+                if e.kind == "deliver" && e.message_kind == Some("AppendEntries") && e.from.as_deref() != Some(name.as_str()) {
+                    return Fig16Trial::Elected(s.now() - crashed_at);
+                }
+            }
+            Fig16Trial::Capped
+        }
+    }
+}
+
+/// The trial's set-up, up to the crash: returns the simulation just after the leader crashed,
+/// and the crashed leader's id; None when no leader held on long enough.
+fn crash_leader(seed: u64, range_ms: (u64, u64), model: Fig16Model) -> Option<(Simulation, String)> {
     let config = fig16_config(seed, range_ms, model);
     let heartbeat = config.heartbeat_us;
     let mut rng = Pcg64Mcg::seed_from_u64(seed ^ 0xf16_f16);
@@ -132,15 +162,7 @@ pub fn fig16_trial(seed: u64, range_ms: (u64, u64), model: Fig16Model) -> Option
     for &i in &behind {
         s.restart(i).ok()?;
     }
-    let crashed_at = s.now();
-    while s.now() - crashed_at < FIG16_CAP_US {
-        let e = s.step()?;
-        // A new leader's first AppendEntries (L's own may still be in flight).
-        if e.kind == "deliver" && e.message_kind == Some("AppendEntries") && e.from.as_deref() != Some(name.as_str()) {
-            return Some(s.now() - crashed_at);
-        }
-    }
-    None
+    Some((s, name))
 }
 
 /// Summary of one range's trials, times in ms.
@@ -150,7 +172,10 @@ pub struct Fig16Summary {
     pub range_ms: (u64, u64),
     /// Trials run.
     pub trials: usize,
-    /// Trials with no leader within the cap (counted at the cap in the statistics).
+    /// Trials with no leader to crash ([`Fig16Trial::NoLeaderToCrash`]): left out of the
+    /// statistics below, which cover the other `trials - no_leader_to_crash`.
+    pub no_leader_to_crash: usize,
+    /// Trials with no new leader within the cap (counted at the cap in the statistics).
     pub capped: usize,
     /// Median time to elect a new leader, ms.
     pub median_ms: f64,
@@ -162,28 +187,32 @@ pub struct Fig16Summary {
     pub max_ms: f64,
     /// Mean, ms.
     pub mean_ms: f64,
-    /// The cumulative distribution: (ms, fraction of trials done by then), at most 101 points.
+    /// The cumulative distribution: (ms, fraction of measured trials done by then), at most 100
+    /// points (none when no trial was measured).
     pub cdf: Vec<(f64, f64)>,
 }
 
 /// Runs `trials` trials for one range (seeds `seed`, `seed + 1`, …) and summarizes them.
 pub fn fig16_range(seed: u64, range_ms: (u64, u64), trials: usize, model: Fig16Model) -> Fig16Summary {
-    let mut capped = 0;
-    let mut ms: Vec<f64> = (0..trials as u64)
-        .map(|t| {
-            fig16_trial(seed.wrapping_add(t), range_ms, model).unwrap_or_else(|| {
+    let (mut capped, mut no_leader_to_crash) = (0, 0);
+    let mut ms: Vec<f64> = Vec::with_capacity(trials);
+    for t in 0..trials as u64 {
+        match fig16_trial(seed.wrapping_add(t), range_ms, model) {
+            Fig16Trial::Elected(us) => ms.push(us as f64 / 1000.0),
+            Fig16Trial::Capped => {
                 capped += 1;
-                FIG16_CAP_US
-            }) as f64
-                / 1000.0
-        })
-        .collect();
+                ms.push(FIG16_CAP_US as f64 / 1000.0);
+            }
+            Fig16Trial::NoLeaderToCrash => no_leader_to_crash += 1,
+        }
+    }
     ms.sort_unstable_by(f64::total_cmp);
-    let q = |p: f64| ms[((p * ms.len() as f64).ceil() as usize).clamp(1, ms.len()) - 1];
-    let cdf = (0..=100).map(|k| k as f64 / 100.0).filter(|p| *p > 0.0).map(|p| (q(p), p)).collect();
+    let q = |p: f64| if ms.is_empty() { 0.0 } else { ms[((p * ms.len() as f64).ceil() as usize).clamp(1, ms.len()) - 1] };
+    let cdf = if ms.is_empty() { Vec::new() } else { (1..=100).map(|k| k as f64 / 100.0).map(|p| (q(p), p)).collect() };
     Fig16Summary {
         range_ms,
         trials,
+        no_leader_to_crash,
         capped,
         median_ms: q(0.5),
         p90_ms: q(0.9),
