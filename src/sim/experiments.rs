@@ -218,7 +218,7 @@ pub fn fig16_range(seed: u64, range_ms: (u64, u64), trials: usize, model: Fig16M
         p90_ms: q(0.9),
         p99_ms: q(0.99),
         max_ms: *ms.last().unwrap_or(&0.0),
-        mean_ms: ms.iter().sum::<f64>() / ms.len().max(1) as f64,
+        mean_ms: if ms.is_empty() { 0.0 } else { ms.iter().sum::<f64>() / ms.len() as f64 },
         cdf,
     }
 }
