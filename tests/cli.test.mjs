@@ -97,3 +97,32 @@ test('a failing seed prints the page address that replays it', () => {
   const { out } = check('--seeds', '0..20', '--nodes', '3', '--events', '20000', '--bug', 'no-log-check');
   assert.equal(out.first_violation.page, '?check=0&nodes=3&events=20000&faults=crash,pause,partition,cut,drop,duplicate,reorder&bug=no-log-check');
 });
+
+test('fig16 prints one JSON line per Figure 16 range, in the issue\'s shape, for either model', () => {
+  for (const model of ['disk', 'network']) {
+    const r = spawnSync(BIN, ['fig16', '--trials', '20', '--model', model], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => l.range_ms.join('-')), ['150-150', '150-151', '150-155', '150-175', '150-200', '150-300', '12-24', '25-50', '50-100', '100-200', '150-300']);
+    for (const l of lines) {
+      for (const key of ['trials', 'median_ms', 'p90_ms', 'p99_ms', 'max_ms', 'mean_ms', 'cdf', 'capped', 'no_leader_to_crash']) assert.ok(key in l, key);
+      assert.equal(l.model, model);
+      assert.ok(l.median_ms <= l.p90_ms && l.p90_ms <= l.p99_ms && l.p99_ms <= l.max_ms, JSON.stringify(l));
+    }
+  }
+  const bad = spawnSync(BIN, ['fig16', '--model', 'fiber'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--model must be disk or network/);
+});
+
+test('messages prints messages per committed write for 3, 5 and 7 nodes beside 2(n−1)', () => {
+  const r = spawnSync(BIN, ['messages'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, 12);
+  for (const l of lines) {
+    assert.equal(l.textbook, 2 * (l.nodes - 1));
+    // Without batching every write costs at least one round trip per follower.
+    if (l.batching_ms === null) assert.ok(l.messages_per_write >= l.textbook, JSON.stringify(l));
+  }
+});
