@@ -690,8 +690,8 @@ impl SimulationJs {
     /// null for no limit), `snapshotInterval` (10000 applied entries between snapshots, §7;
     /// null: never), `readIndex` (true: client reads by ReadIndex, §6.4), `batchMs` (null:
     /// each write sent at once; a number: the leader collects writes that long and sends them
-    /// together), `persistMs` (0: a stable-storage write before a reply that changed
-    /// currentTerm, votedFor or the log; Figure 2). Unknown keys are refused.
+    /// together), `persistMs` (0; how long a server writes to stable storage before a reply
+    /// that changed its currentTerm, votedFor or log, Figure 2). Unknown keys are refused.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> JsResult<SimulationJs> {
         Ok(SimulationJs { inner: sim::Simulation::new(parse_config(&options)?).map_err(core)? })

@@ -645,7 +645,8 @@ export class ConsensusPlayground extends HTMLElement {
   /** Messages per commit and commits per second over the last 10 simulated s; election latency. */
   renderMetrics(stats, now) {
     const samples = (this.metricSamples ??= []);
-    if (!samples.length || now > samples.at(-1).now) samples.push({ now, sent: stats.messagesSent, committed: stats.committed });
+    // One sample per 100 simulated ms at most: about 100 in the window at any speed.
+    if (!samples.length || now >= samples.at(-1).now + 100) samples.push({ now, sent: stats.messagesSent, committed: stats.committed });
     while (samples.length > 2 && samples[1].now <= now - 10000) samples.shift();
     const first = samples[0];
     const commits = stats.committed - first.committed;

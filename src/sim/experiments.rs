@@ -1,7 +1,7 @@
 //! Experiments that measure the simulated Raft against the paper.
 //!
 //! [`fig16_trial`] reproduces one trial of the Raft paper's Figure 16 (Ongaro & Ousterhout,
-//! USENIX ATC 2014, §9.3; dissertation §9.4 and its Figure 9.8 give the details): five
+//! USENIX ATC 2014, §9.3; dissertation §9.4 gives the details): five
 //! servers, a broadcast time (network round trip plus disk write) of roughly 15 ms, the
 //! leader crashed at a uniformly random time within its heartbeat interval (half the minimum
 //! election timeout) right after a synchronized heartbeat, two of the four survivors with
