@@ -462,6 +462,8 @@ test('no input, however odd, traps the wasm instance', () => {
     (a, b) => sim.cutLink(a, b, a), (a, b) => sim.repairLink(b, a, b), (a) => sim.setLatency(a),
     (a, b) => sim.setLinkLatency(a, b, a), (a) => sim.setDropRate(a), (a) => sim.setDuplicateRate(a), (a) => sim.setBugs(a),
     (a) => sim.startClients(a), () => sim.history(), (a) => sim.transferLeadership(a), (a) => sim.removeNode(a),
+    (a) => Simulation.fromCheck(a), (a) => fig16Range(a), (a) => fig16Range({ rangeMs: a, trials: 1 }),
+    (a) => fig16Range({ rangeMs: [150, 160], trials: a }), (a, b) => fig16Range({ rangeMs: [150, 160], trials: 1, model: a, seed: b }),
   ];
   let thrown = 0;
   for (const call of calls) {
