@@ -123,6 +123,9 @@ test('chapter.html: two embedded widgets run independently', async () => {
   const [small, large] = [page.locator('consensus-playground').nth(0), page.locator('consensus-playground').nth(1)];
   assert.equal(await small.locator('[data-node]').count(), 3);
   assert.equal(await large.locator('[data-node]').count(), 5);
+  // experiments="off" on the first: a chapter that does not need Figure 16 hides the panel.
+  assert.equal(await small.locator('.cp-experiments').isVisible(), false);
+  assert.equal(await large.locator('.cp-experiments').isVisible(), true);
   await large.getByRole('button', { name: 'Pause' }).click();
   const snapshot = (w) => w.evaluate((el) => JSON.stringify([el.simulation.now, el.simulation.nodes().map((n) => [n.state, n.currentTerm])]));
   const largeBefore = await snapshot(large);

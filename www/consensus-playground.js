@@ -100,7 +100,7 @@ function termColor(term) {
 }
 
 export class ConsensusPlayground extends HTMLElement {
-  static observedAttributes = ['nodes', 'seed', 'speed', 'snapshot-interval'];
+  static observedAttributes = ['nodes', 'seed', 'speed', 'snapshot-interval', 'experiments'];
 
   constructor() {
     super();
@@ -136,7 +136,9 @@ export class ConsensusPlayground extends HTMLElement {
 
   attributeChangedCallback(name, oldValue, value) {
     if (!this.built || oldValue === value) return;
-    if (name === 'speed') {
+    if (name === 'experiments') {
+      this.experiments.hidden = value === 'off';
+    } else if (name === 'speed') {
       this.speed = this.speedAttr();
       this.speedInput.value = String(speedToSlider(this.speed));
       this.updateSpeedLabel();
@@ -252,6 +254,8 @@ export class ConsensusPlayground extends HTMLElement {
         (e) => this.showError(`The Experiments panel could not load: ${e.message}`),
       );
     });
+    experiments.hidden = this.getAttribute('experiments') === 'off';
+    this.experiments = experiments;
     this.root = el('div', { class: 'cp-root' }, toolbar, this.banner, el('div', { class: 'cp-main' }, stage, side), events, experiments);
     this.replaceChildren(this.root);
 
