@@ -52,8 +52,10 @@ test('start an election, watch the messages, commit a client request, crash the 
   const pg = page.locator('consensus-playground');
   await watchMessages(page);
 
-  // Paused, the clock stands still: the RequestVotes stay where they were sent.
+  // Paused, the clock stands still: the RequestVotes stay where they were sent. Reset first:
+  // the run starts from t = 0 however long the page took to load.
   await pg.getByRole('button', { name: 'Pause' }).click();
+  await pg.getByRole('button', { name: 'Reset' }).click();
   await pg.locator('[data-node="n1"]').click();
   await pg.getByRole('button', { name: 'Start election' }).click();
   assert.equal(await nodeState(pg, 'n1'), 'candidate');
@@ -107,6 +109,7 @@ test('keyboard: Enter on a node opens its actions; clicking a message drops it',
   const { page, errors } = await open('?nodes=3&seed=5');
   const pg = page.locator('consensus-playground');
   await pg.getByRole('button', { name: 'Pause' }).click();
+  await pg.getByRole('button', { name: 'Reset' }).click();
   await pg.locator('[data-node="n2"]').focus();
   await page.keyboard.press('Enter');
   await pg.getByRole('button', { name: 'Start election' }).click();
@@ -130,9 +133,15 @@ test('chapter.html: two embedded widgets run independently', async () => {
   const snapshot = (w) => w.evaluate((el) => JSON.stringify([el.simulation.now, el.simulation.nodes().map((n) => [n.state, n.currentTerm])]));
   const largeBefore = await snapshot(large);
   const largeTime = await large.locator('.cp-clock').textContent();
-  await small.getByRole('slider', { name: 'Speed' }).fill('100');
+  // From the start of the small one's run (paused, reset to t = 0), however long the page took
+  // to load: n3 is the first candidate, with a log as up to date as anyone's (§5.4.1).
+  await small.getByRole('button', { name: 'Pause' }).click();
+  await small.getByRole('button', { name: 'Reset' }).click();
+  assert.equal(await small.locator('.cp-clock').textContent(), 't = 0.0 ms');
   await small.locator('[data-node="n3"]').click();
   await small.getByRole('button', { name: 'Start election' }).click();
+  await small.getByRole('slider', { name: 'Speed' }).fill('100');
+  await small.getByRole('button', { name: 'Play' }).click();
   await small.locator('[data-node="n3"][data-state="leader"]').waitFor();
   assert.equal(await snapshot(large), largeBefore, 'the paused widget did not move');
   assert.equal(await large.locator('.cp-clock').textContent(), largeTime);
@@ -173,6 +182,7 @@ test('faults from the page: cut a link, pause a node, loss dial, bug switch, vio
   const pg = page.locator('consensus-playground');
   const sim = (fn) => page.evaluate(fn);
   await pg.getByRole('button', { name: 'Pause' }).click();
+  await pg.getByRole('button', { name: 'Reset' }).click();
   await pg.getByText('Network and bugs').click();
 
   const link = pg.locator('[data-link="n1-n2"]');
@@ -307,6 +317,7 @@ test('touch: tapping works on a phone-sized screen', async () => {
   const pg = page.locator('consensus-playground');
   await pg.locator('[data-node="n1"][data-state]').waitFor();
   await pg.getByRole('button', { name: 'Pause' }).tap();
+  await pg.getByRole('button', { name: 'Reset' }).tap();
   await pg.locator('[data-node="n2"]').tap();
   await pg.getByRole('button', { name: 'Start election' }).tap();
   assert.equal(await pg.locator('[data-node="n2"]').getAttribute('data-state'), 'candidate');
