@@ -1,15 +1,17 @@
 // Builds www/pkg/ (consensus_playground.js + consensus_playground_bg.wasm, --target web: the
-// JavaScript API, every class) and www/dist/ (the widget as pages embed it, from a second wasm
-// build without the ConsensusProtocol class, `--no-default-features`):
+// JavaScript API, every class) and www/dist/ (the widget as pages embed it: its own wasm build
+// with only the Simulation class, `--no-default-features --features simulation-api`, and a
+// third with only fig16Range/fig16Paper for the Experiments panel's worker):
 //   1. sets up what is missing (scripts/setup.mjs),
-//   2. compiles the crate as a cdylib alone (twice: all features, then the widget's), so the
-//      release profile's LTO applies
+//   2. compiles the crate as a cdylib alone (three times: all features, the widget's, the
+//      worker's), so the release profile's LTO applies
 //      (a crate with both cdylib and rlib types skips LTO: rust-lang/cargo#9672),
 //   3. runs the pinned wasm-bindgen CLI,
 //   4. shrinks the wasm with wasm-opt -Oz (npm package binaryen),
 //   5. bundles and minifies the element with the wasm glue (esbuild) into www/dist/:
-//      consensus-playground.js, consensus-playground.css, the Experiments panel's chunk and
-//      worker (fetched only when the panel is opened), and pkg/consensus_playground_bg.wasm,
+//      consensus-playground.js, consensus-playground.css, pkg/consensus_playground_bg.wasm,
+//      and the Experiments panel's chunk, worker and pkg/experiments_bg.wasm (fetched only
+//      when the panel is opened),
 // and prints the sizes (scripts/size.mjs).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
@@ -41,9 +43,13 @@ function buildWasm(outDir, cargoFeatures) {
 
 // The JavaScript API, every class (www/pkg/).
 buildWasm(join(ROOT, 'www/pkg'), []);
-// The widget's own wasm: without the ConsensusProtocol class, which the page never uses.
+// The widget's own wasm: without the ConsensusProtocol class and the Figure 16 exports, which
+// the page itself never calls.
 const widgetPkg = join(ROOT, 'target/widget-pkg');
-const widgetWasm = buildWasm(widgetPkg, ['--no-default-features']);
+const widgetWasm = buildWasm(widgetPkg, ['--no-default-features', '--features', 'simulation-api']);
+// The Experiments panel's worker: Figure 16 only (fetched when the panel is opened).
+const experimentsPkg = join(ROOT, 'target/experiments-pkg');
+const experimentsWasm = buildWasm(experimentsPkg, ['--no-default-features', '--features', 'experiments-api']);
 
 // The widget for embedding: one minified module (element + the widget's wasm glue), its CSS,
 // the lazily loaded Experiments chunk and worker, and the wasm where the module looks for it.
@@ -53,18 +59,19 @@ const dist = join(www, 'dist');
 rmSync(dist, { recursive: true, force: true });
 // The sources import ./pkg/consensus_playground.js (the full API); the bundle takes the
 // widget build's glue instead, which matches the widget's wasm.
-const widgetGlue = {
-  name: 'widget-glue',
+const glue = (pkgDir) => ({
+  name: 'glue',
   setup(b) {
-    b.onResolve({ filter: /\/pkg\/consensus_playground\.js$/ }, () => ({ path: join(widgetPkg, 'consensus_playground.js') }));
+    b.onResolve({ filter: /\/pkg\/consensus_playground\.js$/ }, () => ({ path: join(pkgDir, 'consensus_playground.js') }));
   },
-};
-const common = { bundle: true, minify: true, format: 'esm', target: 'es2022', logLevel: 'warning', legalComments: 'none', plugins: [widgetGlue] };
+});
+const common = { bundle: true, minify: true, format: 'esm', target: 'es2022', logLevel: 'warning', legalComments: 'none' };
 console.error('[build] esbuild -> www/dist/');
-await esbuild.build({ ...common, entryPoints: [join(www, 'consensus-playground.js')], splitting: true, outdir: dist, chunkNames: '[name]-[hash]' });
-await esbuild.build({ ...common, entryPoints: [join(www, 'fig16-worker.js')], outdir: dist });
+await esbuild.build({ ...common, plugins: [glue(widgetPkg)], entryPoints: [join(www, 'consensus-playground.js')], splitting: true, outdir: dist, chunkNames: '[name]-[hash]' });
+await esbuild.build({ ...common, plugins: [glue(experimentsPkg)], define: { FIG16_WASM: '"./pkg/experiments_bg.wasm"' }, entryPoints: [join(www, 'fig16-worker.js')], outdir: dist });
 await esbuild.build({ ...common, entryPoints: [join(www, 'consensus-playground.css')], outdir: dist });
 mkdirSync(join(dist, 'pkg'), { recursive: true });
 copyFileSync(widgetWasm, join(dist, 'pkg/consensus_playground_bg.wasm'));
+copyFileSync(experimentsWasm, join(dist, 'pkg/experiments_bg.wasm'));
 
 for (const s of widgetSizes()) console.error(`[build] ${s.path}: ${s.bytes} bytes, ${s.gzip9_bytes} gzip -9`);

@@ -24,6 +24,7 @@ export function widgetSizes() {
   const total = onLoad.reduce((t, s) => ({ bytes: t.bytes + s.bytes, gzip9_bytes: t.gzip9_bytes + s.gzip9_bytes }), { bytes: 0, gzip9_bytes: 0 });
   const lazy = readdirSync(join(ROOT, 'www/dist'))
     .filter((f) => f.startsWith('experiments-') || f === 'fig16-worker.js')
-    .map((f) => measure('Experiments panel, on opening (not in the total)', `www/dist/${f}`));
+    .map((f) => measure('Experiments panel, on opening (not in the total)', `www/dist/${f}`))
+    .concat(measure('Experiments panel, on opening (not in the total)', 'www/dist/pkg/experiments_bg.wasm'));
   return [...onLoad, ...lazy, { bench: 'size', what: 'widget total', path: 'www/dist/ on load', ...total, budget_gzip9_bytes: BUDGET_GZIP9_BYTES }];
 }

@@ -6,11 +6,16 @@
 //      input is refused.
 import init, { fig16Range, fig16Paper } from './pkg/consensus_playground.js';
 
+// The bundle (www/dist/) defines FIG16_WASM: the worker's own wasm build, which has the
+// experiments and not the rest of the JS API. Unbundled, the full package serves.
+/* global FIG16_WASM */
+const WASM = typeof FIG16_WASM === 'string' ? FIG16_WASM : './pkg/consensus_playground_bg.wasm';
+
 let ready = null;
 
 self.onmessage = async (e) => {
   try {
-    ready ??= init({ module_or_path: new URL('./pkg/consensus_playground_bg.wasm', import.meta.url) });
+    ready ??= init({ module_or_path: new URL(WASM, import.meta.url) });
     await ready;
     const { trials, model, seed } = e.data;
     const { ranges, paper } = fig16Paper();
