@@ -1,7 +1,8 @@
-// What a page that embeds the widget transfers, raw and gzip -9: the files www/dist/ serves
-// on load (the module, its CSS, the wasm). The Experiments panel's chunk and worker are listed
-// apart: a page fetches them only when a reader opens that panel.
-import { readFileSync, readdirSync } from 'node:fs';
+// What a page that embeds the widget transfers, raw and gzip -9: every file of www/dist/ it
+// fetches on load (the module and its shared chunks, the CSS, the wasm). The Experiments
+// panel's chunk, worker and wasm are listed apart: a page fetches them only when a reader
+// opens that panel.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ROOT } from './setup.mjs';
@@ -14,17 +15,16 @@ const measure = (what, path) => {
   return { bench: 'size', what, path, bytes: bytes.length, gzip9_bytes: gzipSync(bytes, { level: 9 }).length };
 };
 
-/** One record per file, then the total on load (`what: 'widget total'`). */
+const LAZY = /^(experiments-.*\.js|fig16-worker\.js|pkg\/experiments_bg\.wasm)$/;
+const label = (f) =>
+  f.endsWith('.wasm') ? 'wasm' : f.endsWith('.css') ? 'css (minified)' : f === 'consensus-playground.js' ? 'element + wasm glue js (minified)' : 'js chunk (minified)';
+
+/** One record per file of www/dist/, then the total on load (`what: 'widget total'`). */
 export function widgetSizes() {
-  const onLoad = [
-    measure('wasm', 'www/dist/pkg/consensus_playground_bg.wasm'),
-    measure('element + wasm glue js (minified)', 'www/dist/consensus-playground.js'),
-    measure('css (minified)', 'www/dist/consensus-playground.css'),
-  ];
+  const dist = join(ROOT, 'www/dist');
+  const files = readdirSync(dist, { recursive: true }).filter((f) => statSync(join(dist, f)).isFile()).sort();
+  const onLoad = files.filter((f) => !LAZY.test(f)).map((f) => measure(label(f), `www/dist/${f}`));
+  const lazy = files.filter((f) => LAZY.test(f)).map((f) => measure('Experiments panel, on opening (not in the total)', `www/dist/${f}`));
   const total = onLoad.reduce((t, s) => ({ bytes: t.bytes + s.bytes, gzip9_bytes: t.gzip9_bytes + s.gzip9_bytes }), { bytes: 0, gzip9_bytes: 0 });
-  const lazy = readdirSync(join(ROOT, 'www/dist'))
-    .filter((f) => f.startsWith('experiments-') || f === 'fig16-worker.js')
-    .map((f) => measure('Experiments panel, on opening (not in the total)', `www/dist/${f}`))
-    .concat(measure('Experiments panel, on opening (not in the total)', 'www/dist/pkg/experiments_bg.wasm'));
   return [...onLoad, ...lazy, { bench: 'size', what: 'widget total', path: 'www/dist/ on load', ...total, budget_gzip9_bytes: BUDGET_GZIP9_BYTES }];
 }

@@ -17,8 +17,8 @@
 //   [data-log-of="n1"] [data-entry="3"][data-entry-term="2"][data-committed="true|false"]
 //   element.simulation: the wasm Simulation (read-only use, please).
 import init, { Simulation } from './pkg/consensus_playground.js';
+import { el, svg } from './dom.js';
 
-const SVG = 'http://www.w3.org/2000/svg';
 const SIZE = 400; // the ring's viewBox is SIZE × SIZE
 const NODE_R = 27;
 const MAX_EVENTS = 150;
@@ -37,23 +37,6 @@ function injectStyles() {
   link.href = new URL('./consensus-playground.css', import.meta.url).href;
   link.dataset.consensusPlayground = '';
   document.head.append(link);
-}
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') e.className = v;
-    else if (k === 'text') e.textContent = v;
-    else e.setAttribute(k, v);
-  }
-  e.append(...children);
-  return e;
-}
-
-function svg(tag, attrs = {}) {
-  const e = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  return e;
 }
 
 function setAttr(e, k, v) {

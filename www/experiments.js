@@ -3,7 +3,8 @@
 // CDFs on a log-time axis like the paper's figure, beside the numbers the paper states.
 // Loaded on demand (the panel's first opening), so a page that never opens it does not fetch it.
 
-const SVG = 'http://www.w3.org/2000/svg';
+import { el, svg } from './dom.js';
+
 const COLORS = ['#2563eb', '#d97706', '#16a34a', '#dc2626', '#7c3aed', '#0f766e'];
 // Plot geometry (viewBox units) and the log-time domain, ms.
 const W = 320, H = 200, L = 34, R = 8, T = 8, B = 32;
@@ -12,22 +13,6 @@ const x = (ms) => L + ((Math.log10(Math.max(ms, X_MIN)) - Math.log10(X_MIN)) / (
 const y = (p) => T + (1 - p) * (H - T - B);
 const fmt = (ms) => (ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
 const label = ([lo, hi]) => `${lo}–${hi} ms`;
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'text') e.textContent = v;
-    else e.setAttribute(k, v);
-  }
-  e.append(...children);
-  return e;
-}
-
-function svg(tag, attrs = {}) {
-  const e = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  return e;
-}
 
 /** An empty CDF plot: axes, log-time ticks, gridlines. */
 function plot(title) {
