@@ -80,8 +80,8 @@ export function buildExperiments() {
     el(
       'div',
       { class: 'cp-x-plots' },
-      el('figure', {}, top.root, topKey, el('figcaption', { text: 'Top: 150 ms minimum, more or less randomness. ◇ the paper’s numbers' })),
-      el('figure', {}, bottom.root, bottomKey, el('figcaption', { text: 'Bottom: timeouts scaled down, randomness = minimum. ◇ the paper’s numbers' })),
+      el('figure', {}, top.root, topKey, el('figcaption', { text: 'Top: 150 ms minimum, more or less randomness. The paper: ◇ median or longest, → over 10 s' })),
+      el('figure', {}, bottom.root, bottomKey, el('figcaption', { text: 'Bottom: timeouts scaled down, randomness = minimum. The paper: ○ mean' })),
     ),
     table,
   );
@@ -119,12 +119,16 @@ export function buildExperiments() {
         const key = inTop ? topKey : bottomKey;
         key.append(el('li', {}, el('i', { style: `background:${color}` }), label(r.rangeMs)));
         const stated = paper.filter((s) => s.rangeMs.join() === r.rangeMs.join());
-        // The paper's numbers as hollow diamonds: a median at 50%, a longest at 100%, a mean at
-        // 50% (a mean is not on the CDF; it marks the time), "over 10 s" at 10 s, 0%.
+        // The paper's numbers: a median (◇ at 50%) and a longest (◇ at 100%) are points of its
+        // CDF; a mean is not (○ at 50% marks the time); "over 10 s" is an arrow at 10 s.
         for (const s of data.index === 10 ? [] : stated) {
-          const at = { median: 0.5, mean: 0.5, max: 1, min: 0 }[s.stat];
+          const at = { median: 0.5, mean: 0.5, max: 1, min: 0.05 }[s.stat];
           const cx = x(s.ms), cy = y(at);
-          const mark = svg('path', { d: `M${cx},${cy - 5}L${cx + 5},${cy}L${cx},${cy + 5}L${cx - 5},${cy}Z`, stroke: color, class: 'cp-x-paper' });
+          const d = {
+            mean: `M${cx - 5},${cy}a5,5 0 1,0 10,0a5,5 0 1,0 -10,0`,
+            min: `M${cx - 6},${cy}L${cx + 6},${cy}M${cx + 2},${cy - 4}L${cx + 6},${cy}L${cx + 2},${cy + 4}`,
+          }[s.stat] ?? `M${cx},${cy - 5}L${cx + 5},${cy}L${cx},${cy + 5}L${cx - 5},${cy}Z`;
+          const mark = svg('path', { d, stroke: color, class: 'cp-x-paper' });
           const tip = svg('title');
           tip.textContent = `the paper, ${label(r.rangeMs)}: ${s.stat === 'min' ? 'over 10 s' : `${s.stat} ${fmt(s.ms)}`}`;
           mark.append(tip);
