@@ -227,13 +227,7 @@ fn fig16(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
         match key.as_str() {
             "trials" => trials = value.parse().ok().filter(|t| *t > 0).ok_or("--trials must be a positive integer")?,
             "seed" => seed = value.parse().map_err(|_| "--seed must be a non-negative integer")?,
-            "model" => {
-                model = match value.as_str() {
-                    "disk" => Fig16Model::Disk,
-                    "network" => Fig16Model::Network,
-                    _ => return Err("--model must be disk or network".into()),
-                }
-            }
+            "model" => model = Fig16Model::from_name(&value).ok_or("--model must be disk or network")?,
             other => return Err(format!("unknown option --{other}")),
         }
     }

@@ -54,12 +54,20 @@ impl Fig16Model {
         }
     }
 
+    /// Both models, in the order the page and the CLI list them.
+    pub const ALL: [Fig16Model; 2] = [Fig16Model::Disk, Fig16Model::Network];
+
     /// `disk` or `network`.
     pub fn name(self) -> &'static str {
         match self {
             Fig16Model::Disk => "disk",
             Fig16Model::Network => "network",
         }
+    }
+
+    /// The model named `name` (`disk` or `network`), if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.name() == name)
     }
 }
 

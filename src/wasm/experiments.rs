@@ -55,11 +55,10 @@ pub fn fig16_range(options: JsValue) -> JsResult<JsValue> {
     };
     let model = match get(&options, "model") {
         v if v.is_undefined() => Fig16Model::Disk,
-        v => match string(&v, "model")?.as_str() {
-            "disk" => Fig16Model::Disk,
-            "network" => Fig16Model::Network,
-            other => return Err(invalid("model", format!("must be \"disk\" or \"network\" (got \"{other}\")"))),
-        },
+        v => {
+            let name = string(&v, "model")?;
+            Fig16Model::from_name(&name).ok_or_else(|| invalid("model", format!("must be \"disk\" or \"network\" (got \"{name}\")")))?
+        }
     };
     let r = fig16_range(seed, (lo, hi), trials, model);
     Ok(to_js(&Fig16Js {
