@@ -326,13 +326,32 @@ export class ConsensusPlayground extends HTMLElement {
   // ---- simulation control -------------------------------------------------------------------
 
   reset() {
+    this.replaceSimulation(() => new Simulation(this.options()), 'Bad settings');
+  }
+
+  /**
+   * Opens a run of `consensus-sim check` where it stopped (a failing seed the CLI printed):
+   * `{seed, nodes, events, faults, bug}`. The run is paused; its violation shows in the banner.
+   */
+  loadCheck(options) {
+    loadWasm().then(() => {
+      if (this.replaceSimulation(() => Simulation.fromCheck(options), 'Could not replay the check run')) this.setPlaying(false);
+    });
+  }
+
+  /**
+   * Frees the simulation, puts `make()` in its place and shows it from scratch (nodes, logs,
+   * event log, dials, metrics). If `make` throws, there is no simulation and the banner says
+   * why (`failure: message`). Returns whether it worked.
+   */
+  replaceSimulation(make, failure) {
     try {
       this.simulation?.free();
-      this.simulation = new Simulation(this.options());
+      this.simulation = make();
     } catch (e) {
       this.simulation = null;
-      this.showError(`Bad settings: ${e.message}`);
-      return;
+      this.showError(`${failure}: ${e.message}`);
+      return false;
     }
     this.banner.hidden = true;
     this.ids = this.simulation.ids;
@@ -350,35 +369,7 @@ export class ConsensusPlayground extends HTMLElement {
     this.clientsBox.checked = false;
     this.dirty = true;
     this.render();
-  }
-
-  /**
-   * Opens a run of `consensus-sim check` where it stopped (a failing seed the CLI printed):
-   * `{seed, nodes, events, faults, bug}`. The run is paused; its violation shows in the banner.
-   */
-  loadCheck(options) {
-    loadWasm().then(() => {
-      try {
-        this.simulation?.free();
-        this.simulation = Simulation.fromCheck(options);
-      } catch (e) {
-        this.showError(`Could not replay the check run: ${e.message}`);
-        return;
-      }
-      this.ids = this.simulation.ids;
-      this.lastSeq = 0;
-      this.metricSamples = [];
-      this.selected = null;
-      this.violationCount = 0;
-      this.eventList.replaceChildren();
-      this.buildNodes();
-      this.buildLogs();
-      this.fillBugs();
-      this.syncFaults();
-      this.setPlaying(false);
-      this.dirty = true;
-      this.render();
-    });
+    return true;
   }
 
   setPlaying(on) {
