@@ -47,15 +47,22 @@ async function watchMessages(page) {
 
 const nodeState = (scope, id) => scope.locator(`[data-node="${id}"]`).getAttribute('data-state');
 
+/**
+ * Pauses a widget and resets it to t = 0, so a scripted election starts from the beginning of
+ * the run however long the page took to load (an election could otherwise come first).
+ */
+async function pausedAtStart(widget, how = 'click') {
+  await widget.getByRole('button', { name: 'Pause' })[how]();
+  await widget.getByRole('button', { name: 'Reset' })[how]();
+}
+
 test('start an election, watch the messages, commit a client request, crash the leader', async () => {
   const { page, errors } = await open('?nodes=5&seed=7');
   const pg = page.locator('consensus-playground');
   await watchMessages(page);
 
-  // Paused, the clock stands still: the RequestVotes stay where they were sent. Reset first:
-  // the run starts from t = 0 however long the page took to load.
-  await pg.getByRole('button', { name: 'Pause' }).click();
-  await pg.getByRole('button', { name: 'Reset' }).click();
+  // Paused, the clock stands still: the RequestVotes stay where they were sent.
+  await pausedAtStart(pg);
   await pg.locator('[data-node="n1"]').click();
   await pg.getByRole('button', { name: 'Start election' }).click();
   assert.equal(await nodeState(pg, 'n1'), 'candidate');
@@ -108,8 +115,7 @@ test('start an election, watch the messages, commit a client request, crash the 
 test('keyboard: Enter on a node opens its actions; clicking a message drops it', async () => {
   const { page, errors } = await open('?nodes=3&seed=5');
   const pg = page.locator('consensus-playground');
-  await pg.getByRole('button', { name: 'Pause' }).click();
-  await pg.getByRole('button', { name: 'Reset' }).click();
+  await pausedAtStart(pg);
   await pg.locator('[data-node="n2"]').focus();
   await page.keyboard.press('Enter');
   await pg.getByRole('button', { name: 'Start election' }).click();
@@ -135,8 +141,7 @@ test('chapter.html: two embedded widgets run independently', async () => {
   const largeTime = await large.locator('.cp-clock').textContent();
   // From the start of the small one's run (paused, reset to t = 0), however long the page took
   // to load: n3 is the first candidate, with a log as up to date as anyone's (§5.4.1).
-  await small.getByRole('button', { name: 'Pause' }).click();
-  await small.getByRole('button', { name: 'Reset' }).click();
+  await pausedAtStart(small);
   assert.equal(await small.locator('.cp-clock').textContent(), 't = 0.0 ms');
   await small.locator('[data-node="n3"]').click();
   await small.getByRole('button', { name: 'Start election' }).click();
@@ -181,8 +186,7 @@ test('faults from the page: cut a link, pause a node, loss dial, bug switch, vio
   const { page, errors } = await open('?nodes=5&seed=11');
   const pg = page.locator('consensus-playground');
   const sim = (fn) => page.evaluate(fn);
-  await pg.getByRole('button', { name: 'Pause' }).click();
-  await pg.getByRole('button', { name: 'Reset' }).click();
+  await pausedAtStart(pg);
   await pg.getByText('Network and bugs').click();
 
   const link = pg.locator('[data-link="n1-n2"]');
@@ -316,8 +320,7 @@ test('touch: tapping works on a phone-sized screen', async () => {
   await page.goto(base + '?nodes=5&seed=8');
   const pg = page.locator('consensus-playground');
   await pg.locator('[data-node="n1"][data-state]').waitFor();
-  await pg.getByRole('button', { name: 'Pause' }).tap();
-  await pg.getByRole('button', { name: 'Reset' }).tap();
+  await pausedAtStart(pg, 'tap');
   await pg.locator('[data-node="n2"]').tap();
   await pg.getByRole('button', { name: 'Start election' }).tap();
   assert.equal(await pg.locator('[data-node="n2"]').getAttribute('data-state'), 'candidate');
