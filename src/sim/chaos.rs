@@ -111,11 +111,11 @@ pub fn sim_config(cfg: &ChaosConfig) -> Config {
         drop_rate: if has(Fault::Drop) { 0.05 } else { 0.0 },
         duplicate_rate: if has(Fault::Duplicate) { 0.05 } else { 0.0 },
         bugs: cfg.bugs,
-        pre_vote: rng.random_bool(0.5),
-        check_quorum: rng.random_bool(0.5),
-        snapshot_interval: if rng.random_bool(0.5) { Some(rng.random_range(5..40)) } else { None },
+        pre_vote: super::chance(&mut rng, 0.5),
+        check_quorum: super::chance(&mut rng, 0.5),
+        snapshot_interval: if super::chance(&mut rng, 0.5) { Some(rng.random_range(5..40)) } else { None },
         max_entries_per_append: Some(rng.random_range(1..=64)),
-        read_index: rng.random_bool(0.5),
+        read_index: super::chance(&mut rng, 0.5),
         ..Config::default()
     }
 }
@@ -163,31 +163,31 @@ fn drive(sim: &mut Simulation, cfg: &ChaosConfig, extra_commands: bool, done: im
     while events < cfg.events && sim.violations().is_empty() && !done(sim) {
         let until = sim.now() + rng.random_range(1..=30) * MS;
         events += sim.run_until(until);
-        if extra_commands && rng.random_bool(client_rate) {
+        if extra_commands && super::chance(&mut rng, client_rate) {
             command += 1;
             sim.client_request(format!("\"c{command}\""), None)?;
         }
         // Now and then the leader hands over to another node (dissertation §3.10), or the
         // membership changes by one server (§4.1; refused while a change is in progress).
-        if rng.random_bool(0.01) {
+        if super::chance(&mut rng, 0.01) {
             let _ = sim.transfer_leadership(rng.random_range(0..sim.ids().len()));
         }
-        if rng.random_bool(0.004) {
+        if super::chance(&mut rng, 0.004) {
             let members = sim.leader().map_or(0, |l| sim.node(l).cluster().len());
-            if members > 2 && (rng.random_bool(0.5) || sim.ids().len() >= 15) {
+            if members > 2 && (super::chance(&mut rng, 0.5) || sim.ids().len() >= 15) {
                 let _ = sim.remove_node(rng.random_range(0..sim.ids().len()));
             } else {
                 let _ = sim.add_node();
             }
         }
-        if actions.is_empty() || !rng.random_bool(fault_rate) {
+        if actions.is_empty() || !super::chance(&mut rng, fault_rate) {
             continue;
         }
         // Like Jepsen's nemeses, aim at the leader half the time: its failures are the
         // interesting ones.
         let n = sim.ids().len();
         let i = match sim.leader() {
-            Some(l) if rng.random_bool(0.5) => l,
+            Some(l) if super::chance(&mut rng, 0.5) => l,
             _ => rng.random_range(0..n),
         };
         let action = actions[rng.random_range(0..actions.len())];
@@ -202,7 +202,7 @@ fn drive(sim: &mut Simulation, cfg: &ChaosConfig, extra_commands: bool, done: im
                     sim.crash(i)?;
                     // Half the crashes are a quick reboot: the node is back before anyone
                     // notices, with only its persistent state.
-                    if rng.random_bool(0.5) {
+                    if super::chance(&mut rng, 0.5) {
                         sim.restart(i)?;
                     }
                 }
@@ -215,7 +215,7 @@ fn drive(sim: &mut Simulation, cfg: &ChaosConfig, extra_commands: bool, done: im
                 }
             }
             Fault::Partition => {
-                if rng.random_bool(0.5) && n > 1 {
+                if super::chance(&mut rng, 0.5) && n > 1 {
                     let mut order: Vec<usize> = (0..n).collect();
                     for k in (1..n).rev() {
                         order.swap(k, rng.random_range(0..=k));
@@ -228,8 +228,8 @@ fn drive(sim: &mut Simulation, cfg: &ChaosConfig, extra_commands: bool, done: im
             }
             Fault::Cut if n > 1 => {
                 let j = (i + rng.random_range(1..n)) % n;
-                let both = rng.random_bool(0.5);
-                if rng.random_bool(0.6) {
+                let both = super::chance(&mut rng, 0.5);
+                if super::chance(&mut rng, 0.6) {
                     sim.cut_link(i, j, both)?;
                 } else {
                     sim.repair_link(i, j, both)?;

@@ -187,6 +187,14 @@ fn ms(us: Micros) -> f64 {
     us as f64 / 1000.0
 }
 
+/// True with probability `p` (0–1, validated by [`Config::validate`]). Draws from `rng` exactly
+/// as `Rng::random_bool` does (same stream, same outcomes), without its out-of-range panic,
+/// whose message formats a float and so links the float formatting code into the wasm
+/// (~12 KB raw).
+pub(crate) fn chance(rng: &mut Pcg64Mcg, p: f64) -> bool {
+    rand::distr::Bernoulli::new(p).is_ok_and(|b| rng.sample(b))
+}
+
 impl Simulation {
     /// A cluster of followers in term 0, each with an election timer drawn from the config.
     ///
@@ -842,11 +850,11 @@ impl Simulation {
     fn send_after(&mut self, from: usize, to: usize, payload: Payload, delay: Micros) {
         self.stats.messages_sent += 1;
         let net = &self.network;
-        if net.is_cut(from, to) || (net.drop_rate > 0.0 && self.rng.random_bool(net.drop_rate)) {
+        if net.is_cut(from, to) || (net.drop_rate > 0.0 && chance(&mut self.rng, net.drop_rate)) {
             self.stats.messages_dropped += 1;
             return;
         }
-        let copies = if net.duplicate_rate > 0.0 && self.rng.random_bool(net.duplicate_rate) { 2 } else { 1 };
+        let copies = if net.duplicate_rate > 0.0 && chance(&mut self.rng, net.duplicate_rate) { 2 } else { 1 };
         if copies == 2 {
             self.stats.messages_duplicated += 1;
         }
