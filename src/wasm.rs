@@ -131,7 +131,7 @@ fn command_text(v: &JsValue, param: &str) -> JsResult<String> {
 fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .expect("views hold only strings, bools and safe integers")
+        .unwrap_or_else(|_| unreachable!("views hold only strings, bools and safe integers"))
 }
 
 /// Log entries as a JS array of `{term, index, command}`, commands parsed from their JSON text.

@@ -5,7 +5,9 @@ use std::fmt;
 use super::NodeId;
 
 /// Why a call into the core was refused. A refused call leaves the node unchanged.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// `Debug` prints the `Display` sentence (a derived `Debug` would link string escaping into
+/// the wasm for the `expect`s on core results).
+#[derive(Clone, PartialEq, Eq)]
 pub enum Error {
     /// An argument broke a rule. `param` is the argument's name as the JS API spells it
     /// (camelCase, e.g. `"prevLogIndex"` or `"entries[2].index"`); `rule` says what it must be.
@@ -56,6 +58,12 @@ impl fmt::Display for Error {
                 write!(f, "{action} needs a {needs}, but this node is a {state}")
             }
         }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 
