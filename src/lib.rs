@@ -37,3 +37,9 @@ pub mod sim;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
+
+/// The wasm build's allocator: Talc instead of Rust's default dlmalloc, ~3 KB gzip smaller
+/// in the widget's wasm (and faster, per Talc's WebAssembly benchmarks).
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
