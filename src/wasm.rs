@@ -55,6 +55,12 @@ fn invalid(param: &str, rule: impl Display) -> JsError {
     JsError::new(&format!("{param} {rule}"))
 }
 
+/// `"{param} {rule} (got {v})"`, e.g. `"seed must be a non-negative integer (got -1)"`: one
+/// formatting site for every rule that quotes the value it refused.
+fn got(param: &str, rule: &str, v: &JsValue) -> JsError {
+    JsError::new(&format!("{param} {rule} (got {})", describe(v)))
+}
+
 fn core(e: raft::Error) -> JsError {
     JsError::new(&e.to_string())
 }
@@ -86,7 +92,7 @@ fn object<'a>(v: &'a JsValue, param: &str) -> JsResult<&'a JsValue> {
     if v.is_object() && !Array::is_array(v) {
         Ok(v)
     } else {
-        Err(invalid(param, format!("must be an object (got {})", describe(v))))
+        Err(got(param, "must be an object", v))
     }
 }
 
@@ -94,7 +100,7 @@ fn array(v: &JsValue, param: &str) -> JsResult<Array> {
     if Array::is_array(v) {
         Ok(Array::from(v))
     } else {
-        Err(invalid(param, format!("must be an array (got {})", describe(v))))
+        Err(got(param, "must be an array", v))
     }
 }
 
@@ -102,19 +108,19 @@ fn array(v: &JsValue, param: &str) -> JsResult<Array> {
 fn uint(v: &JsValue, param: &str) -> JsResult<u64> {
     match v.as_f64() {
         Some(f) if f.is_finite() && f.fract() == 0.0 && (0.0..=MAX_SAFE).contains(&f) => Ok(f as u64),
-        _ => Err(invalid(param, format!("must be a non-negative integer (got {})", describe(v))))
+        _ => Err(got(param, "must be a non-negative integer", v))
     }
 }
 
 fn string(v: &JsValue, param: &str) -> JsResult<String> {
     match v.as_string() {
         Some(s) if !s.is_empty() => Ok(s),
-        _ => Err(invalid(param, format!("must be a non-empty string (got {})", describe(v)))),
+        _ => Err(got(param, "must be a non-empty string", v)),
     }
 }
 
 fn boolean(v: &JsValue, param: &str) -> JsResult<bool> {
-    v.as_bool().ok_or_else(|| invalid(param, format!("must be true or false (got {})", describe(v))))
+    v.as_bool().ok_or_else(|| got(param, "must be true or false", v))
 }
 
 /// Any JSON value, as JSON text.
@@ -123,7 +129,7 @@ fn command_text(v: &JsValue, param: &str) -> JsResult<String> {
         return Err(invalid(param, "must be a JSON value (got undefined)"));
     }
     match JSON::stringify(v) {
-        Ok(s) => s.as_string().ok_or_else(|| invalid(param, format!("must be a JSON value (got {})", describe(v)))),
+        Ok(s) => s.as_string().ok_or_else(|| got(param, "must be a JSON value", v)),
         Err(_) => Err(invalid(param, "must be a JSON value (it could not be serialized: a BigInt or a cycle?)")),
     }
 }

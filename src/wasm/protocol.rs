@@ -5,7 +5,7 @@ use js_sys::Array;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::{array, boolean, command_text, core, describe, entries_js, get, invalid, object, set, string, to_js, uint, JsResult, MAX_SAFE};
+use super::{array, boolean, command_text, core, entries_js, get, got, invalid, object, set, string, to_js, uint, JsResult, MAX_SAFE};
 use crate::raft::{self, AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, LogEntry, RequestVoteArgs, RequestVoteReply};
 
 #[derive(Serialize)]
@@ -309,7 +309,7 @@ impl ConsensusProtocolJs {
                     _ => return Err(invalid(&p, "must be a boolean or an object with a boolean voteGranted or success")),
                 }
             } else {
-                return Err(invalid(&p, format!("must be a boolean or a response object (got {})", describe(&r))));
+                return Err(got(&p, "must be a boolean or a response object", &r));
             };
             oks.push(ok);
         }

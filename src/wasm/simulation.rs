@@ -6,7 +6,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::{
-    array, boolean, command_text, core, describe, entries_js, get, invalid, object, only_keys, set, string, to_js, uint,
+    array, boolean, command_text, core, entries_js, get, got, invalid, object, only_keys, set, string, to_js, uint,
     JsResult, MAX_RUN_MS,
 };
 use crate::kv::Op;
@@ -25,6 +25,11 @@ use crate::sim::{self, Config, Micros, Workload};
 pub struct SimulationJs {
     inner: sim::Simulation,
 }
+
+/// The rule for `nodes`, spelled out so no formatting is needed (the assert keeps it in step
+/// with `sim::config::MAX_NODES`).
+const NODES_RULE: &str = "must be an integer from 1 to 15";
+const _: () = assert!(sim::config::MAX_NODES == 15);
 
 const OPTION_KEYS: [&str; 15] = [
     "seed",
@@ -51,7 +56,7 @@ fn parse_bugs(v: &JsValue, param: &str) -> JsResult<Bugs> {
     for (k, name) in arr.iter().enumerate() {
         let bug = name.as_string().and_then(|n| Bug::from_name(&n)).ok_or_else(|| {
             let names: Vec<&str> = Bug::ALL.iter().map(|b| b.name()).collect();
-            invalid(&format!("{param}[{k}]"), format!("must be one of {} (got {})", names.join(", "), describe(&name)))
+            got(&format!("{param}[{k}]"), &format!("must be one of {}", names.join(", ")), &name)
         })?;
         bugs = bugs.with(bug, true);
     }
@@ -61,7 +66,7 @@ fn parse_bugs(v: &JsValue, param: &str) -> JsResult<Bugs> {
 fn ms_to_us(v: &JsValue, param: &str) -> JsResult<Micros> {
     match v.as_f64() {
         Some(f) if f.is_finite() && (0.0..=MAX_RUN_MS).contains(&f) => Ok((f * 1000.0).round() as Micros),
-        _ => Err(invalid(param, format!("must be a number of ms from 0 to 3600000 (got {})", describe(v)))),
+        _ => Err(got(param, "must be a number of ms from 0 to 3600000", v)),
     }
 }
 
@@ -77,7 +82,7 @@ fn ms_range(v: &JsValue, param: &str) -> JsResult<(Micros, Micros)> {
 fn rate(v: &JsValue, param: &str) -> JsResult<f64> {
     match v.as_f64() {
         Some(f) if (0.0..=1.0).contains(&f) => Ok(f),
-        _ => Err(invalid(param, format!("must be a number from 0 to 1 (got {})", describe(v)))),
+        _ => Err(got(param, "must be a number from 0 to 1", v)),
     }
 }
 
@@ -94,7 +99,7 @@ fn parse_config(options: &JsValue) -> JsResult<Config> {
     }
     if let Some(v) = opt("nodes") {
         let n = uint(&v, "nodes").ok().filter(|n| (1..=sim::config::MAX_NODES as u64).contains(n));
-        c.nodes = n.ok_or_else(|| invalid("nodes", format!("must be an integer from 1 to {} (got {})", sim::config::MAX_NODES, describe(&v))))? as usize;
+        c.nodes = n.ok_or_else(|| got("nodes", NODES_RULE, &v))? as usize;
     }
     if let Some(v) = opt("latencyMs") {
         c.latency_us = ms_range(&v, "latencyMs")?;
@@ -134,7 +139,7 @@ fn parse_config(options: &JsValue) -> JsResult<Config> {
             None
         } else {
             let n = uint(&v, "snapshotInterval").ok().filter(|n| (1..=1_000_000_000).contains(n));
-            Some(n.ok_or_else(|| invalid("snapshotInterval", format!("must be a positive integer, or null (got {})", describe(&v))))?)
+            Some(n.ok_or_else(|| got("snapshotInterval", "must be a positive integer, or null", &v))?)
         };
     }
     if let Some(v) = opt("maxEntriesPerAppend") {
@@ -142,7 +147,7 @@ fn parse_config(options: &JsValue) -> JsResult<Config> {
             None
         } else {
             let n = uint(&v, "maxEntriesPerAppend").ok().filter(|n| (1..=1_000_000).contains(n));
-            Some(n.ok_or_else(|| invalid("maxEntriesPerAppend", format!("must be an integer from 1 to 1000000, or null (got {})", describe(&v))))? as usize)
+            Some(n.ok_or_else(|| got("maxEntriesPerAppend", "must be an integer from 1 to 1000000, or null", &v))? as usize)
         };
     }
     c.validate().map_err(core)?;
@@ -251,7 +256,7 @@ impl SimulationJs {
         object(&options, "options")?;
         let seed = uint(&get(&options, "seed"), "seed")?;
         let nodes = uint(&get(&options, "nodes"), "nodes").ok().filter(|n| (1..=sim::config::MAX_NODES as u64).contains(n));
-        let nodes = nodes.ok_or_else(|| invalid("nodes", "must be an integer from 1 to 15"))? as usize;
+        let nodes = nodes.ok_or_else(|| invalid("nodes", NODES_RULE))? as usize;
         let events = uint(&get(&options, "events"), "events").ok().filter(|n| (1..=1_000_000).contains(n));
         let events = events.ok_or_else(|| invalid("events", "must be an integer from 1 to 1000000"))?;
         let faults = string(&get(&options, "faults"), "faults")?;
@@ -319,7 +324,7 @@ impl SimulationJs {
             Some(f) if f.is_finite() && f >= 0.0 && f <= now + MAX_RUN_MS => {
                 Ok(self.inner.run_until((f * 1000.0).floor() as Micros) as f64)
             }
-            _ => Err(invalid("ms", format!("must be a number of ms from 0 to now + 3600000 (got {})", describe(&ms_)))),
+            _ => Err(got("ms", "must be a number of ms from 0 to now + 3600000", &ms_)),
         }
     }
 
@@ -557,10 +562,10 @@ impl SimulationJs {
             only_keys(&options, &["clients", "opsPerClient", "keys", "timeoutMs", "thinkMs"])?;
             let opt = |k: &str| Some(get(&options, k)).filter(|v| !v.is_undefined());
             if let Some(v) = opt("clients") {
-                w.clients = uint(&v, "clients").ok().filter(|c| (1..=20).contains(c)).ok_or_else(|| invalid("clients", format!("must be an integer from 1 to 20 (got {})", describe(&v))))? as usize;
+                w.clients = uint(&v, "clients").ok().filter(|c| (1..=20).contains(c)).ok_or_else(|| got("clients", "must be an integer from 1 to 20", &v))? as usize;
             }
             if let Some(v) = opt("opsPerClient") {
-                w.ops_per_client = if v.is_null() { None } else { Some(uint(&v, "opsPerClient").ok().filter(|n| *n > 0).ok_or_else(|| invalid("opsPerClient", format!("must be a positive integer or null (got {})", describe(&v))))?) };
+                w.ops_per_client = if v.is_null() { None } else { Some(uint(&v, "opsPerClient").ok().filter(|n| *n > 0).ok_or_else(|| got("opsPerClient", "must be a positive integer or null", &v))?) };
             }
             if let Some(v) = opt("keys") {
                 let arr = array(&v, "keys")?;
