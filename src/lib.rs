@@ -38,8 +38,8 @@ pub mod sim;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
-/// The wasm build's allocator: Talc instead of Rust's default dlmalloc, ~3 KB gzip smaller
-/// in the widget's wasm (and faster, per Talc's WebAssembly benchmarks).
+/// The wasm build's allocator: Talc instead of Rust's default dlmalloc, ~2.5 KB gzip smaller
+/// in the widget's wasm; the simulator runs as fast (README "Measured").
 #[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
 #[global_allocator]
 static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
