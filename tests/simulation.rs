@@ -748,3 +748,31 @@ fn a_reply_that_wrote_to_stable_storage_leaves_after_the_write_and_a_heartbeat_r
     }
     assert!(seen.0 && seen.1, "saw a granted vote and an immediate heartbeat reply: {seen:?}");
 }
+
+#[test]
+fn a_server_that_crashes_before_its_write_is_done_never_sends_the_reply() {
+    // Figure 2: no answer before stable storage is updated. A voter that crashes while its
+    // vote is being written never answers: n1 gets no vote from it, and one from n3.
+    use consensus_playground::sim::Payload;
+    let config = Config { seed: 1, nodes: 3, latency_us: (MS, MS), persist_us: 5 * MS, ..Config::default() };
+    let mut s = Simulation::new(config).unwrap();
+    s.start_election(0).unwrap();
+    // Both RequestVotes arrive after 1 ms; both votes are then 5 ms on disk.
+    s.run_until(2 * MS);
+    let waiting = |s: &Simulation, from: usize| {
+        s.in_flight().filter(|m| m.from == from && m.sent_at > s.now() && matches!(m.payload, Payload::RequestVoteResponse(_))).count()
+    };
+    assert_eq!((waiting(&s, 1), waiting(&s, 2)), (1, 1), "each voter's reply waits for its write");
+    let dropped = s.stats().messages_dropped;
+    s.crash(1).unwrap();
+    assert_eq!((waiting(&s, 1), waiting(&s, 2)), (0, 1), "the crashed voter's reply is gone, the other's still waits");
+    assert_eq!(s.stats().messages_dropped, dropped + 1);
+    s.run_until(10 * MS);
+    let votes_from: Vec<&str> = s
+        .events_since(0)
+        .filter(|e| e.kind == "deliver" && e.message_kind == Some("RequestVoteResponse"))
+        .filter_map(|e| e.from.as_deref())
+        .collect();
+    assert_eq!(votes_from, ["n3"], "n1 hears only from n3");
+    assert_eq!(s.node(0).role(), consensus_playground::raft::Role::Leader, "n3's vote and its own make a majority of 3");
+}

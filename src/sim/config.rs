@@ -57,9 +57,9 @@ pub struct Config {
     /// votedFor, log) while handling a RequestVote, AppendEntries or InstallSnapshot sends its
     /// reply this much later (Figure 2: "updated on stable storage before responding to
     /// RPCs"). The paper's broadcast time includes it (§5.6: "0.5ms to 20ms, depending on
-    /// storage technology"). 0 by default: the page shows the network alone. The write is
-    /// modelled as done when the handler runs: a server that crashes during it still sends
-    /// the reply.
+    /// storage technology"). 0 by default: the page shows the network alone. The state is
+    /// on disk when the handler runs; a server that crashes before the reply leaves never
+    /// sends it (a crash after the write, before the send).
     pub persist_us: Micros,
 }
 

@@ -362,7 +362,8 @@ impl Simulation {
     }
 
     /// Node `i` crashes (running or paused): it stops handling messages and timers; messages
-    /// to it, and those waiting for a paused node, are lost. Errors: already crashed.
+    /// to it, those waiting for a paused node, and its replies still waiting for a
+    /// stable-storage write (`Config::persist_us`) are lost. Errors: already crashed.
     pub fn crash(&mut self, i: usize) -> Result<()> {
         if self.nodes[i].crashed {
             return Err(Error::invalid("id", format!("must name a running node ({} is crashed)", self.ids[i])));
@@ -376,6 +377,15 @@ impl Simulation {
             if self.in_flight.remove(&id).is_some() {
                 self.stats.messages_dropped += 1;
             }
+        }
+        // Replies still waiting for their stable-storage write (`Config::persist_us`) never
+        // leave: the crash came after the write, before the send. The state they report stays
+        // on disk, which is safe (Figure 2 only forbids answering before the write).
+        let now = self.now;
+        let unsent: Vec<u64> = self.in_flight.iter().filter(|(_, m)| m.from == i && m.sent_at > now).map(|(id, _)| *id).collect();
+        for id in unsent {
+            self.in_flight.remove(&id);
+            self.stats.messages_dropped += 1;
         }
         let text = format!("{} crashes: it keeps currentTerm, votedFor and its log on disk", self.ids[i]);
         self.record("crash", Some(i), None, text);
