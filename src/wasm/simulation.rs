@@ -336,7 +336,8 @@ impl SimulationJs {
         self.inner.start_election(i).map_err(core)
     }
 
-    /// Node `id` crashes (keeps currentTerm, votedFor and its log). Throws if already crashed.
+    /// Node `id` crashes (keeps currentTerm, votedFor and its log; its replies still waiting for
+    /// a `persistMs` write are lost). Throws if already crashed.
     pub fn crash(&mut self, id: JsValue) -> JsResult<()> {
         let i = self.node(&id)?;
         self.inner.crash(i).map_err(core)
