@@ -776,3 +776,35 @@ fn a_server_that_crashes_before_its_write_is_done_never_sends_the_reply() {
     assert_eq!(votes_from, ["n3"], "n1 hears only from n3");
     assert_eq!(s.node(0).role(), consensus_playground::raft::Role::Leader, "n3's vote and its own make a majority of 3");
 }
+
+#[test]
+fn a_paused_server_sends_its_written_reply_when_it_resumes_not_while_frozen() {
+    // A frozen process sends nothing: a vote whose write is done while the voter is paused
+    // leaves when it resumes (with the latency it drew); one paused and resumed within the
+    // write leaves when the write is done, as if never paused.
+    use consensus_playground::sim::Payload;
+    let config = Config { seed: 1, nodes: 3, latency_us: (MS, MS), persist_us: 5 * MS, ..Config::default() };
+    let mut s = Simulation::new(config).unwrap();
+    s.start_election(0).unwrap();
+    s.run_until(2 * MS); // both votes are on disk until 6 ms
+    let vote_from = |s: &Simulation, from: usize| {
+        s.in_flight().find(|m| m.from == from && matches!(m.payload, Payload::RequestVoteResponse(_))).map(|m| (m.sent_at, m.deliver_at))
+    };
+    assert_eq!(vote_from(&s, 2), Some((6 * MS, 7 * MS)));
+    s.pause(1).unwrap();
+    s.pause(2).unwrap();
+    assert_eq!((vote_from(&s, 1), vote_from(&s, 2)), (None, None), "paused voters send nothing");
+    s.run_until(4 * MS);
+    s.resume(2).unwrap(); // within its write: leaves at 6 ms as planned
+    s.run_until(20 * MS);
+    s.resume(1).unwrap(); // its write ended at 6 ms: leaves now
+    assert_eq!(vote_from(&s, 1), Some((20 * MS, 21 * MS)));
+    let votes: Vec<(f64, Option<&str>)> = s
+        .events_since(0)
+        .filter(|e| e.kind == "deliver" && e.message_kind == Some("RequestVoteResponse"))
+        .map(|e| (e.time, e.from.as_deref()))
+        .collect();
+    assert_eq!(votes, [(7.0, Some("n3"))], "n3's vote arrives at 7 ms; n2's is still on its way");
+    s.run_until(30 * MS);
+    assert_eq!(s.stats().messages_dropped, 0, "nothing was lost");
+}

@@ -130,6 +130,9 @@ struct SimNode {
     paused: bool,
     /// Ids of messages that arrived while paused, in arrival order.
     inbox: Vec<u64>,
+    /// Replies that were waiting for a stable-storage write (`Config::persist_us`) when the
+    /// node paused: a frozen process sends nothing, so they leave on resume.
+    outbox: Vec<Message>,
     /// When the running election timer was set, and when it fires (None: no timer, e.g. leader).
     election_timer: Option<(Micros, Micros)>,
     /// Bumped to cancel pending timer events.
@@ -153,6 +156,7 @@ impl SimNode {
             crashed: false,
             paused: false,
             inbox: Vec::new(),
+            outbox: Vec::new(),
             removed: false,
             flush_pending: None,
             election_timer: None,
@@ -378,15 +382,12 @@ impl Simulation {
                 self.stats.messages_dropped += 1;
             }
         }
-        // Replies still waiting for their stable-storage write (`Config::persist_us`) never
-        // leave: the crash came after the write, before the send. The state they report stays
-        // on disk, which is safe (Figure 2 only forbids answering before the write).
-        let now = self.now;
-        let unsent: Vec<u64> = self.in_flight.iter().filter(|(_, m)| m.from == i && m.sent_at > now).map(|(id, _)| *id).collect();
-        for id in unsent {
-            self.in_flight.remove(&id);
-            self.stats.messages_dropped += 1;
-        }
+        // Replies still waiting for their stable-storage write (`Config::persist_us`), or held
+        // by a pause, never leave: the crash came after the write, before the send. The state
+        // they report stays on disk, which is safe (Figure 2 only forbids answering before the
+        // write).
+        let unsent = self.take_unsent(i).len() + std::mem::take(&mut self.nodes[i].outbox).len();
+        self.stats.messages_dropped += unsent as u64;
         let text = format!("{} crashes: it keeps currentTerm, votedFor and its log on disk", self.ids[i]);
         self.record("crash", Some(i), None, text);
         self.after_event();
@@ -466,13 +467,16 @@ impl Simulation {
     }
 
     /// Node `i` freezes, like a process stopped by a debugger or a long GC pause: it handles
-    /// no message and no timer, and messages to it wait. Its state is kept as it was.
+    /// no message and no timer, messages to it wait, and replies it had not sent yet (waiting
+    /// for a `Config::persist_us` write) wait too. Its state is kept as it was.
     /// Errors: crashed or already paused.
     pub fn pause(&mut self, i: usize) -> Result<()> {
         self.require_running(i)?;
+        let outbox = self.take_unsent(i);
         let n = &mut self.nodes[i];
         n.paused = true;
         n.generation += 1;
+        n.outbox = outbox;
         let text = format!("{} pauses: it is frozen and handles nothing until it resumes", self.ids[i]);
         self.record("pause", Some(i), None, text);
         self.after_event();
@@ -501,6 +505,17 @@ impl Simulation {
         }
         for id in &inbox {
             self.schedule(now, Scheduled::Deliver(*id));
+        }
+        // Replies held by the pause leave now, or when their write is done if that is later,
+        // with the latency they drew; under a new id, since the old one's delivery is scheduled.
+        for mut m in std::mem::take(&mut self.nodes[i].outbox) {
+            let latency = m.deliver_at - m.sent_at;
+            m.id = self.next_message_id;
+            self.next_message_id += 1;
+            m.sent_at = m.sent_at.max(now);
+            m.deliver_at = m.sent_at + latency;
+            self.schedule(m.deliver_at, Scheduled::Deliver(m.id));
+            self.in_flight.insert(m.id, m);
         }
         let text = format!("{} resumes with the view it had; {} messages waited for it", self.ids[i], inbox.len());
         self.record("resume", Some(i), None, text);
@@ -878,6 +893,14 @@ impl Simulation {
             self.in_flight.insert(id, Message { id, from, to, sent_at, deliver_at, payload: payload.clone() });
             self.schedule(deliver_at, Scheduled::Deliver(id));
         }
+    }
+
+    /// Takes node `i`'s replies that have not left yet (waiting for a stable-storage write,
+    /// `Config::persist_us`) out of the network, oldest first.
+    fn take_unsent(&mut self, i: usize) -> Vec<Message> {
+        let now = self.now;
+        let ids: Vec<u64> = self.in_flight.iter().filter(|(_, m)| m.from == i && m.sent_at > now).map(|(id, _)| *id).collect();
+        ids.into_iter().filter_map(|id| self.in_flight.remove(&id)).collect()
     }
 
     /// Sends `payload` from `from` to every other node.

@@ -434,7 +434,8 @@ impl SimulationJs {
             .into()
     }
 
-    /// Node `id` freezes (a stopped process): it handles nothing, messages to it wait.
+    /// Node `id` freezes (a stopped process): it handles nothing, messages to it wait, and its
+    /// replies still waiting for a `persistMs` write leave only when it resumes.
     /// Throws for an unknown, crashed or already paused node.
     pub fn pause(&mut self, id: JsValue) -> JsResult<()> {
         let i = self.node(&id)?;
