@@ -6,7 +6,7 @@ import { BUDGET_GZIP9_BYTES, widgetSizes } from '../scripts/size.mjs';
 
 // What the build weighs now, rounded up: no change may make it heavier without lowering
 // features or raising this on purpose. Lower it when the build shrinks.
-const CEILING_GZIP9_BYTES = 88_000;
+const CEILING_GZIP9_BYTES = 88_500;
 
 const total = () => widgetSizes().find((s) => s.what === 'widget total');
 
