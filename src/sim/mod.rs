@@ -510,12 +510,9 @@ impl Simulation {
         // with the latency they drew; under a new id, since the old one's delivery is scheduled.
         for mut m in std::mem::take(&mut self.nodes[i].outbox) {
             let latency = m.deliver_at - m.sent_at;
-            m.id = self.next_message_id;
-            self.next_message_id += 1;
             m.sent_at = m.sent_at.max(now);
             m.deliver_at = m.sent_at + latency;
-            self.schedule(m.deliver_at, Scheduled::Deliver(m.id));
-            self.in_flight.insert(m.id, m);
+            self.launch(m);
         }
         let text = format!("{} resumes with the view it had; {} messages waited for it", self.ids[i], inbox.len());
         self.record("resume", Some(i), None, text);
@@ -888,11 +885,16 @@ impl Simulation {
         for _ in 0..copies {
             let sent_at = self.now + delay;
             let deliver_at = sent_at + self.rng.random_range(lo..=hi);
-            let id = self.next_message_id;
-            self.next_message_id += 1;
-            self.in_flight.insert(id, Message { id, from, to, sent_at, deliver_at, payload: payload.clone() });
-            self.schedule(deliver_at, Scheduled::Deliver(id));
+            self.launch(Message { id: 0, from, to, sent_at, deliver_at, payload: payload.clone() });
         }
+    }
+
+    /// Puts `m` on the network under a fresh id and schedules its delivery at `m.deliver_at`.
+    fn launch(&mut self, mut m: Message) {
+        m.id = self.next_message_id;
+        self.next_message_id += 1;
+        self.schedule(m.deliver_at, Scheduled::Deliver(m.id));
+        self.in_flight.insert(m.id, m);
     }
 
     /// Takes node `i`'s replies that have not left yet (waiting for a stable-storage write,
