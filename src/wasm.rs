@@ -112,6 +112,11 @@ fn uint(v: &JsValue, param: &str) -> JsResult<u64> {
     }
 }
 
+/// A non-negative integer within `range`; else `"{param} {rule} (got {v})"`.
+fn uint_in(v: &JsValue, param: &str, range: std::ops::RangeInclusive<u64>, rule: &str) -> JsResult<u64> {
+    uint(v, param).ok().filter(|n| range.contains(n)).ok_or_else(|| got(param, rule, v))
+}
+
 fn string(v: &JsValue, param: &str) -> JsResult<String> {
     match v.as_string() {
         Some(s) if !s.is_empty() => Ok(s),

@@ -6,7 +6,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::{
-    array, boolean, command_text, core, entries_js, get, got, invalid, object, only_keys, set, string, to_js, uint,
+    array, boolean, command_text, core, entries_js, get, got, invalid, object, only_keys, set, string, to_js, uint, uint_in,
     JsResult, MAX_RUN_MS,
 };
 use crate::kv::Op;
@@ -98,8 +98,7 @@ fn parse_config(options: &JsValue) -> JsResult<Config> {
         c.seed = uint(&v, "seed")?;
     }
     if let Some(v) = opt("nodes") {
-        let n = uint(&v, "nodes").ok().filter(|n| (1..=sim::config::MAX_NODES as u64).contains(n));
-        c.nodes = n.ok_or_else(|| got("nodes", NODES_RULE, &v))? as usize;
+        c.nodes = uint_in(&v, "nodes", 1..=sim::config::MAX_NODES as u64, NODES_RULE)? as usize;
     }
     if let Some(v) = opt("latencyMs") {
         c.latency_us = ms_range(&v, "latencyMs")?;
@@ -138,16 +137,14 @@ fn parse_config(options: &JsValue) -> JsResult<Config> {
         c.snapshot_interval = if v.is_null() {
             None
         } else {
-            let n = uint(&v, "snapshotInterval").ok().filter(|n| (1..=1_000_000_000).contains(n));
-            Some(n.ok_or_else(|| got("snapshotInterval", "must be a positive integer, or null", &v))?)
+            Some(uint_in(&v, "snapshotInterval", 1..=1_000_000_000, "must be a positive integer, or null")?)
         };
     }
     if let Some(v) = opt("maxEntriesPerAppend") {
         c.max_entries_per_append = if v.is_null() {
             None
         } else {
-            let n = uint(&v, "maxEntriesPerAppend").ok().filter(|n| (1..=1_000_000).contains(n));
-            Some(n.ok_or_else(|| got("maxEntriesPerAppend", "must be an integer from 1 to 1000000, or null", &v))? as usize)
+            Some(uint_in(&v, "maxEntriesPerAppend", 1..=1_000_000, "must be an integer from 1 to 1000000, or null")? as usize)
         };
     }
     c.validate().map_err(core)?;
@@ -564,10 +561,10 @@ impl SimulationJs {
             only_keys(&options, &["clients", "opsPerClient", "keys", "timeoutMs", "thinkMs"])?;
             let opt = |k: &str| Some(get(&options, k)).filter(|v| !v.is_undefined());
             if let Some(v) = opt("clients") {
-                w.clients = uint(&v, "clients").ok().filter(|c| (1..=20).contains(c)).ok_or_else(|| got("clients", "must be an integer from 1 to 20", &v))? as usize;
+                w.clients = uint_in(&v, "clients", 1..=20, "must be an integer from 1 to 20")? as usize;
             }
             if let Some(v) = opt("opsPerClient") {
-                w.ops_per_client = if v.is_null() { None } else { Some(uint(&v, "opsPerClient").ok().filter(|n| *n > 0).ok_or_else(|| got("opsPerClient", "must be a positive integer or null", &v))?) };
+                w.ops_per_client = if v.is_null() { None } else { Some(uint_in(&v, "opsPerClient", 1..=u64::MAX, "must be a positive integer or null")?) };
             }
             if let Some(v) = opt("keys") {
                 let arr = array(&v, "keys")?;
