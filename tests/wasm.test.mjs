@@ -117,6 +117,20 @@ test('isConsensusReached: more than half of the distinct cluster, from booleans 
   throwsError(() => n.isConsensusReached({ length: 2 }), /^responses must be an array/);
 });
 
+// Issue #10: a well-typed message that no correct server would send gets the Figure 2 answer,
+// not an Error; only malformed input throws.
+test('appendEntries that no correct leader sends gets the Figure 2 answer, not an Error', () => {
+  const n = new ConsensusProtocol('n1', ['n1', 'n2', 'n3']);
+  n.appendEntries(2, 'n2', 0, 0, [{ term: 1, index: 1, command: 'a' }, { term: 2, index: 2, command: 'b' }], 0);
+  const before = snapshot(n);
+  // A stale term (with a prevLogTerm above it): refused for its term, nothing changes.
+  assert.deepEqual(n.appendEntries(1, 'n2', 2, 2, [{ term: 2, index: 3, command: 'c' }], 3), { term: 2, success: false, matchIndex: 0 });
+  assert.deepEqual(snapshot(n), before);
+  // The current term with a prevLogTerm above it: the consistency check fails.
+  assert.deepEqual(n.appendEntries(2, 'n2', 2, 3, [], 0), { term: 2, success: false, matchIndex: 0 });
+  assert.deepEqual(snapshot(n), before);
+});
+
 test('bad input throws an Error naming the parameter and the rule, and changes nothing', () => {
   const n = new ConsensusProtocol('n1', ['n1', 'n2', 'n3']);
   n.appendEntries(2, 'n2', 0, 0, [{ term: 1, index: 1, command: 'a' }, { term: 2, index: 2, command: 'b' }], 1);
@@ -135,7 +149,7 @@ test('bad input throws an Error naming the parameter and the rule, and changes n
     [() => n.appendEntries(3, 'n3', 2, 2, [e(3, 3), e(3, 5)], 0), /^entries\[1\]\.index must be 4: entries are contiguous after prevLogIndex 2$/],
     [() => n.appendEntries(3, 'n3', 2, 2, [{ term: 3, index: 3 }], 0), /^entries\[0\]\.command must be a JSON value \(got undefined\)$/],
     [() => n.appendEntries(3, 'n3', 2, 2, [null], 0), /^entries\[0\] must be an object \(got null\)$/],
-    [() => n.appendEntries(3, 'n3', 0, 1, [], 0), /^prevLogTerm must be 0 when prevLogIndex is 0$/],
+    [() => n.appendEntries(1, 'n3', 2, 2, [e(2, 4)], 3), /^entries\[0\]\.index must be 3: entries are contiguous after prevLogIndex 2$/],
     [() => n.appendEntries(3, 'n3', 2, 2, [], -4), /^leaderCommit must be a non-negative integer \(got -4\)$/],
     [() => n.appendEntries(3, 42, 2, 2, [], 0), /^leaderId must be a non-empty string \(got 42\)$/],
     [() => n.handleRequestVoteResponse('n9', { term: 3, voteGranted: true }), /^from must be a member of the cluster/],

@@ -482,16 +482,14 @@ impl ConsensusProtocol {
         RequestVoteReply { term: self.current_term, vote_granted }
     }
 
-    /// Checks what a well-formed AppendEntries must hold, before anything changes.
+    /// Checks what a well-formed AppendEntries must hold, before anything changes: a leader id,
+    /// and entries numbered one after another from `prev_log_index + 1`. A request that is well
+    /// formed but that no correct leader would send (a stale term, a `prev_log_term` above
+    /// `term`, entries of later terms than `term`) is not refused here: it gets Figure 2's
+    /// answer (a stale term is refused; a `prev_log_term` the log does not hold fails the
+    /// consistency check).
     fn validate_append(args: &AppendEntriesArgs) -> Result<()> {
         check_id("leaderId", &args.leader_id)?;
-        if args.prev_log_index == 0 && args.prev_log_term != 0 {
-            return Err(Error::invalid("prevLogTerm", "must be 0 when prevLogIndex is 0"));
-        }
-        if args.prev_log_term > args.term {
-            return Err(Error::invalid("prevLogTerm", "must not exceed term"));
-        }
-        let mut prev_term = args.prev_log_term;
         for (k, e) in args.entries.iter().enumerate() {
             let want = args.prev_log_index + 1 + k as u64;
             if e.index != want {
@@ -500,16 +498,6 @@ impl ConsensusProtocol {
                     format!("must be {want}: entries are contiguous after prevLogIndex {}", args.prev_log_index),
                 ));
             }
-            if e.term > args.term {
-                return Err(Error::invalid(format!("entries[{k}].term"), "must not exceed the leader's term"));
-            }
-            if e.term < prev_term {
-                return Err(Error::invalid(
-                    format!("entries[{k}].term"),
-                    "must not be lower than the term before it (a leader's log never goes back in term)",
-                ));
-            }
-            prev_term = e.term;
         }
         Ok(())
     }
@@ -524,9 +512,13 @@ impl ConsensusProtocol {
     /// commitIndex to `min(leader_commit, index of the last new entry)` when that is higher:
     /// commitIndex never decreases.
     ///
-    /// Errors (node unchanged): empty `leaderId`; `prevLogTerm` not 0 with `prevLogIndex` 0 or
-    /// above `term`; an entry whose index is not contiguous after `prevLogIndex`, whose term
-    /// exceeds `term` or goes below the term before it.
+    /// A well-formed request no correct leader sends gets the same treatment: a stale `term` is
+    /// refused (`{term: currentTerm, success: false}`) whatever else it holds, and a
+    /// `prev_log_term` the log does not hold at `prev_log_index` (say, one above `term`) fails
+    /// the consistency check.
+    ///
+    /// Errors (node unchanged): empty `leaderId`; an entry whose index is not contiguous after
+    /// `prevLogIndex` (malformed input, not a protocol answer).
     pub fn append_entries(&mut self, args: &AppendEntriesArgs) -> Result<(AppendEntriesReply, AppendDecision)> {
         Self::validate_append(args)?;
         let round = args.round;
