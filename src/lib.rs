@@ -30,8 +30,10 @@
 #![deny(missing_docs)]
 
 pub mod collections;
+pub mod error;
 pub mod kv;
 pub mod lincheck;
+pub mod protocol;
 pub mod raft;
 pub mod sim;
 

@@ -3,9 +3,9 @@
 //! not vacuous (issue #3). Times are µs.
 
 use consensus_playground::raft::{Bug, Bugs, Role};
-use consensus_playground::sim::chaos::{self, ChaosConfig, Fault};
-use consensus_playground::sim::check::{COMMITTED_KEPT, ELECTION_SAFETY, LEADER_COMPLETENESS};
-use consensus_playground::sim::{Config, Simulation};
+use consensus_playground::raft::chaos::{self, ChaosConfig, Fault};
+use consensus_playground::raft::check::{COMMITTED_KEPT, ELECTION_SAFETY, LEADER_COMPLETENESS};
+use consensus_playground::raft::{Config, RaftSimulation as Simulation};
 
 const MS: u64 = 1_000;
 
@@ -151,7 +151,7 @@ fn figure8(bug: Option<Bug>) -> Simulation {
     until_leader(&mut s, n1);
     s.run_until(s.now() + 80 * MS);
     let holds_b = |s: &Simulation, i: usize| s.node(i).log().iter().any(|e| e.command == "\"B\"");
-    assert!(holds_b(&s, n3), "{:#?}", s.events_since(0).map(|e| &e.text).collect::<Vec<_>>());
+    assert!(holds_b(&s, n3), "{:#?}", s.events_since(0).map(|e| e.text).collect::<Vec<_>>());
     s.crash(n1).unwrap();
     // (d) n5 comes back and runs for leader. With the bug the others' last entry is "B" of
     // term 1, older than n5's "C" of term 2, so n5 wins and overwrites "B". Without it, n1's

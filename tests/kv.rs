@@ -3,8 +3,9 @@
 
 use consensus_playground::kv::{Command, Kv, Op, Output};
 use consensus_playground::lincheck;
-use consensus_playground::sim::chaos::{self, ChaosConfig, Fault};
-use consensus_playground::sim::{Config, HistoryOp, Simulation, Workload};
+use consensus_playground::raft::chaos::{self, ChaosConfig, Fault};
+use consensus_playground::raft::{Config, RaftSimulation as Simulation};
+use consensus_playground::sim::{HistoryOp, Workload};
 use consensus_playground::raft::Bugs;
 
 const MS: u64 = 1_000;

@@ -3,7 +3,8 @@
 //! linearizable, and once every fault is undone the cluster commits again.
 
 use consensus_playground::lincheck;
-use consensus_playground::sim::{Config, Simulation, Workload};
+use consensus_playground::raft::{Config, RaftSimulation as Simulation};
+use consensus_playground::sim::Workload;
 use proptest::prelude::*;
 
 const MS: u64 = 1_000;

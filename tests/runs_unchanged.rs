@@ -13,9 +13,10 @@
 
 use std::fmt::Write as _;
 
-use consensus_playground::sim::chaos::{self, ChaosConfig, Fault};
+use consensus_playground::raft::chaos::{self, ChaosConfig, Fault};
 use consensus_playground::raft::{Bug, Bugs};
-use consensus_playground::sim::{Config, Simulation, Workload};
+use consensus_playground::raft::{Config, RaftSimulation as Simulation};
+use consensus_playground::sim::Workload;
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 

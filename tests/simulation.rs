@@ -2,8 +2,8 @@
 //! finds violations when they exist. Times here are µs (the simulator's unit).
 
 use consensus_playground::raft::{ConsensusProtocol, RequestVoteReply, Role};
-use consensus_playground::sim::check::{Checker, ELECTION_SAFETY, LOG_MATCHING, STATE_MACHINE_SAFETY};
-use consensus_playground::sim::{Config, Simulation};
+use consensus_playground::raft::check::{Checker, ELECTION_SAFETY, LOG_MATCHING, STATE_MACHINE_SAFETY};
+use consensus_playground::raft::{Config, RaftSimulation as Simulation};
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
@@ -318,7 +318,7 @@ fn steady_state_heartbeats_are_marked_routine_and_changes_are_not() {
     let seen = quiet.last().unwrap().seq;
     s.client_request("\"w\"".into(), None).unwrap();
     s.run_until(s.now() + 200 * MS);
-    let changes: Vec<&str> = s.events_since(seen).filter(|e| !e.routine).map(|e| e.text.as_str()).collect();
+    let changes: Vec<String> = s.events_since(seen).filter(|e| !e.routine).map(|e| e.text).collect();
     assert!(changes.iter().any(|t| t.contains("appends client command")), "{changes:?}");
     assert!(changes.iter().any(|t| t.contains("appends 1 entry")), "{changes:?}");
     assert!(changes.iter().any(|t| t.contains("commits them")), "{changes:?}");
@@ -675,7 +675,7 @@ fn a_removed_leader_steps_down_after_the_change_commits_dissertation_4_2_2() {
 
 #[test]
 fn figure_16_trials_elect_a_new_leader_after_the_crash() {
-    use consensus_playground::sim::experiments::{fig16_range, fig16_trial, Fig16Model};
+    use consensus_playground::raft::experiments::{fig16_range, fig16_trial, Fig16Model};
     for model in [Fig16Model::Disk, Fig16Model::Network] {
         // Deterministic: the same seed, the same simulated election time.
         assert_eq!(fig16_trial(3, (150, 300), model), fig16_trial(3, (150, 300), model));
@@ -696,17 +696,17 @@ fn figure_16_bottom_panel_needs_the_disk_write_in_the_broadcast_time() {
     // A heartbeat needs no disk write, so with 12–24 ms timeouts the LAN cluster elects and
     // keeps a leader (paper: mean 35 ms), while 15 ms of pure network latency leaves the
     // leader's first heartbeat later than many followers' timeouts.
-    use consensus_playground::sim::experiments::{fig16_range, Fig16Model};
+    use consensus_playground::raft::experiments::{fig16_range, Fig16Model};
     let disk = fig16_range(1, (12, 24), 100, Fig16Model::Disk);
     let network = fig16_range(1, (12, 24), 100, Fig16Model::Network);
     assert!(disk.median_ms < 60.0, "{}", disk.median_ms);
-    let failed = |r: &consensus_playground::sim::experiments::Fig16Summary| r.capped + r.no_leader_to_crash;
+    let failed = |r: &consensus_playground::raft::experiments::Fig16Summary| r.capped + r.no_leader_to_crash;
     assert!(failed(&disk) * 4 < failed(&network), "disk {:?} vs network {:?}", (disk.capped, disk.no_leader_to_crash), (network.capped, network.no_leader_to_crash));
 }
 
 #[test]
 fn messages_per_write_meet_the_textbook_floor_and_batching_cuts_them() {
-    use consensus_playground::sim::experiments::messages_per_write;
+    use consensus_playground::raft::experiments::messages_per_write;
     for nodes in [3, 5] {
         let plain = messages_per_write(1, nodes, None, false);
         let batched = messages_per_write(1, nodes, Some(25 * MS), false);
@@ -722,7 +722,7 @@ fn messages_per_write_meet_the_textbook_floor_and_batching_cuts_them() {
 #[test]
 fn a_reply_that_wrote_to_stable_storage_leaves_after_the_write_and_a_heartbeat_reply_does_not() {
     // Figure 2: persistent state is "updated on stable storage before responding to RPCs".
-    use consensus_playground::sim::Payload;
+    use consensus_playground::raft::Payload;
     let config = Config { seed: 1, nodes: 3, latency_us: (MS, MS), persist_us: 5 * MS, ..Config::default() };
     let mut s = Simulation::new(config).unwrap();
     s.start_election(0).unwrap();
@@ -753,7 +753,7 @@ fn a_reply_that_wrote_to_stable_storage_leaves_after_the_write_and_a_heartbeat_r
 fn a_server_that_crashes_before_its_write_is_done_never_sends_the_reply() {
     // Figure 2: no answer before stable storage is updated. A voter that crashes while its
     // vote is being written never answers: n1 gets no vote from it, and one from n3.
-    use consensus_playground::sim::Payload;
+    use consensus_playground::raft::Payload;
     let config = Config { seed: 1, nodes: 3, latency_us: (MS, MS), persist_us: 5 * MS, ..Config::default() };
     let mut s = Simulation::new(config).unwrap();
     s.start_election(0).unwrap();
@@ -768,10 +768,10 @@ fn a_server_that_crashes_before_its_write_is_done_never_sends_the_reply() {
     assert_eq!((waiting(&s, 1), waiting(&s, 2)), (0, 1), "the crashed voter's reply is gone, the other's still waits");
     assert_eq!(s.stats().messages_dropped, dropped + 1);
     s.run_until(10 * MS);
-    let votes_from: Vec<&str> = s
+    let votes_from: Vec<String> = s
         .events_since(0)
         .filter(|e| e.kind == "deliver" && e.message_kind == Some("RequestVoteResponse"))
-        .filter_map(|e| e.from.as_deref())
+        .filter_map(|e| e.from)
         .collect();
     assert_eq!(votes_from, ["n3"], "n1 hears only from n3");
     assert_eq!(s.node(0).role(), consensus_playground::raft::Role::Leader, "n3's vote and its own make a majority of 3");
@@ -782,7 +782,7 @@ fn a_paused_server_sends_its_written_reply_when_it_resumes_not_while_frozen() {
     // A frozen process sends nothing: a vote whose write is done while the voter is paused
     // leaves when it resumes (with the latency it drew); one paused and resumed within the
     // write leaves when the write is done, as if never paused.
-    use consensus_playground::sim::Payload;
+    use consensus_playground::raft::Payload;
     let config = Config { seed: 1, nodes: 3, latency_us: (MS, MS), persist_us: 5 * MS, ..Config::default() };
     let mut s = Simulation::new(config).unwrap();
     s.start_election(0).unwrap();
@@ -799,12 +799,12 @@ fn a_paused_server_sends_its_written_reply_when_it_resumes_not_while_frozen() {
     s.run_until(20 * MS);
     s.resume(1).unwrap(); // its write ended at 6 ms: leaves now
     assert_eq!(vote_from(&s, 1), Some((20 * MS, 21 * MS)));
-    let votes: Vec<(f64, Option<&str>)> = s
+    let votes: Vec<(f64, Option<String>)> = s
         .events_since(0)
         .filter(|e| e.kind == "deliver" && e.message_kind == Some("RequestVoteResponse"))
-        .map(|e| (e.time, e.from.as_deref()))
+        .map(|e| (e.time, e.from))
         .collect();
-    assert_eq!(votes, [(7.0, Some("n3"))], "n3's vote arrives at 7 ms; n2's is still on its way");
+    assert_eq!(votes, [(7.0, Some("n3".to_string()))], "n3's vote arrives at 7 ms; n2's is still on its way");
     s.run_until(30 * MS);
     assert_eq!(s.stats().messages_dropped, 0, "nothing was lost");
 }

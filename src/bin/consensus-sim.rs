@@ -37,7 +37,7 @@ use std::time::Instant;
 use consensus_playground::kv::Op;
 use consensus_playground::lincheck;
 use consensus_playground::raft::{Bug, Bugs};
-use consensus_playground::sim::chaos::{self, ChaosConfig, Fault};
+use consensus_playground::raft::chaos::{self, ChaosConfig, Fault};
 use consensus_playground::sim::{HistoryOp, Violation, Workload};
 use serde_json::json;
 
@@ -221,7 +221,7 @@ fn history_line(h: &HistoryOp) -> serde_json::Value {
 }
 
 fn fig16(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
-    use consensus_playground::sim::experiments::{fig16_range, Fig16Model, FIG16_RANGES_MS};
+    use consensus_playground::raft::experiments::{fig16_range, Fig16Model, FIG16_RANGES_MS};
     let (mut trials, mut seed, mut model) = (1000usize, 1u64, Fig16Model::Disk);
     while let Some((key, value)) = next_option(parser)? {
         match key.as_str() {
@@ -258,7 +258,7 @@ fn fig16(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
 }
 
 fn messages() -> Result<ExitCode, String> {
-    use consensus_playground::sim::experiments::messages_per_write;
+    use consensus_playground::raft::experiments::messages_per_write;
     let mut out = std::io::stdout().lock();
     for nodes in [3usize, 5, 7] {
         for batch in [None, Some(25_000u64)] {
@@ -283,7 +283,7 @@ fn messages() -> Result<ExitCode, String> {
 }
 
 fn bench() -> Result<ExitCode, String> {
-    use consensus_playground::sim::experiments::throughput_workload;
+    use consensus_playground::raft::experiments::throughput_workload;
     let started = Instant::now();
     let events = throughput_workload(60);
     let wall = started.elapsed().as_secs_f64();

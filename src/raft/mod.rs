@@ -3,16 +3,29 @@
 //!
 //! - [`node`]: one server's state and handlers (Figure 2).
 //! - [`message`]: RequestVote and AppendEntries arguments and results, log entries.
-//! - [`error`]: the one error type.
 //! - [`bug`]: deliberate protocol bugs (off by default), to show the checker catches them.
+//! - [`sim`]: Raft as a [`crate::protocol::Protocol`] (timers, PreVote flow, persistence rule,
+//!   the key-value store and its clients), and Raft's actions on the generic simulator.
+//! - [`notes`]: what a simulated server narrates, as data, and its sentences.
+//! - [`check`]: the invariants (Figure 3), checked after every event.
+//! - [`config`], [`view`]: a simulated cluster's settings and the views the page draws.
+//! - [`chaos`]: randomized fault runs; [`experiments`]: Figure 16, messages per write.
 
 pub mod bug;
-pub mod error;
+pub mod chaos;
+pub mod check;
+pub mod config;
+pub mod experiments;
 pub mod message;
 pub mod node;
+pub mod notes;
+pub mod sim;
+pub mod view;
 
+pub use crate::error::{Error, Result};
 pub use bug::{Bug, Bugs};
-pub use error::{Error, Result};
+pub use config::Config;
+pub use sim::{Payload, Raft, RaftNode, RaftSimulation};
 pub use message::{
     AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, LogEntry, RequestVoteArgs,
     InstallSnapshotArgs, InstallSnapshotReply, RequestVoteReply, Snapshot, TimeoutNowArgs,

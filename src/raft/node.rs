@@ -7,7 +7,7 @@
 use crate::collections::{Map, Set};
 
 use super::bug::{Bug, Bugs};
-use super::error::{Error, Result};
+use crate::error::{Error, Result};
 use super::message::{
     AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, InstallSnapshotArgs, InstallSnapshotReply,
     LogEntry, RequestVoteArgs, RequestVoteReply, Snapshot, TimeoutNowArgs,
@@ -1238,5 +1238,11 @@ impl ConsensusProtocol {
         self.commit_index = self.snapshot.index;
         self.last_applied = self.snapshot.index;
         self.leader_id = None;
+    }
+}
+
+impl AsRef<ConsensusProtocol> for ConsensusProtocol {
+    fn as_ref(&self) -> &ConsensusProtocol {
+        self
     }
 }

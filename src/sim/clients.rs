@@ -9,9 +9,9 @@
 
 use rand::Rng;
 
-use super::{Micros, Scheduled, Simulation};
-use crate::kv::{ClientId, Command, Kv, Op, Output};
-use crate::raft::Role;
+use super::{view::SimNote, Micros, Scheduled, Simulation, Text};
+use crate::kv::{ClientId, Command, Op, Output};
+use crate::protocol::{ClientCall, NodeId, Protocol};
 
 /// Client workload settings.
 #[derive(Clone, Debug, PartialEq)]
@@ -86,7 +86,7 @@ pub(super) enum ClientMsg {
     Tick { client: usize, attempt: Option<u32> },
 }
 
-/// The clients, their history, and the answers nodes owe them.
+/// The clients and their history.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Clients {
     workload: Option<Workload>,
@@ -95,25 +95,15 @@ pub(super) struct Clients {
     /// Messages scheduled, by id.
     pub(super) messages: crate::collections::Map<u64, ClientMsg>,
     next_id: u64,
-    /// (node, log index) → (client index, seq): the leader answers when it applies the entry.
-    owed: crate::collections::Map<(usize, u64), (usize, u64)>,
-    /// Each node's state machine (volatile: rebuilt from the log after a restart).
-    pub(super) kv: Vec<Kv>,
-    /// ReadIndex reads a leader is confirming: (node, read id) → (client index, seq, key).
-    reads: crate::collections::Map<(usize, u64), (usize, u64, String)>,
-    /// Confirmed reads waiting for the state machine to reach their readIndex:
-    /// (node, read id, readIndex).
-    confirmed: Vec<(usize, u64, u64)>,
-    next_read: u64,
 }
 
 impl Clients {
-    pub(super) fn new(nodes: usize) -> Self {
-        Clients { kv: vec![Kv::new(); nodes], ..Default::default() }
+    pub(super) fn new() -> Self {
+        Clients::default()
     }
 }
 
-impl Simulation {
+impl<P: Protocol> Simulation<P> {
     /// Starts a client workload (replacing any running one; the history so far is kept).
     pub fn start_clients(&mut self, workload: Workload) {
         let n = self.nodes.len();
@@ -143,19 +133,14 @@ impl Simulation {
         &self.clients.history
     }
 
-    /// Node `i`'s key-value state machine.
-    pub fn kv(&self, i: usize) -> &Kv {
-        &self.clients.kv[i]
-    }
-
-    fn schedule_client(&mut self, at: Micros, msg: ClientMsg) {
+    pub(super) fn schedule_client(&mut self, at: Micros, msg: ClientMsg) {
         let id = self.clients.next_id;
         self.clients.next_id += 1;
         self.clients.messages.insert(id, msg);
         self.schedule(at, Scheduled::Client(id));
     }
 
-    fn client_latency(&mut self) -> Micros {
+    pub(super) fn client_latency(&mut self) -> Micros {
         let (lo, hi) = self.network.latency_us;
         self.rng.random_range(lo..=hi)
     }
@@ -211,52 +196,22 @@ impl Simulation {
         p.attempt += 1;
         let (attempt, node) = (p.attempt, cl.guess);
         let command = Command { client: cl.id, seq: p.seq, op: p.op.clone() };
-        let text = format!("client {} sends {} (seq {}, try {attempt}) to {}", cl.id, describe(&command.op), p.seq, self.ids[node]);
+        let note = SimNote::ClientSends { client: cl.id, op: command.op.clone(), seq: p.seq, attempt };
         let at = self.now + self.client_latency();
         self.schedule_client(at, ClientMsg::Request { client: c, node, command });
         self.schedule_client(self.now + timeout, ClientMsg::Tick { client: c, attempt: Some(attempt) });
-        self.record("client", Some(node), None, text)
+        self.record("client", Some(node), None, Text::Sim(note))
     }
 
-    fn client_request_arrives(&mut self, c: usize, i: usize, command: Command) -> u64 {
+    fn client_request_arrives(&mut self, c: usize, i: NodeId, command: Command) -> u64 {
         let id = self.clients.clients[c].id;
         let node = &self.nodes[i];
         if node.crashed || node.paused {
-            let why = if node.crashed { "crashed" } else { "paused" };
-            return self.record("client", Some(i), None, format!("client {id}'s request to {} is lost: it is {why}", self.ids[i]));
+            let note = SimNote::ClientLost { client: id, crashed: node.crashed };
+            return self.record("client", Some(i), None, Text::Sim(note));
         }
-        let seq = command.seq;
-        // A read, at a leader, with ReadIndex on: no log entry (dissertation §6.4).
-        if let (Op::Get { key }, true) = (&command.op, self.config.read_index) {
-            let rid = self.clients.next_read;
-            if let Ok(requests) = self.nodes[i].raft.read_index(rid) {
-                self.clients.next_read += 1;
-                self.clients.reads.insert((i, rid), (c, seq, key.clone()));
-                let text = format!(
-                    "{} takes client {id}'s get {key} as a ReadIndex read at commitIndex {}: it first confirms with a majority that it still leads",
-                    self.ids[i],
-                    self.nodes[i].raft.commit_index()
-                );
-                let rec = self.record("client", Some(i), None, text);
-                self.send_appends(i, requests);
-                return rec;
-            }
-        }
-        let answer = match self.leader_append(i, command.encode()) {
-            Ok(index) => {
-                self.clients.owed.insert((i, index), (c, seq));
-                let text = format!("{} appends client {id}'s {} at index {index} and replicates it", self.ids[i], describe(&command.op));
-                return self.record("client", Some(i), None, text);
-            }
-            Err(_) => self.nodes[i].raft.leader_id().and_then(|l| self.ids.iter().position(|x| x == l)),
-        };
-        let text = match answer {
-            Some(l) => format!("{} is not the leader and redirects client {id} to {}", self.ids[i], self.ids[l]),
-            None => format!("{} is not the leader and knows none; client {id} must try elsewhere", self.ids[i]),
-        };
-        let at = self.now + self.client_latency();
-        self.schedule_client(at, ClientMsg::Reply { client: c, seq, answer: Err(answer) });
-        self.record("client", Some(i), None, text)
+        let call = ClientCall { client: c, id, command };
+        self.act(i, |p, n, cx, out| p.on_client(n, cx, call, out)).expect("a protocol notes every client request it gets")
     }
 
     fn client_reply(&mut self, c: usize, seq: u64, answer: Result<Output, Option<usize>>) -> Option<u64> {
@@ -272,10 +227,10 @@ impl Simulation {
                 let h = &mut self.clients.history[p.history];
                 h.return_us = Some(self.now);
                 h.output = Some(output.clone());
-                let text = format!("client {} gets {} for {}", cl.id, describe_output(&p.op, &output), describe(&p.op));
+                let note = SimNote::ClientGets { client: cl.id, op: p.op.clone(), output: output.clone() };
                 let next = self.now + self.rng.random_range(0..=think);
                 self.schedule_client(next, ClientMsg::Tick { client: c, attempt: None });
-                Some(self.record("client", None, None, text))
+                Some(self.record("client", None, None, Text::Sim(note)))
             }
             Err(redirect) => {
                 cl.guess = redirect.unwrap_or((cl.guess + 1) % n);
@@ -283,82 +238,10 @@ impl Simulation {
             }
         }
     }
-
-    /// Called when node `i` applies `entry`: feeds its state machine and answers the client
-    /// if this node accepted the command.
-    pub(super) fn clients_on_apply(&mut self, i: usize, index: u64, command: &str) {
-        let Some(cmd) = Command::decode(command) else { return };
-        let output = self.clients.kv[i].apply(&cmd);
-        if let Some((c, seq)) = self.clients.owed.remove(&(i, index)) {
-            let cl = &self.clients.clients[c];
-            if cl.id == cmd.client && seq == cmd.seq && self.nodes[i].raft.role() == Role::Leader {
-                if let Some(output) = output {
-                    let at = self.now + self.client_latency();
-                    self.schedule_client(at, ClientMsg::Reply { client: c, seq, answer: Ok(output) });
-                }
-            }
-        }
-    }
-
-    /// Node `i` lost its volatile state: its state machine starts again from the log.
-    pub(super) fn clients_on_restart(&mut self, i: usize) {
-        self.clients_load_snapshot(i);
-        self.clients.owed.retain(|(node, _), _| *node != i);
-        self.clients.reads.retain(|(node, _), _| *node != i);
-        self.clients.confirmed.retain(|(node, _, _)| *node != i);
-    }
-
-    /// After every event: collect reads the leaders confirmed, and answer those whose
-    /// readIndex the node has applied. Reads at a node that stopped leading before
-    /// confirming are dropped (the client times out and retries).
-    pub(super) fn clients_serve_reads(&mut self) {
-        for i in 0..self.nodes.len() {
-            for (rid, index) in self.nodes[i].raft.take_ready_reads() {
-                self.clients.confirmed.push((i, rid, index));
-            }
-            if self.nodes[i].raft.role() != Role::Leader {
-                self.clients.reads.retain(|(node, _), _| *node != i);
-            }
-        }
-        let mut k = 0;
-        while k < self.clients.confirmed.len() {
-            let (i, rid, index) = self.clients.confirmed[k];
-            if self.nodes[i].crashed || self.nodes[i].raft.last_applied() < index {
-                k += 1;
-                continue;
-            }
-            self.clients.confirmed.remove(k);
-            let Some((c, seq, key)) = self.clients.reads.remove(&(i, rid)) else { continue };
-            let value = self.clients.kv[i].get(&key).map(str::to_string);
-            let text = format!(
-                "{} answers client {}'s get {key} = {}: a majority confirmed it leads, and it has applied up to readIndex {index}",
-                self.ids[i],
-                self.clients.clients[c].id,
-                value.as_deref().map_or("null".to_string(), |v| format!("\"{v}\""))
-            );
-            self.record("client", Some(i), None, text);
-            let at = self.now + self.client_latency();
-            self.schedule_client(at, ClientMsg::Reply { client: c, seq, answer: Ok(Output { ok: true, value }) });
-        }
-    }
-
-    /// Node `i`'s state machine is loaded from its snapshot (after a restart or an
-    /// InstallSnapshot); answers owed for entries the snapshot covers are dropped (the clients
-    /// retry, and their sessions answer the retry).
-    pub(super) fn clients_load_snapshot(&mut self, i: usize) {
-        let snap = self.nodes[i].raft.snapshot();
-        self.clients.kv[i] = if snap.index == 0 { Kv::new() } else { Kv::restore(&snap.data).unwrap_or_default() };
-        let upto = snap.index;
-        self.clients.owed.retain(|(node, index), _| *node != i || *index > upto);
-    }
-
-    /// Node `i`'s state machine as snapshot text.
-    pub(super) fn clients_snapshot(&self, i: usize) -> String {
-        self.clients.kv[i].snapshot()
-    }
 }
 
-fn describe(op: &Op) -> String {
+/// `put x=3`, `get x`, …: an operation in a sentence.
+pub fn describe(op: &Op) -> String {
     match op {
         Op::Put { key, value } => format!("put {key}={value}"),
         Op::Get { key } => format!("get {key}"),
@@ -367,7 +250,8 @@ fn describe(op: &Op) -> String {
     }
 }
 
-fn describe_output(op: &Op, out: &Output) -> String {
+/// What an operation returned, in a sentence.
+pub fn describe_output(op: &Op, out: &Output) -> String {
     match op {
         Op::Get { .. } => out.value.as_deref().map_or("null".into(), |v| format!("\"{v}\"")),
         Op::Cas { .. } => if out.ok { "ok".into() } else { "no swap".into() },

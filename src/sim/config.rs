@@ -1,91 +1,41 @@
 //! Simulation settings and their validation.
 
-use crate::raft::{Bugs, Error, Result};
-
-/// Microseconds: the simulator's unit of time.
-pub type Micros = u64;
+use crate::error::{Error, Result};
+pub use crate::protocol::Micros;
 
 /// The most nodes a simulation may have (the page draws them on one ring).
 pub const MAX_NODES: usize = 15;
 /// The longest latency, election timeout or heartbeat interval accepted, in µs (one hour).
 pub const MAX_DURATION_US: Micros = 3_600_000_000;
 
-/// Simulation settings. Durations are µs here; the JS boundary takes ms.
-///
-/// Defaults: seed 7, 5 nodes, latency 10–15 ms, election timeout 150–300 ms (the Raft paper's
-/// §9.3 recommendation), heartbeat 50 ms, no loss, no duplication, PreVote and CheckQuorum on.
+/// The simulator's settings, the same for every protocol. Durations are µs here; the JS
+/// boundary takes ms. A protocol's own settings (timeouts, switches) are the protocol's.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Config {
+pub struct SimConfig {
     /// Seed of the simulation's RNG: the only source of randomness.
     pub seed: u64,
     /// Number of nodes, ids `n1` … `nN`; 1 ..= [`MAX_NODES`].
     pub nodes: usize,
     /// One-way message latency, drawn uniformly from `[lo, hi]` µs per message.
     pub latency_us: (Micros, Micros),
-    /// Election timeout, drawn uniformly from `[lo, hi]` µs each time a timer is reset
-    /// (Raft paper §5.2).
-    pub election_timeout_us: (Micros, Micros),
-    /// Interval between a leader's heartbeats, µs.
-    pub heartbeat_us: Micros,
     /// Probability that the network loses a message, in `[0, 1]`.
     pub drop_rate: f64,
     /// Probability that the network delivers a message twice, in `[0, 1]`.
     pub duplicate_rate: f64,
-    /// Deliberate protocol bugs in every node (none by default; see [`crate::raft::Bug`]).
-    pub bugs: Bugs,
-    /// PreVote (dissertation §9.6): a node whose election timer runs out first asks whether
-    /// it would win, without raising its term. On by default, as in etcd.
-    pub pre_vote: bool,
-    /// CheckQuorum (dissertation §6.2): a leader that has not heard from a majority within an
-    /// election timeout steps down. On by default, as in etcd.
-    pub check_quorum: bool,
-    /// The most entries one AppendEntries carries (None: no limit). 64 by default; leaders
-    /// also pipeline: new entries go to an up-to-date follower without waiting for acks.
-    pub max_entries_per_append: Option<usize>,
-    /// Each node snapshots its state machine and drops its log up to lastApplied every this
-    /// many applied entries (Raft paper §7); None: never. 10000 by default, as etcd's
-    /// snapshot count.
-    pub snapshot_interval: Option<u64>,
-    /// Client reads (`get`) are answered by ReadIndex (dissertation §6.4): the leader confirms
-    /// it still leads with a round of heartbeats and answers from its state machine, writing
-    /// nothing to the log. Off: reads go through the log like writes. On by default, as etcd.
-    pub read_index: bool,
-    /// Batching: a leader collects client commands for this long (µs) and then sends them in
-    /// one AppendEntries per follower; None sends each command at once. None by default.
-    pub batch_us: Option<Micros>,
-    /// Stable-storage write time, µs: a server that changed its persistent state (currentTerm,
-    /// votedFor, log) while handling a RequestVote, AppendEntries or InstallSnapshot sends its
-    /// reply this much later (Figure 2: "updated on stable storage before responding to
-    /// RPCs"). The paper's broadcast time includes it (§5.6: "0.5ms to 20ms, depending on
-    /// storage technology"). 0 by default: the page shows the network alone. The state is
-    /// on disk when the handler runs; a server that crashes before the reply leaves never
-    /// sends it (a crash after the write, before the send).
+    /// Stable-storage write time, µs: after a protocol writes its persistent state
+    /// ([`crate::protocol::Effect::Persist`]), the messages it sends in the same handler leave
+    /// this much later. 0 by default.
     pub persist_us: Micros,
 }
 
-impl Default for Config {
+impl Default for SimConfig {
     fn default() -> Self {
-        Config {
-            seed: 7,
-            nodes: 5,
-            latency_us: (10_000, 15_000),
-            election_timeout_us: (150_000, 300_000),
-            heartbeat_us: 50_000,
-            drop_rate: 0.0,
-            duplicate_rate: 0.0,
-            bugs: Bugs::NONE,
-            pre_vote: true,
-            check_quorum: true,
-            max_entries_per_append: Some(64),
-            snapshot_interval: Some(10_000),
-            read_index: true,
-            batch_us: None,
-            persist_us: 0,
-        }
+        SimConfig { seed: 7, nodes: 5, latency_us: (10_000, 15_000), drop_rate: 0.0, duplicate_rate: 0.0, persist_us: 0 }
     }
 }
 
-fn range(param: &str, (lo, hi): (Micros, Micros), min_lo: Micros) -> Result<()> {
+/// `latencyMs`-style range check: `[lo, hi]`, `lo >= min_lo`, `hi` at most an hour.
+pub fn range(param: &str, (lo, hi): (Micros, Micros), min_lo: Micros) -> Result<()> {
     if lo < min_lo {
         return Err(Error::invalid(format!("{param}[0]"), if min_lo == 0 { "must be at least 0 ms".into() } else { format!("must be at least {min_lo} µs") }));
     }
@@ -98,25 +48,26 @@ fn range(param: &str, (lo, hi): (Micros, Micros), min_lo: Micros) -> Result<()> 
     Ok(())
 }
 
-impl Config {
+impl SimConfig {
     /// Checks every rule; errors name the JS key (`latencyMs`, …) and the rule.
     pub fn validate(&self) -> Result<()> {
+        self.validate_nodes()?;
+        range("latencyMs", self.latency_us, 0)?;
+        self.validate_rates_and_persist()
+    }
+
+    /// `nodes` within 1 ..= [`MAX_NODES`].
+    pub fn validate_nodes(&self) -> Result<()> {
         if self.nodes == 0 || self.nodes > MAX_NODES {
             return Err(Error::invalid("nodes", format!("must be an integer from 1 to {MAX_NODES}")));
         }
-        range("latencyMs", self.latency_us, 0)?;
-        range("electionTimeoutMs", self.election_timeout_us, 1)?;
-        if self.heartbeat_us == 0 || self.heartbeat_us > MAX_DURATION_US {
-            return Err(Error::invalid("heartbeatMs", "must be more than 0 and at most 3600000 ms"));
-        }
+        Ok(())
+    }
+
+    /// `dropRate`, `persistMs` and `duplicateRate`, in that order.
+    pub fn validate_rates_and_persist(&self) -> Result<()> {
         if !(0.0..=1.0).contains(&self.drop_rate) {
             return Err(Error::invalid("dropRate", "must be a number from 0 to 1"));
-        }
-        if self.snapshot_interval == Some(0) {
-            return Err(Error::invalid("snapshotInterval", "must be a positive integer or null"));
-        }
-        if self.max_entries_per_append == Some(0) {
-            return Err(Error::invalid("maxEntriesPerAppend", "must be a positive integer or null"));
         }
         if self.persist_us > MAX_DURATION_US {
             return Err(Error::invalid("persistMs", "must be from 0 to 3600000 ms"));

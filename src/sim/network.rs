@@ -1,6 +1,6 @@
 //! The simulated network: latency (global and per link), loss, duplication, and cut links
 //! (partitions are sets of cut links). It knows nodes only by index and carries any payload:
-//! nothing here is Raft-specific.
+//! nothing here is protocol-specific.
 
 use crate::collections::{Map, Set};
 

@@ -1,12 +1,13 @@
-//! Small serializable views of the simulation, for the JS boundary and the CLI.
-//! Times are ms (f64) here; the simulation keeps µs.
-
-use crate::collections::Map;
+//! Small serializable views of the simulation, for the JS boundary and the CLI, and the
+//! simulator's own notes. Times are ms (f64) here; the simulation keeps µs.
 
 use serde::Serialize;
 
-use super::{Message, Payload, Simulation};
-use crate::raft::{LogEntry, LogIndex, Role, Term};
+use super::clients::{describe, describe_output};
+
+pub use super::clients::{describe as describe_op, describe_output as describe_op_output};
+use crate::kv::{ClientId, Op, Output};
+use crate::protocol::NodeId;
 
 /// Counters since the simulation started.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -42,7 +43,7 @@ pub struct ClientReply {
     /// The leader that accepted it, or the one the asked node knows of.
     pub leader: Option<String>,
     /// The index the command was appended at, when accepted.
-    pub index: Option<LogIndex>,
+    pub index: Option<u64>,
 }
 
 /// One event, in plain words.
@@ -76,217 +77,83 @@ pub struct EventView {
     pub routine: bool,
 }
 
-/// A node as the page draws it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NodeView<'a> {
-    /// `n1` …
-    pub id: &'a str,
-    /// `follower`, `candidate` or `leader` (a crashed node shows the role it had).
-    pub state: &'static str,
-    /// currentTerm.
-    pub current_term: Term,
-    /// votedFor.
-    pub voted_for: Option<&'a str>,
-    /// commitIndex.
-    pub commit_index: LogIndex,
-    /// lastApplied.
-    pub last_applied: LogIndex,
-    /// The log; the JS layer converts each command from JSON text.
-    #[serde(skip)]
-    pub log: &'a [LogEntry],
-    /// nextIndex per follower (leaders only).
-    pub next_index: &'a Map<String, LogIndex>,
-    /// matchIndex per follower (leaders only).
-    pub match_index: &'a Map<String, LogIndex>,
-    /// When the running election timer was set, ms (null: no timer).
-    pub election_timer_start: Option<f64>,
-    /// When it fires, ms (null: no timer, e.g. a leader or a crashed node).
-    pub election_deadline: Option<f64>,
-    /// The leader it knows of in its term.
-    pub leader_id: Option<&'a str>,
-    /// Votes a candidate holds (its own included).
-    pub votes: usize,
-    /// Pre-votes held while the node runs a pre-vote round (§9.6; 0 otherwise).
-    pub pre_votes: usize,
-    /// Whether the node is crashed.
-    pub crashed: bool,
-    /// Whether the node is paused (a frozen process).
-    pub paused: bool,
-    /// The node's key-value store as it has applied it (see [`crate::kv`]).
-    pub kv: &'a Map<String, String>,
-    /// The last entry its snapshot replaces (0: no snapshot); `log` starts after it.
-    pub snapshot_index: LogIndex,
-    /// That entry's term.
-    pub snapshot_term: Term,
-    /// The configuration this node follows (dissertation §4.1).
-    pub members: &'a [String],
-    /// Whether it has left the cluster (its removal committed).
-    pub removed: bool,
+/// What the simulator itself narrates, as data (sentences built by [`SimNote::describe`]).
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum SimNote {
+    /// A message reached a crashed node.
+    LostCrashed,
+    /// A message travelled on a link that is cut.
+    LostCut,
+    /// A user dropped a message.
+    Dropped,
+    /// A node paused.
+    Paused,
+    /// A node resumed; `waited` messages were held for it.
+    Resumed { waited: usize },
+    /// The network split.
+    Partition { groups: Vec<Vec<NodeId>> },
+    /// Every link works again.
+    Heal,
+    /// One link cut or repaired.
+    Link { from: NodeId, to: NodeId, cut: bool, both_ways: bool },
+    /// The checker found a violation.
+    Violation { rule: &'static str, detail: String },
+    /// A committed configuration left the node out.
+    Retired,
+    /// A hand-made client request found no leader.
+    NoLeader,
+    /// A hand-made client request went to a paused node.
+    PausedClient,
+    /// A workload client sends an operation.
+    ClientSends { client: ClientId, op: Op, seq: u64, attempt: u32 },
+    /// A workload client's request reached a crashed or paused node.
+    ClientLost { client: ClientId, crashed: bool },
+    /// A workload client got its answer.
+    ClientGets { client: ClientId, op: Op, output: Output },
 }
 
-/// A message in flight, with its RPC's fields flattened in (camelCase, Raft paper Figure 2).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MessageView<'a> {
-    /// Unique id (for `dropMessage`).
-    pub id: u64,
-    /// Sender id.
-    pub from: &'a str,
-    /// Receiver id.
-    pub to: &'a str,
-    /// `RequestVote`, `RequestVoteResponse`, `PreVote`, `PreVoteResponse`, `TimeoutNow`,
-    /// `InstallSnapshot`, `InstallSnapshotResponse`, `AppendEntries` or `AppendEntriesResponse`.
-    pub kind: &'static str,
-    /// Send time, ms.
-    pub sent_at: f64,
-    /// Delivery time, ms.
-    pub deliver_at: f64,
-    /// The sender's term.
-    pub term: Term,
-    /// RequestVote: the candidate.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub candidate_id: Option<&'a str>,
-    /// RequestVote: the candidate's last log index.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_log_index: Option<LogIndex>,
-    /// RequestVote: the candidate's last log term.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_log_term: Option<Term>,
-    /// RequestVoteResponse: granted or not.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub vote_granted: Option<bool>,
-    /// AppendEntries: the leader.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub leader_id: Option<&'a str>,
-    /// AppendEntries: prevLogIndex.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub prev_log_index: Option<LogIndex>,
-    /// AppendEntries: prevLogTerm.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub prev_log_term: Option<Term>,
-    /// AppendEntries: the entries; the JS layer converts each command from JSON text.
-    #[serde(skip)]
-    pub entries: Option<&'a [LogEntry]>,
-    /// AppendEntries: leaderCommit.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub leader_commit: Option<LogIndex>,
-    /// AppendEntriesResponse: success.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub success: Option<bool>,
-    /// AppendEntriesResponse and InstallSnapshotResponse: matchIndex.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub match_index: Option<LogIndex>,
-    /// InstallSnapshot: the last entry the snapshot replaces.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_included_index: Option<LogIndex>,
-    /// InstallSnapshot: that entry's term.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_included_term: Option<Term>,
-}
-
-impl Simulation {
-    /// Every node's view, in id order.
-    pub fn node_views(&self) -> Vec<NodeView<'_>> {
-        let ms = |us: u64| us as f64 / 1000.0;
-        (0..self.nodes.len())
-            .map(|i| {
-                let n = &self.nodes[i];
-                let r = &n.raft;
-                NodeView {
-                    id: &self.ids[i],
-                    state: r.role().as_str(),
-                    current_term: r.current_term(),
-                    voted_for: r.voted_for(),
-                    commit_index: r.commit_index(),
-                    last_applied: r.last_applied(),
-                    log: r.log(),
-                    next_index: r.next_index(),
-                    match_index: r.match_index(),
-                    election_timer_start: n.election_timer.map(|(s, _)| ms(s)),
-                    election_deadline: n.election_timer.map(|(_, d)| ms(d)),
-                    leader_id: r.leader_id(),
-                    votes: if r.role() == Role::Candidate { r.votes().len() } else { 0 },
-                    pre_votes: r.pre_vote_count(),
-                    crashed: n.crashed,
-                    paused: n.paused,
-                    kv: self.clients.kv[i].data(),
-                    snapshot_index: r.snapshot().index,
-                    snapshot_term: r.snapshot().term,
-                    members: r.cluster(),
-                    removed: n.removed,
+impl SimNote {
+    /// The sentence of a record at `node`, about message `(kind, from, to)` if any; `names[i]`
+    /// is node `i`'s name.
+    pub(super) fn describe(&self, names: &[String], node: Option<NodeId>, msg: Option<(&'static str, NodeId, NodeId)>) -> String {
+        let name = |i: Option<NodeId>| i.map_or("?", |i| names[i].as_str());
+        match (self, msg) {
+            (SimNote::LostCrashed, Some((kind, f, t))) => format!("{kind} from {} to {} is lost: {} is crashed", names[f], names[t], names[t]),
+            (SimNote::LostCut, Some((kind, f, t))) => {
+                let (f, t) = (&names[f], &names[t]);
+                format!("{kind} from {f} to {t} is lost: the link from {f} to {t} is cut")
+            }
+            (SimNote::Dropped, Some((kind, f, t))) => format!("{kind} from {} to {} is dropped", names[f], names[t]),
+            (SimNote::Paused, _) => format!("{} pauses: it is frozen and handles nothing until it resumes", name(node)),
+            (SimNote::Resumed { waited }, _) => format!("{} resumes with the view it had; {waited} messages waited for it", name(node)),
+            (SimNote::Retired, _) => format!("{} leaves the cluster: the configuration without it is committed", name(node)),
+            (SimNote::PausedClient, _) => format!("{} is paused and does not answer the client", name(node)),
+            (SimNote::ClientSends { client, op, seq, attempt }, _) => {
+                format!("client {client} sends {} (seq {seq}, try {attempt}) to {}", describe(op), name(node))
+            }
+            (SimNote::ClientLost { client, crashed }, _) => {
+                format!("client {client}'s request to {} is lost: it is {}", name(node), if *crashed { "crashed" } else { "paused" })
+            }
+            (SimNote::Partition { groups }, _) => {
+                let g: Vec<String> = groups.iter().map(|g| format!("{{{}}}", g.iter().map(|&i| names[i].as_str()).collect::<Vec<_>>().join(", "))).collect();
+                format!("The network splits into {}: messages between groups are lost", g.join(" | "))
+            }
+            (SimNote::Heal, _) => "The network heals: every link works again".into(),
+            (SimNote::Link { from, to, cut, both_ways }, _) => {
+                let (f, t) = (&names[*from], &names[*to]);
+                match (cut, both_ways) {
+                    (true, true) => format!("The link between {f} and {t} is cut both ways"),
+                    (true, false) => format!("The link from {f} to {t} is cut"),
+                    (false, true) => format!("The link between {f} and {t} works again"),
+                    (false, false) => format!("The link from {f} to {t} works again"),
                 }
-            })
-            .collect()
-    }
-
-    /// Every message in flight, in id order.
-    pub fn message_views(&self) -> Vec<MessageView<'_>> {
-        self.in_flight().map(|m| self.message_view(m)).collect()
-    }
-
-    fn message_view<'a>(&'a self, m: &'a Message) -> MessageView<'a> {
-        let mut v = MessageView {
-            id: m.id,
-            from: &self.ids[m.from],
-            to: &self.ids[m.to],
-            kind: m.payload.kind(),
-            sent_at: m.sent_at as f64 / 1000.0,
-            deliver_at: m.deliver_at as f64 / 1000.0,
-            term: 0,
-            candidate_id: None,
-            last_log_index: None,
-            last_log_term: None,
-            vote_granted: None,
-            leader_id: None,
-            prev_log_index: None,
-            prev_log_term: None,
-            entries: None,
-            leader_commit: None,
-            success: None,
-            match_index: None,
-            last_included_index: None,
-            last_included_term: None,
-        };
-        match &m.payload {
-            Payload::RequestVote(a) | Payload::PreVote(a) => {
-                v.term = a.term;
-                v.candidate_id = Some(&a.candidate_id);
-                v.last_log_index = Some(a.last_log_index);
-                v.last_log_term = Some(a.last_log_term);
             }
-            Payload::RequestVoteResponse(r) | Payload::PreVoteResponse(r) => {
-                v.term = r.term;
-                v.vote_granted = Some(r.vote_granted);
+            (SimNote::Violation { rule, detail }, _) => format!("Safety violation ({rule}): {detail}"),
+            (SimNote::NoLeader, _) => "A client request finds no leader; it is not accepted".into(),
+            (SimNote::ClientGets { client, op, output }, _) => {
+                format!("client {client} gets {} for {}", describe_output(op, output), describe(op))
             }
-            Payload::AppendEntries(a) => {
-                v.term = a.term;
-                v.leader_id = Some(&a.leader_id);
-                v.prev_log_index = Some(a.prev_log_index);
-                v.prev_log_term = Some(a.prev_log_term);
-                v.entries = Some(&a.entries);
-                v.leader_commit = Some(a.leader_commit);
-            }
-            Payload::InstallSnapshot(a) => {
-                v.term = a.term;
-                v.leader_id = Some(&a.leader_id);
-                v.last_included_index = Some(a.snapshot.index);
-                v.last_included_term = Some(a.snapshot.term);
-            }
-            Payload::InstallSnapshotResponse(r) => {
-                v.term = r.term;
-                v.match_index = Some(r.match_index);
-            }
-            Payload::TimeoutNow(a) => {
-                v.term = a.term;
-                v.leader_id = Some(&a.leader_id);
-            }
-            Payload::AppendEntriesResponse(r) => {
-                v.term = r.term;
-                v.success = Some(r.success);
-                v.match_index = Some(r.match_index);
-            }
+            _ => String::new(),
         }
-        v
     }
 }

@@ -6,7 +6,6 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::{array, get, invalid, object, only_keys, string, to_js, uint, JsResult};
-use crate::sim;
 
 /// Figure 16 summary of one range, as `fig16Range` returns it (times in ms).
 #[derive(Serialize)]
@@ -37,7 +36,7 @@ struct Fig16Js {
 /// Errors name the option and the rule.
 #[wasm_bindgen(js_name = fig16Range)]
 pub fn fig16_range(options: JsValue) -> JsResult<JsValue> {
-    use sim::experiments::{fig16_range, Fig16Model};
+    use crate::raft::experiments::{fig16_range, Fig16Model};
     object(&options, "options")?;
     only_keys(&options, &["rangeMs", "trials", "seed", "model"])?;
     let range = array(&get(&options, "rangeMs"), "rangeMs")?;
@@ -81,7 +80,7 @@ pub fn fig16_range(options: JsValue) -> JsResult<JsValue> {
 /// `stat` is `min` (150–150: over 10 s), `median`, `max` or `mean`.
 #[wasm_bindgen(js_name = fig16Paper)]
 pub fn fig16_paper() -> JsValue {
-    use sim::experiments::{FIG16_PAPER, FIG16_RANGES_MS};
+    use crate::raft::experiments::{FIG16_PAPER, FIG16_RANGES_MS};
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Stated {

@@ -10,8 +10,8 @@ use super::{
     JsResult, MAX_RUN_MS,
 };
 use crate::kv::Op;
-use crate::raft::{Bug, Bugs};
-use crate::sim::{self, Config, Micros, Workload};
+use crate::raft::{chaos, Bug, Bugs, Config, RaftSimulation};
+use crate::sim::{self, Micros, Workload};
 
 // ---- Simulation ----------------------------------------------------------------------------
 
@@ -23,7 +23,7 @@ use crate::sim::{self, Config, Micros, Workload};
 /// ```
 #[wasm_bindgen(js_name = Simulation)]
 pub struct SimulationJs {
-    inner: sim::Simulation,
+    inner: RaftSimulation,
 }
 
 /// The rule for `nodes`, spelled out so no formatting is needed (the assert keeps it in step
@@ -241,7 +241,7 @@ impl SimulationJs {
     /// that changed its currentTerm, votedFor or log, Figure 2). Unknown keys are refused.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> JsResult<SimulationJs> {
-        Ok(SimulationJs { inner: sim::Simulation::new(parse_config(&options)?).map_err(core)? })
+        Ok(SimulationJs { inner: RaftSimulation::new(parse_config(&options)?).map_err(core)? })
     }
 
     /// Replays a `consensus-sim check` run (same seed, nodes, events, faults and bug) up to
@@ -257,7 +257,7 @@ impl SimulationJs {
         let events = uint(&get(&options, "events"), "events").ok().filter(|n| (1..=1_000_000).contains(n));
         let events = events.ok_or_else(|| invalid("events", "must be an integer from 1 to 1000000"))?;
         let faults = string(&get(&options, "faults"), "faults")?;
-        let faults = sim::chaos::Fault::parse_list(&faults).map_err(core)?;
+        let faults = chaos::Fault::parse_list(&faults).map_err(core)?;
         let bug = get(&options, "bug");
         let bugs = if bug.is_null() || bug.is_undefined() {
             Bugs::NONE
@@ -266,8 +266,8 @@ impl SimulationJs {
             let b = Bug::from_name(&name).ok_or_else(|| invalid("bug", format!("must be a bug name (got \"{name}\")")))?;
             Bugs::NONE.with(b, true)
         };
-        let cfg = sim::chaos::ChaosConfig { seed, nodes, events, faults, bugs };
-        let (inner, _) = sim::chaos::run(&cfg).map_err(core)?;
+        let cfg = chaos::ChaosConfig { seed, nodes, events, faults, bugs };
+        let (inner, _) = chaos::run(&cfg).map_err(core)?;
         Ok(SimulationJs { inner })
     }
 
@@ -657,7 +657,7 @@ impl SimulationJs {
     #[wasm_bindgen(js_name = eventsSince)]
     pub fn events_since(&self, after: JsValue) -> JsResult<JsValue> {
         let after = if after.is_undefined() { 0 } else { uint(&after, "after")? };
-        Ok(self.inner.events_since(after).map(to_js).collect::<Array>().into())
+        Ok(self.inner.events_since(after).map(|e| to_js(&e)).collect::<Array>().into())
     }
 
     /// Time of the next pending event, ms, or null.

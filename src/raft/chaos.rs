@@ -6,8 +6,8 @@
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
-use super::{Config, Micros, Simulation, Violation, Workload};
-use crate::raft::{Bugs, Error, Result};
+use super::{Bugs, Config, Error, Result};
+use crate::sim::{chance, Micros, Simulation, Violation, Workload};
 
 const MS: Micros = 1_000;
 
@@ -111,19 +111,19 @@ pub fn sim_config(cfg: &ChaosConfig) -> Config {
         drop_rate: if has(Fault::Drop) { 0.05 } else { 0.0 },
         duplicate_rate: if has(Fault::Duplicate) { 0.05 } else { 0.0 },
         bugs: cfg.bugs,
-        pre_vote: super::chance(&mut rng, 0.5),
-        check_quorum: super::chance(&mut rng, 0.5),
-        snapshot_interval: if super::chance(&mut rng, 0.5) { Some(rng.random_range(5..40)) } else { None },
+        pre_vote: chance(&mut rng, 0.5),
+        check_quorum: chance(&mut rng, 0.5),
+        snapshot_interval: if chance(&mut rng, 0.5) { Some(rng.random_range(5..40)) } else { None },
         max_entries_per_append: Some(rng.random_range(1..=64)),
-        read_index: super::chance(&mut rng, 0.5),
+        read_index: chance(&mut rng, 0.5),
         ..Config::default()
     }
 }
 
 /// Runs one randomized simulation: 0 to 3 key-value clients run throughout; every few
 /// simulated ms an extra command may go to the leader, and a fault may strike or be undone.
-pub fn run(cfg: &ChaosConfig) -> Result<(Simulation, ChaosReport)> {
-    let mut sim = Simulation::new(sim_config(cfg))?;
+pub fn run(cfg: &ChaosConfig) -> Result<(Simulation<super::Raft>, ChaosReport)> {
+    let mut sim = Simulation::<super::Raft>::new(sim_config(cfg))?;
     // Key-value clients with sessions and retries (0 to 3 of them: quiet runs leave leaders
     // with nothing of their own term to commit, which is what Figure 8 is about); their
     // history is checked for linearizability after the run (crate::lincheck).
@@ -138,8 +138,8 @@ pub fn run(cfg: &ChaosConfig) -> Result<(Simulation, ChaosReport)> {
 /// Runs `workload` (which must end: `ops_per_client` set) under the faults of `cfg`, without
 /// extra commands, until every client is done or 10 simulated minutes pass; then heals every
 /// fault and lets the cluster settle for 5 simulated seconds so late answers arrive.
-pub fn run_workload(cfg: &ChaosConfig, workload: Workload) -> Result<Simulation> {
-    let mut sim = Simulation::new(sim_config(cfg))?;
+pub fn run_workload(cfg: &ChaosConfig, workload: Workload) -> Result<Simulation<super::Raft>> {
+    let mut sim = Simulation::<super::Raft>::new(sim_config(cfg))?;
     let total = workload.clients as u64 * workload.ops_per_client.unwrap_or(0);
     sim.start_clients(workload);
     let limit = 600_000 * MS;
@@ -150,7 +150,7 @@ pub fn run_workload(cfg: &ChaosConfig, workload: Workload) -> Result<Simulation>
 }
 
 /// The fault schedule shared by [`run`] and [`run_workload`].
-fn drive(sim: &mut Simulation, cfg: &ChaosConfig, extra_commands: bool, done: impl Fn(&Simulation) -> bool) -> Result<ChaosReport> {
+fn drive(sim: &mut Simulation<super::Raft>, cfg: &ChaosConfig, extra_commands: bool, done: impl Fn(&Simulation<super::Raft>) -> bool) -> Result<ChaosReport> {
     let mut rng = Pcg64Mcg::seed_from_u64(cfg.seed ^ 0x5eed_f00d_cafe_d00d);
     let mut events = 0;
     let mut command = 0u64;
@@ -163,31 +163,31 @@ fn drive(sim: &mut Simulation, cfg: &ChaosConfig, extra_commands: bool, done: im
     while events < cfg.events && sim.violations().is_empty() && !done(sim) {
         let until = sim.now() + rng.random_range(1..=30) * MS;
         events += sim.run_until(until);
-        if extra_commands && super::chance(&mut rng, client_rate) {
+        if extra_commands && chance(&mut rng, client_rate) {
             command += 1;
             sim.client_request(format!("\"c{command}\""), None)?;
         }
         // Now and then the leader hands over to another node (dissertation §3.10), or the
         // membership changes by one server (§4.1; refused while a change is in progress).
-        if super::chance(&mut rng, 0.01) {
+        if chance(&mut rng, 0.01) {
             let _ = sim.transfer_leadership(rng.random_range(0..sim.ids().len()));
         }
-        if super::chance(&mut rng, 0.004) {
+        if chance(&mut rng, 0.004) {
             let members = sim.leader().map_or(0, |l| sim.node(l).cluster().len());
-            if members > 2 && (super::chance(&mut rng, 0.5) || sim.ids().len() >= 15) {
+            if members > 2 && (chance(&mut rng, 0.5) || sim.ids().len() >= 15) {
                 let _ = sim.remove_node(rng.random_range(0..sim.ids().len()));
             } else {
                 let _ = sim.add_node();
             }
         }
-        if actions.is_empty() || !super::chance(&mut rng, fault_rate) {
+        if actions.is_empty() || !chance(&mut rng, fault_rate) {
             continue;
         }
         // Like Jepsen's nemeses, aim at the leader half the time: its failures are the
         // interesting ones.
         let n = sim.ids().len();
         let i = match sim.leader() {
-            Some(l) if super::chance(&mut rng, 0.5) => l,
+            Some(l) if chance(&mut rng, 0.5) => l,
             _ => rng.random_range(0..n),
         };
         let action = actions[rng.random_range(0..actions.len())];
@@ -202,7 +202,7 @@ fn drive(sim: &mut Simulation, cfg: &ChaosConfig, extra_commands: bool, done: im
                     sim.crash(i)?;
                     // Half the crashes are a quick reboot: the node is back before anyone
                     // notices, with only its persistent state.
-                    if super::chance(&mut rng, 0.5) {
+                    if chance(&mut rng, 0.5) {
                         sim.restart(i)?;
                     }
                 }
@@ -215,7 +215,7 @@ fn drive(sim: &mut Simulation, cfg: &ChaosConfig, extra_commands: bool, done: im
                 }
             }
             Fault::Partition => {
-                if super::chance(&mut rng, 0.5) && n > 1 {
+                if chance(&mut rng, 0.5) && n > 1 {
                     let mut order: Vec<usize> = (0..n).collect();
                     for k in (1..n).rev() {
                         order.swap(k, rng.random_range(0..=k));
@@ -228,8 +228,8 @@ fn drive(sim: &mut Simulation, cfg: &ChaosConfig, extra_commands: bool, done: im
             }
             Fault::Cut if n > 1 => {
                 let j = (i + rng.random_range(1..n)) % n;
-                let both = super::chance(&mut rng, 0.5);
-                if super::chance(&mut rng, 0.6) {
+                let both = chance(&mut rng, 0.5);
+                if chance(&mut rng, 0.6) {
                     sim.cut_link(i, j, both)?;
                 } else {
                     sim.repair_link(i, j, both)?;

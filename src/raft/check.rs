@@ -7,10 +7,11 @@
 
 use crate::collections::{Map, Set};
 
-use serde::Serialize;
+use crate::protocol::{node_name, Invariants, Micros, NodeId as Index};
+use super::sim::{Raft, RaftNode};
+use super::{ConsensusProtocol, LogEntry, LogIndex, NodeId, Role, Term};
 
-use super::config::Micros;
-use crate::raft::{ConsensusProtocol, LogEntry, LogIndex, NodeId, Role, Term};
+pub use crate::protocol::Violation;
 
 /// Election Safety: at most one leader can be elected in a given term (§5.2).
 pub const ELECTION_SAFETY: &str = "Election Safety";
@@ -27,20 +28,6 @@ pub const COMMIT_MONOTONIC: &str = "commitIndex monotonicity";
 /// A server never deletes or replaces an entry it knows is committed (implied by State Machine
 /// Safety, §5.4.3: a committed entry is never overwritten).
 pub const COMMITTED_KEPT: &str = "Committed Entry Retention";
-
-/// A safety violation: the rule, the nodes involved, when (µs) and what was seen.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Violation {
-    /// One of the rule constants of this module (e.g. [`ELECTION_SAFETY`]).
-    pub rule: &'static str,
-    /// The nodes involved.
-    pub nodes: Vec<NodeId>,
-    /// Simulated time of detection, µs.
-    #[serde(skip)]
-    pub time_us: Micros,
-    /// What was seen, in words.
-    pub detail: String,
-}
 
 #[derive(Clone, Debug)]
 struct Committed {
@@ -61,6 +48,8 @@ pub struct Checker {
     leader_checked: Vec<Option<Term>>,
     violations: Vec<Violation>,
     reported: Set<String>,
+    /// Scratch: each node's lowest changed log index in the event being checked.
+    changed: Vec<Option<LogIndex>>,
 }
 
 impl Checker {
@@ -75,6 +64,7 @@ impl Checker {
             leader_checked: vec![None; n],
             violations: Vec::new(),
             reported: Set::new(),
+            changed: Vec::new(),
         }
     }
 
@@ -128,13 +118,17 @@ impl Checker {
 
     /// Checks every property after an event. `changed_from[i]` is the lowest log index node
     /// `i` wrote during the event (from [`ConsensusProtocol::take_log_changed_from`]).
-    pub fn check(&mut self, now: Micros, nodes: &[&ConsensusProtocol], changed_from: &[Option<LogIndex>]) {
-        for (i, n) in nodes.iter().enumerate() {
+    pub fn check<N: AsRef<ConsensusProtocol>>(&mut self, now: Micros, nodes: &[N], changed_from: &[Option<LogIndex>]) {
+        self.check_from(now, nodes, changed_from);
+    }
+
+    fn check_from<N: AsRef<ConsensusProtocol>>(&mut self, now: Micros, nodes: &[N], changed_from: &[Option<LogIndex>]) {
+        for (i, n) in nodes.iter().map(AsRef::as_ref).enumerate() {
             // Election Safety.
             if n.role() == Role::Leader {
                 let first = *self.leaders.entry(n.current_term()).or_insert(i);
                 if first != i {
-                    let (a, b) = (nodes[first].node_id().to_string(), n.node_id().to_string());
+                    let (a, b) = (nodes[first].as_ref().node_id().to_string(), n.node_id().to_string());
                     let detail = format!("{a} and {b} were both leader in term {}", n.current_term());
                     self.report(now, ELECTION_SAFETY, vec![a, b], detail);
                 }
@@ -154,13 +148,13 @@ impl Checker {
         for (i, from) in changed_from.iter().enumerate() {
             if let Some(from) = from {
                 self.check_log_matching(now, nodes, i, *from);
-                self.check_committed_kept(now, nodes[i], i, *from);
+                self.check_committed_kept(now, nodes[i].as_ref(), i, *from);
             }
         }
         for i in 0..nodes.len() {
             self.check_committed(now, nodes, i);
         }
-        for (i, n) in nodes.iter().enumerate() {
+        for (i, n) in nodes.iter().map(AsRef::as_ref).enumerate() {
             if n.role() == Role::Leader && self.leader_checked[i] != Some(n.current_term()) {
                 self.leader_checked[i] = Some(n.current_term());
                 for index in 1..=self.committed.len() {
@@ -175,9 +169,9 @@ impl Checker {
     /// equivalent to the property; only indexes from `from` on can have changed for node `a`.
     /// Entries inside a snapshot are compacted away; only entries both logs still hold are
     /// compared (snapshots hold committed entries only, which the commit checks cover).
-    fn check_log_matching(&mut self, now: Micros, nodes: &[&ConsensusProtocol], a: usize, from: LogIndex) {
-        let na = nodes[a];
-        for (b, nb) in nodes.iter().enumerate() {
+    fn check_log_matching<N: AsRef<ConsensusProtocol>>(&mut self, now: Micros, nodes: &[N], a: usize, from: LogIndex) {
+        let na = nodes[a].as_ref();
+        for (b, nb) in nodes.iter().map(AsRef::as_ref).enumerate() {
             if b == a {
                 continue;
             }
@@ -193,7 +187,7 @@ impl Checker {
                     _ => false,
                 };
                 if ea.command != eb.command || prev_differs {
-                    let (ia, ib) = (nodes[a].node_id().to_string(), nb.node_id().to_string());
+                    let (ia, ib) = (na.node_id().to_string(), nb.node_id().to_string());
                     let detail = format!(
                         "{ia} and {ib} both hold an entry of term {} at index {k} but their logs differ at or before it",
                         ea.term
@@ -232,8 +226,8 @@ impl Checker {
     /// Records entries newly covered by node `i`'s commitIndex, and checks they agree with what
     /// other servers committed (State Machine Safety) and that current leaders of later terms
     /// hold them (Leader Completeness).
-    fn check_committed(&mut self, now: Micros, nodes: &[&ConsensusProtocol], i: usize) {
-        let n = nodes[i];
+    fn check_committed<N: AsRef<ConsensusProtocol>>(&mut self, now: Micros, nodes: &[N], i: usize) {
+        let n = nodes[i].as_ref();
         let upto = n.commit_index().min(n.last_log_index());
         while self.commit_checked[i] < upto {
             let index = self.commit_checked[i] as usize + 1;
@@ -267,7 +261,7 @@ impl Checker {
                         command: e.command.clone(),
                         seen_in_term: n.current_term(),
                     });
-                    for l in nodes.iter().filter(|l| l.role() == Role::Leader) {
+                    for l in nodes.iter().map(AsRef::as_ref).filter(|l| l.role() == Role::Leader) {
                         self.check_leader_has(now, l, index);
                     }
                 }
@@ -292,5 +286,39 @@ impl Checker {
             );
             self.report(now, LEADER_COMPLETENESS, vec![leader.node_id().to_string()], detail);
         }
+    }
+}
+
+impl AsRef<ConsensusProtocol> for RaftNode {
+    fn as_ref(&self) -> &ConsensusProtocol {
+        &self.core
+    }
+}
+
+impl Invariants<Raft> for Checker {
+    fn new(nodes: usize) -> Self {
+        Checker::new(nodes)
+    }
+    fn add_node(&mut self) {
+        Checker::add_node(self)
+    }
+    fn on_restart(&mut self, node: Index) {
+        Checker::on_restart(self, node)
+    }
+    fn on_decide(&mut self, now: Micros, node: Index, entry: &LogEntry) {
+        self.on_apply(now, &node_name(node), entry)
+    }
+    fn check(&mut self, now: Micros, nodes: &mut [RaftNode], _touched: &[Index]) {
+        let mut changed = std::mem::take(&mut self.changed);
+        changed.clear();
+        changed.extend(nodes.iter_mut().map(|n| n.core.take_log_changed_from()));
+        self.check_from(now, nodes, &changed);
+        self.changed = changed;
+    }
+    fn violations(&self) -> &[Violation] {
+        Checker::violations(self)
+    }
+    fn decided(&self) -> u64 {
+        self.committed_len()
     }
 }

@@ -1,8 +1,9 @@
-//! The crate's one error type.
+//! The crate's one error type, shared by the protocol cores, the simulator and the bindings.
 
 use std::fmt;
 
-use super::NodeId;
+/// A node's name in an error message.
+type NodeId = String;
 
 /// Why a call into the core was refused. A refused call leaves the node unchanged.
 /// `Debug` prints the `Display` sentence (a derived `Debug` would link string escaping into

@@ -19,8 +19,8 @@
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
-use super::{Config, Micros, Simulation};
-use crate::raft::Role;
+use super::{Config, Role};
+use crate::sim::{Micros, Simulation};
 
 const MS: Micros = 1_000;
 
@@ -105,12 +105,12 @@ pub enum Fig16Trial {
 pub fn fig16_trial(seed: u64, range_ms: (u64, u64), model: Fig16Model) -> Fig16Trial {
     match crash_leader(seed, range_ms, model) {
         None => Fig16Trial::NoLeaderToCrash,
-        Some((mut s, name)) => {
+        Some((mut s, old)) => {
             let crashed_at = s.now();
             while s.now() - crashed_at < FIG16_CAP_US {
-                let Some(e) = s.step() else { break };
+                let Some(e) = s.step_brief() else { break };
                 // A new leader's first AppendEntries (the old leader's may still be in flight).
-                if e.kind == "deliver" && e.message_kind == Some("AppendEntries") && e.from.as_deref() != Some(name.as_str()) {
+                if e.kind == "deliver" && e.message.is_some_and(|(kind, from, _)| kind == "AppendEntries" && from != old) {
                     return Fig16Trial::Elected(s.now() - crashed_at);
                 }
             }
@@ -120,18 +120,18 @@ pub fn fig16_trial(seed: u64, range_ms: (u64, u64), model: Fig16Model) -> Fig16T
 }
 
 /// The trial's set-up, up to the crash: returns the simulation just after the leader crashed,
-/// and the crashed leader's id; None when no leader held on long enough.
-fn crash_leader(seed: u64, range_ms: (u64, u64), model: Fig16Model) -> Option<(Simulation, String)> {
+/// and the crashed leader's index; None when no leader held on long enough.
+fn crash_leader(seed: u64, range_ms: (u64, u64), model: Fig16Model) -> Option<(Simulation<super::Raft>, usize)> {
     let config = fig16_config(seed, range_ms, model);
     let heartbeat = config.heartbeat_us;
     let mut rng = Pcg64Mcg::seed_from_u64(seed ^ 0xf16_f16);
-    let mut s = Simulation::new(config).expect("valid settings");
+    let mut s = Simulation::<super::Raft>::new(config).expect("valid settings");
     // A leader L is elected (n1 is asked to run first; with timeouts near the broadcast time
     // another server may win instead) and settles.
     s.start_election(0).expect("n1 runs");
     let limit = s.now() + FIG16_CAP_US;
     let leader = loop {
-        s.step()?;
+        s.step_brief()?;
         if let Some(l) = s.leader() {
             break l;
         }
@@ -152,10 +152,9 @@ fn crash_leader(seed: u64, range_ms: (u64, u64), model: Fig16Model) -> Option<(S
     // Crash L at a uniformly random time within a heartbeat interval: wait for one of its
     // heartbeats (bounded: with timeouts near the broadcast time L may lose its leadership and
     // send none), then up to one interval more. The two come back at that moment.
-    let name = s.ids()[leader].clone();
     loop {
-        let e = s.step()?;
-        if e.kind == "heartbeat" && e.node.as_deref() == Some(name.as_str()) {
+        let e = s.step_brief()?;
+        if e.kind == "heartbeat" && e.node == Some(leader) {
             break;
         }
         if s.now() > limit {
@@ -170,7 +169,7 @@ fn crash_leader(seed: u64, range_ms: (u64, u64), model: Fig16Model) -> Option<(S
     for &i in &behind {
         s.restart(i).ok()?;
     }
-    Some((s, name))
+    Some((s, leader))
 }
 
 /// Summary of one range's trials, times in ms.
@@ -267,7 +266,7 @@ pub fn messages_per_write(seed: u64, nodes: usize, batch_us: Option<Micros>, lea
         batch_us,
         ..Config::default()
     };
-    let mut s = Simulation::new(config).expect("valid settings");
+    let mut s = Simulation::<super::Raft>::new(config).expect("valid settings");
     s.run_until(2_000 * MS);
     let (sent0, committed0) = (s.stats().messages_sent, s.stats().committed);
     let start = s.now();
@@ -304,7 +303,7 @@ pub fn throughput_workload(seconds: u64) -> u64 {
         heartbeat_us: 50 * MS,
         ..Config::default()
     };
-    let mut s = Simulation::new(config).expect("valid settings");
+    let mut s = Simulation::<super::Raft>::new(config).expect("valid settings");
     let mut events = 0;
     let mut k = 0u64;
     while s.now() < seconds * 1_000 * MS {

@@ -1,0 +1,260 @@
+//! The contract between a consensus mechanism and the simulator: the [`Protocol`] trait.
+//!
+//! A protocol is a sans-IO state machine (as quinn-proto's `Connection` is) that owns its
+//! timers and hands back what to do as data (as stateright's `Actor` does): every handler
+//! writes [`Effect`]s into an [`Out`] buffer — send a message, set or cancel a timer, wait for
+//! a stable-storage write before the next sends, decide a value, answer a client, and narrate
+//! ([`Effect::Note`]: the note is data; its sentence is built by [`Protocol::describe`] only
+//! when someone reads the event log). The simulator ([`crate::sim::Simulation`]) applies the
+//! effects in the order they were written — which is the order its seeded RNG is drawn in, so
+//! the same seed and the same actions give the same run, bit for bit — and never names a
+//! protocol: clock, network, faults, client workloads, the event log and the checker driver
+//! are the same for every mechanism.
+//!
+//! Node ids are small integers inside (`0` is `n1`); names appear only in views, notes' sentences
+//! and at the JS boundary.
+
+use rand_pcg::Pcg64Mcg;
+
+use crate::kv::{ClientId, Command, Output};
+
+/// Microseconds: the simulator's unit of time (the JS boundary takes ms).
+pub type Micros = u64;
+
+/// A node's id: its index, `0` for `n1`. Names (`n1` …) are for views and sentences only.
+pub type NodeId = usize;
+
+/// The name of node `id` as views and sentences spell it: `n1` for 0.
+pub fn node_name(id: NodeId) -> String {
+    format!("n{}", id + 1)
+}
+
+/// How long a timer runs. The simulator draws a [`Delay::Uniform`] from its seeded RNG when it
+/// applies the effect; a [`Delay::After`] draws nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delay {
+    /// Exactly this many µs.
+    After(Micros),
+    /// Uniformly in `[lo, hi]` µs (a randomized election timeout, say).
+    Uniform(Micros, Micros),
+}
+
+/// An answer to a workload client's request ([`ClientCall`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// The operation took effect (or was read) with this output.
+    Done(Output),
+    /// This node does not serve clients; the leader it knows, if any, should be tried instead.
+    Redirect(Option<NodeId>),
+}
+
+/// What a protocol asks the simulator to do, in order.
+#[derive(Clone, Debug)]
+pub enum Effect<P: Protocol> {
+    /// Send a message to another node (the network may delay, lose or duplicate it).
+    Send(NodeId, P::Msg),
+    /// The node wrote its persistent state: the sends after this, within the same handler, leave
+    /// once the stable-storage write is done (`SimConfig::persist_us` later).
+    Persist,
+    /// Start a timer; it fires unless cancelled. Several of one kind may run at once.
+    SetTimer(P::Timer, Delay),
+    /// Cancel every running timer of this kind.
+    CancelTimer(P::Timer),
+    /// Cancel every running timer of this node.
+    CancelTimers,
+    /// Start again, at its deadline or now if that has passed, a timer that a pause suspended
+    /// (see [`Protocol::on_resume`]). Its start time is kept.
+    ResumeTimer(P::Timer),
+    /// Narration: recorded in the event log; its sentence is built only when read.
+    Note(P::Note),
+    /// Answer a workload client (the answer travels with the network's latency).
+    Reply {
+        /// The client, by index.
+        client: usize,
+        /// The request's sequence number.
+        seq: u64,
+        /// The answer.
+        answer: Answer,
+    },
+    /// A value is decided (committed and applied) at this node: the checker sees it.
+    Decide(P::Decision),
+}
+
+/// The effects a handler writes. The simulator reuses one buffer for every event.
+#[derive(Clone, Debug)]
+pub struct Out<P: Protocol> {
+    effects: Vec<Effect<P>>,
+}
+
+impl<P: Protocol> Default for Out<P> {
+    fn default() -> Self {
+        Out { effects: Vec::new() }
+    }
+}
+
+impl<P: Protocol> Out<P> {
+    /// An empty buffer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Adds an effect.
+    pub fn push(&mut self, e: Effect<P>) {
+        self.effects.push(e);
+    }
+    /// Sends `msg` to `to`.
+    pub fn send(&mut self, to: NodeId, msg: P::Msg) {
+        self.effects.push(Effect::Send(to, msg));
+    }
+    /// Starts `timer` for `delay`.
+    pub fn set_timer(&mut self, timer: P::Timer, delay: Delay) {
+        self.effects.push(Effect::SetTimer(timer, delay));
+    }
+    /// Records a note.
+    pub fn note(&mut self, note: P::Note) {
+        self.effects.push(Effect::Note(note));
+    }
+    /// The effects written so far, in order.
+    pub fn effects(&self) -> &[Effect<P>] {
+        &self.effects
+    }
+    /// Takes the effects out, leaving the buffer empty (its capacity is kept by the caller that
+    /// hands it back with [`restore`](Self::restore)).
+    pub fn take(&mut self) -> Vec<Effect<P>> {
+        std::mem::take(&mut self.effects)
+    }
+    /// Gives back an emptied vector, so its capacity serves the next event.
+    pub fn restore(&mut self, mut v: Vec<Effect<P>>) {
+        v.clear();
+        if self.effects.is_empty() {
+            self.effects = v;
+        }
+    }
+    /// Whether nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.effects.is_empty()
+    }
+}
+
+/// What a handler knows of its surroundings: who it is, the time, how many nodes exist, and the
+/// simulation's seeded RNG (for protocols that choose at random, such as which peers to contact; a
+/// protocol that draws nothing leaves the stream as it is).
+pub struct Ctx<'a> {
+    /// This node.
+    pub me: NodeId,
+    /// Simulated time, µs.
+    pub now: Micros,
+    /// How many nodes the simulation has (ids `0 .. nodes`).
+    pub nodes: usize,
+    /// The simulation's RNG.
+    pub rng: &'a mut Pcg64Mcg,
+}
+
+/// A request from a workload client (see `sim::Workload`), as it reaches a node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientCall {
+    /// The client, by index (answers go back to it with [`Effect::Reply`]).
+    pub client: usize,
+    /// The client's id in the key-value store's sessions (dissertation §6.3).
+    pub id: ClientId,
+    /// The command: operation, client id and sequence number.
+    pub command: Command,
+}
+
+/// A safety violation: the rule, the nodes involved (by name), when (µs) and what was seen.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Violation {
+    /// The rule broken, e.g. `"Election Safety"`.
+    pub rule: &'static str,
+    /// The nodes involved, by name.
+    pub nodes: Vec<String>,
+    /// Simulated time of detection, µs.
+    #[serde(skip)]
+    pub time_us: Micros,
+    /// What was seen, in words.
+    pub detail: String,
+}
+
+/// A protocol's invariants, checked by the simulator after every event. Checks are incremental:
+/// `touched` lists the nodes the event changed (in increasing order); a checker looks at what
+/// they changed, and at the rest only where a cluster-wide property needs it.
+pub trait Invariants<P: Protocol>: Clone + std::fmt::Debug {
+    /// A checker for `nodes` nodes.
+    fn new(nodes: usize) -> Self;
+    /// A node joined (its state starts empty).
+    fn add_node(&mut self);
+    /// Node `node` restarted: its volatile state starts again.
+    fn on_restart(&mut self, node: NodeId);
+    /// Node `node` decided `decision` (from an [`Effect::Decide`]).
+    fn on_decide(&mut self, now: Micros, node: NodeId, decision: &P::Decision);
+    /// After an event: check what `touched` changed. `nodes` is every node, crashed ones too.
+    fn check(&mut self, now: Micros, nodes: &mut [P::Node], touched: &[NodeId]);
+    /// Violations found so far, oldest first.
+    fn violations(&self) -> &[Violation];
+    /// How many values are known decided cluster-wide (the `committed` counter).
+    fn decided(&self) -> u64;
+}
+
+/// One consensus mechanism, as the simulator drives it. Handlers never fail: input from the
+/// network is well-formed by construction (the JS boundary validates what people type), and a
+/// message that makes no sense gets the protocol's answer.
+pub trait Protocol: Sized + Clone + std::fmt::Debug + 'static {
+    /// One node's state.
+    type Node: Clone + std::fmt::Debug;
+    /// A message between nodes.
+    type Msg: Clone + std::fmt::Debug + PartialEq;
+    /// A timer kind (several of one kind may run; [`Effect::CancelTimer`] cancels all of a kind).
+    type Timer: Copy + Eq + Ord + std::fmt::Debug;
+    /// Narration as data; [`describe`](Self::describe) builds its sentence.
+    type Note: Clone + std::fmt::Debug;
+    /// A decided value, as the checker sees it.
+    type Decision: Clone + std::fmt::Debug;
+    /// The protocol's invariants.
+    type Checker: Invariants<Self>;
+
+    /// A new node `id`, running, in a cluster of `members` (its state is empty).
+    fn new_node(&self, id: NodeId, members: &[NodeId]) -> Self::Node;
+    /// The node has just been created (or restarted): start its timers.
+    fn on_start(&self, node: &mut Self::Node, cx: &mut Ctx, out: &mut Out<Self>);
+    /// A message from `from` arrives. Returns the note that describes the delivery (recorded
+    /// after the notes the handler wrote) and whether it is routine traffic that changes
+    /// nothing (the page hides those unless asked).
+    fn on_msg(&self, node: &mut Self::Node, cx: &mut Ctx, from: NodeId, msg: Self::Msg, out: &mut Out<Self>) -> (Self::Note, bool);
+    /// A timer fires. An event that writes no note is not counted as one (nothing happened).
+    fn on_timer(&self, node: &mut Self::Node, cx: &mut Ctx, timer: Self::Timer, out: &mut Out<Self>);
+    /// A workload client's request arrives. Must write a note first.
+    fn on_client(&self, node: &mut Self::Node, cx: &mut Ctx, call: ClientCall, out: &mut Out<Self>);
+    /// The node crashed (its timers are already cancelled): what survives, as a note.
+    fn on_crash(&self, node: &mut Self::Node, cx: &mut Ctx, out: &mut Out<Self>);
+    /// The node restarts after a crash with its persistent state only.
+    fn on_restart(&self, node: &mut Self::Node, cx: &mut Ctx, out: &mut Out<Self>);
+    /// The node resumes after a pause (its timers were suspended): re-arm what it needs.
+    fn on_resume(&self, node: &mut Self::Node, cx: &mut Ctx, out: &mut Out<Self>);
+    /// After every event, for each node it touched: bring the node to rest (apply what was
+    /// committed, keep its timers consistent). Runs before the invariants are checked.
+    fn settle(&self, node: &mut Self::Node, cx: &mut Ctx, out: &mut Out<Self>);
+    /// After the invariants were checked, for each touched node: work that must not hide
+    /// anything from the checker (compaction, answering reads, sending snapshots).
+    fn after_check(&self, node: &mut Self::Node, cx: &mut Ctx, out: &mut Out<Self>);
+
+    /// The term (ballot, view) of a node that leads, or None when it does not lead.
+    fn leads(&self, node: &Self::Node) -> Option<u64>;
+    /// The members a node's committed configuration names, when that configuration was
+    /// changed and committed (the simulator retires the others when the highest-term leader
+    /// says so); None otherwise.
+    fn committed_members(&self, node: &Self::Node) -> Option<Vec<NodeId>>;
+    /// Elections (ballots, view changes) this node has started, for the simulator's counter.
+    fn elections(&self, _node: &Self::Node) -> u64 {
+        0
+    }
+    /// The message's kind as the page names it (`"RequestVote"`, `"Prepare"`, …).
+    fn msg_kind(msg: &Self::Msg) -> &'static str;
+    /// The event-log kind of a note (`"leader"`, `"heartbeat"`, …).
+    fn note_kind(note: &Self::Note) -> &'static str;
+    /// Whether the note is routine traffic that changes nothing (the page hides those unless
+    /// asked), such as a leader's heartbeats.
+    fn note_routine(_note: &Self::Note) -> bool {
+        false
+    }
+    /// The note's sentence; `names[i]` is node `i`'s name.
+    fn describe(&self, note: &Self::Note, names: &[String]) -> String;
+}
