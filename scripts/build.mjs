@@ -4,8 +4,9 @@
 // third with only fig16Range/fig16Paper for the Experiments panel's worker):
 //   1. sets up what is missing (scripts/setup.mjs),
 //   2. compiles the crate as a cdylib alone (three times: all features, the widget's, the
-//      worker's), so the release profile's LTO applies
-//      (a crate with both cdylib and rlib types skips LTO: rust-lang/cargo#9672),
+//      worker's), so LTO applies (a crate with both cdylib and rlib types skips LTO:
+//      rust-lang/cargo#9672), with the wasm-release profile (Cargo.toml: the release
+//      profile at opt-level "z"; the native release build is at opt-level 3),
 //   3. runs the pinned wasm-bindgen CLI,
 //   4. shrinks the wasm with wasm-opt -Oz (npm package binaryen),
 //   5. bundles and minifies the element with the wasm glue (esbuild) into www/dist/:
@@ -31,10 +32,10 @@ const run = (cmd, args) => {
 // Rust's wasm32 target enables these features by default; wasm-opt must accept them.
 const features = ['--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue'];
 
-/** cargo (cdylib, LTO) → wasm-bindgen --target web → wasm-opt -Oz, into `outDir`. */
+/** cargo (cdylib, LTO, opt-level z) → wasm-bindgen --target web → wasm-opt -Oz, into `outDir`. */
 function buildWasm(outDir, cargoFeatures) {
-  run('cargo', ['rustc', '--quiet', '--lib', '--release', '--target', 'wasm32-unknown-unknown', ...cargoFeatures, '--crate-type', 'cdylib']);
-  const raw = join(ROOT, 'target/wasm32-unknown-unknown/release/consensus_playground.wasm');
+  run('cargo', ['rustc', '--quiet', '--lib', '--profile', 'wasm-release', '--target', 'wasm32-unknown-unknown', ...cargoFeatures, '--crate-type', 'cdylib']);
+  const raw = join(ROOT, 'target/wasm32-unknown-unknown/wasm-release/consensus_playground.wasm');
   run('wasm-bindgen', ['--target', 'web', '--out-dir', outDir, '--no-typescript', raw]);
   const wasm = join(outDir, 'consensus_playground_bg.wasm');
   run(join(ROOT, 'node_modules/.bin/wasm-opt'), ['-Oz', '--strip-debug', '--strip-producers', ...features, wasm, '-o', wasm]);

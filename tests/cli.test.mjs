@@ -54,12 +54,36 @@ for (const [bug, range] of Object.entries(SEARCH)) {
   });
 }
 
+// Seeds run in parallel (rayon) and are combined in seed order: the output is the same for any
+// number of threads, wall_ms aside. --threads 4 runs in parallel even on a machine with fewer cores.
+test('check: the same output with one thread (--threads 1 or RAYON_NUM_THREADS=1) as with several', () => {
+  const run = (args, env) => {
+    const r = spawnSync(BIN, ['check', ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+    assert.equal(r.stderr, '', r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(typeof out.wall_ms, 'number');
+    delete out.wall_ms;
+    return { status: r.status, out: JSON.stringify(out) };
+  };
+  for (const args of [
+    ['--seeds', '0..40', '--events', '3000', '--nodes', '5'],
+    ['--seeds', '3..40', '--events', '3000', '--nodes', '5', '--bug', 'no-log-check'],
+  ]) {
+    const one = run([...args, '--threads', '1']);
+    if (args.includes('--bug')) assert.ok(JSON.parse(one.out).failing_seeds.length > 1, 'several failing seeds to order');
+    assert.deepEqual(run(args), one, `default threads: ${args.join(' ')}`);
+    assert.deepEqual(run([...args, '--threads', '4']), one, `--threads 4: ${args.join(' ')}`);
+    assert.deepEqual(run(args, { RAYON_NUM_THREADS: '1' }), one, `RAYON_NUM_THREADS=1: ${args.join(' ')}`);
+  }
+});
+
 test('bad arguments: exit status 2 and a message naming the option', () => {
   for (const [args, re] of [
     [['--seeds', '5..5'], /--seeds A\.\.B needs B > A/],
     [['--seeds', '0..3', '--faults', 'crash,meteor'], /--faults must list faults from crash, pause, .* \("meteor" is not one\)/],
     [['--seeds', '0..3', '--bug', 'typo'], /--bug must be one of figure8, no-log-check, forget-vote, stale-truncate, stale-read/],
     [['--events', '10'], /--seeds is required/],
+    [['--seeds', '0..3', '--threads', '0'], /--threads must be a positive integer/],
   ]) {
     const r = spawnSync(BIN, ['check', ...args], { encoding: 'utf8' });
     assert.equal(r.status, 2, args.join(' '));

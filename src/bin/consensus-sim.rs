@@ -1,7 +1,7 @@
 //! `consensus-sim`: the native command line of the simulator. JSON on stdout.
 //!
 //! ```text
-//! consensus-sim check --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME]
+//! consensus-sim check --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T]
 //! consensus-sim history --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]
 //! consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]
 //! consensus-sim messages
@@ -25,6 +25,10 @@
 //! (rule "Linearizability"). It prints `{"runs", "events", "violations", "failing_seeds",
 //! "first_violation", "wall_ms", …}`. Exit status: without `--bug`, 1 when a violation is found;
 //! with `--bug`, 1 when none is (the checker missed the bug). 2 on bad arguments.
+//! The seeds run in parallel on every core (rayon); their results are combined in seed order, so
+//! the output is the same for any number of threads, apart from `wall_ms`. `--threads T` sets the
+//! number of threads (`--threads 1`: one core); without it, the environment variable
+//! `RAYON_NUM_THREADS` does, and without that, the number of cores.
 //!
 //! `history` runs C key-value clients doing N operations each under the faults, then writes the
 //! history as JSON Lines, one operation per line, times in simulated ms; `"return":null` means no
@@ -39,9 +43,10 @@ use consensus_playground::lincheck;
 use consensus_playground::raft::{Bug, Bugs};
 use consensus_playground::raft::chaos::{self, ChaosConfig, Fault};
 use consensus_playground::sim::{HistoryOp, Violation, Workload};
+use rayon::prelude::*;
 use serde_json::json;
 
-const USAGE: &str = "usage: consensus-sim check --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME]\n       consensus-sim history --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]\n       consensus-sim messages\n       consensus-sim bench";
+const USAGE: &str = "usage: consensus-sim check --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T]\n       consensus-sim history --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]\n       consensus-sim messages\n       consensus-sim bench";
 
 fn main() -> ExitCode {
     match run() {
@@ -102,6 +107,7 @@ fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     let mut faults = Fault::ALL.to_vec();
     let mut nodes = 5usize;
     let mut bug = None;
+    let mut threads = None;
     while let Some((key, value)) = next_option(parser)? {
         match key.as_str() {
             "seeds" => seeds = Some(parse_seeds(&value)?),
@@ -112,23 +118,36 @@ fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
                 let names: Vec<&str> = Bug::ALL.iter().map(|b| b.name()).collect();
                 bug = Some(Bug::from_name(&value).ok_or_else(|| format!("--bug must be one of {} ({value:?} is not)", names.join(", ")))?);
             }
+            "threads" => threads = Some(value.parse::<usize>().ok().filter(|t| *t > 0).ok_or("--threads must be a positive integer")?),
             other => return Err(format!("unknown option --{other}")),
         }
     }
     let (first, last) = seeds.ok_or("--seeds is required")?;
     let bugs = bug.map_or(Bugs::NONE, |b| Bugs::NONE.with(b, true));
     let started = Instant::now();
-    let (mut total_events, mut total_violations, mut committed) = (0u64, 0usize, 0u64);
-    let mut failing = Vec::new();
-    let mut first_violation = serde_json::Value::Null;
-    for seed in first..last {
+    // One run per seed, each independent of the others: run them in parallel, then combine the
+    // reports in seed order below, as one thread would have.
+    let run_seed = |seed: u64| -> Result<chaos::ChaosReport, String> {
         let cfg = ChaosConfig { seed, nodes, events, faults: faults.clone(), bugs };
         let (sim, mut report) = chaos::run(&cfg).map_err(|e| e.to_string())?;
-        total_events += report.events;
-        committed += report.committed;
         if let Err(detail) = lincheck::check(sim.history()) {
             report.violations.push(Violation { rule: "Linearizability", nodes: Vec::new(), time_us: report.time_us, detail });
         }
+        Ok(report)
+    };
+    // (`collect` into a Vec keeps the seeds' order.)
+    let run_all = || (first..last).into_par_iter().map(run_seed).collect::<Vec<_>>();
+    let reports = match threads {
+        Some(n) => rayon::ThreadPoolBuilder::new().num_threads(n).build().map_err(|e| e.to_string())?.install(run_all),
+        None => run_all(),
+    };
+    let (mut total_events, mut total_violations, mut committed) = (0u64, 0usize, 0u64);
+    let mut failing = Vec::new();
+    let mut first_violation = serde_json::Value::Null;
+    for (seed, report) in (first..last).zip(reports) {
+        let report = report?;
+        total_events += report.events;
+        committed += report.committed;
         if let Some(v) = report.violations.first() {
             total_violations += report.violations.len();
             if failing.is_empty() {
