@@ -16,6 +16,9 @@
 
 use rand_pcg::Pcg64Mcg;
 
+use crate::error::Result;
+#[allow(unused_imports)] // for the doc links
+use crate::error::Error;
 use crate::kv::{ClientId, Command, Output};
 
 /// Microseconds: the simulator's unit of time (the JS boundary takes ms).
@@ -223,6 +226,10 @@ pub trait Protocol: Sized + Clone + std::fmt::Debug + 'static {
     fn on_timer(&self, node: &mut Self::Node, cx: &mut Ctx, timer: Self::Timer, out: &mut Out<Self>);
     /// A workload client's request arrives. Must write a note first.
     fn on_client(&self, node: &mut Self::Node, cx: &mut Ctx, call: ClientCall, out: &mut Out<Self>);
+    /// A command proposed at this node by hand (a page's button, an agent's `propose`): the node
+    /// takes it (returns its index, a slot or sequence number) or refuses it, naming the leader
+    /// it knows ([`Error::NotLeader`]). Writes a note when it takes it.
+    fn propose(&self, node: &mut Self::Node, cx: &mut Ctx, command: String, out: &mut Out<Self>) -> Result<u64>;
     /// The node crashed (its timers are already cancelled): what survives, as a note.
     fn on_crash(&self, node: &mut Self::Node, cx: &mut Ctx, out: &mut Out<Self>);
     /// The node restarts after a crash with its persistent state only.

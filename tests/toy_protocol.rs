@@ -143,6 +143,9 @@ impl Protocol for TickTock {
     fn on_client(&self, _n: &mut Node, cx: &mut Ctx, _call: ClientCall, out: &mut Out<Self>) {
         out.note(Note::Crashed { at: cx.me });
     }
+    fn propose(&self, _n: &mut Node, _cx: &mut Ctx, _command: String, _out: &mut Out<Self>) -> consensus_playground::error::Result<u64> {
+        Err(consensus_playground::error::Error::invalid("command", "is not taken by tick-tock"))
+    }
     fn on_crash(&self, _n: &mut Node, cx: &mut Ctx, out: &mut Out<Self>) {
         out.note(Note::Crashed { at: cx.me });
     }

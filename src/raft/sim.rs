@@ -140,9 +140,10 @@ pub struct RaftNode {
     elections: u64,
 }
 
-/// The node id of a simulated server's name (`n3` → 2).
+/// The node id of a simulated server's name (`n3` → 2). Simulated names are `n` and digits;
+/// this reads the digits without slicing or parsing machinery (no panic paths in the wasm).
 pub fn index_of(name: &str) -> NodeId {
-    name[1..].parse::<usize>().expect("simulated names are n1, n2, …") - 1
+    name.bytes().skip(1).fold(0usize, |n, b| n * 10 + usize::from(b.wrapping_sub(b'0'))).saturating_sub(1)
 }
 
 fn send_appends(out: &mut Out<Raft>, requests: Vec<AppendEntriesRequest>) {
@@ -548,6 +549,13 @@ impl Protocol for Raft {
         }
     }
 
+    fn propose(&self, n: &mut RaftNode, cx: &mut Ctx, command: String, out: &mut Out<Self>) -> Result<u64> {
+        let text = command.clone();
+        let index = self.leader_append(n, command, out)?;
+        out.note(Note::Appended { at: cx.me, command: text, index });
+        Ok(index)
+    }
+
     fn on_crash(&self, _n: &mut RaftNode, cx: &mut Ctx, out: &mut Out<Self>) {
         out.note(Note::Crash { at: cx.me });
     }
@@ -730,12 +738,10 @@ impl Simulation<Raft> {
             return Ok(ClientReply { accepted: false, leader: None, index: None });
         }
         self.require_running(i)?;
-        let text = command.clone();
         let (appended, _) = self.act_with(i, |p, n, cx, out| {
-            let r = p.leader_append(n, command, out);
-            match &r {
-                Ok(index) => out.note(Note::Appended { at: cx.me, command: text, index: *index }),
-                Err(_) => out.note(Note::Redirect { at: cx.me, client: None, leader: n.core.leader_id().map(index_of) }),
+            let r = p.propose(n, cx, command, out);
+            if r.is_err() {
+                out.note(Note::Redirect { at: cx.me, client: None, leader: n.core.leader_id().map(index_of) });
             }
             r
         });

@@ -478,7 +478,14 @@ impl<P: Protocol> Simulation<P> {
     pub fn settle(&mut self) {
         self.track_leaderless();
         let mut touched = std::mem::take(&mut self.touched);
-        touched.sort_unstable();
+        // In id order (a handful of nodes at most: an insertion sort, no sorting machinery).
+        for k in 1..touched.len() {
+            let mut j = k;
+            while j > 0 && touched[j - 1] > touched[j] {
+                touched.swap(j - 1, j);
+                j -= 1;
+            }
+        }
         for &i in &touched {
             if !self.nodes[i].crashed && !self.nodes[i].paused {
                 self.act(i, |p, n, cx, out| p.settle(n, cx, out));
