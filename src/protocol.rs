@@ -29,7 +29,17 @@ pub type NodeId = usize;
 
 /// The name of node `id` as views and sentences spell it: `n1` for 0.
 pub fn node_name(id: NodeId) -> String {
-    format!("n{}", id + 1)
+    name(id).into_owned()
+}
+
+/// [`node_name`] without allocating (for the first 256 ids, from a table built once).
+pub fn name(id: NodeId) -> std::borrow::Cow<'static, str> {
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| (1..=256).map(|k| format!("n{k}")).collect());
+    match names.get(id) {
+        Some(n) => std::borrow::Cow::Borrowed(n.as_str()),
+        None => std::borrow::Cow::Owned(format!("n{}", id + 1)),
+    }
 }
 
 /// How long a timer runs. The simulator draws a [`Delay::Uniform`] from its seeded RNG when it

@@ -334,7 +334,7 @@ fn a_crashed_node_stops_a_restarted_one_starts_again_and_a_paused_one_resumes_it
 
 #[test]
 fn sends_after_a_persist_leave_once_the_write_is_done() {
-    let config = SimConfig { seed: 8, nodes: 3, latency_us: (1 * MS, 1 * MS), persist_us: 7 * MS, ..SimConfig::default() };
+    let config = SimConfig { seed: 8, nodes: 3, latency_us: (MS, MS), persist_us: 7 * MS, ..SimConfig::default() };
     let mut s = Simulation::start(config, TickTock { decide_twice: false }).unwrap();
     loop {
         let e = s.step().unwrap();

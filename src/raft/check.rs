@@ -7,7 +7,7 @@
 
 use crate::collections::{Map, Set};
 
-use crate::protocol::{node_name, Invariants, Micros, NodeId as Index};
+use crate::protocol::{Invariants, Micros, NodeId as Index};
 use super::sim::{Raft, RaftNode};
 use super::{ConsensusProtocol, LogEntry, LogIndex, NodeId, Role, Term};
 
@@ -119,11 +119,15 @@ impl Checker {
     /// Checks every property after an event. `changed_from[i]` is the lowest log index node
     /// `i` wrote during the event (from [`ConsensusProtocol::take_log_changed_from`]).
     pub fn check<N: AsRef<ConsensusProtocol>>(&mut self, now: Micros, nodes: &[N], changed_from: &[Option<LogIndex>]) {
-        self.check_from(now, nodes, changed_from);
+        let all: Vec<Index> = (0..nodes.len()).collect();
+        self.check_from(now, nodes, changed_from, &all);
     }
 
-    fn check_from<N: AsRef<ConsensusProtocol>>(&mut self, now: Micros, nodes: &[N], changed_from: &[Option<LogIndex>]) {
-        for (i, n) in nodes.iter().map(AsRef::as_ref).enumerate() {
+    /// [`check`](Self::check), looking only at nodes `which` (in increasing order): the nodes
+    /// an event touched. The others did not change, so they can add nothing new.
+    fn check_from<N: AsRef<ConsensusProtocol>>(&mut self, now: Micros, nodes: &[N], changed_from: &[Option<LogIndex>], which: &[Index]) {
+        for &i in which {
+            let n = nodes[i].as_ref();
             // Election Safety.
             if n.role() == Role::Leader {
                 let first = *self.leaders.entry(n.current_term()).or_insert(i);
@@ -145,16 +149,17 @@ impl Checker {
             }
             self.commit_seen[i] = n.commit_index();
         }
-        for (i, from) in changed_from.iter().enumerate() {
-            if let Some(from) = from {
-                self.check_log_matching(now, nodes, i, *from);
-                self.check_committed_kept(now, nodes[i].as_ref(), i, *from);
+        for &i in which {
+            if let Some(from) = changed_from[i] {
+                self.check_log_matching(now, nodes, i, from);
+                self.check_committed_kept(now, nodes[i].as_ref(), i, from);
             }
         }
-        for i in 0..nodes.len() {
+        for &i in which {
             self.check_committed(now, nodes, i);
         }
-        for (i, n) in nodes.iter().map(AsRef::as_ref).enumerate() {
+        for &i in which {
+            let n = nodes[i].as_ref();
             if n.role() == Role::Leader && self.leader_checked[i] != Some(n.current_term()) {
                 self.leader_checked[i] = Some(n.current_term());
                 for index in 1..=self.committed.len() {
@@ -306,13 +311,16 @@ impl Invariants<Raft> for Checker {
         Checker::on_restart(self, node)
     }
     fn on_decide(&mut self, now: Micros, node: Index, entry: &LogEntry) {
-        self.on_apply(now, &node_name(node), entry)
+        self.on_apply(now, &crate::protocol::name(node), entry)
     }
-    fn check(&mut self, now: Micros, nodes: &mut [RaftNode], _touched: &[Index]) {
+    fn check(&mut self, now: Micros, nodes: &mut [RaftNode], touched: &[Index]) {
         let mut changed = std::mem::take(&mut self.changed);
         changed.clear();
-        changed.extend(nodes.iter_mut().map(|n| n.core.take_log_changed_from()));
-        self.check_from(now, nodes, &changed);
+        changed.resize(nodes.len(), None);
+        for &i in touched {
+            changed[i] = nodes[i].core.take_log_changed_from();
+        }
+        self.check_from(now, nodes, &changed, touched);
         self.changed = changed;
     }
     fn violations(&self) -> &[Violation] {

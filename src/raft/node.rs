@@ -181,6 +181,23 @@ pub fn parse_config(command: &str) -> Option<Vec<NodeId>> {
         .collect()
 }
 
+/// Sets `map[key] = value`, allocating the key only when it is new.
+fn put(map: &mut Map<NodeId, LogIndex>, key: &str, value: LogIndex) {
+    match map.get_mut(key) {
+        Some(v) => *v = value,
+        None => {
+            map.insert(key.to_string(), value);
+        }
+    }
+}
+
+/// Adds `key` to `set`, allocating it only when it is new.
+fn add(set: &mut Set<NodeId>, key: &str) {
+    if !set.contains(key) {
+        set.insert(key.to_string());
+    }
+}
+
 fn check_id(param: &str, id: &str) -> Result<()> {
     if id.is_empty() {
         return Err(Error::invalid(param, "must be a non-empty string"));
@@ -634,7 +651,7 @@ impl ConsensusProtocol {
         self.check_member("from", from)?;
         self.observe_term(reply.term);
         if self.role == Role::Candidate && reply.term == self.current_term && reply.vote_granted {
-            self.votes.insert(from.to_string());
+            add(&mut self.votes, from);
         }
         Ok(VoteTally { votes: self.votes.len(), won: self.has_won_election() })
     }
@@ -728,8 +745,16 @@ impl ConsensusProtocol {
     }
 
     fn requests_for_all(&mut self, pipelined: bool) -> Vec<AppendEntriesRequest> {
-        let others: Vec<NodeId> = self.others().cloned().collect();
-        others.iter().filter_map(|p| self.request_for(p, pipelined)).collect()
+        // request_for does not read the configuration: lend it out instead of cloning its ids.
+        let cluster = std::mem::take(&mut self.cluster);
+        let mut requests = Vec::with_capacity(cluster.len());
+        for p in &cluster {
+            if *p != self.node_id {
+                requests.extend(self.request_for(p, pipelined));
+            }
+        }
+        self.cluster = cluster;
+        requests
     }
 
     /// The AppendEntries a leader sends `to`: the entries from nextIndex on (at most
@@ -753,7 +778,7 @@ impl ConsensusProtocol {
             Some(m) => (prev + m as u64).min(released),
             None => released,
         };
-        self.sent_index.insert(to.to_string(), sent.max(end));
+        put(&mut self.sent_index, to, sent.max(end));
         Some(self.append_request(to, prev, end))
     }
 
@@ -862,19 +887,19 @@ impl ConsensusProtocol {
         if self.role != Role::Leader || reply.term < self.current_term || !self.is_member(from) {
             return Ok(None);
         }
-        self.recent_active.insert(from.to_string());
+        add(&mut self.recent_active, from);
         self.confirm_reads(from, reply.round);
         let matched = self.match_index.get(from).copied().unwrap_or(0);
         if !reply.success {
             let next = self.next_index.get(from).copied().unwrap_or(1);
-            self.next_index.insert(from.to_string(), next.saturating_sub(1).max(matched + 1));
+            put(&mut self.next_index, from, next.saturating_sub(1).max(matched + 1));
             self.replicating.remove(from);
-            self.sent_index.insert(from.to_string(), matched);
+            put(&mut self.sent_index, from, matched);
             return Ok(self.request_for(from, false));
         }
         let matched = matched.max(reply.match_index);
-        self.match_index.insert(from.to_string(), matched);
-        self.next_index.insert(from.to_string(), matched + 1);
+        put(&mut self.match_index, from, matched);
+        put(&mut self.next_index, from, matched + 1);
         let moved = self.advance_commit_index();
         if self.role != Role::Leader {
             return Ok(None); // it committed its own removal and stepped down (§4.2.2)
@@ -882,7 +907,7 @@ impl ConsensusProtocol {
         let sent = self.sent_index.get(from).copied().unwrap_or(0);
         let released = self.released.min(self.last_log_index());
         let unsent = matched < released && sent < released;
-        self.replicating.insert(from.to_string());
+        add(&mut self.replicating, from);
         self.maybe_timeout_now();
         if unsent {
             return Ok(self.request_for(from, true));
@@ -970,7 +995,7 @@ impl ConsensusProtocol {
                 continue;
             }
             if !me {
-                self.reads[i].3.insert(from.to_string());
+                add(&mut self.reads[i].3, from);
             }
             if self.bugs.has(Bug::StaleRead) || self.is_majority(self.members_among(true, self.reads[i].3.iter())) {
                 let (id, index, _, _) = self.reads.remove(i);
@@ -1059,11 +1084,11 @@ impl ConsensusProtocol {
         if self.role != Role::Leader || reply.term < self.current_term || reply.match_index == 0 || !self.is_member(from) {
             return Ok(None);
         }
-        self.recent_active.insert(from.to_string());
+        add(&mut self.recent_active, from);
         let matched = self.match_index.get(from).copied().unwrap_or(0).max(reply.match_index.min(self.last_log_index()));
-        self.match_index.insert(from.to_string(), matched);
-        self.next_index.insert(from.to_string(), matched + 1);
-        self.sent_index.insert(from.to_string(), matched);
+        put(&mut self.match_index, from, matched);
+        put(&mut self.next_index, from, matched + 1);
+        put(&mut self.sent_index, from, matched);
         self.advance_commit_index();
         if self.role != Role::Leader {
             return Ok(None);
@@ -1199,7 +1224,7 @@ impl ConsensusProtocol {
         }
         if let Some(v) = self.pre_votes.as_mut() {
             if reply.vote_granted && reply.term == self.current_term + 1 {
-                v.insert(from.to_string());
+                add(v, from);
             }
         }
         Ok(VoteTally { votes: self.pre_vote_count(), won: self.has_won_pre_vote() })

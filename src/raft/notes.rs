@@ -22,6 +22,11 @@ pub enum Note {
         what: MsgNote,
         /// The term adopted on the way, if any.
         adopted: Option<(Term, Term, Role)>,
+        /// The commitIndex the message moved to, and whether the receiver leads (a leader
+        /// commits by counting replicas; a follower learns leaderCommit).
+        commit: Option<(LogIndex, bool)>,
+        /// The transfer target an AppendEntries reply showed up to date (it is sent TimeoutNow).
+        timeout_now: Option<NodeId>,
     },
     /// The election timer ran out and PreVote is on: a pre-vote round for `term` (§9.6).
     PreVote {
@@ -212,8 +217,6 @@ pub enum MsgNote {
     VoteIgnored { term: Term },
     VoteGets { term: Term, votes: usize, of: usize },
     VoteRefused { term: Term },
-    /// An AppendEntries, and the commitIndex it moved to.
-    AppendEntries { what: Box<MsgNote>, commit: Option<LogIndex> },
     AppendStale { term: Term, mine: Term },
     AppendMissing { prev: LogIndex },
     AppendMismatch { prev: LogIndex, found: Term, want: Term },
@@ -221,8 +224,6 @@ pub enum MsgNote {
     HoldsOne { index: LogIndex },
     HoldsRange { from: LogIndex, to: LogIndex },
     Appended { count: u64, upto: LogIndex, truncated_from: Option<LogIndex> },
-    /// An AppendEntries reply, the commitIndex it moved to, and a TimeoutNow it let go.
-    AppendReply { what: Box<MsgNote>, commit: Option<LogIndex>, timeout_now: Option<NodeId> },
     AppendReplyIgnored { term: Term },
     Matches { index: LogIndex },
     Retries { next: LogIndex },
@@ -262,8 +263,17 @@ impl Note {
     pub fn describe(&self, names: &[String], batching: bool) -> String {
         let n = |i: &NodeId| names[*i].as_str();
         match self {
-            Note::Msg { at, from, what, adopted } => {
-                let text = what.describe(n(at), n(from), names);
+            Note::Msg { at, from, what, adopted, commit, timeout_now } => {
+                let (t, f) = (n(at), n(from));
+                let mut text = what.describe(t, f);
+                match commit {
+                    Some((c, false)) => text.push_str(&format!("; its commitIndex becomes {c}")),
+                    Some((c, true)) => text.push_str(&format!("; entries up to {c} are on a majority, so {t} commits them (commitIndex {c})")),
+                    None => {}
+                }
+                if let Some(target) = timeout_now {
+                    text.push_str(&format!("; {} is up to date, so {t} sends it TimeoutNow", n(target)));
+                }
                 match adopted {
                     Some((now, was, role)) => format!("{} adopts term {now} (was {was}, {}); {text}", n(at), role.as_str()),
                     None => text,
@@ -362,7 +372,7 @@ impl Note {
 
 impl MsgNote {
     /// The sentence, `t` having received the message from `f`.
-    fn describe(&self, t: &str, f: &str, names: &[String]) -> String {
+    fn describe(&self, t: &str, f: &str) -> String {
         match self {
             MsgNote::UnknownReply { kind } => format!("{t} ignores {kind}'s reply: no configuration it has seen names {f}"),
             MsgNote::VoteGranted { term } => {
@@ -393,13 +403,6 @@ impl MsgNote {
             }
             MsgNote::VoteGets { term, votes, of } => format!("{t} receives {f}'s vote for term {term} ({votes} of {of} votes)"),
             MsgNote::VoteRefused { term } => format!("{t} is refused a vote by {f} for term {term}"),
-            MsgNote::AppendEntries { what, commit } => {
-                let mut text = what.describe(t, f, names);
-                if let Some(c) = commit {
-                    text.push_str(&format!("; its commitIndex becomes {c}"));
-                }
-                text
-            }
             MsgNote::AppendStale { term, mine } => {
                 format!("{t} rejects AppendEntries from {f}: term {term} is older than its term {mine}")
             }
@@ -413,16 +416,6 @@ impl MsgNote {
             MsgNote::Appended { count, upto, truncated_from } => {
                 let cut = truncated_from.map(|k| format!("deletes its conflicting entries from index {k} on, then ")).unwrap_or_default();
                 format!("{t} {cut}appends {count} entr{} from {f}, up to index {upto}", if *count == 1 { "y" } else { "ies" })
-            }
-            MsgNote::AppendReply { what, commit, timeout_now } => {
-                let mut text = what.describe(t, f, names);
-                if let Some(c) = commit {
-                    text.push_str(&format!("; entries up to {c} are on a majority, so {t} commits them (commitIndex {c})"));
-                }
-                if let Some(target) = timeout_now {
-                    text.push_str(&format!("; {} is up to date, so {t} sends it TimeoutNow", names[*target]));
-                }
-                text
             }
             MsgNote::AppendReplyIgnored { term } => format!("{t} ignores {f}'s AppendEntries reply from term {term}"),
             MsgNote::Matches { index } => format!("{t} learns {f}'s log matches its own up to index {index}"),

@@ -252,8 +252,21 @@ impl Raft {
         n.owed.retain(|index, _| *index > upto);
     }
 
-    fn deliver(&self, n: &mut RaftNode, cx: &Ctx, f: NodeId, payload: Payload, out: &mut Out<Self>) -> (MsgNote, bool) {
-        let fname = node_name(f);
+    /// Handles a delivered message; returns what the receiver did, whether it is routine, the
+    /// commitIndex it moved to (and whether the receiver leads), and a TimeoutNow target.
+    #[allow(clippy::type_complexity)]
+    fn deliver(
+        &self,
+        n: &mut RaftNode,
+        cx: &Ctx,
+        f: NodeId,
+        payload: Payload,
+        out: &mut Out<Self>,
+    ) -> (MsgNote, bool, Option<(u64, bool)>, Option<NodeId>) {
+        let mut moved = None;
+        let mut timeout_now = None;
+        let fname_ = crate::protocol::name(f);
+        let fname: &str = &fname_;
         let was = (n.core.role(), n.core.current_term());
         let mut routine = false;
         let what = match &payload {
@@ -298,7 +311,7 @@ impl Raft {
             }
             Payload::PreVoteResponse(reply) => {
                 let was_pre = n.core.is_pre_candidate();
-                let tally = n.core.handle_pre_vote_response(&fname, reply).expect("replies come from members");
+                let tally = n.core.handle_pre_vote_response(fname, reply).expect("replies come from members");
                 let me = &n.core;
                 let what = if reply.term > was.1 && !reply.vote_granted {
                     MsgNote::PreLearns { term: reply.term }
@@ -315,7 +328,7 @@ impl Raft {
                 what
             }
             Payload::RequestVoteResponse(reply) => {
-                let tally = n.core.handle_request_vote_response(&fname, reply).expect("replies come from members");
+                let tally = n.core.handle_request_vote_response(fname, reply).expect("replies come from members");
                 let me = &n.core;
                 let what = if reply.term > was.1 {
                     MsgNote::StepsDown { term: reply.term }
@@ -350,8 +363,8 @@ impl Raft {
                         MsgNote::Appended { count: appended, upto: reply.match_index, truncated_from }
                     }
                 };
-                let commit = (me.commit_index() > commit_before).then_some(me.commit_index());
-                if commit.is_none() {
+                moved = (me.commit_index() > commit_before).then_some((me.commit_index(), false));
+                if moved.is_none() {
                     routine = args.entries.is_empty() && matches!(decision, AppendDecision::Accepted { .. });
                 }
                 if reply.term == args.term {
@@ -361,12 +374,12 @@ impl Raft {
                     out.push(Effect::Persist);
                 }
                 out.send(f, Payload::AppendEntriesResponse(reply));
-                MsgNote::AppendEntries { what: Box::new(what), commit }
+                what
             }
             Payload::AppendEntriesResponse(reply) => {
                 let commit_before = n.core.commit_index();
-                let match_before = n.core.match_index().get(&fname).copied();
-                let next = n.core.handle_append_entries_response(&fname, reply).expect("replies are well-formed");
+                let match_before = n.core.match_index().get(fname).copied();
+                let next = n.core.handle_append_entries_response(fname, reply).expect("replies are well-formed");
                 let me = &n.core;
                 let what = if reply.term > was.1 {
                     MsgNote::StepsDown { term: reply.term }
@@ -375,22 +388,21 @@ impl Raft {
                 } else if reply.success {
                     MsgNote::Matches { index: reply.match_index }
                 } else {
-                    MsgNote::Retries { next: me.next_index().get(&fname).copied().unwrap_or(1) }
+                    MsgNote::Retries { next: me.next_index().get(fname).copied().unwrap_or(1) }
                 };
-                let commit = (me.commit_index() > commit_before).then_some(me.commit_index());
-                if commit.is_none() {
-                    routine = reply.success && me.match_index().get(&fname).copied() == match_before;
+                moved = (me.commit_index() > commit_before).then_some((me.commit_index(), true));
+                if moved.is_none() {
+                    routine = reply.success && me.match_index().get(fname).copied() == match_before;
                 }
                 if let Some(r) = next {
                     send_appends(out, vec![r]);
                 }
-                let mut timeout_now = None;
                 if let Some((target, args)) = n.core.take_timeout_now() {
                     let t = index_of(&target);
                     timeout_now = Some(t);
                     out.send(t, Payload::TimeoutNow(args));
                 }
-                MsgNote::AppendReply { what: Box::new(what), commit, timeout_now }
+                what
             }
             Payload::InstallSnapshot(args) => {
                 let (reply, load) = n.core.install_snapshot(args).expect("leaders send valid snapshots");
@@ -413,7 +425,7 @@ impl Raft {
                 what
             }
             Payload::InstallSnapshotResponse(reply) => {
-                let next = n.core.handle_install_snapshot_response(&fname, reply).expect("replies come from members");
+                let next = n.core.handle_install_snapshot_response(fname, reply).expect("replies come from members");
                 let what = if reply.match_index == 0 {
                     MsgNote::SnapshotRefused
                 } else {
@@ -434,7 +446,7 @@ impl Raft {
                 None => MsgNote::TimeoutNowIgnored { term: args.term },
             },
         };
-        (what, routine)
+        (what, routine, moved, timeout_now)
     }
 }
 
@@ -470,16 +482,17 @@ impl Protocol for Raft {
 
     fn on_msg(&self, n: &mut RaftNode, cx: &mut Ctx, from: NodeId, payload: Payload, out: &mut Out<Self>) -> (Note, bool) {
         let at = cx.me;
-        if payload.is_reply() && !n.core.knows(&node_name(from)) {
+        if payload.is_reply() && !n.core.knows(&crate::protocol::name(from)) {
             // Membership changed under it (§4.1): a server it never knew answers it.
-            return (Note::Msg { at, from, what: MsgNote::UnknownReply { kind: payload.kind() }, adopted: None }, false);
+            let what = MsgNote::UnknownReply { kind: payload.kind() };
+            return (Note::Msg { at, from, what, adopted: None, commit: None, timeout_now: None }, false);
         }
         let reply = payload.is_reply();
         let was = (n.core.role(), n.core.current_term());
-        let (what, routine) = self.deliver(n, cx, from, payload, out);
+        let (what, routine, commit, timeout_now) = self.deliver(n, cx, from, payload, out);
         let now = (n.core.role(), n.core.current_term());
         let adopted = (now.1 > was.1 && !reply).then_some((now.1, was.1, was.0));
-        (Note::Msg { at, from, what, adopted }, routine && now.1 == was.1)
+        (Note::Msg { at, from, what, adopted, commit, timeout_now }, routine && now.1 == was.1)
     }
 
     fn on_timer(&self, n: &mut RaftNode, cx: &mut Ctx, timer: Timer, out: &mut Out<Self>) {
