@@ -32,12 +32,11 @@ pub fn node_name(id: NodeId) -> String {
     name(id).into_owned()
 }
 
-/// [`node_name`] without allocating (for the first 256 ids, from a table built once).
+/// [`node_name`] without allocating (for the first 32 ids, from a table of literals).
 pub fn name(id: NodeId) -> std::borrow::Cow<'static, str> {
-    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    let names = NAMES.get_or_init(|| (1..=256).map(|k| format!("n{k}")).collect());
-    match names.get(id) {
-        Some(n) => std::borrow::Cow::Borrowed(n.as_str()),
+    const NAMES: [&str; 32] = ["n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9", "n10", "n11", "n12", "n13", "n14", "n15", "n16", "n17", "n18", "n19", "n20", "n21", "n22", "n23", "n24", "n25", "n26", "n27", "n28", "n29", "n30", "n31", "n32"];
+    match NAMES.get(id) {
+        Some(n) => std::borrow::Cow::Borrowed(n),
         None => std::borrow::Cow::Owned(format!("n{}", id + 1)),
     }
 }
