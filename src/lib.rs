@@ -3,25 +3,28 @@
 //! An interactive consensus-protocol playground: protocol cores in Rust, compiled to
 //! WebAssembly, animated in the browser.
 //!
-//! ## Architecture (dependencies point one way: core ← sim ← bindings ← www)
+//! ## Architecture (dependencies point one way: cores ← simulator ← bindings ← www)
 //!
-//! - [`raft`] — the core. `ConsensusProtocol` is a sans-IO state machine: inputs are method
-//!   calls (a RequestVote or AppendEntries received, a reply received, an election the caller
-//!   decided to start), outputs are return values or queues the caller drains (the reply, the
-//!   requests to send, the entries to apply, InstallSnapshot/TimeoutNow to send, confirmed
-//!   reads). It has no clock, no RNG and no IO. Beyond Figure 2: PreVote, CheckQuorum,
-//!   leadership transfer, snapshots, membership changes, batching and pipelining, ReadIndex,
-//!   and deliberate bug switches ([`raft::Bug`]).
+//! - [`protocol`] — the contract every mechanism implements: [`protocol::Protocol`], a sans-IO
+//!   state machine that owns its timers and writes its effects as data (send, persist, set or
+//!   cancel a timer, decide, answer a client, narrate a [`protocol::Effect::Note`] whose
+//!   sentence is built only when read), and [`protocol::Invariants`], its checker. Node ids are
+//!   small integers inside; names (`n1` …) only in views and sentences.
+//! - [`sim`] — one deterministic discrete-event simulator for any protocol. It owns time
+//!   (integer µs), the network (per-message latency drawn from a seeded RNG, loss,
+//!   duplication, cut links and partitions), timers, crashes, restarts, pauses, key-value client
+//!   workloads, the event log, counters, and the checker driver (after every event, on the nodes
+//!   it touched). It never names a protocol. Same seed + same actions = same run.
+//! - [`raft`] — Raft: the core `ConsensusProtocol` (Figure 2; PreVote, CheckQuorum, leadership
+//!   transfer, snapshots, membership changes, batching and pipelining, ReadIndex, bug switches),
+//!   Raft as a `Protocol` with its timers, notes and checker (Election Safety, Log Matching,
+//!   Leader Completeness, State Machine Safety, Committed Entry Retention, commitIndex
+//!   monotonicity), randomized fault runs ([`raft::chaos`]) and the paper's Figure 16
+//!   ([`raft::experiments`]).
 //! - [`kv`] — a replicated key-value store: the state machine applied to the log, with client
 //!   sessions (a retried command takes effect once).
 //! - [`lincheck`] — linearizability of a client history (Wing & Gong / Lowe, per key).
-//! - [`sim`] — a deterministic discrete-event simulator. It owns time (integer µs), the
-//!   network (per-link latency drawn from a seeded RNG, loss, duplication, cut links and
-//!   partitions), timers, crashes, pauses, key-value clients, and an invariant checker that
-//!   runs after every event (Election Safety, Log Matching, Leader Completeness, State Machine
-//!   Safety, Committed Entry Retention, commitIndex monotonicity). Same seed + same actions =
-//!   same run. [`sim::chaos`] runs randomized fault schedules; [`sim::experiments`] the
-//!   paper's Figure 16.
+//! - [`error`] — the one error type: a refused call names the parameter and the rule.
 //! - `wasm` (wasm32 only) — `#[wasm_bindgen]` exports `ConsensusProtocol` and
 //!   `Simulation`: validate JS input, convert, forward; small view objects go back
 //!   (times in ms at the boundary).

@@ -17,7 +17,7 @@ use super::Bugs;
 pub struct Config {
     /// Seed of the simulation's RNG: the only source of randomness.
     pub seed: u64,
-    /// Number of nodes, ids `n1` … `nN`; 1 ..= [`MAX_NODES`].
+    /// Number of nodes, ids `n1` … `nN`; 1 ..= [`crate::sim::config::MAX_NODES`].
     pub nodes: usize,
     /// One-way message latency, drawn uniformly from `[lo, hi]` µs per message.
     pub latency_us: (Micros, Micros),
