@@ -1,7 +1,7 @@
 // What a page that embeds the widget transfers, raw and gzip -9: every file of www/dist/ it
 // fetches on load (the module and its shared chunks, the CSS, the wasm). The Experiments
-// panel's chunk, worker and wasm are listed apart: a page fetches them only when a reader
-// opens that panel.
+// panel's chunk, stylesheet, worker and wasm are listed apart: a page fetches them only when a
+// reader opens that panel.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -15,7 +15,7 @@ const measure = (what, path) => {
   return { bench: 'size', what, path, bytes: bytes.length, gzip9_bytes: gzipSync(bytes, { level: 9 }).length };
 };
 
-const LAZY = /^(experiments-.*\.js|fig16-worker\.js|pkg\/experiments_bg\.wasm)$/;
+const LAZY = /^(experiments-.*\.js|experiments\.css|fig16-worker\.js|pkg\/experiments_bg\.wasm)$/;
 const label = (f) =>
   f.endsWith('.wasm') ? 'wasm' : f.endsWith('.css') ? 'css (minified)' : f === 'consensus-playground.js' ? 'element + wasm glue js (minified)' : 'js chunk (minified)';
 

@@ -30,13 +30,18 @@ function loadWasm() {
   return ready;
 }
 
-function injectStyles() {
-  if (document.querySelector('link[data-consensus-playground]')) return;
-  const link = document.createElement('link');
-  link.rel = 'stylesheet';
-  link.href = new URL('./consensus-playground.css', import.meta.url).href;
-  link.dataset.consensusPlayground = '';
-  document.head.append(link);
+const sheets = new Map();
+/**
+ * Adds stylesheet `path` (relative to this file, which www/dist/ mirrors) to the page, once;
+ * resolves when it has loaded (or failed: the widget then works unstyled).
+ */
+function stylesheet(path) {
+  if (!sheets.has(path)) {
+    const link = el('link', { rel: 'stylesheet', href: new URL(path, import.meta.url).href, 'data-consensus-playground': path });
+    sheets.set(path, new Promise((done) => (link.onload = link.onerror = done)));
+    document.head.append(link);
+  }
+  return sheets.get(path);
 }
 
 function setAttr(e, k, v) {
@@ -98,7 +103,7 @@ export class ConsensusPlayground extends HTMLElement {
   }
 
   connectedCallback() {
-    injectStyles();
+    stylesheet('consensus-playground.css');
     if (!this.built) this.build();
     this.speed = this.speedAttr();
     this.speedInput.value = String(speedToSlider(this.speed));
@@ -227,13 +232,13 @@ export class ConsensusPlayground extends HTMLElement {
     const stage = el('div', { class: 'cp-stage' }, this.ring, legend, metrics);
     this.faults = this.buildFaults();
     const side = el('div', { class: 'cp-side' }, this.actions, this.logs, this.faults);
-    // Experiments (Figure 16): code loaded when the panel is first opened.
+    // Experiments (Figure 16): code and stylesheet loaded when the panel is first opened.
     const experiments = el('details', { class: 'cp-panel cp-experiments' }, el('summary', { text: 'Experiments — the Raft paper’s Figure 16' }));
     experiments.addEventListener('toggle', () => {
       if (!experiments.open || experiments.dataset.loaded) return;
       experiments.dataset.loaded = '1';
-      import('./experiments.js').then(
-        (m) => experiments.append(m.buildExperiments()),
+      Promise.all([import('./experiments.js'), stylesheet('experiments.css')]).then(
+        ([m]) => experiments.append(m.buildExperiments()),
         (e) => this.showError(`The Experiments panel could not load: ${e.message}`),
       );
     });

@@ -1,7 +1,8 @@
 // The Experiments panel of <consensus-playground>: the Raft paper's Figure 16 (time to elect a
 // new leader after the leader crashes), run by the same wasm core in a Web Worker, plotted as
 // CDFs on a log-time axis like the paper's figure, beside the numbers the paper states.
-// Loaded on demand (the panel's first opening), so a page that never opens it does not fetch it.
+// Loaded on demand (the panel's first opening), so a page that never opens it does not fetch it,
+// nor its stylesheet (experiments.css, fetched beside it).
 
 import { el, svg } from './dom.js';
 
