@@ -27,3 +27,8 @@ test('the Experiments panel is not part of the load: its chunk, stylesheet, work
   const lazy = widgetSizes().filter((s) => s.what.startsWith('Experiments'));
   assert.equal(lazy.length, 4, JSON.stringify(lazy));
 });
+
+test('the Network and bugs panel is not part of the load either: its chunk and stylesheet exist apart', () => {
+  const lazy = widgetSizes().filter((s) => s.what.startsWith('Network and bugs'));
+  assert.equal(lazy.length, 2, JSON.stringify(lazy));
+});

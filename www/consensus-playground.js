@@ -17,7 +17,8 @@
 //   [data-log-of="n1"] [data-entry="3"][data-entry-term="2"][data-committed="true|false"]
 //   element.simulation: the wasm Simulation (read-only use, please).
 import init, { Simulation } from './pkg/consensus_playground.js';
-import { el, svg } from './dom.js';
+import { button, el, svg } from './dom.js';
+import { faults } from './stage/faults.js';
 
 const SIZE = 400; // the ring's viewBox is SIZE × SIZE
 const NODE_R = 27;
@@ -230,8 +231,19 @@ export class ConsensusPlayground extends HTMLElement {
       metric('election', 'election latency', 'Time without a running leader, from losing one until the next leads: the latest period, and the mean'),
     );
     const stage = el('div', { class: 'cp-stage' }, this.ring, legend, metrics);
-    this.faults = this.buildFaults();
-    const side = el('div', { class: 'cp-side' }, this.actions, this.logs, this.faults);
+    // Network and bugs: its body's code and stylesheet are fetched when it is first opened. The
+    // module gets what it needs from here (no shared chunk to fetch on load).
+    const host = this;
+    const cx = {
+      get sim() {
+        return host.simulation;
+      },
+      act: (fn) => this.act(fn),
+      dom: { button, el },
+      stylesheet,
+    };
+    this.faults = faults(cx, () => Simulation.bugList(), (e) => this.showError(`The Network and bugs panel could not load: ${e.message}`));
+    const side = el('div', { class: 'cp-side' }, this.actions, this.logs, this.faults.root);
     // Experiments (Figure 16): code and stylesheet loaded when the panel is first opened.
     const experiments = el('details', { class: 'cp-panel cp-experiments' }, el('summary', { text: 'Experiments — the Raft paper’s Figure 16' }));
     experiments.addEventListener('toggle', () => {
@@ -249,72 +261,6 @@ export class ConsensusPlayground extends HTMLElement {
 
     Object.assign(this, { playBtn, stepBtn, clientBtn, speedInput, speedOut, clock, clientsBox });
     this.renderActions();
-  }
-
-  /** The "Network and bugs" panel: loss, duplication and latency dials, heal, bug switches. */
-  buildFaults() {
-    const dial = (label, min, max, value, unit, apply) => {
-      const input = el('input', { type: 'range', min: String(min), max: String(max), step: '1', value: String(value), 'aria-label': label });
-      const out = el('output', { text: `${value}${unit}` });
-      input.addEventListener('input', () => {
-        out.textContent = `${input.value}${unit}`;
-        this.act((s) => apply(s, Number(input.value)));
-      });
-      this.dials.push({ input, out, unit });
-      return el('label', { class: 'cp-dial' }, el('span', { text: label }), input, out);
-    };
-    this.dials = [];
-    const latency = () => {
-      const [lo, jitter] = this.dials.slice(2).map((d) => Number(d.input.value));
-      return [lo, lo + jitter];
-    };
-    const heal = el('button', { type: 'button', class: 'cp-btn', text: 'Heal network', title: 'Repair every link' });
-    heal.addEventListener('click', () => this.act((s) => s.heal()));
-    this.bugBoxes = [];
-    this.bugSet = el('fieldset', { class: 'cp-bugs' }, el('legend', { text: 'Break the protocol' }));
-    return el(
-      'details',
-      { class: 'cp-panel cp-faults' },
-      el('summary', { text: 'Network and bugs' }),
-      el('p', { class: 'cp-hint', text: 'Click the line between two nodes to cut or repair that link.' }),
-      el(
-        'div',
-        { class: 'cp-dials' },
-        dial('Loss', 0, 50, 0, '%', (s, v) => s.setDropRate(v / 100)),
-        dial('Duplication', 0, 50, 0, '%', (s, v) => s.setDuplicateRate(v / 100)),
-        dial('Latency', 1, 100, 10, ' ms', (s) => s.setLatency(latency())),
-        dial('Jitter', 0, 100, 5, ' ms', (s) => s.setLatency(latency())),
-      ),
-      heal,
-      this.bugSet,
-    );
-  }
-
-  /** One checkbox per deliberate bug (the list comes from the wasm core, once it has loaded). */
-  fillBugs() {
-    if (this.bugBoxes.length) return;
-    for (const b of Simulation.bugList()) {
-      const box = el('input', { type: 'checkbox', value: b.name });
-      box.addEventListener('change', () => this.act((s) => s.setBugs(this.bugBoxes.filter((x) => x.checked).map((x) => x.value))));
-      this.bugBoxes.push(box);
-      this.bugSet.append(el('label', { class: 'cp-bug' }, box, el('span', {}, el('code', { text: b.name }), ` — ${b.breaks}`)));
-    }
-  }
-
-  /** Puts the dials and bug boxes back to what the simulation has. */
-  syncFaults() {
-    const net = this.simulation.network();
-    const [loss, dup, lat, jit] = this.dials;
-    const setDial = (d, v) => {
-      d.input.value = String(v);
-      d.out.textContent = `${v}${d.unit}`;
-    };
-    setDial(loss, Math.round(net.dropRate * 100));
-    setDial(dup, Math.round(net.duplicateRate * 100));
-    setDial(lat, net.latencyMs[0]);
-    setDial(jit, net.latencyMs[1] - net.latencyMs[0]);
-    const on = new Set(this.simulation.config.bugs);
-    for (const b of this.bugBoxes) b.checked = on.has(b.value);
   }
 
   showError(text) {
@@ -369,8 +315,7 @@ export class ConsensusPlayground extends HTMLElement {
     this.violationNodes = new Set();
     this.buildNodes();
     this.buildLogs();
-    this.fillBugs();
-    this.syncFaults();
+    this.faults.sync(this.simulation);
     this.clientsBox.checked = false;
     this.dirty = true;
     this.render();

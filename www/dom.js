@@ -14,6 +14,13 @@ export function el(tag, attrs = {}, ...children) {
   return e;
 }
 
+/** A button (class cp-btn) that runs `fn` when clicked. */
+export function button(text, title, fn) {
+  const b = el('button', { type: 'button', class: 'cp-btn', text, title });
+  b.addEventListener('click', fn);
+  return b;
+}
+
 /** An SVG element with attributes. */
 export function svg(tag, attrs = {}) {
   const e = document.createElementNS(SVG, tag);
