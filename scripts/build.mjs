@@ -10,7 +10,8 @@
 //   4. shrinks the wasm with wasm-opt -Oz (npm package binaryen),
 //   5. bundles and minifies the element with the wasm glue (esbuild) into www/dist/:
 //      consensus-playground.js, consensus-playground.css, pkg/consensus_playground_bg.wasm,
-//      the Experiments panel's chunk, experiments.css, worker and pkg/experiments_bg.wasm,
+//      one chunk per mechanism (www/protocols/<name>.js, fetched by the widgets that use it),
+//      and the Experiments panel's chunk, experiments.css, worker and pkg/experiments_bg.wasm,
 //      and the Network and bugs panel's chunk and stage/faults.css (each fetched only when
 //      its panel is opened),
 // and prints the sizes (scripts/size.mjs).

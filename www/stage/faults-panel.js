@@ -3,7 +3,7 @@
 // imports nothing, so that no chunk is shared with the element's file (it gets cx.dom).
 
 /**
- * @param {{sim: object, act: Function, dom: {el: Function, button: Function}, stylesheet: Function}} cx   what the element hands the panel
+ * @param {import('./contract.js').Stage} cx
  * @param {{name: string, breaks: string}[]} bugs   one switch per deliberate bug (`Simulation.bugList()`)
  */
 export function faultsPanel({ act, dom: { button, el } }, bugs) {
