@@ -11,8 +11,10 @@
 //   4. shrinks the wasm with wasm-opt -Oz (npm package binaryen),
 //   5. bundles and minifies the element with the wasm glue (esbuild) into www/dist/:
 //      consensus-playground.js, consensus-playground.css, pkg/consensus_playground_bg.wasm,
-//      and the Experiments panel's chunk, worker and pkg/experiments_bg.wasm (fetched only
-//      when the panel is opened),
+//      one chunk per mechanism (www/protocols/<name>.js, fetched by the widgets that use it),
+//      and the Experiments panel's chunk, experiments.css, worker and pkg/experiments_bg.wasm,
+//      and the Network and bugs panel's chunk and stage/faults.css (each fetched only when
+//      its panel is opened),
 // and prints the sizes (scripts/size.mjs).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
@@ -70,7 +72,8 @@ const common = { bundle: true, minify: true, format: 'esm', target: 'es2022', lo
 console.error('[build] esbuild -> www/dist/');
 await esbuild.build({ ...common, plugins: [glue(widgetPkg)], entryPoints: [join(www, 'consensus-playground.js')], splitting: true, outdir: dist, chunkNames: '[name]-[hash]' });
 await esbuild.build({ ...common, plugins: [glue(experimentsPkg)], define: { FIG16_WASM: '"./pkg/experiments_bg.wasm"' }, entryPoints: [join(www, 'fig16-worker.js')], outdir: dist });
-await esbuild.build({ ...common, entryPoints: [join(www, 'consensus-playground.css')], outdir: dist });
+// The stylesheets: the widget's, and those of two panels, fetched when a reader opens them.
+await esbuild.build({ ...common, entryPoints: ['consensus-playground.css', 'experiments.css', 'stage/faults.css'].map((f) => join(www, f)), outbase: www, outdir: dist });
 mkdirSync(join(dist, 'pkg'), { recursive: true });
 copyFileSync(widgetWasm, join(dist, 'pkg/consensus_playground_bg.wasm'));
 copyFileSync(experimentsWasm, join(dist, 'pkg/experiments_bg.wasm'));

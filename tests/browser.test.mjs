@@ -1,6 +1,7 @@
 // The page in headless Chromium (playwright-core), as a learner and a course author use it.
 // Waits are for conditions on the page, never for a length of time.
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { startServer } from '../scripts/serve.mjs';
@@ -21,8 +22,8 @@ after(async () => {
   server?.close();
 });
 
-/** A page that records console errors and uncaught exceptions. */
-async function open(path, viewport = { width: 1280, height: 800 }) {
+/** A page that records console errors and uncaught exceptions; resolves once `ready` shows. */
+async function open(path, viewport = { width: 1280, height: 800 }, ready = '[data-node="n1"][data-state]') {
   const page = await browser.newPage({ viewport });
   const errors = [];
   page.on('console', (m) => {
@@ -31,9 +32,13 @@ async function open(path, viewport = { width: 1280, height: 800 }) {
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
   await page.goto(base + path);
-  await page.waitForSelector('[data-node="n1"][data-state]');
+  await page.waitForSelector(ready);
   return { page, errors };
 }
+
+/** The files of www/dist/ the page has fetched so far, e.g. 'raft-ABCD1234.js'. */
+const fetched = (page) => page.evaluate(() => performance.getEntriesByType('resource').map((r) => r.name).filter((n) => n.includes('/dist/')).map((n) => n.split('/dist/')[1]));
+const RAFT_CHUNK = /^raft-[A-Z0-9]+\.js$/;
 
 /** Records every message kind the element ever draws (a MutationObserver in the page). */
 async function watchMessages(page) {
@@ -369,4 +374,65 @@ test('metrics: messages per commit, commits per second and election latency once
   assert.ok(Number(await metric('commits / s').textContent()) > 0);
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test('mechanism="raft", and no mechanism attribute: the widget loads the Raft module, and only what a Raft widget needs', async () => {
+  for (const path of ['?mechanism=raft&nodes=3&seed=4&speed=1', '?nodes=3&seed=4&speed=1']) {
+    const { page, errors } = await open(path);
+    const pg = page.locator('consensus-playground');
+    assert.equal(await pg.getAttribute('mechanism'), path.startsWith('?mechanism') ? 'raft' : null);
+    // What only Raft draws is there: its legend, its Logs panel, its toolbar buttons.
+    assert.match(await pg.locator('.cp-legend').textContent(), /PreVote.*RequestVote.*AppendEntries.*granted \/ success/);
+    assert.equal(await pg.locator('[data-log-of]').count(), 3);
+    assert.ok(await pg.locator('.cp-toolbar').getByRole('button', { name: 'Add node' }).isVisible());
+    // And it runs: a leader is elected and says so with its term.
+    await pg.locator('[data-state="leader"][data-term]').waitFor();
+    // On load: the element, its CSS, the wasm and the Raft chunk; panels only when opened.
+    const files = (await fetched(page)).sort();
+    assert.equal(files.filter((f) => RAFT_CHUNK.test(f)).length, 1, files.join(' '));
+    assert.deepEqual(files.filter((f) => !RAFT_CHUNK.test(f)), ['consensus-playground.css', 'consensus-playground.js', 'pkg/consensus_playground_bg.wasm']);
+    await pg.getByText('Network and bugs').click();
+    await pg.getByRole('slider', { name: 'Loss' }).waitFor();
+    assert.ok((await fetched(page)).some((f) => /^faults-panel-[A-Z0-9]+\.js$/.test(f)), 'the panel came on opening');
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+});
+
+test('mechanism="nope": the widget names the known mechanisms instead of breaking, and recovers when the attribute changes', async () => {
+  const { page, errors } = await open('?mechanism=nope', undefined, 'consensus-playground .cp-banner:not([hidden])');
+  const pg = page.locator('consensus-playground');
+  assert.equal(await pg.locator('.cp-banner').textContent(), 'Unknown mechanism "nope". Known mechanisms: raft.');
+  assert.equal(await pg.locator('[data-node]').count(), 0);
+  assert.equal(await pg.evaluate((el) => el.simulation), null);
+  // Nothing more is fetched for it: no mechanism chunk, no wasm.
+  assert.deepEqual((await fetched(page)).sort(), ['consensus-playground.css', 'consensus-playground.js']);
+  // The message is also on the console for the page's author; nothing is thrown.
+  assert.deepEqual(errors, ['console.error: Unknown mechanism "nope". Known mechanisms: raft.']);
+  await pg.evaluate((el) => el.setAttribute('mechanism', 'raft'));
+  await pg.locator('[data-node="n1"][data-state]').waitFor();
+  assert.equal(await pg.locator('.cp-banner').isVisible(), false);
+  assert.equal(await pg.locator('[data-node]').count(), 5);
+  assert.equal(errors.length, 1, errors.join('\n'));
+  await page.close();
+});
+
+test('www/dist/: the Raft module is its own chunk, loaded by a dynamic import, and the element holds no Raft-only code', () => {
+  const dist = new URL('../www/dist/', import.meta.url);
+  const read = (f) => readFileSync(new URL(f, dist), 'utf8');
+  const files = readdirSync(dist);
+  const raftChunks = files.filter((f) => RAFT_CHUNK.test(f));
+  assert.equal(raftChunks.length, 1, files.join(' '));
+  const [entry, raft] = [read('consensus-playground.js'), read(raftChunks[0])];
+  // Raft-only: its legend, its reply kinds and their sentences, its node actions, its Logs panel, Figure 16.
+  for (const s of ['granted / success', 'RequestVoteResponse', 'AppendEntries reply from', 'Transfer leadership here', 'data-log-of', 'Figure 16']) {
+    assert.ok(!entry.includes(s), `the element's file contains ${JSON.stringify(s)}`);
+    assert.ok(raft.includes(s), `the Raft chunk lacks ${JSON.stringify(s)}`);
+  }
+  // The element fetches the chunk only on demand, and statically imports nothing, so that a page
+  // fetches on load the element, the one chunk of its mechanism, the CSS and the wasm.
+  assert.ok(entry.includes(`import("./${raftChunks[0]}")`), 'a dynamic import of the Raft chunk');
+  const staticImport = /(^|[;}])import\s*[{*"]|(^|[;}])import\s+[\w$]+\s*from/;
+  assert.doesNotMatch(entry, staticImport, 'no static import in the element');
+  assert.doesNotMatch(raft, staticImport, 'no static import in the Raft chunk');
 });

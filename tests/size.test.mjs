@@ -1,5 +1,6 @@
 // Size budget of the embedded widget (issue #4), on bytes (stable), gzip -9, of what a page
-// that embeds it transfers on load: www/dist/ module + CSS + wasm (scripts/size.mjs).
+// that embeds a Raft widget transfers on load: www/dist/ module + Raft chunk + CSS + wasm
+// (scripts/size.mjs).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BUDGET_GZIP9_BYTES, widgetSizes } from '../scripts/size.mjs';
@@ -26,7 +27,18 @@ test(`issue #4 budget: the widget's transfer is at most 70 KB (${BUDGET_GZIP9_BY
   assert.ok(t.gzip9_bytes <= BUDGET_GZIP9_BYTES, `${t.gzip9_bytes} B gzip -9, ${t.gzip9_bytes - BUDGET_GZIP9_BYTES} B over`);
 });
 
-test('the Experiments panel is not part of the load: its chunk, worker and wasm exist apart', () => {
+test('the Experiments panel is not part of the load: its chunk, stylesheet, worker and wasm exist apart', () => {
   const lazy = widgetSizes().filter((s) => s.what.startsWith('Experiments'));
-  assert.equal(lazy.length, 3, JSON.stringify(lazy));
+  assert.equal(lazy.length, 4, JSON.stringify(lazy));
+});
+
+test('the Network and bugs panel is not part of the load either: its chunk and stylesheet exist apart', () => {
+  const lazy = widgetSizes().filter((s) => s.what.startsWith('Network and bugs'));
+  assert.equal(lazy.length, 2, JSON.stringify(lazy));
+});
+
+test('the Raft module is part of a Raft widget’s load: one chunk of its own', () => {
+  const raft = widgetSizes().filter((s) => s.what.startsWith('raft module'));
+  assert.equal(raft.length, 1, JSON.stringify(raft));
+  assert.match(raft[0].path, /^www\/dist\/raft-[A-Z0-9]+\.js$/);
 });

@@ -1,9 +1,9 @@
 // The Experiments panel of <consensus-playground>: the Raft paper's Figure 16 (time to elect a
 // new leader after the leader crashes), run by the same wasm core in a Web Worker, plotted as
 // CDFs on a log-time axis like the paper's figure, beside the numbers the paper states.
-// Loaded on demand (the panel's first opening), so a page that never opens it does not fetch it.
-
-import { el, svg } from './dom.js';
+// Loaded on demand (the panel's first opening), so a page that never opens it does not fetch it,
+// nor its stylesheet (experiments.css, fetched beside it). It imports nothing: the element hands
+// it its DOM helpers (www/dom.js), which then stay in the element's own file.
 
 const COLORS = ['#2563eb', '#d97706', '#16a34a', '#dc2626', '#7c3aed', '#0f766e'];
 // Plot geometry (viewBox units) and the log-time domain, ms.
@@ -17,7 +17,7 @@ const fmt = (ms) => (ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round
 const label = ([lo, hi]) => `${lo}–${hi} ms`;
 
 /** An empty CDF plot: axes, log-time ticks, gridlines. */
-function plot(title) {
+function plot(svg, title) {
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'cp-x-plot', role: 'img', 'aria-label': title });
   const grid = svg('g', { class: 'cp-x-grid' });
   for (const ms of [10, 100, 1000, 10000]) {
@@ -51,7 +51,8 @@ function cdfPath(cdf) {
   return d;
 }
 
-export function buildExperiments() {
+/** The panel's content; `dom` is {el, svg} of www/dom.js. */
+export function buildExperiments({ el, svg }) {
   const trials = el('select', { 'aria-label': 'Trials per range' }, ...[100, 200, 1000].map((n) => el('option', { value: String(n), text: `${n} trials per range` })));
   trials.value = '200';
   const model = el(
@@ -63,8 +64,8 @@ export function buildExperiments() {
   const run = el('button', { type: 'button', class: 'cp-btn cp-primary', text: 'Run Figure 16' });
   const progress = el('progress', { max: '11', value: '0', 'aria-label': 'Sweep progress' });
   const status = el('span', { class: 'cp-x-status', role: 'status', text: 'Five servers, the leader crashed at a random time within its heartbeat interval, two servers with shorter logs; each trial times the crash until a server hears the new leader.' });
-  const top = plot('Figure 16 top: varying the randomness of election timeouts');
-  const bottom = plot('Figure 16 bottom: scaling the minimum election timeout');
+  const top = plot(svg, 'Figure 16 top: varying the randomness of election timeouts');
+  const bottom = plot(svg, 'Figure 16 bottom: scaling the minimum election timeout');
   const topKey = el('ul', { class: 'cp-x-key' });
   const bottomKey = el('ul', { class: 'cp-x-key' });
   const body = el('tbody');

@@ -1,0 +1,214 @@
+// Raft's part of <consensus-playground> (the contract: www/stage/contract.js): its message kinds
+// and their shapes and colours, the legend, what a node shows (state, term, votes, election
+// timer), Raft's node actions, the sentences that describe a message, and the Logs panel.
+// Fetched only by widgets with mechanism="raft" (the default). It imports nothing: what it
+// needs, DOM helpers included, comes from the stage (cx).
+
+export const name = 'raft';
+
+export const legend = [
+  ['follower', 'follower'],
+  ['candidate', 'candidate'],
+  ['leader', 'leader'],
+  ['crashed', 'crashed'],
+  ['pv', 'PreVote'],
+  ['rv', 'RequestVote'],
+  ['ae', 'AppendEntries'],
+  ['hb', 'heartbeat'],
+  ['ok', 'granted / success'],
+  ['no', 'refused / failure'],
+];
+
+export const hint = 'Click a node (or focus it and press Enter) to start an election, crash or restart it, or send it a client request. Click a message in flight to drop it.';
+export const routine = ['Show heartbeats', 'Heartbeats and replies that change nothing'];
+
+export const experiments = {
+  summary: 'Experiments — the Raft paper’s Figure 16',
+  load: () => import('../experiments.js'),
+  css: 'experiments.css',
+};
+
+export function describeMessage(m) {
+  switch (m.kind) {
+    case 'RequestVote':
+      return `RequestVote from ${m.from} to ${m.to}: term ${m.term}, lastLogIndex ${m.lastLogIndex}, lastLogTerm ${m.lastLogTerm}`;
+    case 'RequestVoteResponse':
+      return `RequestVote reply from ${m.from} to ${m.to}: term ${m.term}, vote ${m.voteGranted ? 'granted' : 'refused'}`;
+    case 'InstallSnapshot':
+      return `InstallSnapshot from ${m.from} to ${m.to}: term ${m.term}, snapshot of entries 1–${m.lastIncludedIndex} (last term ${m.lastIncludedTerm})`;
+    case 'InstallSnapshotResponse':
+      return `InstallSnapshot reply from ${m.from} to ${m.to}: term ${m.term}, matches up to ${m.matchIndex}`;
+    case 'TimeoutNow':
+      return `TimeoutNow from ${m.from} to ${m.to}: start an election now (term ${m.term})`;
+    case 'PreVote':
+      return `PreVote from ${m.from} to ${m.to}: would you vote for me in term ${m.term}? lastLogIndex ${m.lastLogIndex}, lastLogTerm ${m.lastLogTerm}`;
+    case 'PreVoteResponse':
+      return `PreVote reply from ${m.from} to ${m.to}: ${m.voteGranted ? 'yes' : 'no'} (term ${m.term})`;
+    case 'AppendEntries':
+      return `AppendEntries from ${m.from} to ${m.to}: term ${m.term}, prevLogIndex ${m.prevLogIndex}, prevLogTerm ${m.prevLogTerm}, ${m.entries.length} entries, leaderCommit ${m.leaderCommit}`;
+    default:
+      return `AppendEntries reply from ${m.from} to ${m.to}: term ${m.term}, ${m.success ? `success, matchIndex ${m.matchIndex}` : 'failure'}`;
+  }
+}
+
+// Votes are circles, log traffic squares, TimeoutNow a diamond; replies are green or red.
+const VOTE = ['circle', { r: 8 }];
+const PRE_VOTE = ['circle', { r: 7 }];
+const SQUARE = ['rect', { x: -8, y: -8, width: 16, height: 16, rx: 3 }];
+const yes = (ok) => (ok ? '✓' : '✗');
+
+export function messageShape(m) {
+  switch (m.kind) {
+    case 'RequestVote':
+      return { cls: 'cp-rv', shape: VOTE };
+    case 'RequestVoteResponse':
+      return { cls: m.voteGranted ? 'cp-ok' : 'cp-no', shape: VOTE, glyph: yes(m.voteGranted) };
+    case 'PreVote':
+      return { cls: 'cp-pv', shape: PRE_VOTE, glyph: '?' };
+    case 'PreVoteResponse':
+      return { cls: m.voteGranted ? 'cp-pv-ok' : 'cp-pv-no', shape: PRE_VOTE, glyph: yes(m.voteGranted) };
+    case 'InstallSnapshot':
+      return { cls: 'cp-is', shape: ['rect', { x: -9, y: -7, width: 18, height: 14, rx: 2 }], glyph: 'S' };
+    case 'InstallSnapshotResponse':
+      return { cls: m.matchIndex > 0 ? 'cp-ok' : 'cp-no', shape: SQUARE, glyph: yes(m.matchIndex > 0) };
+    case 'TimeoutNow':
+      return { cls: 'cp-tn', shape: ['rect', { x: -7, y: -7, width: 14, height: 14, transform: 'rotate(45)' }], glyph: '!' };
+    case 'AppendEntries':
+      return { cls: m.entries.length ? 'cp-ae' : 'cp-hb', shape: SQUARE, glyph: m.entries.length ? String(m.entries.length) : '' };
+    default:
+      return { cls: m.success ? 'cp-ok' : 'cp-no', shape: SQUARE, glyph: yes(m.success) };
+  }
+}
+
+export function nodeLabel(n, nodes) {
+  const state = n.removed ? 'removed' : n.crashed ? 'crashed' : n.state;
+  let sub = state;
+  if (state === 'candidate') sub = `candidate ${n.votes}/${nodes.length}`;
+  if (state === 'follower' && n.preVotes > 0) sub = `pre-vote ${n.preVotes}/${nodes.length}`;
+  if (n.paused) sub = `paused ${n.state}`;
+  return {
+    state,
+    number: String(n.currentTerm),
+    sub,
+    label: `${n.id}: ${state}${n.paused ? ' (paused)' : ''}, term ${n.currentTerm}`,
+    data: { term: n.currentTerm },
+    timer: n.crashed ? null : [n.electionTimerStart, n.electionDeadline],
+  };
+}
+
+export const toolbar = [
+  { slot: 'cluster', text: 'Add node', title: 'The leader adds a new server to the configuration (§4.1)', run: (cx) => cx.act((s) => s.addNode()) },
+  { slot: 'clients', text: 'Client request', title: 'Send a client command to the leader', run: (cx) => cx.clientRequest() },
+];
+
+export function nodeActions(n, cx, common) {
+  const id = n.id;
+  const live = !n.crashed && !n.paused;
+  const leader = cx.sim.leader();
+  return [
+    live && { text: 'Start election', title: 'As if its election timer fired (§5.2)', run: () => cx.act((s) => s.startElection(id)) },
+    n.crashed ? common.crash : { ...common.crash, title: 'Stop it; its disk (term, vote, log) survives' },
+    !n.crashed && { text: 'Client request', title: 'A client sends a command to this node', run: () => cx.clientRequest(id) },
+    live && n.state !== 'leader' && leader && {
+      text: 'Transfer leadership here',
+      title: 'The leader brings this node up to date, then tells it to start an election now (TimeoutNow, §3.10)',
+      run: () => cx.act((s) => s.transferLeadership(id)),
+    },
+    common.pause,
+    !n.crashed && leader && { text: 'Remove from cluster', title: 'The leader appends a configuration without this server (§4.1)', run: () => cx.act((s) => s.removeNode(id)) },
+    common.isolate,
+  ];
+}
+
+export function nodeDetails(n) {
+  const rows = [
+    ['state', n.crashed ? `crashed (was ${n.state})` : n.state],
+    ['configuration', n.members.join(' ')],
+    ['currentTerm', n.currentTerm],
+    ['votedFor', n.votedFor ?? 'null'],
+    ['commitIndex', n.commitIndex],
+    ['lastApplied', n.lastApplied],
+    ['log', n.log.length ? `entries ${n.log[0].index}–${n.log[n.log.length - 1].index}` : 'empty'],
+  ];
+  if (n.snapshotIndex > 0) rows.push(['snapshot', `entries 1–${n.snapshotIndex} (term ${n.snapshotTerm})`]);
+  const store = Object.entries(n.kv);
+  if (store.length) rows.push(['store', store.map(([k, v]) => `${k}=${v}`).join('  ')]);
+  if (n.state === 'leader' && !n.crashed) {
+    rows.push(['nextIndex', Object.entries(n.nextIndex).map(([k, v]) => `${k}:${v}`).join(' ')]);
+    rows.push(['matchIndex', Object.entries(n.matchIndex).map(([k, v]) => `${k}:${v}`).join(' ')]);
+  } else if (n.leaderId) {
+    rows.push(['knows leader', n.leaderId]);
+  }
+  return rows;
+}
+
+/** An entry's colour: one hue per term. */
+const termColor = (term) => `hsl(${(term * 67 + 200) % 360} 70% 84%)`;
+
+/** The Logs panel: one row per node, a box per entry showing its term, solid once committed. */
+export function panel(cx) {
+  const { el } = cx.dom;
+  const root = el('section', { class: 'cp-panel cp-logs', 'aria-label': 'Logs' });
+  let rows = new Map();
+  return {
+    root,
+    layout(ids) {
+      rows = new Map();
+      const els = ids.map((id) => {
+        const entries = el('div', { class: 'cp-entries' });
+        const snap = el('span', { class: 'cp-snapshot', hidden: '' });
+        entries.append(snap);
+        const row = el('div', { class: 'cp-log-row', 'data-log-of': id }, el('span', { class: 'cp-log-id', text: id }), entries);
+        rows.set(id, { row, entries, snap, cells: [], sig: '' });
+        return row;
+      });
+      root.replaceChildren(el('h3', { text: 'Logs' }, el('span', { class: 'cp-hint', text: ' (each box is an entry showing its term; solid = committed)' })), ...els);
+    },
+    update(nodes) {
+      for (const n of nodes) updateRow(rows.get(n.id), n, el);
+    },
+  };
+}
+
+function updateRow(row, n, el) {
+  const last = n.log.length ? n.log[n.log.length - 1] : null;
+  const sig = `${n.snapshotIndex}|${n.log.length}|${last?.term}|${n.commitIndex}|${n.crashed}|${n.state}`;
+  if (sig === row.sig) return;
+  row.sig = sig;
+  row.row.classList.toggle('cp-crashed', n.crashed);
+  row.row.classList.toggle('cp-leader-row', n.state === 'leader' && !n.crashed);
+  const cells = row.cells;
+  const atEnd = row.entries.scrollLeft + row.entries.clientWidth >= row.entries.scrollWidth - 4;
+  // The snapshot stands in for entries 1..snapshotIndex (§7).
+  row.snap.hidden = n.snapshotIndex === 0;
+  if (n.snapshotIndex > 0) {
+    row.snap.textContent = `snapshot 1–${n.snapshotIndex}`;
+    row.snap.title = `Snapshot: the state machine after entries 1–${n.snapshotIndex} (last term ${n.snapshotTerm}); those entries are compacted away`;
+    row.snap.dataset.snapshot = String(n.snapshotIndex);
+  }
+  // Cells are keyed by position in the kept log; a compaction shifts every index.
+  if (cells.length && n.log.length && cells[0].dataset.entry !== String(n.log[0].index)) {
+    while (cells.length) cells.pop().remove();
+  }
+  while (cells.length > n.log.length) cells.pop().remove();
+  n.log.forEach((entry, k) => {
+    let c = cells[k];
+    if (!c) {
+      c = el('span', { class: 'cp-entry', 'data-entry': String(entry.index) });
+      cells.push(c);
+      row.entries.append(c);
+    }
+    const committed = entry.index <= n.commitIndex;
+    if (c.dataset.entryTerm !== String(entry.term) || c.dataset.committed !== String(committed)) {
+      c.dataset.entryTerm = String(entry.term);
+      c.dataset.committed = String(committed);
+      c.textContent = String(entry.term);
+      c.style.background = termColor(entry.term);
+      const config = entry.command && typeof entry.command === 'object' && Array.isArray(entry.command.$config);
+      c.classList.toggle('cp-config-entry', config);
+      const cmd = entry.command === null ? 'no-op (§8)' : config ? `configuration ${entry.command.$config.join(' ')} (§4.1)` : JSON.stringify(entry.command);
+      c.title = `index ${entry.index}, term ${entry.term}: ${cmd}${committed ? ', committed' : ', not committed yet'}`;
+    }
+  });
+  if (atEnd) row.entries.scrollLeft = row.entries.scrollWidth;
+}

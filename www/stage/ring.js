@@ -1,0 +1,187 @@
+// The ring: node placement, the shared parts of a node (body, name, number, sub-label, timer arc,
+// crash cross, pause mark), the links between nodes and their cut state, and the messages in
+// flight. What a node says and how a message looks come from the mechanism (contract.js).
+import { clamp, setAttr, setText, svg } from '../dom.js';
+
+export const SIZE = 400; // the ring's viewBox is SIZE × SIZE
+export const NODE_R = 27;
+
+/** Where node `i` of `n` sits: on a circle, the first at the top, clockwise. */
+export function nodePos(i, n) {
+  if (n === 1) return { x: SIZE / 2, y: SIZE / 2 };
+  const a = -Math.PI / 2 + (2 * Math.PI * i) / n;
+  const r = SIZE / 2 - NODE_R - 34;
+  return { x: SIZE / 2 + r * Math.cos(a), y: SIZE / 2 + r * Math.sin(a) };
+}
+
+/**
+ * Where a message from `a` to `b` is drawn at simulated time `now`: a pure function of its send
+ * and delivery times, so pause, step and speed cost nothing. Requests and replies between one
+ * pair travel in two lanes, so they do not overlap.
+ */
+export function messagePos(a, b, sentAt, deliverAt, now) {
+  const dx = b.x - a.x;
+  const dy = b.y - a.y;
+  const len = Math.hypot(dx, dy) || 1;
+  const ux = dx / len;
+  const uy = dy / len;
+  const lane = 7;
+  const sx = a.x + ux * (NODE_R + 4) - uy * lane;
+  const sy = a.y + uy * (NODE_R + 4) + ux * lane;
+  const ex = b.x - ux * (NODE_R + 4) - uy * lane;
+  const ey = b.y - uy * (NODE_R + 4) + ux * lane;
+  const f = deliverAt > sentAt ? clamp((now - sentAt) / (deliverAt - sentAt), 0, 1) : 1;
+  return { x: sx + (ex - sx) * f, y: sy + (ey - sy) * f };
+}
+
+/** The arc of a timer that runs from full (`frac` 1) to nothing (0), radius `r`, from 12 o'clock. */
+function arcPath(frac, r) {
+  if (frac >= 0.9999) return `M0 ${-r} A${r} ${r} 0 1 1 0 ${r} A${r} ${r} 0 1 1 0 ${-r}`;
+  if (frac <= 0) return '';
+  const a = 2 * Math.PI * frac;
+  return `M0 ${-r} A${r} ${r} 0 ${a > Math.PI ? 1 : 0} 1 ${(r * Math.sin(a)).toFixed(2)} ${(-r * Math.cos(a)).toFixed(2)}`;
+}
+
+/**
+ * The ring's SVG and how to draw it. `on` is told what the reader clicks: a node, a link (and
+ * whether it is cut now), a message.
+ * @param {{select(id: string): void, toggleLink(p: string, q: string, cut: boolean): void, drop(id: number): void}} on
+ */
+export function ring(on) {
+  const root = svg('svg', { viewBox: `0 0 ${SIZE} ${SIZE}`, class: 'cp-ring', role: 'group', 'aria-label': 'Cluster: nodes and messages in flight' });
+  const linkLayer = svg('g', { class: 'cp-links' });
+  const nodeLayer = svg('g', { class: 'cp-nodes' });
+  const messageLayer = svg('g', { class: 'cp-messages' });
+  root.append(linkLayer, nodeLayer, messageLayer);
+  let pos = new Map();
+  let nodeEls = new Map();
+  let linkEls = new Map();
+  let messageEls = new Map();
+
+  const createMessage = (m, mech) => {
+    const { cls, shape, glyph } = mech.messageShape(m);
+    const said = mech.describeMessage(m);
+    const g = svg('g', { class: `cp-msg ${cls}`, 'data-message': m.kind, 'data-message-id': m.id, role: 'button', 'aria-label': `${said}. Click to drop it` });
+    const title = svg('title');
+    title.textContent = `${said} — click to drop it`;
+    g.append(title, svg('circle', { r: 14, class: 'cp-hit' }), svg(...shape));
+    if (glyph) {
+      const t = svg('text', { y: 4 });
+      t.textContent = glyph;
+      g.append(t);
+    }
+    g.addEventListener('click', (e) => {
+      e.stopPropagation();
+      on.drop(m.id);
+    });
+    return g;
+  };
+
+  return {
+    root,
+
+    /** Draws nodes `ids` around the ring with a link between every pair, and no messages. */
+    layout(ids) {
+      nodeLayer.replaceChildren();
+      messageLayer.replaceChildren();
+      linkLayer.replaceChildren();
+      pos = new Map(ids.map((id, i) => [id, nodePos(i, ids.length)]));
+      nodeEls = new Map();
+      linkEls = new Map();
+      messageEls = new Map();
+      // Spokes between every pair: the paths messages travel. Clicking one cuts or repairs it.
+      ids.forEach((p, i) => {
+        for (const q of ids.slice(i + 1)) {
+          const [a, b] = [pos.get(p), pos.get(q)];
+          const g = svg('g', { class: 'cp-link', 'data-link': `${p}-${q}`, 'data-cut': 'none', role: 'button' });
+          const title = svg('title');
+          g.append(title, svg('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: 'cp-link-hit' }), svg('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: 'cp-link-line' }));
+          g.addEventListener('click', () => on.toggleLink(p, q, g.dataset.cut !== 'none'));
+          linkLayer.append(g);
+          linkEls.set(`${p}-${q}`, { g, title, p, q });
+        }
+      });
+      for (const id of ids) {
+        const { x, y } = pos.get(id);
+        const g = svg('g', { 'data-node': id, class: 'cp-node', transform: `translate(${x} ${y})`, tabindex: '0', role: 'button' });
+        // A fixed, invisible hit area around everything that moves, so the node's box is stable.
+        const hit = svg('circle', { r: NODE_R + 11, class: 'cp-hit' });
+        const track = svg('circle', { r: NODE_R + 6, class: 'cp-timer-track' });
+        const arc = svg('path', { class: 'cp-timer' });
+        const body = svg('circle', { r: NODE_R, class: 'cp-body' });
+        const number = svg('text', { class: 'cp-term', y: 9 });
+        const name = svg('text', { class: 'cp-name', y: -NODE_R - 12 });
+        const sub = svg('text', { class: 'cp-sub', y: NODE_R + 20 });
+        const cross = svg('path', { class: 'cp-cross', d: 'M-14 -14 L14 14 M14 -14 L-14 14' });
+        const pauseMark = svg('path', { class: 'cp-pause-mark', d: 'M-7 -11 V11 M7 -11 V11' });
+        name.textContent = id;
+        g.append(hit, track, arc, body, cross, pauseMark, number, name, sub);
+        g.addEventListener('click', () => on.select(id));
+        g.addEventListener('keydown', (e) => {
+          if (e.key === 'Enter' || e.key === ' ') {
+            e.preventDefault();
+            on.select(id);
+          }
+        });
+        nodeLayer.append(g);
+        nodeEls.set(id, { g, arc, number, sub });
+      }
+    },
+
+    /** Node states, labels and timers; `selected` is outlined, `violating` (a Set) marked red. */
+    renderNodes(nodes, now, mech, selected, violating) {
+      for (const n of nodes) {
+        const { g, arc, number, sub } = nodeEls.get(n.id);
+        const v = mech.nodeLabel(n, nodes);
+        setAttr(g, 'data-state', v.state);
+        for (const [k, x] of Object.entries(v.data)) setAttr(g, `data-${k}`, x);
+        setAttr(g, 'data-paused', n.paused);
+        setAttr(g, 'aria-label', `${v.label}. Open actions`);
+        setAttr(g, 'aria-expanded', selected === n.id);
+        setText(number, v.number);
+        setText(sub, v.sub);
+        // The timer's arc shrinks from full to nothing as its deadline approaches.
+        const [start, deadline] = v.timer ?? [0, null];
+        setAttr(arc, 'd', arcPath(deadline !== null && deadline > start ? clamp((deadline - now) / (deadline - start), 0, 1) : 0, NODE_R + 6));
+        setAttr(g, 'class', `cp-node${selected === n.id ? ' cp-selected' : ''}${violating.has(n.id) ? ' cp-violating' : ''}`);
+      }
+    },
+
+    /** Each link's cut state from `sim.network()`: none, one way, or both ways. */
+    renderLinks(net) {
+      const cut = new Set(net.cutLinks.map(([f, t]) => `${f}>${t}`));
+      for (const { g, title, p, q } of linkEls.values()) {
+        const pq = cut.has(`${p}>${q}`);
+        const qp = cut.has(`${q}>${p}`);
+        const state = pq && qp ? 'both' : pq || qp ? 'one' : 'none';
+        if (g.dataset.cut === state) continue;
+        g.dataset.cut = state;
+        const what = state === 'both' ? 'cut both ways' : state === 'one' ? `cut from ${pq ? p : q} to ${pq ? q : p}` : 'working';
+        title.textContent = `Link ${p}–${q}: ${what}. Click to ${state === 'none' ? 'cut' : 'repair'} it.`;
+        g.setAttribute('aria-label', title.textContent);
+      }
+    },
+
+    /** The messages in flight, created as they appear (shaped by the mechanism), moved, removed. */
+    renderMessages(msgs, now, mech) {
+      const seen = new Set();
+      for (const m of msgs) {
+        seen.add(m.id);
+        let g = messageEls.get(m.id);
+        if (!g) {
+          g = createMessage(m, mech);
+          messageEls.set(m.id, g);
+          messageLayer.append(g);
+        }
+        const { x, y } = messagePos(pos.get(m.from), pos.get(m.to), m.sentAt, m.deliverAt, now);
+        setAttr(g, 'transform', `translate(${x.toFixed(1)} ${y.toFixed(1)})`);
+      }
+      for (const [id, g] of messageEls) {
+        if (!seen.has(id)) {
+          g.remove();
+          messageEls.delete(id);
+        }
+      }
+    },
+  };
+}
