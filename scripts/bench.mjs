@@ -1,12 +1,13 @@
 // npm run bench: prints JSON lines, one measurement per line (issue #4).
 //   - sizes of what a page embedding the widget transfers, raw and gzip -9;
-//   - simulation throughput on RaftScope's workload, native and wasm-in-Node;
+//   - simulation throughput on RaftScope's workload, native and wasm-in-Node, and the native
+//     run's instruction count (callgrind, when valgrind is installed: a number that repeats);
 //   - the Figure 16 sweep's wall time in wasm (Node), 200 and 1000 trials per range;
 //   - core handler costs (criterion, benches/handlers.rs), mean ns per call;
 //   - frame time of the page in headless Chromium (scripts/frametime.mjs).
 // Speeds depend on the machine: this prints them, it asserts nothing. Budgets on sizes live in
 // the tests.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,7 +23,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 
   // ---- throughput, native -------------------------------------------------------------------
   run('cargo', ['build', '--quiet', '--release', '--bin', 'consensus-sim']);
-  print(JSON.parse(run(join(ROOT, 'target/release/consensus-sim'), ['bench'])));
+  const native = JSON.parse(run(join(ROOT, 'target/release/consensus-sim'), ['bench']));
+  print(native);
+  // Instructions, not seconds: callgrind's count repeats exactly for the same binary and input,
+  // whatever else the machine is doing (skipped where valgrind is missing).
+  const cg = spawnSync('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', join(ROOT, 'target/release/consensus-sim'), 'bench'], { encoding: 'utf8' });
+  const refs = cg.status === 0 && cg.stderr.match(/I\s+refs:\s+([\d,]+)/);
+  if (refs) {
+    const instructions = Number(refs[1].replaceAll(',', ''));
+    print({ bench: 'sim-native-instructions', tool: 'valgrind --tool=callgrind', events: native.events, instructions, per_event: Math.round(instructions / native.events) });
+  }
 
   // ---- throughput, wasm in Node (the same workload through the JS API) ----------------------
   const { initSync, Simulation, fig16Range, fig16Paper } = await import(join(ROOT, 'www/pkg/consensus_playground.js'));
