@@ -22,6 +22,9 @@
 //!   Safety, Committed Entry Retention, commitIndex monotonicity). Same seed + same actions =
 //!   same run. [`sim::chaos`] runs randomized fault schedules; [`sim::experiments`] the
 //!   paper's Figure 16.
+//! - [`node`] — another driver of a protocol: one node driven by hand (`Standalone`), with its
+//!   own seeded RNG, clock and timers; what it sends goes to an outbox the caller delivers over
+//!   any transport (the JS `createConsensus` API).
 //! - `wasm` (wasm32 only) — `#[wasm_bindgen]` exports `ConsensusProtocol` and
 //!   `Simulation`: validate JS input, convert, forward; small view objects go back
 //!   (times in ms at the boundary).
@@ -33,6 +36,7 @@ pub mod collections;
 pub mod error;
 pub mod kv;
 pub mod lincheck;
+pub mod node;
 pub mod protocol;
 pub mod raft;
 pub mod sim;
