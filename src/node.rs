@@ -187,7 +187,8 @@ impl<P: Protocol> Standalone<P> {
 
     // ---- inputs -------------------------------------------------------------------------
 
-    /// A message from node `from` arrives ([`Protocol::on_msg`]); then the node settles.
+    /// A message from node `from` arrives ([`Protocol::on_msg`]; the note it returns is kept
+    /// after the handler's own); then the node settles.
     ///
     /// Errors (node unchanged): `from` is this node or not below [`nodes`](Self::nodes).
     pub fn on_msg(&mut self, from: NodeId, msg: P::Msg) -> Result<()> {
@@ -197,9 +198,10 @@ impl<P: Protocol> Standalone<P> {
                 format!("must be another node's id below {} (got {from}; this node is {})", self.nodes, self.me),
             ));
         }
-        self.act(|p, n, cx, out| {
-            p.on_msg(n, cx, from, msg, out);
-        });
+        let (note, _) = self.run(|p, n, cx, out| p.on_msg(n, cx, from, msg, out));
+        // The delivery's own note comes after the handler's, as in the simulator's event log.
+        self.keep(note);
+        self.settle();
         Ok(())
     }
 
@@ -294,19 +296,22 @@ impl<P: Protocol> Standalone<P> {
                         self.set_timer(timer, set_at, deadline.max(self.now));
                     }
                 }
-                Effect::Note(note) => {
-                    if self.note_capacity > 0 {
-                        if self.notes.len() == self.note_capacity {
-                            self.notes.pop_front();
-                        }
-                        self.notes.push_back(note);
-                    }
-                }
+                Effect::Note(note) => self.keep(note),
                 Effect::Reply { .. } => {}
                 Effect::Decide(d) => self.decisions.push(d),
             }
         }
         self.out.restore(effects);
+    }
+
+    /// Keeps `note` if notes are kept, dropping the oldest beyond the capacity.
+    fn keep(&mut self, note: P::Note) {
+        if self.note_capacity > 0 {
+            if self.notes.len() == self.note_capacity {
+                self.notes.pop_front();
+            }
+            self.notes.push_back(note);
+        }
     }
 
     fn set_timer(&mut self, timer: P::Timer, set_at: Micros, deadline: Micros) {
@@ -404,7 +409,8 @@ mod tests {
                 4 => out.push(Effect::ResumeTimer(Timer::A)),
                 _ => out.note(msg),
             }
-            (msg, false)
+            // The delivery's note.
+            (1000 + msg, false)
         }
         fn on_timer(&self, n: &mut Node, cx: &mut Ctx, timer: Timer, out: &mut Out<Self>) {
             n.fired.push((timer, cx.now));
@@ -549,10 +555,13 @@ mod tests {
         let mut s = toy(1);
         s.on_msg(0, 50).unwrap();
         assert_eq!(s.notes().count(), 0);
-        s.set_note_capacity(2);
+        s.set_note_capacity(3);
         for k in 51..55 {
             s.on_msg(0, k).unwrap();
         }
-        assert_eq!(s.notes().copied().collect::<Vec<_>>(), vec![53, 54]);
+        // The handler's note, then the delivery's; the oldest dropped.
+        assert_eq!(s.notes().copied().collect::<Vec<_>>(), vec![1053, 54, 1054]);
+        s.set_note_capacity(1);
+        assert_eq!(s.notes().copied().collect::<Vec<_>>(), vec![1054]);
     }
 }
