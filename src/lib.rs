@@ -25,9 +25,12 @@
 //!   sessions (a retried command takes effect once).
 //! - [`lincheck`] — linearizability of a client history (Wing & Gong / Lowe, per key).
 //! - [`error`] — the one error type: a refused call names the parameter and the rule.
-//! - `wasm` (wasm32 only) — `#[wasm_bindgen]` exports `ConsensusProtocol` and
-//!   `Simulation`: validate JS input, convert, forward; small view objects go back
-//!   (times in ms at the boundary).
+//! - [`node`] — another driver of a protocol: one node driven by hand (`Standalone`), with its
+//!   own seeded RNG, clock and timers; what it sends goes to an outbox the caller delivers over
+//!   any transport (the JS `createConsensus` API).
+//! - `wasm` (wasm32 only) — `#[wasm_bindgen]` exports `Simulation`, `ConsensusProtocol`,
+//!   `createConsensus` and Figure 16: validate JS input, convert, forward; small view objects go
+//!   back (times in ms at the boundary).
 //! - `www/` (not Rust) — the `<consensus-playground>` custom element: renders views, handles
 //!   input, holds no protocol logic.
 #![deny(missing_docs)]
@@ -36,6 +39,7 @@ pub mod collections;
 pub mod error;
 pub mod kv;
 pub mod lincheck;
+pub mod node;
 pub mod protocol;
 pub mod raft;
 pub mod sim;

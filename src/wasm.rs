@@ -8,10 +8,10 @@
 //! - Terms and indexes are JS numbers (safe integers); times are ms (the simulator keeps µs).
 //! - Commands are any JSON value; the core stores them as JSON text.
 
-// The helpers below serve the three classes; a build with only some of them (the widget's, the
+// The helpers below serve the classes; a build with only some of them (the widget's, the
 // Experiments worker's) leaves some helpers unused.
 #![cfg_attr(
-    not(all(feature = "simulation-api", feature = "protocol-api", feature = "experiments-api")),
+    not(all(feature = "simulation-api", feature = "protocol-api", feature = "experiments-api", feature = "consensus-api")),
     allow(dead_code, unused_imports)
 )]
 
@@ -173,3 +173,8 @@ fn only_keys(options: &JsValue, allowed: &[&str]) -> JsResult<()> {
     }
     Ok(())
 }
+
+/// `createConsensus` and `ConsensusNode`: one node of a mechanism driven by hand, its messages
+/// carried by any transport (feature `consensus-api`; the widget's build leaves it out).
+#[cfg(feature = "consensus-api")]
+mod consensus;

@@ -1,0 +1,715 @@
+//! `createConsensus` at the JS boundary: one node of a consensus mechanism, driven by hand, whose
+//! messages any transport can carry (issue #10, part 4). Raft first. Built with the
+//! `consensus-api` feature (on by default; the widget's build leaves it out).
+//!
+//! ```js
+//! const n1 = createConsensus('raft', 'n1', ['n1', 'n2', 'n3'], { seed: 1 });
+//! n1.tick(200);                       // → outbox [{to, message}], timers due by 200 ms fired
+//! n1.handleMessage('n2', message);    // → outbox
+//! n1.propose({ put: 'x' });           // → outbox (a follower throws naming the leader it knows)
+//! n1.decisions;                       // [{index, value}]
+//! ```
+//!
+//! The node is a [`Standalone`] driver around the mechanism's [`crate::protocol::Protocol`]
+//! (its own seeded RNG, clock and timers). Ids at this boundary are the caller's strings; inside
+//! they are indices (`0 ..`), and the Raft core sees `n1`, `n2`, …: every id in a message and a
+//! view is translated both ways. Times are ms here, µs inside.
+//!
+//! Rules: every call validates all of its input before it touches the node, and throws an
+//! `Error` naming the parameter and the rule (the node is then unchanged); a well-typed message
+//! that makes no sense (a stale term, an old entry, a reply to an old request) is handed to the
+//! protocol, which answers it as it would answer any server. The outbox never addresses the node
+//! itself, and every message in it is a plain JSON-safe object.
+
+use std::fmt::Write;
+
+use js_sys::JSON;
+use wasm_bindgen::prelude::*;
+
+use super::{array, boolean, command_text, describe, get, got, invalid, object, only_keys, string, uint, uint_in, JsResult, MAX_SAFE};
+use crate::error::Error;
+use crate::node::Standalone;
+use crate::protocol::{node_name, Micros, NodeId};
+use crate::raft::node::parse_config;
+use crate::raft::sim::{index_of, Options, Timer};
+use crate::raft::{
+    AppendEntriesArgs, AppendEntriesReply, InstallSnapshotArgs, InstallSnapshotReply, LogEntry, Payload, Raft, RequestVoteArgs,
+    RequestVoteReply, Snapshot, TimeoutNowArgs,
+};
+
+/// The mechanisms `createConsensus` knows, as the error for an unknown one lists them.
+const KNOWN: &str = "raft";
+
+/// The most members a cluster may list.
+const MAX_MEMBERS: usize = 1000;
+
+/// The latest `nowMs` a tick accepts: µs stay exact integers in a JS number.
+const MAX_NOW_MS: f64 = MAX_SAFE / 1000.0;
+
+// ---- ids ------------------------------------------------------------------------------------
+
+/// The caller's ids: the cluster in the order given (the peers, then this node if they do not
+/// list it). Index `i` is node `i` inside, which the Raft core calls `n{i+1}`.
+struct Ids {
+    /// Every member, by index.
+    ids: Vec<String>,
+    /// Each member's id as a JSON string literal (for the outbox and views, built as JSON text).
+    quoted: Vec<String>,
+    /// The peers as given.
+    peers: Vec<String>,
+    /// This node's index.
+    me: NodeId,
+}
+
+fn quote(s: &str) -> String {
+    JSON::stringify(&JsValue::from_str(s)).ok().and_then(|q| q.as_string()).unwrap_or_else(|| "null".into())
+}
+
+impl Ids {
+    /// `id`: a non-empty string; `peers`: an array of distinct non-empty strings, at most 1000,
+    /// which may or may not list `id`.
+    fn new(id: &JsValue, peers: &JsValue) -> JsResult<Ids> {
+        let me = string(id, "id")?;
+        let arr = array(peers, "peers")?;
+        if arr.length() as usize > MAX_MEMBERS {
+            return Err(invalid("peers", format!("must list at most {MAX_MEMBERS} ids (got {})", arr.length())));
+        }
+        let mut given = Vec::with_capacity(arr.length() as usize);
+        for (k, p) in arr.iter().enumerate() {
+            let p = string(&p, &format!("peers[{k}]"))?;
+            if given.contains(&p) {
+                return Err(invalid(&format!("peers[{k}]"), format!("must not repeat an id (\"{p}\" is listed twice)")));
+            }
+            given.push(p);
+        }
+        let mut ids = given.clone();
+        let me = match ids.iter().position(|p| *p == me) {
+            Some(i) => i,
+            None => {
+                ids.push(me);
+                ids.len() - 1
+            }
+        };
+        let quoted = ids.iter().map(|s| quote(s)).collect();
+        Ok(Ids { ids, quoted, peers: given, me })
+    }
+
+    fn me(&self) -> &str {
+        &self.ids[self.me]
+    }
+
+    /// A sender: another member of the cluster.
+    fn peer(&self, v: &JsValue, param: &str) -> JsResult<NodeId> {
+        let me = self.me();
+        match v.as_string().and_then(|s| self.ids.iter().position(|p| *p == s)) {
+            Some(i) if i == self.me => Err(got(param, &format!("must be a peer of {me}, not {me} itself"), v)),
+            Some(i) => Ok(i),
+            None => Err(got(param, &format!("must be a peer of {}", self.me()), v)),
+        }
+    }
+
+    /// A member of the cluster, this node included.
+    fn member(&self, v: &JsValue, param: &str) -> JsResult<NodeId> {
+        v.as_string()
+            .and_then(|s| self.ids.iter().position(|p| *p == s))
+            .ok_or_else(|| got(param, &format!("must be a member of {}'s cluster", self.me()), v))
+    }
+
+    /// The index of a name the Raft core uses (`n3` → 2), if it names a member.
+    fn index(&self, core_name: &str) -> Option<NodeId> {
+        let i = index_of(core_name);
+        (i < self.ids.len() && node_name(i) == core_name).then_some(i)
+    }
+
+    /// A core name as the caller spells it, quoted (`"n3"` → `"agent-3"`); an unknown one as is.
+    fn quoted(&self, core_name: &str) -> String {
+        self.index(core_name).map_or_else(|| quote(core_name), |i| self.quoted[i].clone())
+    }
+
+    /// A core name as the caller spells it.
+    fn name(&self, core_name: &str) -> String {
+        self.index(core_name).map_or_else(|| core_name.to_string(), |i| self.ids[i].clone())
+    }
+}
+
+// ---- JSON text ------------------------------------------------------------------------------
+
+/// Parses JSON text this module built (ids quoted by `JSON.stringify`, commands produced by it).
+fn parse(text: &str) -> JsResult<JsValue> {
+    JSON::parse(text).map_err(|_| JsError::new("internal error: the consensus node built malformed JSON"))
+}
+
+/// µs as a JSON number of ms, with no float formatting (`120000` → `120.000`).
+fn ms(out: &mut String, us: Micros) {
+    let _ = write!(out, "{}.{:03}", us / 1000, us % 1000);
+}
+
+fn entries_json(out: &mut String, entries: &[LogEntry]) {
+    out.push('[');
+    for (k, e) in entries.iter().enumerate() {
+        if k > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "{{\"term\":{},\"index\":{},\"command\":{}}}", e.term, e.index, e.command);
+    }
+    out.push(']');
+}
+
+// ---- a mechanism behind the one interface -----------------------------------------------------
+
+/// What every mechanism offers `ConsensusNode`: inputs already checked for type where generic
+/// (the sender is a peer, the command is JSON, time does not go back); outputs as JSON text.
+trait Mechanism {
+    /// Proposes `command` (JSON text).
+    fn propose(&mut self, ids: &Ids, command: String) -> JsResult<()>;
+    /// Validates `message` from peer `from` completely, then hands it to the node.
+    fn handle(&mut self, ids: &Ids, from: NodeId, message: &JsValue) -> JsResult<()>;
+    /// Fires the timers due by `now` µs.
+    fn tick(&mut self, now: Micros) -> JsResult<()>;
+    /// Drains the outbox as a JSON array of `{to, message}`.
+    fn outbox(&mut self, ids: &Ids, out: &mut String);
+    /// The decisions as a JSON array of `{index, value}`.
+    fn decisions(&self, out: &mut String);
+    /// The view as a JSON object.
+    fn view(&self, ids: &Ids, out: &mut String);
+}
+
+// ---- Raft -----------------------------------------------------------------------------------
+
+const OPTION_KEYS: [&str; 8] =
+    ["seed", "electionTimeoutMs", "heartbeatMs", "preVote", "checkQuorum", "maxEntriesPerAppend", "snapshotInterval", "batchMs"];
+
+/// ms (a number from 0 to an hour) → µs.
+fn duration(v: &JsValue, param: &str, positive: bool) -> JsResult<Micros> {
+    let rule = if positive { "must be a number of ms above 0 and at most 3600000" } else { "must be a number of ms from 0 to 3600000" };
+    match v.as_f64() {
+        Some(f) if f.is_finite() && (0.0..=3_600_000.0).contains(&f) && (!positive || f > 0.0) => Ok(((f * 1000.0).round() as Micros).max(u64::from(positive))),
+        _ => Err(got(param, rule, v)),
+    }
+}
+
+/// Raft's options and the seed. Defaults: seed 1, election timeout 150–300 ms, heartbeat 50 ms,
+/// PreVote and CheckQuorum on, at most 64 entries per AppendEntries, no snapshots, no batching.
+fn raft_options(options: &JsValue) -> JsResult<(Options, u64)> {
+    let mut o = Options {
+        election_timeout_us: (150_000, 300_000),
+        heartbeat_us: 50_000,
+        bugs: crate::raft::Bugs::NONE,
+        pre_vote: true,
+        check_quorum: true,
+        max_entries_per_append: Some(64),
+        snapshot_interval: None,
+        read_index: false,
+        batch_us: None,
+    };
+    let mut seed = 1;
+    if options.is_undefined() || options.is_null() {
+        return Ok((o, seed));
+    }
+    object(options, "options")?;
+    only_keys(options, &OPTION_KEYS)?;
+    let opt = |k: &str| Some(get(options, k)).filter(|v| !v.is_undefined());
+    if let Some(v) = opt("seed") {
+        seed = uint(&v, "seed")?;
+    }
+    if let Some(v) = opt("electionTimeoutMs") {
+        let arr = array(&v, "electionTimeoutMs")?;
+        if arr.length() != 2 {
+            return Err(invalid("electionTimeoutMs", format!("must be [lo, hi] in ms (got {} numbers)", arr.length())));
+        }
+        let lo = duration(&arr.get(0), "electionTimeoutMs[0]", true)?;
+        let hi = duration(&arr.get(1), "electionTimeoutMs[1]", true)?;
+        if lo > hi {
+            return Err(invalid("electionTimeoutMs", "must be [lo, hi] with lo <= hi"));
+        }
+        o.election_timeout_us = (lo, hi);
+    }
+    if let Some(v) = opt("heartbeatMs") {
+        o.heartbeat_us = duration(&v, "heartbeatMs", true)?;
+    }
+    if let Some(v) = opt("preVote") {
+        o.pre_vote = boolean(&v, "preVote")?;
+    }
+    if let Some(v) = opt("checkQuorum") {
+        o.check_quorum = boolean(&v, "checkQuorum")?;
+    }
+    if let Some(v) = opt("maxEntriesPerAppend") {
+        o.max_entries_per_append = if v.is_null() {
+            None
+        } else {
+            Some(uint_in(&v, "maxEntriesPerAppend", 1..=1_000_000, "must be an integer from 1 to 1000000, or null")? as usize)
+        };
+    }
+    if let Some(v) = opt("snapshotInterval") {
+        o.snapshot_interval =
+            if v.is_null() { None } else { Some(uint_in(&v, "snapshotInterval", 1..=1_000_000_000, "must be a positive integer, or null")?) };
+    }
+    if let Some(v) = opt("batchMs") {
+        o.batch_us = if v.is_null() { None } else { Some(duration(&v, "batchMs", true)?) };
+    }
+    Ok((o, seed))
+}
+
+/// The seed of a node's RNG: the caller's seed mixed with its id (FNV-1a), so that nodes given
+/// the same seed still draw different timeouts (identical draws would split every vote).
+fn node_seed(seed: u64, id: &str) -> u64 {
+    let fnv = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    seed ^ fnv
+}
+
+/// The fields of each message type, in the order the outbox writes them.
+fn fields(kind: &str) -> Option<&'static [&'static str]> {
+    Some(match kind {
+        "RequestVote" | "PreVote" => &["type", "term", "candidateId", "lastLogIndex", "lastLogTerm"],
+        "RequestVoteResponse" | "PreVoteResponse" => &["type", "term", "voteGranted"],
+        "AppendEntries" => &["type", "term", "leaderId", "prevLogIndex", "prevLogTerm", "entries", "leaderCommit", "round"],
+        "AppendEntriesResponse" => &["type", "term", "success", "matchIndex", "round"],
+        "InstallSnapshot" => &["type", "term", "leaderId", "lastIncludedIndex", "lastIncludedTerm", "data", "config"],
+        "InstallSnapshotResponse" => &["type", "term", "matchIndex"],
+        "TimeoutNow" => &["type", "term", "leaderId"],
+        _ => return None,
+    })
+}
+
+const TYPES: &str = "RequestVote, RequestVoteResponse, PreVote, PreVoteResponse, AppendEntries, AppendEntriesResponse, \
+                     InstallSnapshot, InstallSnapshotResponse, TimeoutNow";
+
+/// Refuses a key of `obj` not in `allowed`.
+fn only_fields(obj: &JsValue, param: &str, what: &str, allowed: &[&str]) -> JsResult<()> {
+    for key in js_sys::Object::keys(&js_sys::Object::from(obj.clone())).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !allowed.contains(&key.as_str()) {
+            return Err(invalid(&format!("{param}.{key}"), format!("is not a field of {what}; its fields are {}", allowed.join(", "))));
+        }
+    }
+    Ok(())
+}
+
+/// A command (JSON text) that Raft would read as a membership change: reserved.
+fn check_not_config(text: &str, param: &str) -> JsResult<()> {
+    if parse_config(text).is_some() {
+        return Err(invalid(param, "must not be a {\"$config\": […]} object (reserved for membership changes, which this API does not offer)"));
+    }
+    Ok(())
+}
+
+struct RaftMechanism {
+    s: Standalone<Raft>,
+}
+
+impl RaftMechanism {
+    /// `message` from `from`, checked field by field and translated to core names.
+    fn parse(&self, ids: &Ids, from: NodeId, m: &JsValue) -> JsResult<Payload> {
+        object(m, "message")?;
+        let t = get(m, "type");
+        let kind = t.as_string().unwrap_or_default();
+        let Some(allowed) = fields(&kind) else {
+            return Err(got("message.type", &format!("must be one of {TYPES}"), &t));
+        };
+        only_fields(m, "message", &kind, allowed)?;
+        let field = |k: &str| get(m, k);
+        let u = |k: &str| uint(&field(k), &format!("message.{k}"));
+        let b = |k: &str| boolean(&field(k), &format!("message.{k}"));
+        // The sender names itself: a candidate asks for its own votes, a leader speaks for itself.
+        let sender = |k: &str| -> JsResult<String> {
+            let v = field(k);
+            let s = string(&v, &format!("message.{k}"))?;
+            if s != ids.ids[from] {
+                return Err(got(&format!("message.{k}"), &format!("must be the sender's id, \"{}\" (the from argument)", ids.ids[from]), &v));
+            }
+            Ok(node_name(from))
+        };
+        let round = |k: &str| if field(k).is_undefined() { Ok(0) } else { u(k) };
+        Ok(match kind.as_str() {
+            "RequestVote" | "PreVote" => {
+                let args = RequestVoteArgs {
+                    term: u("term")?,
+                    candidate_id: sender("candidateId")?,
+                    last_log_index: u("lastLogIndex")?,
+                    last_log_term: u("lastLogTerm")?,
+                };
+                if kind == "PreVote" {
+                    Payload::PreVote(args)
+                } else {
+                    Payload::RequestVote(args)
+                }
+            }
+            "RequestVoteResponse" | "PreVoteResponse" => {
+                let reply = RequestVoteReply { term: u("term")?, vote_granted: b("voteGranted")? };
+                if kind == "PreVoteResponse" {
+                    Payload::PreVoteResponse(reply)
+                } else {
+                    Payload::RequestVoteResponse(reply)
+                }
+            }
+            "AppendEntries" => {
+                let (term, leader_id, prev_log_index, prev_log_term) = (u("term")?, sender("leaderId")?, u("prevLogIndex")?, u("prevLogTerm")?);
+                let list = array(&field("entries"), "message.entries")?;
+                let mut entries = Vec::with_capacity(list.length() as usize);
+                for (k, e) in list.iter().enumerate() {
+                    let p = format!("message.entries[{k}]");
+                    object(&e, &p)?;
+                    only_fields(&e, &p, "an entry", &["term", "index", "command"])?;
+                    let index = uint(&get(&e, "index"), &format!("{p}.index"))?;
+                    let want = prev_log_index + 1 + k as u64;
+                    if index != want {
+                        return Err(invalid(
+                            &format!("{p}.index"),
+                            format!("must be {want}: entries are contiguous after prevLogIndex {prev_log_index} (got {index})"),
+                        ));
+                    }
+                    let command = command_text(&get(&e, "command"), &format!("{p}.command"))?;
+                    check_not_config(&command, &format!("{p}.command"))?;
+                    entries.push(LogEntry { term: uint(&get(&e, "term"), &format!("{p}.term"))?, index, command });
+                }
+                let leader_commit = u("leaderCommit")?;
+                Payload::AppendEntries(AppendEntriesArgs { term, leader_id, prev_log_index, prev_log_term, entries, leader_commit, round: round("round")? })
+            }
+            "AppendEntriesResponse" => Payload::AppendEntriesResponse(AppendEntriesReply {
+                term: u("term")?,
+                success: b("success")?,
+                match_index: u("matchIndex")?,
+                round: round("round")?,
+            }),
+            "InstallSnapshot" => {
+                let (term, leader_id, index, snap_term) = (u("term")?, sender("leaderId")?, u("lastIncludedIndex")?, u("lastIncludedTerm")?);
+                if snap_term > term {
+                    return Err(invalid("message.lastIncludedTerm", format!("must not exceed message.term {term} (got {snap_term})")));
+                }
+                let data = field("data").as_string().ok_or_else(|| got("message.data", "must be a string", &field("data")))?;
+                let list = array(&field("config"), "message.config")?;
+                let mut config: Vec<String> = Vec::with_capacity(list.length() as usize);
+                for (k, id) in list.iter().enumerate() {
+                    let name = node_name(ids.member(&id, &format!("message.config[{k}]"))?);
+                    if config.contains(&name) {
+                        return Err(got(&format!("message.config[{k}]"), "must not repeat an id", &id));
+                    }
+                    config.push(name);
+                }
+                Payload::InstallSnapshot(InstallSnapshotArgs { term, leader_id, snapshot: Snapshot { index, term: snap_term, data, config } })
+            }
+            "InstallSnapshotResponse" => Payload::InstallSnapshotResponse(InstallSnapshotReply { term: u("term")?, match_index: u("matchIndex")? }),
+            _ => Payload::TimeoutNow(TimeoutNowArgs { term: u("term")?, leader_id: sender("leaderId")? }),
+        })
+    }
+
+    fn message(out: &mut String, ids: &Ids, p: &Payload) {
+        let _ = write!(out, "{{\"type\":\"{}\"", p.kind());
+        match p {
+            Payload::RequestVote(a) | Payload::PreVote(a) => {
+                let _ = write!(
+                    out,
+                    ",\"term\":{},\"candidateId\":{},\"lastLogIndex\":{},\"lastLogTerm\":{}",
+                    a.term,
+                    ids.quoted(&a.candidate_id),
+                    a.last_log_index,
+                    a.last_log_term
+                );
+            }
+            Payload::RequestVoteResponse(r) | Payload::PreVoteResponse(r) => {
+                let _ = write!(out, ",\"term\":{},\"voteGranted\":{}", r.term, r.vote_granted);
+            }
+            Payload::AppendEntries(a) => {
+                let _ = write!(
+                    out,
+                    ",\"term\":{},\"leaderId\":{},\"prevLogIndex\":{},\"prevLogTerm\":{},\"entries\":",
+                    a.term,
+                    ids.quoted(&a.leader_id),
+                    a.prev_log_index,
+                    a.prev_log_term
+                );
+                entries_json(out, &a.entries);
+                let _ = write!(out, ",\"leaderCommit\":{},\"round\":{}", a.leader_commit, a.round);
+            }
+            Payload::AppendEntriesResponse(r) => {
+                let _ = write!(out, ",\"term\":{},\"success\":{},\"matchIndex\":{},\"round\":{}", r.term, r.success, r.match_index, r.round);
+            }
+            Payload::InstallSnapshot(a) => {
+                let s = &a.snapshot;
+                let _ = write!(
+                    out,
+                    ",\"term\":{},\"leaderId\":{},\"lastIncludedIndex\":{},\"lastIncludedTerm\":{},\"data\":{},\"config\":[",
+                    a.term,
+                    ids.quoted(&a.leader_id),
+                    s.index,
+                    s.term,
+                    quote(&s.data)
+                );
+                for (k, m) in s.config.iter().enumerate() {
+                    if k > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&ids.quoted(m));
+                }
+                out.push(']');
+            }
+            Payload::InstallSnapshotResponse(r) => {
+                let _ = write!(out, ",\"term\":{},\"matchIndex\":{}", r.term, r.match_index);
+            }
+            Payload::TimeoutNow(a) => {
+                let _ = write!(out, ",\"term\":{},\"leaderId\":{}", a.term, ids.quoted(&a.leader_id));
+            }
+        }
+        out.push('}');
+    }
+}
+
+fn timer_name(t: Timer) -> &'static str {
+    match t {
+        Timer::Election => "election",
+        Timer::Heartbeat => "heartbeat",
+        Timer::CheckQuorum => "checkQuorum",
+        Timer::TransferTimeout => "transferTimeout",
+        Timer::Flush => "flush",
+    }
+}
+
+impl Mechanism for RaftMechanism {
+    fn propose(&mut self, ids: &Ids, command: String) -> JsResult<()> {
+        check_not_config(&command, "command")?;
+        self.s.propose(command).map(|_| ()).map_err(|e| {
+            let e = match e {
+                // The core's names, as the caller spells them.
+                Error::NotLeader { leader, .. } => Error::NotLeader { node: ids.me().to_string(), leader: leader.map(|l| ids.name(&l)) },
+                e => e,
+            };
+            JsError::new(&e.to_string())
+        })
+    }
+
+    fn handle(&mut self, ids: &Ids, from: NodeId, message: &JsValue) -> JsResult<()> {
+        let payload = self.parse(ids, from, message)?;
+        // A successful reply claiming entries the leader does not have: no correct follower
+        // sends it in the leader's term (the core refuses it as invalid). Ignored, as a reply that
+        // makes no sense is: nothing changes and nothing is sent.
+        if let Payload::AppendEntriesResponse(r) = &payload {
+            let core = &self.s.node().core;
+            if r.success && r.term == core.current_term() && r.match_index > core.last_log_index() {
+                return Ok(());
+            }
+        }
+        self.s.on_msg(from, payload).map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    fn tick(&mut self, now: Micros) -> JsResult<()> {
+        self.s.tick(now).map(|_| ()).map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    fn outbox(&mut self, ids: &Ids, out: &mut String) {
+        out.push('[');
+        for (k, (to, m)) in self.s.take_outbox().iter().enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            let _ = write!(out, "{{\"to\":{},\"message\":", ids.quoted[*to]);
+            Self::message(out, ids, m);
+            out.push('}');
+        }
+        out.push(']');
+    }
+
+    fn decisions(&self, out: &mut String) {
+        out.push('[');
+        for (k, e) in self.s.decisions().iter().enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            let _ = write!(out, "{{\"index\":{},\"value\":{}}}", e.index, e.command);
+        }
+        out.push(']');
+    }
+
+    fn view(&self, ids: &Ids, out: &mut String) {
+        let r = &self.s.node().core;
+        let opt = |name: Option<&str>| name.map_or_else(|| "null".to_string(), |n| ids.quoted(n));
+        let _ = write!(
+            out,
+            "{{\"id\":{},\"mechanism\":\"raft\",\"state\":\"{}\",\"currentTerm\":{},\"votedFor\":{},\"leaderId\":{},\
+             \"commitIndex\":{},\"lastApplied\":{},\"log\":",
+            ids.quoted[ids.me],
+            r.role().as_str(),
+            r.current_term(),
+            opt(r.voted_for()),
+            opt(r.leader_id()),
+            r.commit_index(),
+            r.last_applied()
+        );
+        entries_json(out, r.log());
+        let _ = write!(out, ",\"snapshotIndex\":{},\"snapshotTerm\":{}", r.snapshot().index, r.snapshot().term);
+        for (key, map) in [("nextIndex", r.next_index()), ("matchIndex", r.match_index())] {
+            let _ = write!(out, ",\"{key}\":{{");
+            for (k, (name, v)) in map.iter().enumerate() {
+                if k > 0 {
+                    out.push(',');
+                }
+                let _ = write!(out, "{}:{v}", ids.quoted(name));
+            }
+            out.push('}');
+        }
+        let votes = if r.role() == crate::raft::Role::Candidate { r.votes().len() } else { 0 };
+        let _ = write!(out, ",\"votes\":{votes},\"preVotes\":{},\"members\":[", r.pre_vote_count());
+        for (k, m) in r.cluster().iter().enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            out.push_str(&ids.quoted(m));
+        }
+        out.push_str("],\"nowMs\":");
+        ms(out, self.s.now());
+        out.push_str(",\"timers\":[");
+        for (k, (t, at)) in self.s.timers().enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            let _ = write!(out, "{{\"kind\":\"{}\",\"atMs\":", timer_name(t));
+            ms(out, at);
+            out.push('}');
+        }
+        out.push_str("]}");
+    }
+}
+
+// ---- ConsensusNode --------------------------------------------------------------------------
+
+/// `createConsensus(mechanism, id, peers, options?)`: one node of `mechanism` (only `'raft'`
+/// for now) named `id` in the cluster `peers` (distinct non-empty strings; it may or may not list
+/// `id`, the node is a member either way). The node starts at time 0 with its timers drawn from
+/// its seed.
+///
+/// Raft's `options` (every key optional; others are refused): `seed` (a non-negative integer,
+/// default 1; mixed with `id`, so nodes given the same seed draw different timeouts),
+/// `electionTimeoutMs` (`[lo, hi]`, default `[150, 300]`, Raft paper §5.2), `heartbeatMs` (50),
+/// `preVote` (true, dissertation §9.6), `checkQuorum` (true, §6.2), `maxEntriesPerAppend` (64,
+/// or null for no limit), `snapshotInterval` (applied entries between snapshots, §7; default
+/// null: never), `batchMs` (null: each command is sent at once).
+///
+/// Throws `Unknown consensus mechanism "nope" (known: raft)` for an unknown mechanism, and an
+/// `Error` naming the parameter and the rule for any other bad argument.
+#[wasm_bindgen(js_name = createConsensus)]
+pub fn create_consensus(mechanism: JsValue, id: JsValue, peers: JsValue, options: JsValue) -> JsResult<ConsensusNode> {
+    if mechanism.as_string().as_deref() != Some("raft") {
+        return Err(JsError::new(&format!("Unknown consensus mechanism {} (known: {KNOWN})", describe(&mechanism))));
+    }
+    let ids = Ids::new(&id, &peers)?;
+    let (options, seed) = raft_options(&options)?;
+    let s = Standalone::new(Raft { options }, ids.me, ids.ids.len(), node_seed(seed, ids.me())).map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(ConsensusNode { mechanism: "raft", ids, last_ms: 0.0, inner: Box::new(RaftMechanism { s }) })
+}
+
+/// One node of a consensus mechanism, driven by hand: the caller carries its messages over any
+/// transport and moves its clock (see `createConsensus`).
+///
+/// `propose`, `handleMessage` and `tick` return the outbox: an array of `{to, message}`, every
+/// message the node sent since the last call (never to itself), each a plain JSON-safe object
+/// with a `type`. The caller delivers each to `to` with `handleMessage(thisNodesId, message)`;
+/// it may lose, duplicate, delay or reorder them. Before sending, a real deployment writes the
+/// node's state to stable storage (Raft paper Figure 2: persistent state is "updated on stable
+/// storage before responding to RPCs").
+///
+/// Raft's messages (the paper's RPC names; ids are the caller's):
+/// `RequestVote` and `PreVote` `{type, term, candidateId, lastLogIndex, lastLogTerm}`;
+/// `RequestVoteResponse` and `PreVoteResponse` `{type, term, voteGranted}`;
+/// `AppendEntries` `{type, term, leaderId, prevLogIndex, prevLogTerm, entries: [{term, index,
+/// command}], leaderCommit, round}` (`round`, ReadIndex's confirmation round, may be left out:
+/// 0); `AppendEntriesResponse` `{type, term, success, matchIndex, round}`; `InstallSnapshot`
+/// `{type, term, leaderId, lastIncludedIndex, lastIncludedTerm, data, config}`;
+/// `InstallSnapshotResponse` `{type, term, matchIndex}`; `TimeoutNow` `{type, term, leaderId}`.
+///
+/// Every method validates all of its input first and throws an `Error` naming the parameter
+/// and the rule, leaving the node unchanged.
+#[wasm_bindgen]
+pub struct ConsensusNode {
+    mechanism: &'static str,
+    ids: Ids,
+    /// The last tick's `nowMs`, as given.
+    last_ms: f64,
+    inner: Box<dyn Mechanism>,
+}
+
+#[wasm_bindgen]
+impl ConsensusNode {
+    /// The mechanism's name: `'raft'`.
+    #[wasm_bindgen(getter)]
+    pub fn mechanism(&self) -> String {
+        self.mechanism.to_string()
+    }
+
+    /// This node's id.
+    #[wasm_bindgen(getter)]
+    pub fn id(&self) -> String {
+        self.ids.me().to_string()
+    }
+
+    /// The peers as given to `createConsensus`.
+    #[wasm_bindgen(getter)]
+    pub fn peers(&self) -> Vec<String> {
+        self.ids.peers.clone()
+    }
+
+    /// The values this node has decided, in index order: `[{index, value}]` (Raft: the
+    /// committed entries it applied; a leader's no-op, §8, decides `null`; entries a snapshot
+    /// installed from the leader covers are not listed).
+    #[wasm_bindgen(getter)]
+    pub fn decisions(&self) -> JsResult<JsValue> {
+        let mut out = String::new();
+        self.inner.decisions(&mut out);
+        parse(&out)
+    }
+
+    /// A plain object for display. Raft: `{id, mechanism, state, currentTerm, votedFor,
+    /// leaderId, commitIndex, lastApplied, log: [{term, index, command}], snapshotIndex,
+    /// snapshotTerm, nextIndex: {id: n}, matchIndex: {id: n}, votes, preVotes, members, nowMs,
+    /// timers: [{kind, atMs}]}` (`state`: `'follower'`, `'candidate'` or `'leader'`; `timers`:
+    /// the pending ones, `election`, `heartbeat`, `checkQuorum`, `flush`).
+    #[wasm_bindgen(getter)]
+    pub fn view(&self) -> JsResult<JsValue> {
+        let mut out = String::new();
+        self.inner.view(&self.ids, &mut out);
+        parse(&out)
+    }
+
+    /// Proposes `command` (any JSON value) → the outbox. A node that does not lead throws,
+    /// naming the leader it knows (`n2 is not the leader; the leader it knows is n1`). Raft
+    /// refuses a `{"$config": […]}` object (reserved for membership changes).
+    pub fn propose(&mut self, command: JsValue) -> JsResult<JsValue> {
+        let text = command_text(&command, "command")?;
+        self.inner.propose(&self.ids, text)?;
+        self.outbox()
+    }
+
+    /// A message from peer `from` arrives → the outbox (the answer, if any, and what follows).
+    /// Throws when `from` is not a peer of this node, or the message is malformed: not an
+    /// object, an unknown `type`, a missing, mistyped or unknown field, a `candidateId` or
+    /// `leaderId` other than `from`, an id outside the cluster, entries not numbered one after
+    /// another from `prevLogIndex + 1`. A well-typed message that makes no sense (a stale term,
+    /// an old entry, a reply to an old request) gets the protocol's answer.
+    #[wasm_bindgen(js_name = handleMessage)]
+    pub fn handle_message(&mut self, from: JsValue, message: JsValue) -> JsResult<JsValue> {
+        let from = self.ids.peer(&from, "from")?;
+        self.inner.handle(&self.ids, from, &message)?;
+        self.outbox()
+    }
+
+    /// Moves the node's clock to `nowMs` (ms since the node was created; never decreasing) and
+    /// fires its timers due by then, one by one in deadline order, each at `nowMs` → the outbox.
+    /// A timer set during the call fires at a later call.
+    pub fn tick(&mut self, now_ms: JsValue) -> JsResult<JsValue> {
+        let now = match now_ms.as_f64() {
+            Some(f) if f.is_finite() && (0.0..=MAX_NOW_MS).contains(&f) => f,
+            _ => return Err(got("nowMs", "must be a number of ms from 0 to 9007199254740", &now_ms)),
+        };
+        if now < self.last_ms {
+            let was = describe(&JsValue::from_f64(self.last_ms));
+            return Err(invalid("nowMs", format!("must not go back (was {was}, got {})", describe(&now_ms))));
+        }
+        self.inner.tick((now * 1000.0).round() as Micros)?;
+        self.last_ms = now;
+        self.outbox()
+    }
+
+    fn outbox(&mut self) -> JsResult<JsValue> {
+        let mut out = String::new();
+        self.inner.outbox(&self.ids, &mut out);
+        parse(&out)
+    }
+}
