@@ -7,9 +7,9 @@
 
 use crate::collections::{Map, Set};
 
-use crate::protocol::{Invariants, Micros, NodeId as Index};
+use crate::protocol::{name, node_name, Invariants, Micros, NodeId as Index};
 use super::sim::{Raft, RaftNode};
-use super::{ConsensusProtocol, LogEntry, LogIndex, NodeId, Role, Term};
+use super::{ConsensusProtocol, LogEntry, LogIndex, Role, Term};
 
 pub use crate::protocol::Violation;
 
@@ -85,7 +85,7 @@ impl Checker {
         self.committed.len() as u64
     }
 
-    fn report(&mut self, now: Micros, rule: &'static str, nodes: Vec<NodeId>, detail: String) {
+    fn report(&mut self, now: Micros, rule: &'static str, nodes: Vec<String>, detail: String) {
         let key = format!("{rule}|{}|{detail}", nodes.join(","));
         if self.reported.insert(key) {
             self.violations.push(Violation { rule, nodes, time_us: now, detail });
@@ -132,7 +132,7 @@ impl Checker {
             if n.role() == Role::Leader {
                 let first = *self.leaders.entry(n.current_term()).or_insert(i);
                 if first != i {
-                    let (a, b) = (nodes[first].as_ref().node_id().to_string(), n.node_id().to_string());
+                    let (a, b) = (node_name(nodes[first].as_ref().node_id()), node_name(n.node_id()));
                     let detail = format!("{a} and {b} were both leader in term {}", n.current_term());
                     self.report(now, ELECTION_SAFETY, vec![a, b], detail);
                 }
@@ -141,11 +141,11 @@ impl Checker {
             if n.commit_index() < self.commit_seen[i] {
                 let detail = format!(
                     "{}'s commitIndex went from {} down to {}",
-                    n.node_id(),
+                    name(n.node_id()),
                     self.commit_seen[i],
                     n.commit_index()
                 );
-                self.report(now, COMMIT_MONOTONIC, vec![n.node_id().to_string()], detail);
+                self.report(now, COMMIT_MONOTONIC, vec![node_name(n.node_id())], detail);
             }
             self.commit_seen[i] = n.commit_index();
         }
@@ -192,7 +192,7 @@ impl Checker {
                     _ => false,
                 };
                 if ea.command != eb.command || prev_differs {
-                    let (ia, ib) = (na.node_id().to_string(), nb.node_id().to_string());
+                    let (ia, ib) = (node_name(na.node_id()), node_name(nb.node_id()));
                     let detail = format!(
                         "{ia} and {ib} both hold an entry of term {} at index {k} but their logs differ at or before it",
                         ea.term
@@ -218,11 +218,11 @@ impl Checker {
                 let what = held.map_or("no entry".to_string(), |e| format!("(term {}, {})", e.term, e.command));
                 let detail = format!(
                     "{} knew index {index} (term {}, {}) committed but now holds {what} there",
-                    n.node_id(),
+                    name(n.node_id()),
                     c.term,
                     c.command
                 );
-                self.report(now, COMMITTED_KEPT, vec![n.node_id().to_string()], detail);
+                self.report(now, COMMITTED_KEPT, vec![node_name(n.node_id())], detail);
                 break;
             }
         }
@@ -251,13 +251,13 @@ impl Checker {
                 Some(c) => {
                     let detail = format!(
                         "{} committed (term {}, {}) at index {index}, another server committed (term {}, {})",
-                        n.node_id(),
+                        name(n.node_id()),
                         e.term,
                         e.command,
                         c.term,
                         c.command
                     );
-                    self.report(now, STATE_MACHINE_SAFETY, vec![n.node_id().to_string()], detail);
+                    self.report(now, STATE_MACHINE_SAFETY, vec![node_name(n.node_id())], detail);
                 }
                 None => {
                     // Entries are committed in index order, so this is the next one.
@@ -284,12 +284,12 @@ impl Checker {
         if !holds {
             let detail = format!(
                 "{} leads term {} without the entry (term {}) committed at index {index} in term {}",
-                leader.node_id(),
+                name(leader.node_id()),
                 leader.current_term(),
                 c.term,
                 c.seen_in_term
             );
-            self.report(now, LEADER_COMPLETENESS, vec![leader.node_id().to_string()], detail);
+            self.report(now, LEADER_COMPLETENESS, vec![node_name(leader.node_id())], detail);
         }
     }
 }

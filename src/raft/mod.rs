@@ -36,5 +36,5 @@ pub use node::{AppendDecision, ConsensusProtocol, Role, VoteDecision, VoteTally}
 pub type Term = u64;
 /// A log index (Raft paper §5.3): entries are numbered from 1; 0 means "before the first".
 pub type LogIndex = u64;
-/// A node's id, e.g. `"n1"`.
-pub type NodeId = String;
+/// A node's id: a small integer, 0 for `n1` (names only in views and sentences).
+pub type NodeId = crate::protocol::NodeId;

@@ -161,13 +161,14 @@ pub struct ConsensusProtocol {
 }
 
 /// A configuration entry's command: `{"$config":["n1","n2","n3"]}` (dissertation §4.1: the
-/// configuration travels in the log). Ids are plain (letters, digits, `-`, `_`, `.`).
+/// configuration travels in the log), members by name (`n1` for id 0).
 pub fn config_command(members: &[NodeId]) -> String {
-    let list: Vec<String> = members.iter().map(|m| format!("\"{m}\"")).collect();
+    let list: Vec<String> = members.iter().map(|&m| format!("\"{}\"", crate::protocol::name(m))).collect();
     format!("{{\"$config\":[{}]}}", list.join(","))
 }
 
-/// The members a configuration entry's command names, or None for any other command.
+/// The members a configuration entry's command names (`n1` … as ids 0 …), or None for any
+/// other command (including a `$config` naming something other than `n` and a number).
 pub fn parse_config(command: &str) -> Option<Vec<NodeId>> {
     let body = command.strip_prefix("{\"$config\":[")?.strip_suffix("]}")?;
     if body.is_empty() {
@@ -175,54 +176,43 @@ pub fn parse_config(command: &str) -> Option<Vec<NodeId>> {
     }
     body.split(',')
         .map(|q| {
-            let id = q.strip_prefix('"')?.strip_suffix('"')?;
-            id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)).then(|| id.to_string())
+            let digits = q.strip_prefix("\"n")?.strip_suffix('"')?;
+            let k: usize = digits.parse().ok().filter(|k| *k >= 1 && !digits.starts_with('0'))?;
+            Some(k - 1)
         })
         .collect()
 }
 
-/// Sets `map[key] = value`, allocating the key only when it is new.
-fn put(map: &mut Map<NodeId, LogIndex>, key: &str, value: LogIndex) {
-    match map.get_mut(key) {
-        Some(v) => *v = value,
-        None => {
-            map.insert(key.to_string(), value);
-        }
-    }
+/// Sets `map[key] = value`.
+fn put(map: &mut Map<NodeId, LogIndex>, key: NodeId, value: LogIndex) {
+    map.insert(key, value);
 }
 
-/// Adds `key` to `set`, allocating it only when it is new.
-fn add(set: &mut Set<NodeId>, key: &str) {
-    if !set.contains(key) {
-        set.insert(key.to_string());
-    }
+/// Adds `key` to `set`.
+fn add(set: &mut Set<NodeId>, key: NodeId) {
+    set.insert(key);
 }
 
-fn check_id(param: &str, id: &str) -> Result<()> {
-    if id.is_empty() {
-        return Err(Error::invalid(param, "must be a non-empty string"));
-    }
-    Ok(())
+/// A node's name in a sentence: `n1` for id 0.
+fn nm(id: NodeId) -> std::borrow::Cow<'static, str> {
+    crate::protocol::name(id)
 }
 
 impl ConsensusProtocol {
     /// A follower in term 0 with an empty log. `peers` lists the cluster's members; it may or
     /// may not list `node_id` itself (the seed's example does), the node is a member either way.
     ///
-    /// Errors: `nodeId` or a peer is empty; `peers` lists an id twice.
-    pub fn new(node_id: impl Into<NodeId>, peers: Vec<NodeId>) -> Result<Self> {
-        let node_id = node_id.into();
-        check_id("nodeId", &node_id)?;
+    /// Errors: `peers` lists an id twice.
+    pub fn new(node_id: NodeId, peers: Vec<NodeId>) -> Result<Self> {
         let mut seen = Set::new();
-        for (i, p) in peers.iter().enumerate() {
-            check_id(&format!("peers[{i}]"), p)?;
-            if !seen.insert(p.as_str()) {
-                return Err(Error::invalid(format!("peers[{i}]"), format!("must not repeat an id (\"{p}\" is listed twice)")));
+        for (i, &p) in peers.iter().enumerate() {
+            if !seen.insert(p) {
+                return Err(Error::invalid(format!("peers[{i}]"), format!("must not repeat an id (\"{}\" is listed twice)", nm(p))));
             }
         }
         let mut cluster = peers.clone();
-        if !seen.contains(node_id.as_str()) {
-            cluster.push(node_id.clone());
+        if !seen.contains(&node_id) {
+            cluster.push(node_id);
         }
         let known = cluster.iter().cloned().collect();
         Ok(ConsensusProtocol {
@@ -274,8 +264,8 @@ impl ConsensusProtocol {
     }
 
     /// This node's id.
-    pub fn node_id(&self) -> &str {
-        &self.node_id
+    pub fn node_id(&self) -> NodeId {
+        self.node_id
     }
     /// The peers as given to [`new`](Self::new).
     pub fn peers(&self) -> &[NodeId] {
@@ -286,8 +276,8 @@ impl ConsensusProtocol {
         &self.cluster
     }
     /// The members other than this node.
-    pub fn others(&self) -> impl Iterator<Item = &NodeId> + '_ {
-        self.cluster.iter().filter(move |p| **p != self.node_id)
+    pub fn others(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.cluster.iter().copied().filter(move |p| *p != self.node_id)
     }
     /// Follower, candidate or leader.
     pub fn role(&self) -> Role {
@@ -298,8 +288,8 @@ impl ConsensusProtocol {
         self.current_term
     }
     /// votedFor: the candidate that received this node's vote in its current term (persistent).
-    pub fn voted_for(&self) -> Option<&str> {
-        self.voted_for.as_deref()
+    pub fn voted_for(&self) -> Option<NodeId> {
+        self.voted_for
     }
     /// The log entries kept after the snapshot (persistent). Without a snapshot, entry `i`
     /// (from 1) is `log()[i - 1]`; in general use [`entry`](Self::entry).
@@ -327,8 +317,8 @@ impl ConsensusProtocol {
         self.last_applied
     }
     /// The leader this node knows of in its current term, if any.
-    pub fn leader_id(&self) -> Option<&str> {
-        self.leader_id.as_deref()
+    pub fn leader_id(&self) -> Option<NodeId> {
+        self.leader_id
     }
     /// nextIndex per other node (leaders only; empty otherwise).
     pub fn next_index(&self) -> &Map<NodeId, LogIndex> {
@@ -372,29 +362,28 @@ impl ConsensusProtocol {
 
     /// Whether some configuration this node has seen names `id` (replies from such a server
     /// are handled; others are refused as invalid).
-    pub fn knows(&self, id: &str) -> bool {
-        self.known.contains(id)
+    pub fn knows(&self, id: NodeId) -> bool {
+        self.known.contains(&id)
     }
 
     /// Whether `id` belongs to the configuration in effect.
-    pub fn is_member(&self, id: &str) -> bool {
-        self.cluster.iter().any(|p| p == id)
+    pub fn is_member(&self, id: NodeId) -> bool {
+        self.cluster.contains(&id)
     }
 
     /// How many members are among `ids`, plus this node when `me` (and it is a member).
     fn members_among<'a>(&self, me: bool, ids: impl Iterator<Item = &'a NodeId>) -> usize {
-        usize::from(me && self.is_member(&self.node_id)) + ids.filter(|p| self.is_member(p)).count()
+        usize::from(me && self.is_member(self.node_id)) + ids.filter(|p| self.is_member(**p)).count()
     }
 
     /// `id` must be another server some configuration has named (a reply from a former
     /// member is legitimate and is ignored by the handlers).
-    fn check_member(&self, param: &str, id: &str) -> Result<()> {
-        check_id(param, id)?;
+    fn check_member(&self, param: &str, id: NodeId) -> Result<()> {
         if id == self.node_id {
-            return Err(Error::invalid(param, format!("must be another node, not {id} itself")));
+            return Err(Error::invalid(param, format!("must be another node, not {} itself", nm(id))));
         }
-        if !self.known.contains(id) {
-            return Err(Error::invalid(param, format!("must be a member of the cluster (\"{id}\" is not)")));
+        if !self.known.contains(&id) {
+            return Err(Error::invalid(param, format!("must be a member of the cluster (\"{}\" is not)", nm(id))));
         }
         Ok(())
     }
@@ -412,7 +401,7 @@ impl ConsensusProtocol {
         self.config_index = index;
         self.cluster = config;
         if self.role == Role::Leader {
-            let others: Vec<NodeId> = self.others().cloned().collect();
+            let others: Vec<NodeId> = self.others().collect();
             self.next_index.retain(|k, _| others.contains(k));
             self.match_index.retain(|k, _| others.contains(k));
             for p in others {
@@ -474,7 +463,6 @@ impl ConsensusProtocol {
     ///
     /// Errors: `candidateId` empty (the node is then unchanged).
     pub fn request_vote(&mut self, args: &RequestVoteArgs) -> Result<(RequestVoteReply, VoteDecision)> {
-        check_id("candidateId", &args.candidate_id)?;
         if args.term < self.current_term {
             return Ok((self.vote_reply(false), VoteDecision::StaleTerm));
         }
@@ -488,7 +476,7 @@ impl ConsensusProtocol {
                 VoteDecision::LogNotUpToDate
             }
             _ => {
-                self.voted_for = Some(args.candidate_id.clone());
+                self.voted_for = Some(args.candidate_id);
                 VoteDecision::Granted
             }
         };
@@ -506,7 +494,6 @@ impl ConsensusProtocol {
     /// answer (a stale term is refused; a `prev_log_term` the log does not hold fails the
     /// consistency check).
     fn validate_append(args: &AppendEntriesArgs) -> Result<()> {
-        check_id("leaderId", &args.leader_id)?;
         for (k, e) in args.entries.iter().enumerate() {
             let want = args.prev_log_index + 1 + k as u64;
             if e.index != want {
@@ -547,7 +534,7 @@ impl ConsensusProtocol {
         if self.role != Role::Follower {
             self.become_follower();
         }
-        self.leader_id = Some(args.leader_id.clone());
+        self.leader_id = Some(args.leader_id);
         self.leader_contact = true;
         // Entries up to the snapshot are committed, hence the leader's too: skip them.
         let skip = self.snapshot.index.saturating_sub(args.prev_log_index) as usize;
@@ -626,12 +613,12 @@ impl ConsensusProtocol {
         self.become_follower();
         self.leader_contact = false;
         self.role = Role::Candidate;
-        self.voted_for = Some(self.node_id.clone());
+        self.voted_for = Some(self.node_id);
         self.leader_id = None;
-        self.votes.insert(self.node_id.clone());
+        self.votes.insert(self.node_id);
         RequestVoteArgs {
             term: self.current_term,
-            candidate_id: self.node_id.clone(),
+            candidate_id: self.node_id,
             last_log_index: self.last_log_index(),
             last_log_term: self.last_log_term(),
         }
@@ -647,7 +634,7 @@ impl ConsensusProtocol {
     /// a granted vote is counted once per voter.
     ///
     /// Errors: `from` is empty, this node, or not a member.
-    pub fn handle_request_vote_response(&mut self, from: &str, reply: &RequestVoteReply) -> Result<VoteTally> {
+    pub fn handle_request_vote_response(&mut self, from: NodeId, reply: &RequestVoteReply) -> Result<VoteTally> {
         self.check_member("from", from)?;
         self.observe_term(reply.term);
         if self.role == Role::Candidate && reply.term == self.current_term && reply.vote_granted {
@@ -667,11 +654,11 @@ impl ConsensusProtocol {
             return Err(Error::WrongState { action: "becomeLeader", state: self.role.as_str(), needs: "candidate" });
         }
         self.role = Role::Leader;
-        self.leader_id = Some(self.node_id.clone());
+        self.leader_id = Some(self.node_id);
         self.leader_contact = true;
         self.votes.clear();
         let next = self.last_log_index() + 1;
-        let others: Vec<NodeId> = self.others().cloned().collect();
+        let others: Vec<NodeId> = self.others().collect();
         for p in others {
             self.next_index.insert(p.clone(), next);
             self.match_index.insert(p, 0);
@@ -724,11 +711,11 @@ impl ConsensusProtocol {
             return Err(Error::invalid("members", "must wait until the leader has committed an entry of its term (§4.1)"));
         }
         for (k, m) in members.iter().enumerate() {
-            if parse_config(&config_command(std::slice::from_ref(m))).is_none() || m.is_empty() {
-                return Err(Error::invalid(format!("members[{k}]"), "must be a plain id (letters, digits, -, _, .)"));
+            if parse_config(&config_command(std::slice::from_ref(m))).is_none() {
+                return Err(Error::invalid(format!("members[{k}]"), "must be a node id"));
             }
         }
-        let added = members.iter().filter(|m| !self.is_member(m)).count();
+        let added = members.iter().filter(|m| !self.is_member(**m)).count();
         let removed = self.cluster.iter().filter(|m| !members.contains(m)).count();
         let distinct: Set<&NodeId> = members.iter().collect();
         if added + removed != 1 || distinct.len() != members.len() || members.is_empty() {
@@ -750,7 +737,7 @@ impl ConsensusProtocol {
         let mut requests = Vec::with_capacity(cluster.len());
         for p in &cluster {
             if *p != self.node_id {
-                requests.extend(self.request_for(p, pipelined));
+                requests.extend(self.request_for(*p, pipelined));
             }
         }
         self.cluster = cluster;
@@ -762,16 +749,16 @@ impl ConsensusProtocol {
     /// and `to` is replicating, it starts after what was already sent instead.
     /// None when `to` needs entries compacted into the snapshot: an InstallSnapshot is queued
     /// for it instead (see [`take_install_snapshots`](Self::take_install_snapshots)).
-    fn request_for(&mut self, to: &str, pipelined: bool) -> Option<AppendEntriesRequest> {
-        let next = self.next_index.get(to).copied().unwrap_or(1).max(1);
+    fn request_for(&mut self, to: NodeId, pipelined: bool) -> Option<AppendEntriesRequest> {
+        let next = self.next_index.get(&to).copied().unwrap_or(1).max(1);
         if next <= self.snapshot.index {
-            let args = InstallSnapshotArgs { term: self.current_term, leader_id: self.node_id.clone(), snapshot: self.snapshot.clone() };
-            self.snapshots_out.retain(|(t, _)| t != to);
-            self.snapshots_out.push((to.to_string(), args));
+            let args = InstallSnapshotArgs { term: self.current_term, leader_id: self.node_id, snapshot: self.snapshot.clone() };
+            self.snapshots_out.retain(|(t, _)| *t != to);
+            self.snapshots_out.push((to, args));
             return None;
         }
-        let sent = self.sent_index.get(to).copied().unwrap_or(0);
-        let start = if pipelined && self.replicating.contains(to) { next.max(sent + 1) } else { next };
+        let sent = self.sent_index.get(&to).copied().unwrap_or(0);
+        let start = if pipelined && self.replicating.contains(&to) { next.max(sent + 1) } else { next };
         let released = self.released.min(self.last_log_index());
         let prev = (start - 1).min(released);
         let end = match self.max_entries {
@@ -784,12 +771,12 @@ impl ConsensusProtocol {
 
     /// The AppendEntries to `to` carrying entries `prev + 1 ..= end` (none when `end == prev`)
     /// after the entry at `prev`, with this leader's term, commitIndex and round.
-    fn append_request(&self, to: &str, prev: LogIndex, end: LogIndex) -> AppendEntriesRequest {
+    fn append_request(&self, to: NodeId, prev: LogIndex, end: LogIndex) -> AppendEntriesRequest {
         AppendEntriesRequest {
-            to: to.to_string(),
+            to,
             args: AppendEntriesArgs {
                 term: self.current_term,
-                leader_id: self.node_id.clone(),
+                leader_id: self.node_id,
                 prev_log_index: prev,
                 prev_log_term: self.term_at(prev).unwrap_or(0),
                 entries: if end > prev { self.log[self.pos(prev + 1)..self.pos(end + 1)].to_vec() } else { Vec::new() },
@@ -801,7 +788,7 @@ impl ConsensusProtocol {
 
     fn require_leader(&self) -> Result<()> {
         if self.role != Role::Leader {
-            return Err(Error::NotLeader { node: self.node_id.clone(), leader: self.leader_id.clone() });
+            return Err(Error::NotLeader { node: nm(self.node_id).into_owned(), leader: self.leader_id.map(|l| nm(l).into_owned()) });
         }
         Ok(())
     }
@@ -843,8 +830,8 @@ impl ConsensusProtocol {
         let last = self.last_log_index();
         self.released = last;
         let behind: Vec<NodeId> =
-            self.others().filter(|p| self.sent_index.get(*p).copied().unwrap_or(0) < last).cloned().collect();
-        Ok(behind.iter().filter_map(|p| self.request_for(p, true)).collect())
+            self.others().filter(|p| self.sent_index.get(p).copied().unwrap_or(0) < last).collect();
+        Ok(behind.iter().filter_map(|p| self.request_for(*p, true)).collect())
     }
 
     /// Leader only: the periodic AppendEntries to every other node (§5.2 heartbeats); each
@@ -873,7 +860,7 @@ impl ConsensusProtocol {
     /// reply's `match_index` beyond this leader's last log index.
     pub fn handle_append_entries_response(
         &mut self,
-        from: &str,
+        from: NodeId,
         reply: &AppendEntriesReply,
     ) -> Result<Option<AppendEntriesRequest>> {
         self.check_member("from", from)?;
@@ -889,11 +876,11 @@ impl ConsensusProtocol {
         }
         add(&mut self.recent_active, from);
         self.confirm_reads(from, reply.round);
-        let matched = self.match_index.get(from).copied().unwrap_or(0);
+        let matched = self.match_index.get(&from).copied().unwrap_or(0);
         if !reply.success {
-            let next = self.next_index.get(from).copied().unwrap_or(1);
+            let next = self.next_index.get(&from).copied().unwrap_or(1);
             put(&mut self.next_index, from, next.saturating_sub(1).max(matched + 1));
-            self.replicating.remove(from);
+            self.replicating.remove(&from);
             put(&mut self.sent_index, from, matched);
             return Ok(self.request_for(from, false));
         }
@@ -904,7 +891,7 @@ impl ConsensusProtocol {
         if self.role != Role::Leader {
             return Ok(None); // it committed its own removal and stepped down (§4.2.2)
         }
-        let sent = self.sent_index.get(from).copied().unwrap_or(0);
+        let sent = self.sent_index.get(&from).copied().unwrap_or(0);
         let released = self.released.min(self.last_log_index());
         let unsent = matched < released && sent < released;
         add(&mut self.replicating, from);
@@ -931,7 +918,7 @@ impl ConsensusProtocol {
             if self.is_majority(replicas) {
                 self.commit_index = n;
                 // A leader the committed configuration leaves out steps down (§4.2.2).
-                if !self.is_member(&self.node_id) && self.config_index <= n {
+                if !self.is_member(self.node_id) && self.config_index <= n {
                     self.become_follower();
                     self.leader_id = None;
                 }
@@ -974,8 +961,8 @@ impl ConsensusProtocol {
         }
         self.round += 1;
         self.reads.push((id, self.commit_index, self.round, Set::new()));
-        let me = self.node_id.clone();
-        self.confirm_reads(&me, 0);
+        let me = self.node_id;
+        self.confirm_reads(me, 0);
         Ok(self.requests_for_all(false))
     }
 
@@ -986,7 +973,7 @@ impl ConsensusProtocol {
 
     /// `from` answered a request of round `round`: it confirms the reads of that round and
     /// earlier. The leader confirms itself (called with its own id).
-    fn confirm_reads(&mut self, from: &str, round: u64) {
+    fn confirm_reads(&mut self, from: NodeId, round: u64) {
         let me = from == self.node_id;
         let mut i = 0;
         while i < self.reads.len() {
@@ -1043,7 +1030,6 @@ impl ConsensusProtocol {
     ///
     /// Errors: `leaderId` empty; a snapshot term above `term`.
     pub fn install_snapshot(&mut self, args: &InstallSnapshotArgs) -> Result<(InstallSnapshotReply, bool)> {
-        check_id("leaderId", &args.leader_id)?;
         if args.snapshot.term > args.term {
             return Err(Error::invalid("lastIncludedTerm", "must not exceed term"));
         }
@@ -1054,7 +1040,7 @@ impl ConsensusProtocol {
         if self.role != Role::Follower {
             self.become_follower();
         }
-        self.leader_id = Some(args.leader_id.clone());
+        self.leader_id = Some(args.leader_id);
         self.leader_contact = true;
         let snap = &args.snapshot;
         if snap.index <= self.commit_index {
@@ -1078,14 +1064,14 @@ impl ConsensusProtocol {
     /// returns the AppendEntries for what it still lacks, if anything.
     ///
     /// Errors: `from` is empty, this node or not a member.
-    pub fn handle_install_snapshot_response(&mut self, from: &str, reply: &InstallSnapshotReply) -> Result<Option<AppendEntriesRequest>> {
+    pub fn handle_install_snapshot_response(&mut self, from: NodeId, reply: &InstallSnapshotReply) -> Result<Option<AppendEntriesRequest>> {
         self.check_member("from", from)?;
         self.observe_term(reply.term);
         if self.role != Role::Leader || reply.term < self.current_term || reply.match_index == 0 || !self.is_member(from) {
             return Ok(None);
         }
         add(&mut self.recent_active, from);
-        let matched = self.match_index.get(from).copied().unwrap_or(0).max(reply.match_index.min(self.last_log_index()));
+        let matched = self.match_index.get(&from).copied().unwrap_or(0).max(reply.match_index.min(self.last_log_index()));
         put(&mut self.match_index, from, matched);
         put(&mut self.next_index, from, matched + 1);
         put(&mut self.sent_index, from, matched);
@@ -1110,17 +1096,17 @@ impl ConsensusProtocol {
     /// timeout.
     ///
     /// Errors: not leader; `to` is empty, this node, or not a member.
-    pub fn transfer_leadership(&mut self, to: &str) -> Result<()> {
+    pub fn transfer_leadership(&mut self, to: NodeId) -> Result<()> {
         self.require_leader()?;
         self.check_member("to", to)?;
-        self.transfer = Some((to.to_string(), false));
+        self.transfer = Some((to, false));
         self.maybe_timeout_now();
         Ok(())
     }
 
     /// Whether a leadership transfer is in progress, and to whom.
-    pub fn transfer_target(&self) -> Option<&str> {
-        self.transfer.as_ref().map(|(t, _)| t.as_str())
+    pub fn transfer_target(&self) -> Option<NodeId> {
+        self.transfer.map(|(t, _)| t)
     }
 
     /// Gives up a leadership transfer: the leader takes client commands again.
@@ -1139,7 +1125,7 @@ impl ConsensusProtocol {
         if let Some((to, false)) = &self.transfer {
             if self.match_index.get(to).copied() == Some(self.last_log_index()) {
                 let to = to.clone();
-                self.timeout_now = Some((to.clone(), TimeoutNowArgs { term: self.current_term, leader_id: self.node_id.clone() }));
+                self.timeout_now = Some((to, TimeoutNowArgs { term: self.current_term, leader_id: self.node_id }));
                 self.transfer = Some((to, true));
             }
         }
@@ -1151,7 +1137,6 @@ impl ConsensusProtocol {
     ///
     /// Errors: `leaderId` empty.
     pub fn handle_timeout_now(&mut self, args: &TimeoutNowArgs) -> Result<Option<RequestVoteArgs>> {
-        check_id("leaderId", &args.leader_id)?;
         if args.term != self.current_term || self.role == Role::Leader {
             return Ok(None);
         }
@@ -1183,10 +1168,10 @@ impl ConsensusProtocol {
     /// [`has_won_pre_vote`](Self::has_won_pre_vote) and call [`start_election`](Self::start_election).
     pub fn start_pre_vote(&mut self) -> RequestVoteArgs {
         self.leader_contact = false;
-        self.pre_votes = Some(Set::from([self.node_id.clone()]));
+        self.pre_votes = Some(Set::from([self.node_id]));
         RequestVoteArgs {
             term: self.current_term + 1,
-            candidate_id: self.node_id.clone(),
+            candidate_id: self.node_id,
             last_log_index: self.last_log_index(),
             last_log_term: self.last_log_term(),
         }
@@ -1206,7 +1191,6 @@ impl ConsensusProtocol {
     ///
     /// Errors: `candidateId` empty.
     pub fn handle_pre_vote(&mut self, args: &RequestVoteArgs) -> Result<RequestVoteReply> {
-        check_id("candidateId", &args.candidate_id)?;
         let up_to_date = self.bugs.has(Bug::NoLogCheck)
             || (args.last_log_term, args.last_log_index) >= (self.last_log_term(), self.last_log_index());
         let grant = args.term > self.current_term && up_to_date && !self.leader_contact && self.role != Role::Leader;
@@ -1217,7 +1201,7 @@ impl ConsensusProtocol {
     /// refusal carrying a newer term makes the node adopt it (and end the round).
     ///
     /// Errors: `from` is empty, this node, or not a member.
-    pub fn handle_pre_vote_response(&mut self, from: &str, reply: &RequestVoteReply) -> Result<VoteTally> {
+    pub fn handle_pre_vote_response(&mut self, from: NodeId, reply: &RequestVoteReply) -> Result<VoteTally> {
         self.check_member("from", from)?;
         if !reply.vote_granted && reply.term > self.current_term {
             self.observe_term(reply.term);

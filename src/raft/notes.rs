@@ -201,14 +201,14 @@ pub enum MsgNote {
     UnknownReply { kind: &'static str },
     VoteGranted { term: Term },
     VoteStale { term: Term, mine: Term },
-    VoteAlready { term: Term, voted: String },
+    VoteAlready { term: Term, voted: NodeId },
     /// (last log term, last log index) of the candidate and of the voter.
     VoteLogBehind { term: Term, theirs: (Term, LogIndex), mine: (Term, LogIndex) },
     PreGranted { term: Term },
     PreNotNewer { term: Term, mine: Term },
     PreLeader,
     PreLogBehind,
-    PreHeard { leader: Option<String> },
+    PreHeard { leader: Option<NodeId> },
     PreLearns { term: Term },
     PreIgnored,
     PreGets { votes: usize, of: usize },
@@ -265,7 +265,7 @@ impl Note {
         match self {
             Note::Msg { at, from, what, adopted, commit, timeout_now } => {
                 let (t, f) = (n(at), n(from));
-                let mut text = what.describe(t, f);
+                let mut text = what.describe(t, f, names);
                 match commit {
                     Some((c, false)) => text.push_str(&format!("; its commitIndex becomes {c}")),
                     Some((c, true)) => text.push_str(&format!("; entries up to {c} are on a majority, so {t} commits them (commitIndex {c})")),
@@ -372,14 +372,14 @@ impl Note {
 
 impl MsgNote {
     /// The sentence, `t` having received the message from `f`.
-    fn describe(&self, t: &str, f: &str) -> String {
+    fn describe(&self, t: &str, f: &str, names: &[String]) -> String {
         match self {
             MsgNote::UnknownReply { kind } => format!("{t} ignores {kind}'s reply: no configuration it has seen names {f}"),
             MsgNote::VoteGranted { term } => {
                 format!("{t} grants its vote to {f} for term {term}: {f}'s log is at least as up-to-date as its own")
             }
             MsgNote::VoteStale { term, mine } => format!("{t} refuses {f}: term {term} is older than its term {mine}"),
-            MsgNote::VoteAlready { term, voted } => format!("{t} refuses {f} for term {term}: it already voted for {voted}"),
+            MsgNote::VoteAlready { term, voted } => format!("{t} refuses {f} for term {term}: it already voted for {}", names[*voted]),
             MsgNote::VoteLogBehind { term, theirs, mine } => format!(
                 "{t} refuses {f} for term {term}: {f}'s log (last term {}, index {}) is behind its own (last term {}, index {}), §5.4.1",
                 theirs.0, theirs.1, mine.0, mine.1
@@ -391,7 +391,7 @@ impl MsgNote {
             MsgNote::PreLeader => format!("{t} would not vote for {f}: it is the leader"),
             MsgNote::PreLogBehind => format!("{t} would not vote for {f}: {f}'s log is behind its own (§5.4.1)"),
             MsgNote::PreHeard { leader } => {
-                format!("{t} would not vote for {f}: it heard from leader {} within an election timeout", leader.as_deref().unwrap_or("?"))
+                format!("{t} would not vote for {f}: it heard from leader {} within an election timeout", leader.map_or("?", |l| names[l].as_str()))
             }
             MsgNote::PreLearns { term } => format!("{t} learns of term {term} from {f} and gives up its pre-vote"),
             MsgNote::PreIgnored => format!("{t} ignores {f}'s pre-vote: it is no longer asking"),

@@ -148,7 +148,7 @@ pub fn index_of(name: &str) -> NodeId {
 
 fn send_appends(out: &mut Out<Raft>, requests: Vec<AppendEntriesRequest>) {
     for r in requests {
-        out.send(index_of(&r.to), Payload::AppendEntries(r.args));
+        out.send(r.to, Payload::AppendEntries(r.args));
     }
 }
 
@@ -265,8 +265,6 @@ impl Raft {
     ) -> (MsgNote, bool, Option<(u64, bool)>, Option<NodeId>) {
         let mut moved = None;
         let mut timeout_now = None;
-        let fname_ = crate::protocol::name(f);
-        let fname: &str = &fname_;
         let was = (n.core.role(), n.core.current_term());
         let mut routine = false;
         let what = match &payload {
@@ -304,14 +302,14 @@ impl Raft {
                 } else if (args.last_log_term, args.last_log_index) < (me.last_log_term(), me.last_log_index()) {
                     MsgNote::PreLogBehind
                 } else {
-                    MsgNote::PreHeard { leader: me.leader_id().map(str::to_string) }
+                    MsgNote::PreHeard { leader: me.leader_id() }
                 };
                 out.send(f, Payload::PreVoteResponse(reply));
                 what
             }
             Payload::PreVoteResponse(reply) => {
                 let was_pre = n.core.is_pre_candidate();
-                let tally = n.core.handle_pre_vote_response(fname, reply).expect("replies come from members");
+                let tally = n.core.handle_pre_vote_response(f, reply).expect("replies come from members");
                 let me = &n.core;
                 let what = if reply.term > was.1 && !reply.vote_granted {
                     MsgNote::PreLearns { term: reply.term }
@@ -328,7 +326,7 @@ impl Raft {
                 what
             }
             Payload::RequestVoteResponse(reply) => {
-                let tally = n.core.handle_request_vote_response(fname, reply).expect("replies come from members");
+                let tally = n.core.handle_request_vote_response(f, reply).expect("replies come from members");
                 let me = &n.core;
                 let what = if reply.term > was.1 {
                     MsgNote::StepsDown { term: reply.term }
@@ -378,8 +376,8 @@ impl Raft {
             }
             Payload::AppendEntriesResponse(reply) => {
                 let commit_before = n.core.commit_index();
-                let match_before = n.core.match_index().get(fname).copied();
-                let next = n.core.handle_append_entries_response(fname, reply).expect("replies are well-formed");
+                let match_before = n.core.match_index().get(&f).copied();
+                let next = n.core.handle_append_entries_response(f, reply).expect("replies are well-formed");
                 let me = &n.core;
                 let what = if reply.term > was.1 {
                     MsgNote::StepsDown { term: reply.term }
@@ -388,17 +386,16 @@ impl Raft {
                 } else if reply.success {
                     MsgNote::Matches { index: reply.match_index }
                 } else {
-                    MsgNote::Retries { next: me.next_index().get(fname).copied().unwrap_or(1) }
+                    MsgNote::Retries { next: me.next_index().get(&f).copied().unwrap_or(1) }
                 };
                 moved = (me.commit_index() > commit_before).then_some((me.commit_index(), true));
                 if moved.is_none() {
-                    routine = reply.success && me.match_index().get(fname).copied() == match_before;
+                    routine = reply.success && me.match_index().get(&f).copied() == match_before;
                 }
                 if let Some(r) = next {
                     send_appends(out, vec![r]);
                 }
-                if let Some((target, args)) = n.core.take_timeout_now() {
-                    let t = index_of(&target);
+                if let Some((t, args)) = n.core.take_timeout_now() {
                     timeout_now = Some(t);
                     out.send(t, Payload::TimeoutNow(args));
                 }
@@ -425,7 +422,7 @@ impl Raft {
                 what
             }
             Payload::InstallSnapshotResponse(reply) => {
-                let next = n.core.handle_install_snapshot_response(fname, reply).expect("replies come from members");
+                let next = n.core.handle_install_snapshot_response(f, reply).expect("replies come from members");
                 let what = if reply.match_index == 0 {
                     MsgNote::SnapshotRefused
                 } else {
@@ -459,8 +456,7 @@ impl Protocol for Raft {
     type Checker = Checker;
 
     fn new_node(&self, id: NodeId, members: &[NodeId]) -> RaftNode {
-        let names = members.iter().map(|&m| node_name(m)).collect();
-        let mut core = ConsensusProtocol::new(node_name(id), names).expect("simulated ids are distinct and non-empty");
+        let mut core = ConsensusProtocol::new(id, members.to_vec()).expect("simulated ids are distinct");
         core.set_bugs(self.options.bugs);
         core.set_max_entries_per_append(self.options.max_entries_per_append);
         RaftNode {
@@ -482,7 +478,7 @@ impl Protocol for Raft {
 
     fn on_msg(&self, n: &mut RaftNode, cx: &mut Ctx, from: NodeId, payload: Payload, out: &mut Out<Self>) -> (Note, bool) {
         let at = cx.me;
-        if payload.is_reply() && !n.core.knows(&crate::protocol::name(from)) {
+        if payload.is_reply() && !n.core.knows(from) {
             // Membership changed under it (§4.1): a server it never knew answers it.
             let what = MsgNote::UnknownReply { kind: payload.kind() };
             return (Note::Msg { at, from, what, adopted: None, commit: None, timeout_now: None }, false);
@@ -516,7 +512,7 @@ impl Protocol for Raft {
                 out.note(Note::StepDown { at });
             }
             Timer::TransferTimeout => {
-                let Some(target) = n.core.transfer_target().map(index_of) else { return };
+                let Some(target) = n.core.transfer_target() else { return };
                 if n.core.role() != Role::Leader {
                     return;
                 }
@@ -555,7 +551,7 @@ impl Protocol for Raft {
                 out.note(Note::ClientAppended { at, client: id, op: call.command.op, index });
             }
             Err(_) => {
-                let leader = n.core.leader_id().map(index_of);
+                let leader = n.core.leader_id();
                 out.push(Effect::Reply { client: c, seq, answer: Answer::Redirect(leader) });
                 out.note(Note::Redirect { at, client: Some(id), leader });
             }
@@ -654,7 +650,7 @@ impl Protocol for Raft {
         }
         // InstallSnapshot for followers that need compacted entries.
         for (to, args) in n.core.take_install_snapshots() {
-            out.send(index_of(&to), Payload::InstallSnapshot(args));
+            out.send(to, Payload::InstallSnapshot(args));
         }
     }
 
@@ -667,7 +663,7 @@ impl Protocol for Raft {
         if r.config_index() == 0 || r.config_index() > r.commit_index() {
             return None;
         }
-        Some(r.cluster().iter().map(|m| index_of(m)).collect())
+        Some(r.cluster().to_vec())
     }
 
     fn elections(&self, n: &RaftNode) -> u64 {
@@ -754,7 +750,7 @@ impl Simulation<Raft> {
         let (appended, _) = self.act_with(i, |p, n, cx, out| {
             let r = p.propose(n, cx, command, out);
             if r.is_err() {
-                out.note(Note::Redirect { at: cx.me, client: None, leader: n.core.leader_id().map(index_of) });
+                out.note(Note::Redirect { at: cx.me, client: None, leader: n.core.leader_id() });
             }
             r
         });
@@ -763,7 +759,7 @@ impl Simulation<Raft> {
                 self.settle();
                 Ok(ClientReply { accepted: true, leader: Some(self.ids()[i].clone()), index: Some(index) })
             }
-            Err(_) => Ok(ClientReply { accepted: false, leader: self.node(i).leader_id().map(str::to_string), index: None }),
+            Err(_) => Ok(ClientReply { accepted: false, leader: self.node(i).leader_id().map(node_name), index: None }),
         }
     }
 
@@ -787,11 +783,10 @@ impl Simulation<Raft> {
         let l = self.running_leader()?;
         let new = self.ids().len();
         let mut members = self.node(l).cluster().to_vec();
-        members.push(node_name(new));
+        members.push(new);
         let (changed, _) = self.act_with(l, |_, n, _, _| n.core.change_membership(members.clone()));
         let (index, requests) = changed.map_err(|e| Error::invalid("addNode", e.to_string()))?;
-        let ids: Vec<NodeId> = members.iter().map(|m| index_of(m)).collect();
-        let i = self.spawn_node(&ids);
+        let i = self.spawn_node(&members);
         self.act(l, |_, _, cx, out| {
             out.note(Note::Added { at: cx.me, node: i, index });
             send_appends(out, requests);
@@ -807,10 +802,10 @@ impl Simulation<Raft> {
     pub fn remove_node(&mut self, i: NodeId) -> Result<()> {
         let l = self.running_leader()?;
         let id = self.ids()[i].clone();
-        if !self.node(l).is_member(&id) {
+        if !self.node(l).is_member(i) {
             return Err(Error::invalid("id", format!("must name a member ({id} is not in the configuration)")));
         }
-        let members: Vec<String> = self.node(l).cluster().iter().filter(|m| **m != id).cloned().collect();
+        let members: Vec<NodeId> = self.node(l).cluster().iter().copied().filter(|m| *m != i).collect();
         if members.is_empty() {
             return Err(Error::invalid("id", format!("must not be the last member ({id} is)")));
         }
@@ -842,14 +837,13 @@ impl Simulation<Raft> {
         if self.is_paused(l) {
             return Err(Error::invalid("to", format!("needs a running leader ({} is paused)", self.ids()[l])));
         }
-        let target = self.ids()[to].clone();
         let timeout = self.protocol().options.election_timeout_us.1;
         let (r, _) = self.act_with(l, |_, n, cx, out| {
-            n.core.transfer_leadership(&target)?;
+            n.core.transfer_leadership(to)?;
             out.note(Note::Transfer { at: cx.me, to });
             out.set_timer(Timer::TransferTimeout, Delay::After(timeout));
             if let Some((t, args)) = n.core.take_timeout_now() {
-                out.send(index_of(&t), Payload::TimeoutNow(args));
+                out.send(t, Payload::TimeoutNow(args));
             }
             Ok::<(), Error>(())
         });

@@ -29,9 +29,9 @@ pub struct NodeView<'a> {
     #[serde(skip)]
     pub log: &'a [LogEntry],
     /// nextIndex per follower (leaders only).
-    pub next_index: &'a Map<String, LogIndex>,
+    pub next_index: Map<&'a str, LogIndex>,
     /// matchIndex per follower (leaders only).
-    pub match_index: &'a Map<String, LogIndex>,
+    pub match_index: Map<&'a str, LogIndex>,
     /// When the running election timer was set, ms (null: no timer).
     pub election_timer_start: Option<f64>,
     /// When it fires, ms (null: no timer, e.g. a leader or a crashed node).
@@ -53,7 +53,7 @@ pub struct NodeView<'a> {
     /// That entry's term.
     pub snapshot_term: Term,
     /// The configuration this node follows (dissertation §4.1).
-    pub members: &'a [String],
+    pub members: Vec<&'a str>,
     /// Whether it has left the cluster (its removal committed).
     pub removed: bool,
 }
@@ -121,6 +121,7 @@ pub struct MessageView<'a> {
 /// Every node's view, in id order.
 pub(super) fn node_views(sim: &Simulation<Raft>) -> Vec<NodeView<'_>> {
     let ms = |us: u64| us as f64 / 1000.0;
+    let name = |i: usize| sim.ids()[i].as_str();
     (0..sim.ids().len())
         .map(|i| {
             let n = sim.node_state(i);
@@ -130,15 +131,15 @@ pub(super) fn node_views(sim: &Simulation<Raft>) -> Vec<NodeView<'_>> {
                 id: &sim.ids()[i],
                 state: r.role().as_str(),
                 current_term: r.current_term(),
-                voted_for: r.voted_for(),
+                voted_for: r.voted_for().map(name),
                 commit_index: r.commit_index(),
                 last_applied: r.last_applied(),
                 log: r.log(),
-                next_index: r.next_index(),
-                match_index: r.match_index(),
+                next_index: r.next_index().iter().map(|(k, v)| (name(*k), *v)).collect(),
+                match_index: r.match_index().iter().map(|(k, v)| (name(*k), *v)).collect(),
                 election_timer_start: timer.map(|(s, _)| ms(s)),
                 election_deadline: timer.map(|(_, d)| ms(d)),
-                leader_id: r.leader_id(),
+                leader_id: r.leader_id().map(name),
                 votes: if r.role() == Role::Candidate {
                     r.votes().len()
                 } else {
@@ -150,7 +151,7 @@ pub(super) fn node_views(sim: &Simulation<Raft>) -> Vec<NodeView<'_>> {
                 kv: n.kv.data(),
                 snapshot_index: r.snapshot().index,
                 snapshot_term: r.snapshot().term,
-                members: r.cluster(),
+                members: r.cluster().iter().map(|m| name(*m)).collect(),
                 removed: sim.is_removed(i),
             }
         })
@@ -162,6 +163,7 @@ pub(super) fn message_view<'a>(
     sim: &'a Simulation<Raft>,
     m: &'a Message<Payload>,
 ) -> MessageView<'a> {
+    let name = |i: usize| sim.ids()[i].as_str();
     let mut v = MessageView {
         id: m.id,
         from: &sim.ids()[m.from],
@@ -187,7 +189,7 @@ pub(super) fn message_view<'a>(
     match &m.payload {
         Payload::RequestVote(a) | Payload::PreVote(a) => {
             v.term = a.term;
-            v.candidate_id = Some(&a.candidate_id);
+            v.candidate_id = Some(name(a.candidate_id));
             v.last_log_index = Some(a.last_log_index);
             v.last_log_term = Some(a.last_log_term);
         }
@@ -197,7 +199,7 @@ pub(super) fn message_view<'a>(
         }
         Payload::AppendEntries(a) => {
             v.term = a.term;
-            v.leader_id = Some(&a.leader_id);
+            v.leader_id = Some(name(a.leader_id));
             v.prev_log_index = Some(a.prev_log_index);
             v.prev_log_term = Some(a.prev_log_term);
             v.entries = Some(&a.entries);
@@ -205,7 +207,7 @@ pub(super) fn message_view<'a>(
         }
         Payload::InstallSnapshot(a) => {
             v.term = a.term;
-            v.leader_id = Some(&a.leader_id);
+            v.leader_id = Some(name(a.leader_id));
             v.last_included_index = Some(a.snapshot.index);
             v.last_included_term = Some(a.snapshot.term);
         }
@@ -215,7 +217,7 @@ pub(super) fn message_view<'a>(
         }
         Payload::TimeoutNow(a) => {
             v.term = a.term;
-            v.leader_id = Some(&a.leader_id);
+            v.leader_id = Some(name(a.leader_id));
         }
         Payload::AppendEntriesResponse(r) => {
             v.term = r.term;
