@@ -5,9 +5,29 @@
 
 use consensus_playground::raft::{AppendEntriesArgs, AppendEntriesReply, ConsensusProtocol, LogEntry, RequestVoteArgs, RequestVoteReply};
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use consensus_playground::raft::NodeId;
 
-fn peers() -> Vec<String> {
-    (1..=5).map(|i| format!("n{i}")).collect()
+#[allow(dead_code)]
+const S1: NodeId = 0;
+#[allow(dead_code)]
+const S2: NodeId = 1;
+#[allow(dead_code)]
+const S3: NodeId = 2;
+#[allow(dead_code)]
+const S4: NodeId = 3;
+#[allow(dead_code)]
+const S5: NodeId = 4;
+#[allow(dead_code)]
+const S6: NodeId = 5;
+#[allow(dead_code)]
+const S7: NodeId = 6;
+#[allow(dead_code)]
+const S8: NodeId = 7;
+#[allow(dead_code)]
+const S9: NodeId = 8;
+
+fn peers() -> Vec<NodeId> {
+    (0..5).collect()
 }
 
 fn entries(from: u64, n: u64, term: u64) -> Vec<LogEntry> {
@@ -16,37 +36,37 @@ fn entries(from: u64, n: u64, term: u64) -> Vec<LogEntry> {
 
 fn bench(c: &mut Criterion) {
     let follower = {
-        let mut f = ConsensusProtocol::new("n2", peers()).unwrap();
-        let args = AppendEntriesArgs { term: 1, leader_id: "n1".into(), prev_log_index: 0, prev_log_term: 0, entries: entries(1, 10, 1), leader_commit: 10, round: 0 };
+        let mut f = ConsensusProtocol::new(S2, peers()).unwrap();
+        let args = AppendEntriesArgs { term: 1, leader_id: S1.into(), prev_log_index: 0, prev_log_term: 0, entries: entries(1, 10, 1), leader_commit: 10, round: 0 };
         f.append_entries(&args).unwrap();
         f
     };
     c.bench_function("requestVote", |b| {
-        let args = RequestVoteArgs { term: 2, candidate_id: "n3".into(), last_log_index: 10, last_log_term: 1 };
+        let args = RequestVoteArgs { term: 2, candidate_id: S3.into(), last_log_index: 10, last_log_term: 1 };
         b.iter_batched_ref(|| follower.clone(), |f| black_box(f.request_vote(&args).unwrap()), criterion::BatchSize::SmallInput)
     });
     for n in [1u64, 100] {
-        let args = AppendEntriesArgs { term: 1, leader_id: "n1".into(), prev_log_index: 10, prev_log_term: 1, entries: entries(11, n, 1), leader_commit: 10, round: 0 };
+        let args = AppendEntriesArgs { term: 1, leader_id: S1.into(), prev_log_index: 10, prev_log_term: 1, entries: entries(11, n, 1), leader_commit: 10, round: 0 };
         c.bench_function(&format!("appendEntries/{n}"), |b| {
             b.iter_batched_ref(|| follower.clone(), |f| black_box(f.append_entries(&args).unwrap()), criterion::BatchSize::SmallInput)
         });
     }
     let leader = {
-        let mut l = ConsensusProtocol::new("n1", peers()).unwrap();
+        let mut l = ConsensusProtocol::new(S1, peers()).unwrap();
         l.start_election();
-        for v in ["n2", "n3"] {
+        for v in [S2, S3] {
             l.handle_request_vote_response(v, &RequestVoteReply { term: 1, vote_granted: true }).unwrap();
         }
         l.become_leader().unwrap();
         for k in 0..100 {
             l.replicate_log(format!("\"c{k}\"")).unwrap();
         }
-        l.handle_append_entries_response("n2", &AppendEntriesReply { term: 1, success: true, match_index: 101, round: 0 }).unwrap();
+        l.handle_append_entries_response(S2, &AppendEntriesReply { term: 1, success: true, match_index: 101, round: 0 }).unwrap();
         l
     };
     c.bench_function("leader commit advance", |b| {
         let reply = AppendEntriesReply { term: 1, success: true, match_index: 101, round: 0 };
-        b.iter_batched_ref(|| leader.clone(), |l| black_box(l.handle_append_entries_response("n3", &reply).unwrap()), criterion::BatchSize::SmallInput)
+        b.iter_batched_ref(|| leader.clone(), |l| black_box(l.handle_append_entries_response(S3, &reply).unwrap()), criterion::BatchSize::SmallInput)
     });
 }
 

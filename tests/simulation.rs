@@ -265,10 +265,15 @@ fn random_faults_never_break_safety() {
 
 // ---- the checker finds what it looks for ------------------------------------------------------
 
-fn leader_of(id: &str, peers: &[String], voters: &[&str]) -> ConsensusProtocol {
+/// Node ids: n1 is 0.
+const N1: usize = 0;
+const N2: usize = 1;
+const N3: usize = 2;
+
+fn leader_of(id: usize, peers: &[usize], voters: &[usize]) -> ConsensusProtocol {
     let mut n = ConsensusProtocol::new(id, peers.to_vec()).unwrap();
     n.start_election();
-    for v in voters {
+    for &v in voters {
         n.handle_request_vote_response(v, &RequestVoteReply { term: 1, vote_granted: true }).unwrap();
     }
     n.become_leader().unwrap();
@@ -277,9 +282,9 @@ fn leader_of(id: &str, peers: &[String], voters: &[&str]) -> ConsensusProtocol {
 
 #[test]
 fn checker_reports_two_leaders_in_one_term() {
-    let peers: Vec<String> = ["n1", "n2", "n3"].iter().map(|s| s.to_string()).collect();
-    let a = leader_of("n1", &peers, &["n2"]);
-    let b = leader_of("n2", &peers, &["n3"]);
+    let peers = [N1, N2, N3];
+    let a = leader_of(N1, &peers, &[N2]);
+    let b = leader_of(N2, &peers, &[N3]);
     let mut c = Checker::new(2);
     c.check(0, &[&a, &b], &[None, None]);
     assert_eq!(c.violations().len(), 1);
@@ -289,15 +294,15 @@ fn checker_reports_two_leaders_in_one_term() {
 
 #[test]
 fn checker_reports_diverging_logs_and_diverging_commits() {
-    let peers: Vec<String> = ["n1", "n2", "n3"].iter().map(|s| s.to_string()).collect();
+    let peers = [N1, N2, N3];
     // Each leader commits its own term-1 entry at index 2 on its own (a faked majority).
-    let mut a = leader_of("n1", &peers, &["n2"]);
-    let mut b = leader_of("n2", &peers, &["n3"]);
+    let mut a = leader_of(N1, &peers, &[N2]);
+    let mut b = leader_of(N2, &peers, &[N3]);
     a.replicate_log("\"a\"".into()).unwrap();
     b.replicate_log("\"b\"".into()).unwrap();
     let ok = |m| consensus_playground::raft::AppendEntriesReply { term: 1, success: true, match_index: m, round: 0 };
-    a.handle_append_entries_response("n3", &ok(2)).unwrap();
-    b.handle_append_entries_response("n1", &ok(2)).unwrap();
+    a.handle_append_entries_response(N3, &ok(2)).unwrap();
+    b.handle_append_entries_response(N1, &ok(2)).unwrap();
     let mut c = Checker::new(2);
     c.check(0, &[&a, &b], &[Some(1), Some(1)]);
     let rules: Vec<&str> = c.violations().iter().map(|v| v.rule).collect();
@@ -614,7 +619,7 @@ fn adding_a_server_grows_the_cluster_and_the_newcomer_catches_up() {
     s.run_until(s.now() + 1_000 * MS);
     let leader = s.leader().unwrap();
     assert_eq!(s.node(leader).cluster().len(), 6);
-    assert!(s.node(new).is_member("n6"));
+    assert!(s.node(new).is_member(5), "n6");
     s.stop_clients();
     s.run_until(s.now() + 500 * MS);
     assert_eq!(s.node(new).last_applied(), s.node(leader).last_applied(), "it caught up (from a snapshot, then the log)");
@@ -664,7 +669,7 @@ fn a_removed_leader_steps_down_after_the_change_commits_dissertation_4_2_2() {
     s.run_until(s.now() + 300 * MS);
     assert!(s.is_removed(l));
     assert_eq!(s.node(new).cluster().len(), 4);
-    assert!(!s.node(new).is_member(&s.ids()[l].clone()));
+    assert!(!s.node(new).is_member(l));
     let r = s.client_request("\"after\"".into(), None).unwrap();
     s.run_until(s.now() + 200 * MS);
     assert!(s.node(new).commit_index() >= r.index.unwrap());
