@@ -37,16 +37,16 @@ fn entries(from: u64, n: u64, term: u64) -> Vec<LogEntry> {
 fn bench(c: &mut Criterion) {
     let follower = {
         let mut f = ConsensusProtocol::new(S2, peers()).unwrap();
-        let args = AppendEntriesArgs { term: 1, leader_id: S1.into(), prev_log_index: 0, prev_log_term: 0, entries: entries(1, 10, 1), leader_commit: 10, round: 0 };
+        let args = AppendEntriesArgs { term: 1, leader_id: S1, prev_log_index: 0, prev_log_term: 0, entries: entries(1, 10, 1), leader_commit: 10, round: 0 };
         f.append_entries(&args).unwrap();
         f
     };
     c.bench_function("requestVote", |b| {
-        let args = RequestVoteArgs { term: 2, candidate_id: S3.into(), last_log_index: 10, last_log_term: 1 };
+        let args = RequestVoteArgs { term: 2, candidate_id: S3, last_log_index: 10, last_log_term: 1 };
         b.iter_batched_ref(|| follower.clone(), |f| black_box(f.request_vote(&args).unwrap()), criterion::BatchSize::SmallInput)
     });
     for n in [1u64, 100] {
-        let args = AppendEntriesArgs { term: 1, leader_id: S1.into(), prev_log_index: 10, prev_log_term: 1, entries: entries(11, n, 1), leader_commit: 10, round: 0 };
+        let args = AppendEntriesArgs { term: 1, leader_id: S1, prev_log_index: 10, prev_log_term: 1, entries: entries(11, n, 1), leader_commit: 10, round: 0 };
         c.bench_function(&format!("appendEntries/{n}"), |b| {
             b.iter_batched_ref(|| follower.clone(), |f| black_box(f.append_entries(&args).unwrap()), criterion::BatchSize::SmallInput)
         });

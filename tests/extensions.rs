@@ -86,7 +86,7 @@ fn entries(from: u64, terms: &[u64]) -> Vec<LogEntry> {
 fn follower_with(terms: &[u64], commit: u64) -> ConsensusProtocol {
     let mut f = ConsensusProtocol::new(S2, peers()).unwrap();
     let t = *terms.iter().max().unwrap();
-    let args = AppendEntriesArgs { term: t, leader_id: S3.into(), prev_log_index: 0, prev_log_term: 0, entries: entries(1, terms), leader_commit: commit, round: 0 };
+    let args = AppendEntriesArgs { term: t, leader_id: S3, prev_log_index: 0, prev_log_term: 0, entries: entries(1, terms), leader_commit: commit, round: 0 };
     assert!(f.append_entries(&args).unwrap().0.success);
     f.apply_committed();
     f
@@ -102,7 +102,7 @@ fn compaction_replaces_applied_entries_with_a_snapshot() {
     assert_eq!((f.last_log_index(), f.last_log_term(), f.term_at(3), f.term_at(2)), (5, 2, Some(2), None));
     assert!(f.compact(3, "again".into()).is_err(), "not after the snapshot");
     // An AppendEntries whose prevLogIndex falls inside the snapshot still works.
-    let args = AppendEntriesArgs { term: 2, leader_id: S3.into(), prev_log_index: 1, prev_log_term: 1, entries: entries(2, &[1, 2, 2, 2, 2]), leader_commit: 6, round: 0 };
+    let args = AppendEntriesArgs { term: 2, leader_id: S3, prev_log_index: 1, prev_log_term: 1, entries: entries(2, &[1, 2, 2, 2, 2]), leader_commit: 6, round: 0 };
     let (r, _) = f.append_entries(&args).unwrap();
     assert_eq!((r.success, r.match_index), (true, 6));
     assert_eq!(f.last_log_index(), 6);
@@ -113,7 +113,7 @@ fn compaction_replaces_applied_entries_with_a_snapshot() {
 
 #[test]
 fn install_snapshot_discards_a_conflicting_log_and_keeps_a_matching_suffix() {
-    let snap = |index, term| InstallSnapshotArgs { term: 3, leader_id: S1.into(), snapshot: Snapshot { index, term, data: format!("at {index}"), config: Vec::new() } };
+    let snap = |index, term| InstallSnapshotArgs { term: 3, leader_id: S1, snapshot: Snapshot { index, term, data: format!("at {index}"), config: Vec::new() } };
     // The follower's entry 4 has term 1, the snapshot's last entry is (4, term 2): discard all.
     let mut f = follower_with(&[1, 1, 1, 1, 1, 1], 2);
     let (r, load) = f.install_snapshot(&snap(4, 2)).unwrap();

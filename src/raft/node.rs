@@ -405,7 +405,7 @@ impl ConsensusProtocol {
             self.next_index.retain(|k, _| others.contains(k));
             self.match_index.retain(|k, _| others.contains(k));
             for p in others {
-                self.next_index.entry(p.clone()).or_insert(1);
+                self.next_index.entry(p).or_insert(1);
                 self.match_index.entry(p).or_insert(0);
             }
         }
@@ -468,7 +468,7 @@ impl ConsensusProtocol {
         }
         self.observe_term(args.term);
         let decision = match &self.voted_for {
-            Some(v) if *v != args.candidate_id => VoteDecision::AlreadyVoted(v.clone()),
+            Some(v) if *v != args.candidate_id => VoteDecision::AlreadyVoted(*v),
             _ if !self.bugs.has(Bug::NoLogCheck)
                 && (args.last_log_term, args.last_log_index)
                 < (self.last_log_term(), self.last_log_index()) =>
@@ -660,7 +660,7 @@ impl ConsensusProtocol {
         let next = self.last_log_index() + 1;
         let others: Vec<NodeId> = self.others().collect();
         for p in others {
-            self.next_index.insert(p.clone(), next);
+            self.next_index.insert(p, next);
             self.match_index.insert(p, 0);
         }
         if !self.bugs.has(Bug::Figure8) {
@@ -1124,7 +1124,7 @@ impl ConsensusProtocol {
     fn maybe_timeout_now(&mut self) {
         if let Some((to, false)) = &self.transfer {
             if self.match_index.get(to).copied() == Some(self.last_log_index()) {
-                let to = to.clone();
+                let to = *to;
                 self.timeout_now = Some((to, TimeoutNowArgs { term: self.current_term, leader_id: self.node_id }));
                 self.transfer = Some((to, true));
             }

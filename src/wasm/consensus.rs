@@ -121,9 +121,9 @@ impl Ids {
         (i < self.ids.len() && node_name(i) == core_name).then_some(i)
     }
 
-    /// A core name as the caller spells it, quoted (`"n3"` → `"agent-3"`); an unknown one as is.
-    fn quoted(&self, core_name: &str) -> String {
-        self.index(core_name).map_or_else(|| quote(core_name), |i| self.quoted[i].clone())
+    /// Node `i` as the caller spells it, quoted.
+    fn quoted_id(&self, i: NodeId) -> String {
+        self.quoted.get(i).cloned().unwrap_or_else(|| quote(&node_name(i)))
     }
 
     /// A core name as the caller spells it.
@@ -311,13 +311,13 @@ impl RaftMechanism {
         let u = |k: &str| uint(&field(k), &format!("message.{k}"));
         let b = |k: &str| boolean(&field(k), &format!("message.{k}"));
         // The sender names itself: a candidate asks for its own votes, a leader speaks for itself.
-        let sender = |k: &str| -> JsResult<String> {
+        let sender = |k: &str| -> JsResult<NodeId> {
             let v = field(k);
             let s = string(&v, &format!("message.{k}"))?;
             if s != ids.ids[from] {
                 return Err(got(&format!("message.{k}"), &format!("must be the sender's id, \"{}\" (the from argument)", ids.ids[from]), &v));
             }
-            Ok(node_name(from))
+            Ok(from)
         };
         let round = |k: &str| if field(k).is_undefined() { Ok(0) } else { u(k) };
         Ok(match kind.as_str() {
@@ -378,9 +378,9 @@ impl RaftMechanism {
                 }
                 let data = field("data").as_string().ok_or_else(|| got("message.data", "must be a string", &field("data")))?;
                 let list = array(&field("config"), "message.config")?;
-                let mut config: Vec<String> = Vec::with_capacity(list.length() as usize);
+                let mut config: Vec<NodeId> = Vec::with_capacity(list.length() as usize);
                 for (k, id) in list.iter().enumerate() {
-                    let name = node_name(ids.member(&id, &format!("message.config[{k}]"))?);
+                    let name = ids.member(&id, &format!("message.config[{k}]"))?;
                     if config.contains(&name) {
                         return Err(got(&format!("message.config[{k}]"), "must not repeat an id", &id));
                     }
@@ -401,7 +401,7 @@ impl RaftMechanism {
                     out,
                     ",\"term\":{},\"candidateId\":{},\"lastLogIndex\":{},\"lastLogTerm\":{}",
                     a.term,
-                    ids.quoted(&a.candidate_id),
+                    ids.quoted_id(a.candidate_id),
                     a.last_log_index,
                     a.last_log_term
                 );
@@ -414,7 +414,7 @@ impl RaftMechanism {
                     out,
                     ",\"term\":{},\"leaderId\":{},\"prevLogIndex\":{},\"prevLogTerm\":{},\"entries\":",
                     a.term,
-                    ids.quoted(&a.leader_id),
+                    ids.quoted_id(a.leader_id),
                     a.prev_log_index,
                     a.prev_log_term
                 );
@@ -430,7 +430,7 @@ impl RaftMechanism {
                     out,
                     ",\"term\":{},\"leaderId\":{},\"lastIncludedIndex\":{},\"lastIncludedTerm\":{},\"data\":{},\"config\":[",
                     a.term,
-                    ids.quoted(&a.leader_id),
+                    ids.quoted_id(a.leader_id),
                     s.index,
                     s.term,
                     quote(&s.data)
@@ -439,7 +439,7 @@ impl RaftMechanism {
                     if k > 0 {
                         out.push(',');
                     }
-                    out.push_str(&ids.quoted(m));
+                    out.push_str(&ids.quoted_id(*m));
                 }
                 out.push(']');
             }
@@ -447,7 +447,7 @@ impl RaftMechanism {
                 let _ = write!(out, ",\"term\":{},\"matchIndex\":{}", r.term, r.match_index);
             }
             Payload::TimeoutNow(a) => {
-                let _ = write!(out, ",\"term\":{},\"leaderId\":{}", a.term, ids.quoted(&a.leader_id));
+                let _ = write!(out, ",\"term\":{},\"leaderId\":{}", a.term, ids.quoted_id(a.leader_id));
             }
         }
         out.push('}');
@@ -521,7 +521,7 @@ impl Mechanism for RaftMechanism {
 
     fn view(&self, ids: &Ids, out: &mut String) {
         let r = &self.s.node().core;
-        let opt = |name: Option<&str>| name.map_or_else(|| "null".to_string(), |n| ids.quoted(n));
+        let opt = |id: Option<NodeId>| id.map_or_else(|| "null".to_string(), |i| ids.quoted_id(i));
         let _ = write!(
             out,
             "{{\"id\":{},\"mechanism\":\"raft\",\"state\":\"{}\",\"currentTerm\":{},\"votedFor\":{},\"leaderId\":{},\
@@ -542,7 +542,7 @@ impl Mechanism for RaftMechanism {
                 if k > 0 {
                     out.push(',');
                 }
-                let _ = write!(out, "{}:{v}", ids.quoted(name));
+                let _ = write!(out, "{}:{v}", ids.quoted_id(*name));
             }
             out.push('}');
         }
@@ -552,7 +552,7 @@ impl Mechanism for RaftMechanism {
             if k > 0 {
                 out.push(',');
             }
-            out.push_str(&ids.quoted(m));
+            out.push_str(&ids.quoted_id(*m));
         }
         out.push_str("],\"nowMs\":");
         ms(out, self.s.now());

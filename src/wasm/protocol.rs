@@ -6,7 +6,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::{array, boolean, command_text, core, entries_js, get, got, invalid, object, set, string, to_js, uint, JsResult, MAX_SAFE};
-use crate::raft::{self, AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, LogEntry, RequestVoteArgs, RequestVoteReply};
+use crate::raft::{self, AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, LogEntry, NodeId, RequestVoteArgs, RequestVoteReply};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -50,12 +50,12 @@ struct TallyJs {
     won: bool,
 }
 
-fn request_js(r: &AppendEntriesRequest) -> JsValue {
+fn request_js(names: &[String], r: &AppendEntriesRequest) -> JsValue {
     let a = &r.args;
     let v = to_js(&AppendRequestJs {
-        to: &r.to,
+        to: &names[r.to],
         term: a.term,
-        leader_id: &a.leader_id,
+        leader_id: &names[a.leader_id],
         prev_log_index: a.prev_log_index,
         prev_log_term: a.prev_log_term,
         leader_commit: a.leader_commit,
@@ -64,8 +64,8 @@ fn request_js(r: &AppendEntriesRequest) -> JsValue {
     v
 }
 
-fn requests_js(rs: &[AppendEntriesRequest]) -> JsValue {
-    rs.iter().map(request_js).collect::<Array>().into()
+fn requests_js(names: &[String], rs: &[AppendEntriesRequest]) -> JsValue {
+    rs.iter().map(|r| request_js(names, r)).collect::<Array>().into()
 }
 
 fn parse_entries(v: &JsValue) -> JsResult<Vec<LogEntry>> {
@@ -96,6 +96,60 @@ fn parse_entries(v: &JsValue) -> JsResult<Vec<LogEntry>> {
 #[wasm_bindgen(js_name = ConsensusProtocol)]
 pub struct ConsensusProtocolJs {
     inner: raft::ConsensusProtocol,
+    /// The caller's ids, by the core's: `names[i]` is node `i` (the peers as given, this node
+    /// after them if they leave it out, then any other id a message named).
+    names: Vec<String>,
+    /// The peers as given to the constructor.
+    peers: Vec<String>,
+}
+
+impl ConsensusProtocolJs {
+    fn id_of(&self, name: &str) -> Option<NodeId> {
+        self.names.iter().position(|n| n == name)
+    }
+
+    /// The id of `name`, registering it when no configuration named it (a candidate or leader
+    /// the node has never heard of: the core answers it as Figure 2 says). Returns whether it
+    /// was new, so a refused call can take it back.
+    fn register(&mut self, name: String) -> (NodeId, bool) {
+        match self.id_of(&name) {
+            Some(i) => (i, false),
+            None => {
+                self.names.push(name);
+                (self.names.len() - 1, true)
+            }
+        }
+    }
+
+    /// `from` must be another node that a configuration names.
+    fn member(&self, from: &JsValue, param: &str) -> JsResult<NodeId> {
+        let name = string(from, param)?;
+        match self.id_of(&name) {
+            Some(i) if i == self.inner.node_id() => Err(invalid(param, format!("must be another node, not {name} itself"))),
+            Some(i) if self.inner.knows(i) => Ok(i),
+            _ => Err(invalid(param, format!("must be a member of the cluster (\"{name}\" is not)"))),
+        }
+    }
+
+    /// A refused call's error, with the caller's ids.
+    fn err(&self, e: raft::Error) -> JsError {
+        match e {
+            raft::Error::NotLeader { .. } => core(raft::Error::NotLeader {
+                node: self.names[self.inner.node_id()].clone(),
+                leader: self.inner.leader_id().map(|l| self.names[l].clone()),
+            }),
+            e => core(e),
+        }
+    }
+
+    fn name(&self, id: Option<NodeId>) -> JsValue {
+        id.map_or(JsValue::NULL, |i| JsValue::from_str(&self.names[i]))
+    }
+
+    fn index_map(&self, map: &crate::collections::Map<NodeId, u64>) -> JsValue {
+        let named: crate::collections::Map<&str, u64> = map.iter().map(|(k, v)| (self.names[*k].as_str(), *v)).collect();
+        to_js(&named)
+    }
 }
 
 #[wasm_bindgen(js_class = ConsensusProtocol)]
@@ -106,22 +160,32 @@ impl ConsensusProtocolJs {
     pub fn new(node_id: JsValue, peers: JsValue) -> JsResult<ConsensusProtocolJs> {
         let node_id = string(&node_id, "nodeId")?;
         let arr = array(&peers, "peers")?;
-        let mut ids = Vec::with_capacity(arr.length() as usize);
+        let mut given: Vec<String> = Vec::with_capacity(arr.length() as usize);
         for (i, p) in arr.iter().enumerate() {
-            ids.push(string(&p, &format!("peers[{i}]"))?);
+            let p = string(&p, &format!("peers[{i}]"))?;
+            if given.contains(&p) {
+                return Err(invalid(&format!("peers[{i}]"), format!("must not repeat an id (\"{p}\" is listed twice)")));
+            }
+            given.push(p);
         }
-        Ok(ConsensusProtocolJs { inner: raft::ConsensusProtocol::new(node_id, ids).map_err(core)? })
+        let mut names = given.clone();
+        if !names.contains(&node_id) {
+            names.push(node_id.clone());
+        }
+        let me = names.iter().position(|n| *n == node_id).expect("just added");
+        let inner = raft::ConsensusProtocol::new(me, (0..given.len()).collect()).map_err(core)?;
+        Ok(ConsensusProtocolJs { inner, names, peers: given })
     }
 
     /// This node's id.
     #[wasm_bindgen(getter, js_name = nodeId)]
     pub fn node_id(&self) -> String {
-        self.inner.node_id().to_string()
+        self.names[self.inner.node_id()].clone()
     }
     /// The peers as given to the constructor (array of strings).
     #[wasm_bindgen(getter)]
     pub fn peers(&self) -> Vec<String> {
-        self.inner.peers().to_vec()
+        self.peers.clone()
     }
     /// `'follower'`, `'candidate'` or `'leader'`.
     #[wasm_bindgen(getter)]
@@ -136,7 +200,7 @@ impl ConsensusProtocolJs {
     /// votedFor (persistent): a node id, or null.
     #[wasm_bindgen(getter, js_name = votedFor)]
     pub fn voted_for(&self) -> JsValue {
-        self.inner.voted_for().map_or(JsValue::NULL, JsValue::from_str)
+        self.name(self.inner.voted_for())
     }
     /// The log (persistent): an array of `{term, index, command}`, indexes from 1.
     #[wasm_bindgen(getter)]
@@ -156,17 +220,17 @@ impl ConsensusProtocolJs {
     /// The leader this node knows of in its current term, or null.
     #[wasm_bindgen(getter, js_name = leaderId)]
     pub fn leader_id(&self) -> JsValue {
-        self.inner.leader_id().map_or(JsValue::NULL, JsValue::from_str)
+        self.name(self.inner.leader_id())
     }
     /// nextIndex per other node, as an object `{node2: 3, …}` (leaders only; `{}` otherwise).
     #[wasm_bindgen(getter, js_name = nextIndex)]
     pub fn next_index(&self) -> JsValue {
-        to_js(self.inner.next_index())
+        self.index_map(self.inner.next_index())
     }
     /// matchIndex per other node, as an object (leaders only; `{}` otherwise).
     #[wasm_bindgen(getter, js_name = matchIndex)]
     pub fn match_index(&self) -> JsValue {
-        to_js(self.inner.match_index())
+        self.index_map(self.inner.match_index())
     }
 
     /// RequestVote receiver (Raft paper Figure 2, §5.2, §5.4.1) → `{term, voteGranted}`.
@@ -179,13 +243,13 @@ impl ConsensusProtocolJs {
         last_log_index: JsValue,
         last_log_term: JsValue,
     ) -> JsResult<JsValue> {
-        let args = RequestVoteArgs {
-            term: uint(&term, "term")?,
-            candidate_id: string(&candidate_id, "candidateId")?,
-            last_log_index: uint(&last_log_index, "lastLogIndex")?,
-            last_log_term: uint(&last_log_term, "lastLogTerm")?,
-        };
-        let (r, _) = self.inner.request_vote(&args).map_err(core)?;
+        let term = uint(&term, "term")?;
+        let candidate = string(&candidate_id, "candidateId")?;
+        let last_log_index = uint(&last_log_index, "lastLogIndex")?;
+        let last_log_term = uint(&last_log_term, "lastLogTerm")?;
+        let (candidate_id, _) = self.register(candidate);
+        let args = RequestVoteArgs { term, candidate_id, last_log_index, last_log_term };
+        let (r, _) = self.inner.request_vote(&args).map_err(|e| self.err(e))?;
         Ok(to_js(&VoteReplyJs { term: r.term, vote_granted: r.vote_granted }))
     }
 
@@ -202,16 +266,23 @@ impl ConsensusProtocolJs {
         entries: JsValue,
         leader_commit: JsValue,
     ) -> JsResult<JsValue> {
-        let args = AppendEntriesArgs {
-            term: uint(&term, "term")?,
-            leader_id: string(&leader_id, "leaderId")?,
-            prev_log_index: uint(&prev_log_index, "prevLogIndex")?,
-            prev_log_term: uint(&prev_log_term, "prevLogTerm")?,
-            entries: parse_entries(&entries)?,
-            leader_commit: uint(&leader_commit, "leaderCommit")?,
-            round: 0,
+        let term = uint(&term, "term")?;
+        let leader = string(&leader_id, "leaderId")?;
+        let prev_log_index = uint(&prev_log_index, "prevLogIndex")?;
+        let prev_log_term = uint(&prev_log_term, "prevLogTerm")?;
+        let entries = parse_entries(&entries)?;
+        let leader_commit = uint(&leader_commit, "leaderCommit")?;
+        let (leader_id, new) = self.register(leader);
+        let args = AppendEntriesArgs { term, leader_id, prev_log_index, prev_log_term, entries, leader_commit, round: 0 };
+        let (r, _) = match self.inner.append_entries(&args) {
+            Ok(r) => r,
+            Err(e) => {
+                if new {
+                    self.names.pop(); // refused: the node is unchanged, and so are its ids
+                }
+                return Err(self.err(e));
+            }
         };
-        let (r, _) = self.inner.append_entries(&args).map_err(core)?;
         Ok(to_js(&AppendReplyJs { term: r.term, success: r.success, match_index: r.match_index }))
     }
 
@@ -225,7 +296,7 @@ impl ConsensusProtocolJs {
         let a = self.inner.start_election();
         Ok(to_js(&VoteArgsJs {
             term: a.term,
-            candidate_id: &a.candidate_id,
+            candidate_id: &self.names[a.candidate_id],
             last_log_index: a.last_log_index,
             last_log_term: a.last_log_term,
         }))
@@ -236,7 +307,8 @@ impl ConsensusProtocolJs {
     /// other node. Throws unless the node is a candidate.
     #[wasm_bindgen(js_name = becomeLeader)]
     pub fn become_leader(&mut self) -> JsResult<JsValue> {
-        Ok(requests_js(&self.inner.become_leader().map_err(core)?))
+        let requests = self.inner.become_leader().map_err(|e| self.err(e))?;
+        Ok(requests_js(&self.names, &requests))
     }
 
     /// Leader only (§5.3): appends `{term: currentTerm, index: lastIndex + 1, command}` and
@@ -246,13 +318,14 @@ impl ConsensusProtocolJs {
     #[wasm_bindgen(js_name = replicateLog)]
     pub fn replicate_log(&mut self, command: JsValue) -> JsResult<JsValue> {
         let text = command_text(&command, "command")?;
-        let (_, requests) = self.inner.replicate_log(text).map_err(core)?;
-        Ok(requests_js(&requests))
+        let (_, requests) = self.inner.replicate_log(text).map_err(|e| self.err(e))?;
+        Ok(requests_js(&self.names, &requests))
     }
 
     /// Leader only: one AppendEntries per other node, from its nextIndex (heartbeat and retry).
     pub fn heartbeat(&mut self) -> JsResult<JsValue> {
-        Ok(requests_js(&self.inner.heartbeat().map_err(core)?))
+        let requests = self.inner.heartbeat().map_err(|e| self.err(e))?;
+        Ok(requests_js(&self.names, &requests))
     }
 
     /// Candidate side of RequestVote: `response` is `{term, voteGranted}` from node `from`.
@@ -260,13 +333,13 @@ impl ConsensusProtocolJs {
     /// `becomeLeader()` when `won`.
     #[wasm_bindgen(js_name = handleRequestVoteResponse)]
     pub fn handle_request_vote_response(&mut self, from: JsValue, response: JsValue) -> JsResult<JsValue> {
-        let from = string(&from, "from")?;
+        let from = self.member(&from, "from")?;
         object(&response, "response")?;
         let reply = RequestVoteReply {
             term: uint(&get(&response, "term"), "response.term")?,
             vote_granted: boolean(&get(&response, "voteGranted"), "response.voteGranted")?,
         };
-        let t = self.inner.handle_request_vote_response(&from, &reply).map_err(core)?;
+        let t = self.inner.handle_request_vote_response(from, &reply).map_err(|e| self.err(e))?;
         Ok(to_js(&TallyJs { votes: t.votes, won: t.won }))
     }
 
@@ -277,7 +350,7 @@ impl ConsensusProtocolJs {
     /// (Raft paper §5.4.2, Figure 8).
     #[wasm_bindgen(js_name = handleAppendEntriesResponse)]
     pub fn handle_append_entries_response(&mut self, from: JsValue, response: JsValue) -> JsResult<JsValue> {
-        let from = string(&from, "from")?;
+        let from = self.member(&from, "from")?;
         object(&response, "response")?;
         let success = boolean(&get(&response, "success"), "response.success")?;
         let mi = get(&response, "matchIndex");
@@ -287,8 +360,8 @@ impl ConsensusProtocolJs {
             match_index: if !success && mi.is_undefined() { 0 } else { uint(&mi, "response.matchIndex")? },
             round: 0,
         };
-        let next = self.inner.handle_append_entries_response(&from, &reply).map_err(core)?;
-        Ok(next.as_ref().map_or(JsValue::NULL, request_js))
+        let next = self.inner.handle_append_entries_response(from, &reply).map_err(|e| self.err(e))?;
+        Ok(next.as_ref().map_or(JsValue::NULL, |r| request_js(&self.names, r)))
     }
 
     /// The seed's majority rule: `responses` is an array of booleans or of response objects
