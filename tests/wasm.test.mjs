@@ -100,6 +100,29 @@ test('a failed AppendEntries makes the leader retry one entry earlier', () => {
   assert.deepEqual(retry.entries.map((e) => e.index), [2, 3]);
 });
 
+// Issue #10: the core numbers nodes; the class keeps the caller's ids at the boundary, in
+// errors, getters and requests, whatever they are and in whatever order they are listed.
+test("ids are the caller's, not n1, n2, …: in errors, getters and requests", () => {
+  const n = new ConsensusProtocol('alpha', ['beta', 'gamma']); // alpha comes last inside
+  throwsError(() => n.replicateLog('x'), /^alpha is not the leader and knows of no leader/);
+  n.appendEntries(1, 'gamma', 0, 0, [], 0);
+  assert.equal(n.leaderId, 'gamma');
+  throwsError(() => n.replicateLog('x'), /^alpha is not the leader; the leader it knows is gamma$/);
+  // A candidate no configuration names gets Figure 2's answer, and is remembered by its id.
+  assert.deepEqual(n.requestVote(2, 'delta', 0, 0), { term: 2, voteGranted: true });
+  assert.equal(n.votedFor, 'delta');
+  throwsError(() => n.handleRequestVoteResponse('delta', { term: 2, voteGranted: true }), /^from must be a member of the cluster \("delta" is not\)$/);
+  throwsError(() => n.handleRequestVoteResponse('alpha', { term: 2, voteGranted: true }), /^from must be another node, not alpha itself$/);
+  const c = new ConsensusProtocol('alpha', ['beta', 'gamma']);
+  assert.equal(c.startElection().candidateId, 'alpha');
+  c.handleRequestVoteResponse('beta', { term: 1, voteGranted: true });
+  const reqs = c.becomeLeader();
+  assert.deepEqual(reqs.map((r) => [r.to, r.leaderId]), [['beta', 'alpha'], ['gamma', 'alpha']]);
+  assert.deepEqual(c.nextIndex, { beta: 1, gamma: 1 });
+  assert.deepEqual(c.peers, ['beta', 'gamma']);
+  assert.equal(c.nodeId, 'alpha');
+});
+
 test('replicateLog on a follower throws, naming the leader it knows', () => {
   const n = new ConsensusProtocol('n1', ['n1', 'n2', 'n3']);
   throwsError(() => n.replicateLog('x'), /^n1 is not the leader and knows of no leader/);

@@ -30,7 +30,6 @@ use super::{array, boolean, command_text, describe, get, got, invalid, object, o
 use crate::error::Error;
 use crate::node::Standalone;
 use crate::protocol::{node_name, Micros, NodeId};
-use crate::raft::node::parse_config;
 use crate::raft::sim::{index_of, Options, Timer};
 use crate::raft::{
     AppendEntriesArgs, AppendEntriesReply, InstallSnapshotArgs, InstallSnapshotReply, LogEntry, Payload, Raft, RequestVoteArgs,
@@ -287,7 +286,9 @@ fn only_fields(obj: &JsValue, param: &str, what: &str, allowed: &[&str]) -> JsRe
 
 /// A command (JSON text) that Raft would read as a membership change: reserved.
 fn check_not_config(text: &str, param: &str) -> JsResult<()> {
-    if parse_config(text).is_some() {
+    // Any {"$config": …} object, whatever it names: the core reads those naming its members
+    // as membership changes (`parse_config`).
+    if text.starts_with("{\"$config\":") {
         return Err(invalid(param, "must not be a {\"$config\": […]} object (reserved for membership changes, which this API does not offer)"));
     }
     Ok(())
