@@ -22,7 +22,6 @@ use std::collections::{BinaryHeap, VecDeque};
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
-use crate::collections::Map;
 use crate::protocol::{Answer, Ctx, Delay, Effect, Invariants, NodeId, Out, Protocol};
 use crate::error::{Error, Result};
 
@@ -59,6 +58,47 @@ enum Scheduled<T> {
     Timer { node: NodeId, timer: T, generation: u64, kind_generation: u64 },
     /// A client event (see [`clients`]), by id.
     Client(u64),
+}
+
+/// Messages in flight by id. Ids are handed out in increasing order and most messages arrive
+/// soon, so a window of slots from the oldest message still in flight serves every operation
+/// in constant time (a sorted map shifted its whole tail on every delivery), and iterates in id
+/// order.
+#[derive(Clone, Debug)]
+struct InFlight<M> {
+    /// The id of `slots[0]`.
+    base: u64,
+    slots: VecDeque<Option<Message<M>>>,
+}
+
+impl<M> Default for InFlight<M> {
+    fn default() -> Self {
+        InFlight { base: 1, slots: VecDeque::new() }
+    }
+}
+
+impl<M> InFlight<M> {
+    fn insert(&mut self, id: u64, m: Message<M>) {
+        while self.base + (self.slots.len() as u64) <= id {
+            self.slots.push_back(None);
+        }
+        self.slots[(id - self.base) as usize] = Some(m);
+    }
+    fn get(&self, id: &u64) -> Option<&Message<M>> {
+        id.checked_sub(self.base).and_then(|k| self.slots.get(k as usize)).and_then(Option::as_ref)
+    }
+    fn remove(&mut self, id: &u64) -> Option<Message<M>> {
+        let k = id.checked_sub(self.base)? as usize;
+        let m = self.slots.get_mut(k)?.take();
+        while self.slots.front().is_some_and(Option::is_none) {
+            self.slots.pop_front();
+            self.base += 1;
+        }
+        m
+    }
+    fn values(&self) -> impl Iterator<Item = &Message<M>> {
+        self.slots.iter().flatten()
+    }
 }
 
 /// The event queue: (time, order of scheduling, event), earliest first.
@@ -142,7 +182,7 @@ pub struct Simulation<P: Protocol> {
     nodes: Vec<SimNode<P>>,
     /// The protocol's side of each node.
     states: Vec<P::Node>,
-    in_flight: Map<u64, Message<P::Msg>>,
+    in_flight: InFlight<P::Msg>,
     next_message_id: u64,
     checker: P::Checker,
     stats: Stats,
@@ -157,6 +197,8 @@ pub struct Simulation<P: Protocol> {
     out: Out<P>,
     /// How many of the checker's violations are in the event log already.
     logged_violations: usize,
+    /// Inside [`settle`](Self::settle): what it runs on the touched nodes touches nothing new.
+    settling: bool,
 }
 
 /// True with probability `p` (0–1; a `p` outside gives false). Draws from `rng` exactly as
@@ -199,7 +241,7 @@ impl<P: Protocol> Simulation<P> {
             names: (0..n).map(crate::protocol::node_name).collect(),
             nodes,
             states,
-            in_flight: Map::new(),
+            in_flight: InFlight::default(),
             next_message_id: 1,
             stats: Stats::default(),
             leaderless_since: Some(0),
@@ -209,6 +251,7 @@ impl<P: Protocol> Simulation<P> {
             touched: Vec::new(),
             out: Out::new(),
             logged_violations: 0,
+            settling: false,
         };
         for i in 0..n {
             sim.act(i, |p, node, cx, out| p.on_start(node, cx, out));
@@ -347,7 +390,7 @@ impl<P: Protocol> Simulation<P> {
             self.now = self.now.max(at);
             let handled = match ev {
                 Scheduled::Deliver(id) if self.in_flight.get(&id).is_some_and(|m| self.nodes[m.to].paused) => {
-                    let to = self.in_flight[&id].to;
+                    let to = self.in_flight.get(&id).expect("just checked").to;
                     self.nodes[to].inbox.push(id);
                     None
                 }
@@ -394,7 +437,7 @@ impl<P: Protocol> Simulation<P> {
 
     /// [`act`](Self::act) returning `f`'s result too.
     pub fn act_with<R>(&mut self, i: NodeId, f: impl FnOnce(&P, &mut P::Node, &mut Ctx, &mut Out<P>) -> R) -> (R, Option<u64>) {
-        if !self.touched.contains(&i) {
+        if !self.settling && !self.touched.contains(&i) {
             self.touched.push(i);
         }
         let mut cx = Ctx { me: i, now: self.now, nodes: self.nodes.len(), rng: &mut self.rng };
@@ -478,6 +521,7 @@ impl<P: Protocol> Simulation<P> {
     pub fn settle(&mut self) {
         self.track_leaderless();
         let mut touched = std::mem::take(&mut self.touched);
+        self.settling = true;
         // In id order (a handful of nodes at most: an insertion sort, no sorting machinery).
         for k in 1..touched.len() {
             let mut j = k;
@@ -504,8 +548,9 @@ impl<P: Protocol> Simulation<P> {
                 self.act(i, |p, n, cx, out| p.after_check(n, cx, out));
             }
         }
+        self.settling = false;
         self.retire_removed();
-        // What after_check touched was settled already; keep the buffer's capacity.
+        // Keep the buffer's capacity for the next event.
         touched.clear();
         self.touched = touched;
     }
@@ -871,7 +916,7 @@ impl<P: Protocol> Simulation<P> {
     /// out of the network, oldest first.
     fn take_unsent(&mut self, i: NodeId) -> Vec<Message<P::Msg>> {
         let now = self.now;
-        let ids: Vec<u64> = self.in_flight.iter().filter(|(_, m)| m.from == i && m.sent_at > now).map(|(id, _)| *id).collect();
+        let ids: Vec<u64> = self.in_flight.values().filter(|m| m.from == i && m.sent_at > now).map(|m| m.id).collect();
         ids.into_iter().filter_map(|id| self.in_flight.remove(&id)).collect()
     }
 
