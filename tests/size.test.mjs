@@ -7,12 +7,13 @@ import { BUDGET_GZIP9_BYTES, widgetSizes } from '../scripts/size.mjs';
 
 // What the build weighs now, rounded up: no change may make it heavier without lowering
 // features or raising this on purpose. Lower it when the build shrinks.
-// Raised on purpose from 88,500 for issue #10 (widget 90,097 B, was 88,214): the
+// Raised on purpose from 88,500 for issue #10 (widget 90,555 B, was 88,214): the
 // protocol-generic simulator interprets effects and keeps notes as data (+1.6 KB gzip of
-// wasm), and the front end's split into a stage and a Raft module costs +0.3 KB after the
-// closed panels' code and styles moved to load on opening. The Experiments worker's wasm
-// shrank by 3.2 KB (Figure 16 builds no sentences now).
-const CEILING_GZIP9_BYTES = 90_200;
+// wasm), the front end's split into a stage and a Raft module costs +0.3 KB after the closed
+// panels' code and styles moved to load on opening, and the faster event loop (a window of
+// slots for messages in flight, integer ids) +0.4 KB. The Experiments worker's wasm shrank by
+// 5.7 KB (Figure 16 builds no sentences now).
+const CEILING_GZIP9_BYTES = 90_600;
 
 const total = () => widgetSizes().find((s) => s.what === 'widget total');
 
