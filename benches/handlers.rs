@@ -3,28 +3,13 @@
 //! The follower holds 10 entries: cloning it per iteration (outside the timing) leaves a log
 //! with no spare capacity, so a longer one would time a reallocation, not the handler.
 
-use consensus_playground::raft::{AppendEntriesArgs, AppendEntriesReply, ConsensusProtocol, LogEntry, RequestVoteArgs, RequestVoteReply};
+use consensus_playground::raft::{AppendEntriesArgs, AppendEntriesReply, ConsensusProtocol, NodeId, LogEntry, RequestVoteArgs, RequestVoteReply};
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use consensus_playground::raft::NodeId;
 
-#[allow(dead_code)]
+/// Node ids: `S1` is `n1` (id 0), `S2` is `n2`, and so on.
 const S1: NodeId = 0;
-#[allow(dead_code)]
 const S2: NodeId = 1;
-#[allow(dead_code)]
 const S3: NodeId = 2;
-#[allow(dead_code)]
-const S4: NodeId = 3;
-#[allow(dead_code)]
-const S5: NodeId = 4;
-#[allow(dead_code)]
-const S6: NodeId = 5;
-#[allow(dead_code)]
-const S7: NodeId = 6;
-#[allow(dead_code)]
-const S8: NodeId = 7;
-#[allow(dead_code)]
-const S9: NodeId = 8;
 
 fn peers() -> Vec<NodeId> {
     (0..5).collect()

@@ -2,27 +2,12 @@
 //! AppendEntries. (PreVote and CheckQuorum are exercised through the simulator in
 //! tests/simulation.rs.)
 
-use consensus_playground::raft::{AppendEntriesReply, AppendEntriesRequest, ConsensusProtocol, RequestVoteReply};
-use consensus_playground::raft::NodeId;
+use consensus_playground::raft::{AppendEntriesReply, AppendEntriesRequest, ConsensusProtocol, NodeId, RequestVoteReply};
 
-#[allow(dead_code)]
+/// Node ids: `S1` is `n1` (id 0), `S2` is `n2`, and so on.
 const S1: NodeId = 0;
-#[allow(dead_code)]
 const S2: NodeId = 1;
-#[allow(dead_code)]
 const S3: NodeId = 2;
-#[allow(dead_code)]
-const S4: NodeId = 3;
-#[allow(dead_code)]
-const S5: NodeId = 4;
-#[allow(dead_code)]
-const S6: NodeId = 5;
-#[allow(dead_code)]
-const S7: NodeId = 6;
-#[allow(dead_code)]
-const S8: NodeId = 7;
-#[allow(dead_code)]
-const S9: NodeId = 8;
 
 fn peers() -> Vec<NodeId> {
     vec![S1, S2, S3]

@@ -2,38 +2,21 @@
 //! rule or scenario, each naming its source. Figure 2 is the summary every test leans on.
 
 use consensus_playground::raft::{
-    AppendDecision, AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, ConsensusProtocol, Error, LogEntry,
+    AppendDecision, AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, ConsensusProtocol, Error, LogEntry, NodeId,
     RequestVoteArgs, RequestVoteReply, Role,
 };
-use consensus_playground::raft::NodeId;
 
-#[allow(dead_code)]
+/// Node ids: `S1` is `n1` (id 0), `S2` is `n2`, and so on.
 const S1: NodeId = 0;
-#[allow(dead_code)]
 const S2: NodeId = 1;
-#[allow(dead_code)]
 const S3: NodeId = 2;
-#[allow(dead_code)]
 const S4: NodeId = 3;
-#[allow(dead_code)]
 const S5: NodeId = 4;
-#[allow(dead_code)]
-const S6: NodeId = 5;
-#[allow(dead_code)]
-const S7: NodeId = 6;
-#[allow(dead_code)]
-const S8: NodeId = 7;
-#[allow(dead_code)]
-const S9: NodeId = 8;
 
 // ---- helpers ----------------------------------------------------------------------------------
 
-fn ids(names: &[NodeId]) -> Vec<NodeId> {
-    names.to_vec()
-}
-
 fn cluster5() -> Vec<NodeId> {
-    ids(&[S1, S2, S3, S4, S5])
+    vec![S1, S2, S3, S4, S5]
 }
 
 fn node(id: NodeId, peers: &[NodeId]) -> ConsensusProtocol {
@@ -101,7 +84,7 @@ fn sync(leader: &mut ConsensusProtocol, follower: &mut ConsensusProtocol, req: A
 
 #[test]
 fn seed_example_a_new_node_is_a_follower_in_term_0() {
-    let n = ConsensusProtocol::new(S1, ids(&[S1, S2, S3])).unwrap();
+    let n = ConsensusProtocol::new(S1, vec![S1, S2, S3]).unwrap();
     assert_eq!(n.role(), Role::Follower);
     assert_eq!((n.current_term(), n.voted_for(), n.log().len()), (0, None, 0));
     assert_eq!((n.commit_index(), n.last_applied()), (0, 0));
@@ -110,7 +93,7 @@ fn seed_example_a_new_node_is_a_follower_in_term_0() {
 
 #[test]
 fn a_node_missing_from_its_peers_is_still_a_member() {
-    let n = ConsensusProtocol::new(S1, ids(&[S2, S3])).unwrap();
+    let n = ConsensusProtocol::new(S1, vec![S2, S3]).unwrap();
     assert_eq!(n.cluster().len(), 3);
     // Majority of 3 is 2: acceptances > 3 / 2.
     assert!(n.is_consensus_reached(&[true, true]));
@@ -119,7 +102,7 @@ fn a_node_missing_from_its_peers_is_still_a_member() {
 
 #[test]
 fn majority_is_more_than_half_of_the_cluster() {
-    let four = ConsensusProtocol::new(S1, ids(&[S1, S2, S3, S4])).unwrap();
+    let four = ConsensusProtocol::new(S1, vec![S1, S2, S3, S4]).unwrap();
     assert!(!four.is_consensus_reached(&[true, true, false, false]), "2 of 4 is not a majority");
     assert!(four.is_consensus_reached(&[true, true, true]));
     let five = node(S1, &cluster5());
@@ -129,7 +112,7 @@ fn majority_is_more_than_half_of_the_cluster() {
 
 #[test]
 fn an_id_listed_twice_is_refused_with_the_parameter_named() {
-    let e = ConsensusProtocol::new(S1, ids(&[S1, S2, S1])).unwrap_err();
+    let e = ConsensusProtocol::new(S1, vec![S1, S2, S1]).unwrap_err();
     assert_eq!(e.to_string(), "peers[2] must not repeat an id (\"n1\" is listed twice)");
 }
 
@@ -497,7 +480,7 @@ fn figure_7_the_leader_brings_every_follower_log_in_line() {
     // entries. Decrementing nextIndex on each failure finds the last matching entry; the
     // follower then deletes what conflicts and takes the leader's entries.
     let (leader_id, a, b, c, d, e, f) = (0, 1, 2, 3, 4, 5, 6);
-    let peers = ids(&[leader_id, a, b, c, d, e, f]);
+    let peers = vec![leader_id, a, b, c, d, e, f];
     let leader_terms = [1, 1, 1, 4, 4, 5, 5, 6, 6, 6];
     let followers: [(NodeId, &[u64]); 6] = [
         (a, &[1, 1, 1, 4, 4, 5, 5, 6, 6]),
