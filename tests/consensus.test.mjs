@@ -4,27 +4,10 @@
 // that makes no sense gets the protocol's answer; five nodes over a lossy, duplicating,
 // reordering network elect one leader per term and agree on every committed entry.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { initSync, createConsensus, ConsensusNode } from '../www/pkg/consensus_playground.js';
+import pkg, { throwsError } from './wasm-package.mjs';
 
-initSync({ module: readFileSync(new URL('../www/pkg/consensus_playground_bg.wasm', import.meta.url)) });
-
-/** Asserts `fn` throws a JS Error (not a wasm trap) whose message matches `re` (or equals it). */
-function throwsError(fn, re) {
-  let caught;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught, `expected an Error matching ${re}`);
-  assert.ok(caught instanceof Error, `thrown value is an Error: ${caught}`);
-  assert.ok(!(caught instanceof WebAssembly.RuntimeError), `a wasm trap (panic): ${caught.message}`);
-  if (typeof re === 'string') assert.equal(caught.message, re);
-  else assert.match(caught.message, re);
-  return caught.message;
-}
+const { createConsensus, ConsensusNode } = pkg;
 
 /** A small seeded PRNG (mulberry32): the test network's only randomness. */
 function mulberry32(seed) {

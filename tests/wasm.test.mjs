@@ -1,11 +1,10 @@
 // The wasm package in Node: the JS API of ConsensusProtocol and Simulation, as issue #2 states it,
 // and the boundary's rule that bad input is an Error naming the parameter, never a panic.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { initSync, ConsensusProtocol, Simulation, fig16Range, fig16Paper } from '../www/pkg/consensus_playground.js';
+import pkg, { throwsError } from './wasm-package.mjs';
 
-initSync({ module: readFileSync(new URL('../www/pkg/consensus_playground_bg.wasm', import.meta.url)) });
+const { ConsensusProtocol, Simulation, fig16Range, fig16Paper } = pkg;
 
 const snapshot = (n) => ({
   state: n.state,
@@ -17,20 +16,6 @@ const snapshot = (n) => ({
   nextIndex: n.nextIndex,
   matchIndex: n.matchIndex,
 });
-
-/** Asserts `fn` throws a JS Error (not a wasm trap) whose message matches `re`. */
-function throwsError(fn, re) {
-  let caught;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught, `expected an Error matching ${re}`);
-  assert.ok(caught instanceof Error, `thrown value is an Error: ${caught}`);
-  assert.ok(!(caught instanceof WebAssembly.RuntimeError), `a wasm trap (panic): ${caught.message}`);
-  assert.match(caught.message, re);
-}
 
 // ---- ConsensusProtocol --------------------------------------------------------------------------
 
