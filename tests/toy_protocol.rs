@@ -9,19 +9,26 @@
 //! driver; determinism. And the simulator's source names no protocol.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use consensus_playground::protocol::{ClientCall, Ctx, Delay, Effect, Invariants, Micros, NodeId, Out, Protocol, Violation};
 use consensus_playground::sim::{SimConfig, Simulation};
 
 const MS: Micros = 1_000;
 
-/// How many sentences `describe` has built (notes are data until read).
-static DESCRIBED: AtomicUsize = AtomicUsize::new(0);
-
 #[derive(Clone, Debug)]
 struct TickTock {
     /// The bug switch: decide every tick twice.
     decide_twice: bool,
+    /// How many sentences `describe` has built (notes are data until read); this simulation's
+    /// own count, so tests running beside it do not move it.
+    described: Arc<AtomicUsize>,
+}
+
+impl TickTock {
+    fn new(decide_twice: bool) -> Self {
+        TickTock { decide_twice, described: Arc::default() }
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -180,7 +187,7 @@ impl Protocol for TickTock {
         }
     }
     fn describe(&self, note: &Note, names: &[String]) -> String {
-        DESCRIBED.fetch_add(1, Ordering::SeqCst);
+        self.described.fetch_add(1, Ordering::SeqCst);
         match note {
             Note::Ticked { at, n } => format!("{} ticks {n}", names[*at]),
             Note::Echoed { at, from, n } => format!("{} echoes {}'s tick {n}", names[*at], names[*from]),
@@ -193,7 +200,7 @@ impl Protocol for TickTock {
 
 fn sim(seed: u64, nodes: usize) -> Simulation<TickTock> {
     let config = SimConfig { seed, nodes, latency_us: (2 * MS, 4 * MS), ..SimConfig::default() };
-    Simulation::start(config, TickTock { decide_twice: false }).unwrap()
+    Simulation::start(config, TickTock::new(false)).unwrap()
 }
 
 fn texts(s: &Simulation<TickTock>) -> Vec<String> {
@@ -266,7 +273,7 @@ fn the_checker_runs_after_every_event_on_the_nodes_it_touched() {
 #[test]
 fn the_bug_switch_is_caught_by_the_checker_and_logged() {
     let config = SimConfig { seed: 5, nodes: 3, ..SimConfig::default() };
-    let mut s = Simulation::start(config, TickTock { decide_twice: true }).unwrap();
+    let mut s = Simulation::start(config, TickTock::new(true)).unwrap();
     s.run_until(200 * MS);
     assert!(!s.violations().is_empty());
     assert_eq!(s.violations()[0].rule, "Monotonic decisions");
@@ -276,17 +283,14 @@ fn the_bug_switch_is_caught_by_the_checker_and_logged() {
 #[test]
 fn sentences_are_built_only_when_the_log_is_read() {
     let mut s = sim(9, 5);
-    let before = DESCRIBED.load(Ordering::SeqCst);
+    let counter = s.protocol().described.clone();
+    let described = || counter.load(Ordering::SeqCst);
     let handled = s.run_until(2_000 * MS);
     assert!(handled > 2_000, "{handled} events");
-    // Other tests may read their logs meanwhile: only this run's reads count, and it reads none
-    // until now, so the counter moved by what others read at most.
-    let mid = DESCRIBED.load(Ordering::SeqCst);
+    assert_eq!(described(), 0, "running {handled} events built no sentence");
     let read = s.events_since(0).count();
     assert_eq!(read, 500, "the log keeps the last 500 events");
-    let after = DESCRIBED.load(Ordering::SeqCst);
-    assert!(after - mid >= 500, "reading built the sentences");
-    assert!(mid - before < handled as usize / 2, "running {handled} events built {} sentences", mid - before);
+    assert_eq!(described(), 500, "reading built the sentences of what was read");
 }
 
 #[test]
@@ -335,7 +339,7 @@ fn a_crashed_node_stops_a_restarted_one_starts_again_and_a_paused_one_resumes_it
 #[test]
 fn sends_after_a_persist_leave_once_the_write_is_done() {
     let config = SimConfig { seed: 8, nodes: 3, latency_us: (MS, MS), persist_us: 7 * MS, ..SimConfig::default() };
-    let mut s = Simulation::start(config, TickTock { decide_twice: false }).unwrap();
+    let mut s = Simulation::start(config, TickTock::new(false)).unwrap();
     loop {
         let e = s.step().unwrap();
         if e.kind == "tick" {
