@@ -50,6 +50,26 @@ pub enum Op {
 }
 
 impl Op {
+    /// The operation in a sentence: `put x=3`, `get x`, `cas x 1→2`, `increment x`.
+    pub fn sentence(&self) -> String {
+        match self {
+            Op::Put { key, value } => format!("put {key}={value}"),
+            Op::Get { key } => format!("get {key}"),
+            Op::Cas { key, from, to } => format!("cas {key} {from}→{to}"),
+            Op::Increment { key } => format!("increment {key}"),
+        }
+    }
+
+    /// What the operation returned, in a sentence: a value in quotes, `null`, `ok`, `no swap`
+    /// or `not a number`.
+    pub fn output_sentence(&self, out: &Output) -> String {
+        match self {
+            Op::Get { .. } => out.value.as_deref().map_or("null".into(), |v| format!("\"{v}\"")),
+            Op::Cas { .. } => if out.ok { "ok".into() } else { "no swap".into() },
+            Op::Increment { .. } => out.value.as_deref().map_or("not a number".into(), |v| format!("\"{v}\"")),
+            Op::Put { .. } => "ok".into(),
+        }
+    }
     /// `put`, `get`, `cas` or `increment`.
     pub fn name(&self) -> &'static str {
         match self {

@@ -113,6 +113,10 @@ impl<P: Protocol> Out<P> {
     pub fn push(&mut self, e: Effect<P>) {
         self.effects.push(e);
     }
+    /// Adds effects, in order.
+    pub fn extend(&mut self, effects: impl IntoIterator<Item = Effect<P>>) {
+        self.effects.extend(effects);
+    }
     /// Sends `msg` to `to`.
     pub fn send(&mut self, to: NodeId, msg: P::Msg) {
         self.effects.push(Effect::Send(to, msg));

@@ -4,7 +4,6 @@
 
 use crate::kv::{ClientId, Op};
 use crate::protocol::NodeId;
-use crate::sim::view::describe_op;
 
 use super::{Bugs, LogIndex, Role, Term};
 
@@ -326,7 +325,7 @@ impl Note {
                 value.as_deref().map_or("null".to_string(), |v| format!("\"{v}\""))
             ),
             Note::ClientAppended { at, client, op, index } => {
-                format!("{} appends client {client}'s {} at index {index} and replicates it", n(at), describe_op(op))
+                format!("{} appends client {client}'s {} at index {index} and replicates it", n(at), op.sentence())
             }
             Note::Appended { at, command, index } => {
                 let how = if batching { "batches it for replication" } else { "replicates it" };

@@ -140,12 +140,6 @@ pub struct RaftNode {
     elections: u64,
 }
 
-/// The node id of a simulated server's name (`n3` → 2). Simulated names are `n` and digits;
-/// this reads the digits without slicing or parsing machinery (no panic paths in the wasm).
-pub fn index_of(name: &str) -> NodeId {
-    name.bytes().skip(1).fold(0usize, |n, b| n * 10 + usize::from(b.wrapping_sub(b'0'))).saturating_sub(1)
-}
-
 fn send_appends(out: &mut Out<Raft>, requests: Vec<AppendEntriesRequest>) {
     for r in requests {
         out.send(r.to, Payload::AppendEntries(r.args));
@@ -589,30 +583,25 @@ impl Protocol for Raft {
         }
     }
 
-    fn settle(&self, n: &mut RaftNode, cx: &mut Ctx, out: &mut Out<Self>) {
+    fn settle(&self, n: &mut RaftNode, _cx: &mut Ctx, out: &mut Out<Self>) {
         // Leaders hold no election timer and others always do.
         match (n.core.role() == Role::Leader, n.election_timer) {
             (false, false) => self.reset_election_timer(n, out),
             (true, true) => n.election_timer = false,
             _ => {}
         }
-        // Committed entries are applied; the leader that took a client's command answers it.
+        // Committed entries are applied (the checker sees each first); the leader that took a
+        // client's command answers it.
         for e in n.core.apply_committed() {
-            if let Some(cmd) = crate::kv::Command::decode(&e.command) {
+            let reply = crate::kv::Command::decode(&e.command).and_then(|cmd| {
                 let output = n.kv.apply(&cmd);
-                if let Some((c, id, seq)) = n.owed.remove(&e.index) {
-                    if id == cmd.client && seq == cmd.seq && n.core.role() == Role::Leader {
-                        if let Some(output) = output {
-                            out.push(Effect::Decide(e));
-                            out.push(Effect::Reply { client: c, seq, answer: Answer::Done(output) });
-                            continue;
-                        }
-                    }
-                }
-            }
+                let (c, id, seq) = n.owed.remove(&e.index)?;
+                let ours = id == cmd.client && seq == cmd.seq && n.core.role() == Role::Leader;
+                Some(Effect::Reply { client: c, seq, answer: Answer::Done(output.filter(|_| ours)?) })
+            });
             out.push(Effect::Decide(e));
+            out.extend(reply);
         }
-        let _ = cx;
     }
 
     fn after_check(&self, n: &mut RaftNode, cx: &mut Ctx, out: &mut Out<Self>) {

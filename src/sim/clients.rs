@@ -239,23 +239,3 @@ impl<P: Protocol> Simulation<P> {
         }
     }
 }
-
-/// `put x=3`, `get x`, …: an operation in a sentence.
-pub fn describe(op: &Op) -> String {
-    match op {
-        Op::Put { key, value } => format!("put {key}={value}"),
-        Op::Get { key } => format!("get {key}"),
-        Op::Cas { key, from, to } => format!("cas {key} {from}→{to}"),
-        Op::Increment { key } => format!("increment {key}"),
-    }
-}
-
-/// What an operation returned, in a sentence.
-pub fn describe_output(op: &Op, out: &Output) -> String {
-    match op {
-        Op::Get { .. } => out.value.as_deref().map_or("null".into(), |v| format!("\"{v}\"")),
-        Op::Cas { .. } => if out.ok { "ok".into() } else { "no swap".into() },
-        Op::Increment { .. } => out.value.as_deref().map_or("not a number".into(), |v| format!("\"{v}\"")),
-        Op::Put { .. } => "ok".into(),
-    }
-}

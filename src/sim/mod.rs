@@ -145,6 +145,13 @@ struct SimNode<P: Protocol> {
     removed: bool,
 }
 
+impl<P: Protocol> SimNode<P> {
+    /// A node that runs, with no timers and nothing held.
+    fn running() -> Self {
+        SimNode { crashed: false, paused: false, inbox: Vec::new(), outbox: Vec::new(), generation: 0, timers: Vec::new(), removed: false }
+    }
+}
+
 /// One event-log record; the sentence is built when read ([`Simulation::events_since`]).
 #[derive(Clone, Debug)]
 struct Record<N> {
@@ -219,15 +226,7 @@ impl<P: Protocol> Simulation<P> {
         let members: Vec<NodeId> = (0..n).collect();
         let states = (0..n).map(|i| proto.new_node(i, &members)).collect();
         let nodes = (0..n)
-            .map(|_| SimNode {
-                crashed: false,
-                paused: false,
-                inbox: Vec::new(),
-                outbox: Vec::new(),
-                generation: 0,
-                timers: Vec::new(),
-                removed: false,
-            })
+            .map(|_| SimNode::running())
             .collect();
         let mut sim = Simulation {
             rng: Pcg64Mcg::seed_from_u64(config.seed),
@@ -432,7 +431,7 @@ impl<P: Protocol> Simulation<P> {
     /// effects it wrote. Returns the seq of the first record written, if any. Marks the node
     /// touched (it is settled and checked after the event).
     pub fn act(&mut self, i: NodeId, f: impl FnOnce(&P, &mut P::Node, &mut Ctx, &mut Out<P>)) -> Option<u64> {
-        self.act_with(i, |p, n, cx, out| f(p, n, cx, out)).1
+        self.act_with(i, f).1
     }
 
     /// [`act`](Self::act) returning `f`'s result too.
@@ -448,11 +447,10 @@ impl<P: Protocol> Simulation<P> {
 
     /// Applies the effects node `i` wrote, in order. Returns the seq of the first record.
     fn apply(&mut self, i: NodeId) -> Option<u64> {
-        let effects = self.out.take();
+        let mut effects = self.out.take();
         let mut first = None;
         let mut delay = 0;
-        let mut it = effects;
-        for e in it.drain(..) {
+        for e in effects.drain(..) {
             match e {
                 Effect::Send(to, msg) => self.send_after(i, to, msg, delay),
                 Effect::Persist => delay = self.config.persist_us,
@@ -475,11 +473,8 @@ impl<P: Protocol> Simulation<P> {
                     }
                 }
                 Effect::Note(note) => {
-                    let routine = P::note_routine(&note);
-                    let seq = self.record(P::note_kind(&note), Some(i), None, Text::Note(note));
-                    if routine {
-                        self.events.back_mut().expect("just recorded").routine = true;
-                    }
+                    let (kind, routine) = (P::note_kind(&note), P::note_routine(&note));
+                    let seq = self.push_record(kind, Some(i), None, Text::Note(note), routine);
                     first.get_or_insert(seq);
                 }
                 Effect::Reply { client, seq, answer } => {
@@ -493,7 +488,7 @@ impl<P: Protocol> Simulation<P> {
                 Effect::Decide(d) => self.checker.on_decide(self.now, i, &d),
             }
         }
-        self.out.restore(it);
+        self.out.restore(effects);
         first
     }
 
@@ -597,15 +592,7 @@ impl<P: Protocol> Simulation<P> {
     pub fn spawn_node(&mut self, members: &[NodeId]) -> NodeId {
         let i = self.nodes.len();
         self.states.push(self.proto.new_node(i, members));
-        self.nodes.push(SimNode {
-            crashed: false,
-            paused: false,
-            inbox: Vec::new(),
-            outbox: Vec::new(),
-            generation: 0,
-            timers: Vec::new(),
-            removed: false,
-        });
+        self.nodes.push(SimNode::running());
         self.names.push(crate::protocol::node_name(i));
         self.checker.add_node();
         self.act(i, |p, n, cx, out| p.on_start(n, cx, out));
@@ -863,16 +850,22 @@ impl<P: Protocol> Simulation<P> {
     }
 
     fn record(&mut self, kind: &'static str, node: Option<NodeId>, msg: Option<&Message<P::Msg>>, text: Text<P::Note>) -> u64 {
+        let message = msg.map(|m| (m.id, P::msg_kind(&m.payload), m.from, m.to));
+        self.push_record(kind, node, message, text, false)
+    }
+
+    /// Appends a record to the event log (dropping the oldest beyond [`EVENT_LOG_CAPACITY`]);
+    /// returns its seq.
+    fn push_record(
+        &mut self,
+        kind: &'static str,
+        node: Option<NodeId>,
+        message: Option<(u64, &'static str, NodeId, NodeId)>,
+        text: Text<P::Note>,
+        routine: bool,
+    ) -> u64 {
         self.event_seq += 1;
-        let rec = Record {
-            seq: self.event_seq,
-            time: self.now,
-            kind,
-            node,
-            message: msg.map(|m| (m.id, P::msg_kind(&m.payload), m.from, m.to)),
-            text,
-            routine: false,
-        };
+        let rec = Record { seq: self.event_seq, time: self.now, kind, node, message, text, routine };
         if self.events.len() == EVENT_LOG_CAPACITY {
             self.events.pop_front();
         }
@@ -933,21 +926,7 @@ impl<P: Protocol> Simulation<P> {
         self.stats.messages_delivered += 1;
         let (id, kind) = (m.id, P::msg_kind(&m.payload));
         let ((note, routine), _) = self.act_with(to, |p, n, cx, out| p.on_msg(n, cx, from, m.payload, out));
-        self.event_seq += 1;
-        let rec = Record {
-            seq: self.event_seq,
-            time: self.now,
-            kind: "deliver",
-            node: Some(to),
-            message: Some((id, kind, from, to)),
-            text: Text::Note(note),
-            routine,
-        };
-        if self.events.len() == EVENT_LOG_CAPACITY {
-            self.events.pop_front();
-        }
-        self.events.push_back(rec);
-        self.event_seq
+        self.push_record("deliver", Some(to), Some((id, kind, from, to)), Text::Note(note), routine)
     }
 }
 

@@ -3,9 +3,6 @@
 
 use serde::Serialize;
 
-use super::clients::{describe, describe_output};
-
-pub use super::clients::{describe as describe_op, describe_output as describe_op_output};
 use crate::kv::{ClientId, Op, Output};
 use crate::protocol::NodeId;
 
@@ -129,7 +126,7 @@ impl SimNote {
             (SimNote::Retired, _) => format!("{} leaves the cluster: the configuration without it is committed", name(node)),
             (SimNote::PausedClient, _) => format!("{} is paused and does not answer the client", name(node)),
             (SimNote::ClientSends { client, op, seq, attempt }, _) => {
-                format!("client {client} sends {} (seq {seq}, try {attempt}) to {}", describe(op), name(node))
+                format!("client {client} sends {} (seq {seq}, try {attempt}) to {}", op.sentence(), name(node))
             }
             (SimNote::ClientLost { client, crashed }, _) => {
                 format!("client {client}'s request to {} is lost: it is {}", name(node), if *crashed { "crashed" } else { "paused" })
@@ -151,7 +148,7 @@ impl SimNote {
             (SimNote::Violation { rule, detail }, _) => format!("Safety violation ({rule}): {detail}"),
             (SimNote::NoLeader, _) => "A client request finds no leader; it is not accepted".into(),
             (SimNote::ClientGets { client, op, output }, _) => {
-                format!("client {client} gets {} for {}", describe_output(op, output), describe(op))
+                format!("client {client} gets {} for {}", op.output_sentence(output), op.sentence())
             }
             _ => String::new(),
         }

@@ -30,7 +30,7 @@ use super::{array, boolean, command_text, describe, get, got, invalid, object, o
 use crate::error::Error;
 use crate::node::Standalone;
 use crate::protocol::{node_name, Micros, NodeId};
-use crate::raft::sim::{index_of, Options, Timer};
+use crate::raft::sim::{Options, Timer};
 use crate::raft::{
     AppendEntriesArgs, AppendEntriesReply, InstallSnapshotArgs, InstallSnapshotReply, LogEntry, Payload, Raft, RequestVoteArgs,
     RequestVoteReply, Snapshot, TimeoutNowArgs,
@@ -114,20 +114,14 @@ impl Ids {
             .ok_or_else(|| got(param, &format!("must be a member of {}'s cluster", self.me()), v))
     }
 
-    /// The index of a name the Raft core uses (`n3` → 2), if it names a member.
-    fn index(&self, core_name: &str) -> Option<NodeId> {
-        let i = index_of(core_name);
-        (i < self.ids.len() && node_name(i) == core_name).then_some(i)
-    }
-
     /// Node `i` as the caller spells it, quoted.
     fn quoted_id(&self, i: NodeId) -> String {
         self.quoted.get(i).cloned().unwrap_or_else(|| quote(&node_name(i)))
     }
 
-    /// A core name as the caller spells it.
-    fn name(&self, core_name: &str) -> String {
-        self.index(core_name).map_or_else(|| core_name.to_string(), |i| self.ids[i].clone())
+    /// Node `i` as the caller spells it.
+    fn name(&self, i: NodeId) -> String {
+        self.ids.get(i).cloned().unwrap_or_else(|| node_name(i))
     }
 }
 
@@ -470,8 +464,10 @@ impl Mechanism for RaftMechanism {
         check_not_config(&command, "command")?;
         self.s.propose(command).map(|_| ()).map_err(|e| {
             let e = match e {
-                // The core's names, as the caller spells them.
-                Error::NotLeader { leader, .. } => Error::NotLeader { node: ids.me().to_string(), leader: leader.map(|l| ids.name(&l)) },
+                // With the caller's ids, not the core's names.
+                Error::NotLeader { .. } => {
+                    Error::NotLeader { node: ids.me().to_string(), leader: self.s.node().core.leader_id().map(|l| ids.name(l)) }
+                }
                 e => e,
             };
             JsError::new(&e.to_string())
