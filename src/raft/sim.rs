@@ -11,7 +11,7 @@ use crate::collections::Map;
 use crate::error::{Error, Result};
 use crate::kv::{ClientId, Kv, Op, Output};
 use crate::protocol::{node_name, Answer, ClientCall, Ctx, Delay, Effect, Micros, NodeId, Out, Protocol};
-use crate::sim::{ClientReply, SimConfig, Simulation};
+use crate::sim::{ClientReply, Simulation};
 
 use super::check::Checker;
 use super::config::Config;
@@ -861,9 +861,4 @@ impl Simulation<Raft> {
     pub fn message_views(&self) -> Vec<super::view::MessageView<'_>> {
         self.in_flight().map(|m| super::view::message_view(self, m)).collect()
     }
-}
-
-/// The simulator settings of a Raft [`Config`]: see [`Config::split`].
-pub fn sim_config(config: &Config) -> SimConfig {
-    config.split().0
 }
