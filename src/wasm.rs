@@ -117,6 +117,23 @@ fn uint_in(v: &JsValue, param: &str, range: std::ops::RangeInclusive<u64>, rule:
     uint(v, param).ok().filter(|n| range.contains(n)).ok_or_else(|| got(param, rule, v))
 }
 
+/// Raft's `maxEntriesPerAppend` option: an integer from 1 to 1000000, or null (no limit).
+fn max_entries_per_append(v: &JsValue) -> JsResult<Option<usize>> {
+    if v.is_null() {
+        return Ok(None);
+    }
+    Ok(Some(uint_in(v, "maxEntriesPerAppend", 1..=1_000_000, "must be an integer from 1 to 1000000, or null")? as usize))
+}
+
+/// Raft's `snapshotInterval` option (applied entries between snapshots, §7): a positive
+/// integer, or null (never).
+fn snapshot_interval(v: &JsValue) -> JsResult<Option<u64>> {
+    if v.is_null() {
+        return Ok(None);
+    }
+    Ok(Some(uint_in(v, "snapshotInterval", 1..=1_000_000_000, "must be a positive integer, or null")?))
+}
+
 fn string(v: &JsValue, param: &str) -> JsResult<String> {
     match v.as_string() {
         Some(s) if !s.is_empty() => Ok(s),

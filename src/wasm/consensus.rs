@@ -26,7 +26,10 @@ use std::fmt::Write;
 use js_sys::JSON;
 use wasm_bindgen::prelude::*;
 
-use super::{array, boolean, command_text, describe, get, got, invalid, object, only_keys, string, uint, uint_in, JsResult, MAX_SAFE};
+use super::{
+    array, boolean, command_text, describe, get, got, invalid, max_entries_per_append, object, only_keys, snapshot_interval, string,
+    uint, JsResult, MAX_SAFE,
+};
 use crate::error::Error;
 use crate::node::Standalone;
 use crate::protocol::{node_name, Micros, NodeId};
@@ -227,15 +230,10 @@ fn raft_options(options: &JsValue) -> JsResult<(Options, u64)> {
         o.check_quorum = boolean(&v, "checkQuorum")?;
     }
     if let Some(v) = opt("maxEntriesPerAppend") {
-        o.max_entries_per_append = if v.is_null() {
-            None
-        } else {
-            Some(uint_in(&v, "maxEntriesPerAppend", 1..=1_000_000, "must be an integer from 1 to 1000000, or null")? as usize)
-        };
+        o.max_entries_per_append = max_entries_per_append(&v)?;
     }
     if let Some(v) = opt("snapshotInterval") {
-        o.snapshot_interval =
-            if v.is_null() { None } else { Some(uint_in(&v, "snapshotInterval", 1..=1_000_000_000, "must be a positive integer, or null")?) };
+        o.snapshot_interval = snapshot_interval(&v)?;
     }
     if let Some(v) = opt("batchMs") {
         o.batch_us = if v.is_null() { None } else { Some(duration(&v, "batchMs", true)?) };

@@ -6,8 +6,8 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::{
-    array, boolean, command_text, core, entries_js, get, got, invalid, object, only_keys, set, string, to_js, uint, uint_in,
-    JsResult, MAX_RUN_MS,
+    array, boolean, command_text, core, entries_js, get, got, invalid, max_entries_per_append, object, only_keys, set,
+    snapshot_interval, string, to_js, uint, uint_in, JsResult, MAX_RUN_MS,
 };
 use crate::kv::Op;
 use crate::raft::{chaos, Bug, Bugs, Config, RaftSimulation};
@@ -134,18 +134,10 @@ fn parse_config(options: &JsValue) -> JsResult<Config> {
         c.read_index = boolean(&v, "readIndex")?;
     }
     if let Some(v) = opt("snapshotInterval") {
-        c.snapshot_interval = if v.is_null() {
-            None
-        } else {
-            Some(uint_in(&v, "snapshotInterval", 1..=1_000_000_000, "must be a positive integer, or null")?)
-        };
+        c.snapshot_interval = snapshot_interval(&v)?;
     }
     if let Some(v) = opt("maxEntriesPerAppend") {
-        c.max_entries_per_append = if v.is_null() {
-            None
-        } else {
-            Some(uint_in(&v, "maxEntriesPerAppend", 1..=1_000_000, "must be an integer from 1 to 1000000, or null")? as usize)
-        };
+        c.max_entries_per_append = max_entries_per_append(&v)?;
     }
     c.validate().map_err(core)?;
     Ok(c)
