@@ -176,6 +176,58 @@ pub struct ClientCall {
     pub command: Command,
 }
 
+/// A deliberate bug a protocol offers (see [`Protocol::BUGS`]): its name as the CLI, the page
+/// and the JS API spell it, and the rule it breaks, in a few words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BugInfo {
+    /// `figure8`, `no-log-check`, …
+    pub name: &'static str,
+    /// The rule it breaks, with the paper's section.
+    pub breaks: &'static str,
+}
+
+/// A set of a protocol's deliberate bugs: bit `i` is `P::BUGS[i]` (empty: the protocol as its
+/// paper states it). A protocol indexes it with its own bug enum (`impl From<Bug> for usize`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct BugSet(u32);
+
+impl BugSet {
+    /// No bugs.
+    pub const NONE: BugSet = BugSet(0);
+
+    /// Whether bug `bug` (an index into the protocol's [`Protocol::BUGS`]) is on.
+    pub fn has(self, bug: impl Into<usize>) -> bool {
+        let i = bug.into();
+        i < 32 && self.0 & (1 << i) != 0
+    }
+
+    /// This set with `bug` switched on or off.
+    pub fn with(self, bug: impl Into<usize>, on: bool) -> BugSet {
+        let i = bug.into();
+        assert!(i < 32, "a protocol has at most 32 bug switches");
+        if on {
+            BugSet(self.0 | (1 << i))
+        } else {
+            BugSet(self.0 & !(1 << i))
+        }
+    }
+
+    /// The indexes of the bugs that are on, in order.
+    pub fn indexes(self) -> impl Iterator<Item = usize> {
+        (0..32).filter(move |i| self.0 & (1 << i) != 0)
+    }
+
+    /// The names of the bugs that are on, in order, from `list` (a protocol's [`Protocol::BUGS`]).
+    pub fn names(self, list: &'static [BugInfo]) -> Vec<&'static str> {
+        self.indexes().filter_map(|i| list.get(i).map(|b| b.name)).collect()
+    }
+
+    /// The index in `list` of the bug named `name`, if any.
+    pub fn index_of(list: &'static [BugInfo], name: &str) -> Option<usize> {
+        list.iter().position(|b| b.name == name)
+    }
+}
+
 /// A safety violation: the rule, the nodes involved (by name), when (µs) and what was seen.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Violation {
@@ -226,6 +278,17 @@ pub trait Protocol: Sized + Clone + std::fmt::Debug + 'static {
     type Decision: Clone + std::fmt::Debug;
     /// The protocol's invariants.
     type Checker: Invariants<Self>;
+
+    /// The protocol's deliberate bug switches, each breaking one rule of its paper so that the
+    /// checker can be seen to catch it (a checker that never fires proves nothing). Bit `i` of a
+    /// [`BugSet`] is `BUGS[i]`.
+    const BUGS: &'static [BugInfo] = &[];
+    /// Switches exactly the bugs in `bugs` on, in the protocol's settings and in every node.
+    fn set_bugs(&mut self, _nodes: &mut [Self::Node], _bugs: BugSet) {}
+    /// The bugs that are on.
+    fn bugs(&self) -> BugSet {
+        BugSet::NONE
+    }
 
     /// A new node `id`, running, in a cluster of `members` (its state is empty).
     fn new_node(&self, id: NodeId, members: &[NodeId]) -> Self::Node;

@@ -2,8 +2,8 @@
 //! checker; the same scenario with the bug off stays safe. This is how we know the checker is
 //! not vacuous (issue #3). Times are µs.
 
-use consensus_playground::raft::{Bug, Bugs, Role};
-use consensus_playground::raft::chaos::{self, ChaosConfig, Fault};
+use consensus_playground::raft::{Bug, Bugs, Raft, Role};
+use consensus_playground::sim::chaos::{self, ChaosConfig, Fault};
 use consensus_playground::raft::check::{COMMITTED_KEPT, ELECTION_SAFETY, LEADER_COMPLETENESS};
 use consensus_playground::raft::{Config, RaftSimulation as Simulation};
 
@@ -182,7 +182,7 @@ fn randomized_runs_find_the_easy_bugs_within_a_few_seeds_and_nothing_without_bug
     // searches for figure8 and forget-vote run in release from npm test.
     let run = |seed, bugs| {
         let cfg = ChaosConfig { seed, nodes: 3, events: 3_000, faults: Fault::ALL.to_vec(), bugs };
-        chaos::run(&cfg).unwrap().1
+        chaos::run::<Raft>(&cfg).unwrap().1
     };
     for bug in [Bug::NoLogCheck, Bug::StaleTruncate] {
         let found = (0..10).any(|seed| !run(seed, Bugs::NONE.with(bug, true)).violations.is_empty());
@@ -198,8 +198,8 @@ fn randomized_runs_find_the_easy_bugs_within_a_few_seeds_and_nothing_without_bug
 #[test]
 fn a_failing_seed_replays_identically() {
     let cfg = ChaosConfig { seed: 3, nodes: 3, events: 5_000, faults: Fault::ALL.to_vec(), bugs: Bugs::NONE.with(Bug::StaleTruncate, true) };
-    let (a, ra) = chaos::run(&cfg).unwrap();
-    let (b, rb) = chaos::run(&cfg).unwrap();
+    let (a, ra) = chaos::run::<Raft>(&cfg).unwrap();
+    let (b, rb) = chaos::run::<Raft>(&cfg).unwrap();
     assert_eq!(ra.violations, rb.violations);
     assert_eq!((ra.events, ra.time_us), (rb.events, rb.time_us));
     let texts = |s: &Simulation| s.events_since(0).map(|e| e.text.clone()).collect::<Vec<_>>();

@@ -3,10 +3,10 @@
 
 use consensus_playground::kv::{Command, Kv, Op, Output};
 use consensus_playground::lincheck;
-use consensus_playground::raft::chaos::{self, ChaosConfig, Fault};
+use consensus_playground::sim::chaos::{self, ChaosConfig, Fault};
 use consensus_playground::raft::{Config, RaftSimulation as Simulation};
 use consensus_playground::sim::{HistoryOp, Workload};
-use consensus_playground::raft::Bugs;
+use consensus_playground::raft::{Bugs, Raft};
 
 const MS: u64 = 1_000;
 
@@ -124,7 +124,7 @@ fn clients_under_every_fault_still_see_a_linearizable_history() {
     for seed in 0..20 {
         let cfg = ChaosConfig { seed, nodes: 5, events: u64::MAX, faults: Fault::ALL.to_vec(), bugs: Bugs::NONE };
         let workload = Workload { clients: 3, ops_per_client: Some(30), ..Workload::default() };
-        let s = chaos::run_workload(&cfg, workload).unwrap();
+        let s = chaos::run_workload::<Raft>(&cfg, workload).unwrap();
         assert!(s.violations().is_empty(), "seed {seed}: {:?}", s.violations());
         assert_eq!(s.history().len(), 90);
         let answered = s.history().iter().filter(|o| o.return_us.is_some()).count();

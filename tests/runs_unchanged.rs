@@ -13,8 +13,8 @@
 
 use std::fmt::Write as _;
 
-use consensus_playground::raft::chaos::{self, ChaosConfig, Fault};
-use consensus_playground::raft::{Bug, Bugs};
+use consensus_playground::sim::chaos::{self, ChaosConfig, Fault};
+use consensus_playground::raft::{Bug, Bugs, Raft};
 use consensus_playground::raft::{Config, RaftSimulation as Simulation};
 use consensus_playground::sim::Workload;
 use rand::{Rng, SeedableRng};
@@ -171,14 +171,14 @@ fn scenarios() -> Vec<(String, String)> {
     for nodes in [3, 5, 7, 9] {
         for seed in 0..12 {
             let cfg = ChaosConfig { seed, nodes, events: 3000, faults: Fault::ALL.to_vec(), bugs: Bugs::NONE };
-            let (s, _) = chaos::run(&cfg).unwrap();
+            let (s, _) = chaos::run::<Raft>(&cfg).unwrap();
             out.push((format!("chaos nodes={nodes} seed={seed}"), dump(&s)));
         }
     }
     for bug in Bug::ALL {
         for seed in 0..6 {
             let cfg = ChaosConfig { seed, nodes: 3, events: 4000, faults: Fault::ALL.to_vec(), bugs: Bugs::NONE.with(bug, true) };
-            let (s, _) = chaos::run(&cfg).unwrap();
+            let (s, _) = chaos::run::<Raft>(&cfg).unwrap();
             out.push((format!("chaos bug={} seed={seed}", bug.name()), dump(&s)));
         }
     }

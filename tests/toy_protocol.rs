@@ -1,7 +1,7 @@
 //! The generic simulator driven by a protocol that is not Raft (issue #10, part 1): "tick-tock",
 //! a toy in which every node ticks on a randomized timer, broadcasts its tick count (after a
 //! stable-storage write), and decides a tick once a majority has echoed it. Its one invariant:
-//! a node decides its ticks in increasing order; its bug switch decides every tick twice.
+//! a node decides each tick at most once; its bug switch decides every tick twice.
 //!
 //! Everything the simulator owns is exercised through it: timers drawn from the seeded RNG,
 //! cancelled and resumed; the network's latency, loss and partitions; crashes, restarts and
@@ -11,8 +11,10 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use consensus_playground::protocol::{ClientCall, Ctx, Delay, Effect, Invariants, Micros, NodeId, Out, Protocol, Violation};
+use consensus_playground::protocol::{BugInfo, BugSet, ClientCall, Ctx, Delay, Effect, Invariants, Micros, NodeId, Out, Protocol, Violation};
+use consensus_playground::sim::chaos::{self, Chaos, ChaosConfig, Fault};
 use consensus_playground::sim::{SimConfig, Simulation};
+use rand_pcg::Pcg64Mcg;
 
 const MS: Micros = 1_000;
 
@@ -61,33 +63,33 @@ enum Note {
 }
 
 #[derive(Clone, Debug, Default)]
-struct Monotonic {
+struct DecidedOnce {
     /// The nodes the last checked event touched.
     touched: Vec<NodeId>,
-    last: Vec<u64>,
+    /// Per node, the ticks it decided.
+    seen: Vec<std::collections::BTreeSet<u64>>,
     violations: Vec<Violation>,
     decided: u64,
 }
 
-impl Invariants<TickTock> for Monotonic {
+impl Invariants<TickTock> for DecidedOnce {
     fn new(nodes: usize) -> Self {
-        Monotonic { last: vec![0; nodes], ..Default::default() }
+        DecidedOnce { seen: vec![Default::default(); nodes], ..Default::default() }
     }
     fn add_node(&mut self) {
-        self.last.push(0);
+        self.seen.push(Default::default());
     }
     fn on_restart(&mut self, _node: NodeId) {}
     fn on_decide(&mut self, now: Micros, node: NodeId, d: &u64) {
         self.decided += 1;
-        if *d <= self.last[node] {
+        if !self.seen[node].insert(*d) {
             self.violations.push(Violation {
-                rule: "Monotonic decisions",
+                rule: "Decided once",
                 nodes: vec![format!("n{}", node + 1)],
                 time_us: now,
-                detail: format!("decided {d} after {}", self.last[node]),
+                detail: format!("decided tick {d} a second time"),
             });
         }
-        self.last[node] = self.last[node].max(*d);
     }
     fn check(&mut self, _now: Micros, _nodes: &mut [Node], touched: &[NodeId]) {
         self.touched = touched.to_vec();
@@ -106,7 +108,17 @@ impl Protocol for TickTock {
     type Timer = Timer;
     type Note = Note;
     type Decision = u64;
-    type Checker = Monotonic;
+    type Checker = DecidedOnce;
+
+    const BUGS: &'static [BugInfo] = &[BugInfo { name: "decide-twice", breaks: "decides every tick twice" }];
+
+    fn set_bugs(&mut self, _nodes: &mut [Node], bugs: BugSet) {
+        self.decide_twice = bugs.has(0usize);
+    }
+
+    fn bugs(&self) -> BugSet {
+        BugSet::NONE.with(0usize, self.decide_twice)
+    }
 
     fn new_node(&self, _id: NodeId, _members: &[NodeId]) -> Node {
         Node::default()
@@ -198,6 +210,17 @@ impl Protocol for TickTock {
     }
 }
 
+impl Chaos for TickTock {
+    fn simulation(cfg: &ChaosConfig, _rng: &mut Pcg64Mcg) -> consensus_playground::error::Result<Simulation<Self>> {
+        let mut s = Simulation::start(cfg.sim_config(), TickTock::new(false))?;
+        s.set_bugs(cfg.bugs);
+        Ok(s)
+    }
+    fn command(_sim: &mut Simulation<Self>, _command: String) -> consensus_playground::error::Result<()> {
+        Ok(())
+    }
+}
+
 fn sim(seed: u64, nodes: usize) -> Simulation<TickTock> {
     let config = SimConfig { seed, nodes, latency_us: (2 * MS, 4 * MS), ..SimConfig::default() };
     Simulation::start(config, TickTock::new(false)).unwrap()
@@ -276,8 +299,43 @@ fn the_bug_switch_is_caught_by_the_checker_and_logged() {
     let mut s = Simulation::start(config, TickTock::new(true)).unwrap();
     s.run_until(200 * MS);
     assert!(!s.violations().is_empty());
-    assert_eq!(s.violations()[0].rule, "Monotonic decisions");
-    assert!(s.events_since(0).any(|e| e.kind == "violation" && e.text.starts_with("Safety violation (Monotonic decisions)")));
+    assert_eq!(s.violations()[0].rule, "Decided once");
+    assert!(s.events_since(0).any(|e| e.kind == "violation" && e.text.starts_with("Safety violation (Decided once)")));
+}
+
+#[test]
+fn bug_switches_are_the_simulators_set_bugs_logs_them_and_the_checker_catches_them() {
+    let mut s = sim(5, 3);
+    s.set_bugs(BugSet::NONE.with(0usize, true));
+    assert!(s.protocol().decide_twice);
+    assert_eq!(s.events_since(0).last().unwrap().text, "Deliberate bugs on: decide-twice");
+    s.run_until(200 * MS);
+    assert_eq!(s.violations()[0].rule, "Decided once");
+    s.set_bugs(BugSet::NONE);
+    assert!(!s.protocol().decide_twice);
+    assert_eq!(s.events_since(0).last().unwrap().text, "The protocol is correct again (no deliberate bugs)");
+}
+
+#[test]
+fn the_generic_chaos_runner_drives_any_protocol_finds_its_bug_and_replays_a_seed() {
+    let run = |seed, bugs| {
+        let cfg = ChaosConfig { seed, nodes: 3, events: 3_000, faults: Fault::ALL.to_vec(), bugs };
+        chaos::run::<TickTock>(&cfg).unwrap()
+    };
+    // Without the bug: thousands of events under every fault, no violation.
+    for seed in 0..5 {
+        let (s, r) = run(seed, BugSet::NONE);
+        assert!(r.events >= 3_000 && r.violations.is_empty(), "seed {seed}: {r:?}");
+        assert!(r.committed > 0, "seed {seed}: ticks were decided");
+        // The faults struck: some node crashed, paused or was cut off at some point.
+        assert!(s.stats().messages_dropped > 0 || s.events_since(0).any(|e| ["crash", "pause", "partition", "link"].contains(&e.kind)), "seed {seed}");
+    }
+    // With it: caught, and the same seed replays the same run.
+    let (a, ra) = run(1, BugSet::NONE.with(0usize, true));
+    assert_eq!(ra.violations[0].rule, "Decided once");
+    let (b, rb) = run(1, BugSet::NONE.with(0usize, true));
+    assert_eq!((ra.events, ra.time_us, &ra.violations), (rb.events, rb.time_us, &rb.violations));
+    assert_eq!(texts(&a), texts(&b));
 }
 
 #[test]
@@ -362,6 +420,7 @@ fn the_simulator_names_no_protocol() {
         ("sim/network.rs", include_str!("../src/sim/network.rs")),
         ("sim/view.rs", include_str!("../src/sim/view.rs")),
         ("sim/config.rs", include_str!("../src/sim/config.rs")),
+        ("sim/chaos.rs", include_str!("../src/sim/chaos.rs")),
         ("protocol.rs", include_str!("../src/protocol.rs")),
     ] {
         let lower = text.to_lowercase();

@@ -40,8 +40,8 @@ use std::time::Instant;
 
 use consensus_playground::kv::Op;
 use consensus_playground::lincheck;
-use consensus_playground::raft::{Bug, Bugs};
-use consensus_playground::raft::chaos::{self, ChaosConfig, Fault};
+use consensus_playground::raft::{Bug, Bugs, Raft};
+use consensus_playground::sim::chaos::{self, ChaosConfig, Fault};
 use consensus_playground::sim::{HistoryOp, Violation, Workload};
 use rayon::prelude::*;
 use serde_json::json;
@@ -129,7 +129,7 @@ fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     // reports in seed order below, as one thread would have.
     let run_seed = |seed: u64| -> Result<chaos::ChaosReport, String> {
         let cfg = ChaosConfig { seed, nodes, events, faults: faults.clone(), bugs };
-        let (sim, mut report) = chaos::run(&cfg).map_err(|e| e.to_string())?;
+        let (sim, mut report) = chaos::run::<Raft>(&cfg).map_err(|e| e.to_string())?;
         if let Err(detail) = lincheck::check(sim.history()) {
             report.violations.push(Violation { rule: "Linearizability", nodes: Vec::new(), time_us: report.time_us, detail });
         }
@@ -207,7 +207,7 @@ fn history(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     let seed = seed.ok_or("--seed is required")?;
     let workload = Workload { clients, ops_per_client: Some(ops), ..Workload::default() };
     let cfg = ChaosConfig { seed, nodes, events: u64::MAX, faults, bugs: Bugs::NONE };
-    let sim = chaos::run_workload(&cfg, workload).map_err(|e| e.to_string())?;
+    let sim = chaos::run_workload::<Raft>(&cfg, workload).map_err(|e| e.to_string())?;
     let mut out = std::io::stdout().lock();
     for h in sim.history() {
         if writeln!(out, "{}", history_line(h)).is_err() {

@@ -3,6 +3,8 @@
 //! nothing). The page offers them as "break the protocol"; `consensus-sim check --bug NAME`
 //! searches seeds for the violation each one causes.
 
+use crate::protocol::{BugInfo, BugSet};
+
 /// One deliberate bug.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Bug {
@@ -30,7 +32,7 @@ impl Bug {
     pub const ALL: [Bug; 5] = [Bug::Figure8, Bug::NoLogCheck, Bug::ForgetVote, Bug::StaleTruncate, Bug::StaleRead];
 
     /// The bug's name: `figure8`, `no-log-check`, `forget-vote` or `stale-truncate`.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             Bug::Figure8 => "figure8",
             Bug::NoLogCheck => "no-log-check",
@@ -41,7 +43,7 @@ impl Bug {
     }
 
     /// The rule it breaks, in a few words.
-    pub fn breaks(self) -> &'static str {
+    pub const fn breaks(self) -> &'static str {
         match self {
             Bug::Figure8 => "commits entries of earlier terms by counting replicas, and appends no no-op on election (§5.4.2, Figure 8)",
             Bug::NoLogCheck => "grants votes without checking the candidate's log is up-to-date (§5.4.1)",
@@ -57,30 +59,25 @@ impl Bug {
     }
 }
 
-/// A set of bugs (empty: the protocol as the paper states it).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Bugs(u8);
-
-impl Bugs {
-    /// No bugs.
-    pub const NONE: Bugs = Bugs(0);
-
-    /// Whether `bug` is on.
-    pub fn has(self, bug: Bug) -> bool {
-        self.0 & (1 << bug as u8) != 0
-    }
-
-    /// This set with `bug` switched on or off.
-    pub fn with(self, bug: Bug, on: bool) -> Bugs {
-        if on {
-            Bugs(self.0 | (1 << bug as u8))
-        } else {
-            Bugs(self.0 & !(1 << bug as u8))
-        }
-    }
-
-    /// The bugs that are on, in order.
-    pub fn iter(self) -> impl Iterator<Item = Bug> {
-        Bug::ALL.into_iter().filter(move |b| self.has(*b))
+impl From<Bug> for usize {
+    /// The bug's bit in a [`Bugs`] set: its place in [`Bug::ALL`] and in [`Raft::BUGS`](crate::protocol::Protocol::BUGS).
+    fn from(b: Bug) -> usize {
+        b as usize
     }
 }
+
+/// A set of Raft's bugs (empty: the protocol as the paper states it): the simulator's
+/// [`BugSet`], indexed by [`Bug`].
+pub type Bugs = BugSet;
+
+/// Raft's bugs as the simulator lists them, in [`Bug::ALL`]'s order.
+pub const BUG_LIST: [BugInfo; 5] = {
+    let mut list = [BugInfo { name: "", breaks: "" }; 5];
+    let mut i = 0;
+    while i < 5 {
+        let b = Bug::ALL[i];
+        list[i] = BugInfo { name: b.name(), breaks: b.breaks() };
+        i += 1;
+    }
+    list
+};

@@ -9,7 +9,7 @@
 //! - [`notes`]: what a simulated server narrates, as data, and its sentences.
 //! - [`check`]: the invariants (Figure 3), checked after every event.
 //! - [`config`], [`view`]: a simulated cluster's settings and the views the page draws.
-//! - [`chaos`]: randomized fault runs; [`experiments`]: Figure 16, messages per write.
+//! - [`chaos`]: what Raft adds to randomized fault runs; [`experiments`]: Figure 16, messages per write.
 
 pub mod bug;
 pub mod chaos;

@@ -5,7 +5,7 @@
 use crate::kv::{ClientId, Op};
 use crate::protocol::NodeId;
 
-use super::{Bugs, LogIndex, Role, Term};
+use super::{LogIndex, Role, Term};
 
 /// One event-log note of a Raft server (`at`: the node it happened at).
 #[derive(Clone, Debug, PartialEq)]
@@ -185,11 +185,6 @@ pub enum Note {
         /// The configuration entry's index.
         index: LogIndex,
     },
-    /// Deliberate bugs switched.
-    Bugs {
-        /// The bugs now on.
-        bugs: Bugs,
-    },
 }
 
 /// What a server did with a message it received.
@@ -253,7 +248,6 @@ impl Note {
             Note::Crash { .. } => "crash",
             Note::Restart { .. } => "restart",
             Note::Added { .. } | Note::Removing { .. } => "membership",
-            Note::Bugs { .. } => "bugs",
         }
     }
 
@@ -357,14 +351,6 @@ impl Note {
                 n(node),
                 n(node)
             ),
-            Note::Bugs { bugs } => {
-                if *bugs == Bugs::NONE {
-                    "The protocol is correct again (no deliberate bugs)".to_string()
-                } else {
-                    let names: Vec<&str> = bugs.iter().map(|b| b.name()).collect();
-                    format!("Deliberate bugs on: {}", names.join(", "))
-                }
-            }
         }
     }
 }

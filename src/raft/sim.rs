@@ -10,7 +10,7 @@
 use crate::collections::Map;
 use crate::error::{Error, Result};
 use crate::kv::{ClientId, Kv, Op, Output};
-use crate::protocol::{node_name, Answer, ClientCall, Ctx, Delay, Effect, Micros, NodeId, Out, Protocol};
+use crate::protocol::{node_name, Answer, BugInfo, ClientCall, Ctx, Delay, Effect, Micros, NodeId, Out, Protocol};
 use crate::sim::{ClientReply, Simulation};
 
 use super::check::Checker;
@@ -449,6 +449,19 @@ impl Protocol for Raft {
     type Decision = LogEntry;
     type Checker = Checker;
 
+    const BUGS: &'static [BugInfo] = &super::bug::BUG_LIST;
+
+    fn set_bugs(&mut self, nodes: &mut [RaftNode], bugs: Bugs) {
+        self.options.bugs = bugs;
+        for n in nodes {
+            n.core.set_bugs(bugs);
+        }
+    }
+
+    fn bugs(&self) -> Bugs {
+        self.options.bugs
+    }
+
     fn new_node(&self, id: NodeId, members: &[NodeId]) -> RaftNode {
         let mut core = ConsensusProtocol::new(id, members.to_vec()).expect("simulated ids are distinct");
         core.set_bugs(self.options.bugs);
@@ -839,17 +852,6 @@ impl Simulation<Raft> {
         r.map_err(|e| Error::invalid("to", e.to_string()))?;
         self.settle();
         Ok(())
-    }
-
-    /// Switches deliberate bugs on or off in every node (see [`crate::raft::Bug`]).
-    pub fn set_bugs(&mut self, bugs: Bugs) {
-        self.with_protocol(|p, nodes| {
-            p.options.bugs = bugs;
-            for n in nodes {
-                n.core.set_bugs(bugs);
-            }
-        });
-        self.record_note(None, Note::Bugs { bugs });
     }
 
     /// Every node's view, in id order.

@@ -11,6 +11,7 @@
 //! Events are handled in order of time, ties in order of scheduling. Names follow stateright's
 //! environment: a message is delivered or lost, a timer fires, a node crashes and restarts.
 
+pub mod chaos;
 mod clients;
 pub mod config;
 pub mod network;
@@ -22,7 +23,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
-use crate::protocol::{Answer, Ctx, Delay, Effect, Invariants, NodeId, Out, Protocol};
+use crate::protocol::{Answer, BugSet, Ctx, Delay, Effect, Invariants, NodeId, Out, Protocol};
 use crate::error::{Error, Result};
 
 pub use crate::protocol::{Micros, Violation};
@@ -831,10 +832,11 @@ impl<P: Protocol> Simulation<P> {
         self.record("client", node, None, Text::Sim(note));
     }
 
-    /// Runs `f` on the protocol and every node's state: for switches that apply to the whole
-    /// cluster (a protocol's bug switches). Nothing is recorded or settled.
-    pub fn with_protocol(&mut self, f: impl FnOnce(&mut P, &mut [P::Node])) {
-        f(&mut self.proto, &mut self.states)
+    /// Switches exactly the deliberate bugs in `bugs` on (bit `i` is `P::BUGS[i]`), in the
+    /// protocol's settings and in every node, and says so in the event log.
+    pub fn set_bugs(&mut self, bugs: BugSet) {
+        self.proto.set_bugs(&mut self.states, bugs);
+        self.record("bugs", None, None, Text::Sim(view::SimNote::Bugs { on: bugs.names(P::BUGS) }));
     }
 
     /// Records a note of the protocol's that no node wrote (a sentence about the cluster).

@@ -105,6 +105,8 @@ pub(super) enum SimNote {
     ClientSends { client: ClientId, op: Op, seq: u64, attempt: u32 },
     /// A workload client's request reached a crashed or paused node.
     ClientLost { client: ClientId, crashed: bool },
+    /// Deliberate bugs switched: the names of those now on.
+    Bugs { on: Vec<&'static str> },
     /// A workload client got its answer.
     ClientGets { client: ClientId, op: Op, output: Output },
 }
@@ -136,6 +138,8 @@ impl SimNote {
                 format!("The network splits into {}: messages between groups are lost", g.join(" | "))
             }
             (SimNote::Heal, _) => "The network heals: every link works again".into(),
+            (SimNote::Bugs { on }, _) if on.is_empty() => "The protocol is correct again (no deliberate bugs)".into(),
+            (SimNote::Bugs { on }, _) => format!("Deliberate bugs on: {}", on.join(", ")),
             (SimNote::Link { from, to, cut, both_ways }, _) => {
                 let (f, t) = (&names[*from], &names[*to]);
                 match (cut, both_ways) {

@@ -10,7 +10,8 @@ use super::{
     snapshot_interval, string, to_js, uint, uint_in, JsResult, MAX_RUN_MS,
 };
 use crate::kv::Op;
-use crate::raft::{chaos, Bug, Bugs, Config, RaftSimulation};
+use crate::raft::{Bug, Bugs, Config, Raft, RaftSimulation};
+use crate::sim::chaos;
 use crate::sim::{self, Micros, Workload};
 
 // ---- Simulation ----------------------------------------------------------------------------
@@ -259,7 +260,7 @@ impl SimulationJs {
             Bugs::NONE.with(b, true)
         };
         let cfg = chaos::ChaosConfig { seed, nodes, events, faults, bugs };
-        let (inner, _) = chaos::run(&cfg).map_err(core)?;
+        let (inner, _) = chaos::run::<Raft>(&cfg).map_err(core)?;
         Ok(SimulationJs { inner })
     }
 
@@ -275,7 +276,7 @@ impl SimulationJs {
             heartbeat_ms: ms(c.heartbeat_us),
             drop_rate: c.drop_rate,
             duplicate_rate: c.duplicate_rate,
-            bugs: c.bugs.iter().map(Bug::name).collect(),
+            bugs: c.bugs.names(<crate::raft::Raft as crate::protocol::Protocol>::BUGS),
             pre_vote: c.pre_vote,
             check_quorum: c.check_quorum,
             max_entries_per_append: c.max_entries_per_append,

@@ -1,0 +1,254 @@
+//! Randomized runs for any protocol: a client workload plus faults drawn at random from an
+//! enabled set, with the invariant checker watching every event. `consensus-sim check` runs one
+//! per seed; a failing seed replays identically (the schedule draws from its own seeded RNG,
+//! apart from the simulation's).
+//!
+//! The runner owns the schedule (when to act, which fault, on which node: the leader half the
+//! time, as Jepsen's nemeses aim); a protocol brings what only it knows through [`Chaos`]: the
+//! settings a seed draws, its own actions (leadership transfers, membership changes),
+//! and how an extra command reaches its leader. A test drives it with a toy protocol
+//! (`tests/toy_protocol.rs`).
+
+use rand::{Rng, SeedableRng};
+use rand_pcg::Pcg64Mcg;
+
+use super::{chance, Micros, SimConfig, Simulation, Violation, Workload};
+use crate::error::{Error, Result};
+use crate::protocol::{BugSet, Protocol};
+
+const MS: Micros = 1_000;
+
+/// A kind of fault a randomized run may inject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Fault {
+    /// `crash`: nodes crash and later restart with their persistent state.
+    Crash,
+    /// `pause`: nodes freeze and later resume with a stale view.
+    Pause,
+    /// `partition`: the network splits into two groups, and later heals.
+    Partition,
+    /// `cut`: single links are cut (one way or both) and later repaired.
+    Cut,
+    /// `drop`: the network loses 5% of messages, and random messages in flight are dropped.
+    Drop,
+    /// `duplicate`: the network delivers 5% of messages twice.
+    Duplicate,
+    /// `reorder`: latency ranges 1–60 ms, so messages on a link overtake each other.
+    Reorder,
+}
+
+impl Fault {
+    /// Every fault, in order.
+    pub const ALL: [Fault; 7] =
+        [Fault::Crash, Fault::Pause, Fault::Partition, Fault::Cut, Fault::Drop, Fault::Duplicate, Fault::Reorder];
+
+    /// The fault's name as the CLI spells it (`crash`, `pause`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::Crash => "crash",
+            Fault::Pause => "pause",
+            Fault::Partition => "partition",
+            Fault::Cut => "cut",
+            Fault::Drop => "drop",
+            Fault::Duplicate => "duplicate",
+            Fault::Reorder => "reorder",
+        }
+    }
+
+    /// Parses a comma-separated list (`crash,partition` or `all`). Errors name `--faults`.
+    pub fn parse_list(text: &str) -> Result<Vec<Fault>> {
+        if text == "all" {
+            return Ok(Fault::ALL.to_vec());
+        }
+        let mut out = Vec::new();
+        for name in text.split(',').filter(|s| !s.is_empty()) {
+            let f = Fault::ALL.into_iter().find(|f| f.name() == name).ok_or_else(|| {
+                let names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
+                Error::invalid("--faults", format!("must list faults from {} or be all (\"{name}\" is not one)", names.join(", ")))
+            })?;
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// One randomized run's settings.
+#[derive(Clone, Debug)]
+pub struct ChaosConfig {
+    /// Seed of both the simulation and the fault schedule.
+    pub seed: u64,
+    /// Cluster size.
+    pub nodes: usize,
+    /// Stop after handling at least this many events (or at the first violation).
+    pub events: u64,
+    /// The faults that may be injected.
+    pub faults: Vec<Fault>,
+    /// Deliberate bugs in every node (bit `i` is the protocol's `BUGS[i]`).
+    pub bugs: BugSet,
+}
+
+impl ChaosConfig {
+    /// The simulator's settings for this run: the seed and size, and the network the faults
+    /// ask for (1–60 ms latency with `reorder`, else 10–15 ms; 5% loss with `drop`; 5%
+    /// duplication with `duplicate`). A protocol adds its own ([`Chaos::simulation`]).
+    pub fn sim_config(&self) -> SimConfig {
+        let has = |f| self.faults.contains(&f);
+        SimConfig {
+            seed: self.seed,
+            nodes: self.nodes,
+            latency_us: if has(Fault::Reorder) { (MS, 60 * MS) } else { (10 * MS, 15 * MS) },
+            drop_rate: if has(Fault::Drop) { 0.05 } else { 0.0 },
+            duplicate_rate: if has(Fault::Duplicate) { 0.05 } else { 0.0 },
+            ..SimConfig::default()
+        }
+    }
+}
+
+/// What a randomized run saw.
+#[derive(Clone, Debug)]
+pub struct ChaosReport {
+    /// Events handled.
+    pub events: u64,
+    /// Simulated time at the end, µs.
+    pub time_us: Micros,
+    /// Values decided cluster-wide (the checker's count).
+    pub committed: u64,
+    /// Violations found (the run stops at the first event that finds any).
+    pub violations: Vec<Violation>,
+}
+
+/// What a protocol adds to randomized runs.
+pub trait Chaos: Protocol {
+    /// The simulation a run of `cfg` uses: `cfg.sim_config()` plus the protocol's settings with
+    /// `cfg.bugs` on, some of them drawn from `rng` (seeded from the run's seed alone) so that
+    /// the seeds cover the protocol's options. Errors: settings the protocol refuses.
+    fn simulation(cfg: &ChaosConfig, rng: &mut Pcg64Mcg) -> Result<Simulation<Self>>;
+    /// Once per step of the schedule, before the fault: the protocol's own actions, drawn from
+    /// `rng` (leadership transfers, membership changes, …). Refused actions are no error.
+    fn act(_sim: &mut Simulation<Self>, _rng: &mut Pcg64Mcg) {}
+    /// An extra command from outside the workload (a JSON string), to whoever leads.
+    fn command(sim: &mut Simulation<Self>, command: String) -> Result<()>;
+}
+
+/// The simulation a run of `cfg` uses, before anything happens in it (also how to replay it).
+pub fn simulation<P: Chaos>(cfg: &ChaosConfig) -> Result<Simulation<P>> {
+    P::simulation(cfg, &mut Pcg64Mcg::seed_from_u64(cfg.seed ^ 0x0fea_7a2e))
+}
+
+/// Runs one randomized simulation: 0 to 3 key-value clients run throughout; every few
+/// simulated ms an extra command may go to the leader, and a fault may strike or be undone.
+pub fn run<P: Chaos>(cfg: &ChaosConfig) -> Result<(Simulation<P>, ChaosReport)> {
+    let mut sim = simulation::<P>(cfg)?;
+    // Key-value clients with sessions and retries (0 to 3 of them: quiet runs leave leaders
+    // with nothing of their own term to commit, where old-term commit bugs hide); their
+    // history is checked for linearizability after the run (crate::lincheck).
+    let clients = Pcg64Mcg::seed_from_u64(cfg.seed ^ 0x0c11_e475).random_range(0..=3);
+    if clients > 0 {
+        sim.start_clients(Workload { clients, ..Workload::default() });
+    }
+    let report = drive(&mut sim, cfg, true, |_| false)?;
+    Ok((sim, report))
+}
+
+/// Runs `workload` (which must end: `ops_per_client` set) under the faults of `cfg`, without
+/// extra commands, until every client is done or 10 simulated minutes pass; then heals every
+/// fault and lets the cluster settle for 5 simulated seconds so late answers arrive.
+pub fn run_workload<P: Chaos>(cfg: &ChaosConfig, workload: Workload) -> Result<Simulation<P>> {
+    let mut sim = simulation::<P>(cfg)?;
+    let total = workload.clients as u64 * workload.ops_per_client.unwrap_or(0);
+    sim.start_clients(workload);
+    let limit = 600_000 * MS;
+    drive(&mut sim, cfg, false, |s| s.now() > limit || s.history().iter().filter(|h| h.return_us.is_some()).count() as u64 >= total)?;
+    sim.undo_faults()?;
+    sim.run_until(sim.now() + 5_000 * MS);
+    Ok(sim)
+}
+
+/// The fault schedule shared by [`run`] and [`run_workload`].
+fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, extra_commands: bool, done: impl Fn(&Simulation<P>) -> bool) -> Result<ChaosReport> {
+    let mut rng = Pcg64Mcg::seed_from_u64(cfg.seed ^ 0x5eed_f00d_cafe_d00d);
+    let mut events = 0;
+    let mut command = 0u64;
+    // Each run draws its own client rate: busy runs replicate a lot, quiet ones leave leaders
+    // with nothing of their own term to commit.
+    let client_rate = rng.random_range(0.02..0.5);
+    // And its own fault rate, from rare to stormy.
+    let fault_rate = rng.random_range(0.03..0.4);
+    let actions: Vec<Fault> = cfg.faults.iter().copied().filter(|f| !matches!(f, Fault::Duplicate | Fault::Reorder)).collect();
+    while events < cfg.events && sim.violations().is_empty() && !done(sim) {
+        let until = sim.now() + rng.random_range(1..=30) * MS;
+        events += sim.run_until(until);
+        if extra_commands && chance(&mut rng, client_rate) {
+            command += 1;
+            P::command(sim, format!("\"c{command}\""))?;
+        }
+        P::act(sim, &mut rng);
+        if actions.is_empty() || !chance(&mut rng, fault_rate) {
+            continue;
+        }
+        // Like Jepsen's nemeses, aim at the leader half the time: its failures are the
+        // interesting ones.
+        let n = sim.ids().len();
+        let i = match sim.leader() {
+            Some(l) if chance(&mut rng, 0.5) => l,
+            _ => rng.random_range(0..n),
+        };
+        let action = actions[rng.random_range(0..actions.len())];
+        if sim.is_removed(i) {
+            continue;
+        }
+        match action {
+            Fault::Crash => {
+                if sim.is_crashed(i) {
+                    sim.restart(i)?;
+                } else {
+                    sim.crash(i)?;
+                    // Half the crashes are a quick reboot: the node is back before anyone
+                    // notices, with only its persistent state.
+                    if chance(&mut rng, 0.5) {
+                        sim.restart(i)?;
+                    }
+                }
+            }
+            Fault::Pause => {
+                if sim.is_paused(i) {
+                    sim.resume(i)?;
+                } else if !sim.is_crashed(i) {
+                    sim.pause(i)?;
+                }
+            }
+            Fault::Partition => {
+                if chance(&mut rng, 0.5) && n > 1 {
+                    let mut order: Vec<usize> = (0..n).collect();
+                    for k in (1..n).rev() {
+                        order.swap(k, rng.random_range(0..=k));
+                    }
+                    let split = rng.random_range(1..n);
+                    sim.partition(&[order[..split].to_vec()])?;
+                } else {
+                    sim.heal();
+                }
+            }
+            Fault::Cut if n > 1 => {
+                let j = (i + rng.random_range(1..n)) % n;
+                let both = chance(&mut rng, 0.5);
+                if chance(&mut rng, 0.6) {
+                    sim.cut_link(i, j, both)?;
+                } else {
+                    sim.repair_link(i, j, both)?;
+                }
+            }
+            Fault::Drop => {
+                let k = rng.random_range(0..8);
+                let pick = sim.in_flight().map(|m| m.id).nth(k);
+                if let Some(id) = pick {
+                    sim.drop_message(id)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(ChaosReport { events, time_us: sim.now(), committed: sim.stats().committed, violations: sim.violations().to_vec() })
+}
