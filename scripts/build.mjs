@@ -49,7 +49,7 @@ buildWasm(join(ROOT, 'www/pkg'), []);
 // The widget's own wasm: without the ConsensusProtocol class and the Figure 16 exports, which
 // the page itself never calls.
 const widgetPkg = join(ROOT, 'target/widget-pkg');
-const widgetWasm = buildWasm(widgetPkg, ['--no-default-features', '--features', 'simulation-api']);
+const widgetWasm = buildWasm(widgetPkg, ['--no-default-features', '--features', 'simulation-api,raft']);
 // The Experiments panel's worker: Figure 16 only (fetched when the panel is opened).
 const experimentsPkg = join(ROOT, 'target/experiments-pkg');
 const experimentsWasm = buildWasm(experimentsPkg, ['--no-default-features', '--features', 'experiments-api']);

@@ -31,6 +31,8 @@ const MAX_RUN_MS: f64 = 3_600_000.0;
 /// `Simulation`, the simulated cluster the page animates (feature `simulation-api`).
 #[cfg(feature = "simulation-api")]
 mod simulation;
+#[cfg(all(feature = "simulation-api", feature = "raft"))]
+mod sim_raft;
 
 /// `ConsensusProtocol`, one Raft server driven by hand from JS (the course exercise's class).
 /// The widget does not use it: its build (`www/dist/`) leaves it out.

@@ -188,7 +188,7 @@ test('the constructor validates nodeId and peers', () => {
 
 test('Simulation defaults are those of issue #2', () => {
   const sim = new Simulation();
-  assert.deepEqual(sim.config, { seed: 7, nodes: 5, latencyMs: [10, 15], electionTimeoutMs: [150, 300], heartbeatMs: 50, dropRate: 0, duplicateRate: 0, bugs: [], preVote: true, checkQuorum: true, maxEntriesPerAppend: 64, snapshotInterval: 10000, readIndex: true, batchMs: null, persistMs: 0 });
+  assert.deepEqual(sim.config, { protocol: 'raft', seed: 7, nodes: 5, latencyMs: [10, 15], electionTimeoutMs: [150, 300], heartbeatMs: 50, dropRate: 0, duplicateRate: 0, bugs: [], preVote: true, checkQuorum: true, maxEntriesPerAppend: 64, snapshotInterval: 10000, readIndex: true, batchMs: null, persistMs: 0 });
   assert.equal(sim.now, 0);
   assert.deepEqual(sim.ids, ['n1', 'n2', 'n3', 'n4', 'n5']);
   assert.equal(sim.leader(), null);
@@ -452,6 +452,16 @@ test('membership: addNode and removeNode, one server at a time', () => {
   throwsError(() => sim.restart(gone), /has left the cluster/);
   throwsError(() => sim.removeNode(gone), /^id must name a member/);
   assert.deepEqual(sim.violations(), []);
+});
+
+test('Simulation hosts a mechanism named by `protocol` (issue #11 §3): raft by default, others refused by name', () => {
+  assert.equal(new Simulation().protocol, 'raft');
+  assert.equal(new Simulation({ protocol: 'raft', nodes: 3 }).protocol, 'raft');
+  throwsError(() => new Simulation({ protocol: 'nope' }), /^protocol must be one of raft(, \w+)* \(got "nope"\)$/);
+  throwsError(() => new Simulation({ protocol: 3 }), /^protocol must be one of raft(, \w+)* \(got 3\)$/);
+  throwsError(() => Simulation.bugList('nope'), /^protocol must be one of/);
+  assert.deepEqual(Simulation.bugList('raft'), Simulation.bugList());
+  throwsError(() => Simulation.fromCheck({ protocol: 'nope', seed: 1, nodes: 3, events: 10, faults: 'all' }), /^protocol must be one of/);
 });
 
 test('deliberate bugs: listed, switched by name, validated', () => {

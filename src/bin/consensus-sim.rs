@@ -1,12 +1,14 @@
 //! `consensus-sim`: the native command line of the simulator. JSON on stdout.
 //!
 //! ```text
-//! consensus-sim check --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T]
-//! consensus-sim history --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]
+//! consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T]
+//! consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]
 //! consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]
 //! consensus-sim messages
 //! consensus-sim bench
 //! ```
+//! `--protocol` names the mechanism (`raft`, the default); `--bug` names one of its deliberate
+//! bugs.
 //! `bench` runs the throughput workload (`sim::experiments::throughput_workload`, 60 simulated
 //! seconds) natively and prints `{"bench":"sim-native","sim_s_per_wall_s","events_per_s",…}`.
 //! `messages` measures messages per committed client write (see
@@ -40,13 +42,14 @@ use std::time::Instant;
 
 use consensus_playground::kv::Op;
 use consensus_playground::lincheck;
-use consensus_playground::raft::{Bug, Bugs, Raft};
-use consensus_playground::sim::chaos::{self, ChaosConfig, Fault};
+use consensus_playground::protocol::BugSet;
+use consensus_playground::raft::Raft;
+use consensus_playground::sim::chaos::{self, Chaos, ChaosConfig, Fault};
 use consensus_playground::sim::{HistoryOp, Violation, Workload};
 use rayon::prelude::*;
 use serde_json::json;
 
-const USAGE: &str = "usage: consensus-sim check --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T]\n       consensus-sim history --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]\n       consensus-sim messages\n       consensus-sim bench";
+const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]\n       consensus-sim messages\n       consensus-sim bench";
 
 fn main() -> ExitCode {
     match run() {
@@ -101,6 +104,28 @@ fn parse_seeds(text: &str) -> Result<(u64, u64), String> {
     Ok((a, b))
 }
 
+/// The mechanisms the CLI runs (`--protocol`, `raft` by default).
+const PROTOCOLS: &[&str] = &["raft"];
+
+fn protocol_arg(value: &str) -> Result<String, String> {
+    if PROTOCOLS.contains(&value) {
+        Ok(value.to_string())
+    } else {
+        Err(format!("--protocol must be one of {} ({value:?} is not)", PROTOCOLS.join(", ")))
+    }
+}
+
+/// `check`'s settings, whatever the mechanism.
+struct CheckArgs {
+    protocol: String,
+    seeds: (u64, u64),
+    events: u64,
+    faults: Vec<Fault>,
+    nodes: usize,
+    bug: Option<String>,
+    threads: Option<usize>,
+}
+
 fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     let mut seeds = None;
     let mut events = 10_000u64;
@@ -108,30 +133,46 @@ fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     let mut nodes = 5usize;
     let mut bug = None;
     let mut threads = None;
+    let mut protocol = "raft".to_string();
     while let Some((key, value)) = next_option(parser)? {
         match key.as_str() {
+            "protocol" => protocol = protocol_arg(&value)?,
             "seeds" => seeds = Some(parse_seeds(&value)?),
             "events" => events = value.parse().map_err(|_| "--events must be a positive integer")?,
             "faults" => faults = Fault::parse_list(&value).map_err(|e| e.to_string())?,
             "nodes" => nodes = value.parse().map_err(|_| "--nodes must be an integer from 1 to 15")?,
-            "bug" => {
-                let names: Vec<&str> = Bug::ALL.iter().map(|b| b.name()).collect();
-                bug = Some(Bug::from_name(&value).ok_or_else(|| format!("--bug must be one of {} ({value:?} is not)", names.join(", ")))?);
-            }
+            "bug" => bug = Some(value),
             "threads" => threads = Some(value.parse::<usize>().ok().filter(|t| *t > 0).ok_or("--threads must be a positive integer")?),
             other => return Err(format!("unknown option --{other}")),
         }
     }
-    let (first, last) = seeds.ok_or("--seeds is required")?;
-    let bugs = bug.map_or(Bugs::NONE, |b| Bugs::NONE.with(b, true));
+    let args = CheckArgs { protocol, seeds: seeds.ok_or("--seeds is required")?, events, faults, nodes, bug, threads };
+    match args.protocol.as_str() {
+        _ => check_with::<Raft>(args),
+    }
+}
+
+fn check_with<P: Chaos>(args: CheckArgs) -> Result<ExitCode, String> {
+    let CheckArgs { protocol, seeds: (first, last), events, faults, nodes, bug, threads } = args;
+    let bug_index = match bug {
+        None => None,
+        Some(name) => Some(BugSet::index_of(P::BUGS, &name).ok_or_else(|| {
+            let names: Vec<&str> = P::BUGS.iter().map(|b| b.name).collect();
+            format!("--bug must be one of {} ({name:?} is not)", names.join(", "))
+        })?),
+    };
+    let bug = bug_index.map(|i| P::BUGS[i]);
+    let bugs = bug_index.map_or(BugSet::NONE, |i| BugSet::NONE.with(i, true));
     let started = Instant::now();
     // One run per seed, each independent of the others: run them in parallel, then combine the
     // reports in seed order below, as one thread would have.
     let run_seed = |seed: u64| -> Result<chaos::ChaosReport, String> {
         let cfg = ChaosConfig { seed, nodes, events, faults: faults.clone(), bugs };
-        let (sim, mut report) = chaos::run::<Raft>(&cfg).map_err(|e| e.to_string())?;
-        if let Err(detail) = lincheck::check(sim.history()) {
-            report.violations.push(Violation { rule: "Linearizability", nodes: Vec::new(), time_us: report.time_us, detail });
+        let (sim, mut report) = chaos::run::<P>(&cfg).map_err(|e| e.to_string())?;
+        if P::LINEARIZABLE {
+            if let Err(detail) = lincheck::check(sim.history()) {
+                report.violations.push(Violation { rule: "Linearizability", nodes: Vec::new(), time_us: report.time_us, detail });
+            }
         }
         Ok(report)
     };
@@ -158,15 +199,17 @@ fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
                     "time_ms": v.time_us as f64 / 1000.0,
                     "detail": v.detail,
                     "page": format!(
-                        "?check={seed}&nodes={nodes}&events={events}&faults={}{}",
+                        "?{}check={seed}&nodes={nodes}&events={events}&faults={}{}",
+                        if protocol == "raft" { String::new() } else { format!("protocol={protocol}&") },
                         faults.iter().map(|f| f.name()).collect::<Vec<_>>().join(","),
-                        bug.map_or(String::new(), |b| format!("&bug={}", b.name())),
+                        bug.map_or(String::new(), |b| format!("&bug={}", b.name)),
                     ),
                     "replay": format!(
-                        "consensus-sim check --seeds {seed}..{} --events {events} --faults {} --nodes {nodes}{}",
+                        "consensus-sim check{} --seeds {seed}..{} --events {events} --faults {} --nodes {nodes}{}",
+                        if protocol == "raft" { String::new() } else { format!(" --protocol {protocol}") },
                         seed + 1,
                         faults.iter().map(|f| f.name()).collect::<Vec<_>>().join(","),
-                        bug.map_or(String::new(), |b| format!(" --bug {}", b.name())),
+                        bug.map_or(String::new(), |b| format!(" --bug {}", b.name)),
                     ),
                 });
             }
@@ -174,6 +217,7 @@ fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
         }
     }
     let out = json!({
+        "protocol": protocol,
         "runs": last - first,
         "events": total_events,
         "committed": committed,
@@ -182,7 +226,7 @@ fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
         "first_violation": first_violation,
         "faults": faults.iter().map(|f| f.name()).collect::<Vec<_>>(),
         "nodes": nodes,
-        "bug": bug.map(|b| b.name()),
+        "bug": bug.map(|b| b.name),
         "wall_ms": started.elapsed().as_millis() as u64,
     });
     println!("{out}");
@@ -193,8 +237,10 @@ fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
 fn history(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     let (mut seed, mut clients, mut ops, mut nodes) = (None, 3usize, 20u64, 5usize);
     let mut faults = Vec::new();
+    let mut protocol = "raft".to_string();
     while let Some((key, value)) = next_option(parser)? {
         match key.as_str() {
+            "protocol" => protocol = protocol_arg(&value)?,
             "seed" => seed = Some(value.parse::<u64>().map_err(|_| "--seed must be a non-negative integer")?),
             "clients" => clients = value.parse().ok().filter(|c| *c > 0).ok_or("--clients must be a positive integer")?,
             "ops" => ops = value.parse().ok().filter(|c| *c > 0).ok_or("--ops must be a positive integer")?,
@@ -206,10 +252,12 @@ fn history(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     }
     let seed = seed.ok_or("--seed is required")?;
     let workload = Workload { clients, ops_per_client: Some(ops), ..Workload::default() };
-    let cfg = ChaosConfig { seed, nodes, events: u64::MAX, faults, bugs: Bugs::NONE };
-    let sim = chaos::run_workload::<Raft>(&cfg, workload).map_err(|e| e.to_string())?;
+    let cfg = ChaosConfig { seed, nodes, events: u64::MAX, faults, bugs: BugSet::NONE };
+    let history = match protocol.as_str() {
+        _ => chaos::run_workload::<Raft>(&cfg, workload).map_err(|e| e.to_string())?.history().to_vec(),
+    };
     let mut out = std::io::stdout().lock();
-    for h in sim.history() {
+    for h in &history {
         if writeln!(out, "{}", history_line(h)).is_err() {
             break; // the reader went away (e.g. `| head`)
         }

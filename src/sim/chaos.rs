@@ -121,6 +121,10 @@ pub struct ChaosReport {
 
 /// What a protocol adds to randomized runs.
 pub trait Chaos: Protocol {
+    /// Whether the clients' histories must be linearizable (`consensus-sim check` checks them
+    /// with `crate::lincheck` when so): true for replicated state machines; a mechanism
+    /// without one total order of operations says false.
+    const LINEARIZABLE: bool = true;
     /// The simulation a run of `cfg` uses: `cfg.sim_config()` plus the protocol's settings with
     /// `cfg.bugs` on, some of them drawn from `rng` (seeded from the run's seed alone) so that
     /// the seeds cover the protocol's options. Errors: settings the protocol refuses.

@@ -6,57 +6,307 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::{
-    array, boolean, command_text, core, entries_js, get, got, invalid, max_entries_per_append, object, only_keys, set,
-    snapshot_interval, string, to_js, uint, uint_in, JsResult, MAX_RUN_MS,
+    array, boolean, command_text, core, get, got, invalid, object, only_keys, string, to_js, uint, uint_in, JsResult,
+    MAX_RUN_MS,
 };
 use crate::kv::Op;
-use crate::raft::{Bug, Bugs, Config, Raft, RaftSimulation};
-use crate::sim::chaos;
-use crate::sim::{self, Micros, Workload};
+use crate::protocol::{BugInfo, BugSet, NodeId};
+use crate::sim::chaos::{self, Chaos, ChaosConfig};
+use crate::sim::{self, ClientReply, EventView, HistoryOp, Micros, Network, Simulation, Stats, Violation, Workload};
+use crate::error::{Error, Result};
 
 // ---- Simulation ----------------------------------------------------------------------------
 
-/// A deterministic simulated Raft cluster `n1` … `nN` (times in ms at this boundary).
+/// A deterministic simulated cluster `n1` … `nN` running one consensus mechanism (times in ms
+/// at this boundary).
 ///
 /// ```js
-/// const sim = new Simulation({ seed: 7, nodes: 5, latencyMs: [10, 15],
+/// const sim = new Simulation({ protocol: 'raft', seed: 7, nodes: 5, latencyMs: [10, 15],
 ///   electionTimeoutMs: [150, 300], heartbeatMs: 50, dropRate: 0 }); // every key optional
 /// ```
 #[wasm_bindgen(js_name = Simulation)]
 pub struct SimulationJs {
-    inner: RaftSimulation,
+    inner: Inner,
+}
+
+/// The simulation behind the class, by mechanism (an enum, not a trait object: a build that
+/// hosts one mechanism pays nothing for the dispatch).
+enum Inner {
+    #[cfg(feature = "raft")]
+    Raft(Simulation<crate::raft::Raft>),
+}
+
+/// `each!(inner, s => expr)`: `expr` with `s` bound to the simulation, whatever its mechanism.
+macro_rules! each {
+    ($inner:expr, $s:ident => $e:expr) => {
+        match $inner {
+            #[cfg(feature = "raft")]
+            Inner::Raft($s) => $e,
+        }
+    };
+}
+
+/// What a mechanism brings to the JS `Simulation` beyond the simulator's generic methods: its
+/// options, views and actions. One impl per mechanism (Raft's in `sim_raft.rs`); a build
+/// includes a mechanism's code only if its feature (`raft`, `paxos`, `vote`) is on, since only
+/// [`build`] names them.
+pub(super) trait Mechanism: Chaos {
+    /// The `protocol` option's value: `"raft"`, …
+    const NAME: &'static str;
+    /// A simulation from the constructor's `options` (an object, or undefined/null for the
+    /// defaults; the `protocol` key is allowed and already read). Throws on bad options.
+    fn build(options: &JsValue) -> JsResult<Simulation<Self>>;
+    /// The settings in effect, in the constructor's shape.
+    fn config(sim: &Simulation<Self>) -> JsValue;
+    /// Every node's view.
+    fn nodes(sim: &Simulation<Self>) -> JsValue;
+    /// Every message in flight.
+    fn messages(sim: &Simulation<Self>) -> JsValue;
+    /// A hand-made client request (`command`: JSON text) to the leader or to `to`.
+    fn client_request(sim: &mut Simulation<Self>, command: String, to: Option<NodeId>) -> Result<ClientReply>;
+    /// Node `i` tries to lead now (Raft: an election as if its timer fired).
+    fn start_election(_sim: &mut Simulation<Self>, _i: NodeId) -> Result<()> {
+        Err(unsupported::<Self>("startElection"))
+    }
+    /// The leader hands over to `to`.
+    fn transfer_leadership(_sim: &mut Simulation<Self>, _to: NodeId) -> Result<()> {
+        Err(unsupported::<Self>("transferLeadership"))
+    }
+    /// A node joins; returns its index.
+    fn add_node(_sim: &mut Simulation<Self>) -> Result<NodeId> {
+        Err(unsupported::<Self>("addNode"))
+    }
+    /// Node `i` leaves.
+    fn remove_node(_sim: &mut Simulation<Self>, _i: NodeId) -> Result<()> {
+        Err(unsupported::<Self>("removeNode"))
+    }
+}
+
+fn unsupported<P: Mechanism>(method: &str) -> Error {
+    Error::invalid(method, format!("is not an action of {} simulations", P::NAME))
+}
+
+/// The simulation behind the JS class, whatever its mechanism: the generic simulator's methods
+/// and the mechanism's, in one trait so that [`each!`] can call either.
+trait Hosted {
+    fn name(&self) -> &'static str;
+    fn config(&self) -> JsValue;
+    fn nodes(&self) -> JsValue;
+    fn messages(&self) -> JsValue;
+    fn client_request(&mut self, command: String, to: Option<NodeId>) -> Result<ClientReply>;
+    fn start_election(&mut self, i: NodeId) -> Result<()>;
+    fn transfer_leadership(&mut self, to: NodeId) -> Result<()>;
+    fn add_node(&mut self) -> Result<NodeId>;
+    fn remove_node(&mut self, i: NodeId) -> Result<()>;
+    fn bug_list(&self) -> &'static [BugInfo];
+    fn set_bugs(&mut self, bugs: BugSet);
+    fn now(&self) -> Micros;
+    fn ids(&self) -> &[String];
+    fn index_of(&self, param: &str, id: &str) -> Result<NodeId>;
+    fn step(&mut self) -> Option<EventView>;
+    fn run_until(&mut self, until: Micros) -> u64;
+    fn crash(&mut self, i: NodeId) -> Result<()>;
+    fn restart(&mut self, i: NodeId) -> Result<()>;
+    fn pause(&mut self, i: NodeId) -> Result<()>;
+    fn resume(&mut self, i: NodeId) -> Result<()>;
+    fn drop_message(&mut self, id: u64) -> Result<()>;
+    fn partition(&mut self, groups: &[Vec<NodeId>]) -> Result<()>;
+    fn heal(&mut self);
+    fn cut_link(&mut self, from: NodeId, to: NodeId, both: bool) -> Result<()>;
+    fn repair_link(&mut self, from: NodeId, to: NodeId, both: bool) -> Result<()>;
+    fn set_latency(&mut self, range: (Micros, Micros)) -> Result<()>;
+    fn set_link_latency(&mut self, from: NodeId, to: NodeId, range: Option<(Micros, Micros)>) -> Result<()>;
+    fn set_drop_rate(&mut self, rate: f64) -> Result<()>;
+    fn set_duplicate_rate(&mut self, rate: f64) -> Result<()>;
+    fn network(&self) -> &Network;
+    fn start_clients(&mut self, w: Workload);
+    fn stop_clients(&mut self);
+    fn history(&self) -> &[HistoryOp];
+    fn leader(&self) -> Option<NodeId>;
+    fn violations(&self) -> &[Violation];
+    fn stats(&self) -> Stats;
+    fn events_since(&self, after: u64) -> impl Iterator<Item = EventView> + '_;
+    fn next_event_at(&self) -> Option<Micros>;
+}
+
+impl<P: Mechanism> Hosted for Simulation<P> {
+    fn name(&self) -> &'static str {
+        P::NAME
+    }
+    fn config(&self) -> JsValue {
+        P::config(self)
+    }
+    fn nodes(&self) -> JsValue {
+        P::nodes(self)
+    }
+    fn messages(&self) -> JsValue {
+        P::messages(self)
+    }
+    fn client_request(&mut self, command: String, to: Option<NodeId>) -> Result<ClientReply> {
+        P::client_request(self, command, to)
+    }
+    fn start_election(&mut self, i: NodeId) -> Result<()> {
+        P::start_election(self, i)
+    }
+    fn transfer_leadership(&mut self, to: NodeId) -> Result<()> {
+        P::transfer_leadership(self, to)
+    }
+    fn add_node(&mut self) -> Result<NodeId> {
+        P::add_node(self)
+    }
+    fn remove_node(&mut self, i: NodeId) -> Result<()> {
+        P::remove_node(self, i)
+    }
+    fn bug_list(&self) -> &'static [BugInfo] {
+        P::BUGS
+    }
+    fn set_bugs(&mut self, bugs: BugSet) {
+        Simulation::set_bugs(self, bugs)
+    }
+    fn now(&self) -> Micros {
+        Simulation::now(self)
+    }
+    fn ids(&self) -> &[String] {
+        Simulation::ids(self)
+    }
+    fn index_of(&self, param: &str, id: &str) -> Result<NodeId> {
+        Simulation::index_of(self, param, id)
+    }
+    fn step(&mut self) -> Option<EventView> {
+        Simulation::step(self)
+    }
+    fn run_until(&mut self, until: Micros) -> u64 {
+        Simulation::run_until(self, until)
+    }
+    fn crash(&mut self, i: NodeId) -> Result<()> {
+        Simulation::crash(self, i)
+    }
+    fn restart(&mut self, i: NodeId) -> Result<()> {
+        Simulation::restart(self, i)
+    }
+    fn pause(&mut self, i: NodeId) -> Result<()> {
+        Simulation::pause(self, i)
+    }
+    fn resume(&mut self, i: NodeId) -> Result<()> {
+        Simulation::resume(self, i)
+    }
+    fn drop_message(&mut self, id: u64) -> Result<()> {
+        Simulation::drop_message(self, id)
+    }
+    fn partition(&mut self, groups: &[Vec<NodeId>]) -> Result<()> {
+        Simulation::partition(self, groups)
+    }
+    fn heal(&mut self) {
+        Simulation::heal(self)
+    }
+    fn cut_link(&mut self, from: NodeId, to: NodeId, both: bool) -> Result<()> {
+        Simulation::cut_link(self, from, to, both)
+    }
+    fn repair_link(&mut self, from: NodeId, to: NodeId, both: bool) -> Result<()> {
+        Simulation::repair_link(self, from, to, both)
+    }
+    fn set_latency(&mut self, range: (Micros, Micros)) -> Result<()> {
+        Simulation::set_latency(self, range)
+    }
+    fn set_link_latency(&mut self, from: NodeId, to: NodeId, range: Option<(Micros, Micros)>) -> Result<()> {
+        Simulation::set_link_latency(self, from, to, range)
+    }
+    fn set_drop_rate(&mut self, rate: f64) -> Result<()> {
+        Simulation::set_drop_rate(self, rate)
+    }
+    fn set_duplicate_rate(&mut self, rate: f64) -> Result<()> {
+        Simulation::set_duplicate_rate(self, rate)
+    }
+    fn network(&self) -> &Network {
+        Simulation::network(self)
+    }
+    fn start_clients(&mut self, w: Workload) {
+        Simulation::start_clients(self, w)
+    }
+    fn stop_clients(&mut self) {
+        Simulation::stop_clients(self)
+    }
+    fn history(&self) -> &[HistoryOp] {
+        Simulation::history(self)
+    }
+    fn leader(&self) -> Option<NodeId> {
+        Simulation::leader(self)
+    }
+    fn violations(&self) -> &[Violation] {
+        Simulation::violations(self)
+    }
+    fn stats(&self) -> Stats {
+        Simulation::stats(self)
+    }
+    fn events_since(&self, after: u64) -> impl Iterator<Item = EventView> + '_ {
+        Simulation::events_since(self, after)
+    }
+    fn next_event_at(&self) -> Option<Micros> {
+        Simulation::next_event_at(self)
+    }
+}
+
+/// The mechanisms this build hosts, as `protocol` names them.
+const PROTOCOLS: &[&str] = &[
+    #[cfg(feature = "raft")]
+    "raft",
+];
+
+/// The `protocol` option of `options`: a name from [`PROTOCOLS`] (`"raft"` when absent).
+fn protocol_name(options: &JsValue) -> JsResult<String> {
+    protocol_of(&if options.is_object() { get(options, "protocol") } else { JsValue::UNDEFINED })
+}
+
+/// `v` as a name from [`PROTOCOLS`] (`"raft"` when undefined).
+fn protocol_of(v: &JsValue) -> JsResult<String> {
+    if v.is_undefined() {
+        return Ok("raft".into());
+    }
+    match v.as_string() {
+        Some(s) if PROTOCOLS.contains(&s.as_str()) => Ok(s),
+        _ => Err(got("protocol", &format!("must be one of {}", PROTOCOLS.join(", ")), &v)),
+    }
+}
+
+/// Builds the simulation of mechanism `name` (one of [`PROTOCOLS`]).
+fn build(name: &str, options: &JsValue) -> JsResult<Inner> {
+    match name {
+        #[cfg(feature = "raft")]
+        "raft" => Ok(Inner::Raft(<crate::raft::Raft as Mechanism>::build(options)?)),
+        _ => Err(invalid("protocol", format!("must be one of {}", PROTOCOLS.join(", ")))),
+    }
+}
+
+/// The deliberate bugs of mechanism `name` (one of [`PROTOCOLS`]).
+fn bug_list(name: &str) -> &'static [BugInfo] {
+    match name {
+        #[cfg(feature = "raft")]
+        "raft" => <crate::raft::Raft as crate::protocol::Protocol>::BUGS,
+        _ => &[],
+    }
+}
+
+/// Runs the randomized run of `cfg` for mechanism `name` (one of [`PROTOCOLS`]).
+fn from_check(name: &str, cfg: &ChaosConfig) -> JsResult<Inner> {
+    match name {
+        #[cfg(feature = "raft")]
+        "raft" => Ok(Inner::Raft(chaos::run(cfg).map_err(core)?.0)),
+        _ => Err(invalid("protocol", format!("must be one of {}", PROTOCOLS.join(", ")))),
+    }
 }
 
 /// The rule for `nodes`, spelled out so no formatting is needed (the assert keeps it in step
 /// with `sim::config::MAX_NODES`).
-const NODES_RULE: &str = "must be an integer from 1 to 15";
+pub(super) const NODES_RULE: &str = "must be an integer from 1 to 15";
 const _: () = assert!(sim::config::MAX_NODES == 15);
 
-const OPTION_KEYS: [&str; 15] = [
-    "seed",
-    "nodes",
-    "latencyMs",
-    "electionTimeoutMs",
-    "heartbeatMs",
-    "dropRate",
-    "duplicateRate",
-    "bugs",
-    "preVote",
-    "checkQuorum",
-    "maxEntriesPerAppend",
-    "snapshotInterval",
-    "readIndex",
-    "batchMs",
-    "persistMs",
-];
-
-/// An array of bug names (`figure8`, `no-log-check`, `forget-vote`, `stale-truncate`).
-fn parse_bugs(v: &JsValue, param: &str) -> JsResult<Bugs> {
+/// An array of bug names from `list` (a mechanism's `BUGS`).
+pub(super) fn parse_bugs(v: &JsValue, param: &str, list: &'static [BugInfo]) -> JsResult<BugSet> {
     let arr = array(v, param)?;
-    let mut bugs = Bugs::NONE;
+    let mut bugs = BugSet::NONE;
     for (k, name) in arr.iter().enumerate() {
-        let bug = name.as_string().and_then(|n| Bug::from_name(&n)).ok_or_else(|| {
-            let names: Vec<&str> = Bug::ALL.iter().map(|b| b.name()).collect();
+        let bug = name.as_string().and_then(|n| BugSet::index_of(list, &n)).ok_or_else(|| {
+            let names: Vec<&str> = list.iter().map(|b| b.name).collect();
             got(&format!("{param}[{k}]"), &format!("must be one of {}", names.join(", ")), &name)
         })?;
         bugs = bugs.with(bug, true);
@@ -64,14 +314,14 @@ fn parse_bugs(v: &JsValue, param: &str) -> JsResult<Bugs> {
     Ok(bugs)
 }
 
-fn ms_to_us(v: &JsValue, param: &str) -> JsResult<Micros> {
+pub(super) fn ms_to_us(v: &JsValue, param: &str) -> JsResult<Micros> {
     match v.as_f64() {
         Some(f) if f.is_finite() && (0.0..=MAX_RUN_MS).contains(&f) => Ok((f * 1000.0).round() as Micros),
         _ => Err(got(param, "must be a number of ms from 0 to 3600000", v)),
     }
 }
 
-fn ms_range(v: &JsValue, param: &str) -> JsResult<(Micros, Micros)> {
+pub(super) fn ms_range(v: &JsValue, param: &str) -> JsResult<(Micros, Micros)> {
     let arr = array(v, param)?;
     if arr.length() != 2 {
         return Err(invalid(param, format!("must be [lo, hi] in ms (got {} numbers)", arr.length())));
@@ -80,88 +330,11 @@ fn ms_range(v: &JsValue, param: &str) -> JsResult<(Micros, Micros)> {
 }
 
 /// A probability in [0, 1].
-fn rate(v: &JsValue, param: &str) -> JsResult<f64> {
+pub(super) fn rate(v: &JsValue, param: &str) -> JsResult<f64> {
     match v.as_f64() {
         Some(f) if (0.0..=1.0).contains(&f) => Ok(f),
         _ => Err(got(param, "must be a number from 0 to 1", v)),
     }
-}
-
-fn parse_config(options: &JsValue) -> JsResult<Config> {
-    let mut c = Config::default();
-    if options.is_undefined() || options.is_null() {
-        return Ok(c);
-    }
-    object(options, "options")?;
-    only_keys(options, &OPTION_KEYS)?;
-    let opt = |k: &str| Some(get(options, k)).filter(|v| !v.is_undefined());
-    if let Some(v) = opt("seed") {
-        c.seed = uint(&v, "seed")?;
-    }
-    if let Some(v) = opt("nodes") {
-        c.nodes = uint_in(&v, "nodes", 1..=sim::config::MAX_NODES as u64, NODES_RULE)? as usize;
-    }
-    if let Some(v) = opt("latencyMs") {
-        c.latency_us = ms_range(&v, "latencyMs")?;
-    }
-    if let Some(v) = opt("electionTimeoutMs") {
-        c.election_timeout_us = ms_range(&v, "electionTimeoutMs")?;
-    }
-    if let Some(v) = opt("heartbeatMs") {
-        c.heartbeat_us = ms_to_us(&v, "heartbeatMs")?;
-    }
-    if let Some(v) = opt("dropRate") {
-        c.drop_rate = rate(&v, "dropRate")?;
-    }
-    if let Some(v) = opt("duplicateRate") {
-        c.duplicate_rate = rate(&v, "duplicateRate")?;
-    }
-    if let Some(v) = opt("bugs") {
-        c.bugs = parse_bugs(&v, "bugs")?;
-    }
-    if let Some(v) = opt("preVote") {
-        c.pre_vote = boolean(&v, "preVote")?;
-    }
-    if let Some(v) = opt("checkQuorum") {
-        c.check_quorum = boolean(&v, "checkQuorum")?;
-    }
-    if let Some(v) = opt("batchMs") {
-        c.batch_us = if v.is_null() { None } else { Some(ms_to_us(&v, "batchMs")?.max(1)) };
-    }
-    if let Some(v) = opt("persistMs") {
-        c.persist_us = ms_to_us(&v, "persistMs")?;
-    }
-    if let Some(v) = opt("readIndex") {
-        c.read_index = boolean(&v, "readIndex")?;
-    }
-    if let Some(v) = opt("snapshotInterval") {
-        c.snapshot_interval = snapshot_interval(&v)?;
-    }
-    if let Some(v) = opt("maxEntriesPerAppend") {
-        c.max_entries_per_append = max_entries_per_append(&v)?;
-    }
-    c.validate().map_err(core)?;
-    Ok(c)
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ConfigJs {
-    seed: f64,
-    nodes: usize,
-    latency_ms: [f64; 2],
-    election_timeout_ms: [f64; 2],
-    heartbeat_ms: f64,
-    drop_rate: f64,
-    duplicate_rate: f64,
-    bugs: Vec<&'static str>,
-    pre_vote: bool,
-    check_quorum: bool,
-    max_entries_per_append: Option<usize>,
-    snapshot_interval: Option<u64>,
-    read_index: bool,
-    batch_ms: Option<f64>,
-    persist_ms: f64,
 }
 
 #[derive(Serialize)]
@@ -216,13 +389,15 @@ struct ViolationJs<'a> {
     detail: &'a str,
 }
 
-fn ms(us: Micros) -> f64 {
+pub(super) fn ms(us: Micros) -> f64 {
     us as f64 / 1000.0
 }
 
 #[wasm_bindgen(js_class = Simulation)]
 impl SimulationJs {
-    /// `new Simulation(options?)`. Options (all optional): `seed` (non-negative integer, 7),
+    /// `new Simulation(options?)`. Options (all optional): `protocol` (the mechanism: `"raft"`,
+    /// the default, or another this build hosts — see the README's per-mechanism options; the
+    /// rest of this list is Raft's), `seed` (non-negative integer, 7),
     /// `nodes` (1–15, 5), `latencyMs` ([lo, hi], [10, 15]), `electionTimeoutMs` ([150, 300]),
     /// `heartbeatMs` (50), `dropRate` (0–1, 0), `duplicateRate` (0–1, 0), `bugs` (deliberate
     /// protocol bugs by name, `[]`; see `Simulation.bugList()`), `preVote` (true: PreVote,
@@ -234,16 +409,19 @@ impl SimulationJs {
     /// that changed its currentTerm, votedFor or log, Figure 2). Unknown keys are refused.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> JsResult<SimulationJs> {
-        Ok(SimulationJs { inner: RaftSimulation::new(parse_config(&options)?).map_err(core)? })
+        let name = protocol_name(&options)?;
+        Ok(SimulationJs { inner: build(&name, &options)? })
     }
 
     /// Replays a `consensus-sim check` run (same seed, nodes, events, faults and bug) up to
-    /// where it stopped, for a failing seed the CLI printed: `options` is `{seed, nodes,
-    /// events, faults, bug}` (`faults` a comma-separated list or "all"; `bug` a name or
-    /// null). Returns the simulation at that point, its violation (if any) in `violations()`.
+    /// where it stopped, for a failing seed the CLI printed: `options` is `{protocol, seed,
+    /// nodes, events, faults, bug}` (`protocol` as for the constructor, `"raft"` when absent;
+    /// `faults` a comma-separated list or "all"; `bug` a name or null). Returns the simulation
+    /// at that point, its violation (if any) in `violations()`.
     #[wasm_bindgen(js_name = fromCheck)]
     pub fn from_check(options: JsValue) -> JsResult<SimulationJs> {
         object(&options, "options")?;
+        let name = protocol_name(&options)?;
         let seed = uint(&get(&options, "seed"), "seed")?;
         let nodes = uint(&get(&options, "nodes"), "nodes").ok().filter(|n| (1..=sim::config::MAX_NODES as u64).contains(n));
         let nodes = nodes.ok_or_else(|| invalid("nodes", NODES_RULE))? as usize;
@@ -253,56 +431,44 @@ impl SimulationJs {
         let faults = chaos::Fault::parse_list(&faults).map_err(core)?;
         let bug = get(&options, "bug");
         let bugs = if bug.is_null() || bug.is_undefined() {
-            Bugs::NONE
+            BugSet::NONE
         } else {
-            let name = string(&bug, "bug")?;
-            let b = Bug::from_name(&name).ok_or_else(|| invalid("bug", format!("must be a bug name (got \"{name}\")")))?;
-            Bugs::NONE.with(b, true)
+            let bug_name = string(&bug, "bug")?;
+            let b = BugSet::index_of(bug_list(&name), &bug_name).ok_or_else(|| invalid("bug", format!("must be a bug name (got \"{bug_name}\")")))?;
+            BugSet::NONE.with(b, true)
         };
-        let cfg = chaos::ChaosConfig { seed, nodes, events, faults, bugs };
-        let (inner, _) = chaos::run::<Raft>(&cfg).map_err(core)?;
-        Ok(SimulationJs { inner })
+        let cfg = ChaosConfig { seed, nodes, events, faults, bugs };
+        Ok(SimulationJs { inner: from_check(&name, &cfg)? })
     }
 
     /// The settings in effect, in the constructor's shape.
     #[wasm_bindgen(getter)]
     pub fn config(&self) -> JsValue {
-        let c = self.inner.config();
-        to_js(&ConfigJs {
-            seed: c.seed as f64,
-            nodes: c.nodes,
-            latency_ms: [ms(c.latency_us.0), ms(c.latency_us.1)],
-            election_timeout_ms: [ms(c.election_timeout_us.0), ms(c.election_timeout_us.1)],
-            heartbeat_ms: ms(c.heartbeat_us),
-            drop_rate: c.drop_rate,
-            duplicate_rate: c.duplicate_rate,
-            bugs: c.bugs.names(<crate::raft::Raft as crate::protocol::Protocol>::BUGS),
-            pre_vote: c.pre_vote,
-            check_quorum: c.check_quorum,
-            max_entries_per_append: c.max_entries_per_append,
-            snapshot_interval: c.snapshot_interval,
-            read_index: c.read_index,
-            batch_ms: c.batch_us.map(ms),
-            persist_ms: ms(c.persist_us),
-        })
+        each!(&self.inner, s => Hosted::config(s))
     }
 
     /// Simulated time, ms.
     #[wasm_bindgen(getter)]
     pub fn now(&self) -> f64 {
-        ms(self.inner.now())
+        ms(each!(&self.inner, s => Hosted::now(s)))
     }
 
     /// Node ids, `['n1', …]`.
     #[wasm_bindgen(getter)]
     pub fn ids(&self) -> Vec<String> {
-        self.inner.ids().to_vec()
+        each!(&self.inner, s => Hosted::ids(s)).to_vec()
+    }
+
+    /// The mechanism: `"raft"`, …
+    #[wasm_bindgen(getter)]
+    pub fn protocol(&self) -> String {
+        each!(&self.inner, s => Hosted::name(s)).into()
     }
 
     /// Handles the next event and returns it (`{seq, time, kind, node, messageId, messageKind,
     /// from, to, text}`), or null when nothing is pending.
     pub fn step(&mut self) -> JsValue {
-        self.inner.step().as_ref().map_or(JsValue::NULL, to_js)
+        each!(&mut self.inner, s => Hosted::step(s)).as_ref().map_or(JsValue::NULL, to_js)
     }
 
     /// Handles every event up to `ms` (simulated ms; at most one hour past now) and moves the
@@ -312,7 +478,7 @@ impl SimulationJs {
         let now = self.now();
         match ms_.as_f64() {
             Some(f) if f.is_finite() && f >= 0.0 && f <= now + MAX_RUN_MS => {
-                Ok(self.inner.run_until((f * 1000.0).floor() as Micros) as f64)
+                Ok(each!(&mut self.inner, s => Hosted::run_until(s, (f * 1000.0).floor() as Micros)) as f64)
             }
             _ => Err(got("ms", "must be a number of ms from 0 to now + 3600000", &ms_)),
         }
@@ -323,20 +489,20 @@ impl SimulationJs {
     #[wasm_bindgen(js_name = startElection)]
     pub fn start_election(&mut self, id: JsValue) -> JsResult<()> {
         let i = self.node(&id)?;
-        self.inner.start_election(i).map_err(core)
+        each!(&mut self.inner, s => Hosted::start_election(s, i)).map_err(core)
     }
 
     /// Node `id` crashes (keeps currentTerm, votedFor and its log; its replies still waiting for
     /// a `persistMs` write are lost). Throws if already crashed.
     pub fn crash(&mut self, id: JsValue) -> JsResult<()> {
         let i = self.node(&id)?;
-        self.inner.crash(i).map_err(core)
+        each!(&mut self.inner, s => Hosted::crash(s, i)).map_err(core)
     }
 
     /// Crashed node `id` restarts as a follower with its persistent state. Throws if running.
     pub fn restart(&mut self, id: JsValue) -> JsResult<()> {
         let i = self.node(&id)?;
-        self.inner.restart(i).map_err(core)
+        each!(&mut self.inner, s => Hosted::restart(s, i)).map_err(core)
     }
 
     /// The leader hands leadership to node `to` (dissertation §3.10): it stops taking client
@@ -345,7 +511,7 @@ impl SimulationJs {
     #[wasm_bindgen(js_name = transferLeadership)]
     pub fn transfer_leadership(&mut self, to: JsValue) -> JsResult<()> {
         let i = self.node_param(&to, "to")?;
-        self.inner.transfer_leadership(i).map_err(core)
+        each!(&mut self.inner, s => Hosted::transfer_leadership(s, i)).map_err(core)
     }
 
     /// Adds a server (dissertation §4.1): a new node with an empty log starts and the leader
@@ -354,8 +520,8 @@ impl SimulationJs {
     /// or the leader has not committed an entry of its term yet.
     #[wasm_bindgen(js_name = addNode)]
     pub fn add_node(&mut self) -> JsResult<String> {
-        let i = self.inner.add_node().map_err(core)?;
-        Ok(self.inner.ids()[i].clone())
+        let i = each!(&mut self.inner, s => Hosted::add_node(s)).map_err(core)?;
+        Ok(each!(&self.inner, s => Hosted::ids(s))[i].clone())
     }
 
     /// Removes server `id` (dissertation §4.1): the leader appends the configuration without
@@ -365,14 +531,14 @@ impl SimulationJs {
     #[wasm_bindgen(js_name = removeNode)]
     pub fn remove_node(&mut self, id: JsValue) -> JsResult<()> {
         let i = self.node(&id)?;
-        self.inner.remove_node(i).map_err(core)
+        each!(&mut self.inner, s => Hosted::remove_node(s, i)).map_err(core)
     }
 
     /// Loses message `messageId` (from `messages()`). Throws if it is not in flight.
     #[wasm_bindgen(js_name = dropMessage)]
     pub fn drop_message(&mut self, message_id: JsValue) -> JsResult<()> {
         let id = uint(&message_id, "messageId")?;
-        self.inner.drop_message(id).map_err(core)
+        each!(&mut self.inner, s => Hosted::drop_message(s, id)).map_err(core)
     }
 
     /// A client sends `command` (any JSON value) to the current leader, or to node `to` when
@@ -382,7 +548,7 @@ impl SimulationJs {
     pub fn client_request(&mut self, command: JsValue, to: JsValue) -> JsResult<JsValue> {
         let text = command_text(&command, "command")?;
         let to = if to.is_undefined() || to.is_null() { None } else { Some(self.node_param(&to, "to")?) };
-        let reply = self.inner.client_request(text, to).map_err(core)?;
+        let reply = each!(&mut self.inner, s => Hosted::client_request(s, text, to)).map_err(core)?;
         Ok(to_js(&reply))
     }
 
@@ -392,16 +558,7 @@ impl SimulationJs {
     /// nextIndex/matchIndex and kv as objects keyed by node id / key; `log` holds the entries
     /// after the snapshot).
     pub fn nodes(&self) -> JsValue {
-        self.inner
-            .node_views()
-            .iter()
-            .map(|n| {
-                let v = to_js(n);
-                set(&v, "log", &entries_js(n.log));
-                v
-            })
-            .collect::<Array>()
-            .into()
+        each!(&self.inner, s => Hosted::nodes(s))
     }
 
     /// Messages in flight: `[{id, from, to, kind, sentAt, deliverAt, term, …}]` with the RPC's
@@ -410,18 +567,7 @@ impl SimulationJs {
     /// `PreVoteResponse`, `TimeoutNow`, `InstallSnapshot` (with `lastIncludedIndex`,
     /// `lastIncludedTerm`) and `InstallSnapshotResponse`.
     pub fn messages(&self) -> JsValue {
-        self.inner
-            .message_views()
-            .iter()
-            .map(|m| {
-                let v = to_js(m);
-                if let Some(e) = m.entries {
-                    set(&v, "entries", &entries_js(e));
-                }
-                v
-            })
-            .collect::<Array>()
-            .into()
+        each!(&self.inner, s => Hosted::messages(s))
     }
 
     /// Node `id` freezes (a stopped process): it handles nothing, messages to it wait, and its
@@ -429,14 +575,14 @@ impl SimulationJs {
     /// Throws for an unknown, crashed or already paused node.
     pub fn pause(&mut self, id: JsValue) -> JsResult<()> {
         let i = self.node(&id)?;
-        self.inner.pause(i).map_err(core)
+        each!(&mut self.inner, s => Hosted::pause(s, i)).map_err(core)
     }
 
     /// Paused node `id` wakes with the view it had; overdue timers fire and waiting messages
     /// are delivered now. Throws unless it is paused.
     pub fn resume(&mut self, id: JsValue) -> JsResult<()> {
         let i = self.node(&id)?;
-        self.inner.resume(i).map_err(core)
+        each!(&mut self.inner, s => Hosted::resume(s, i)).map_err(core)
     }
 
     /// Splits the network: `groups` is an array of arrays of node ids, e.g.
@@ -454,12 +600,12 @@ impl SimulationJs {
             }
             gs.push(ids);
         }
-        self.inner.partition(&gs).map_err(core)
+        each!(&mut self.inner, s => Hosted::partition(s, &gs)).map_err(core)
     }
 
     /// Repairs every link.
     pub fn heal(&mut self) {
-        self.inner.heal();
+        each!(&mut self.inner, s => Hosted::heal(s));
     }
 
     /// Cuts the link `from → to`; with `bothWays` true, `to → from` too. Messages on a cut
@@ -467,21 +613,21 @@ impl SimulationJs {
     #[wasm_bindgen(js_name = cutLink)]
     pub fn cut_link(&mut self, from: JsValue, to: JsValue, both_ways: JsValue) -> JsResult<()> {
         let (f, t, both) = self.link_args(&from, &to, &both_ways)?;
-        self.inner.cut_link(f, t, both).map_err(core)
+        each!(&mut self.inner, s => Hosted::cut_link(s, f, t, both)).map_err(core)
     }
 
     /// Repairs the link `from → to`; with `bothWays` true, `to → from` too.
     #[wasm_bindgen(js_name = repairLink)]
     pub fn repair_link(&mut self, from: JsValue, to: JsValue, both_ways: JsValue) -> JsResult<()> {
         let (f, t, both) = self.link_args(&from, &to, &both_ways)?;
-        self.inner.repair_link(f, t, both).map_err(core)
+        each!(&mut self.inner, s => Hosted::repair_link(s, f, t, both)).map_err(core)
     }
 
     /// Sets the latency range `[lo, hi]` ms of every link without its own.
     #[wasm_bindgen(js_name = setLatency)]
     pub fn set_latency(&mut self, latency_ms: JsValue) -> JsResult<()> {
         let r = ms_range(&latency_ms, "latencyMs")?;
-        self.inner.set_latency(r).map_err(core)
+        each!(&mut self.inner, s => Hosted::set_latency(s, r)).map_err(core)
     }
 
     /// Gives the link `from → to` its own latency range `[lo, hi]` ms; null restores the
@@ -491,43 +637,45 @@ impl SimulationJs {
         let f = self.node_param(&from, "from")?;
         let t = self.node_param(&to, "to")?;
         let r = if latency_ms.is_null() { None } else { Some(ms_range(&latency_ms, "latencyMs")?) };
-        self.inner.set_link_latency(f, t, r).map_err(core)
+        each!(&mut self.inner, s => Hosted::set_link_latency(s, f, t, r)).map_err(core)
     }
 
     /// Switches deliberate protocol bugs on in every node (and every other one off): `bugs` is
     /// an array of names from `Simulation.bugList()`; `[]` restores the correct protocol.
     #[wasm_bindgen(js_name = setBugs)]
     pub fn set_bugs(&mut self, bugs: JsValue) -> JsResult<()> {
-        let b = parse_bugs(&bugs, "bugs")?;
-        self.inner.set_bugs(b);
+        let b = parse_bugs(&bugs, "bugs", each!(&self.inner, s => Hosted::bug_list(s)))?;
+        each!(&mut self.inner, s => Hosted::set_bugs(s, b));
         Ok(())
     }
 
-    /// Every deliberate bug: `[{name, breaks}]`, `breaks` saying which rule it breaks.
+    /// Every deliberate bug of mechanism `protocol` (`"raft"` when absent): `[{name,
+    /// breaks}]`, `breaks` saying which rule it breaks.
     #[wasm_bindgen(js_name = bugList)]
-    pub fn bug_list() -> JsValue {
-        Bug::ALL.iter().map(|b| to_js(&BugJs { name: b.name(), breaks: b.breaks() })).collect::<Array>().into()
+    pub fn bug_list(protocol: JsValue) -> JsResult<JsValue> {
+        let name = protocol_of(&protocol)?;
+        Ok(bug_list(&name).iter().map(|b| to_js(&BugJs { name: b.name, breaks: b.breaks })).collect::<Array>().into())
     }
 
     /// Sets the probability that a message is lost (0–1).
     #[wasm_bindgen(js_name = setDropRate)]
     pub fn set_drop_rate(&mut self, rate_: JsValue) -> JsResult<()> {
         let r = rate(&rate_, "dropRate")?;
-        self.inner.set_drop_rate(r).map_err(core)
+        each!(&mut self.inner, s => Hosted::set_drop_rate(s, r)).map_err(core)
     }
 
     /// Sets the probability that a message is delivered twice (0–1).
     #[wasm_bindgen(js_name = setDuplicateRate)]
     pub fn set_duplicate_rate(&mut self, rate_: JsValue) -> JsResult<()> {
         let r = rate(&rate_, "duplicateRate")?;
-        self.inner.set_duplicate_rate(r).map_err(core)
+        each!(&mut self.inner, s => Hosted::set_duplicate_rate(s, r)).map_err(core)
     }
 
     /// The network now: `{latencyMs, dropRate, duplicateRate, cutLinks: [[from, to], …],
     /// linkLatency: [{from, to, latencyMs}, …]}`.
     pub fn network(&self) -> JsValue {
-        let net = self.inner.network();
-        let ids = self.inner.ids();
+        let net = each!(&self.inner, s => Hosted::network(s));
+        let ids = each!(&self.inner, s => Hosted::ids(s));
         to_js(&NetworkJs {
             latency_ms: [ms(net.latency_us.0), ms(net.latency_us.1)],
             drop_rate: net.drop_rate,
@@ -573,21 +721,20 @@ impl SimulationJs {
                 w.think_us = ms_to_us(&v, "thinkMs")?;
             }
         }
-        self.inner.start_clients(w);
+        each!(&mut self.inner, s => Hosted::start_clients(s, w));
         Ok(())
     }
 
     /// Stops the client workload (operations in progress still get their answers).
     #[wasm_bindgen(js_name = stopClients)]
     pub fn stop_clients(&mut self) {
-        self.inner.stop_clients();
+        each!(&mut self.inner, s => Hosted::stop_clients(s));
     }
 
     /// Every client operation so far: `[{client, op, key, value?, from?, to?, call, return,
     /// ok, output}]`, times in ms; `return`, `ok` and `output` are null until an answer comes.
     pub fn history(&self) -> JsValue {
-        self.inner
-            .history()
+        each!(&self.inner, s => Hosted::history(s))
             .iter()
             .map(|h| {
                 let (value, from, to) = match &h.op {
@@ -614,13 +761,12 @@ impl SimulationJs {
 
     /// The id of the leader of the highest term among running nodes, or null.
     pub fn leader(&self) -> JsValue {
-        self.inner.leader().map_or(JsValue::NULL, |i| JsValue::from_str(&self.inner.ids()[i]))
+        each!(&self.inner, s => Hosted::leader(s).map_or(JsValue::NULL, |i| JsValue::from_str(&Hosted::ids(s)[i])))
     }
 
     /// Safety violations found so far: `[{rule, nodes, time, detail}]` (time in ms); `[]` when safe.
     pub fn violations(&self) -> JsValue {
-        self.inner
-            .violations()
+        each!(&self.inner, s => Hosted::violations(s))
             .iter()
             .map(|v| to_js(&ViolationJs { rule: v.rule, nodes: &v.nodes, time: ms(v.time_us), detail: &v.detail }))
             .collect::<Array>()
@@ -632,7 +778,7 @@ impl SimulationJs {
     /// start; the last three time the periods with no running leader that have ended (from
     /// the moment none led until one did: election latency), ms.
     pub fn stats(&self) -> JsValue {
-        let s = self.inner.stats();
+        let s = each!(&self.inner, s => Hosted::stats(s));
         to_js(&StatsJs {
             messages_sent: s.messages_sent as f64,
             messages_delivered: s.messages_delivered as f64,
@@ -650,13 +796,13 @@ impl SimulationJs {
     #[wasm_bindgen(js_name = eventsSince)]
     pub fn events_since(&self, after: JsValue) -> JsResult<JsValue> {
         let after = if after.is_undefined() { 0 } else { uint(&after, "after")? };
-        Ok(self.inner.events_since(after).map(|e| to_js(&e)).collect::<Array>().into())
+        Ok(each!(&self.inner, s => Hosted::events_since(s, after).map(|e| to_js(&e)).collect::<Array>()).into())
     }
 
     /// Time of the next pending event, ms, or null.
     #[wasm_bindgen(getter, js_name = nextEventAt)]
     pub fn next_event_at(&self) -> JsValue {
-        self.inner.next_event_at().map_or(JsValue::NULL, |t| JsValue::from_f64(ms(t)))
+        each!(&self.inner, s => Hosted::next_event_at(s)).map_or(JsValue::NULL, |t| JsValue::from_f64(ms(t)))
     }
 }
 
@@ -671,8 +817,8 @@ impl SimulationJs {
         self.node_param(id, "id")
     }
     fn node_param(&self, id: &JsValue, param: &str) -> JsResult<usize> {
-        let s = string(id, param)?;
-        self.inner.index_of(param, &s).map_err(core)
+        let name = string(id, param)?;
+        each!(&self.inner, s => Hosted::index_of(s, param, &name)).map_err(core)
     }
 }
 
