@@ -1,24 +1,24 @@
 // Builds www/pkg/ (consensus_playground.js + consensus_playground_bg.wasm, --target web: the
-// JavaScript API, every class) and www/dist/ (the widget as pages embed it: its own wasm build
-// with only the Simulation class, `--no-default-features --features simulation-api`, and a
-// third with only fig16Range/fig16Paper for the Experiments panel's worker):
+// JavaScript API, every class, every mechanism) and www/dist/ (the widget as pages embed it:
+// one wasm build per mechanism with only the Simulation class hosting that mechanism,
+// `--no-default-features --features simulation-api,<name>`, and one with only
+// fig16Range/fig16Paper for the Experiments panel's worker):
 //   1. sets up what is missing (scripts/setup.mjs),
-//   2. compiles the crate as a cdylib alone (three times: all features, the widget's, the
+//   2. compiles the crate as a cdylib alone (all features, each mechanism's widget build, the
 //      worker's), so LTO applies (a crate with both cdylib and rlib types skips LTO:
 //      rust-lang/cargo#9672), with the wasm-release profile (Cargo.toml: the release
 //      profile at opt-level "z"; the native release build is at opt-level 3),
 //   3. runs the pinned wasm-bindgen CLI,
 //   4. shrinks the wasm with wasm-opt -Oz (npm package binaryen),
-//   5. bundles and minifies the element with the wasm glue (esbuild) into www/dist/:
-//      consensus-playground.js, consensus-playground.css, pkg/consensus_playground_bg.wasm,
-//      one chunk per mechanism (www/protocols/<name>.js, fetched by the widgets that use it),
-//      and the Experiments panel's chunk, experiments.css, worker and pkg/experiments_bg.wasm,
-//      and the Network and bugs panel's chunk and stage/faults.css (each fetched only when
-//      its panel is opened),
+//   5. bundles and minifies the element (esbuild) into www/dist/: consensus-playground.js,
+//      consensus-playground.css, per mechanism its module's chunk (www/protocols/<name>.js,
+//      with its wasm glue) and pkg/<name>_bg.wasm, fetched by the widgets that use it; the Experiments panel's chunk,
+//      experiments.css, worker and pkg/experiments_bg.wasm, and the Network and bugs panel's
+//      chunk and stage/faults.css (each fetched only when its panel is opened),
 // and prints the sizes (scripts/size.mjs).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ROOT, ensureNpmPackages, ensureRust, ensureWasmBindgen } from './setup.mjs';
 import { widgetSizes } from './size.mjs';
 
@@ -46,10 +46,12 @@ function buildWasm(outDir, cargoFeatures) {
 
 // The JavaScript API, every class (www/pkg/).
 buildWasm(join(ROOT, 'www/pkg'), []);
-// The widget's own wasm: without the ConsensusProtocol class and the Figure 16 exports, which
-// the page itself never calls.
-const widgetPkg = join(ROOT, 'target/widget-pkg');
-const widgetWasm = buildWasm(widgetPkg, ['--no-default-features', '--features', 'simulation-api,raft']);
+// The widgets' own wasm, one per mechanism: the Simulation class hosting that mechanism alone
+// (cargo feature of its name), without the ConsensusProtocol class and the Figure 16 exports,
+// which the page never calls. A widget loads its mechanism's (www/protocols/<name>-core.js).
+const MECHANISMS = ['raft'];
+const widgetPkg = (m) => join(ROOT, `target/widget-${m}-pkg`);
+const widgetWasm = Object.fromEntries(MECHANISMS.map((m) => [m, buildWasm(widgetPkg(m), ['--no-default-features', '--features', `simulation-api,${m}`])]));
 // The Experiments panel's worker: Figure 16 only (fetched when the panel is opened).
 const experimentsPkg = join(ROOT, 'target/experiments-pkg');
 const experimentsWasm = buildWasm(experimentsPkg, ['--no-default-features', '--features', 'experiments-api']);
@@ -60,22 +62,36 @@ const esbuild = await import('esbuild');
 const www = join(ROOT, 'www');
 const dist = join(www, 'dist');
 rmSync(dist, { recursive: true, force: true });
-// The sources import ./pkg/consensus_playground.js (the full API); the bundle takes the
-// widget build's glue instead, which matches the widget's wasm.
+// The sources import ./pkg/consensus_playground.js (the full API); the bundle takes the glue of
+// the build that matches each importer: a mechanism's module (www/protocols/<m>.js) gets its
+// mechanism's widget build, with the wasm it loads renamed pkg/<m>_bg.wasm (next to the chunks
+// in www/dist/); anything else gets `pkgDir`'s.
+const coreOf = (path) => MECHANISMS.find((m) => path.endsWith(join('protocols', `${m}.js`)));
 const glue = (pkgDir) => ({
   name: 'glue',
   setup(b) {
-    b.onResolve({ filter: /\/pkg\/consensus_playground\.js$/ }, () => ({ path: join(pkgDir, 'consensus_playground.js') }));
+    b.onResolve({ filter: /\/pkg\/consensus_playground\.js$/ }, ({ importer }) => {
+      const m = coreOf(importer);
+      return { path: join(m ? widgetPkg(m) : pkgDir, 'consensus_playground.js') };
+    });
+    b.onLoad({ filter: /protocols[\\/]\w+\.js$/ }, ({ path }) => {
+      const m = coreOf(path);
+      if (!m) return undefined;
+      const text = readFileSync(path, 'utf8');
+      const wasm = `'../pkg/consensus_playground_bg.wasm'`;
+      if (!text.includes(wasm)) throw new Error(`${path} must load ${wasm}`);
+      return { contents: text.replace(wasm, `'./pkg/${m}_bg.wasm'`), loader: 'js', resolveDir: dirname(path) };
+    });
   },
 });
 const common = { bundle: true, minify: true, format: 'esm', target: 'es2022', logLevel: 'warning', legalComments: 'none' };
 console.error('[build] esbuild -> www/dist/');
-await esbuild.build({ ...common, plugins: [glue(widgetPkg)], entryPoints: [join(www, 'consensus-playground.js')], splitting: true, outdir: dist, chunkNames: '[name]-[hash]' });
+await esbuild.build({ ...common, plugins: [glue(null)], entryPoints: [join(www, 'consensus-playground.js')], splitting: true, outdir: dist, chunkNames: '[name]-[hash]' });
 await esbuild.build({ ...common, plugins: [glue(experimentsPkg)], define: { FIG16_WASM: '"./pkg/experiments_bg.wasm"' }, entryPoints: [join(www, 'fig16-worker.js')], outdir: dist });
 // The stylesheets: the widget's, and those of two panels, fetched when a reader opens them.
 await esbuild.build({ ...common, entryPoints: ['consensus-playground.css', 'experiments.css', 'stage/faults.css'].map((f) => join(www, f)), outbase: www, outdir: dist });
 mkdirSync(join(dist, 'pkg'), { recursive: true });
-copyFileSync(widgetWasm, join(dist, 'pkg/consensus_playground_bg.wasm'));
+for (const m of MECHANISMS) copyFileSync(widgetWasm[m], join(dist, `pkg/${m}_bg.wasm`));
 copyFileSync(experimentsWasm, join(dist, 'pkg/experiments_bg.wasm'));
 
 for (const s of widgetSizes()) console.error(`[build] ${s.path}: ${s.bytes} bytes, ${s.gzip9_bytes} gzip -9`);

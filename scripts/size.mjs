@@ -1,8 +1,7 @@
-// What a page that embeds the widget transfers, raw and gzip -9: every file of www/dist/ it
-// fetches on load for a Raft widget (the module, the Raft module's chunk — a widget fetches the
-// chunk of its mechanism, www/protocols/<name>.js —, the CSS, the wasm). Files fetched only when
-// a reader opens a panel (Experiments: chunk, stylesheet, worker, wasm; Network and bugs: chunk,
-// stylesheet), and other mechanisms' chunks, are listed apart.
+// What a page that embeds widgets transfers, raw and gzip -9. A widget of mechanism M fetches on
+// load: the element (consensus-playground.js), its stylesheet, M's module chunk (from
+// www/protocols/M.js, with its wasm glue) and M's wasm (pkg/M_bg.wasm). Files fetched only when a reader opens a panel (Experiments: chunk,
+// stylesheet, worker, wasm; Network and bugs: chunk, stylesheet) are listed apart.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -11,7 +10,7 @@ import { ROOT } from './setup.mjs';
 /** The size budget of issue #4: the widget's total transfer, gzip -9, bytes (70 KB). */
 export const BUDGET_GZIP9_BYTES = 70 * 1024;
 
-/** The mechanism whose widget is measured; its chunk counts on load. */
+/** The mechanism whose widget `widgetSizes()` totals by default. */
 export const MECHANISM = 'raft';
 
 const measure = (what, path) => {
@@ -24,28 +23,56 @@ const LAZY = [
   ['Experiments panel, on opening (not in the total)', /^(experiments-.*\.js|experiments\.css|fig16-worker\.js|pkg\/experiments_bg\.wasm)$/],
   ['Network and bugs panel, on opening (not in the total)', /^(faults-panel-.*\.js|stage\/faults\.css)$/],
 ];
-// esbuild names a mechanism's chunk after its module: www/protocols/raft.js → raft-<hash>.js.
-const mechanisms = readdirSync(join(ROOT, 'www/protocols'))
-  .filter((f) => f.endsWith('.js') && f !== 'index.js')
-  .map((f) => f.slice(0, -3));
-const mechanismOf = (f) => mechanisms.find((m) => new RegExp(`^${m}-[A-Z0-9]+\\.js$`).test(f));
 
-const label = (f) =>
-  f.endsWith('.wasm') ? 'wasm' : f.endsWith('.css') ? 'css (minified)' : f === 'consensus-playground.js' ? 'element + wasm glue js (minified)' : 'js chunk (minified)';
+/** The mechanisms www/protocols/ has (a module M.js each, beside index.js). */
+export const mechanisms = () =>
+  readdirSync(join(ROOT, 'www/protocols'))
+    .filter((f) => f.endsWith('.js') && f !== 'index.js')
+    .map((f) => f.slice(0, -'.js'.length))
+    .sort();
 
-/** One record per file of www/dist/, then the total on load (`what: 'widget total'`). */
-export function widgetSizes() {
+/** Which mechanism's widget fetches file `f` of www/dist/ on load, and as what; null: every widget. */
+function ownerOf(f, all) {
+  for (const m of all) {
+    // esbuild names a chunk after its module: www/protocols/raft.js → raft-<hash>.js.
+    if (new RegExp(`^${m}-[A-Z0-9]+\\.js$`).test(f)) return [m, `${m} module and wasm glue js chunk (minified)`];
+    if (f === `pkg/${m}_bg.wasm`) return [m, `${m} wasm`];
+  }
+  return null;
+}
+
+const label = (f) => (f.endsWith('.css') ? 'css (minified)' : f === 'consensus-playground.js' ? 'element js (minified)' : 'js chunk (minified)');
+
+const sum = (list) => list.reduce((t, s) => ({ bytes: t.bytes + s.bytes, gzip9_bytes: t.gzip9_bytes + s.gzip9_bytes }), { bytes: 0, gzip9_bytes: 0 });
+
+/**
+ * One record per file of www/dist/, then the total on load of a widget of `mechanism`
+ * (`what: 'widget total'`), then one `'<m> widget total'` per mechanism and the total of a
+ * page with a widget of every mechanism (`'all mechanisms page total'`).
+ */
+export function widgetSizes(mechanism = MECHANISM) {
   const dist = join(ROOT, 'www/dist');
   const files = readdirSync(dist, { recursive: true }).filter((f) => statSync(join(dist, f)).isFile()).sort();
-  const onLoad = [];
+  const all = mechanisms();
+  const shared = [];
   const apart = [];
+  const own = Object.fromEntries(all.map((m) => [m, []]));
   for (const f of files) {
     const lazy = LAZY.find(([, re]) => re.test(f));
-    const mech = mechanismOf(f);
+    const owner = ownerOf(f, all);
     if (lazy) apart.push(measure(lazy[0], `www/dist/${f}`));
-    else if (mech && mech !== MECHANISM) apart.push(measure(`${mech} module, for its widgets (not in the total)`, `www/dist/${f}`));
-    else onLoad.push(measure(mech ? `${mech} module js chunk (minified)` : label(f), `www/dist/${f}`));
+    else if (owner) own[owner[0]].push(measure(owner[0] === mechanism ? owner[1] : `${owner[1]}, for its widgets`, `www/dist/${f}`));
+    else shared.push(measure(label(f), `www/dist/${f}`));
   }
-  const total = onLoad.reduce((t, s) => ({ bytes: t.bytes + s.bytes, gzip9_bytes: t.gzip9_bytes + s.gzip9_bytes }), { bytes: 0, gzip9_bytes: 0 });
-  return [...onLoad, ...apart, { bench: 'size', what: 'widget total', path: 'www/dist/ on load', ...total, budget_gzip9_bytes: BUDGET_GZIP9_BYTES }];
+  const totals = all.map((m) => ({ bench: 'size', what: `${m} widget total`, path: `www/dist/ on load, ${m}`, ...sum([...shared, ...own[m]]) }));
+  const others = all.filter((m) => m !== mechanism).flatMap((m) => own[m]);
+  return [
+    ...shared,
+    ...(own[mechanism] ?? []),
+    ...others,
+    ...apart,
+    ...totals,
+    { bench: 'size', what: 'all mechanisms page total', path: 'www/dist/ on load, every mechanism', ...sum([...shared, ...all.flatMap((m) => own[m])]) },
+    { bench: 'size', what: 'widget total', path: `www/dist/ on load`, mechanism, ...sum([...shared, ...(own[mechanism] ?? [])]), budget_gzip9_bytes: BUDGET_GZIP9_BYTES },
+  ];
 }

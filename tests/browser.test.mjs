@@ -376,21 +376,24 @@ test('metrics: messages per commit, commits per second and election latency once
   await page.close();
 });
 
-test('mechanism="raft", and no mechanism attribute: the widget loads the Raft module, and only what a Raft widget needs', async () => {
-  for (const path of ['?mechanism=raft&nodes=3&seed=4&speed=1', '?nodes=3&seed=4&speed=1']) {
+test('protocol="raft", mechanism="raft" (its older name), and neither: the widget loads the Raft module, and only what a Raft widget needs', async () => {
+  for (const path of ['?protocol=raft&nodes=3&seed=4&speed=1', '?mechanism=raft&nodes=3&seed=4&speed=1', '?nodes=3&seed=4&speed=1']) {
     const { page, errors } = await open(path);
     const pg = page.locator('consensus-playground');
-    assert.equal(await pg.getAttribute('mechanism'), path.startsWith('?mechanism') ? 'raft' : null);
+    const attr = path.match(/^\?(protocol|mechanism)=/)?.[1];
+    if (attr) assert.equal(await pg.getAttribute(attr), 'raft');
+    else assert.equal(await pg.getAttribute('protocol'), null);
     // What only Raft draws is there: its legend, its Logs panel, its toolbar buttons.
     assert.match(await pg.locator('.cp-legend').textContent(), /PreVote.*RequestVote.*AppendEntries.*granted \/ success/);
     assert.equal(await pg.locator('[data-log-of]').count(), 3);
     assert.ok(await pg.locator('.cp-toolbar').getByRole('button', { name: 'Add node' }).isVisible());
     // And it runs: a leader is elected and says so with its term.
     await pg.locator('[data-state="leader"][data-term]').waitFor();
-    // On load: the element, its CSS, the wasm and the Raft chunk; panels only when opened.
+    // On load: the element, its CSS, the Raft chunk (with the wasm glue) and Raft's own wasm;
+    // panels only when opened.
     const files = (await fetched(page)).sort();
     assert.equal(files.filter((f) => RAFT_CHUNK.test(f)).length, 1, files.join(' '));
-    assert.deepEqual(files.filter((f) => !RAFT_CHUNK.test(f)), ['consensus-playground.css', 'consensus-playground.js', 'pkg/consensus_playground_bg.wasm']);
+    assert.deepEqual(files.filter((f) => !RAFT_CHUNK.test(f)), ['consensus-playground.css', 'consensus-playground.js', 'pkg/raft_bg.wasm']);
     await pg.getByText('Network and bugs').click();
     await pg.getByRole('slider', { name: 'Loss' }).waitFor();
     assert.ok((await fetched(page)).some((f) => /^faults-panel-[A-Z0-9]+\.js$/.test(f)), 'the panel came on opening');

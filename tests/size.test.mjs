@@ -1,6 +1,6 @@
-// Size budget of the embedded widget (issue #4), on bytes (stable), gzip -9, of what a page
-// that embeds a Raft widget transfers on load: www/dist/ module + Raft chunk + CSS + wasm
-// (scripts/size.mjs).
+// Size budgets of the embedded widget (issues #4 and #11), on bytes (stable), gzip -9, of what a
+// page that embeds widgets transfers on load: www/dist/ element + CSS + per mechanism its chunk
+// (with its wasm glue) and its own wasm (scripts/size.mjs).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BUDGET_GZIP9_BYTES, widgetSizes } from '../scripts/size.mjs';
@@ -13,7 +13,16 @@ import { BUDGET_GZIP9_BYTES, widgetSizes } from '../scripts/size.mjs';
 // panels' code and styles moved to load on opening, and the faster event loop (a window of
 // slots for messages in flight, integer ids) +0.4 KB. The Experiments worker's wasm shrank by
 // 5.7 KB (Figure 16 builds no sentences now).
-const CEILING_GZIP9_BYTES = 90_600;
+// Lowered from 90,600 for issue #11 (widget 89,740 B): each mechanism's widget loads a wasm
+// that hosts it alone; the Simulation methods neither the page nor course scripts call
+// (setLinkLatency, nextEventAt, protocol) are only in www/pkg/ (-0.75 KB), and a lighter panic
+// hook replaced console_error_panic_hook (-0.65 KB).
+const CEILING_GZIP9_BYTES = 89_800;
+
+// Issue #11 §6: a page with one widget of one mechanism, and a page with a widget of every
+// mechanism.
+const ONE_MECHANISM_GZIP9_BYTES = 90_000;
+const EVERY_MECHANISM_GZIP9_BYTES = 200_000;
 
 const total = () => widgetSizes().find((s) => s.what === 'widget total');
 
@@ -21,6 +30,16 @@ test(`the widget's transfer does not grow: at most ${CEILING_GZIP9_BYTES} B gzip
   const t = total();
   console.log(JSON.stringify(t));
   assert.ok(t.gzip9_bytes <= CEILING_GZIP9_BYTES, `${t.gzip9_bytes} B gzip -9 > ${CEILING_GZIP9_BYTES} B`);
+});
+
+test(`issue #11: a widget of any one mechanism transfers at most ${ONE_MECHANISM_GZIP9_BYTES} B, a page of every mechanism at most ${EVERY_MECHANISM_GZIP9_BYTES} B`, () => {
+  const sizes = widgetSizes();
+  const each = sizes.filter((s) => s.what.endsWith(' widget total'));
+  assert.ok(each.length >= 1 && each.some((s) => s.what === 'raft widget total'), JSON.stringify(each));
+  for (const s of each) assert.ok(s.gzip9_bytes <= ONE_MECHANISM_GZIP9_BYTES, `${s.what}: ${s.gzip9_bytes} B`);
+  const all = sizes.find((s) => s.what === 'all mechanisms page total');
+  console.log(JSON.stringify(all));
+  assert.ok(all.gzip9_bytes <= EVERY_MECHANISM_GZIP9_BYTES, `${all.gzip9_bytes} B`);
 });
 
 // Issue #4's budget. Not met yet (see README "Measured"): reported as TODO, so the gap shows
@@ -40,8 +59,9 @@ test('the Network and bugs panel is not part of the load either: its chunk and s
   assert.equal(lazy.length, 2, JSON.stringify(lazy));
 });
 
-test('the Raft module is part of a Raft widget’s load: one chunk of its own', () => {
+test('the Raft module is part of a Raft widget’s load: one chunk of its own (with the wasm glue) and its own wasm', () => {
   const raft = widgetSizes().filter((s) => s.what.startsWith('raft module'));
   assert.equal(raft.length, 1, JSON.stringify(raft));
   assert.match(raft[0].path, /^www\/dist\/raft-[A-Z0-9]+\.js$/);
+  assert.deepEqual(widgetSizes().filter((s) => s.what === 'raft wasm').map((s) => s.path), ['www/dist/pkg/raft_bg.wasm']);
 });

@@ -1,14 +1,14 @@
 // <consensus-playground>: an embeddable consensus playground.
 //
 //   <script type="module" src="consensus-playground.js"></script>
-//   <consensus-playground mechanism="raft" nodes="5" seed="7" speed="0.05"></consensus-playground>
+//   <consensus-playground protocol="raft" nodes="5" seed="7" speed="0.05"></consensus-playground>
 //
-// Attributes: mechanism (default raft), nodes (1–15, default 5), seed (non-negative integer,
+// Attributes: protocol (the mechanism, default raft; `mechanism` is an older name for it), nodes (1–15, default 5), seed (non-negative integer,
 // default 7), speed (simulated time per wall-clock time, default 0.05: a 10–15 ms message takes
 // 0.2–0.3 s to cross), snapshot-interval (default 20, or off), experiments (off hides that panel).
 //
-// This file is the element's shell: attributes, loading (the wasm core and the mechanism's
-// module, in parallel), the frame loop, and the simulation's life (reset, step, act). It
+// This file is the element's shell: attributes, loading (the mechanism's module,
+// www/protocols/<name>.js, then its wasm core), the frame loop, and the simulation's life (reset, step, act). It
 // composes the stage (www/stage/: ring, controls, faults, metrics, event log, node actions),
 // which draws what every mechanism shares, with one mechanism module (www/protocols/<name>.js,
 // fetched only by widgets that use it), which draws what only that mechanism has; their
@@ -19,7 +19,6 @@
 //
 // Hooks for tests and course scripts (light DOM, so document.querySelector finds them): see
 // README "Embedding it in a course page"; element.simulation is the wasm Simulation.
-import init, { Simulation } from './pkg/consensus_playground.js';
 import { button, clamp, el, fmtMs, svg } from './dom.js';
 import { MECHANISMS } from './protocols/index.js';
 import { nodeActions } from './stage/actions.js';
@@ -34,10 +33,15 @@ const MAX_FRAME_MS = 100; // a long frame (hidden tab) advances the clock by at 
 // than import, so that no chunk is shared with this file and fetched on load.
 const dom = { button, el, svg };
 
-let ready = null;
-function loadWasm() {
-  ready ??= init({ module_or_path: new URL('./pkg/consensus_playground_bg.wasm', import.meta.url) });
-  return ready;
+const cores = new Map();
+/** Mechanism module `mech`'s wasm core, loaded once per page. */
+function loadCore(mech) {
+  if (!cores.has(mech.name)) {
+    const loading = mech.load();
+    loading.catch(() => cores.delete(mech.name)); // a later widget may try again
+    cores.set(mech.name, loading);
+  }
+  return cores.get(mech.name);
 }
 
 const sheets = new Map();
@@ -55,7 +59,7 @@ function stylesheet(path) {
 }
 
 export class ConsensusPlayground extends HTMLElement {
-  static observedAttributes = ['mechanism', 'nodes', 'seed', 'speed', 'snapshot-interval', 'experiments'];
+  static observedAttributes = ['protocol', 'mechanism', 'nodes', 'seed', 'speed', 'snapshot-interval', 'experiments'];
 
   constructor() {
     super();
@@ -78,7 +82,7 @@ export class ConsensusPlayground extends HTMLElement {
 
   attributeChangedCallback(name, oldValue, value) {
     if (oldValue === value) return;
-    if (name === 'mechanism') {
+    if (name === 'protocol' || name === 'mechanism') {
       if (this.mounting && this.mounting !== this.mechanismName()) this.mount(this.mechanismName());
     } else if (name === 'speed') {
       this.speed = this.speedAttr();
@@ -91,7 +95,7 @@ export class ConsensusPlayground extends HTMLElement {
   }
 
   mechanismName() {
-    return this.getAttribute('mechanism') || 'raft';
+    return this.getAttribute('protocol') || this.getAttribute('mechanism') || 'raft';
   }
 
   speedAttr() {
@@ -100,15 +104,13 @@ export class ConsensusPlayground extends HTMLElement {
   }
 
   options() {
-    const opts = {};
+    const opts = { protocol: this.mechanismName() };
     const nodes = this.getAttribute('nodes');
     const seed = this.getAttribute('seed');
     if (nodes !== null) opts.nodes = Number(nodes);
     if (seed !== null) opts.seed = Number(seed);
-    // Snapshots every 20 applied entries by default here, so that learners see one happen.
-    const snap = this.getAttribute('snapshot-interval');
-    opts.snapshotInterval = snap === null ? 20 : snap === 'off' ? null : Number(snap);
-    return opts;
+    // The mechanism's own attributes (Raft: snapshot-interval).
+    return { ...opts, ...this.mech?.options?.((a) => this.getAttribute(a)) };
   }
 
   // ---- loading ------------------------------------------------------------------------------
@@ -134,12 +136,14 @@ export class ConsensusPlayground extends HTMLElement {
     }
     let mech;
     try {
-      [mech] = await Promise.all([MECHANISMS[name](), loadWasm()]);
+      mech = await MECHANISMS[name]();
+      await loadCore(mech);
     } catch (e) {
       if (this.mounting === name) this.failed(`The ${name} module or the wasm core`)(e);
       return;
     }
     if (this.mounting !== name) return; // the attribute changed meanwhile
+    this.Simulation = mech.Simulation;
     this.build(mech);
     if (this.check) this.openCheck();
     else this.reset();
@@ -188,7 +192,7 @@ export class ConsensusPlayground extends HTMLElement {
     this.metrics = metrics();
     this.actions = nodeActions(mech, cx, () => this.select(null));
     this.panel = mech.panel(cx);
-    this.faults = faults(cx, () => Simulation.bugList(), this.failed('The Network and bugs panel'));
+    this.faults = faults(cx, () => this.Simulation.bugList(mech.name), this.failed('The Network and bugs panel'));
     this.events = eventLog(mech.routine);
     const stage = el('div', { class: 'cp-stage' }, this.ring.root, legend, this.metrics.root);
     const side = el('div', { class: 'cp-side' }, this.actions.root, this.panel.root, this.faults.root);
@@ -227,7 +231,7 @@ export class ConsensusPlayground extends HTMLElement {
   // ---- simulation control -------------------------------------------------------------------
 
   reset() {
-    this.replaceSimulation(() => new Simulation(this.options()), 'Bad settings');
+    this.replaceSimulation(() => new this.Simulation(this.options()), 'Bad settings');
   }
 
   /**
@@ -242,7 +246,7 @@ export class ConsensusPlayground extends HTMLElement {
   openCheck() {
     const options = this.check;
     this.check = null;
-    if (this.replaceSimulation(() => Simulation.fromCheck(options), 'Could not replay the check run')) this.setPlaying(false);
+    if (this.replaceSimulation(() => this.Simulation.fromCheck({ protocol: this.mechanismName(), ...options }), 'Could not replay the check run')) this.setPlaying(false);
   }
 
   /**

@@ -459,12 +459,6 @@ impl SimulationJs {
         each!(&self.inner, s => Hosted::ids(s)).to_vec()
     }
 
-    /// The mechanism: `"raft"`, …
-    #[wasm_bindgen(getter)]
-    pub fn protocol(&self) -> String {
-        each!(&self.inner, s => Hosted::name(s)).into()
-    }
-
     /// Handles the next event and returns it (`{seq, time, kind, node, messageId, messageKind,
     /// from, to, text}`), or null when nothing is pending.
     pub fn step(&mut self) -> JsValue {
@@ -630,16 +624,6 @@ impl SimulationJs {
         each!(&mut self.inner, s => Hosted::set_latency(s, r)).map_err(core)
     }
 
-    /// Gives the link `from → to` its own latency range `[lo, hi]` ms; null restores the
-    /// global range.
-    #[wasm_bindgen(js_name = setLinkLatency)]
-    pub fn set_link_latency(&mut self, from: JsValue, to: JsValue, latency_ms: JsValue) -> JsResult<()> {
-        let f = self.node_param(&from, "from")?;
-        let t = self.node_param(&to, "to")?;
-        let r = if latency_ms.is_null() { None } else { Some(ms_range(&latency_ms, "latencyMs")?) };
-        each!(&mut self.inner, s => Hosted::set_link_latency(s, f, t, r)).map_err(core)
-    }
-
     /// Switches deliberate protocol bugs on in every node (and every other one off): `bugs` is
     /// an array of names from `Simulation.bugList()`; `[]` restores the correct protocol.
     #[wasm_bindgen(js_name = setBugs)]
@@ -797,6 +781,30 @@ impl SimulationJs {
     pub fn events_since(&self, after: JsValue) -> JsResult<JsValue> {
         let after = if after.is_undefined() { 0 } else { uint(&after, "after")? };
         Ok(each!(&self.inner, s => Hosted::events_since(s, after).map(|e| to_js(&e)).collect::<Array>()).into())
+    }
+
+}
+
+/// Methods neither the page nor course scripts need (they read `history()` and split the
+/// network with `partition`, which stay): in www/pkg/ (the JavaScript API), not in the
+/// widgets' wasm (feature `simulation-extras`, on by default).
+#[cfg(feature = "simulation-extras")]
+#[wasm_bindgen(js_class = Simulation)]
+impl SimulationJs {
+    /// The mechanism: `"raft"`, …
+    #[wasm_bindgen(getter)]
+    pub fn protocol(&self) -> String {
+        each!(&self.inner, s => Hosted::name(s)).into()
+    }
+
+    /// Gives the link `from → to` its own latency range `[lo, hi]` ms; null restores the
+    /// global range.
+    #[wasm_bindgen(js_name = setLinkLatency)]
+    pub fn set_link_latency(&mut self, from: JsValue, to: JsValue, latency_ms: JsValue) -> JsResult<()> {
+        let f = self.node_param(&from, "from")?;
+        let t = self.node_param(&to, "to")?;
+        let r = if latency_ms.is_null() { None } else { Some(ms_range(&latency_ms, "latencyMs")?) };
+        each!(&mut self.inner, s => Hosted::set_link_latency(s, f, t, r)).map_err(core)
     }
 
     /// Time of the next pending event, ms, or null.

@@ -1,6 +1,7 @@
-// The mechanisms a widget can show (its `mechanism` attribute), each loaded on demand: esbuild
-// makes every module here its own chunk, fetched only by the widgets that use it. A new
-// mechanism is a module that meets the contract in ../stage/contract.js, and one line here.
+// The mechanisms a widget can show (its `protocol` attribute), each loaded on demand: esbuild
+// makes every module here its own chunk (with its wasm glue), fetched only by the widgets that
+// use it. A new mechanism is a module that meets the contract in ../stage/contract.js, and one
+// line here.
 export const MECHANISMS = {
   __proto__: null, // a name like "constructor" is unknown too
   raft: () => import('./raft.js'),

@@ -1,10 +1,17 @@
-// Raft's part of <consensus-playground> (the contract: www/stage/contract.js): its message kinds
-// and their shapes and colours, the legend, what a node shows (state, term, votes, election
-// timer), Raft's node actions, the sentences that describe a message, and the Logs panel.
-// Fetched only by widgets with mechanism="raft" (the default). It imports nothing: what it
-// needs, DOM helpers included, comes from the stage (cx).
+// Raft's part of <consensus-playground> (the contract: www/stage/contract.js): its wasm core,
+// its message kinds and their shapes and colours, the legend, what a node shows (state, term,
+// votes, election timer), Raft's node actions, the sentences that describe a message, and the
+// Logs panel. Fetched only by widgets with protocol="raft" (the default). Apart from its wasm
+// glue it imports nothing: what it needs, DOM helpers included, comes from the stage (cx).
+import init, { Simulation } from '../pkg/consensus_playground.js';
 
 export const name = 'raft';
+
+// The wasm core. Run from www/ (unbundled), this is the full API of www/pkg/; in www/dist/ the
+// build swaps in the glue and the wasm of a build that hosts Raft alone (pkg/raft_bg.wasm), so
+// a Raft widget loads no other mechanism's code (scripts/build.mjs).
+export { Simulation };
+export const load = () => init({ module_or_path: new URL('../pkg/consensus_playground_bg.wasm', import.meta.url) });
 
 export const legend = [
   ['follower', 'follower'],
@@ -18,6 +25,13 @@ export const legend = [
   ['ok', 'granted / success'],
   ['no', 'refused / failure'],
 ];
+
+/** The Simulation options this mechanism reads from the element's attributes (`attr(name)`). */
+export function options(attr) {
+  // Snapshots every 20 applied entries by default here, so that learners see one happen.
+  const snap = attr('snapshot-interval');
+  return { snapshotInterval: snap === null ? 20 : snap === 'off' ? null : Number(snap) };
+}
 
 export const hint = 'Click a node (or focus it and press Enter) to start an election, crash or restart it, or send it a client request. Click a message in flight to drop it.';
 export const routine = ['Show heartbeats', 'Heartbeats and replies that change nothing'];

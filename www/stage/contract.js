@@ -13,7 +13,10 @@
 /**
  * What www/protocols/<name>.js exports (named exports).
  * @typedef {object} Mechanism
- * @property {string} name                 the `mechanism` attribute's value, e.g. 'raft'
+ * @property {string} name                 the `protocol` attribute's value, e.g. 'raft'
+ * @property {Function} Simulation         its wasm core's Simulation class (the only import a mechanism
+ *   module has is its wasm glue, which the build swaps for a build hosting it alone)
+ * @property {() => Promise<unknown>} load   loads and starts its wasm core
  * @property {LegendItem[]} legend         under the ring: node states, then message kinds
  * @property {(m: object) => MessageShape} messageShape   how one message in flight looks
  * @property {(m: object) => string} describeMessage      one sentence: the message's tooltip and aria-label
@@ -24,6 +27,8 @@
  * @property {(n: object) => [string, string|number][]} nodeDetails   the selected node's state, as rows
  * @property {Action[]} toolbar            toolbar buttons: slot 'cluster' (after Reset) or 'clients' (before KV clients)
  * @property {(cx: Stage) => Panel} panel  per widget: the mechanism's own panel (Raft: the logs)
+ * @property {(attr: (name: string) => string|null) => object} [options]   Simulation options of its
+ *   own, read from the element's attributes (Raft: snapshot-interval)
  * @property {string} hint                 what clicking a node does (shown while none is selected)
  * @property {[string, string]} routine    the event log's switch for routine events: label, tooltip
  * @property {{summary: string, load: () => Promise<{buildExperiments(dom: object): Element}>, css: string}} [experiments]
