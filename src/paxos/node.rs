@@ -284,14 +284,21 @@ impl Replica {
     }
 
     /// This proposer lost its ballot to `higher` (a Nack, or a competing Prepare): it stops
-    /// leading and wants to lead again, with a random backoff first when `backoff` is on.
+    /// proposing. With `backoff` on it follows: the follower's timer (then a random backoff)
+    /// decides when it tries again, which gives the higher ballot's proposer time to lead.
+    /// With `backoff` off it runs phase 1 again at once with a still higher ballot: the dueling
+    /// proposers of §2.4, who can preempt each other forever.
     fn preempted(&mut self, opts: &Options, cx: &mut Ctx, higher: Ballot, out: &mut Out<Paxos>) -> Option<Ballot> {
         self.see(higher);
         if self.role == Role::Follower {
             return None;
         }
         self.step_down(opts, out);
-        self.want_to_lead(opts, cx, Why::Preempted, out);
+        if opts.backoff {
+            self.reset_leader_timer(opts, out);
+        } else {
+            self.start_phase1(opts, cx, Why::Preempted, out);
+        }
         Some(higher)
     }
 
@@ -545,8 +552,8 @@ impl Replica {
         if self.chosen.contains_key(&slot) {
             return (MsgNote::AcceptedKnown { ballot: b, slot }, true);
         }
+        let count = self.tallies.get(&slot).and_then(|t| t.iter().find(|(tb, _, _)| *tb == b)).map_or(0, |(_, _, a)| a.len() + usize::from(!a.contains(&from)));
         let chosen = self.learn_acceptance(from, b, slot, value, opts);
-        let count = self.tallies.get(&slot).and_then(|t| t.iter().find(|(tb, _, _)| *tb == b)).map_or(0, |(_, _, a)| a.len());
         (MsgNote::Tally { ballot: b, slot, count, quorum: self.quorum(opts), chosen }, false)
     }
 
