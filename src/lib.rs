@@ -40,6 +40,7 @@ pub mod error;
 pub mod kv;
 pub mod lincheck;
 pub mod node;
+pub mod paxos;
 pub mod protocol;
 pub mod raft;
 pub mod sim;

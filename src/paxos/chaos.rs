@@ -1,0 +1,35 @@
+//! What Paxos adds to the simulator's randomized runs ([`crate::sim::chaos`]): the options each
+//! seed draws, and extra commands to the leader.
+
+use rand::Rng;
+use rand_pcg::Pcg64Mcg;
+
+use super::sim::{Options, Paxos};
+use crate::error::Result;
+use crate::sim::chaos::{Chaos, ChaosConfig};
+use crate::sim::{chance, Simulation};
+
+/// The options a randomized run of Paxos uses for `cfg`, drawn from `rng`: `cfg.bugs`; backoff
+/// on in 9 seeds of 10 (off, dueling proposers may livelock: safe but slow); the heartbeat
+/// 20–80 ms; the follower's timer 3–6 heartbeats; the longest backoff 50–300 ms.
+pub fn options(cfg: &ChaosConfig, rng: &mut Pcg64Mcg) -> Options {
+    let heartbeat_us = rng.random_range(20..=80) * 1_000;
+    Options {
+        heartbeat_us,
+        leader_timeout_us: heartbeat_us * rng.random_range(3..=6),
+        backoff: chance(rng, 0.9),
+        backoff_us: rng.random_range(50..=300) * 1_000,
+        bugs: cfg.bugs,
+    }
+}
+
+impl Chaos for Paxos {
+    fn simulation(cfg: &ChaosConfig, rng: &mut Pcg64Mcg) -> Result<Simulation<Paxos>> {
+        Simulation::<Paxos>::new(cfg.sim_config(), options(cfg, rng))
+    }
+
+    /// The command goes to the leader (refused, not an error, when none leads).
+    fn command(sim: &mut Simulation<Paxos>, command: String) -> Result<()> {
+        sim.client_request(command, None).map(|_| ())
+    }
+}
