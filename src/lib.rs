@@ -43,6 +43,7 @@ pub mod node;
 pub mod protocol;
 pub mod raft;
 pub mod sim;
+pub mod vote;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
