@@ -13,14 +13,22 @@ use crate::sim::{chance, Simulation};
 
 /// The voting options a randomized run of `cfg` uses, drawn from `rng`, with `cfg.bugs` on.
 ///
-/// Each seed draws the weights (all 1 half the time, else 1 to 3 each), the quorum rule
+/// Each seed draws the weights (all 1 40% of the time; one node weighing 2, the others 1, 30%, which
+/// makes the total even in odd-sized clusters; else 1 to 3 each), the quorum rule
 /// (majority 30%, a fraction 30% — 0.51, 0.6, 2/3, 0.75 or 0.9 —, supermajority 15%, a count
 /// that makes quorums intersect 15%, unanimity 10%), the policy (approve half the time,
 /// `{random: p}` with p from 0.5 to 1 40%, reject 10%) and the timeout (50 to 1000 ms).
 /// Voters are exclusive and quorums intersect, so a run without bugs must find no violation.
 pub fn options(cfg: &ChaosConfig, rng: &mut Pcg64Mcg) -> Options {
     let n = cfg.nodes;
-    let weights: Vec<u64> = if chance(rng, 0.5) { Vec::new() } else { (0..n).map(|_| rng.random_range(1..=3)).collect() };
+    let weights: Vec<u64> = match rng.random_range(0..10) {
+        0..=3 => Vec::new(),
+        4..=6 => {
+            let heavy = rng.random_range(0..n);
+            (0..n).map(|i| if i == heavy { 2 } else { 1 }).collect()
+        }
+        _ => (0..n).map(|_| rng.random_range(1..=3)).collect(),
+    };
     let total: u64 = (0..n).map(|i| weights.get(i).copied().unwrap_or(1)).sum();
     let quorum = match rng.random_range(0..100) {
         0..=29 => Quorum::Majority,
