@@ -9,7 +9,7 @@ use super::quorum::Quorum;
 use super::sim::Vote;
 use crate::error::Result;
 use crate::sim::chaos::{Chaos, ChaosConfig};
-use crate::sim::{chance, Simulation};
+use crate::sim::Simulation;
 
 /// The voting options a randomized run of `cfg` uses, drawn from `rng`, with `cfg.bugs` on.
 ///
