@@ -44,6 +44,7 @@ pub mod paxos;
 pub mod protocol;
 pub mod raft;
 pub mod sim;
+pub mod vote;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

@@ -205,3 +205,7 @@ fn only_keys(options: &JsValue, allowed: &[&str]) -> JsResult<()> {
 /// carried by any transport (feature `consensus-api`; the widget's build leaves it out).
 #[cfg(feature = "consensus-api")]
 mod consensus;
+
+/// Majority voting behind `createConsensus('vote', …)` (feature `consensus-api`).
+#[cfg(feature = "consensus-api")]
+mod consensus_vote;

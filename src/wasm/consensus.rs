@@ -40,7 +40,7 @@ use crate::raft::{
 };
 
 /// The mechanisms `createConsensus` knows, as the error for an unknown one lists them.
-const KNOWN: &str = "raft";
+const KNOWN: &str = "raft, vote";
 
 /// The most members a cluster may list.
 const MAX_MEMBERS: usize = 1000;
@@ -52,18 +52,18 @@ const MAX_NOW_MS: f64 = MAX_SAFE / 1000.0;
 
 /// The caller's ids: the cluster in the order given (the peers, then this node if they do not
 /// list it). Index `i` is node `i` inside, which the Raft core calls `n{i+1}`.
-struct Ids {
+pub(crate) struct Ids {
     /// Every member, by index.
-    ids: Vec<String>,
+    pub(crate) ids: Vec<String>,
     /// Each member's id as a JSON string literal (for the outbox and views, built as JSON text).
-    quoted: Vec<String>,
+    pub(crate) quoted: Vec<String>,
     /// The peers as given.
     peers: Vec<String>,
     /// This node's index.
-    me: NodeId,
+    pub(crate) me: NodeId,
 }
 
-fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     JSON::stringify(&JsValue::from_str(s)).ok().and_then(|q| q.as_string()).unwrap_or_else(|| "null".into())
 }
 
@@ -96,7 +96,7 @@ impl Ids {
         Ok(Ids { ids, quoted, peers: given, me })
     }
 
-    fn me(&self) -> &str {
+    pub(crate) fn me(&self) -> &str {
         &self.ids[self.me]
     }
 
@@ -118,7 +118,7 @@ impl Ids {
     }
 
     /// Node `i` as the caller spells it, quoted.
-    fn quoted_id(&self, i: NodeId) -> String {
+    pub(crate) fn quoted_id(&self, i: NodeId) -> String {
         self.quoted.get(i).cloned().unwrap_or_else(|| quote(&node_name(i)))
     }
 
@@ -131,12 +131,12 @@ impl Ids {
 // ---- JSON text ------------------------------------------------------------------------------
 
 /// Parses JSON text this module built (ids quoted by `JSON.stringify`, commands produced by it).
-fn parse(text: &str) -> JsResult<JsValue> {
+pub(crate) fn parse(text: &str) -> JsResult<JsValue> {
     JSON::parse(text).map_err(|_| JsError::new("internal error: the consensus node built malformed JSON"))
 }
 
 /// µs as a JSON number of ms, with no float formatting (`120000` → `120.000`).
-fn ms(out: &mut String, us: Micros) {
+pub(crate) fn ms(out: &mut String, us: Micros) {
     let _ = write!(out, "{}.{:03}", us / 1000, us % 1000);
 }
 
@@ -155,7 +155,7 @@ fn entries_json(out: &mut String, entries: &[LogEntry]) {
 
 /// What every mechanism offers `ConsensusNode`: inputs already checked for type where generic
 /// (the sender is a peer, the command is JSON, time does not go back); outputs as JSON text.
-trait Mechanism {
+pub(crate) trait Mechanism {
     /// Proposes `command` (JSON text).
     fn propose(&mut self, ids: &Ids, command: String) -> JsResult<()>;
     /// Validates `message` from peer `from` completely, then hands it to the node.
@@ -165,9 +165,28 @@ trait Mechanism {
     /// Drains the outbox as a JSON array of `{to, message}`.
     fn outbox(&mut self, ids: &Ids, out: &mut String);
     /// The decisions as a JSON array of `{index, value}`.
-    fn decisions(&self, out: &mut String);
+    fn decisions(&self, ids: &Ids, out: &mut String);
     /// The view as a JSON object.
     fn view(&self, ids: &Ids, out: &mut String);
+    /// Whether it offers `propose(key, value)`, `vote`, `proposals` and `result` (voting);
+    /// the methods below are called only when it does.
+    fn votes(&self) -> bool {
+        false
+    }
+    /// Proposes `key = value` (`value`: JSON text).
+    fn propose_kv(&mut self, _ids: &Ids, _key: String, _value: String) -> JsResult<()> {
+        Err(JsError::new("propose(key, value) is not offered by this mechanism"))
+    }
+    /// A manual vote on `proposal_id` (validated here).
+    fn vote(&mut self, _ids: &Ids, _proposal_id: &JsValue, _approve: &JsValue) -> JsResult<()> {
+        Err(JsError::new("vote is not offered by this mechanism"))
+    }
+    /// This node's proposals as a JSON array.
+    fn proposals(&self, _ids: &Ids, _out: &mut String) {}
+    /// Proposal `proposal_id`'s result as a JSON object, or `null` (validated here).
+    fn result(&self, _ids: &Ids, _proposal_id: &JsValue, _out: &mut String) -> JsResult<()> {
+        Err(JsError::new("result is not offered by this mechanism"))
+    }
 }
 
 // ---- Raft -----------------------------------------------------------------------------------
@@ -176,7 +195,7 @@ const OPTION_KEYS: [&str; 8] =
     ["seed", "electionTimeoutMs", "heartbeatMs", "preVote", "checkQuorum", "maxEntriesPerAppend", "snapshotInterval", "batchMs"];
 
 /// ms (a number from 0 to an hour) → µs.
-fn duration(v: &JsValue, param: &str, positive: bool) -> JsResult<Micros> {
+pub(crate) fn duration(v: &JsValue, param: &str, positive: bool) -> JsResult<Micros> {
     let rule = if positive { "must be a number of ms above 0 and at most 3600000" } else { "must be a number of ms from 0 to 3600000" };
     match v.as_f64() {
         Some(f) if f.is_finite() && (0.0..=3_600_000.0).contains(&f) && (!positive || f > 0.0) => Ok(((f * 1000.0).round() as Micros).max(u64::from(positive))),
@@ -243,7 +262,7 @@ fn raft_options(options: &JsValue) -> JsResult<(Options, u64)> {
 
 /// The seed of a node's RNG: the caller's seed mixed with its id (FNV-1a), so that nodes given
 /// the same seed still draw different timeouts (identical draws would split every vote).
-fn node_seed(seed: u64, id: &str) -> u64 {
+pub(crate) fn node_seed(seed: u64, id: &str) -> u64 {
     let fnv = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
     seed ^ fnv
 }
@@ -266,7 +285,7 @@ const TYPES: &str = "RequestVote, RequestVoteResponse, PreVote, PreVoteResponse,
                      InstallSnapshot, InstallSnapshotResponse, TimeoutNow";
 
 /// Refuses a key of `obj` not in `allowed`.
-fn only_fields(obj: &JsValue, param: &str, what: &str, allowed: &[&str]) -> JsResult<()> {
+pub(crate) fn only_fields(obj: &JsValue, param: &str, what: &str, allowed: &[&str]) -> JsResult<()> {
     for key in js_sys::Object::keys(&js_sys::Object::from(obj.clone())).iter() {
         let key = key.as_string().unwrap_or_default();
         if !allowed.contains(&key.as_str()) {
@@ -503,7 +522,7 @@ impl Mechanism for RaftMechanism {
         out.push(']');
     }
 
-    fn decisions(&self, out: &mut String) {
+    fn decisions(&self, _ids: &Ids, out: &mut String) {
         out.push('[');
         for (k, e) in self.s.decisions().iter().enumerate() {
             if k > 0 {
@@ -582,10 +601,16 @@ impl Mechanism for RaftMechanism {
 /// `Error` naming the parameter and the rule for any other bad argument.
 #[wasm_bindgen(js_name = createConsensus)]
 pub fn create_consensus(mechanism: JsValue, id: JsValue, peers: JsValue, options: JsValue) -> JsResult<ConsensusNode> {
-    if mechanism.as_string().as_deref() != Some("raft") {
-        return Err(JsError::new(&format!("Unknown consensus mechanism {} (known: {KNOWN})", describe(&mechanism))));
-    }
+    let vote = match mechanism.as_string().as_deref() {
+        Some("raft") => false,
+        Some("vote") => true,
+        _ => return Err(JsError::new(&format!("Unknown consensus mechanism {} (known: {KNOWN})", describe(&mechanism)))),
+    };
     let ids = Ids::new(&id, &peers)?;
+    if vote {
+        let inner = super::consensus_vote::VoteMechanism::new(&ids, &options)?;
+        return Ok(ConsensusNode { mechanism: "vote", ids, last_ms: 0.0, inner: Box::new(inner) });
+    }
     let (options, seed) = raft_options(&options)?;
     let s = Standalone::new(Raft { options }, ids.me, ids.ids.len(), node_seed(seed, ids.me())).map_err(|e| JsError::new(&e.to_string()))?;
     Ok(ConsensusNode { mechanism: "raft", ids, last_ms: 0.0, inner: Box::new(RaftMechanism { s }) })
@@ -647,7 +672,7 @@ impl ConsensusNode {
     #[wasm_bindgen(getter)]
     pub fn decisions(&self) -> JsResult<JsValue> {
         let mut out = String::new();
-        self.inner.decisions(&mut out);
+        self.inner.decisions(&self.ids, &mut out);
         parse(&out)
     }
 
@@ -666,10 +691,62 @@ impl ConsensusNode {
     /// Proposes `command` (any JSON value) → the outbox. A node that does not lead throws,
     /// naming the leader it knows (`n2 is not the leader; the leader it knows is n1`). Raft
     /// refuses a `{"$config": […]}` object (reserved for membership changes).
-    pub fn propose(&mut self, command: JsValue) -> JsResult<JsValue> {
+    ///
+    /// Voting: `propose(key, value)` (`key` a non-empty string, `value` any JSON value) → the
+    /// outbox: the proposal to every peer (and the node's own vote, counted at once).
+    pub fn propose(&mut self, command: JsValue, value: JsValue) -> JsResult<JsValue> {
+        if self.inner.votes() {
+            let key = string(&command, "key")?;
+            let value = command_text(&value, "value")?;
+            self.inner.propose_kv(&self.ids, key, value)?;
+            return self.outbox();
+        }
+        if !value.is_undefined() {
+            return Err(invalid("value", format!("must be left out: {}'s propose(command) takes one argument (got {})", self.mechanism, describe(&value))));
+        }
         let text = command_text(&command, "command")?;
         self.inner.propose(&self.ids, text)?;
         self.outbox()
+    }
+
+    /// Voting: a `'manual'` voter votes on `proposalId` (`"v1:3"`: the proposer's id, a
+    /// colon, its counter) for (`true`) or against (`false`) → the outbox. A proposal it was
+    /// not asked about, or already voted on, or whose outcome it knows, is ignored (an empty
+    /// outbox). Throws on other mechanisms.
+    pub fn vote(&mut self, proposal_id: JsValue, approve: JsValue) -> JsResult<JsValue> {
+        self.offers("vote(proposalId, approve)")?;
+        self.inner.vote(&self.ids, &proposal_id, &approve)?;
+        self.outbox()
+    }
+
+    /// Voting: this node's own proposals, oldest first: `[{proposalId, key, value, status}]`
+    /// (`status`: `'open'`, `'accepted'`, `'rejected'` or `'timeout'`). Throws on other
+    /// mechanisms.
+    #[wasm_bindgen(getter)]
+    pub fn proposals(&self) -> JsResult<JsValue> {
+        self.offers("proposals")?;
+        let mut out = String::new();
+        self.inner.proposals(&self.ids, &mut out);
+        parse(&out)
+    }
+
+    /// Voting: the result of this node's proposal `proposalId`: `{proposalId, status,
+    /// accepted, key, value, votes: {for, against, total}, quorumRequired, error}` (weights;
+    /// `total` is every voter's weight, voted or not; `error` says why when it was not
+    /// accepted, null otherwise), or null when this node did not make it. Throws on other
+    /// mechanisms.
+    pub fn result(&self, proposal_id: JsValue) -> JsResult<JsValue> {
+        self.offers("result(proposalId)")?;
+        let mut out = String::new();
+        self.inner.result(&self.ids, &proposal_id, &mut out)?;
+        parse(&out)
+    }
+
+    fn offers(&self, method: &str) -> JsResult<()> {
+        if self.inner.votes() {
+            return Ok(());
+        }
+        Err(JsError::new(&format!("{method} is offered only by 'vote' nodes (this is a '{}' node)", self.mechanism)))
     }
 
     /// A message from peer `from` arrives → the outbox (the answer, if any, and what follows).
