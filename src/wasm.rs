@@ -33,6 +33,8 @@ const MAX_RUN_MS: f64 = 3_600_000.0;
 mod simulation;
 #[cfg(all(feature = "simulation-api", feature = "raft"))]
 mod sim_raft;
+#[cfg(all(feature = "simulation-api", feature = "paxos"))]
+mod sim_paxos;
 
 /// `ConsensusProtocol`, one Raft server driven by hand from JS (the course exercise's class).
 /// The widget does not use it: its build (`www/dist/`) leaves it out.

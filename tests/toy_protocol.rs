@@ -421,6 +421,7 @@ fn the_simulator_names_no_protocol() {
         ("sim/view.rs", include_str!("../src/sim/view.rs")),
         ("sim/config.rs", include_str!("../src/sim/config.rs")),
         ("sim/chaos.rs", include_str!("../src/sim/chaos.rs")),
+        ("sim/measure.rs", include_str!("../src/sim/measure.rs")),
         ("protocol.rs", include_str!("../src/protocol.rs")),
     ] {
         let lower = text.to_lowercase();

@@ -4,11 +4,12 @@
 //! consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T]
 //! consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]
 //! consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]
-//! consensus-sim messages
+//! consensus-sim messages [--protocol P]
 //! consensus-sim bench
 //! ```
-//! `--protocol` names the mechanism (`raft`, the default); `--bug` names one of its deliberate
-//! bugs.
+//! `--protocol` names the mechanism (`raft`, the default, `paxos` or `vote`); `--bug` names one
+//! of its deliberate bugs. With `--protocol paxos` or `vote`, `messages` prints messages per
+//! decided value (`sim::measure::messages_per_decision`) beside the textbook figures.
 //! `bench` runs the throughput workload (`sim::experiments::throughput_workload`, 60 simulated
 //! seconds) natively and prints `{"bench":"sim-native","sim_s_per_wall_s","events_per_s",…}`.
 //! `messages` measures messages per committed client write (see
@@ -43,13 +44,15 @@ use std::time::Instant;
 use consensus_playground::kv::Op;
 use consensus_playground::lincheck;
 use consensus_playground::protocol::BugSet;
+use consensus_playground::paxos::Paxos;
 use consensus_playground::raft::Raft;
+use consensus_playground::vote::Vote;
 use consensus_playground::sim::chaos::{self, Chaos, ChaosConfig, Fault};
 use consensus_playground::sim::{HistoryOp, Violation, Workload};
 use rayon::prelude::*;
 use serde_json::json;
 
-const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]\n       consensus-sim messages\n       consensus-sim bench";
+const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]\n       consensus-sim messages [--protocol P]\n       consensus-sim bench";
 
 fn main() -> ExitCode {
     match run() {
@@ -76,7 +79,7 @@ fn run() -> Result<ExitCode, String> {
         "check" => check(&mut parser),
         "history" => history(&mut parser),
         "fig16" => fig16(&mut parser),
-        "messages" => messages(),
+        "messages" => messages(&mut parser),
         "bench" => bench(),
         other => Err(format!("unknown command {other:?}")),
     }
@@ -105,7 +108,7 @@ fn parse_seeds(text: &str) -> Result<(u64, u64), String> {
 }
 
 /// The mechanisms the CLI runs (`--protocol`, `raft` by default).
-const PROTOCOLS: &[&str] = &["raft"];
+const PROTOCOLS: &[&str] = &["raft", "paxos", "vote"];
 
 fn protocol_arg(value: &str) -> Result<String, String> {
     if PROTOCOLS.contains(&value) {
@@ -148,6 +151,8 @@ fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     }
     let args = CheckArgs { protocol, seeds: seeds.ok_or("--seeds is required")?, events, faults, nodes, bug, threads };
     match args.protocol.as_str() {
+        "paxos" => check_with::<Paxos>(args),
+        "vote" => check_with::<Vote>(args),
         _ => check_with::<Raft>(args),
     }
 }
@@ -254,6 +259,8 @@ fn history(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     let workload = Workload { clients, ops_per_client: Some(ops), ..Workload::default() };
     let cfg = ChaosConfig { seed, nodes, events: u64::MAX, faults, bugs: BugSet::NONE };
     let history = match protocol.as_str() {
+        "paxos" => chaos::run_workload::<Paxos>(&cfg, workload).map_err(|e| e.to_string())?.history().to_vec(),
+        "vote" => chaos::run_workload::<Vote>(&cfg, workload).map_err(|e| e.to_string())?.history().to_vec(),
         _ => chaos::run_workload::<Raft>(&cfg, workload).map_err(|e| e.to_string())?.history().to_vec(),
     };
     let mut out = std::io::stdout().lock();
@@ -324,7 +331,60 @@ fn fig16(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn messages() -> Result<ExitCode, String> {
+fn messages(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
+    let mut protocol = "raft".to_string();
+    while let Some((key, value)) = next_option(parser)? {
+        match key.as_str() {
+            "protocol" => protocol = protocol_arg(&value)?,
+            other => return Err(format!("unknown option --{other}")),
+        }
+    }
+    if protocol == "raft" {
+        return raft_messages();
+    }
+    use consensus_playground::sim::measure::messages_per_decision;
+    use consensus_playground::sim::SimConfig;
+    let mut out = std::io::stdout().lock();
+    for nodes in [3usize, 5, 7] {
+        // Voting has no leader to lose.
+        let scenarios: &[bool] = if protocol == "vote" { &[false] } else { &[false, true] };
+        for &leader_change in scenarios {
+            let config = SimConfig { seed: 1, nodes, latency_us: (10_000, 15_000), ..SimConfig::default() };
+            // The textbook figures (README "Messages per decision"): a stable Multi-Paxos leader
+            // sends Accept to n−1 acceptors, and each acceptor tells every learner (n−1 each,
+            // itself aside) what it accepted: (n−1) + n(n−1); with replies to the leader alone
+            // it would be 2(n−1). A vote: a Proposal to n−1 voters, n−1 Votes back, and the
+            // outcome to n−1: 3(n−1).
+            let (r, textbook) = match protocol.as_str() {
+                "paxos" => {
+                    let s = consensus_playground::sim::Simulation::<Paxos>::new(config, Default::default()).map_err(|e| e.to_string())?;
+                    (messages_per_decision(s, leader_change), json!({ "leader_replies": 2 * (nodes - 1), "every_learner": (nodes - 1) + nodes * (nodes - 1) }))
+                }
+                _ => {
+                    let s = consensus_playground::sim::Simulation::<Vote>::new(config, Default::default()).map_err(|e| e.to_string())?;
+                    (messages_per_decision(s, leader_change), json!(3 * (nodes - 1)))
+                }
+            };
+            let line = json!({
+                "protocol": protocol,
+                "nodes": nodes,
+                "scenario": if leader_change { "leader change" } else { "steady" },
+                "commands": r.commands,
+                "decided": r.decided,
+                "messages": r.messages,
+                "messages_per_decision": (r.per_decision() * 100.0).round() / 100.0,
+                "messages_per_command": (r.messages as f64 / r.commands.max(1) as f64 * 100.0).round() / 100.0,
+                "textbook": textbook,
+            });
+            if writeln!(out, "{line}").is_err() {
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn raft_messages() -> Result<ExitCode, String> {
     use consensus_playground::raft::experiments::messages_per_write;
     let mut out = std::io::stdout().lock();
     for nodes in [3usize, 5, 7] {

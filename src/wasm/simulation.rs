@@ -12,7 +12,7 @@ use super::{
 use crate::kv::Op;
 use crate::protocol::{BugInfo, BugSet, NodeId};
 use crate::sim::chaos::{self, Chaos, ChaosConfig};
-use crate::sim::{self, ClientReply, EventView, HistoryOp, Micros, Network, Simulation, Stats, Violation, Workload};
+use crate::sim::{self, ClientReply, EventView, HistoryOp, Micros, Network, SimConfig, Simulation, Stats, Violation, Workload};
 use crate::error::{Error, Result};
 
 // ---- Simulation ----------------------------------------------------------------------------
@@ -34,6 +34,8 @@ pub struct SimulationJs {
 enum Inner {
     #[cfg(feature = "raft")]
     Raft(Simulation<crate::raft::Raft>),
+    #[cfg(feature = "paxos")]
+    Paxos(Simulation<crate::paxos::Paxos>),
 }
 
 /// `each!(inner, s => expr)`: `expr` with `s` bound to the simulation, whatever its mechanism.
@@ -42,6 +44,8 @@ macro_rules! each {
         match $inner {
             #[cfg(feature = "raft")]
             Inner::Raft($s) => $e,
+            #[cfg(feature = "paxos")]
+            Inner::Paxos($s) => $e,
         }
     };
 }
@@ -250,6 +254,8 @@ impl<P: Mechanism> Hosted for Simulation<P> {
 const PROTOCOLS: &[&str] = &[
     #[cfg(feature = "raft")]
     "raft",
+    #[cfg(feature = "paxos")]
+    "paxos",
 ];
 
 /// The `protocol` option of `options`: a name from [`PROTOCOLS`] (`"raft"` when absent).
@@ -273,6 +279,8 @@ fn build(name: &str, options: &JsValue) -> JsResult<Inner> {
     match name {
         #[cfg(feature = "raft")]
         "raft" => Ok(Inner::Raft(<crate::raft::Raft as Mechanism>::build(options)?)),
+        #[cfg(feature = "paxos")]
+        "paxos" => Ok(Inner::Paxos(<crate::paxos::Paxos as Mechanism>::build(options)?)),
         _ => Err(invalid("protocol", format!("must be one of {}", PROTOCOLS.join(", ")))),
     }
 }
@@ -282,6 +290,8 @@ fn bug_list(name: &str) -> &'static [BugInfo] {
     match name {
         #[cfg(feature = "raft")]
         "raft" => <crate::raft::Raft as crate::protocol::Protocol>::BUGS,
+        #[cfg(feature = "paxos")]
+        "paxos" => <crate::paxos::Paxos as crate::protocol::Protocol>::BUGS,
         _ => &[],
     }
 }
@@ -291,6 +301,8 @@ fn from_check(name: &str, cfg: &ChaosConfig) -> JsResult<Inner> {
     match name {
         #[cfg(feature = "raft")]
         "raft" => Ok(Inner::Raft(chaos::run(cfg).map_err(core)?.0)),
+        #[cfg(feature = "paxos")]
+        "paxos" => Ok(Inner::Paxos(chaos::run(cfg).map_err(core)?.0)),
         _ => Err(invalid("protocol", format!("must be one of {}", PROTOCOLS.join(", ")))),
     }
 }
@@ -299,6 +311,41 @@ fn from_check(name: &str, cfg: &ChaosConfig) -> JsResult<Inner> {
 /// with `sim::config::MAX_NODES`).
 pub(super) const NODES_RULE: &str = "must be an integer from 1 to 15";
 const _: () = assert!(sim::config::MAX_NODES == 15);
+
+/// The simulator's options every mechanism shares (`seed`, `nodes`, `latencyMs`, `dropRate`,
+/// `duplicateRate`, `persistMs`, `bugs`), read from `options` into `sim` and `bugs`; `keys` lists
+/// every key the mechanism allows (the rest are refused, naming them). For mechanisms other than
+/// Raft, whose options keep their historical order of checks.
+pub(super) fn parse_sim_options(options: &JsValue, keys: &[&str], sim: &mut SimConfig, bugs: &mut BugSet, list: &'static [BugInfo]) -> JsResult<()> {
+    object(options, "options")?;
+    only_keys(options, keys)?;
+    let opt = |k: &str| Some(get(options, k)).filter(|v| !v.is_undefined());
+    if let Some(v) = opt("seed") {
+        sim.seed = uint(&v, "seed")?;
+    }
+    if let Some(v) = opt("nodes") {
+        sim.nodes = uint_in(&v, "nodes", 1..=sim::config::MAX_NODES as u64, NODES_RULE)? as usize;
+    }
+    if let Some(v) = opt("latencyMs") {
+        sim.latency_us = ms_range(&v, "latencyMs")?;
+    }
+    if let Some(v) = opt("dropRate") {
+        sim.drop_rate = rate(&v, "dropRate")?;
+    }
+    if let Some(v) = opt("duplicateRate") {
+        sim.duplicate_rate = rate(&v, "duplicateRate")?;
+    }
+    if let Some(v) = opt("persistMs") {
+        sim.persist_us = ms_to_us(&v, "persistMs")?;
+    }
+    if let Some(v) = opt("bugs") {
+        *bugs = parse_bugs(&v, "bugs", list)?;
+    }
+    sim.validate().map_err(core)
+}
+
+/// The shared options' keys, as [`parse_sim_options`] reads them.
+pub(super) const SIM_KEYS: [&str; 8] = ["protocol", "seed", "nodes", "latencyMs", "dropRate", "duplicateRate", "persistMs", "bugs"];
 
 /// An array of bug names from `list` (a mechanism's `BUGS`).
 pub(super) fn parse_bugs(v: &JsValue, param: &str, list: &'static [BugInfo]) -> JsResult<BugSet> {
