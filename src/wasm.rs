@@ -195,3 +195,7 @@ fn only_keys(options: &JsValue, allowed: &[&str]) -> JsResult<()> {
 /// carried by any transport (feature `consensus-api`; the widget's build leaves it out).
 #[cfg(feature = "consensus-api")]
 mod consensus;
+
+/// `createConsensus('paxos', …)`: Multi-Paxos behind the same `ConsensusNode` interface.
+#[cfg(feature = "consensus-api")]
+mod consensus_paxos;

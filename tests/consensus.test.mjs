@@ -152,9 +152,9 @@ test('createConsensus: the API shape', () => {
 });
 
 test('an unknown mechanism is refused, naming the known ones', () => {
-  throwsError(() => createConsensus('nope', 'x', ['x']), 'Unknown consensus mechanism "nope" (known: raft)');
-  throwsError(() => createConsensus('Raft', 'x', ['x']), 'Unknown consensus mechanism "Raft" (known: raft)');
-  throwsError(() => createConsensus(undefined, 'x', ['x']), 'Unknown consensus mechanism undefined (known: raft)');
+  throwsError(() => createConsensus('nope', 'x', ['x']), 'Unknown consensus mechanism "nope" (known: raft, paxos)');
+  throwsError(() => createConsensus('Raft', 'x', ['x']), 'Unknown consensus mechanism "Raft" (known: raft, paxos)');
+  throwsError(() => createConsensus(undefined, 'x', ['x']), 'Unknown consensus mechanism undefined (known: raft, paxos)');
 });
 
 test('createConsensus validates every argument', () => {

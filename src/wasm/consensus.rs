@@ -40,7 +40,7 @@ use crate::raft::{
 };
 
 /// The mechanisms `createConsensus` knows, as the error for an unknown one lists them.
-const KNOWN: &str = "raft";
+const KNOWN: &str = "raft, paxos";
 
 /// The most members a cluster may list.
 const MAX_MEMBERS: usize = 1000;
@@ -52,18 +52,18 @@ const MAX_NOW_MS: f64 = MAX_SAFE / 1000.0;
 
 /// The caller's ids: the cluster in the order given (the peers, then this node if they do not
 /// list it). Index `i` is node `i` inside, which the Raft core calls `n{i+1}`.
-struct Ids {
+pub(super) struct Ids {
     /// Every member, by index.
-    ids: Vec<String>,
+    pub(super) ids: Vec<String>,
     /// Each member's id as a JSON string literal (for the outbox and views, built as JSON text).
-    quoted: Vec<String>,
+    pub(super) quoted: Vec<String>,
     /// The peers as given.
-    peers: Vec<String>,
+    pub(super) peers: Vec<String>,
     /// This node's index.
-    me: NodeId,
+    pub(super) me: NodeId,
 }
 
-fn quote(s: &str) -> String {
+pub(super) fn quote(s: &str) -> String {
     JSON::stringify(&JsValue::from_str(s)).ok().and_then(|q| q.as_string()).unwrap_or_else(|| "null".into())
 }
 
@@ -96,12 +96,12 @@ impl Ids {
         Ok(Ids { ids, quoted, peers: given, me })
     }
 
-    fn me(&self) -> &str {
+    pub(super) fn me(&self) -> &str {
         &self.ids[self.me]
     }
 
     /// A sender: another member of the cluster.
-    fn peer(&self, v: &JsValue, param: &str) -> JsResult<NodeId> {
+    pub(super) fn peer(&self, v: &JsValue, param: &str) -> JsResult<NodeId> {
         let me = self.me();
         match v.as_string().and_then(|s| self.ids.iter().position(|p| *p == s)) {
             Some(i) if i == self.me => Err(got(param, &format!("must be a peer of {me}, not {me} itself"), v)),
@@ -111,19 +111,19 @@ impl Ids {
     }
 
     /// A member of the cluster, this node included.
-    fn member(&self, v: &JsValue, param: &str) -> JsResult<NodeId> {
+    pub(super) fn member(&self, v: &JsValue, param: &str) -> JsResult<NodeId> {
         v.as_string()
             .and_then(|s| self.ids.iter().position(|p| *p == s))
             .ok_or_else(|| got(param, &format!("must be a member of {}'s cluster", self.me()), v))
     }
 
     /// Node `i` as the caller spells it, quoted.
-    fn quoted_id(&self, i: NodeId) -> String {
+    pub(super) fn quoted_id(&self, i: NodeId) -> String {
         self.quoted.get(i).cloned().unwrap_or_else(|| quote(&node_name(i)))
     }
 
     /// Node `i` as the caller spells it.
-    fn name(&self, i: NodeId) -> String {
+    pub(super) fn name(&self, i: NodeId) -> String {
         self.ids.get(i).cloned().unwrap_or_else(|| node_name(i))
     }
 }
@@ -136,7 +136,7 @@ fn parse(text: &str) -> JsResult<JsValue> {
 }
 
 /// µs as a JSON number of ms, with no float formatting (`120000` → `120.000`).
-fn ms(out: &mut String, us: Micros) {
+pub(super) fn ms(out: &mut String, us: Micros) {
     let _ = write!(out, "{}.{:03}", us / 1000, us % 1000);
 }
 
@@ -155,7 +155,7 @@ fn entries_json(out: &mut String, entries: &[LogEntry]) {
 
 /// What every mechanism offers `ConsensusNode`: inputs already checked for type where generic
 /// (the sender is a peer, the command is JSON, time does not go back); outputs as JSON text.
-trait Mechanism {
+pub(super) trait Mechanism {
     /// Proposes `command` (JSON text).
     fn propose(&mut self, ids: &Ids, command: String) -> JsResult<()>;
     /// Validates `message` from peer `from` completely, then hands it to the node.
@@ -176,7 +176,7 @@ const OPTION_KEYS: [&str; 8] =
     ["seed", "electionTimeoutMs", "heartbeatMs", "preVote", "checkQuorum", "maxEntriesPerAppend", "snapshotInterval", "batchMs"];
 
 /// ms (a number from 0 to an hour) → µs.
-fn duration(v: &JsValue, param: &str, positive: bool) -> JsResult<Micros> {
+pub(super) fn duration(v: &JsValue, param: &str, positive: bool) -> JsResult<Micros> {
     let rule = if positive { "must be a number of ms above 0 and at most 3600000" } else { "must be a number of ms from 0 to 3600000" };
     match v.as_f64() {
         Some(f) if f.is_finite() && (0.0..=3_600_000.0).contains(&f) && (!positive || f > 0.0) => Ok(((f * 1000.0).round() as Micros).max(u64::from(positive))),
@@ -243,7 +243,7 @@ fn raft_options(options: &JsValue) -> JsResult<(Options, u64)> {
 
 /// The seed of a node's RNG: the caller's seed mixed with its id (FNV-1a), so that nodes given
 /// the same seed still draw different timeouts (identical draws would split every vote).
-fn node_seed(seed: u64, id: &str) -> u64 {
+pub(super) fn node_seed(seed: u64, id: &str) -> u64 {
     let fnv = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
     seed ^ fnv
 }
@@ -266,7 +266,7 @@ const TYPES: &str = "RequestVote, RequestVoteResponse, PreVote, PreVoteResponse,
                      InstallSnapshot, InstallSnapshotResponse, TimeoutNow";
 
 /// Refuses a key of `obj` not in `allowed`.
-fn only_fields(obj: &JsValue, param: &str, what: &str, allowed: &[&str]) -> JsResult<()> {
+pub(super) fn only_fields(obj: &JsValue, param: &str, what: &str, allowed: &[&str]) -> JsResult<()> {
     for key in js_sys::Object::keys(&js_sys::Object::from(obj.clone())).iter() {
         let key = key.as_string().unwrap_or_default();
         if !allowed.contains(&key.as_str()) {
@@ -566,8 +566,8 @@ impl Mechanism for RaftMechanism {
 
 // ---- ConsensusNode --------------------------------------------------------------------------
 
-/// `createConsensus(mechanism, id, peers, options?)`: one node of `mechanism` (only `'raft'`
-/// for now) named `id` in the cluster `peers` (distinct non-empty strings; it may or may not list
+/// `createConsensus(mechanism, id, peers, options?)`: one node of `mechanism` (`'raft'` or
+/// `'paxos'`) named `id` in the cluster `peers` (distinct non-empty strings; it may or may not list
 /// `id`, the node is a member either way). The node starts at time 0 with its timers drawn from
 /// its seed.
 ///
@@ -578,14 +578,23 @@ impl Mechanism for RaftMechanism {
 /// or null for no limit), `snapshotInterval` (applied entries between snapshots, §7; default
 /// null: never), `batchMs` (null: each command is sent at once).
 ///
-/// Throws `Unknown consensus mechanism "nope" (known: raft)` for an unknown mechanism, and an
+/// Paxos's `options` and messages: see `src/wasm/consensus_paxos.rs` (`seed`, `heartbeatMs`,
+/// `leaderTimeoutMs`, `backoff`, `backoffMs`).
+///
+/// Throws `Unknown consensus mechanism "nope" (known: raft, paxos)` for an unknown mechanism, and an
 /// `Error` naming the parameter and the rule for any other bad argument.
 #[wasm_bindgen(js_name = createConsensus)]
 pub fn create_consensus(mechanism: JsValue, id: JsValue, peers: JsValue, options: JsValue) -> JsResult<ConsensusNode> {
-    if mechanism.as_string().as_deref() != Some("raft") {
-        return Err(JsError::new(&format!("Unknown consensus mechanism {} (known: {KNOWN})", describe(&mechanism))));
-    }
+    let name = match mechanism.as_string().as_deref() {
+        Some("raft") => "raft",
+        Some("paxos") => "paxos",
+        _ => return Err(JsError::new(&format!("Unknown consensus mechanism {} (known: {KNOWN})", describe(&mechanism)))),
+    };
     let ids = Ids::new(&id, &peers)?;
+    if name == "paxos" {
+        let inner = super::consensus_paxos::create(&ids, &options)?;
+        return Ok(ConsensusNode { mechanism: "paxos", ids, last_ms: 0.0, inner });
+    }
     let (options, seed) = raft_options(&options)?;
     let s = Standalone::new(Raft { options }, ids.me, ids.ids.len(), node_seed(seed, ids.me())).map_err(|e| JsError::new(&e.to_string()))?;
     Ok(ConsensusNode { mechanism: "raft", ids, last_ms: 0.0, inner: Box::new(RaftMechanism { s }) })
@@ -623,7 +632,7 @@ pub struct ConsensusNode {
 
 #[wasm_bindgen]
 impl ConsensusNode {
-    /// The mechanism's name: `'raft'`.
+    /// The mechanism's name: `'raft'` or `'paxos'`.
     #[wasm_bindgen(getter)]
     pub fn mechanism(&self) -> String {
         self.mechanism.to_string()
