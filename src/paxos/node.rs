@@ -214,6 +214,11 @@ impl Replica {
     pub fn elections(&self) -> u64 {
         self.elections
     }
+    /// What the node proposed and accepted since the checker last looked (emptied after every
+    /// event).
+    pub fn trail(&self) -> &[Trail] {
+        &self.trail
+    }
     /// Whether a backoff timer runs (the node waits before trying to lead).
     pub fn backing_off(&self) -> bool {
         self.backoff_pending
@@ -592,8 +597,7 @@ impl Replica {
         let Some(tally) = self.tallies.get(&slot) else { return false };
         let count = if opts.bugs.has(Bug::CrossBallotLearner) {
             let mut who: Vec<NodeId> = Vec::new();
-            for (_, v, a) in tally.iter().filter(|(_, v, _)| v == value) {
-                let _ = v;
+            for (_, _, a) in tally.iter().filter(|(_, v, _)| v == value) {
                 for x in a {
                     if !who.contains(x) {
                         who.push(*x);
