@@ -213,3 +213,6 @@ mod consensus;
 /// Majority voting behind `createConsensus('vote', …)` (feature `consensus-api`).
 #[cfg(feature = "consensus-api")]
 mod consensus_vote;
+/// `createConsensus('paxos', …)`: Multi-Paxos behind the same `ConsensusNode` interface.
+#[cfg(feature = "consensus-api")]
+mod consensus_paxos;

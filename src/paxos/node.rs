@@ -90,6 +90,8 @@ pub enum Trail {
 
 /// How many acceptances a leader re-sends per heartbeat, at most (Accepts lost on the way).
 const RESEND_MAX: usize = 32;
+/// How many slots a new leader proposes in at once when it takes over, at most.
+const MAX_FILL: Slot = 10_000;
 /// How many chosen values a leader sends per CatchUp, at most.
 const CATCH_UP_MAX: u64 = 64;
 
@@ -211,6 +213,11 @@ impl Replica {
     /// How many times this node started phase 1.
     pub fn elections(&self) -> u64 {
         self.elections
+    }
+    /// What the node proposed and accepted since the checker last looked (emptied after every
+    /// event).
+    pub fn trail(&self) -> &[Trail] {
+        &self.trail
     }
     /// Whether a backoff timer runs (the node waits before trying to lead).
     pub fn backing_off(&self) -> bool {
@@ -386,7 +393,9 @@ impl Replica {
         let own_value = opts.bugs.has(Bug::OwnValue);
         let (mut adopted, mut no_ops) = (0, 0);
         let mut fill = Vec::new();
-        for slot in self.executed + 1..=top {
+        // At most MAX_FILL slots (a report far beyond what any leader proposed comes only from
+        // a hand-made message; slots left unfilled are never proposed in, which is safe).
+        for slot in self.executed + 1..=top.min(self.executed + MAX_FILL) {
             if self.chosen.contains_key(&slot) {
                 continue;
             }
@@ -588,8 +597,7 @@ impl Replica {
         let Some(tally) = self.tallies.get(&slot) else { return false };
         let count = if opts.bugs.has(Bug::CrossBallotLearner) {
             let mut who: Vec<NodeId> = Vec::new();
-            for (_, v, a) in tally.iter().filter(|(_, v, _)| v == value) {
-                let _ = v;
+            for (_, _, a) in tally.iter().filter(|(_, v, _)| v == value) {
                 for x in a {
                     if !who.contains(x) {
                         who.push(*x);
@@ -643,9 +651,13 @@ impl Replica {
         (MsgNote::Heartbeat { ballot: b, chosen_through, catch_up }, !new_leader && catch_up.is_none())
     }
 
-    /// A learner asks for the chosen values from slot `next` on: the node sends what it knows
-    /// chosen, in order, up to [`CATCH_UP_MAX`] of them.
+    /// A learner asks for the chosen values from slot `next` on: a leader sends what it knows
+    /// chosen, in order, up to [`CATCH_UP_MAX`] of them (a node that no longer leads sends
+    /// nothing: the learner asks the next leader).
     fn on_catch_up(&mut self, from: NodeId, next: Slot, out: &mut Out<Paxos>) -> (MsgNote, bool) {
+        if self.role != Role::Leader {
+            return (MsgNote::CatchUp { next, sent: 0 }, false);
+        }
         let mut sent = 0;
         let b = self.ballot;
         for (slot, value) in self.chosen.iter().filter(|(s, _)| **s >= next).take(CATCH_UP_MAX as usize) {

@@ -398,7 +398,7 @@ impl Note {
                 format!("{} heard nothing from {who}: it {then}", n(*at))
             }
             Note::BackoffGivenUp { at, leader } => {
-                let who = leader.map_or("a leader".to_string(), |l| n(l));
+                let who = leader.map_or("a leader".to_string(), &n);
                 format!("{} ends its backoff without trying: it heard from {who}", n(*at))
             }
             Note::Heartbeats { at, ballot, chosen_through, resent } => {

@@ -133,10 +133,13 @@ pub struct Options {
     pub heartbeat_us: Micros,
     /// A follower suspects the leader after this much silence (default 200 ms).
     pub leader_timeout_us: Micros,
-    /// Whether a node that wants to lead (its leader suspected, or its ballot preempted) first
-    /// waits a random time, uniform in `[0, backoff_us]`, and gives up if a leader is heard
-    /// meanwhile (default true). Off, preempted proposers retry at once and can duel forever
-    /// (the livelock of §2.4's remark on progress).
+    /// Backoff (default true): a node that wants to lead (its leader suspected, or a command
+    /// given while it knows no leader) first waits a random time, uniform in `[0, backoff_us]`,
+    /// and gives up if it hears a leader meanwhile; a proposer preempted by a higher ballot
+    /// follows, and tries again only when its follower's timer runs out. Off: a node that wants
+    /// to lead runs phase 1 at once, and a preempted proposer runs it again at once with a
+    /// higher ballot, so two proposers can preempt each other forever (the dueling proposers of
+    /// §2.4's remark on progress: safe, but nothing is chosen).
     pub backoff: bool,
     /// The longest backoff (default 150 ms).
     pub backoff_us: Micros,

@@ -40,7 +40,7 @@ use crate::raft::{
 };
 
 /// The mechanisms `createConsensus` knows, as the error for an unknown one lists them.
-const KNOWN: &str = "raft, vote";
+const KNOWN: &str = "raft, paxos, vote";
 
 /// The most members a cluster may list.
 const MAX_MEMBERS: usize = 1000;
@@ -58,7 +58,7 @@ pub(crate) struct Ids {
     /// Each member's id as a JSON string literal (for the outbox and views, built as JSON text).
     pub(crate) quoted: Vec<String>,
     /// The peers as given.
-    peers: Vec<String>,
+    pub(super) peers: Vec<String>,
     /// This node's index.
     pub(crate) me: NodeId,
 }
@@ -101,7 +101,7 @@ impl Ids {
     }
 
     /// A sender: another member of the cluster.
-    fn peer(&self, v: &JsValue, param: &str) -> JsResult<NodeId> {
+    pub(super) fn peer(&self, v: &JsValue, param: &str) -> JsResult<NodeId> {
         let me = self.me();
         match v.as_string().and_then(|s| self.ids.iter().position(|p| *p == s)) {
             Some(i) if i == self.me => Err(got(param, &format!("must be a peer of {me}, not {me} itself"), v)),
@@ -111,7 +111,7 @@ impl Ids {
     }
 
     /// A member of the cluster, this node included.
-    fn member(&self, v: &JsValue, param: &str) -> JsResult<NodeId> {
+    pub(super) fn member(&self, v: &JsValue, param: &str) -> JsResult<NodeId> {
         v.as_string()
             .and_then(|s| self.ids.iter().position(|p| *p == s))
             .ok_or_else(|| got(param, &format!("must be a member of {}'s cluster", self.me()), v))
@@ -123,7 +123,7 @@ impl Ids {
     }
 
     /// Node `i` as the caller spells it.
-    fn name(&self, i: NodeId) -> String {
+    pub(super) fn name(&self, i: NodeId) -> String {
         self.ids.get(i).cloned().unwrap_or_else(|| node_name(i))
     }
 }
@@ -585,8 +585,8 @@ impl Mechanism for RaftMechanism {
 
 // ---- ConsensusNode --------------------------------------------------------------------------
 
-/// `createConsensus(mechanism, id, peers, options?)`: one node of `mechanism` (only `'raft'`
-/// for now) named `id` in the cluster `peers` (distinct non-empty strings; it may or may not list
+/// `createConsensus(mechanism, id, peers, options?)`: one node of `mechanism` (`'raft'` or
+/// `'paxos'`) named `id` in the cluster `peers` (distinct non-empty strings; it may or may not list
 /// `id`, the node is a member either way). The node starts at time 0 with its timers drawn from
 /// its seed.
 ///
@@ -597,17 +597,25 @@ impl Mechanism for RaftMechanism {
 /// or null for no limit), `snapshotInterval` (applied entries between snapshots, §7; default
 /// null: never), `batchMs` (null: each command is sent at once).
 ///
-/// Throws `Unknown consensus mechanism "nope" (known: raft)` for an unknown mechanism, and an
+/// Paxos's `options` and messages: see `src/wasm/consensus_paxos.rs` (`seed`, `heartbeatMs`,
+/// `leaderTimeoutMs`, `backoff`, `backoffMs`).
+///
+/// Throws `Unknown consensus mechanism "nope" (known: raft, paxos, vote)` for an unknown mechanism, and an
 /// `Error` naming the parameter and the rule for any other bad argument.
 #[wasm_bindgen(js_name = createConsensus)]
 pub fn create_consensus(mechanism: JsValue, id: JsValue, peers: JsValue, options: JsValue) -> JsResult<ConsensusNode> {
-    let vote = match mechanism.as_string().as_deref() {
-        Some("raft") => false,
-        Some("vote") => true,
+    let name = match mechanism.as_string().as_deref() {
+        Some("raft") => "raft",
+        Some("paxos") => "paxos",
+        Some("vote") => "vote",
         _ => return Err(JsError::new(&format!("Unknown consensus mechanism {} (known: {KNOWN})", describe(&mechanism)))),
     };
     let ids = Ids::new(&id, &peers)?;
-    if vote {
+    if name == "paxos" {
+        let inner = super::consensus_paxos::create(&ids, &options)?;
+        return Ok(ConsensusNode { mechanism: "paxos", ids, last_ms: 0.0, inner });
+    }
+    if name == "vote" {
         let inner = super::consensus_vote::VoteMechanism::new(&ids, &options)?;
         return Ok(ConsensusNode { mechanism: "vote", ids, last_ms: 0.0, inner: Box::new(inner) });
     }
@@ -648,7 +656,7 @@ pub struct ConsensusNode {
 
 #[wasm_bindgen]
 impl ConsensusNode {
-    /// The mechanism's name: `'raft'`.
+    /// The mechanism's name: `'raft'` or `'paxos'`.
     #[wasm_bindgen(getter)]
     pub fn mechanism(&self) -> String {
         self.mechanism.to_string()
