@@ -114,6 +114,10 @@ pub struct Replica {
     reported: Map<Slot, (Ballot, String)>,
     /// The leader's phase-2 values not yet known chosen.
     proposals: Map<Slot, String>,
+    /// The leader's next slot at its previous heartbeat: a heartbeat re-sends only the Accepts
+    /// of slots below it, out for a heartbeat interval at least (younger ones are most likely
+    /// still travelling, and re-sending them would double the traffic of a busy leader).
+    resend_below: Slot,
     next_slot: Slot,
     queue: VecDeque<String>,
     heard_leader: bool,
@@ -144,6 +148,7 @@ impl Replica {
             promises: Vec::new(),
             reported: Map::new(),
             proposals: Map::new(),
+            resend_below: 0,
             next_slot: 1,
             queue: VecDeque::new(),
             heard_leader: false,
@@ -385,6 +390,7 @@ impl Replica {
             return;
         }
         self.role = Role::Leader;
+        self.resend_below = 0;
         self.leader = Some(self.me);
         self.backoff_pending = false;
         out.push(Effect::CancelTimer(Timer::LeaderTimeout));
@@ -720,13 +726,15 @@ impl Replica {
     }
 
     /// The leader's heartbeat: liveness and how far it knows the sequence chosen, to every
-    /// other node; proposals not yet known chosen are sent again (lost Accepts).
+    /// other node; proposals not yet known chosen a heartbeat interval after they went out are
+    /// sent again (lost Accepts).
     pub fn heartbeat(&mut self, opts: &Options, cx: &mut Ctx, out: &mut Out<Paxos>) {
         if self.role != Role::Leader {
             return;
         }
         let b = self.ballot;
-        let resend: Vec<(Slot, String)> = self.proposals.iter().take(RESEND_MAX).map(|(s, v)| (*s, v.clone())).collect();
+        let below = std::mem::replace(&mut self.resend_below, self.next_slot);
+        let resend: Vec<(Slot, String)> = self.proposals.iter().filter(|(s, _)| **s < below).take(RESEND_MAX).map(|(s, v)| (*s, v.clone())).collect();
         out.note(Note::Heartbeats { at: cx.me, ballot: b, chosen_through: self.executed, resent: resend.len() });
         self.broadcast(out, Msg::Heartbeat { ballot: b, chosen_through: self.executed });
         for (slot, value) in resend {
