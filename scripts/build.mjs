@@ -12,7 +12,9 @@
 //   4. shrinks the wasm with wasm-opt -Oz (npm package binaryen),
 //   5. bundles and minifies the element (esbuild) into www/dist/: consensus-playground.js,
 //      consensus-playground.css, per mechanism its module's chunk (www/protocols/<name>.js,
-//      with its wasm glue) and pkg/<name>_bg.wasm, fetched by the widgets that use it; the Experiments panel's chunk,
+//      with its wasm glue) and pkg/<name>_bg.wasm, fetched by the widgets that use it (a page
+//      with widgets of several mechanisms fetches instead one wasm hosting them all, with its
+//      glue: www/protocols/combined.js, pkg/combined_bg.wasm); the Experiments panel's chunk,
 //      experiments.css, worker and pkg/experiments_bg.wasm, and the Network and bugs panel's
 //      chunk and stage/faults.css (each fetched only when its panel is opened),
 // and prints the sizes (scripts/size.mjs).
@@ -52,6 +54,9 @@ buildWasm(join(ROOT, 'www/pkg'), []);
 const MECHANISMS = ['raft'];
 const widgetPkg = (m) => join(ROOT, `target/widget-${m}-pkg`);
 const widgetWasm = Object.fromEntries(MECHANISMS.map((m) => [m, buildWasm(widgetPkg(m), ['--no-default-features', '--features', `simulation-api,${m}`])]));
+// A page with widgets of several mechanisms loads one wasm hosting them all instead
+// (www/protocols/combined.js, pkg/combined_bg.wasm).
+widgetWasm.combined = buildWasm(widgetPkg('combined'), ['--no-default-features', '--features', ['simulation-api', ...MECHANISMS].join(',')]);
 // The Experiments panel's worker: Figure 16 only (fetched when the panel is opened).
 const experimentsPkg = join(ROOT, 'target/experiments-pkg');
 const experimentsWasm = buildWasm(experimentsPkg, ['--no-default-features', '--features', 'experiments-api']);
@@ -66,7 +71,7 @@ rmSync(dist, { recursive: true, force: true });
 // the build that matches each importer: a mechanism's module (www/protocols/<m>.js) gets its
 // mechanism's widget build, with the wasm it loads renamed pkg/<m>_bg.wasm (next to the chunks
 // in www/dist/); anything else gets `pkgDir`'s.
-const coreOf = (path) => MECHANISMS.find((m) => path.endsWith(join('protocols', `${m}.js`)));
+const coreOf = (path) => [...MECHANISMS, 'combined'].find((m) => path.endsWith(join('protocols', `${m}.js`)));
 const glue = (pkgDir) => ({
   name: 'glue',
   setup(b) {
@@ -91,7 +96,7 @@ await esbuild.build({ ...common, plugins: [glue(experimentsPkg)], define: { FIG1
 // The stylesheets: the widget's, and those of two panels, fetched when a reader opens them.
 await esbuild.build({ ...common, entryPoints: ['consensus-playground.css', 'experiments.css', 'stage/faults.css'].map((f) => join(www, f)), outbase: www, outdir: dist });
 mkdirSync(join(dist, 'pkg'), { recursive: true });
-for (const m of MECHANISMS) copyFileSync(widgetWasm[m], join(dist, `pkg/${m}_bg.wasm`));
+for (const m of [...MECHANISMS, 'combined']) copyFileSync(widgetWasm[m], join(dist, `pkg/${m}_bg.wasm`));
 copyFileSync(experimentsWasm, join(dist, 'pkg/experiments_bg.wasm'));
 
 for (const s of widgetSizes()) console.error(`[build] ${s.path}: ${s.bytes} bytes, ${s.gzip9_bytes} gzip -9`);

@@ -24,10 +24,10 @@ const LAZY = [
   ['Network and bugs panel, on opening (not in the total)', /^(faults-panel-.*\.js|stage\/faults\.css)$/],
 ];
 
-/** The mechanisms www/protocols/ has (a module M.js each, beside index.js). */
+/** The mechanisms www/protocols/ has (a module M.js each, beside index.js and combined.js). */
 export const mechanisms = () =>
   readdirSync(join(ROOT, 'www/protocols'))
-    .filter((f) => f.endsWith('.js') && f !== 'index.js')
+    .filter((f) => f.endsWith('.js') && f !== 'index.js' && f !== 'combined.js')
     .map((f) => f.slice(0, -'.js'.length))
     .sort();
 
@@ -40,6 +40,9 @@ function ownerOf(f, all) {
   }
   return null;
 }
+
+// A page with widgets of several mechanisms fetches one wasm hosting them all, with its glue.
+const COMBINED = /^(combined-[A-Z0-9]+\.js|pkg\/combined_bg\.wasm)$/;
 
 const label = (f) => (f.endsWith('.css') ? 'css (minified)' : f === 'consensus-playground.js' ? 'element js (minified)' : 'js chunk (minified)');
 
@@ -56,23 +59,29 @@ export function widgetSizes(mechanism = MECHANISM) {
   const all = mechanisms();
   const shared = [];
   const apart = [];
+  const combined = [];
   const own = Object.fromEntries(all.map((m) => [m, []]));
   for (const f of files) {
     const lazy = LAZY.find(([, re]) => re.test(f));
     const owner = ownerOf(f, all);
     if (lazy) apart.push(measure(lazy[0], `www/dist/${f}`));
+    else if (COMBINED.test(f)) combined.push(measure('every mechanism in one wasm, for pages with widgets of several (not in a one-mechanism total)', `www/dist/${f}`));
     else if (owner) own[owner[0]].push(measure(owner[0] === mechanism ? owner[1] : `${owner[1]}, for its widgets`, `www/dist/${f}`));
     else shared.push(measure(label(f), `www/dist/${f}`));
   }
   const totals = all.map((m) => ({ bench: 'size', what: `${m} widget total`, path: `www/dist/ on load, ${m}`, ...sum([...shared, ...own[m]]) }));
   const others = all.filter((m) => m !== mechanism).flatMap((m) => own[m]);
+  // A page with a widget of every mechanism: each mechanism's chunk and stylesheet, and the
+  // combined wasm instead of each one's own.
+  const everyOne = all.flatMap((m) => own[m].filter((s) => !s.path.endsWith('.wasm')));
   return [
     ...shared,
     ...(own[mechanism] ?? []),
     ...others,
+    ...combined,
     ...apart,
     ...totals,
-    { bench: 'size', what: 'all mechanisms page total', path: 'www/dist/ on load, every mechanism', ...sum([...shared, ...all.flatMap((m) => own[m])]) },
+    { bench: 'size', what: 'all mechanisms page total', path: 'www/dist/ on load, every mechanism', ...sum([...shared, ...everyOne, ...combined]) },
     { bench: 'size', what: 'widget total', path: `www/dist/ on load`, mechanism, ...sum([...shared, ...(own[mechanism] ?? [])]), budget_gzip9_bytes: BUDGET_GZIP9_BYTES },
   ];
 }

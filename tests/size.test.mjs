@@ -17,7 +17,9 @@ import { BUDGET_GZIP9_BYTES, widgetSizes } from '../scripts/size.mjs';
 // that hosts it alone; the Simulation methods neither the page nor course scripts call
 // (setLinkLatency, nextEventAt, protocol) are only in www/pkg/ (-0.75 KB), and a lighter panic
 // hook replaced console_error_panic_hook (-0.65 KB).
-const CEILING_GZIP9_BYTES = 89_800;
+// Raised to 89,900 B (89,855) when the element learned to load one wasm hosting every
+// mechanism on a page with widgets of several (+0.1 KB of element code).
+const CEILING_GZIP9_BYTES = 89_900;
 
 // Issue #11 §6: a page with one widget of one mechanism, and a page with a widget of every
 // mechanism.

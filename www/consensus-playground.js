@@ -34,14 +34,21 @@ const MAX_FRAME_MS = 100; // a long frame (hidden tab) advances the clock by at 
 const dom = { button, el, svg };
 
 const cores = new Map();
-/** Mechanism module `mech`'s wasm core, loaded once per page. */
+/**
+ * The wasm core for a widget of mechanism module `mech`, loaded once per page: resolves to a
+ * module with the Simulation class. A page whose widgets show one mechanism loads that
+ * mechanism's own wasm (the smallest); a page with widgets of several loads one build hosting
+ * them all (www/protocols/combined.js) rather than one wasm per mechanism.
+ */
 function loadCore(mech) {
-  if (!cores.has(mech.name)) {
-    const loading = mech.load();
-    loading.catch(() => cores.delete(mech.name)); // a later widget may try again
-    cores.set(mech.name, loading);
+  const shown = new Set([...document.querySelectorAll('consensus-playground')].map((e) => e.mechanismName?.()).filter((n) => MECHANISMS[n]));
+  const key = shown.size > 1 ? '*' : mech.name;
+  if (!cores.has(key)) {
+    const loading = key === '*' ? import('./protocols/combined.js').then(async (core) => (await core.load(), core)) : mech.load().then(() => mech);
+    loading.catch(() => cores.delete(key)); // a later widget may try again
+    cores.set(key, loading);
   }
-  return cores.get(mech.name);
+  return cores.get(key);
 }
 
 const sheets = new Map();
@@ -134,16 +141,16 @@ export class ConsensusPlayground extends HTMLElement {
       this.showError(`Unknown mechanism "${name}". Known mechanisms: ${Object.keys(MECHANISMS).join(', ')}.`);
       return;
     }
-    let mech;
+    let mech, core;
     try {
       mech = await MECHANISMS[name]();
-      await loadCore(mech);
+      core = await loadCore(mech);
     } catch (e) {
       if (this.mounting === name) this.failed(`The ${name} module or the wasm core`)(e);
       return;
     }
     if (this.mounting !== name) return; // the attribute changed meanwhile
-    this.Simulation = mech.Simulation;
+    this.Simulation = core.Simulation;
     this.build(mech);
     if (this.check) this.openCheck();
     else this.reset();
