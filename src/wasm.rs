@@ -35,6 +35,8 @@ mod simulation;
 mod sim_raft;
 #[cfg(all(feature = "simulation-api", feature = "paxos"))]
 mod sim_paxos;
+#[cfg(all(feature = "simulation-api", feature = "vote"))]
+mod sim_vote;
 
 /// `ConsensusProtocol`, one Raft server driven by hand from JS (the course exercise's class).
 /// The widget does not use it: its build (`www/dist/`) leaves it out.

@@ -840,6 +840,12 @@ impl<P: Protocol> Simulation<P> {
         self.record("bugs", None, None, Text::Sim(view::SimNote::Bugs { on: bugs.names(P::BUGS) }));
     }
 
+    /// Changes settings that apply to the whole cluster: `f` gets the protocol and every node's
+    /// state (a voter's weight, say). Nothing is recorded or settled; the next events see it.
+    pub fn configure<R>(&mut self, f: impl FnOnce(&mut P, &mut [P::Node]) -> R) -> R {
+        f(&mut self.proto, &mut self.states)
+    }
+
     /// Records a note of the protocol's that no node wrote (a sentence about the cluster).
     pub fn record_note(&mut self, node: Option<NodeId>, note: P::Note) -> u64 {
         self.record(P::note_kind(&note), node, None, Text::Note(note))

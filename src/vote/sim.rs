@@ -406,6 +406,33 @@ impl Simulation<Vote> {
         &self.node_state(i).core.values
     }
 
+    /// Voter `i` weighs `weight` from now on (proposals made before keep the weights they
+    /// started with). Errors: no such node; a weight above 1,000,000; every weight 0.
+    pub fn set_weight(&mut self, i: NodeId, weight: Weight) -> Result<()> {
+        let i = self.node_index("id", i)?;
+        let n = self.ids().len();
+        let mut o = self.options().clone();
+        o.weights = (0..n).map(|k| if k == i { weight } else { o.weight(k) }).collect();
+        o.validate(n)?;
+        self.configure(|p, nodes| {
+            p.options = o;
+            for node in nodes {
+                node.weights = (0..n).map(|k| p.options.weight(k)).collect();
+            }
+        });
+        Ok(())
+    }
+
+    /// Voter `i` answers by `policy` from now on. Errors: no such node.
+    pub fn set_policy(&mut self, i: NodeId, policy: Policy) -> Result<()> {
+        let i = self.node_index("id", i)?;
+        self.configure(|p, _| {
+            p.options.policies.retain(|(k, _)| *k != i);
+            p.options.policies.push((i, policy));
+        });
+        Ok(())
+    }
+
     /// Every node's view, in id order.
     pub fn node_views(&self) -> Vec<super::view::NodeView<'_>> {
         super::view::node_views(self)

@@ -26,16 +26,18 @@ use crate::error::{Error, Result};
 /// ```
 #[wasm_bindgen(js_name = Simulation)]
 pub struct SimulationJs {
-    inner: Inner,
+    pub(super) inner: Inner,
 }
 
 /// The simulation behind the class, by mechanism (an enum, not a trait object: a build that
 /// hosts one mechanism pays nothing for the dispatch).
-enum Inner {
+pub(super) enum Inner {
     #[cfg(feature = "raft")]
     Raft(Simulation<crate::raft::Raft>),
     #[cfg(feature = "paxos")]
     Paxos(Simulation<crate::paxos::Paxos>),
+    #[cfg(feature = "vote")]
+    Vote(Simulation<crate::vote::Vote>),
 }
 
 /// `each!(inner, s => expr)`: `expr` with `s` bound to the simulation, whatever its mechanism.
@@ -46,6 +48,8 @@ macro_rules! each {
             Inner::Raft($s) => $e,
             #[cfg(feature = "paxos")]
             Inner::Paxos($s) => $e,
+            #[cfg(feature = "vote")]
+            Inner::Vote($s) => $e,
         }
     };
 }
@@ -256,6 +260,8 @@ const PROTOCOLS: &[&str] = &[
     "raft",
     #[cfg(feature = "paxos")]
     "paxos",
+    #[cfg(feature = "vote")]
+    "vote",
 ];
 
 /// The `protocol` option of `options`: a name from [`PROTOCOLS`] (`"raft"` when absent).
@@ -281,6 +287,8 @@ fn build(name: &str, options: &JsValue) -> JsResult<Inner> {
         "raft" => Ok(Inner::Raft(<crate::raft::Raft as Mechanism>::build(options)?)),
         #[cfg(feature = "paxos")]
         "paxos" => Ok(Inner::Paxos(<crate::paxos::Paxos as Mechanism>::build(options)?)),
+        #[cfg(feature = "vote")]
+        "vote" => Ok(Inner::Vote(<crate::vote::Vote as Mechanism>::build(options)?)),
         _ => Err(invalid("protocol", format!("must be one of {}", PROTOCOLS.join(", ")))),
     }
 }
@@ -292,6 +300,8 @@ fn bug_list(name: &str) -> &'static [BugInfo] {
         "raft" => <crate::raft::Raft as crate::protocol::Protocol>::BUGS,
         #[cfg(feature = "paxos")]
         "paxos" => <crate::paxos::Paxos as crate::protocol::Protocol>::BUGS,
+        #[cfg(feature = "vote")]
+        "vote" => <crate::vote::Vote as crate::protocol::Protocol>::BUGS,
         _ => &[],
     }
 }
@@ -303,6 +313,8 @@ fn from_check(name: &str, cfg: &ChaosConfig) -> JsResult<Inner> {
         "raft" => Ok(Inner::Raft(chaos::run(cfg).map_err(core)?.0)),
         #[cfg(feature = "paxos")]
         "paxos" => Ok(Inner::Paxos(chaos::run(cfg).map_err(core)?.0)),
+        #[cfg(feature = "vote")]
+        "vote" => Ok(Inner::Vote(chaos::run(cfg).map_err(core)?.0)),
         _ => Err(invalid("protocol", format!("must be one of {}", PROTOCOLS.join(", ")))),
     }
 }
@@ -871,7 +883,11 @@ impl SimulationJs {
     fn node(&self, id: &JsValue) -> JsResult<usize> {
         self.node_param(id, "id")
     }
-    fn node_param(&self, id: &JsValue, param: &str) -> JsResult<usize> {
+    /// The mechanism's name, for messages.
+    pub(super) fn protocol_name(&self) -> &'static str {
+        each!(&self.inner, s => Hosted::name(s))
+    }
+    pub(super) fn node_param(&self, id: &JsValue, param: &str) -> JsResult<usize> {
         let name = string(id, param)?;
         each!(&self.inner, s => Hosted::index_of(s, param, &name)).map_err(core)
     }
