@@ -132,7 +132,9 @@ test('paxos: keyboard — Enter on a focused node opens its actions; Propose sen
   await pausedAtStart(pg);
   await pg.locator('[data-node="n2"]').focus();
   await page.keyboard.press('Enter');
-  // The first action has the focus: Enter runs it.
+  // The actions open with the focus on their first button (Close); Tab reaches Try to lead.
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Close node actions');
+  await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Try to lead');
   await page.keyboard.press('Enter');
   assert.equal(await pg.locator('[data-node="n2"]').getAttribute('data-state'), 'candidate');

@@ -6,4 +6,5 @@ export const MECHANISMS = {
   __proto__: null, // a name like "constructor" is unknown too
   raft: () => import('./raft.js'),
   paxos: () => import('./paxos.js'),
+  vote: () => import('./vote.js'),
 };
