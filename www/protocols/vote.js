@@ -98,17 +98,20 @@ export function nodeLabel(n) {
   };
 }
 
-/** The next value proposed from this page: x=1, y=2, z=3, x=4, … (per run). */
+/** The next value proposed from this page: x=1, y=2, z=3, x=4, … (per run), or on the key picked in the panel. */
 const counters = new WeakMap();
+const keyPicks = new WeakMap(); // cx → the panel's key picker
 function propose(cx, id) {
   cx.act((s) => {
     const n = (counters.get(s) ?? 0) + 1;
     counters.set(s, n);
-    s.propose(id ?? s.nodes().find((x) => !x.crashed && !x.paused)?.id ?? 'n1', 'xyz'[(n - 1) % 3], String(n));
+    const pick = keyPicks.get(cx)?.value;
+    const key = pick && pick !== 'turn' ? pick : 'xyz'[(n - 1) % 3];
+    s.propose(id ?? s.nodes().find((x) => !x.crashed && !x.paused)?.id ?? 'n1', key, String(n));
   });
 }
 
-export const toolbar = [{ slot: 'clients', text: 'Propose', title: 'The first running node proposes the next value (x=1, y=2, …)', run: (cx) => propose(cx) }];
+export const toolbar = [{ slot: 'clients', text: 'Propose', title: 'The first running node proposes the next value (x=1, y=2, …, or on the key picked in the Votes panel)', run: (cx) => propose(cx) }];
 
 export function nodeActions(n, cx, common) {
   const id = n.id;
@@ -165,6 +168,8 @@ export function panel(cx) {
   const voters = el('tbody');
   const list = el('ol', { class: 'cp-proposals' });
   const more = el('p', { class: 'cp-hint', hidden: '' });
+  const pick = el('select', { 'aria-label': 'Key to propose on' }, el('option', { value: 'turn', text: 'x, y, z in turn' }), ...['x', 'y', 'z'].map((k) => el('option', { value: k, text: k })));
+  keyPicks.set(cx, pick);
   const root = el(
     'section',
     { class: 'cp-panel cp-votes', 'aria-label': 'Votes' },
@@ -173,6 +178,7 @@ export function panel(cx) {
     warn,
     el('table', { class: 'cp-voters' }, el('thead', {}, el('tr', {}, ...['node', 'weight', 'policy', 'values'].map((t) => el('th', { text: t })))), voters),
     el('h3', { text: 'Proposals' }, el('span', { class: 'cp-hint', text: ' (green: weight for, red: against, grey: not voted yet; the line is the quorum)' })),
+    el('label', { class: 'cp-vt-pick cp-hint' }, 'Propose on key ', pick),
     list,
     more,
   );
