@@ -151,6 +151,43 @@ test('paxos: keyboard — Enter on a focused node opens its actions; Propose sen
   await page.close();
 });
 
+test('paxos: a new leader fills a gap with a no-op, drawn apart from values', async () => {
+  const { page, errors } = await open('?protocol=paxos&nodes=3&seed=2');
+  const pg = page.locator('consensus-playground');
+  await pausedAtStart(pg);
+  // As a course script would: n1 leads, proposes x=1 in slot 1 and y=2 in slot 2; every
+  // Accept (and Commit) of slot 1 is lost, then n1 crashes. The next leader hears of y=2 in
+  // slot 2 from the promises, of nothing in slot 1, and proposes a no-op there.
+  await pg.evaluate((el) => {
+    const s = el.simulation;
+    s.startElection('n1');
+    s.runUntil(s.now + 100);
+    s.clientRequest('x=1');
+    s.clientRequest('y=2');
+    for (let k = 0; k < 40; k++) {
+      for (const m of s.messages()) if ((m.kind === 'Accept' || m.kind === 'Commit') && m.slot === 1) s.dropMessage(m.id);
+      s.runUntil(s.now + 1);
+    }
+    s.crash('n1');
+  });
+  await pg.getByRole('slider', { name: 'Speed' }).fill('100');
+  await pg.getByRole('button', { name: 'Play' }).click();
+  await page.waitForFunction(() => ['n2', 'n3'].every((id) => document.querySelector(`[data-slots-of="${id}"] [data-slot="1"]`)?.dataset.chosen === 'true'));
+  for (const id of ['n2', 'n3']) {
+    const [one, two] = [pg.locator(`[data-slots-of="${id}"] [data-slot="1"]`), pg.locator(`[data-slots-of="${id}"] [data-slot="2"]`)];
+    assert.equal(await one.getAttribute('data-value'), 'no-op', id);
+    assert.match(await one.getAttribute('class'), /cp-noop/);
+    assert.equal(await two.getAttribute('data-value'), 'y=2', id);
+    assert.equal(await two.getAttribute('data-chosen'), 'true', id);
+  }
+  // n1, crashed, still shows what it accepted, not known chosen there.
+  assert.equal(await pg.locator('[data-slots-of="n1"] [data-slot="1"]').getAttribute('data-value'), 'x=1');
+  assert.equal(await pg.locator('[data-node="n1"]').getAttribute('data-state'), 'crashed');
+  assert.equal(await pg.locator('.cp-banner').isHidden(), true, 'no safety violation');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('paxos: the Network and bugs panel lists Paxos’s bug switches', async () => {
   const { page, errors } = await open('?protocol=paxos&nodes=3&seed=2');
   const pg = page.locator('consensus-playground');

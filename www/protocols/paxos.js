@@ -49,12 +49,13 @@ export const routine = ['Show heartbeats', 'Heartbeats and replies that change n
 /** A ballot `{round, nodeId}` as "3.n2" ("Paxos Made Simple" §2.2: a proposal number); round 0 is none. */
 export const ballot = (b) => (b && b.round ? `${b.round}.${b.nodeId}` : '—');
 
-/** A value in a slot, short: a client's command, a key-value operation, or a no-op (null). */
-export function valueText(v) {
+/** A value: a client's command, a key-value operation, or a no-op (null); `short` for a cell. */
+export function valueText(v, short) {
   if (v === null || v === undefined) return 'no-op';
   if (typeof v === 'string') return v;
-  if (v.op === 'put') return `put ${v.key}=${v.value}`;
-  if (v.op === 'cas') return `cas ${v.key} ${v.from}→${v.to}`;
+  if (v.op === 'put') return short ? `${v.key}=${v.value}` : `put ${v.key}=${v.value}`;
+  if (v.op === 'cas') return short ? `${v.key}:${v.from}→${v.to}` : `cas ${v.key} ${v.from}→${v.to}`;
+  if (v.op === 'increment' && short) return `${v.key}++`;
   if (v.op) return `${v.op} ${v.key}`;
   return JSON.stringify(v);
 }
@@ -117,7 +118,7 @@ export function nodeLabel(n, nodes) {
   // The big number: the round of the ballot it follows (its promise; its own ballot when it
   // leads), whose proposer shows under the node.
   const p = n.promised;
-  let sub = p.round ? `${state} · ${p.nodeId}` : state;
+  let sub = p.round && !n.crashed ? `${state} · ${p.nodeId}` : state;
   if (state === 'candidate') sub = `candidate ${n.promises.length}/${nodes.length}`;
   if (n.paused) sub = `paused ${n.state}`;
   return {
@@ -193,7 +194,7 @@ export function panel(cx) {
   const root = el(
     'section',
     { class: 'cp-panel cp-slots', 'aria-label': 'Slots' },
-    el('h3', { text: 'Slots' }, el('span', { class: 'cp-hint', text: ' (per acceptor: its promised ballot, then what it accepted in each slot: value over ballot, 2.n3 = round 2 of n3; solid = chosen, as this node knows)' })),
+    el('h3', { text: 'Slots' }, el('span', { class: 'cp-hint', text: ' (a row per acceptor, under its promised ballot; per slot the value it accepted over its ballot, 2.n3 = round 2 of n3; solid = chosen, as it knows)' })),
     scroll,
   );
   let sig = '';
@@ -215,8 +216,7 @@ export function panel(cx) {
       const cols = [];
       for (let k = first; k <= last; k++) cols.push(k);
       head.replaceChildren(
-        el('th', { text: 'node' }),
-        el('th', { text: 'promised', title: 'The highest ballot it promised: it accepts nothing lower (§2.2)' }),
+        el('th', { class: 'cp-slot-node', text: 'slot', title: 'Per acceptor: the highest ballot it promised; it accepts nothing lower (§2.2)' }),
         ...(first > 1 ? [el('th', { text: '…', title: `Slots 1–${first - 1} are left out` })] : []),
         ...cols.map((k) => el('th', { text: String(k), title: `slot ${k}` })),
       );
@@ -246,15 +246,14 @@ function row(el, n, cols, first) {
       class: `cp-slot${value === null ? ' cp-noop' : ''}`,
       title: `${n.id}, slot ${k}: ${a ? `accepted (${b}, ${valueText(a.value)})` : 'nothing accepted'}${isChosen ? `; chosen: ${text}` : '; not known chosen'}${k <= n.executed ? ', executed' : ''}`,
     };
-    const td = el('td', attrs, el('span', { class: 'cp-slot-v', text }), el('span', { class: 'cp-slot-b', text: b }));
+    const td = el('td', attrs, el('span', { class: 'cp-slot-v', text: valueText(value, true) }), el('span', { class: 'cp-slot-b', text: b }));
     if (a && value !== null) td.style.background = roundColor(a.ballot.round);
     return td;
   });
   return el(
     'tr',
     { 'data-slots-of': n.id, class: `${lead ? 'cp-leader-row' : ''}${n.crashed ? ' cp-crashed' : ''}` },
-    el('th', { text: n.id }),
-    el('td', { class: 'cp-promised', 'data-promised': ballot(n.promised), text: ballot(n.promised) }),
+    el('th', { class: 'cp-slot-node', 'data-promised': ballot(n.promised), title: `${n.id} promised ${ballot(n.promised)}` }, el('b', { text: n.id }), el('span', { class: 'cp-slot-b', text: ballot(n.promised) })),
     ...(first > 1 ? [el('td', {})] : []),
     ...cells,
   );
