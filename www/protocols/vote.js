@@ -28,7 +28,8 @@ export const legend = [
 ];
 
 /** `"n1:2,n3:3"` as `{n1: 2, n3: 3}` (`number` false keeps the values as text). */
-const pairs = (text, number) => Object.fromEntries(text.split(/[\s,]+/).filter(Boolean).map((p) => p.split(':')).map(([k, v]) => [k, number ? Number(v) : policyOf(v)]));
+const pairs = (text, number) =>
+  Object.fromEntries(text.split(/[\s,]+/).filter(Boolean).map((p) => [p.slice(0, p.indexOf(':')), p.slice(p.indexOf(':') + 1)]).map(([k, v]) => [k, number ? Number(v) : policyOf(v)]));
 /** A policy as the Simulation takes it: 'approve', 'reject', 'manual', or `random:0.7` as `{random: 0.7}`. */
 const policyOf = (v) => (v.startsWith('random') ? { random: Number(v.split(/[:=]/)[1] ?? 0.5) } : v);
 
