@@ -80,10 +80,12 @@ test('vote: the widget loads only its own chunk, stylesheet and wasm; a proposal
   assert.match(await pg.locator('[data-message="Proposal"]').first().getAttribute('aria-label'), /^Proposal n1:1 from n1 to n\d: set x = 1\? Vote for or against/);
   const item = pg.locator('[data-proposal="n1:1"]');
   assert.equal(await item.getAttribute('data-status'), 'open');
-  await pg.getByRole('slider', { name: 'Speed' }).fill('100');
+  // A quarter of real time: a 10–15 ms message stays on screen for a few frames.
+  await pg.getByRole('slider', { name: 'Speed' }).fill('80');
   await pg.getByRole('button', { name: 'Play' }).click();
   await settled(pg, 'n1:1', 'accepted');
   assert.match(await item.textContent(), /x = 1.*accepted/);
+  await page.waitForFunction(() => window.__drawn.includes('Decided'));
   // Applied: every voter's row shows x=1 once the Decided reaches it.
   await page.waitForFunction(() => [...document.querySelectorAll('[data-voter] .cp-vt-values')].every((td) => td.textContent === 'x=1'));
   const drawn = new Set(await page.evaluate(() => window.__drawn));
