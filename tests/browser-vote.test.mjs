@@ -178,6 +178,34 @@ test('vote: keyboard — Enter on a focused node opens its actions, Tab reaches 
   await page.close();
 });
 
+test('chapter.html: the Paxos figure elects a leader; the voting figure warns, and two conflicting proposals on x both pass', async () => {
+  const { page, errors } = await open('chapter.html');
+  const widgets = page.locator('consensus-playground');
+  assert.equal(await widgets.count(), 4);
+  const [paxos, vote] = [widgets.nth(2), widgets.nth(3)];
+  assert.equal(await paxos.getAttribute('protocol'), 'paxos');
+  await paxos.locator('[data-slots-of]').first().waitFor();
+  await paxos.getByRole('slider', { name: 'Speed' }).fill('100');
+  await paxos.locator('[data-state="leader"]').waitFor();
+
+  assert.equal(await vote.getAttribute('protocol'), 'vote');
+  await vote.locator('.cp-vt-warn').waitFor();
+  // As the text says: key x, pause, n1 then n4 propose, play.
+  await vote.getByRole('combobox', { name: 'Key to propose on' }).selectOption('x');
+  await vote.getByRole('button', { name: 'Pause' }).click();
+  for (const id of ['n1', 'n4']) {
+    await vote.locator(`[data-node="${id}"]`).click();
+    await vote.locator('.cp-actions').getByRole('button', { name: 'Propose' }).click();
+  }
+  await vote.getByRole('slider', { name: 'Speed' }).fill('100');
+  await vote.getByRole('button', { name: 'Play' }).click();
+  await settled(vote, 'n1:1', 'accepted');
+  await settled(vote, 'n4:1', 'accepted');
+  assert.deepEqual(await vote.evaluate((el) => el.simulation.results().map((r) => [r.key, r.value, r.status])), [['x', '1', 'accepted'], ['x', '2', 'accepted']]);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 for (const viewport of [{ width: 1280, height: 800 }, { width: 400, height: 800 }]) {
   test(`vote: layout at ${viewport.width}px: nothing overflows, the ring and the Votes panel are visible`, async () => {
     const { page, errors } = await open('?protocol=vote&nodes=5&seed=3&speed=1', viewport);

@@ -133,7 +133,9 @@ export function nodeLabel(n, nodes) {
   };
 }
 
-export const toolbar = [{ slot: 'clients', text: 'Client request', title: 'A client sends a command to the leader, which proposes it in the next slot', run: (cx) => cx.clientRequest() }];
+// To the leader; while there is none, to a running node, which keeps it until one leads.
+const anyNode = (sim) => sim.leader() ?? sim.nodes().find((n) => !n.crashed && !n.paused)?.id;
+export const toolbar = [{ slot: 'clients', text: 'Client request', title: 'A client sends a command to the leader, which proposes it in the next slot (while none leads, a node keeps it)', run: (cx) => cx.clientRequest(anyNode(cx.sim)) }];
 
 export function nodeActions(n, cx, common) {
   const id = n.id;
@@ -190,7 +192,8 @@ export function panel(cx) {
   cx.stylesheet(CSS);
   const head = el('tr');
   const body = el('tbody');
-  const scroll = el('div', { class: 'cp-slot-scroll' }, el('table', { class: 'cp-slot-table' }, el('thead', {}, head), body));
+  const empty = el('p', { class: 'cp-hint', text: 'No slot holds a value yet: send a client request.' });
+  const scroll = el('div', { class: 'cp-slot-scroll' }, el('table', { class: 'cp-slot-table' }, el('thead', {}, head), body), empty);
   const root = el(
     'section',
     { class: 'cp-panel cp-slots', 'aria-label': 'Slots' },
@@ -212,6 +215,7 @@ export function panel(cx) {
       const atEnd = scroll.scrollLeft + scroll.clientWidth >= scroll.scrollWidth - 4;
       let last = 0;
       for (const n of nodes) last = Math.max(last, n.accepted.at(-1)?.slot ?? 0, n.chosen.at(-1)?.slot ?? 0);
+      empty.hidden = last > 0;
       const first = Math.max(1, last - MAX_SLOTS + 1);
       const cols = [];
       for (let k = first; k <= last; k++) cols.push(k);
