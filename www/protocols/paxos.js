@@ -209,7 +209,8 @@ export function panel(cx) {
       body.replaceChildren();
     },
     update(nodes) {
-      const s = JSON.stringify(nodes.map((n) => [n.state, n.crashed, n.promised, n.accepted, n.chosen.length, n.executed]));
+      // What the table shows: the latest slots only (a long run has thousands).
+      const s = JSON.stringify(nodes.map((n) => [n.state, n.crashed, n.promised, n.accepted.slice(-MAX_SLOTS), n.chosen.length, n.chosen.at(-1)?.slot, n.executed]));
       if (s === sig) return;
       sig = s;
       const atEnd = scroll.scrollLeft + scroll.clientWidth >= scroll.scrollWidth - 4;

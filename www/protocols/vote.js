@@ -269,13 +269,14 @@ export function panel(cx) {
         row.values.textContent = values || '—';
         row.tr.classList.toggle('cp-crashed', n.crashed);
       }
+      // Open ones first, then the latest settled; only those are drawn (a long run has hundreds).
       const all = nodes.flatMap((n) => n.proposals);
-      const s = JSON.stringify([all, nodes.map((n) => [n.waiting, n.crashed, n.paused])]);
+      all.sort((a, b) => (a.status === 'open') - (b.status === 'open') || a.proposedAt - b.proposedAt).reverse();
+      const shown = all.slice(0, MAX_PROPOSALS);
+      const s = JSON.stringify([all.length, shown, nodes.map((n) => [n.waiting, n.crashed, n.paused])]);
       if (s === sig) return;
       sig = s;
-      // Open ones first, then the latest settled.
-      all.sort((a, b) => (a.status === 'open') - (b.status === 'open') || a.proposedAt - b.proposedAt).reverse();
-      list.replaceChildren(...all.slice(0, MAX_PROPOSALS).map((p) => proposalItem(p, nodes)));
+      list.replaceChildren(...shown.map((p) => proposalItem(p, nodes)));
       if (!all.length) list.append(el('li', { class: 'cp-hint', text: 'None yet: click Propose.' }));
       more.hidden = all.length <= MAX_PROPOSALS;
       more.textContent = `and ${all.length - MAX_PROPOSALS} older`;
