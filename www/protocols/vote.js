@@ -260,12 +260,13 @@ export function panel(cx) {
         const row = rows.get(n.id);
         if (!row) continue;
         const values = Object.entries(n.values).map(([k, v]) => `${k}=${v}`).join(' ');
-        const s = `${n.weight}|${n.policy}|${values}|${n.crashed}`;
+        const s = `${n.weight}|${policyText(n)}|${values}|${n.crashed}`;
         if (s === row.sig) continue;
         row.sig = s;
         // Not while the reader is typing in it.
         if (document.activeElement !== row.weight) row.weight.value = String(n.weight);
         if (document.activeElement !== row.policy) row.policy.value = n.policy;
+        row.policy.lastChild.textContent = n.policy === 'random' ? policyText(n) : 'random 50%';
         row.values.textContent = values || '—';
         row.tr.classList.toggle('cp-crashed', n.crashed);
       }
