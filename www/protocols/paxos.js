@@ -99,13 +99,13 @@ export function messageShape(m) {
     case 'Nack':
       return { cls: 'cp-no', shape: CIRCLE, glyph: '✗' };
     case 'Accept':
-      return { cls: 'cp-ae', shape: SQUARE, glyph: String(m.slot) };
+      return { cls: m.slot > 99 ? 'cp-ae cp-px-long' : 'cp-ae', shape: SQUARE, glyph: String(m.slot) };
     case 'Accepted':
       return { cls: 'cp-ok', shape: SQUARE, glyph: '✓' };
     case 'Heartbeat':
       return { cls: 'cp-hb', shape: SQUARE };
     case 'Commit':
-      return { cls: 'cp-px-commit', shape: ['rect', { x: -7, y: -7, width: 14, height: 14, transform: 'rotate(45)' }], glyph: String(m.slot) };
+      return { cls: m.slot > 99 ? 'cp-px-commit cp-px-long' : 'cp-px-commit', shape: ['rect', { x: -7, y: -7, width: 14, height: 14, transform: 'rotate(45)' }], glyph: String(m.slot) };
     case 'CatchUp':
       return { cls: 'cp-px-cu', shape: ['circle', { r: 7 }], glyph: '?' };
     default:
