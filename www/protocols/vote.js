@@ -177,7 +177,7 @@ export function panel(cx) {
     el('h3', { text: 'Voters' }),
     rule,
     warn,
-    el('table', { class: 'cp-voters' }, el('thead', {}, el('tr', {}, ...['node', 'weight', 'policy', 'values'].map((t) => el('th', { text: t })))), voters),
+    el('div', { class: 'cp-vt-scroll' }, el('table', { class: 'cp-voters' }, el('thead', {}, el('tr', {}, ...['node', 'weight', 'policy', 'values'].map((t) => el('th', { text: t })))), voters)),
     el('h3', { text: 'Proposals' }, el('span', { class: 'cp-hint', text: ' (green: weight for, red: against, grey: not voted yet; the line is the quorum)' })),
     el('label', { class: 'cp-vt-pick cp-hint' }, 'Propose on key ', pick),
     list,
