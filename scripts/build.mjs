@@ -19,7 +19,7 @@
 //      chunk and stage/faults.css (each fetched only when its panel is opened),
 // and prints the sizes (scripts/size.mjs).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ROOT, ensureNpmPackages, ensureRust, ensureWasmBindgen } from './setup.mjs';
 import { widgetSizes } from './size.mjs';
@@ -50,8 +50,8 @@ function buildWasm(outDir, cargoFeatures) {
 buildWasm(join(ROOT, 'www/pkg'), []);
 // The widgets' own wasm, one per mechanism: the Simulation class hosting that mechanism alone
 // (cargo feature of its name), without the ConsensusProtocol class and the Figure 16 exports,
-// which the page never calls. A widget loads its mechanism's (www/protocols/<name>-core.js).
-const MECHANISMS = ['raft'];
+// which the page never calls. A widget loads its mechanism's (pkg/<name>_bg.wasm).
+const MECHANISMS = ['raft', 'paxos', 'vote'];
 const widgetPkg = (m) => join(ROOT, `target/widget-${m}-pkg`);
 const widgetWasm = Object.fromEntries(MECHANISMS.map((m) => [m, buildWasm(widgetPkg(m), ['--no-default-features', '--features', `simulation-api,${m}`])]));
 // A page with widgets of several mechanisms loads one wasm hosting them all instead
@@ -93,8 +93,10 @@ const common = { bundle: true, minify: true, format: 'esm', target: 'es2022', lo
 console.error('[build] esbuild -> www/dist/');
 await esbuild.build({ ...common, plugins: [glue(null)], entryPoints: [join(www, 'consensus-playground.js')], splitting: true, outdir: dist, chunkNames: '[name]-[hash]' });
 await esbuild.build({ ...common, plugins: [glue(experimentsPkg)], define: { FIG16_WASM: '"./pkg/experiments_bg.wasm"' }, entryPoints: [join(www, 'fig16-worker.js')], outdir: dist });
-// The stylesheets: the widget's, and those of two panels, fetched when a reader opens them.
-await esbuild.build({ ...common, entryPoints: ['consensus-playground.css', 'experiments.css', 'stage/faults.css'].map((f) => join(www, f)), outbase: www, outdir: dist });
+// The stylesheets: the widget's, those of two panels, fetched when a reader opens them, and
+// each mechanism's own (www/protocols/<m>.css, if it has one), fetched by its widgets only.
+const mechanismCss = MECHANISMS.map((m) => `protocols/${m}.css`).filter((f) => existsSync(join(www, f)));
+await esbuild.build({ ...common, entryPoints: ['consensus-playground.css', 'experiments.css', 'stage/faults.css', ...mechanismCss].map((f) => join(www, f)), outbase: www, outdir: dist });
 mkdirSync(join(dist, 'pkg'), { recursive: true });
 for (const m of [...MECHANISMS, 'combined']) copyFileSync(widgetWasm[m], join(dist, `pkg/${m}_bg.wasm`));
 copyFileSync(experimentsWasm, join(dist, 'pkg/experiments_bg.wasm'));

@@ -1,6 +1,7 @@
 // What a page that embeds widgets transfers, raw and gzip -9. A widget of mechanism M fetches on
 // load: the element (consensus-playground.js), its stylesheet, M's module chunk (from
-// www/protocols/M.js, with its wasm glue) and M's wasm (pkg/M_bg.wasm). Files fetched only when a reader opens a panel (Experiments: chunk,
+// www/protocols/M.js, with its wasm glue), M's wasm (pkg/M_bg.wasm) and M's own stylesheet
+// (protocols/M.css) if it has one. Files fetched only when a reader opens a panel (Experiments: chunk,
 // stylesheet, worker, wasm; Network and bugs: chunk, stylesheet) are listed apart.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,6 +38,7 @@ function ownerOf(f, all) {
     // esbuild names a chunk after its module: www/protocols/raft.js → raft-<hash>.js.
     if (new RegExp(`^${m}-[A-Z0-9]+\\.js$`).test(f)) return [m, `${m} module and wasm glue js chunk (minified)`];
     if (f === `pkg/${m}_bg.wasm`) return [m, `${m} wasm`];
+    if (f === `protocols/${m}.css`) return [m, `${m} css (minified)`];
   }
   return null;
 }

@@ -5,4 +5,6 @@
 export const MECHANISMS = {
   __proto__: null, // a name like "constructor" is unknown too
   raft: () => import('./raft.js'),
+  paxos: () => import('./paxos.js'),
+  vote: () => import('./vote.js'),
 };

@@ -45,7 +45,9 @@
  * @property {(fn: (sim: object) => void) => void} act   runs fn on the simulation and redraws; a thrown error is noted in the event log
  * @property {(to?: string) => void} clientRequest       a client sends the next command ('x=1', 'y=2', …) to `to`, or to the leader
  * @property {{el: Function, svg: Function, button: Function}} dom   the DOM helpers of www/dom.js
- * @property {(path: string) => Promise<unknown>} stylesheet   adds www/<path> (www/dist/<path> when bundled) once; resolves when loaded
+ * @property {(path: string) => Promise<unknown>} stylesheet   adds www/<path> (www/dist/<path> when bundled) once; resolves when loaded.
+ *   A mechanism's own styles go in www/protocols/<name>.css, which its panel() fetches this way
+ *   (Paxos, voting): the build bundles it and size.mjs counts it to that mechanism's widgets only
  */
 
 /** @typedef {{text: string, title: string, run: (cx: Stage) => void, slot?: 'cluster'|'clients'}} Action */
