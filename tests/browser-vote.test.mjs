@@ -202,6 +202,10 @@ test('chapter.html: the Paxos figure elects a leader; the voting figure warns, a
   await settled(vote, 'n1:1', 'accepted');
   await settled(vote, 'n4:1', 'accepted');
   assert.deepEqual(await vote.evaluate((el) => el.simulation.results().map((r) => [r.key, r.value, r.status])), [['x', '1', 'accepted'], ['x', '2', 'accepted']]);
+  // A page with widgets of three mechanisms fetches one wasm hosting them all, not one each
+  // (issue #11 §6: such a page transfers at most 200 KB).
+  const wasm = (await fetched(page)).filter((f) => f.endsWith('.wasm')).sort();
+  assert.deepEqual(wasm, ['pkg/combined_bg.wasm'], wasm.join(' '));
   assert.deepEqual(errors, []);
   await page.close();
 });
