@@ -366,8 +366,8 @@ impl Note {
                         format!("{at} refuses {from}'s heartbeat {}: it promised {} (Nack)", b(*ballot), b(*promised))
                     }
                     MsgNote::Heartbeat { ballot, chosen_through, catch_up } => match catch_up {
-                        Some(next) => format!("{at} follows leader {from} ({}), chosen through slot {chosen_through}; asks for slots from {next}", b(*ballot)),
-                        None => format!("{at} follows leader {from} ({}), chosen through slot {chosen_through}", b(*ballot)),
+                        Some(next) => format!("{at} follows leader {from} under ballot {}, chosen through slot {chosen_through}; asks for slots from {next}", b(*ballot)),
+                        None => format!("{at} follows leader {from} under ballot {}, chosen through slot {chosen_through}", b(*ballot)),
                     },
                     MsgNote::CatchUp { next, sent } => format!("{at} sends {from} {sent} chosen value(s) from slot {next}"),
                     MsgNote::Commit { slot, learned: true } => format!("{at} learns from {from} the value chosen in slot {slot}"),

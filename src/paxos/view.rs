@@ -133,7 +133,11 @@ pub fn timer_name(t: Timer) -> &'static str {
     }
 }
 
-/// Every node's view, in id order.
+/// How many of a node's highest accepted and chosen slots its view holds: the page draws the
+/// latest 30, and a view of every slot of a long run would cost the page more each frame.
+pub const VIEW_SLOTS: usize = 64;
+
+/// Every node's view, in id order (accepted and chosen: the highest [`VIEW_SLOTS`] slots).
 pub fn node_views(sim: &Simulation<Paxos>) -> Vec<NodeView<'_>> {
     let ms = |us: u64| us as f64 / 1000.0;
     let name = |i: usize| sim.ids()[i].as_str();
@@ -152,9 +156,9 @@ pub fn node_views(sim: &Simulation<Paxos>) -> Vec<NodeView<'_>> {
                 state: r.role().as_str(),
                 ballot: ballot_view(sim, r.ballot()),
                 promised: ballot_view(sim, r.promised()),
-                accepted: r.accepted().iter().map(|(s, (b, v))| AcceptedView { slot: *s, ballot: ballot_view(sim, *b), value: v }).collect(),
-                chosen: r.chosen().iter().map(|(s, _)| *s).collect(),
-                chosen_values: r.chosen().iter().map(|(_, v)| v.as_str()).collect(),
+                accepted: r.accepted().iter().skip(r.accepted().len().saturating_sub(VIEW_SLOTS)).map(|(s, (b, v))| AcceptedView { slot: *s, ballot: ballot_view(sim, *b), value: v }).collect(),
+                chosen: r.chosen().iter().skip(r.chosen().len().saturating_sub(VIEW_SLOTS)).map(|(s, _)| *s).collect(),
+                chosen_values: r.chosen().iter().skip(r.chosen().len().saturating_sub(VIEW_SLOTS)).map(|(_, v)| v.as_str()).collect(),
                 executed: r.executed(),
                 leader_id: r.leader().map(name),
                 promises: if r.role() == Role::Candidate { r.promises().iter().map(|p| name(*p)).collect() } else { Vec::new() },

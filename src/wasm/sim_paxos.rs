@@ -16,6 +16,7 @@ use wasm_bindgen::prelude::*;
 use super::simulation::{ms, ms_to_us, parse_sim_options, Mechanism, SIM_KEYS};
 use super::{boolean, core, get, set, to_js, JsResult};
 use crate::error::Result;
+use crate::paxos::view::VIEW_SLOTS;
 use crate::paxos::{AcceptedEntry, Ballot, Options, Paxos};
 use crate::protocol::{NodeId, Protocol};
 use crate::sim::{ClientReply, SimConfig, Simulation};
@@ -124,7 +125,8 @@ impl Mechanism for Paxos {
 
     /// `[{id, state ('follower' | 'candidate' | 'leader'), ballot: {round, nodeId}, promised,
     /// accepted: [{slot, ballot, value}], chosen: [{slot, value}], executed, leaderId,
-    /// promises, queued, elections, timer, timerStart, timerDeadline, crashed, paused, kv}]`.
+    /// promises, queued, elections, timer, timerStart, timerDeadline, crashed, paused, kv}]`;
+    /// `accepted` and `chosen` hold the highest 64 slots (`VIEW_SLOTS`).
     fn nodes(sim: &Simulation<Paxos>) -> JsValue {
         let names = sim.ids();
         sim.node_views()
@@ -132,7 +134,9 @@ impl Mechanism for Paxos {
             .enumerate()
             .map(|(i, n)| {
                 let v = to_js(n);
-                set(&v, "accepted", &accepted_js(names, sim.node(i).accepted().iter().map(|(slot, (b, value))| (*slot, *b, value.as_str()))));
+                let accepted = sim.node(i).accepted();
+                let recent = accepted.iter().skip(accepted.len().saturating_sub(VIEW_SLOTS));
+                set(&v, "accepted", &accepted_js(names, recent.map(|(slot, (b, value))| (*slot, *b, value.as_str()))));
                 let chosen: Array = n
                     .chosen
                     .iter()
