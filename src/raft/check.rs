@@ -5,6 +5,8 @@
 //! node reports as changed, commit indexes above what was already checked), so a long run
 //! costs about the same per event as a short one.
 
+use std::rc::Rc;
+
 use crate::collections::{Map, Set};
 
 use crate::protocol::{name, node_name, Invariants, Micros, NodeId as Index};
@@ -32,7 +34,7 @@ pub const COMMITTED_KEPT: &str = "Committed Entry Retention";
 #[derive(Clone, Debug)]
 struct Committed {
     term: Term,
-    command: String,
+    command: Rc<str>,
     /// The term in which the entry was first seen committed: leaders of later terms must hold it.
     seen_in_term: Term,
 }
@@ -42,7 +44,7 @@ struct Committed {
 pub struct Checker {
     leaders: Map<Term, usize>,
     committed: Vec<Committed>,
-    applied: Vec<(Term, String)>,
+    applied: Vec<(Term, Rc<str>)>,
     commit_seen: Vec<LogIndex>,
     commit_checked: Vec<LogIndex>,
     leader_checked: Vec<Option<Term>>,
@@ -314,13 +316,16 @@ impl Invariants<Raft> for Checker {
         self.on_apply(now, &crate::protocol::name(node), entry)
     }
     fn check(&mut self, now: Micros, nodes: &mut [RaftNode], touched: &[Index]) {
+        // Only the touched nodes' slots are read; they are cleared again after the check.
         let mut changed = std::mem::take(&mut self.changed);
-        changed.clear();
         changed.resize(nodes.len(), None);
         for &i in touched {
             changed[i] = nodes[i].core.take_log_changed_from();
         }
         self.check_from(now, nodes, &changed, touched);
+        for &i in touched {
+            changed[i] = None;
+        }
         self.changed = changed;
     }
     fn violations(&self) -> &[Violation] {

@@ -1,5 +1,7 @@
 //! RequestVote and AppendEntries, their arguments and results (Raft paper Figure 2).
 
+use std::rc::Rc;
+
 use serde::Serialize;
 
 use super::{LogIndex, NodeId, Term};
@@ -7,7 +9,9 @@ use super::{LogIndex, NodeId, Term};
 /// One log entry: `{term, index, command}` (Raft paper §5.3). Indexes start at 1.
 ///
 /// `command` is the client's command as JSON text (`"null"` for a leader's no-op entry,
-/// Raft paper §8); the core never looks inside it.
+/// Raft paper §8); the core never looks inside it. It is shared, not copied: the leader's log,
+/// every AppendEntries that carries the entry, the followers' logs and the checker hold the
+/// same text (a clone of an entry counts a reference).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LogEntry {
     /// The term of the leader that created the entry.
@@ -15,7 +19,7 @@ pub struct LogEntry {
     /// The entry's position in the log, from 1.
     pub index: LogIndex,
     /// The command, as JSON text.
-    pub command: String,
+    pub command: Rc<str>,
 }
 
 /// RequestVote RPC arguments (Raft paper Figure 2), sent by a candidate.

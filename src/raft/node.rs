@@ -679,7 +679,7 @@ impl ConsensusProtocol {
     fn append_own(&mut self, command: String) -> LogIndex {
         let index = self.last_log_index() + 1;
         let config = parse_config(&command).is_some();
-        self.log.push(LogEntry { term: self.current_term, index, command });
+        self.log.push(LogEntry { term: self.current_term, index, command: command.into() });
         self.mark_log_changed(index);
         if config {
             self.refresh_config();
@@ -932,16 +932,22 @@ impl ConsensusProtocol {
     /// Applies committed entries: advances lastApplied to commitIndex and returns the entries
     /// to hand to the state machine, in order (Figure 2, "All Servers").
     pub fn apply_committed(&mut self) -> Vec<LogEntry> {
+        self.take_committed().to_vec()
+    }
+
+    /// [`apply_committed`](Self::apply_committed) without copying: the entries to apply, as a
+    /// slice of the log (empty when there are none).
+    pub fn take_committed(&mut self) -> &[LogEntry] {
         let from = self.last_applied.max(self.snapshot.index);
         let to = self.commit_index.min(self.last_log_index());
         if to <= from {
             // Only a broken protocol (a deliberate bug) truncates applied entries; then the
             // entries are applied again as the log grows back, so the checker sees the change.
             self.last_applied = to.max(self.snapshot.index);
-            return Vec::new();
+            return &[];
         }
         self.last_applied = to;
-        self.log[self.pos(from + 1)..self.pos(to + 1)].to_vec()
+        &self.log[self.pos(from + 1)..self.pos(to + 1)]
     }
 
     // ---- ReadIndex: linearizable reads without writing the log (dissertation §6.4) ---------

@@ -605,14 +605,15 @@ impl Protocol for Raft {
         }
         // Committed entries are applied (the checker sees each first); the leader that took a
         // client's command answers it.
-        for e in n.core.apply_committed() {
+        let leads = n.core.role() == Role::Leader;
+        for e in n.core.take_committed() {
             let reply = crate::kv::Command::decode(&e.command).and_then(|cmd| {
                 let output = n.kv.apply(&cmd);
                 let (c, id, seq) = n.owed.remove(&e.index)?;
-                let ours = id == cmd.client && seq == cmd.seq && n.core.role() == Role::Leader;
+                let ours = id == cmd.client && seq == cmd.seq && leads;
                 Some(Effect::Reply { client: c, seq, answer: Answer::Done(output.filter(|_| ours)?) })
             });
-            out.push(Effect::Decide(e));
+            out.push(Effect::Decide(e.clone()));
             out.extend(reply);
         }
     }
