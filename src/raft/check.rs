@@ -50,7 +50,7 @@ pub struct Checker {
     leader_checked: Vec<Option<Term>>,
     violations: Vec<Violation>,
     reported: Set<String>,
-    /// Scratch: each node's lowest changed log index in the event being checked.
+    /// Each node's lowest changed log index in the event being checked (None outside a check).
     changed: Vec<Option<LogIndex>>,
 }
 
@@ -66,7 +66,7 @@ impl Checker {
             leader_checked: vec![None; n],
             violations: Vec::new(),
             reported: Set::new(),
-            changed: Vec::new(),
+            changed: vec![None; n],
         }
     }
 
@@ -75,6 +75,7 @@ impl Checker {
         self.commit_seen.push(0);
         self.commit_checked.push(0);
         self.leader_checked.push(None);
+        self.changed.push(None);
     }
 
     /// Violations found so far, oldest first.
@@ -122,12 +123,19 @@ impl Checker {
     /// `i` wrote during the event (from [`ConsensusProtocol::take_log_changed_from`]).
     pub fn check<N: AsRef<ConsensusProtocol>>(&mut self, now: Micros, nodes: &[N], changed_from: &[Option<LogIndex>]) {
         let all: Vec<Index> = (0..nodes.len()).collect();
-        self.check_from(now, nodes, changed_from, &all);
+        let slots = self.changed.len();
+        self.changed.clear();
+        self.changed.extend_from_slice(changed_from);
+        self.changed.resize(nodes.len(), None);
+        self.check_from(now, nodes, &all);
+        self.changed.clear();
+        self.changed.resize(slots, None);
     }
 
     /// [`check`](Self::check), looking only at nodes `which` (in increasing order): the nodes
-    /// an event touched. The others did not change, so they can add nothing new.
-    fn check_from<N: AsRef<ConsensusProtocol>>(&mut self, now: Micros, nodes: &[N], changed_from: &[Option<LogIndex>], which: &[Index]) {
+    /// an event touched. The others did not change, so they can add nothing new. What changed
+    /// in node `i`'s log is `self.changed[i]`.
+    fn check_from<N: AsRef<ConsensusProtocol>>(&mut self, now: Micros, nodes: &[N], which: &[Index]) {
         for &i in which {
             let n = nodes[i].as_ref();
             // Election Safety.
@@ -152,7 +160,7 @@ impl Checker {
             self.commit_seen[i] = n.commit_index();
         }
         for &i in which {
-            if let Some(from) = changed_from[i] {
+            if let Some(from) = self.changed[i] {
                 self.check_log_matching(now, nodes, i, from);
                 self.check_committed_kept(now, nodes[i].as_ref(), i, from);
             }
@@ -317,16 +325,13 @@ impl Invariants<Raft> for Checker {
     }
     fn check(&mut self, now: Micros, nodes: &mut [RaftNode], touched: &[Index]) {
         // Only the touched nodes' slots are read; they are cleared again after the check.
-        let mut changed = std::mem::take(&mut self.changed);
-        changed.resize(nodes.len(), None);
         for &i in touched {
-            changed[i] = nodes[i].core.take_log_changed_from();
+            self.changed[i] = nodes[i].core.take_log_changed_from();
         }
-        self.check_from(now, nodes, &changed, touched);
+        self.check_from(now, nodes, touched);
         for &i in touched {
-            changed[i] = None;
+            self.changed[i] = None;
         }
-        self.changed = changed;
     }
     fn violations(&self) -> &[Violation] {
         Checker::violations(self)

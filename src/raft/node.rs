@@ -4,6 +4,8 @@
 //! every output is a return value (the reply, the requests to send). The node owns no clock,
 //! no RNG and no IO: the simulator decides when elections start and heartbeats go out.
 
+use std::rc::Rc;
+
 use crate::collections::{Map, Set};
 
 use super::bug::{Bug, Bugs};
@@ -93,6 +95,9 @@ pub struct ConsensusProtocol {
     /// The configuration in effect (dissertation §4.1: the latest one in the log, committed or
     /// not; else the snapshot's; else the initial one). It may leave this node out.
     cluster: Vec<NodeId>,
+    /// `cluster` as a bit set when every member's id is below 64 (bit `i`: id `i`), for
+    /// [`is_member`](Self::is_member) in the hot paths; None otherwise.
+    member_bits: Option<u64>,
     /// The initial configuration: `peers` plus `node_id` if it is not listed.
     initial: Vec<NodeId>,
     /// Index of the configuration entry in effect (0: it comes from the snapshot or is the
@@ -184,6 +189,11 @@ pub fn parse_config(command: &str) -> Option<Vec<NodeId>> {
 }
 
 /// Sets `map[key] = value`.
+/// `members` as a bit set, when every id is below 64.
+fn member_bits(members: &[NodeId]) -> Option<u64> {
+    members.iter().try_fold(0u64, |bits, &m| (m < 64).then(|| bits | (1 << m)))
+}
+
 fn put(map: &mut Map<NodeId, LogIndex>, key: NodeId, value: LogIndex) {
     map.insert(key, value);
 }
@@ -221,6 +231,7 @@ impl ConsensusProtocol {
             initial: cluster.clone(),
             config_index: 0,
             known,
+            member_bits: member_bits(&cluster),
             cluster,
             current_term: 0,
             voted_for: None,
@@ -368,7 +379,10 @@ impl ConsensusProtocol {
 
     /// Whether `id` belongs to the configuration in effect.
     pub fn is_member(&self, id: NodeId) -> bool {
-        self.cluster.contains(&id)
+        match self.member_bits {
+            Some(bits) => id < 64 && bits & (1 << id) != 0,
+            None => self.cluster.contains(&id),
+        }
     }
 
     /// How many members are among `ids`, plus this node when `me` (and it is a member).
@@ -399,6 +413,7 @@ impl ConsensusProtocol {
         };
         self.known.extend(config.iter().cloned());
         self.config_index = index;
+        self.member_bits = member_bits(&config);
         self.cluster = config;
         if self.role == Role::Leader {
             let others: Vec<NodeId> = self.others().collect();
@@ -664,7 +679,7 @@ impl ConsensusProtocol {
             self.match_index.insert(p, 0);
         }
         if !self.bugs.has(Bug::Figure8) {
-            self.append_own("null".to_string());
+            self.append_own("null".into());
         }
         self.released = self.last_log_index();
         Ok(self.requests_for_all(false))
@@ -676,10 +691,10 @@ impl ConsensusProtocol {
         self.max_entries = max.map(|m| m.max(1));
     }
 
-    fn append_own(&mut self, command: String) -> LogIndex {
+    fn append_own(&mut self, command: Rc<str>) -> LogIndex {
         let index = self.last_log_index() + 1;
         let config = parse_config(&command).is_some();
-        self.log.push(LogEntry { term: self.current_term, index, command: command.into() });
+        self.log.push(LogEntry { term: self.current_term, index, command });
         self.mark_log_changed(index);
         if config {
             self.refresh_config();
@@ -721,7 +736,7 @@ impl ConsensusProtocol {
         if added + removed != 1 || distinct.len() != members.len() || members.is_empty() {
             return Err(Error::invalid("members", "must add or remove exactly one server (dissertation §4.1)"));
         }
-        let index = self.append_own(config_command(&members));
+        let index = self.append_own(config_command(&members).into());
         self.released = self.last_log_index();
         Ok((index, self.requests_for_all(false)))
     }
@@ -799,6 +814,12 @@ impl ConsensusProtocol {
     ///
     /// Errors: not leader ([`Error::NotLeader`] names the leader it knows, if any).
     pub fn replicate_log(&mut self, command: String) -> Result<(LogIndex, Vec<AppendEntriesRequest>)> {
+        self.replicate_shared(command.into())
+    }
+
+    /// [`replicate_log`](Self::replicate_log) with the command's text already shared (the
+    /// simulator's Raft keeps the same text in its note).
+    pub(crate) fn replicate_shared(&mut self, command: Rc<str>) -> Result<(LogIndex, Vec<AppendEntriesRequest>)> {
         self.require_leader()?;
         if self.transfer.is_some() {
             return Err(Error::WrongState { action: "replicateLog", state: "leader handing over leadership", needs: "leader" });
@@ -814,6 +835,11 @@ impl ConsensusProtocol {
     ///
     /// Errors: not leader, or handing over leadership.
     pub fn propose(&mut self, command: String) -> Result<LogIndex> {
+        self.propose_shared(command.into())
+    }
+
+    /// [`propose`](Self::propose) with the command's text already shared.
+    pub(crate) fn propose_shared(&mut self, command: Rc<str>) -> Result<LogIndex> {
         self.require_leader()?;
         if self.transfer.is_some() {
             return Err(Error::WrongState { action: "replicateLog", state: "leader handing over leadership", needs: "leader" });
@@ -912,6 +938,9 @@ impl ConsensusProtocol {
             return false;
         }
         let mut n = self.last_log_index();
+        if n <= self.commit_index {
+            return false;
+        }
         let any_term = self.bugs.has(Bug::Figure8);
         while n > self.commit_index && (any_term || self.term_at(n) == Some(self.current_term)) {
             let replicas = self.members_among(true, self.match_index.iter().filter(|(_, m)| **m >= n).map(|(k, _)| k));

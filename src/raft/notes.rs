@@ -2,6 +2,8 @@
 //! [`Note::describe`] builds the sentence only when someone reads the event log (a `check` run
 //! of a million events builds none).
 
+use std::rc::Rc;
+
 use crate::kv::{ClientId, Op};
 use crate::protocol::NodeId;
 
@@ -140,7 +142,7 @@ pub enum Note {
         /// The leader.
         at: NodeId,
         /// The command, as JSON text.
-        command: String,
+        command: Rc<str>,
         /// The entry's index.
         index: LogIndex,
     },

@@ -7,6 +7,8 @@
 //! candidate's RequestVotes go out), so every run is the same as before the move
 //! (`tests/runs_unchanged.rs`).
 
+use std::rc::Rc;
+
 use crate::collections::Map;
 use crate::error::{Error, Result};
 use crate::kv::{ClientId, Kv, Op, Output};
@@ -140,7 +142,7 @@ pub struct RaftNode {
     elections: u64,
 }
 
-fn send_appends(out: &mut Out<Raft>, requests: Vec<AppendEntriesRequest>) {
+fn send_appends(out: &mut Out<Raft>, requests: impl IntoIterator<Item = AppendEntriesRequest>) {
     for r in requests {
         out.send(r.to, Payload::AppendEntries(r.args));
     }
@@ -218,15 +220,15 @@ impl Raft {
     }
 
     /// Leader `n` appends `command`: sent at once, or, with batching, at the next flush.
-    pub(crate) fn leader_append(&self, n: &mut RaftNode, command: String, out: &mut Out<Self>) -> Result<u64> {
+    pub(crate) fn leader_append(&self, n: &mut RaftNode, command: Rc<str>, out: &mut Out<Self>) -> Result<u64> {
         match self.options.batch_us {
             None => {
-                let (index, requests) = n.core.replicate_log(command)?;
+                let (index, requests) = n.core.replicate_shared(command)?;
                 send_appends(out, requests);
                 Ok(index)
             }
             Some(delay) => {
-                let index = n.core.propose(command)?;
+                let index = n.core.propose_shared(command)?;
                 if !n.flush_pending {
                     n.flush_pending = true;
                     out.set_timer(Timer::Flush, Delay::After(delay));
@@ -386,9 +388,7 @@ impl Raft {
                 if moved.is_none() {
                     routine = reply.success && me.match_index().get(&f).copied() == match_before;
                 }
-                if let Some(r) = next {
-                    send_appends(out, vec![r]);
-                }
+                send_appends(out, next);
                 if let Some((t, args)) = n.core.take_timeout_now() {
                     timeout_now = Some(t);
                     out.send(t, Payload::TimeoutNow(args));
@@ -422,9 +422,7 @@ impl Raft {
                 } else {
                     MsgNote::SnapshotHeld { index: reply.match_index }
                 };
-                if let Some(r) = next {
-                    send_appends(out, vec![r]);
-                }
+                send_appends(out, next);
                 what
             }
             Payload::TimeoutNow(args) => match n.core.handle_timeout_now(args).expect("leaders send valid ids") {
@@ -552,7 +550,7 @@ impl Protocol for Raft {
                 return;
             }
         }
-        match self.leader_append(n, call.command.encode(), out) {
+        match self.leader_append(n, call.command.encode().into(), out) {
             Ok(index) => {
                 n.owed.insert(index, (c, id, seq));
                 out.note(Note::ClientAppended { at, client: id, op: call.command.op, index });
@@ -566,8 +564,8 @@ impl Protocol for Raft {
     }
 
     fn propose(&self, n: &mut RaftNode, cx: &mut Ctx, command: String, out: &mut Out<Self>) -> Result<u64> {
-        let text = command.clone();
-        let index = self.leader_append(n, command, out)?;
+        let text: Rc<str> = command.into();
+        let index = self.leader_append(n, text.clone(), out)?;
         out.note(Note::Appended { at: cx.me, command: text, index });
         Ok(index)
     }

@@ -569,12 +569,8 @@ impl<P: Protocol> Simulation<P> {
             }
         }
         self.checker.check(self.now, &mut self.states, &touched);
-        // Every violation found since the last event: by the check, and by decisions.
-        let found: Vec<(&'static str, String)> =
-            self.checker.violations()[self.logged_violations..].iter().map(|v| (v.rule, v.detail.clone())).collect();
-        self.logged_violations += found.len();
-        for (rule, detail) in found {
-            self.record("violation", None, None, Text::Sim(view::SimNote::Violation { rule, detail }));
+        if self.checker.violations().len() > self.logged_violations {
+            self.log_violations();
         }
         for &i in &touched {
             if !self.nodes[i].crashed {
@@ -586,6 +582,17 @@ impl<P: Protocol> Simulation<P> {
         // Keep the buffer's capacity for the next event.
         touched.clear();
         self.touched = touched;
+    }
+
+    /// Records every violation found since the last event (by the check, and by decisions).
+    #[cold]
+    fn log_violations(&mut self) {
+        let found: Vec<(&'static str, String)> =
+            self.checker.violations()[self.logged_violations..].iter().map(|v| (v.rule, v.detail.clone())).collect();
+        self.logged_violations += found.len();
+        for (rule, detail) in found {
+            self.record("violation", None, None, Text::Sim(view::SimNote::Violation { rule, detail }));
+        }
     }
 
     /// Times the periods without a running leader (paused leaders count as none).
