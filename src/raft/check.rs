@@ -5,13 +5,11 @@
 //! node reports as changed, commit indexes above what was already checked), so a long run
 //! costs about the same per event as a short one.
 
-use std::rc::Rc;
-
 use crate::collections::{Map, Set};
 
 use crate::protocol::{name, node_name, Invariants, Micros, NodeId as Index};
 use super::sim::{Raft, RaftNode};
-use super::{ConsensusProtocol, LogEntry, LogIndex, Role, Term};
+use super::{CommandText, ConsensusProtocol, LogEntry, LogIndex, Role, Term};
 
 pub use crate::protocol::Violation;
 
@@ -34,7 +32,7 @@ pub const COMMITTED_KEPT: &str = "Committed Entry Retention";
 #[derive(Clone, Debug)]
 struct Committed {
     term: Term,
-    command: Rc<str>,
+    command: CommandText,
     /// The term in which the entry was first seen committed: leaders of later terms must hold it.
     seen_in_term: Term,
 }
@@ -44,7 +42,7 @@ struct Committed {
 pub struct Checker {
     leaders: Map<Term, usize>,
     committed: Vec<Committed>,
-    applied: Vec<(Term, Rc<str>)>,
+    applied: Vec<(Term, CommandText)>,
     commit_seen: Vec<LogIndex>,
     commit_checked: Vec<LogIndex>,
     leader_checked: Vec<Option<Term>>,
@@ -66,7 +64,7 @@ impl Checker {
             leader_checked: vec![None; n],
             violations: Vec::new(),
             reported: Set::new(),
-            changed: vec![None; n],
+            changed: Vec::new(),
         }
     }
 
@@ -75,7 +73,6 @@ impl Checker {
         self.commit_seen.push(0);
         self.commit_checked.push(0);
         self.leader_checked.push(None);
-        self.changed.push(None);
     }
 
     /// Violations found so far, oldest first.
@@ -325,6 +322,9 @@ impl Invariants<Raft> for Checker {
     }
     fn check(&mut self, now: Micros, nodes: &mut [RaftNode], touched: &[Index]) {
         // Only the touched nodes' slots are read; they are cleared again after the check.
+        if self.changed.len() < nodes.len() {
+            self.changed.resize(nodes.len(), None);
+        }
         for &i in touched {
             self.changed[i] = nodes[i].core.take_log_changed_from();
         }

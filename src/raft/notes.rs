@@ -2,12 +2,10 @@
 //! [`Note::describe`] builds the sentence only when someone reads the event log (a `check` run
 //! of a million events builds none).
 
-use std::rc::Rc;
-
 use crate::kv::{ClientId, Op};
 use crate::protocol::NodeId;
 
-use super::{LogIndex, Role, Term};
+use super::{CommandText, LogIndex, Role, Term};
 
 /// One event-log note of a Raft server (`at`: the node it happened at).
 #[derive(Clone, Debug, PartialEq)]
@@ -142,7 +140,7 @@ pub enum Note {
         /// The leader.
         at: NodeId,
         /// The command, as JSON text.
-        command: Rc<str>,
+        command: CommandText,
         /// The entry's index.
         index: LogIndex,
     },

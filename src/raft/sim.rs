@@ -7,8 +7,6 @@
 //! candidate's RequestVotes go out), so every run is the same as before the move
 //! (`tests/runs_unchanged.rs`).
 
-use std::rc::Rc;
-
 use crate::collections::Map;
 use crate::error::{Error, Result};
 use crate::kv::{ClientId, Kv, Op, Output};
@@ -19,7 +17,7 @@ use super::check::Checker;
 use super::config::Config;
 use super::notes::{MsgNote, Note};
 use super::{
-    AppendDecision, AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, Bugs, ConsensusProtocol, InstallSnapshotArgs,
+    AppendDecision, AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, Bugs, CommandText, ConsensusProtocol, InstallSnapshotArgs,
     InstallSnapshotReply, LogEntry, RequestVoteArgs, RequestVoteReply, Role, TimeoutNowArgs, VoteDecision,
 };
 
@@ -142,7 +140,7 @@ pub struct RaftNode {
     elections: u64,
 }
 
-fn send_appends(out: &mut Out<Raft>, requests: impl IntoIterator<Item = AppendEntriesRequest>) {
+fn send_appends(out: &mut Out<Raft>, requests: Vec<AppendEntriesRequest>) {
     for r in requests {
         out.send(r.to, Payload::AppendEntries(r.args));
     }
@@ -220,7 +218,7 @@ impl Raft {
     }
 
     /// Leader `n` appends `command`: sent at once, or, with batching, at the next flush.
-    pub(crate) fn leader_append(&self, n: &mut RaftNode, command: Rc<str>, out: &mut Out<Self>) -> Result<u64> {
+    pub(crate) fn leader_append(&self, n: &mut RaftNode, command: CommandText, out: &mut Out<Self>) -> Result<u64> {
         match self.options.batch_us {
             None => {
                 let (index, requests) = n.core.replicate_shared(command)?;
@@ -388,7 +386,9 @@ impl Raft {
                 if moved.is_none() {
                     routine = reply.success && me.match_index().get(&f).copied() == match_before;
                 }
-                send_appends(out, next);
+                if let Some(r) = next {
+                    out.send(r.to, Payload::AppendEntries(r.args));
+                }
                 if let Some((t, args)) = n.core.take_timeout_now() {
                     timeout_now = Some(t);
                     out.send(t, Payload::TimeoutNow(args));
@@ -422,7 +422,9 @@ impl Raft {
                 } else {
                     MsgNote::SnapshotHeld { index: reply.match_index }
                 };
-                send_appends(out, next);
+                if let Some(r) = next {
+                    out.send(r.to, Payload::AppendEntries(r.args));
+                }
                 what
             }
             Payload::TimeoutNow(args) => match n.core.handle_timeout_now(args).expect("leaders send valid ids") {
@@ -564,7 +566,7 @@ impl Protocol for Raft {
     }
 
     fn propose(&self, n: &mut RaftNode, cx: &mut Ctx, command: String, out: &mut Out<Self>) -> Result<u64> {
-        let text: Rc<str> = command.into();
+        let text: CommandText = command.into();
         let index = self.leader_append(n, text.clone(), out)?;
         out.note(Note::Appended { at: cx.me, command: text, index });
         Ok(index)
@@ -617,6 +619,10 @@ impl Protocol for Raft {
     }
 
     fn after_check(&self, n: &mut RaftNode, cx: &mut Ctx, out: &mut Out<Self>) {
+        // Most events leave nothing to do here: no compaction, no read, no snapshot to send.
+        if self.options.snapshot_interval.is_none() && !n.core.has_output() && n.confirmed.is_empty() && n.reads.is_empty() {
+            return;
+        }
         let at = cx.me;
         // Log compaction (§7), after the checks so they saw every entry first.
         if let Some(every) = self.options.snapshot_interval {

@@ -113,6 +113,11 @@ impl<M> Default for InFlight<M> {
 
 impl<M> InFlight<M> {
     fn insert(&mut self, id: u64, m: Message<M>) {
+        if id == self.base + self.slots.len() as u64 {
+            // The usual case: the next id.
+            self.slots.push_back(Some(m));
+            return;
+        }
         while self.base + (self.slots.len() as u64) <= id {
             self.slots.push_back(None);
         }
