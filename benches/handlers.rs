@@ -16,7 +16,7 @@ fn peers() -> Vec<NodeId> {
 }
 
 fn entries(from: u64, n: u64, term: u64) -> Vec<LogEntry> {
-    (from..from + n).map(|i| LogEntry { term, index: i, command: format!("{{\"client\":1,\"seq\":{i},\"op\":\"put\",\"key\":\"x\",\"value\":\"{i}\"}}") }).collect()
+    (from..from + n).map(|i| LogEntry { term, index: i, command: format!("{{\"client\":1,\"seq\":{i},\"op\":\"put\",\"key\":\"x\",\"value\":\"{i}\"}}").into() }).collect()
 }
 
 fn bench(c: &mut Criterion) {

@@ -65,7 +65,7 @@ fn pipelining_sends_new_entries_after_what_is_in_flight_without_waiting() {
 use consensus_playground::raft::{AppendEntriesArgs, InstallSnapshotArgs, LogEntry, Snapshot};
 
 fn entries(from: u64, terms: &[u64]) -> Vec<LogEntry> {
-    terms.iter().enumerate().map(|(k, t)| LogEntry { term: *t, index: from + k as u64, command: format!("\"c{}\"", from + k as u64) }).collect()
+    terms.iter().enumerate().map(|(k, t)| LogEntry { term: *t, index: from + k as u64, command: format!("\"c{}\"", from + k as u64).into() }).collect()
 }
 
 fn follower_with(terms: &[u64], commit: u64) -> ConsensusProtocol {

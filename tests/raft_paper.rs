@@ -28,7 +28,7 @@ fn entries_from(from: u64, terms: &[u64]) -> Vec<LogEntry> {
     terms
         .iter()
         .enumerate()
-        .map(|(k, t)| LogEntry { term: *t, index: from + k as u64, command: format!("\"c{}\"", from + k as u64) })
+        .map(|(k, t)| LogEntry { term: *t, index: from + k as u64, command: format!("\"c{}\"", from + k as u64).into() })
         .collect()
 }
 

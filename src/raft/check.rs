@@ -9,7 +9,7 @@ use crate::collections::{Map, Set};
 
 use crate::protocol::{name, node_name, Invariants, Micros, NodeId as Index};
 use super::sim::{Raft, RaftNode};
-use super::{ConsensusProtocol, LogEntry, LogIndex, Role, Term};
+use super::{CommandText, ConsensusProtocol, LogEntry, LogIndex, Role, Term};
 
 pub use crate::protocol::Violation;
 
@@ -32,7 +32,7 @@ pub const COMMITTED_KEPT: &str = "Committed Entry Retention";
 #[derive(Clone, Debug)]
 struct Committed {
     term: Term,
-    command: String,
+    command: CommandText,
     /// The term in which the entry was first seen committed: leaders of later terms must hold it.
     seen_in_term: Term,
 }
@@ -42,13 +42,13 @@ struct Committed {
 pub struct Checker {
     leaders: Map<Term, usize>,
     committed: Vec<Committed>,
-    applied: Vec<(Term, String)>,
+    applied: Vec<(Term, CommandText)>,
     commit_seen: Vec<LogIndex>,
     commit_checked: Vec<LogIndex>,
     leader_checked: Vec<Option<Term>>,
     violations: Vec<Violation>,
     reported: Set<String>,
-    /// Scratch: each node's lowest changed log index in the event being checked.
+    /// Each node's lowest changed log index in the event being checked (None outside a check).
     changed: Vec<Option<LogIndex>>,
 }
 
@@ -120,12 +120,19 @@ impl Checker {
     /// `i` wrote during the event (from [`ConsensusProtocol::take_log_changed_from`]).
     pub fn check<N: AsRef<ConsensusProtocol>>(&mut self, now: Micros, nodes: &[N], changed_from: &[Option<LogIndex>]) {
         let all: Vec<Index> = (0..nodes.len()).collect();
-        self.check_from(now, nodes, changed_from, &all);
+        let slots = self.changed.len();
+        self.changed.clear();
+        self.changed.extend_from_slice(changed_from);
+        self.changed.resize(nodes.len(), None);
+        self.check_from(now, nodes, &all);
+        self.changed.clear();
+        self.changed.resize(slots, None);
     }
 
     /// [`check`](Self::check), looking only at nodes `which` (in increasing order): the nodes
-    /// an event touched. The others did not change, so they can add nothing new.
-    fn check_from<N: AsRef<ConsensusProtocol>>(&mut self, now: Micros, nodes: &[N], changed_from: &[Option<LogIndex>], which: &[Index]) {
+    /// an event touched. The others did not change, so they can add nothing new. What changed
+    /// in node `i`'s log is `self.changed[i]`.
+    fn check_from<N: AsRef<ConsensusProtocol>>(&mut self, now: Micros, nodes: &[N], which: &[Index]) {
         for &i in which {
             let n = nodes[i].as_ref();
             // Election Safety.
@@ -150,7 +157,7 @@ impl Checker {
             self.commit_seen[i] = n.commit_index();
         }
         for &i in which {
-            if let Some(from) = changed_from[i] {
+            if let Some(from) = self.changed[i] {
                 self.check_log_matching(now, nodes, i, from);
                 self.check_committed_kept(now, nodes[i].as_ref(), i, from);
             }
@@ -314,14 +321,17 @@ impl Invariants<Raft> for Checker {
         self.on_apply(now, &crate::protocol::name(node), entry)
     }
     fn check(&mut self, now: Micros, nodes: &mut [RaftNode], touched: &[Index]) {
-        let mut changed = std::mem::take(&mut self.changed);
-        changed.clear();
-        changed.resize(nodes.len(), None);
-        for &i in touched {
-            changed[i] = nodes[i].core.take_log_changed_from();
+        // Only the touched nodes' slots are read; they are cleared again after the check.
+        if self.changed.len() < nodes.len() {
+            self.changed.resize(nodes.len(), None);
         }
-        self.check_from(now, nodes, &changed, touched);
-        self.changed = changed;
+        for &i in touched {
+            self.changed[i] = nodes[i].core.take_log_changed_from();
+        }
+        self.check_from(now, nodes, touched);
+        for &i in touched {
+            self.changed[i] = None;
+        }
     }
     fn violations(&self) -> &[Violation] {
         Checker::violations(self)

@@ -1,13 +1,18 @@
 //! RequestVote and AppendEntries, their arguments and results (Raft paper Figure 2).
 
-use serde::Serialize;
+use std::fmt;
+use std::ops::Deref;
+use std::rc::Rc;
+
+use serde::{Serialize, Serializer};
 
 use super::{LogIndex, NodeId, Term};
 
 /// One log entry: `{term, index, command}` (Raft paper §5.3). Indexes start at 1.
 ///
 /// `command` is the client's command as JSON text (`"null"` for a leader's no-op entry,
-/// Raft paper §8); the core never looks inside it.
+/// Raft paper §8); the core never looks inside it. It is shared, not copied (see
+/// [`CommandText`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LogEntry {
     /// The term of the leader that created the entry.
@@ -15,7 +20,78 @@ pub struct LogEntry {
     /// The entry's position in the log, from 1.
     pub index: LogIndex,
     /// The command, as JSON text.
-    pub command: String,
+    pub command: CommandText,
+}
+
+/// A log entry's command text, shared: the leader's log, every AppendEntries that carries the
+/// entry, the followers' logs and the checker hold one copy of the text, and cloning an entry
+/// counts a reference instead of copying it. Reads as a `str` (it derefs to one, compares with
+/// one, prints and serializes as one); made from a `String` or a `&str` with `.into()`.
+#[derive(Clone)]
+pub struct CommandText(Rc<str>);
+
+impl CommandText {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for CommandText {
+    fn from(s: String) -> Self {
+        CommandText(Rc::from(s))
+    }
+}
+
+impl From<&str> for CommandText {
+    fn from(s: &str) -> Self {
+        CommandText(Rc::from(s))
+    }
+}
+
+impl Deref for CommandText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq for CommandText {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0) || self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for CommandText {}
+
+impl PartialEq<str> for CommandText {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for CommandText {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl fmt::Debug for CommandText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for CommandText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.as_str(), f)
+    }
+}
+
+impl Serialize for CommandText {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 /// RequestVote RPC arguments (Raft paper Figure 2), sent by a candidate.

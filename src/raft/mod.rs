@@ -27,7 +27,7 @@ pub use bug::{Bug, Bugs};
 pub use config::Config;
 pub use sim::{Payload, Raft, RaftNode, RaftSimulation};
 pub use message::{
-    AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, LogEntry, RequestVoteArgs,
+    AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, CommandText, LogEntry, RequestVoteArgs,
     InstallSnapshotArgs, InstallSnapshotReply, RequestVoteReply, Snapshot, TimeoutNowArgs,
 };
 pub use node::{AppendDecision, ConsensusProtocol, Role, VoteDecision, VoteTally};

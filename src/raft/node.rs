@@ -9,7 +9,7 @@ use crate::collections::{Map, Set};
 use super::bug::{Bug, Bugs};
 use crate::error::{Error, Result};
 use super::message::{
-    AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, InstallSnapshotArgs, InstallSnapshotReply,
+    AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, CommandText, InstallSnapshotArgs, InstallSnapshotReply,
     LogEntry, RequestVoteArgs, RequestVoteReply, Snapshot, TimeoutNowArgs,
 };
 use super::{LogIndex, NodeId, Term};
@@ -93,6 +93,9 @@ pub struct ConsensusProtocol {
     /// The configuration in effect (dissertation §4.1: the latest one in the log, committed or
     /// not; else the snapshot's; else the initial one). It may leave this node out.
     cluster: Vec<NodeId>,
+    /// `cluster` as a bit set when every member's id is below 64 (bit `i`: id `i`), for
+    /// [`is_member`](Self::is_member) in the hot paths; None otherwise.
+    member_bits: Option<u64>,
     /// The initial configuration: `peers` plus `node_id` if it is not listed.
     initial: Vec<NodeId>,
     /// Index of the configuration entry in effect (0: it comes from the snapshot or is the
@@ -136,13 +139,13 @@ pub struct ConsensusProtocol {
     /// pre-votes: the leader is alive (§9.6).
     leader_contact: bool,
     /// CheckQuorum: the followers a leader heard from since its last check.
-    recent_active: Set<NodeId>,
+    recent_active: IdSet,
     /// The most entries one AppendEntries carries (None: all the follower lacks, as in the paper).
     max_entries: Option<usize>,
     /// Followers whose last reply in this term was a success: new entries go to them pipelined,
     /// after what was already sent, without waiting for acknowledgements (raft-rs's
     /// "replicate" state). Others are probed from nextIndex, one request at a time.
-    replicating: Set<NodeId>,
+    replicating: IdSet,
     /// Leadership transfer in progress (dissertation §3.10): the follower chosen, and whether
     /// its TimeoutNow has gone out.
     transfer: Option<(NodeId, bool)>,
@@ -189,6 +192,51 @@ fn put(map: &mut Map<NodeId, LogIndex>, key: NodeId, value: LogIndex) {
 }
 
 /// Adds `key` to `set`.
+/// `members` as a bit set, when every id is below 64.
+fn member_bits(members: &[NodeId]) -> Option<u64> {
+    members.iter().try_fold(0u64, |bits, &m| (m < 64).then(|| bits | (1 << m)))
+}
+
+/// A set of node ids on a leader's hot paths (followers heard from, followers replicating):
+/// ids below 64 as bits, any others in a sorted set.
+#[derive(Clone, Debug, Default)]
+struct IdSet {
+    bits: u64,
+    more: Set<NodeId>,
+}
+
+impl IdSet {
+    fn insert(&mut self, id: NodeId) {
+        if id < 64 {
+            self.bits |= 1 << id;
+        } else {
+            self.more.insert(id);
+        }
+    }
+    fn remove(&mut self, id: NodeId) {
+        if id < 64 {
+            self.bits &= !(1 << id);
+        } else {
+            self.more.remove(&id);
+        }
+    }
+    fn contains(&self, id: NodeId) -> bool {
+        if id < 64 {
+            self.bits & (1 << id) != 0
+        } else {
+            self.more.contains(&id)
+        }
+    }
+    fn clear(&mut self) {
+        self.bits = 0;
+        self.more.clear();
+    }
+    /// The ids, in increasing order.
+    fn iter(&self) -> impl Iterator<Item = NodeId> + '_ {
+        (0..64).filter(move |i| self.bits & (1 << i) != 0).chain(self.more.iter().copied())
+    }
+}
+
 fn add(set: &mut Set<NodeId>, key: NodeId) {
     set.insert(key);
 }
@@ -221,6 +269,7 @@ impl ConsensusProtocol {
             initial: cluster.clone(),
             config_index: 0,
             known,
+            member_bits: member_bits(&cluster),
             cluster,
             current_term: 0,
             voted_for: None,
@@ -239,9 +288,9 @@ impl ConsensusProtocol {
             bugs: Bugs::NONE,
             pre_votes: None,
             leader_contact: false,
-            recent_active: Set::new(),
+            recent_active: IdSet::default(),
             max_entries: None,
-            replicating: Set::new(),
+            replicating: IdSet::default(),
             transfer: None,
             timeout_now: None,
             round: 0,
@@ -368,7 +417,10 @@ impl ConsensusProtocol {
 
     /// Whether `id` belongs to the configuration in effect.
     pub fn is_member(&self, id: NodeId) -> bool {
-        self.cluster.contains(&id)
+        match self.member_bits {
+            Some(bits) => id < 64 && bits & (1 << id) != 0,
+            None => self.cluster.contains(&id),
+        }
     }
 
     /// How many members are among `ids`, plus this node when `me` (and it is a member).
@@ -399,6 +451,7 @@ impl ConsensusProtocol {
         };
         self.known.extend(config.iter().cloned());
         self.config_index = index;
+        self.member_bits = member_bits(&config);
         self.cluster = config;
         if self.role == Role::Leader {
             let others: Vec<NodeId> = self.others().collect();
@@ -664,7 +717,7 @@ impl ConsensusProtocol {
             self.match_index.insert(p, 0);
         }
         if !self.bugs.has(Bug::Figure8) {
-            self.append_own("null".to_string());
+            self.append_own("null".into());
         }
         self.released = self.last_log_index();
         Ok(self.requests_for_all(false))
@@ -676,7 +729,7 @@ impl ConsensusProtocol {
         self.max_entries = max.map(|m| m.max(1));
     }
 
-    fn append_own(&mut self, command: String) -> LogIndex {
+    fn append_own(&mut self, command: CommandText) -> LogIndex {
         let index = self.last_log_index() + 1;
         let config = parse_config(&command).is_some();
         self.log.push(LogEntry { term: self.current_term, index, command });
@@ -721,7 +774,7 @@ impl ConsensusProtocol {
         if added + removed != 1 || distinct.len() != members.len() || members.is_empty() {
             return Err(Error::invalid("members", "must add or remove exactly one server (dissertation §4.1)"));
         }
-        let index = self.append_own(config_command(&members));
+        let index = self.append_own(config_command(&members).into());
         self.released = self.last_log_index();
         Ok((index, self.requests_for_all(false)))
     }
@@ -758,7 +811,7 @@ impl ConsensusProtocol {
             return None;
         }
         let sent = self.sent_index.get(&to).copied().unwrap_or(0);
-        let start = if pipelined && self.replicating.contains(&to) { next.max(sent + 1) } else { next };
+        let start = if pipelined && self.replicating.contains(to) { next.max(sent + 1) } else { next };
         let released = self.released.min(self.last_log_index());
         let prev = (start - 1).min(released);
         let end = match self.max_entries {
@@ -799,6 +852,12 @@ impl ConsensusProtocol {
     ///
     /// Errors: not leader ([`Error::NotLeader`] names the leader it knows, if any).
     pub fn replicate_log(&mut self, command: String) -> Result<(LogIndex, Vec<AppendEntriesRequest>)> {
+        self.replicate_shared(command.into())
+    }
+
+    /// [`replicate_log`](Self::replicate_log) with the command's text already shared (the
+    /// simulator's Raft keeps the same text in its note).
+    pub(crate) fn replicate_shared(&mut self, command: CommandText) -> Result<(LogIndex, Vec<AppendEntriesRequest>)> {
         self.require_leader()?;
         if self.transfer.is_some() {
             return Err(Error::WrongState { action: "replicateLog", state: "leader handing over leadership", needs: "leader" });
@@ -814,6 +873,11 @@ impl ConsensusProtocol {
     ///
     /// Errors: not leader, or handing over leadership.
     pub fn propose(&mut self, command: String) -> Result<LogIndex> {
+        self.propose_shared(command.into())
+    }
+
+    /// [`propose`](Self::propose) with the command's text already shared.
+    pub(crate) fn propose_shared(&mut self, command: CommandText) -> Result<LogIndex> {
         self.require_leader()?;
         if self.transfer.is_some() {
             return Err(Error::WrongState { action: "replicateLog", state: "leader handing over leadership", needs: "leader" });
@@ -874,13 +938,13 @@ impl ConsensusProtocol {
         if self.role != Role::Leader || reply.term < self.current_term || !self.is_member(from) {
             return Ok(None);
         }
-        add(&mut self.recent_active, from);
+        self.recent_active.insert(from);
         self.confirm_reads(from, reply.round);
         let matched = self.match_index.get(&from).copied().unwrap_or(0);
         if !reply.success {
             let next = self.next_index.get(&from).copied().unwrap_or(1);
             put(&mut self.next_index, from, next.saturating_sub(1).max(matched + 1));
-            self.replicating.remove(&from);
+            self.replicating.remove(from);
             put(&mut self.sent_index, from, matched);
             return Ok(self.request_for(from, false));
         }
@@ -894,7 +958,7 @@ impl ConsensusProtocol {
         let sent = self.sent_index.get(&from).copied().unwrap_or(0);
         let released = self.released.min(self.last_log_index());
         let unsent = matched < released && sent < released;
-        add(&mut self.replicating, from);
+        self.replicating.insert(from);
         self.maybe_timeout_now();
         if unsent {
             return Ok(self.request_for(from, true));
@@ -912,6 +976,9 @@ impl ConsensusProtocol {
             return false;
         }
         let mut n = self.last_log_index();
+        if n <= self.commit_index {
+            return false;
+        }
         let any_term = self.bugs.has(Bug::Figure8);
         while n > self.commit_index && (any_term || self.term_at(n) == Some(self.current_term)) {
             let replicas = self.members_among(true, self.match_index.iter().filter(|(_, m)| **m >= n).map(|(k, _)| k));
@@ -932,16 +999,22 @@ impl ConsensusProtocol {
     /// Applies committed entries: advances lastApplied to commitIndex and returns the entries
     /// to hand to the state machine, in order (Figure 2, "All Servers").
     pub fn apply_committed(&mut self) -> Vec<LogEntry> {
+        self.take_committed().to_vec()
+    }
+
+    /// [`apply_committed`](Self::apply_committed) without copying: the entries to apply, as a
+    /// slice of the log (empty when there are none).
+    pub fn take_committed(&mut self) -> &[LogEntry] {
         let from = self.last_applied.max(self.snapshot.index);
         let to = self.commit_index.min(self.last_log_index());
         if to <= from {
             // Only a broken protocol (a deliberate bug) truncates applied entries; then the
             // entries are applied again as the log grows back, so the checker sees the change.
             self.last_applied = to.max(self.snapshot.index);
-            return Vec::new();
+            return &[];
         }
         self.last_applied = to;
-        self.log[self.pos(from + 1)..self.pos(to + 1)].to_vec()
+        &self.log[self.pos(from + 1)..self.pos(to + 1)]
     }
 
     // ---- ReadIndex: linearizable reads without writing the log (dissertation §6.4) ---------
@@ -964,6 +1037,12 @@ impl ConsensusProtocol {
         let me = self.node_id;
         self.confirm_reads(me, 0);
         Ok(self.requests_for_all(false))
+    }
+
+    /// Whether confirmed reads or InstallSnapshot messages wait for the caller
+    /// ([`take_ready_reads`](Self::take_ready_reads), [`take_install_snapshots`](Self::take_install_snapshots)).
+    pub fn has_output(&self) -> bool {
+        !self.ready_reads.is_empty() || !self.snapshots_out.is_empty()
     }
 
     /// Confirmed reads: `(id, readIndex)`, oldest first, each returned once.
@@ -1070,7 +1149,7 @@ impl ConsensusProtocol {
         if self.role != Role::Leader || reply.term < self.current_term || reply.match_index == 0 || !self.is_member(from) {
             return Ok(None);
         }
-        add(&mut self.recent_active, from);
+        self.recent_active.insert(from);
         let matched = self.match_index.get(&from).copied().unwrap_or(0).max(reply.match_index.min(self.last_log_index()));
         put(&mut self.match_index, from, matched);
         put(&mut self.next_index, from, matched + 1);
@@ -1222,7 +1301,7 @@ impl ConsensusProtocol {
         if self.role != Role::Leader {
             return false;
         }
-        let heard = self.members_among(true, self.recent_active.iter());
+        let heard = usize::from(self.is_member(self.node_id)) + self.recent_active.iter().filter(|p| self.is_member(*p)).count();
         self.recent_active.clear();
         if self.is_majority(heard) {
             return false;

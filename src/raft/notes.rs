@@ -5,7 +5,7 @@
 use crate::kv::{ClientId, Op};
 use crate::protocol::NodeId;
 
-use super::{LogIndex, Role, Term};
+use super::{CommandText, LogIndex, Role, Term};
 
 /// One event-log note of a Raft server (`at`: the node it happened at).
 #[derive(Clone, Debug, PartialEq)]
@@ -140,7 +140,7 @@ pub enum Note {
         /// The leader.
         at: NodeId,
         /// The command, as JSON text.
-        command: String,
+        command: CommandText,
         /// The entry's index.
         index: LogIndex,
     },

@@ -17,7 +17,7 @@ use super::check::Checker;
 use super::config::Config;
 use super::notes::{MsgNote, Note};
 use super::{
-    AppendDecision, AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, Bugs, ConsensusProtocol, InstallSnapshotArgs,
+    AppendDecision, AppendEntriesArgs, AppendEntriesReply, AppendEntriesRequest, Bugs, CommandText, ConsensusProtocol, InstallSnapshotArgs,
     InstallSnapshotReply, LogEntry, RequestVoteArgs, RequestVoteReply, Role, TimeoutNowArgs, VoteDecision,
 };
 
@@ -218,15 +218,15 @@ impl Raft {
     }
 
     /// Leader `n` appends `command`: sent at once, or, with batching, at the next flush.
-    pub(crate) fn leader_append(&self, n: &mut RaftNode, command: String, out: &mut Out<Self>) -> Result<u64> {
+    pub(crate) fn leader_append(&self, n: &mut RaftNode, command: CommandText, out: &mut Out<Self>) -> Result<u64> {
         match self.options.batch_us {
             None => {
-                let (index, requests) = n.core.replicate_log(command)?;
+                let (index, requests) = n.core.replicate_shared(command)?;
                 send_appends(out, requests);
                 Ok(index)
             }
             Some(delay) => {
-                let index = n.core.propose(command)?;
+                let index = n.core.propose_shared(command)?;
                 if !n.flush_pending {
                     n.flush_pending = true;
                     out.set_timer(Timer::Flush, Delay::After(delay));
@@ -387,7 +387,7 @@ impl Raft {
                     routine = reply.success && me.match_index().get(&f).copied() == match_before;
                 }
                 if let Some(r) = next {
-                    send_appends(out, vec![r]);
+                    out.send(r.to, Payload::AppendEntries(r.args));
                 }
                 if let Some((t, args)) = n.core.take_timeout_now() {
                     timeout_now = Some(t);
@@ -423,7 +423,7 @@ impl Raft {
                     MsgNote::SnapshotHeld { index: reply.match_index }
                 };
                 if let Some(r) = next {
-                    send_appends(out, vec![r]);
+                    out.send(r.to, Payload::AppendEntries(r.args));
                 }
                 what
             }
@@ -552,7 +552,7 @@ impl Protocol for Raft {
                 return;
             }
         }
-        match self.leader_append(n, call.command.encode(), out) {
+        match self.leader_append(n, call.command.encode().into(), out) {
             Ok(index) => {
                 n.owed.insert(index, (c, id, seq));
                 out.note(Note::ClientAppended { at, client: id, op: call.command.op, index });
@@ -566,8 +566,8 @@ impl Protocol for Raft {
     }
 
     fn propose(&self, n: &mut RaftNode, cx: &mut Ctx, command: String, out: &mut Out<Self>) -> Result<u64> {
-        let text = command.clone();
-        let index = self.leader_append(n, command, out)?;
+        let text: CommandText = command.into();
+        let index = self.leader_append(n, text.clone(), out)?;
         out.note(Note::Appended { at: cx.me, command: text, index });
         Ok(index)
     }
@@ -605,19 +605,24 @@ impl Protocol for Raft {
         }
         // Committed entries are applied (the checker sees each first); the leader that took a
         // client's command answers it.
-        for e in n.core.apply_committed() {
+        let leads = n.core.role() == Role::Leader;
+        for e in n.core.take_committed() {
             let reply = crate::kv::Command::decode(&e.command).and_then(|cmd| {
                 let output = n.kv.apply(&cmd);
                 let (c, id, seq) = n.owed.remove(&e.index)?;
-                let ours = id == cmd.client && seq == cmd.seq && n.core.role() == Role::Leader;
+                let ours = id == cmd.client && seq == cmd.seq && leads;
                 Some(Effect::Reply { client: c, seq, answer: Answer::Done(output.filter(|_| ours)?) })
             });
-            out.push(Effect::Decide(e));
+            out.push(Effect::Decide(e.clone()));
             out.extend(reply);
         }
     }
 
     fn after_check(&self, n: &mut RaftNode, cx: &mut Ctx, out: &mut Out<Self>) {
+        // Most events leave nothing to do here: no compaction, no read, no snapshot to send.
+        if self.options.snapshot_interval.is_none() && !n.core.has_output() && n.confirmed.is_empty() && n.reads.is_empty() {
+            return;
+        }
         let at = cx.me;
         // Log compaction (§7), after the checks so they saw every entry first.
         if let Some(every) = self.options.snapshot_interval {

@@ -6,7 +6,7 @@ use crate::collections::Map;
 use serde::Serialize;
 
 use super::sim::{Payload, Raft};
-use super::{LogEntry, LogIndex, Role, Term};
+use super::{LogEntry, LogIndex, NodeId, Role, Term};
 use crate::sim::{Message, Simulation};
 
 /// A node as the page draws it.
@@ -118,6 +118,17 @@ pub struct MessageView<'a> {
     pub last_included_term: Option<Term>,
 }
 
+/// `map` keyed by node name instead of id. Built by inserting (a binary search each): a
+/// handful of entries, and no sorting code in the wasm (collecting into a map sorts, and each
+/// `collect` brought its own copy of the standard library's stable sort, ~3.5 KB each).
+fn by_name<'a>(map: &Map<NodeId, LogIndex>, name: impl Fn(NodeId) -> &'a str) -> Map<&'a str, LogIndex> {
+    let mut out = Map::new();
+    for (k, v) in map.iter() {
+        out.insert(name(*k), *v);
+    }
+    out
+}
+
 /// Every node's view, in id order.
 pub(super) fn node_views(sim: &Simulation<Raft>) -> Vec<NodeView<'_>> {
     let ms = |us: u64| us as f64 / 1000.0;
@@ -135,8 +146,8 @@ pub(super) fn node_views(sim: &Simulation<Raft>) -> Vec<NodeView<'_>> {
                 commit_index: r.commit_index(),
                 last_applied: r.last_applied(),
                 log: r.log(),
-                next_index: r.next_index().iter().map(|(k, v)| (name(*k), *v)).collect(),
-                match_index: r.match_index().iter().map(|(k, v)| (name(*k), *v)).collect(),
+                next_index: by_name(r.next_index(), name),
+                match_index: by_name(r.match_index(), name),
                 election_timer_start: timer.map(|(s, _)| ms(s)),
                 election_deadline: timer.map(|(_, d)| ms(d)),
                 leader_id: r.leader_id().map(name),

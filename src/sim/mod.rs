@@ -18,7 +18,6 @@ pub mod measure;
 pub mod network;
 pub mod view;
 
-use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 use rand::{Rng, SeedableRng};
@@ -53,13 +52,47 @@ pub struct Message<M> {
     pub payload: M,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// What an entry of the event queue does. Kept small (16 bytes for a one-byte timer kind): the
+/// queue moves entries on every push and pop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Scheduled<T> {
     Deliver(u64),
-    /// A timer of `node`, live while the node's generation and the kind's are still these.
-    Timer { node: NodeId, timer: T, generation: u64, kind_generation: u64 },
+    /// A timer of `node`, live while the node's generation and the kind's are still these
+    /// (generations count cancellations, wrapping: a timer would need 2³² cancellations of
+    /// its node while pending to be mistaken for a live one).
+    Timer { node: u32, timer: T, generation: u32, kind_generation: u32 },
     /// A client event (see [`clients`]), by id.
     Client(u64),
+}
+
+/// An entry of the event queue: `ev` happens at `at`, and was the `seq`-th thing scheduled.
+/// Ordered by `(at, seq)` alone, reversed (the heap is a max-heap: the earliest is on top).
+/// `seq` is unique, so no two entries compare equal and the order never looks at `ev`.
+#[derive(Clone, Copy, Debug)]
+struct Due<T> {
+    at: Micros,
+    seq: u64,
+    ev: Scheduled<T>,
+}
+
+impl<T> PartialEq for Due<T> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+
+impl<T> Eq for Due<T> {}
+
+impl<T> PartialOrd for Due<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<T> Ord for Due<T> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (other.at, other.seq).cmp(&(self.at, self.seq))
+    }
 }
 
 /// Messages in flight by id. Ids are handed out in increasing order and most messages arrive
@@ -81,6 +114,11 @@ impl<M> Default for InFlight<M> {
 
 impl<M> InFlight<M> {
     fn insert(&mut self, id: u64, m: Message<M>) {
+        if id == self.base + self.slots.len() as u64 {
+            // The usual case: the next id.
+            self.slots.push_back(Some(m));
+            return;
+        }
         while self.base + (self.slots.len() as u64) <= id {
             self.slots.push_back(None);
         }
@@ -103,8 +141,8 @@ impl<M> InFlight<M> {
     }
 }
 
-/// The event queue: (time, order of scheduling, event), earliest first.
-type Queue<T> = BinaryHeap<Reverse<(Micros, u64, Scheduled<T>)>>;
+/// The event queue: earliest first, ties in order of scheduling.
+type Queue<T> = BinaryHeap<Due<T>>;
 
 /// An event in brief, without its sentence: see [`Simulation::step_brief`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,8 +160,8 @@ pub struct Brief {
 #[derive(Clone, Copy, Debug)]
 struct TimerSlot<T> {
     timer: T,
-    /// Bumped by [`Effect::CancelTimer`].
-    generation: u64,
+    /// Bumped (wrapping) by [`Effect::CancelTimer`].
+    generation: u32,
     /// When it was last set, and its deadline, µs.
     set_at: Micros,
     deadline: Micros,
@@ -139,8 +177,8 @@ struct SimNode<P: Protocol> {
     /// Messages that were waiting for a stable-storage write (`SimConfig::persist_us`) when the
     /// node paused: a frozen process sends nothing, so they leave on resume.
     outbox: Vec<Message<P::Msg>>,
-    /// Bumped to cancel every pending timer of the node.
-    generation: u64,
+    /// Bumped (wrapping) to cancel every pending timer of the node.
+    generation: u32,
     /// Per timer kind: its generation and last start.
     timers: Vec<TimerSlot<P::Timer>>,
     /// Left the cluster (a committed configuration no longer names it): shut down for good.
@@ -341,7 +379,7 @@ impl<P: Protocol> Simulation<P> {
     /// The next event's time, µs, if any is pending (cancelled timers and dropped messages are
     /// skipped when reached, so this may be earlier than the next event [`step`](Self::step) handles).
     pub fn next_event_at(&self) -> Option<Micros> {
-        self.queue.peek().map(|Reverse((t, _, _))| *t)
+        self.queue.peek().map(|d| d.at)
     }
     /// Events with `seq > after`, oldest first, sentences built now; only the last
     /// [`EVENT_LOG_CAPACITY`] are kept.
@@ -387,7 +425,7 @@ impl<P: Protocol> Simulation<P> {
     /// Handles the next event due at or before `limit` µs; returns the seq of its record.
     fn step_until(&mut self, limit: Micros) -> Option<u64> {
         while self.next_event_at().is_some_and(|t| t <= limit) {
-            let Reverse((at, _, ev)) = self.queue.pop().expect("peeked");
+            let Due { at, ev, .. } = self.queue.pop().expect("peeked");
             self.now = self.now.max(at);
             let handled = match ev {
                 Scheduled::Deliver(id) if self.in_flight.get(&id).is_some_and(|m| self.nodes[m.to].paused) => {
@@ -398,6 +436,7 @@ impl<P: Protocol> Simulation<P> {
                 Scheduled::Deliver(id) => self.in_flight.remove(&id).map(|m| self.deliver(m)),
                 Scheduled::Client(id) => self.client_event(id),
                 Scheduled::Timer { node, timer, generation, kind_generation } => {
+                    let node = node as NodeId;
                     let n = &self.nodes[node];
                     let live = !n.crashed
                         && !n.paused
@@ -449,6 +488,9 @@ impl<P: Protocol> Simulation<P> {
 
     /// Applies the effects node `i` wrote, in order. Returns the seq of the first record.
     fn apply(&mut self, i: NodeId) -> Option<u64> {
+        if self.out.is_empty() {
+            return None;
+        }
         let mut effects = self.out.take();
         let mut first = None;
         let mut delay = 0;
@@ -465,10 +507,10 @@ impl<P: Protocol> Simulation<P> {
                 }
                 Effect::CancelTimer(timer) => {
                     if let Some(s) = self.nodes[i].timers.iter_mut().find(|s| s.timer == timer) {
-                        s.generation += 1;
+                        s.generation = s.generation.wrapping_add(1);
                     }
                 }
-                Effect::CancelTimers => self.nodes[i].generation += 1,
+                Effect::CancelTimers => self.nodes[i].generation = self.nodes[i].generation.wrapping_add(1),
                 Effect::ResumeTimer(timer) => {
                     if let Some((start, deadline)) = self.timer(i, timer) {
                         self.set_timer(i, timer, start, deadline.max(self.now));
@@ -509,7 +551,7 @@ impl<P: Protocol> Simulation<P> {
             }
         };
         let generation = n.generation;
-        self.schedule(deadline, Scheduled::Timer { node: i, timer, generation, kind_generation });
+        self.schedule(deadline, Scheduled::Timer { node: i as u32, timer, generation, kind_generation });
     }
 
     /// After every handled event: the touched nodes settle, leadership is timed, the invariants
@@ -533,12 +575,8 @@ impl<P: Protocol> Simulation<P> {
             }
         }
         self.checker.check(self.now, &mut self.states, &touched);
-        // Every violation found since the last event: by the check, and by decisions.
-        let found: Vec<(&'static str, String)> =
-            self.checker.violations()[self.logged_violations..].iter().map(|v| (v.rule, v.detail.clone())).collect();
-        self.logged_violations += found.len();
-        for (rule, detail) in found {
-            self.record("violation", None, None, Text::Sim(view::SimNote::Violation { rule, detail }));
+        if self.checker.violations().len() > self.logged_violations {
+            self.log_violations();
         }
         for &i in &touched {
             if !self.nodes[i].crashed {
@@ -550,6 +588,17 @@ impl<P: Protocol> Simulation<P> {
         // Keep the buffer's capacity for the next event.
         touched.clear();
         self.touched = touched;
+    }
+
+    /// Records every violation found since the last event (by the check, and by decisions).
+    #[cold]
+    fn log_violations(&mut self) {
+        let found: Vec<(&'static str, String)> =
+            self.checker.violations()[self.logged_violations..].iter().map(|v| (v.rule, v.detail.clone())).collect();
+        self.logged_violations += found.len();
+        for (rule, detail) in found {
+            self.record("violation", None, None, Text::Sim(view::SimNote::Violation { rule, detail }));
+        }
     }
 
     /// Times the periods without a running leader (paused leaders count as none).
@@ -584,7 +633,7 @@ impl<P: Protocol> Simulation<P> {
             n.removed = true;
             n.crashed = true;
             n.paused = false;
-            n.generation += 1;
+            n.generation = n.generation.wrapping_add(1);
             self.record("membership", Some(i), None, Text::Sim(view::SimNote::Retired));
         }
     }
@@ -611,7 +660,7 @@ impl<P: Protocol> Simulation<P> {
         let n = &mut self.nodes[i];
         n.crashed = true;
         n.paused = false;
-        n.generation += 1;
+        n.generation = n.generation.wrapping_add(1);
         for id in std::mem::take(&mut n.inbox) {
             if self.in_flight.remove(&id).is_some() {
                 self.stats.messages_dropped += 1;
@@ -663,7 +712,7 @@ impl<P: Protocol> Simulation<P> {
         let outbox = self.take_unsent(i);
         let n = &mut self.nodes[i];
         n.paused = true;
-        n.generation += 1;
+        n.generation = n.generation.wrapping_add(1);
         n.outbox = outbox;
         self.record("pause", Some(i), None, Text::Sim(view::SimNote::Paused));
         self.settle();
@@ -680,7 +729,7 @@ impl<P: Protocol> Simulation<P> {
         let now = self.now;
         let n = &mut self.nodes[i];
         n.paused = false;
-        n.generation += 1;
+        n.generation = n.generation.wrapping_add(1);
         let inbox = std::mem::take(&mut n.inbox);
         self.act(i, |p, n, cx, out| p.on_resume(n, cx, out));
         for id in &inbox {
@@ -855,7 +904,7 @@ impl<P: Protocol> Simulation<P> {
 
     fn schedule(&mut self, at: Micros, ev: Scheduled<P::Timer>) {
         self.seq += 1;
-        self.queue.push(Reverse((at, self.seq, ev)));
+        self.queue.push(Due { at, seq: self.seq, ev });
     }
 
     fn record(&mut self, kind: &'static str, node: Option<NodeId>, msg: Option<&Message<P::Msg>>, text: Text<P::Note>) -> u64 {

@@ -372,7 +372,7 @@ impl RaftMechanism {
                     }
                     let command = command_text(&get(&e, "command"), &format!("{p}.command"))?;
                     check_not_config(&command, &format!("{p}.command"))?;
-                    entries.push(LogEntry { term: uint(&get(&e, "term"), &format!("{p}.term"))?, index, command });
+                    entries.push(LogEntry { term: uint(&get(&e, "term"), &format!("{p}.term"))?, index, command: command.into() });
                 }
                 let leader_commit = u("leaderCommit")?;
                 Payload::AppendEntries(AppendEntriesArgs { term, leader_id, prev_log_index, prev_log_term, entries, leader_commit, round: round("round")? })

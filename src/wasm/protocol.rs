@@ -77,7 +77,7 @@ fn parse_entries(v: &JsValue) -> JsResult<Vec<LogEntry>> {
         out.push(LogEntry {
             term: uint(&get(&e, "term"), &format!("{p}.term"))?,
             index: uint(&get(&e, "index"), &format!("{p}.index"))?,
-            command: command_text(&get(&e, "command"), &format!("{p}.command"))?,
+            command: command_text(&get(&e, "command"), &format!("{p}.command"))?.into(),
         });
     }
     Ok(out)
