@@ -446,7 +446,7 @@ fn views_show_voters_proposals_and_messages() {
     assert_eq!(v[0]["quorumRequired"], 3);
     assert_eq!(v[0]["proposals"][0]["proposalId"], "n1:1");
     assert_eq!(v[0]["proposals"][0]["status"], "open");
-    assert_eq!(v[0]["proposals"][0]["votesFor"], 2);
+    assert_eq!(v[0]["proposals"][0]["votes"], serde_json::json!({"for": 2, "against": 0, "total": 4}));
     let m = serde_json::to_value(s.message_views()).unwrap();
     assert_eq!(m[0]["kind"], "Proposal");
     assert_eq!(m[0]["proposalId"], "n1:1");
