@@ -253,7 +253,7 @@ fn exclusive_voters_approve_one_open_proposal_per_key() {
     // they learned the first one's outcome: then it may pass too, one after the other, which
     // the checker accepts (some voter approved the second after the first settled).
     for seed in 0..50 {
-        let config = SimConfig { seed, nodes: 5, latency_us: (1 * MS, 60 * MS), ..SimConfig::default() };
+        let config = SimConfig { seed, nodes: 5, latency_us: (MS, 60 * MS), ..SimConfig::default() };
         let mut s = Simulation::<Vote>::new(config, Options::default()).unwrap();
         conflicting(&mut s);
         assert!(s.violations().is_empty(), "seed {seed}: {:?}", s.violations());
