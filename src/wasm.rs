@@ -216,3 +216,83 @@ mod consensus_vote;
 /// `createConsensus('paxos', …)`: Multi-Paxos behind the same `ConsensusNode` interface.
 #[cfg(feature = "consensus-api")]
 mod consensus_paxos;
+
+/// What a voting `policy` option must be, for error messages.
+const POLICY_RULE: &str = "must be 'approve', 'reject', 'manual' or {random: p} with p a number from 0 to 1";
+
+/// A voting policy from JS: `'approve'`, `'reject'`, `'manual'` or `{random: p}` (p from 0 to
+/// 1). Errors name `param`.
+fn vote_policy(v: &JsValue, param: &str) -> JsResult<crate::vote::Policy> {
+    use crate::vote::Policy;
+    Ok(match v.as_string().as_deref() {
+        Some("approve") => Policy::Approve,
+        Some("reject") => Policy::Reject,
+        Some("manual") => Policy::Manual,
+        Some(_) => return Err(got(param, POLICY_RULE, v)),
+        None => {
+            object(v, param).map_err(|_| got(param, POLICY_RULE, v))?;
+            for key in js_sys::Object::keys(&js_sys::Object::from(v.clone())).iter() {
+                let key = key.as_string().unwrap_or_default();
+                if key != "random" {
+                    return Err(invalid(&format!("{param}.{key}"), "is not a field of a random policy; its field is random"));
+                }
+            }
+            let p = get(v, "random");
+            match p.as_f64() {
+                Some(p) if (0.0..=1.0).contains(&p) => Policy::Random(p),
+                _ => return Err(got(&format!("{param}.random"), "must be a number from 0 to 1", &p)),
+            }
+        }
+    })
+}
+
+/// Voting's options ([`crate::vote::Options`]) from the JS object `options`, reading only
+/// their keys (the caller refuses others): `quorum` (`'majority'`, the default;
+/// `'supermajority'`; `'unanimous'`; a number strictly between 0 and 1, a fraction of the total
+/// weight; or a whole count of weight, 1 or more), `weights` (`{id: weight}` over `names`,
+/// integers from 0 to 1000000; others weigh 1), `policy` (`'approve'`, the default;
+/// `'reject'`; `'manual'`; `{random: p}`), `exclusive` (true), `timeout` (ms, default 5000).
+/// Errors name the option and the rule. For `createConsensus('vote', …)` and a voting
+/// `Simulation`.
+fn vote_options(names: &[String], options: &JsValue) -> JsResult<crate::vote::Options> {
+    use crate::vote::{Options, Quorum};
+    let mut o = Options::default();
+    let opt = |k: &str| Some(get(options, k)).filter(|v| !v.is_undefined());
+    if let Some(v) = opt("quorum") {
+        let rule = crate::vote::quorum::RULE;
+        o.quorum = match (v.as_string().as_deref(), v.as_f64()) {
+            (Some("majority"), _) => Quorum::Majority,
+            (Some("supermajority"), _) => Quorum::Supermajority,
+            (Some("unanimous"), _) => Quorum::Unanimous,
+            (None, Some(q)) => Quorum::from_number("quorum", q).map_err(|_| got("quorum", rule, &v))?,
+            _ => return Err(got("quorum", rule, &v)),
+        };
+    }
+    if let Some(v) = opt("weights") {
+        object(&v, "weights")?;
+        let mut weights = vec![1; names.len()];
+        for key in js_sys::Object::keys(&js_sys::Object::from(v.clone())).iter() {
+            let key = key.as_string().unwrap_or_default();
+            let param = format!("weights.{key}");
+            let Some(i) = names.iter().position(|m| *m == key) else {
+                return Err(invalid(&param, format!("must name a member ({})", names.join(", "))));
+            };
+            weights[i] = uint_in(&get(&v, &key), &param, 0..=1_000_000, "must be an integer from 0 to 1000000")?;
+        }
+        o.weights = weights;
+    }
+    if let Some(v) = opt("policy") {
+        o.policy = vote_policy(&v, "policy")?;
+    }
+    if let Some(v) = opt("exclusive") {
+        o.exclusive = boolean(&v, "exclusive")?;
+    }
+    if let Some(v) = opt("timeout") {
+        o.timeout_us = match v.as_f64() {
+            Some(f) if f.is_finite() && f > 0.0 && f <= 3_600_000.0 => ((f * 1000.0).round() as u64).max(1),
+            _ => return Err(got("timeout", "must be a number of ms above 0 and at most 3600000", &v)),
+        };
+    }
+    o.validate(names.len()).map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(o)
+}

@@ -122,6 +122,10 @@ test('createConsensus: the API shape', () => {
   assert.ok(n1 instanceof ConsensusNode);
   assert.equal(n1.mechanism, 'raft');
   assert.equal(n1.id, 'n1');
+  assert.equal(n1.nodeId, 'n1', 'the lesson’s name for id (issue #11 §3)');
+  assert.equal(n1.state, 'follower', 'as the seed’s ConsensusProtocol says it (issue #11 §3)');
+  assert.equal(createConsensus('paxos', 'a1', ['a1', 'a2', 'a3']).state, 'follower');
+  assert.equal(createConsensus('vote', 'v1', ['v1', 'v2', 'v3']).state, 'voter');
   assert.deepEqual(n1.peers, ['n1', 'n2', 'n3']);
   assert.deepEqual(n1.decisions, []);
   for (const m of ['propose', 'handleMessage', 'tick']) assert.equal(typeof n1[m], 'function');

@@ -115,7 +115,7 @@ test('vote: quorums that need not intersect are flagged; options validated; othe
   assert.equal(small.config.quorumsIntersect, false);
   assert.ok(small.nodes().every((n) => n.quorumsIntersect === false && n.quorumRequired === 1));
   throwsError(() => new Simulation({ protocol: 'vote', quorum: 0 }), /^quorum must be 'majority', 'supermajority', 'unanimous', a fraction/);
-  throwsError(() => new Simulation({ protocol: 'vote', weights: { n9: 2 } }), /^weights\.n9 must name a node, n1 to n5/);
+  throwsError(() => new Simulation({ protocol: 'vote', weights: { n9: 2 } }), /^weights\.n9 must name a member \(n1, n2, n3, n4, n5\)/);
   throwsError(() => new Simulation({ protocol: 'vote', policies: { n2: 'sometimes' } }), /^policies\.n2 must be 'approve'/);
   const raft = new Simulation();
   throwsError(() => raft.propose('n1', 'x', 1), 'propose is an action of vote simulations (this one runs raft)');

@@ -19,7 +19,10 @@ import { BUDGET_GZIP9_BYTES, widgetSizes } from '../scripts/size.mjs';
 // hook replaced console_error_panic_hook (-0.65 KB).
 // Raised to 89,900 B (89,855) when the element learned to load one wasm hosting every
 // mechanism on a page with widgets of several (+0.1 KB of element code).
-const CEILING_GZIP9_BYTES = 89_900;
+// Lowered to 87,600 B (87,536) by the faster event loop of issue #10, which also shrank the
+// wasm (no copies of the standard library's sort in the node views, bit sets in the core):
+// under issue #11's "the Raft page must not grow past 88,500 B".
+const CEILING_GZIP9_BYTES = 87_600;
 
 // Issue #11 §6: a page with one widget of one mechanism, and a page with a widget of every
 // mechanism.

@@ -253,7 +253,7 @@ fn exclusive_voters_approve_one_open_proposal_per_key() {
     // they learned the first one's outcome: then it may pass too, one after the other, which
     // the checker accepts (some voter approved the second after the first settled).
     for seed in 0..50 {
-        let config = SimConfig { seed, nodes: 5, latency_us: (1 * MS, 60 * MS), ..SimConfig::default() };
+        let config = SimConfig { seed, nodes: 5, latency_us: (MS, 60 * MS), ..SimConfig::default() };
         let mut s = Simulation::<Vote>::new(config, Options::default()).unwrap();
         conflicting(&mut s);
         assert!(s.violations().is_empty(), "seed {seed}: {:?}", s.violations());
@@ -446,7 +446,7 @@ fn views_show_voters_proposals_and_messages() {
     assert_eq!(v[0]["quorumRequired"], 3);
     assert_eq!(v[0]["proposals"][0]["proposalId"], "n1:1");
     assert_eq!(v[0]["proposals"][0]["status"], "open");
-    assert_eq!(v[0]["proposals"][0]["votesFor"], 2);
+    assert_eq!(v[0]["proposals"][0]["votes"], serde_json::json!({"for": 2, "against": 0, "total": 4}));
     let m = serde_json::to_value(s.message_views()).unwrap();
     assert_eq!(m[0]["kind"], "Proposal");
     assert_eq!(m[0]["proposalId"], "n1:1");
@@ -474,4 +474,61 @@ fn chaos_search_numbers() {
         rules.dedup();
         println!("{}: caught in {caught} of 300 seeds ({rules:?})", bug.name());
     }
+}
+
+#[test]
+fn ballots_and_locks_survive_a_crash() {
+    // n3 approves n1's proposal for x, crashes and restarts: it still holds x for it.
+    let mut s = sim(3, Options { policy: Policy::Manual, ..Options::default() });
+    s.propose(0, "x", "a").unwrap();
+    s.run_until(50 * MS);
+    let a = ProposalId { proposer: 0, seq: 1 };
+    assert!(s.vote(2, a, true).unwrap());
+    s.crash(0).unwrap(); // the proposer is gone: no outcome frees x
+    s.crash(2).unwrap();
+    s.restart(2).unwrap();
+    let b = s.propose(1, "x", "b").unwrap();
+    s.run_until(100 * MS);
+    assert!(s.vote(2, b, true).unwrap());
+    s.run_until(150 * MS);
+    let r = s.result(b).unwrap();
+    assert_eq!((r.votes.for_, r.votes.against), (0, 1), "n3's lock held across its restart: {r:?}");
+    assert!(s.events_since(0).any(|e| e.text.contains("votes against (it approved n1:1")));
+    assert!(s.violations().is_empty());
+}
+
+#[test]
+fn a_restarted_proposer_times_out_its_open_proposals() {
+    let mut s = sim(3, Options { policy: Policy::Manual, timeout_us: 200 * MS, ..Options::default() });
+    let id = s.propose(0, "x", "a").unwrap();
+    s.crash(0).unwrap();
+    s.run_until(500 * MS);
+    assert_eq!(status(&s, id), "open", "a crashed node does nothing");
+    s.restart(0).unwrap();
+    s.run_until(500 * MS);
+    assert_eq!(status(&s, id), "timeout", "its deadline passed while it was down");
+    s.run_until(600 * MS);
+    assert!(s.node_views()[1].waiting.is_empty(), "the voters learned the outcome");
+}
+
+#[test]
+fn standalone_voters_wired_by_hand_settle_a_proposal() {
+    use consensus_playground::node::Standalone;
+    use consensus_playground::vote::Msg;
+    let proto = Vote { options: Options::default() };
+    let mut nodes: Vec<Standalone<Vote>> = (0..3).map(|i| Standalone::new(proto.clone(), i, 3, 1).unwrap()).collect();
+    nodes[0].act(|p, n, cx, out| p.propose_kv(n, cx, "x".into(), "1".into(), out));
+    let mut inflight: Vec<(usize, usize, Msg)> = Vec::new();
+    loop {
+        for (i, n) in nodes.iter_mut().enumerate() {
+            inflight.extend(n.take_outbox().into_iter().map(|(to, m)| (i, to, m)));
+        }
+        let Some((from, to, m)) = inflight.pop() else { break };
+        nodes[to].on_msg(from, m).unwrap();
+    }
+    for n in &nodes {
+        assert_eq!(n.node().core.values.get("x").map(String::as_str), Some("1"));
+        assert_eq!(n.decisions().len(), 1);
+    }
+    assert_eq!(nodes[0].node().core.proposals[0].status.as_str(), "accepted");
 }

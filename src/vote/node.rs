@@ -579,6 +579,7 @@ impl Core {
     /// A `Proposal` from `from` arrives: vote by the policy and answer (a voter that voted
     /// already answers the same again: the message was duplicated). A proposal that does not
     /// name its sender as proposer, or whose outcome is known, is ignored.
+    #[allow(clippy::too_many_arguments)] // the message's fields, as the other handlers take them
     pub fn on_proposal(&mut self, o: &Options, rng: &mut Pcg64Mcg, now: Micros, from: NodeId, id: ProposalId, key: String, value: String) -> (Option<Cast>, Vec<Step>) {
         let mut steps = Vec::new();
         if id.proposer != from || from == self.me {

@@ -332,6 +332,7 @@ impl Simulation<Vote> {
     /// Errors: the config breaks a rule of [`SimConfig::validate`], or the options one of
     /// [`Options::validate`].
     pub fn new(config: SimConfig, options: Options) -> Result<Self> {
+        config.validate()?;
         options.validate(config.nodes)?;
         Simulation::start(config, Vote { options })
     }
@@ -386,8 +387,7 @@ impl Simulation<Vote> {
 
     /// Proposal `id`'s result, as its proposer knows it (None: no such proposal).
     pub fn result(&self, id: ProposalId) -> Option<VoteResult> {
-        let n = self.ids().get(id.proposer)?;
-        let _ = n;
+        self.ids().get(id.proposer)?;
         self.node_state(id.proposer).core.proposal(id).map(|p| VoteResult::of(p, self.ids()))
     }
 

@@ -7,7 +7,7 @@ use crate::collections::Map;
 use crate::sim::{Message, Simulation};
 
 use super::node::{Msg, Weight};
-use super::sim::Vote;
+use super::sim::{Vote, Votes};
 
 /// A voter as the page draws it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -52,12 +52,8 @@ pub struct ProposalView<'a> {
     pub value: &'a str,
     /// `open`, `accepted`, `rejected` or `timeout`.
     pub status: &'static str,
-    /// Weight for.
-    pub votes_for: Weight,
-    /// Weight against.
-    pub votes_against: Weight,
-    /// Every voter's weight.
-    pub total: Weight,
+    /// Weight for, against, and every voter's weight (as in a result).
+    pub votes: Votes,
     /// The weight needed.
     pub quorum_required: Weight,
     /// The voters counted, in order: `[id, approve]`.
@@ -129,9 +125,7 @@ pub fn node_views(sim: &Simulation<Vote>) -> Vec<NodeView<'_>> {
                         key: &p.key,
                         value: &p.value,
                         status: p.status.as_str(),
-                        votes_for: p.weight_for,
-                        votes_against: p.weight_against,
-                        total: p.total,
+                        votes: Votes { for_: p.weight_for, against: p.weight_against, total: p.total },
                         quorum_required: p.quorum_required,
                         voters: p.counted.iter().map(|(v, a)| (sim.ids()[*v].as_str(), *a)).collect(),
                         proposed_at: ms(p.proposed_at),

@@ -1,5 +1,5 @@
 //! `createConsensus` at the JS boundary: one node of a consensus mechanism, driven by hand, whose
-//! messages any transport can carry (issue #10, part 4). Raft first. Built with the
+//! messages any transport can carry (issue #10, part 4): Raft here, majority voting in `consensus_vote.rs`. Built with the
 //! `consensus-api` feature (on by default; the widget's build leaves it out).
 //!
 //! ```js
@@ -586,7 +586,7 @@ impl Mechanism for RaftMechanism {
 // ---- ConsensusNode --------------------------------------------------------------------------
 
 /// `createConsensus(mechanism, id, peers, options?)`: one node of `mechanism` (`'raft'` or
-/// `'paxos'`) named `id` in the cluster `peers` (distinct non-empty strings; it may or may not list
+/// `'paxos'` or `'vote'`) named `id` in the cluster `peers` (distinct non-empty strings; it may or may not list
 /// `id`, the node is a member either way). The node starts at time 0 with its timers drawn from
 /// its seed.
 ///
@@ -599,6 +599,16 @@ impl Mechanism for RaftMechanism {
 ///
 /// Paxos's `options` and messages: see `src/wasm/consensus_paxos.rs` (`seed`, `heartbeatMs`,
 /// `leaderTimeoutMs`, `backoff`, `backoffMs`).
+///
+/// Voting's `options` (`'vote'`, [`crate::vote`]; every key optional, others refused): `seed`
+/// (as for Raft), `quorum` (`'majority'`, the default; `'supermajority'`; `'unanimous'`; a
+/// fraction strictly between 0 and 1 such as `0.51`, at least that share of the total weight,
+/// rounded up and computed exactly; or a whole count of weight, 1 or more, at most the total),
+/// `weights` (`{id: weight}`, integers 0 to 1000000, others 1), `policy` (`'approve'`, the
+/// default; `'reject'`; `'manual'`: waits for `vote(proposalId, approve)`; or `{random: p}`,
+/// drawn from the seed), `exclusive` (true: a voter approves at most one open proposal per
+/// key), `timeout` (ms a proposal stays open, default 5000). See `src/wasm/consensus_vote.rs`
+/// for its messages.
 ///
 /// Throws `Unknown consensus mechanism "nope" (known: raft, paxos, vote)` for an unknown mechanism, and an
 /// `Error` naming the parameter and the rule for any other bad argument.
@@ -643,6 +653,10 @@ pub fn create_consensus(mechanism: JsValue, id: JsValue, peers: JsValue, options
 /// `{type, term, leaderId, lastIncludedIndex, lastIncludedTerm, data, config}`;
 /// `InstallSnapshotResponse` `{type, term, matchIndex}`; `TimeoutNow` `{type, term, leaderId}`.
 ///
+/// Voting's messages: `Proposal` `{type, proposalId, key, value}`, `Vote` `{type, proposalId,
+/// approve}`, `Decided` `{type, proposalId, accepted, key, value}` (`proposalId`: `"v1:3"`, the
+/// proposer's id and its counter; a `Proposal` or `Decided` must come from that proposer).
+///
 /// Every method validates all of its input first and throws an `Error` naming the parameter
 /// and the rule, leaving the node unchanged.
 #[wasm_bindgen]
@@ -656,7 +670,7 @@ pub struct ConsensusNode {
 
 #[wasm_bindgen]
 impl ConsensusNode {
-    /// The mechanism's name: `'raft'` or `'paxos'`.
+    /// The mechanism's name: `'raft'`, `'paxos'` or `'vote'`.
     #[wasm_bindgen(getter)]
     pub fn mechanism(&self) -> String {
         self.mechanism.to_string()
@@ -668,6 +682,19 @@ impl ConsensusNode {
         self.ids.me().to_string()
     }
 
+    /// This node's id (the lesson's name for `id`).
+    #[wasm_bindgen(getter, js_name = nodeId)]
+    pub fn node_id(&self) -> String {
+        self.id()
+    }
+
+    /// The node's role in its mechanism, as `view.state` gives it: Raft and Paxos
+    /// `'follower'`, `'candidate'` or `'leader'`; voting `'voter'` or `'proposer'`.
+    #[wasm_bindgen(getter)]
+    pub fn state(&self) -> JsResult<JsValue> {
+        Ok(get(&self.view()?, "state"))
+    }
+
     /// The peers as given to `createConsensus`.
     #[wasm_bindgen(getter)]
     pub fn peers(&self) -> Vec<String> {
@@ -676,7 +703,9 @@ impl ConsensusNode {
 
     /// The values this node has decided, in index order: `[{index, value}]` (Raft: the
     /// committed entries it applied; a leader's no-op, §8, decides `null`; entries a snapshot
-    /// installed from the leader covers are not listed).
+    /// installed from the leader covers are not listed). Voting: the accepted proposals this
+    /// node applied (its own as they settle, others' as their `Decided` arrives), index from 1,
+    /// `value` `{key, value, proposalId}`.
     #[wasm_bindgen(getter)]
     pub fn decisions(&self) -> JsResult<JsValue> {
         let mut out = String::new();
@@ -688,7 +717,12 @@ impl ConsensusNode {
     /// leaderId, commitIndex, lastApplied, log: [{term, index, command}], snapshotIndex,
     /// snapshotTerm, nextIndex: {id: n}, matchIndex: {id: n}, votes, preVotes, members, nowMs,
     /// timers: [{kind, atMs}]}` (`state`: `'follower'`, `'candidate'` or `'leader'`; `timers`:
-    /// the pending ones, `election`, `heartbeat`, `checkQuorum`, `flush`).
+    /// the pending ones, `election`, `heartbeat`, `checkQuorum`, `flush`). Voting: `{id,
+    /// mechanism, state, weight, policy, exclusive, timeoutMs, values: {key: value},
+    /// proposals: [{proposalId, key, value, status}], waiting: [proposalId], quorumRequired,
+    /// quorumsIntersect, totalWeight, members, nowMs, timers: [{kind: 'deadline', atMs}]}`
+    /// (`state`: `'proposer'` while it has an open proposal, else `'voter'`; `waiting`: the
+    /// proposals a manual voter has yet to vote on).
     #[wasm_bindgen(getter)]
     pub fn view(&self) -> JsResult<JsValue> {
         let mut out = String::new();

@@ -27,85 +27,28 @@ use std::fmt::Write;
 
 use wasm_bindgen::prelude::*;
 
-use super::consensus::{duration, ms, node_seed, only_fields, quote, Ids, Mechanism};
+use super::consensus::{ms, node_seed, only_fields, quote, Ids, Mechanism};
 use super::{boolean, command_text, get, got, invalid, object, only_keys, string, uint, JsResult};
 use crate::node::Standalone;
 use crate::protocol::{Micros, NodeId};
 use crate::vote::node::{Options, Policy, ProposalId};
-use crate::vote::quorum::Quorum;
 use crate::vote::sim::{Msg, Vote, VoteResult};
 
 const OPTION_KEYS: [&str; 6] = ["seed", "quorum", "weights", "policy", "exclusive", "timeout"];
 
-const POLICY_RULE: &str = "must be 'approve', 'reject', 'manual' or {random: p} with p a number from 0 to 1";
-
-/// The voting options and the seed. Defaults: seed 1, quorum `'majority'`, every weight 1,
-/// policy `'approve'`, exclusive voters, timeout 5000 ms.
+/// The voting options and the seed. Defaults: seed 1, and [`super::vote_options`]'s.
 fn vote_options(ids: &Ids, options: &JsValue) -> JsResult<(Options, u64)> {
-    let mut o = Options::default();
     let mut seed = 1;
     if options.is_undefined() || options.is_null() {
-        return Ok((o, seed));
+        return Ok((Options::default(), seed));
     }
     object(options, "options")?;
     only_keys(options, &OPTION_KEYS)?;
-    let opt = |k: &str| Some(get(options, k)).filter(|v| !v.is_undefined());
-    if let Some(v) = opt("seed") {
+    let v = get(options, "seed");
+    if !v.is_undefined() {
         seed = uint(&v, "seed")?;
     }
-    if let Some(v) = opt("quorum") {
-        o.quorum = if let Some(text) = v.as_string() {
-            match text.as_str() {
-                "majority" => Quorum::Majority,
-                "supermajority" => Quorum::Supermajority,
-                "unanimous" => Quorum::Unanimous,
-                _ => return Err(got("quorum", crate::vote::quorum::RULE, &v)),
-            }
-        } else if let Some(q) = v.as_f64() {
-            Quorum::from_number("quorum", q).map_err(|_| got("quorum", crate::vote::quorum::RULE, &v))?
-        } else {
-            return Err(got("quorum", crate::vote::quorum::RULE, &v));
-        };
-    }
-    if let Some(v) = opt("weights") {
-        object(&v, "weights")?;
-        let mut weights = vec![1; ids.ids.len()];
-        for key in js_sys::Object::keys(&js_sys::Object::from(v.clone())).iter() {
-            let key = key.as_string().unwrap_or_default();
-            let param = format!("weights.{key}");
-            let Some(i) = ids.ids.iter().position(|m| *m == key) else {
-                return Err(invalid(&param, format!("must name a member of {}'s cluster", ids.me())));
-            };
-            let w = get(&v, &key);
-            weights[i] = super::uint_in(&w, &param, 0..=1_000_000, "must be an integer from 0 to 1000000")?;
-        }
-        o.weights = weights;
-    }
-    if let Some(v) = opt("policy") {
-        o.policy = match v.as_string().as_deref() {
-            Some("approve") => Policy::Approve,
-            Some("reject") => Policy::Reject,
-            Some("manual") => Policy::Manual,
-            Some(_) => return Err(got("policy", POLICY_RULE, &v)),
-            None => {
-                object(&v, "policy").map_err(|_| got("policy", POLICY_RULE, &v))?;
-                only_fields(&v, "policy", "a random policy", &["random"])?;
-                let p = get(&v, "random");
-                match p.as_f64() {
-                    Some(p) if (0.0..=1.0).contains(&p) => Policy::Random(p),
-                    _ => return Err(got("policy.random", "must be a number from 0 to 1", &p)),
-                }
-            }
-        };
-    }
-    if let Some(v) = opt("exclusive") {
-        o.exclusive = boolean(&v, "exclusive")?;
-    }
-    if let Some(v) = opt("timeout") {
-        o.timeout_us = duration(&v, "timeout", true)?;
-    }
-    o.validate(ids.ids.len()).map_err(|e| JsError::new(&e.to_string()))?;
-    Ok((o, seed))
+    Ok((super::vote_options(&ids.ids, options)?, seed))
 }
 
 /// One voter behind `ConsensusNode`.

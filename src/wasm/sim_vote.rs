@@ -17,104 +17,53 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::simulation::{ms, ms_to_us, parse_sim_options, Inner, Mechanism, SimulationJs, SIM_KEYS};
-use super::{boolean, command_text, core, get, got, object, string, to_js, uint_in, JsResult};
+use super::{boolean, command_text, core, get, got, object, string, to_js, uint_in, vote_options, vote_policy, JsResult};
 use crate::error::{Error, Result};
-use crate::protocol::{NodeId, Protocol};
+use crate::protocol::{node_name, NodeId, Protocol};
 use crate::sim::{ClientReply, SimConfig, Simulation};
-use crate::vote::node::{Options, Policy};
-use crate::vote::quorum::{self, Quorum};
+use crate::vote::node::Options;
 use crate::vote::sim::Vote;
 
 const VOTE_KEYS: [&str; 6] = ["quorum", "weights", "policy", "policies", "exclusive", "timeoutMs"];
 
-const POLICY_RULE: &str = "must be 'approve', 'reject', 'manual' or {random: p} with p a number from 0 to 1";
-
-/// A policy from JS: `'approve'`, `'reject'`, `'manual'` or `{random: p}`.
-pub(super) fn policy(v: &JsValue, param: &str) -> JsResult<Policy> {
-    match v.as_string().as_deref() {
-        Some("approve") => Ok(Policy::Approve),
-        Some("reject") => Ok(Policy::Reject),
-        Some("manual") => Ok(Policy::Manual),
-        Some(_) => Err(got(param, POLICY_RULE, v)),
-        None => {
-            object(v, param).map_err(|_| got(param, POLICY_RULE, v))?;
-            let p = get(v, "random");
-            match p.as_f64() {
-                Some(p) if (0.0..=1.0).contains(&p) => Ok(Policy::Random(p)),
-                _ => Err(got(param, POLICY_RULE, v)),
-            }
-        }
-    }
-}
-
-/// A quorum rule from JS.
-fn quorum_rule(v: &JsValue) -> JsResult<Quorum> {
-    if let Some(text) = v.as_string() {
-        return match text.as_str() {
-            "majority" => Ok(Quorum::Majority),
-            "supermajority" => Ok(Quorum::Supermajority),
-            "unanimous" => Ok(Quorum::Unanimous),
-            _ => Err(got("quorum", quorum::RULE, v)),
-        };
-    }
-    match v.as_f64() {
-        Some(q) => Quorum::from_number("quorum", q).map_err(|_| got("quorum", quorum::RULE, v)),
-        None => Err(got("quorum", quorum::RULE, v)),
-    }
-}
-
-/// `{n1: x, …}` → `(node index, x)` for each key, which must name a node of `n`.
-fn per_node(v: &JsValue, param: &str, n: usize, mut each: impl FnMut(NodeId, &JsValue, &str) -> JsResult<()>) -> JsResult<()> {
+/// `{n1: x, …}` → `(node index, x)` for each key, which must name a node of `names`.
+fn per_node(v: &JsValue, param: &str, names: &[String], mut each: impl FnMut(NodeId, &JsValue, &str) -> JsResult<()>) -> JsResult<()> {
     object(v, param)?;
     for key in js_sys::Object::keys(&js_sys::Object::from(v.clone())).iter() {
         let key = key.as_string().unwrap_or_default();
         let p = format!("{param}.{key}");
-        let i = key.strip_prefix('n').and_then(|k| k.parse::<usize>().ok()).filter(|k| (1..=n).contains(k));
-        let Some(i) = i else {
-            return Err(got(&p, &format!("must name a node, n1 to n{n}"), &JsValue::from_str(&key)));
+        let Some(i) = names.iter().position(|n| *n == key) else {
+            return Err(got(&p, &format!("must name a node, n1 to n{}", names.len()), &JsValue::from_str(&key)));
         };
-        each(i - 1, &get(v, &key), &p)?;
+        each(i, &get(v, &key), &p)?;
     }
     Ok(())
 }
 
 fn parse(options: &JsValue) -> JsResult<(SimConfig, Options)> {
     let mut sim = SimConfig::default();
-    let mut o = Options::default();
     if options.is_undefined() || options.is_null() {
-        return Ok((sim, o));
+        return Ok((sim, Options::default()));
     }
     let keys: Vec<&str> = SIM_KEYS.iter().chain(VOTE_KEYS.iter()).copied().collect();
-    parse_sim_options(options, &keys, &mut sim, &mut o.bugs, Vote::BUGS)?;
-    let n = sim.nodes;
+    let mut bugs = crate::protocol::BugSet::NONE;
+    parse_sim_options(options, &keys, &mut sim, &mut bugs, Vote::BUGS)?;
+    let names: Vec<String> = (0..sim.nodes).map(node_name).collect();
+    // quorum, weights, policy and exclusive as createConsensus('vote') reads them; the rest
+    // are the Simulation's own.
+    let mut o = vote_options(&names, options)?;
     let opt = |k: &str| Some(get(options, k)).filter(|v| !v.is_undefined());
-    if let Some(v) = opt("quorum") {
-        o.quorum = quorum_rule(&v)?;
-    }
-    if let Some(v) = opt("weights") {
-        let mut weights = vec![1; n];
-        per_node(&v, "weights", n, |i, w, p| {
-            weights[i] = uint_in(w, p, 0..=1_000_000, "must be an integer from 0 to 1000000")?;
-            Ok(())
-        })?;
-        o.weights = weights;
-    }
-    if let Some(v) = opt("policy") {
-        o.policy = policy(&v, "policy")?;
-    }
     if let Some(v) = opt("policies") {
-        per_node(&v, "policies", n, |i, p, param| {
-            o.policies.push((i, policy(p, param)?));
+        per_node(&v, "policies", &names, |i, p, param| {
+            o.policies.push((i, vote_policy(p, param)?));
             Ok(())
         })?;
-    }
-    if let Some(v) = opt("exclusive") {
-        o.exclusive = boolean(&v, "exclusive")?;
     }
     if let Some(v) = opt("timeoutMs") {
         o.timeout_us = ms_to_us(&v, "timeoutMs")?.max(1);
     }
-    o.validate(n).map_err(core)?;
+    o.bugs = bugs;
+    o.validate(names.len()).map_err(core)?;
     Ok((sim, o))
 }
 
@@ -259,7 +208,7 @@ impl SimulationJs {
     #[wasm_bindgen(js_name = setPolicy)]
     pub fn set_policy(&mut self, id: JsValue, policy_: JsValue) -> JsResult<()> {
         let i = self.node_param(&id, "id")?;
-        let p = policy(&policy_, "policy")?;
+        let p = vote_policy(&policy_, "policy")?;
         self.voting("setPolicy")?.set_policy(i, p).map_err(core)
     }
 }
