@@ -216,6 +216,9 @@ for (const viewport of [{ width: 1280, height: 800 }, { width: 400, height: 800 
     const pg = page.locator('consensus-playground');
     await pg.locator('.cp-toolbar').getByRole('button', { name: 'Propose' }).click();
     await settled(pg, 'n1:1', 'accepted');
+    // The tally says its weights in words (it once read "for undefined · needs 3 of undefined").
+    const hint = await pg.locator('[data-proposal="n1:1"] .cp-hint').last().textContent();
+    assert.match(hint, /^for [1-5] · against 0 · not voted [0-4] · needs 3 of 5/, hint);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
     const ring = await pg.locator('.cp-ring').boundingBox();

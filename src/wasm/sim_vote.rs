@@ -122,8 +122,8 @@ impl Mechanism for Vote {
     }
 
     /// `[{id, state ('voter' | 'proposer'), weight, policy, approveProbability?, crashed,
-    /// paused, values, proposals: [{proposalId, key, value, status, votesFor, votesAgainst,
-    /// total, quorumRequired, voters: [[id, approve]], proposedAt, deadline}], waiting,
+    /// paused, values, proposals: [{proposalId, key, value, status, votes: {for, against,
+    /// total}, quorumRequired, voters: [[id, approve]], proposedAt, deadline}], waiting,
     /// quorumRequired, quorumsIntersect}]`.
     fn nodes(sim: &Simulation<Vote>) -> JsValue {
         sim.node_views().iter().map(to_js).collect::<Array>().into()

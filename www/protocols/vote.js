@@ -198,17 +198,17 @@ export function panel(cx) {
   };
 
   const proposalItem = (p, nodes) => {
-    const voted = p.votesFor + p.votesAgainst;
-    const pct = (w) => `${p.total ? (100 * w) / p.total : 0}%`;
+    const voted = p.votes.for + p.votes.against;
+    const pct = (w) => `${p.votes.total ? (100 * w) / p.votes.total : 0}%`;
     const bar = el(
       'div',
-      { class: 'cp-tally', role: 'img', 'aria-label': `for ${p.votesFor}, against ${p.votesAgainst}, not voted ${p.total - voted}, quorum ${p.quorumRequired} of ${p.total}` },
+      { class: 'cp-tally', role: 'img', 'aria-label': `for ${p.votes.for}, against ${p.votes.against}, not voted ${p.votes.total - voted}, quorum ${p.quorumRequired} of ${p.votes.total}` },
       el('span', { class: 'cp-tally-for' }),
       el('span', { class: 'cp-tally-against' }),
-      el('span', { class: 'cp-tally-q', title: `quorum: weight ${p.quorumRequired} of ${p.total}` }),
+      el('span', { class: 'cp-tally-q', title: `quorum: weight ${p.quorumRequired} of ${p.votes.total}` }),
     );
-    bar.children[0].style.width = pct(p.votesFor);
-    bar.children[1].style.width = pct(p.votesAgainst);
+    bar.children[0].style.width = pct(p.votes.for);
+    bar.children[1].style.width = pct(p.votes.against);
     bar.children[2].style.left = pct(p.quorumRequired);
     const proposer = p.proposalId.split(':')[0];
     const waiting = p.status === 'open' ? nodes.filter((n) => n.waiting.includes(p.proposalId) && !n.crashed && !n.paused) : [];
@@ -223,7 +223,7 @@ export function panel(cx) {
         el('span', { class: 'cp-vt-status', text: STATUS[p.status] ?? p.status }),
       ),
       bar,
-      el('div', { class: 'cp-hint', text: `for ${p.votesFor} · against ${p.votesAgainst} · not voted ${p.total - voted} · needs ${p.quorumRequired} of ${p.total}${p.voters.length ? ` · ${p.voters.map(([v, a]) => `${v}${a ? '✓' : '✗'}`).join(' ')}` : ''}` }),
+      el('div', { class: 'cp-hint', text: `for ${p.votes.for} · against ${p.votes.against} · not voted ${p.votes.total - voted} · needs ${p.quorumRequired} of ${p.votes.total}${p.voters.length ? ` · ${p.voters.map(([v, a]) => `${v}${a ? '✓' : '✗'}`).join(' ')}` : ''}` }),
       ...waiting.map((n) =>
         el(
           'div',
