@@ -18,6 +18,9 @@ use crate::protocol::{BugSet, Protocol};
 
 const MS: Micros = 1_000;
 
+/// Steps of the fault schedule in a row without an event after which a run stops.
+const IDLE_STEPS: u32 = 10_000;
+
 /// A kind of fault a randomized run may inject.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Fault {
@@ -143,6 +146,8 @@ pub fn simulation<P: Chaos>(cfg: &ChaosConfig) -> Result<Simulation<P>> {
 
 /// Runs one randomized simulation: 0 to 3 key-value clients run throughout; every few
 /// simulated ms an extra command may go to the leader, and a fault may strike or be undone.
+/// It stops after `cfg.events` events, at the first violation, or after 10,000 steps of the
+/// schedule in a row in which nothing happened.
 pub fn run<P: Chaos>(cfg: &ChaosConfig) -> Result<(Simulation<P>, ChaosReport)> {
     let mut sim = simulation::<P>(cfg)?;
     // Key-value clients with sessions and retries (0 to 3 of them: quiet runs leave leaders
@@ -181,9 +186,14 @@ fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, extra_commands: b
     // And its own fault rate, from rare to stormy.
     let fault_rate = rng.random_range(0.03..0.4);
     let actions: Vec<Fault> = cfg.faults.iter().copied().filter(|f| !matches!(f, Fault::Duplicate | Fault::Reorder)).collect();
-    while events < cfg.events && sim.violations().is_empty() && !done(sim) {
+    // A run in which nothing happens for 10,000 steps in a row (minutes of simulated time: a
+    // lone voter with no clients, say) stops: it would never reach `cfg.events`.
+    let mut idle = 0;
+    while events < cfg.events && sim.violations().is_empty() && !done(sim) && idle < IDLE_STEPS {
         let until = sim.now() + rng.random_range(1..=30) * MS;
-        events += sim.run_until(until);
+        let handled = sim.run_until(until);
+        idle = if handled == 0 { idle + 1 } else { 0 };
+        events += handled;
         if extra_commands && chance(&mut rng, client_rate) {
             command += 1;
             P::command(sim, format!("\"c{command}\""))?;
