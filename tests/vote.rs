@@ -532,3 +532,16 @@ fn standalone_voters_wired_by_hand_settle_a_proposal() {
     }
     assert_eq!(nodes[0].node().core.proposals[0].status.as_str(), "accepted");
 }
+
+/// A lone voter's randomized run handles no event in the simulator's queue (its proposals
+/// settle at once), so the runner stops it after 10,000 idle steps instead of waiting forever
+/// for 5,000 events (seed 2 hung before).
+#[test]
+fn a_randomized_run_of_one_voter_ends() {
+    use consensus_playground::protocol::BugSet;
+    use consensus_playground::sim::chaos::{self, ChaosConfig, Fault};
+    let cfg = ChaosConfig { seed: 2, nodes: 1, events: 5_000, faults: Fault::ALL.to_vec(), bugs: BugSet::NONE };
+    let (_, report) = chaos::run::<consensus_playground::vote::Vote>(&cfg).unwrap();
+    assert!(report.violations.is_empty());
+    assert!(report.committed > 0, "its proposals were decided");
+}
