@@ -100,7 +100,13 @@ test('vote: a proposal is settled by weight and applied to every voter; manual v
   assert.equal(sim.vote('n2', id2, true), false, 'a second vote is not taken');
   sim.runUntil(600);
   assert.equal(sim.results().find((x) => x.proposalId === id2).status, 'accepted');
-  // Weights: n1 weighing 3 of 5 passes alone under a majority.
+  // Weights change between proposals only: a tally counts every vote at the weights it began with.
+  sim.setPolicy('n2', 'approve');
+  sim.setPolicy('n3', 'manual');
+  const open = sim.propose('n3', 'z', 'q');
+  throwsError(() => sim.setWeight('n1', 3), 'weight can change only while no proposal is open (n3 has one)');
+  sim.runUntil(sim.now + 6000);
+  assert.equal(sim.results().find((x) => x.proposalId === open).status, 'accepted');
   sim.setWeight('n1', 3);
   assert.equal(sim.config.weights[0], 3);
   throwsError(() => sim.setWeight('n1', -1), /^weight must be an integer from 0 to 1000000/);
@@ -121,4 +127,43 @@ test('vote: quorums that need not intersect are flagged; options validated; othe
   throwsError(() => raft.propose('n1', 'x', 1), 'propose is an action of vote simulations (this one runs raft)');
   throwsError(() => raft.results(), 'results is an action of vote simulations (this one runs raft)');
   throwsError(() => small.transferLeadership('n2'), /^transferLeadership is not an action of vote simulations/);
+});
+
+test('no input, however odd, traps the wasm instance of a Paxos or voting simulation', () => {
+  // A panic inside wasm would poison the instance (release-blocking): every call must succeed
+  // or throw a plain Error, and the simulations must keep working.
+  const odd = [undefined, null, NaN, -1, 0.5, 1e300, Infinity, '', 'n1', 'n2', 'n1:1', 'n9:1', 'x', [], [1], {}, { random: 2 }, { random: 0.5 }, true, 2 ** 53, Symbol('s'), 10n];
+  const paxos = new Simulation({ protocol: 'paxos', nodes: 3, seed: 1 });
+  const vote = new Simulation({ protocol: 'vote', nodes: 3, seed: 1 });
+  const calls = [
+    (a) => new Simulation({ protocol: 'paxos', heartbeatMs: a }), (a) => new Simulation({ protocol: 'paxos', backoff: a }),
+    (a) => new Simulation({ protocol: 'vote', quorum: a }), (a) => new Simulation({ protocol: 'vote', weights: a }),
+    (a) => new Simulation({ protocol: 'vote', policy: a }), (a) => new Simulation({ protocol: 'vote', policies: { n1: a } }),
+    (a) => new Simulation({ protocol: a }), (a) => Simulation.bugList(a), (a) => Simulation.fromCheck({ protocol: 'vote', seed: 1, nodes: 2, events: 50, faults: 'all', bug: a }),
+    ...[paxos, vote].flatMap((s) => [
+      (a) => s.startElection(a), (a, b) => s.clientRequest(a, b), (a) => s.crash(a), (a) => s.restart(a), (a) => s.setBugs(a),
+      (a) => s.runUntil(a), (a, b) => s.cutLink(a, b, a), (a) => s.partition(a), (a) => s.dropMessage(a),
+      (a, b) => s.propose(a, b, a), (a, b) => s.vote(a, b, a), (a, b) => s.vote('n2', a, b), (a, b) => s.setWeight(a, b),
+      (a) => s.setWeight('n1', a), (a, b) => s.setPolicy(b, a), (a) => s.setPolicy('n2', a), () => s.results(),
+    ]),
+  ];
+  let thrown = 0;
+  for (const call of calls) {
+    for (const a of odd) {
+      for (const b of [undefined, 'n2', 'n1:1', 5]) {
+        try {
+          call(a, b);
+        } catch (e) {
+          thrown++;
+          assert.ok(e instanceof Error && !(e instanceof WebAssembly.RuntimeError), `${call} (${String(a)}, ${String(b)}): ${e}`);
+        }
+      }
+    }
+  }
+  assert.ok(thrown > 100);
+  for (const s of [paxos, vote]) {
+    s.runUntil(s.now + 1000);
+    assert.ok(Array.isArray(s.nodes()));
+    assert.deepEqual(s.violations(), [], s.protocol);
+  }
 });

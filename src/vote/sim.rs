@@ -406,11 +406,15 @@ impl Simulation<Vote> {
         &self.node_state(i).core.values
     }
 
-    /// Voter `i` weighs `weight` from now on (proposals made before keep the weights they
-    /// started with). Errors: no such node; a weight above 1,000,000; every weight 0.
+    /// Voter `i` weighs `weight` from now on. Errors: no such node; a weight above 1,000,000;
+    /// every weight 0; a proposal still open (its tally counts every vote at the weights it
+    /// started with, so the weights change only between proposals).
     pub fn set_weight(&mut self, i: NodeId, weight: Weight) -> Result<()> {
         let i = self.node_index("id", i)?;
         let n = self.ids().len();
+        if let Some(open) = (0..n).find(|&k| self.node_state(k).core.has_open()) {
+            return Err(Error::invalid("weight", format!("can change only while no proposal is open ({} has one)", self.ids()[open])));
+        }
         let mut o = self.options().clone();
         o.weights = (0..n).map(|k| if k == i { weight } else { o.weight(k) }).collect();
         o.validate(n)?;

@@ -194,8 +194,9 @@ impl SimulationJs {
         Ok(s.results().iter().map(to_js).collect::<Array>().into())
     }
 
-    /// Voter `id` weighs `weight` (an integer from 0 to 1000000) for proposals made from now
-    /// on. Throws for an unknown node, a bad weight, or when every weight would be 0.
+    /// Voter `id` weighs `weight` (an integer from 0 to 1000000) from now on. Throws for an
+    /// unknown node, a bad weight, when every weight would be 0, or while a proposal is open
+    /// (weights change only between proposals).
     #[wasm_bindgen(js_name = setWeight)]
     pub fn set_weight(&mut self, id: JsValue, weight: JsValue) -> JsResult<()> {
         let i = self.node_param(&id, "id")?;
