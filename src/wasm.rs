@@ -190,6 +190,37 @@ fn entries_js(entries: &[LogEntry]) -> JsValue {
     JSON::parse(&text).expect("commands are JSON text produced by JSON.stringify")
 }
 
+/// Writes `items` as a JSON array, each item by `each`.
+fn json_array<T>(out: &mut String, items: impl IntoIterator<Item = T>, mut each: impl FnMut(&mut String, T)) {
+    out.push('[');
+    for (k, item) in items.into_iter().enumerate() {
+        if k > 0 {
+            out.push(',');
+        }
+        each(out, item);
+    }
+    out.push(']');
+}
+
+/// A Paxos ballot as the JSON `{round, nodeId}` (`nodeId` null for no ballot); `quoted(i)` is
+/// node `i`'s id as a JSON string. For `createConsensus('paxos')` and a Paxos `Simulation`.
+fn paxos_ballot_json(out: &mut String, quoted: &dyn Fn(usize) -> String, b: crate::paxos::Ballot) {
+    if b.is_zero() {
+        out.push_str("{\"round\":0,\"nodeId\":null}");
+    } else {
+        let _ = std::fmt::Write::write_fmt(out, format_args!("{{\"round\":{},\"nodeId\":{}}}", b.round, quoted(b.node)));
+    }
+}
+
+/// Paxos's accepted proposals as the JSON `[{slot, ballot, value}]` (values are JSON text).
+fn paxos_entries_json<'a>(out: &mut String, quoted: &dyn Fn(usize) -> String, entries: impl Iterator<Item = (u64, crate::paxos::Ballot, &'a str)>) {
+    json_array(out, entries, |out, (slot, b, value)| {
+        let _ = std::fmt::Write::write_fmt(out, format_args!("{{\"slot\":{slot},\"ballot\":"));
+        paxos_ballot_json(out, quoted, b);
+        let _ = std::fmt::Write::write_fmt(out, format_args!(",\"value\":{value}}}"));
+    });
+}
+
 fn set(obj: &JsValue, key: &str, value: &JsValue) {
     Reflect::set(obj, &JsValue::from_str(key), value).expect("obj is a plain object");
 }

@@ -2,59 +2,12 @@
 // (playwright-core), as a learner uses it. Waits are for conditions on the page, never for a
 // length of time. Needs www/dist/ (node scripts/build.mjs).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
-import { startServer } from '../scripts/serve.mjs';
-import { CHROMIUM } from '../scripts/setup.mjs';
-import { CHROMIUM_ARGS } from '../scripts/screenshot.mjs';
+import { test } from 'node:test';
+import { browserPage, fetched, pausedAtStart, watchMessages } from './browser-page.mjs';
 
-let server;
-let base;
-let browser;
+const open = browserPage();
 
-before(async () => {
-  ({ server, url: base } = await startServer(0));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-/** A page that records console errors and uncaught exceptions; resolves once `ready` shows. */
-async function open(path, viewport = { width: 1280, height: 800 }, ready = '[data-node="n1"][data-state]') {
-  const page = await browser.newPage({ viewport });
-  const errors = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') errors.push(`console.${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
-  await page.goto(base + path);
-  await page.waitForSelector(ready);
-  return { page, errors };
-}
-
-/** The files of www/dist/ the page has fetched so far. */
-const fetched = (page) => page.evaluate(() => performance.getEntriesByType('resource').map((r) => r.name).filter((n) => n.includes('/dist/')).map((n) => n.split('/dist/')[1]));
 const VOTE_CHUNK = /^vote-[A-Z0-9]+\.js$/;
-
-/** Records every message kind the element ever draws. */
-async function watchMessages(page) {
-  await page.evaluate(() => {
-    window.__drawn = [];
-    new MutationObserver((records) => {
-      for (const r of records) for (const n of r.addedNodes) if (n.dataset?.message) window.__drawn.push(n.dataset.message);
-    }).observe(document.body, { childList: true, subtree: true });
-  });
-}
-
-/** Pauses the widget and resets it to t = 0 (however long the page took to load). */
-async function pausedAtStart(widget, how = 'click') {
-  await widget.getByRole('button', { name: 'Pause' })[how]();
-  await widget.getByRole('button', { name: 'Reset' })[how]();
-}
 
 /** Waits until the proposal `id` has status `status` in the Votes panel. */
 const settled = (pg, id, status) => pg.locator(`[data-proposal="${id}"][data-status="${status}"]`).waitFor();

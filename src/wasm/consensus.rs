@@ -27,7 +27,7 @@ use js_sys::JSON;
 use wasm_bindgen::prelude::*;
 
 use super::{
-    array, boolean, command_text, describe, get, got, invalid, max_entries_per_append, object, only_keys, snapshot_interval, string,
+    array, boolean, command_text, describe, get, got, invalid, json_array, max_entries_per_append, object, only_keys, snapshot_interval, string,
     uint, JsResult, MAX_SAFE,
 };
 use crate::error::Error;
@@ -140,15 +140,19 @@ pub(crate) fn ms(out: &mut String, us: Micros) {
     let _ = write!(out, "{}.{:03}", us / 1000, us % 1000);
 }
 
+/// An outbox as the JSON array `[{to, message}]`, each message written by `message`.
+pub(crate) fn outbox_json<M>(out: &mut String, ids: &Ids, sent: &[(NodeId, M)], message: impl Fn(&mut String, &Ids, &M)) {
+    json_array(out, sent, |out, (to, m)| {
+        let _ = write!(out, "{{\"to\":{},\"message\":", ids.quoted_id(*to));
+        message(out, ids, m);
+        out.push('}');
+    });
+}
+
 fn entries_json(out: &mut String, entries: &[LogEntry]) {
-    out.push('[');
-    for (k, e) in entries.iter().enumerate() {
-        if k > 0 {
-            out.push(',');
-        }
+    json_array(out, entries, |out, e| {
         let _ = write!(out, "{{\"term\":{},\"index\":{},\"command\":{}}}", e.term, e.index, e.command);
-    }
-    out.push(']');
+    });
 }
 
 // ---- a mechanism behind the one interface -----------------------------------------------------
@@ -510,27 +514,13 @@ impl Mechanism for RaftMechanism {
     }
 
     fn outbox(&mut self, ids: &Ids, out: &mut String) {
-        out.push('[');
-        for (k, (to, m)) in self.s.take_outbox().iter().enumerate() {
-            if k > 0 {
-                out.push(',');
-            }
-            let _ = write!(out, "{{\"to\":{},\"message\":", ids.quoted[*to]);
-            Self::message(out, ids, m);
-            out.push('}');
-        }
-        out.push(']');
+        outbox_json(out, ids, &self.s.take_outbox(), Self::message);
     }
 
     fn decisions(&self, _ids: &Ids, out: &mut String) {
-        out.push('[');
-        for (k, e) in self.s.decisions().iter().enumerate() {
-            if k > 0 {
-                out.push(',');
-            }
+        json_array(out, self.s.decisions(), |out, e| {
             let _ = write!(out, "{{\"index\":{},\"value\":{}}}", e.index, e.command);
-        }
-        out.push(']');
+        });
     }
 
     fn view(&self, ids: &Ids, out: &mut String) {

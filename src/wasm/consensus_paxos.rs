@@ -48,8 +48,8 @@ use std::fmt::Write;
 
 use wasm_bindgen::prelude::*;
 
-use super::consensus::{duration, ms, node_seed, only_fields, Ids, Mechanism};
-use super::{array, boolean, command_text, get, got, invalid, object, only_keys, uint, JsResult, MAX_SAFE};
+use super::consensus::{duration, ms, node_seed, only_fields, outbox_json, Ids, Mechanism};
+use super::{array, boolean, command_text, get, got, invalid, json_array, object, only_keys, paxos_ballot_json, paxos_entries_json, uint, JsResult, MAX_SAFE};
 use crate::node::Standalone;
 use crate::paxos::view::timer_name;
 use crate::paxos::{AcceptedEntry, Ballot, Msg, Options, Paxos, Slot};
@@ -142,26 +142,14 @@ fn own_ballot(ids: &Ids, from: NodeId, v: &JsValue, param: &str) -> JsResult<Bal
     Ok(b)
 }
 
+/// `{round, nodeId}` with the caller's ids.
 fn ballot_json(out: &mut String, ids: &Ids, b: Ballot) {
-    if b.is_zero() {
-        out.push_str("{\"round\":0,\"nodeId\":null}");
-    } else {
-        let _ = write!(out, "{{\"round\":{},\"nodeId\":{}}}", b.round, ids.quoted_id(b.node));
-    }
+    paxos_ballot_json(out, &|i| ids.quoted_id(i), b);
 }
 
-/// `[{slot, ballot, value}]`.
+/// `[{slot, ballot, value}]` with the caller's ids.
 fn entries_json<'a>(out: &mut String, ids: &Ids, entries: impl Iterator<Item = (Slot, Ballot, &'a str)>) {
-    out.push('[');
-    for (k, (slot, b, value)) in entries.enumerate() {
-        if k > 0 {
-            out.push(',');
-        }
-        let _ = write!(out, "{{\"slot\":{slot},\"ballot\":");
-        ballot_json(out, ids, b);
-        let _ = write!(out, ",\"value\":{value}}}");
-    }
-    out.push(']');
+    paxos_entries_json(out, &|i| ids.quoted_id(i), entries);
 }
 
 impl PaxosMechanism {
@@ -265,27 +253,13 @@ impl Mechanism for PaxosMechanism {
     }
 
     fn outbox(&mut self, ids: &Ids, out: &mut String) {
-        out.push('[');
-        for (k, (to, m)) in self.s.take_outbox().iter().enumerate() {
-            if k > 0 {
-                out.push(',');
-            }
-            let _ = write!(out, "{{\"to\":{},\"message\":", ids.quoted_id(*to));
-            Self::message(out, ids, m);
-            out.push('}');
-        }
-        out.push(']');
+        outbox_json(out, ids, &self.s.take_outbox(), Self::message);
     }
 
     fn decisions(&self, _ids: &Ids, out: &mut String) {
-        out.push('[');
-        for (k, d) in self.s.decisions().iter().enumerate() {
-            if k > 0 {
-                out.push(',');
-            }
+        json_array(out, self.s.decisions(), |out, d| {
             let _ = write!(out, "{{\"index\":{},\"value\":{}}}", d.slot, d.value);
-        }
-        out.push(']');
+        });
     }
 
     fn view(&self, ids: &Ids, out: &mut String) {

@@ -27,7 +27,8 @@ use std::fmt::Write;
 
 use wasm_bindgen::prelude::*;
 
-use super::consensus::{ms, node_seed, only_fields, quote, Ids, Mechanism};
+use super::consensus::{ms, node_seed, only_fields, outbox_json, quote, Ids, Mechanism};
+use super::json_array;
 use super::{boolean, command_text, get, got, invalid, object, only_keys, string, uint, JsResult};
 use crate::node::Standalone;
 use crate::protocol::{Micros, NodeId};
@@ -150,24 +151,11 @@ impl Mechanism for VoteMechanism {
     }
 
     fn outbox(&mut self, ids: &Ids, out: &mut String) {
-        out.push('[');
-        for (k, (to, m)) in self.s.take_outbox().iter().enumerate() {
-            if k > 0 {
-                out.push(',');
-            }
-            let _ = write!(out, "{{\"to\":{},\"message\":", ids.quoted_id(*to));
-            Self::message(out, ids, m);
-            out.push('}');
-        }
-        out.push(']');
+        outbox_json(out, ids, &self.s.take_outbox(), Self::message);
     }
 
     fn decisions(&self, ids: &Ids, out: &mut String) {
-        out.push('[');
-        for (k, d) in self.s.decisions().iter().enumerate() {
-            if k > 0 {
-                out.push(',');
-            }
+        json_array(out, self.s.decisions().iter().enumerate(), |out, (k, d)| {
             let _ = write!(
                 out,
                 "{{\"index\":{},\"value\":{{\"key\":{},\"value\":{},\"proposalId\":{}}}}}",
@@ -176,8 +164,7 @@ impl Mechanism for VoteMechanism {
                 d.value,
                 quote(&d.id.text(&ids.ids))
             );
-        }
-        out.push(']');
+        });
     }
 
     fn view(&self, ids: &Ids, out: &mut String) {
@@ -262,11 +249,7 @@ impl Mechanism for VoteMechanism {
     }
 
     fn proposals(&self, ids: &Ids, out: &mut String) {
-        out.push('[');
-        for (k, p) in self.s.node().core.proposals.iter().enumerate() {
-            if k > 0 {
-                out.push(',');
-            }
+        json_array(out, &self.s.node().core.proposals, |out, p| {
             let _ = write!(
                 out,
                 "{{\"proposalId\":{},\"key\":{},\"value\":{},\"status\":\"{}\"}}",
@@ -275,8 +258,7 @@ impl Mechanism for VoteMechanism {
                 p.value,
                 p.status.as_str()
             );
-        }
-        out.push(']');
+        });
     }
 
     fn result(&self, ids: &Ids, proposal_id: &JsValue, out: &mut String) -> JsResult<()> {

@@ -7,14 +7,13 @@
 //! wants to lead first waits a random time up to `backoffMs`; false: preempted proposers retry
 //! at once and may duel forever), `backoffMs` (150).
 
-use std::fmt::Write;
 
 use js_sys::{Array, JSON};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::simulation::{ms, ms_to_us, parse_sim_options, Mechanism, SIM_KEYS};
-use super::{boolean, core, get, set, to_js, JsResult};
+use super::{boolean, core, get, paxos_entries_json, set, to_js, JsResult};
 use crate::error::Result;
 use crate::paxos::view::VIEW_SLOTS;
 use crate::paxos::{AcceptedEntry, Ballot, Options, Paxos};
@@ -65,29 +64,10 @@ struct ConfigJs {
     backoff_ms: f64,
 }
 
-/// `{"round":R,"nodeId":"n2"|null}` as JSON text.
-fn ballot_json(out: &mut String, names: &[String], b: Ballot) {
-    let _ = write!(out, "{{\"round\":{},\"nodeId\":", b.round);
-    match names.get(b.node).filter(|_| !b.is_zero()) {
-        Some(n) => {
-            let _ = write!(out, "\"{n}\"}}");
-        }
-        None => out.push_str("null}"),
-    }
-}
-
 /// `[{slot, ballot, value}]` (values are JSON text) as a JS array.
 fn accepted_js<'a>(names: &[String], entries: impl Iterator<Item = (u64, Ballot, &'a str)>) -> JsValue {
-    let mut text = String::from("[");
-    for (k, (slot, ballot, value)) in entries.enumerate() {
-        if k > 0 {
-            text.push(',');
-        }
-        let _ = write!(text, "{{\"slot\":{slot},\"ballot\":");
-        ballot_json(&mut text, names, ballot);
-        let _ = write!(text, ",\"value\":{value}}}");
-    }
-    text.push(']');
+    let mut text = String::new();
+    paxos_entries_json(&mut text, &|i| names.get(i).map_or_else(|| "null".into(), |n| format!("\"{n}\"")), entries);
     JSON::parse(&text).unwrap_or(JsValue::NULL)
 }
 
