@@ -10,7 +10,9 @@ import { CHROMIUM_ARGS } from '../scripts/screenshot.mjs';
 /**
  * Starts the server and the browser before the calling file's tests and stops them after;
  * returns `open(path, viewport?, ready?)`: a page that records console errors, uncaught
- * exceptions and failed requests in `errors`, resolved once `ready` shows.
+ * exceptions and failed requests in `errors`, resolved once `ready` shows. `open.context(options)`
+ * is a new browser context (touch, say) and `open.url(path)` a page's address, for tests that
+ * set a page up themselves.
  */
 export function browserPage() {
   let server;
@@ -24,7 +26,7 @@ export function browserPage() {
     await browser?.close();
     server?.close();
   });
-  return async function open(path, viewport = { width: 1280, height: 800 }, ready = '[data-node="n1"][data-state]') {
+  async function open(path, viewport = { width: 1280, height: 800 }, ready = '[data-node="n1"][data-state]') {
     const page = await browser.newPage({ viewport });
     const errors = [];
     page.on('console', (m) => {
@@ -35,7 +37,10 @@ export function browserPage() {
     await page.goto(base + path);
     await page.waitForSelector(ready);
     return { page, errors };
-  };
+  }
+  open.context = (options) => browser.newContext(options);
+  open.url = (path) => base + path;
+  return open;
 }
 
 /** The files of www/dist/ the page has fetched so far, e.g. 'raft-ABCD1234.js'. */

@@ -268,11 +268,11 @@ test('a failing seed from consensus-sim check opens in the page, paused at its v
 });
 
 test('touch: tapping works on a phone-sized screen', async () => {
-  const context = await browser.newContext({ viewport: { width: 400, height: 800 }, hasTouch: true, isMobile: true });
+  const context = await open.context({ viewport: { width: 400, height: 800 }, hasTouch: true, isMobile: true });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(base + '?nodes=5&seed=8');
+  await page.goto(open.url('?nodes=5&seed=8'));
   const pg = page.locator('consensus-playground');
   await pg.locator('[data-node="n1"][data-state]').waitFor();
   await pausedAtStart(pg, 'tap');
