@@ -27,6 +27,7 @@
 //!   default).
 //! - [`Effect::Reply`]: ignored (no workload clients here).
 //! - [`Effect::Decide`]: appended to [`Standalone::decisions`].
+//! - [`Effect::Hold`]: ignored (the caller's transport decides when messages leave).
 //!
 //! Time: the clock is in µs, starts at 0, and moves only by [`Standalone::tick`]. A tick to
 //! `now` sets the clock to `now` and fires, one by one in deadline order (ties in the order they
@@ -299,6 +300,7 @@ impl<P: Protocol> Standalone<P> {
                 Effect::Note(note) => self.keep(note),
                 Effect::Reply { .. } => {}
                 Effect::Decide(d) => self.decisions.push(d),
+                Effect::Hold(_) => {}
             }
         }
         self.out.restore(effects);

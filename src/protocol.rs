@@ -90,6 +90,9 @@ pub enum Effect<P: Protocol> {
     },
     /// A value is decided (committed and applied) at this node: the checker sees it.
     Decide(P::Decision),
+    /// The sends after this one, within the same handler, leave this many µs later (added to
+    /// any [`Effect::Persist`] wait): a traitor holding messages back (a slow leader, say).
+    Hold(Micros),
 }
 
 /// The effects a handler writes. The simulator reuses one buffer for every event.
@@ -186,6 +189,73 @@ pub struct BugInfo {
     pub breaks: &'static str,
 }
 
+/// A Byzantine behaviour: its name as the CLI, the page and the JS API spell it, and what a
+/// traitor showing it does, in a few words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BehaviourInfo {
+    /// `silent`, `equivocate`, …
+    pub name: &'static str,
+    /// What the traitor does.
+    pub does: &'static str,
+}
+
+/// The behaviours the simulator acts out itself, for every protocol (it withholds the
+/// traitor's messages): [`Byzantine::Silent`] and [`Byzantine::Mute`].
+pub const SIM_BEHAVIOURS: [BehaviourInfo; 2] = [
+    BehaviourInfo { name: "silent", does: "sends nothing (it still hears and keeps its state)" },
+    BehaviourInfo { name: "mute", does: "sends nothing to the nodes chosen, and the truth to the others" },
+];
+
+/// What a traitor (a Byzantine node: Lamport, Shostak & Pease 1982; Castro & Liskov 1999 §2)
+/// does. It can lie, equivocate and keep quiet, but it speaks only as itself: the simulator
+/// stamps the true sender on every message (authenticated channels), and the checker judges
+/// only the honest nodes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Byzantine {
+    /// Sends nothing: the simulator withholds every message its handlers write.
+    Silent,
+    /// Sends nothing to these nodes (by id, increasing); the truth to the others.
+    Mute(Vec<NodeId>),
+    /// The protocol's own behaviour `BEHAVIOURS[i]` ([`Protocol::BEHAVIOURS`]), acted out by
+    /// the protocol's handlers.
+    Lie(usize),
+}
+
+impl Byzantine {
+    /// The behaviour's name: `silent`, `mute` or the protocol's own from `list` (its
+    /// [`Protocol::BEHAVIOURS`]).
+    pub fn name(&self, list: &'static [BehaviourInfo]) -> &'static str {
+        match self {
+            Byzantine::Silent => SIM_BEHAVIOURS[0].name,
+            Byzantine::Mute(_) => SIM_BEHAVIOURS[1].name,
+            Byzantine::Lie(i) => list.get(*i).map_or("?", |b| b.name),
+        }
+    }
+
+    /// The behaviour named `name` (`silent`, `mute` with `targets`, or one of `list`), if any.
+    pub fn named(name: &str, list: &'static [BehaviourInfo], targets: Vec<NodeId>) -> Option<Byzantine> {
+        match name {
+            "silent" => Some(Byzantine::Silent),
+            "mute" => Some(Byzantine::Mute(targets)),
+            _ => list.iter().position(|b| b.name == name).map(Byzantine::Lie),
+        }
+    }
+
+    /// Every behaviour's name a protocol with `list` offers: the simulator's, then its own.
+    pub fn names(list: &'static [BehaviourInfo]) -> Vec<&'static str> {
+        SIM_BEHAVIOURS.iter().chain(list).map(|b| b.name).collect()
+    }
+
+    /// Whether a message to `to` is withheld (never sent).
+    pub fn withholds(&self, to: NodeId) -> bool {
+        match self {
+            Byzantine::Silent => true,
+            Byzantine::Mute(targets) => targets.contains(&to),
+            Byzantine::Lie(_) => false,
+        }
+    }
+}
+
 /// A set of a protocol's deliberate bugs: bit `i` is `P::BUGS[i]` (empty: the protocol as its
 /// paper states it). A protocol indexes it with its own bug enum (`impl From<Bug> for usize`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -256,6 +326,11 @@ pub trait Invariants<P: Protocol>: Clone + std::fmt::Debug {
     fn on_decide(&mut self, now: Micros, node: NodeId, decision: &P::Decision);
     /// After an event: check what `touched` changed. `nodes` is every node, crashed ones too.
     fn check(&mut self, now: Micros, nodes: &mut [P::Node], touched: &[NodeId]);
+    /// Node `node` became a traitor (`true`) or was made honest again (`false`). The checker
+    /// judges only honest nodes; a checker may keep not judging a node that was ever a traitor
+    /// (its state may hold what it lied about). Default: ignored (a protocol without traitors
+    /// of its own; the simulator's `silent` and `mute` only omit messages).
+    fn set_byzantine(&mut self, _node: NodeId, _traitor: bool) {}
     /// Violations found so far, oldest first.
     fn violations(&self) -> &[Violation];
     /// How many values are known decided cluster-wide (the `committed` counter).
@@ -289,6 +364,15 @@ pub trait Protocol: Sized + Clone + std::fmt::Debug + 'static {
     fn bugs(&self) -> BugSet {
         BugSet::NONE
     }
+
+    /// The protocol's own Byzantine behaviours, acted out by its handlers
+    /// ([`Byzantine::Lie`]`(i)` is `BEHAVIOURS[i]`); the simulator's `silent` and `mute`
+    /// ([`SIM_BEHAVIOURS`]) come on top, for every protocol.
+    const BEHAVIOURS: &'static [BehaviourInfo] = &[];
+    /// Node `node` becomes a traitor showing the protocol's behaviour `BEHAVIOURS[i]`
+    /// (`Some(i)`), or acts honestly again (`None`, also for `silent` and `mute`, which the
+    /// simulator acts out). Only indexes below `BEHAVIOURS.len()` are given.
+    fn set_byzantine(&self, _node: &mut Self::Node, _behaviour: Option<usize>) {}
 
     /// A new node `id`, running, in a cluster of `members` (its state is empty).
     fn new_node(&self, id: NodeId, members: &[NodeId]) -> Self::Node;

@@ -181,7 +181,7 @@ fn randomized_runs_find_the_easy_bugs_within_a_few_seeds_and_nothing_without_bug
     // The CLI's search (`consensus-sim check`), small enough for a debug build; the larger
     // searches for figure8 and forget-vote run in release from npm test.
     let run = |seed, bugs| {
-        let cfg = ChaosConfig { seed, nodes: 3, events: 3_000, faults: Fault::ALL.to_vec(), bugs };
+        let cfg = ChaosConfig { seed, nodes: 3, events: 3_000, faults: Fault::ALL.to_vec(), bugs, traitors: 0 };
         chaos::run::<Raft>(&cfg).unwrap().1
     };
     for bug in [Bug::NoLogCheck, Bug::StaleTruncate] {
@@ -197,7 +197,7 @@ fn randomized_runs_find_the_easy_bugs_within_a_few_seeds_and_nothing_without_bug
 
 #[test]
 fn a_failing_seed_replays_identically() {
-    let cfg = ChaosConfig { seed: 3, nodes: 3, events: 5_000, faults: Fault::ALL.to_vec(), bugs: Bugs::NONE.with(Bug::StaleTruncate, true) };
+    let cfg = ChaosConfig { seed: 3, nodes: 3, events: 5_000, faults: Fault::ALL.to_vec(), bugs: Bugs::NONE.with(Bug::StaleTruncate, true), traitors: 0 };
     let (a, ra) = chaos::run::<Raft>(&cfg).unwrap();
     let (b, rb) = chaos::run::<Raft>(&cfg).unwrap();
     assert_eq!(ra.violations, rb.violations);

@@ -122,7 +122,7 @@ fn clients_on_a_healthy_cluster_get_every_answer_and_a_linearizable_history() {
 #[test]
 fn clients_under_every_fault_still_see_a_linearizable_history() {
     for seed in 0..20 {
-        let cfg = ChaosConfig { seed, nodes: 5, events: u64::MAX, faults: Fault::ALL.to_vec(), bugs: Bugs::NONE };
+        let cfg = ChaosConfig { seed, nodes: 5, events: u64::MAX, faults: Fault::ALL.to_vec(), bugs: Bugs::NONE, traitors: 0 };
         let workload = Workload { clients: 3, ops_per_client: Some(30), ..Workload::default() };
         let s = chaos::run_workload::<Raft>(&cfg, workload).unwrap();
         assert!(s.violations().is_empty(), "seed {seed}: {:?}", s.violations());

@@ -33,7 +33,7 @@ fn measure_bug_search() {
             let mut caught = Vec::new();
             let mut rules = std::collections::BTreeMap::new();
             for seed in 0..300 {
-                let cfg = ChaosConfig { seed, nodes, events: 5_000, faults: Fault::ALL.to_vec(), bugs: BugSet::NONE.with(bug, true) };
+                let cfg = ChaosConfig { seed, nodes, events: 5_000, faults: Fault::ALL.to_vec(), bugs: BugSet::NONE.with(bug, true), traitors: 0 };
                 let (_, r) = chaos::run::<Paxos>(&cfg).unwrap();
                 if let Some(v) = r.violations.first() {
                     caught.push(seed);
@@ -490,7 +490,7 @@ fn with_backoff_one_proposer_wins_and_every_command_is_chosen_section_2_4() {
 // ---- randomized runs ------------------------------------------------------------------------------
 
 fn chaos_cfg(seed: u64, nodes: usize, events: u64, bug: Option<Bug>) -> ChaosConfig {
-    ChaosConfig { seed, nodes, events, faults: Fault::ALL.to_vec(), bugs: bug.map_or(BugSet::NONE, |b| BugSet::NONE.with(b, true)) }
+    ChaosConfig { seed, nodes, events, faults: Fault::ALL.to_vec(), bugs: bug.map_or(BugSet::NONE, |b| BugSet::NONE.with(b, true)), traitors: 0 }
 }
 
 #[test]

@@ -170,14 +170,14 @@ fn scenarios() -> Vec<(String, String)> {
     let mut out = Vec::new();
     for nodes in [3, 5, 7, 9] {
         for seed in 0..12 {
-            let cfg = ChaosConfig { seed, nodes, events: 3000, faults: Fault::ALL.to_vec(), bugs: Bugs::NONE };
+            let cfg = ChaosConfig { seed, nodes, events: 3000, faults: Fault::ALL.to_vec(), bugs: Bugs::NONE, traitors: 0 };
             let (s, _) = chaos::run::<Raft>(&cfg).unwrap();
             out.push((format!("chaos nodes={nodes} seed={seed}"), dump(&s)));
         }
     }
     for bug in Bug::ALL {
         for seed in 0..6 {
-            let cfg = ChaosConfig { seed, nodes: 3, events: 4000, faults: Fault::ALL.to_vec(), bugs: Bugs::NONE.with(bug, true) };
+            let cfg = ChaosConfig { seed, nodes: 3, events: 4000, faults: Fault::ALL.to_vec(), bugs: Bugs::NONE.with(bug, true), traitors: 0 };
             let (s, _) = chaos::run::<Raft>(&cfg).unwrap();
             out.push((format!("chaos bug={} seed={seed}", bug.name()), dump(&s)));
         }

@@ -319,7 +319,7 @@ fn bug_switches_are_the_simulators_set_bugs_logs_them_and_the_checker_catches_th
 #[test]
 fn the_generic_chaos_runner_drives_any_protocol_finds_its_bug_and_replays_a_seed() {
     let run = |seed, bugs| {
-        let cfg = ChaosConfig { seed, nodes: 3, events: 3_000, faults: Fault::ALL.to_vec(), bugs };
+        let cfg = ChaosConfig { seed, nodes: 3, events: 3_000, faults: Fault::ALL.to_vec(), bugs, traitors: 0 };
         chaos::run::<TickTock>(&cfg).unwrap()
     };
     // Without the bug: thousands of events under every fault, no violation.
@@ -410,6 +410,39 @@ fn sends_after_a_persist_leave_once_the_write_is_done() {
         assert_eq!(m.sent_at, s.now() + 7 * MS, "the tick leaves after the write");
         assert_eq!(m.deliver_at, m.sent_at + MS);
     }
+}
+
+/// Traitors are the simulator's for every protocol: a silent one sends nothing, a mute one
+/// nothing to the nodes chosen; both still hear (ARCHITECTURE: "it can only send as itself").
+#[test]
+fn a_silent_traitor_sends_nothing_and_a_mute_one_nothing_to_its_targets() {
+    use consensus_playground::protocol::Byzantine;
+    let mut s = sim(4, 4);
+    s.set_byzantine(0, Some(Byzantine::Silent)).unwrap();
+    s.set_byzantine(1, Some(Byzantine::Mute(vec![2]))).unwrap();
+    assert_eq!(s.byzantine_name(0), Some("silent"));
+    assert_eq!(s.byzantine_name(1), Some("mute"));
+    assert!(s.events_since(0).any(|e| e.kind == "byzantine" && e.text.contains("n1 turns traitor: silent")));
+    let mut delivered_from_n1 = 0;
+    let mut n2_to_n4 = 0;
+    for _ in 0..2000 {
+        let Some(e) = s.step() else { break };
+        for m in s.in_flight() {
+            assert_ne!(m.from, 0, "n1 is silent: {m:?}");
+            assert!(!(m.from == 1 && m.to == 2), "n2 is mute towards n3: {m:?}");
+            n2_to_n4 += usize::from(m.from == 1 && m.to == 3);
+        }
+        delivered_from_n1 += usize::from(e.kind == "deliver" && e.to.as_deref() == Some("n1"));
+    }
+    assert!(delivered_from_n1 > 0, "a silent traitor still hears");
+    assert!(n2_to_n4 > 0, "a mute traitor still talks to the others");
+    // Errors leave the node as it was.
+    let err = s.set_byzantine(2, Some(Byzantine::Mute(vec![2]))).unwrap_err();
+    assert!(err.to_string().contains("to") && err.to_string().contains("itself"), "{err}");
+    assert!(s.set_byzantine(2, Some(Byzantine::Lie(0))).unwrap_err().to_string().contains("silent, mute"));
+    assert_eq!(s.byzantine(2), None);
+    s.set_byzantine(0, None).unwrap();
+    assert_eq!(s.byzantine(0), None);
 }
 
 #[test]

@@ -384,7 +384,7 @@ fn bug_switches_are_the_simulators_and_are_logged() {
 // ---- randomized runs ------------------------------------------------------------------------
 
 fn chaos_run(seed: u64, bugs: BugSet, events: u64) -> chaos::ChaosReport {
-    let cfg = ChaosConfig { seed, nodes: 5, events, faults: Fault::ALL.to_vec(), bugs };
+    let cfg = ChaosConfig { seed, nodes: 5, events, faults: Fault::ALL.to_vec(), bugs, traitors: 0 };
     chaos::run::<Vote>(&cfg).unwrap().1
 }
 
@@ -411,7 +411,7 @@ fn chaos_runs_catch_each_bug() {
 #[test]
 fn the_same_seed_gives_the_same_run() {
     let run = |seed| {
-        let cfg = ChaosConfig { seed, nodes: 5, events: 3_000, faults: Fault::ALL.to_vec(), bugs: BugSet::NONE };
+        let cfg = ChaosConfig { seed, nodes: 5, events: 3_000, faults: Fault::ALL.to_vec(), bugs: BugSet::NONE, traitors: 0 };
         let (s, r) = chaos::run::<Vote>(&cfg).unwrap();
         let texts: Vec<String> = s.events_since(0).map(|e| format!("{} {} {}", e.time, e.kind, e.text)).collect();
         (r.events, r.time_us, r.committed, texts, s.results())
@@ -540,7 +540,7 @@ fn standalone_voters_wired_by_hand_settle_a_proposal() {
 fn a_randomized_run_of_one_voter_ends() {
     use consensus_playground::protocol::BugSet;
     use consensus_playground::sim::chaos::{self, ChaosConfig, Fault};
-    let cfg = ChaosConfig { seed: 2, nodes: 1, events: 5_000, faults: Fault::ALL.to_vec(), bugs: BugSet::NONE };
+    let cfg = ChaosConfig { seed: 2, nodes: 1, events: 5_000, faults: Fault::ALL.to_vec(), bugs: BugSet::NONE, traitors: 0 };
     let (_, report) = chaos::run::<consensus_playground::vote::Vote>(&cfg).unwrap();
     assert!(report.violations.is_empty());
     assert!(report.committed > 0, "its proposals were decided");

@@ -172,7 +172,7 @@ fn check_with<P: Chaos>(args: CheckArgs) -> Result<ExitCode, String> {
     // One run per seed, each independent of the others: run them in parallel, then combine the
     // reports in seed order below, as one thread would have.
     let run_seed = |seed: u64| -> Result<chaos::ChaosReport, String> {
-        let cfg = ChaosConfig { seed, nodes, events, faults: faults.clone(), bugs };
+        let cfg = ChaosConfig { seed, nodes, events, faults: faults.clone(), bugs, traitors: 0 };
         let (sim, mut report) = chaos::run::<P>(&cfg).map_err(|e| e.to_string())?;
         if P::LINEARIZABLE {
             if let Err(detail) = lincheck::check(sim.history()) {
@@ -257,7 +257,7 @@ fn history(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     }
     let seed = seed.ok_or("--seed is required")?;
     let workload = Workload { clients, ops_per_client: Some(ops), ..Workload::default() };
-    let cfg = ChaosConfig { seed, nodes, events: u64::MAX, faults, bugs: BugSet::NONE };
+    let cfg = ChaosConfig { seed, nodes, events: u64::MAX, faults, bugs: BugSet::NONE, traitors: 0 };
     let history = match protocol.as_str() {
         "paxos" => chaos::run_workload::<Paxos>(&cfg, workload).map_err(|e| e.to_string())?.history().to_vec(),
         "vote" => chaos::run_workload::<Vote>(&cfg, workload).map_err(|e| e.to_string())?.history().to_vec(),

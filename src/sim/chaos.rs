@@ -14,7 +14,7 @@ use rand_pcg::Pcg64Mcg;
 
 use super::{chance, Micros, SimConfig, Simulation, Violation, Workload};
 use crate::error::{Error, Result};
-use crate::protocol::{BugSet, Protocol};
+use crate::protocol::{BugSet, Byzantine, Protocol, SIM_BEHAVIOURS};
 
 const MS: Micros = 1_000;
 
@@ -90,6 +90,10 @@ pub struct ChaosConfig {
     pub faults: Vec<Fault>,
     /// Deliberate bugs in every node (bit `i` is the protocol's `BUGS[i]`).
     pub bugs: BugSet,
+    /// How many nodes are traitors from the start (`--byzantine K`): which ones, and the
+    /// behaviour of each (the simulator's `silent` and `mute`, or one of the protocol's
+    /// [`Protocol::BEHAVIOURS`]), are drawn from the seed. 0: every node is honest.
+    pub traitors: usize,
 }
 
 impl ChaosConfig {
@@ -141,7 +145,40 @@ pub trait Chaos: Protocol {
 
 /// The simulation a run of `cfg` uses, before anything happens in it (also how to replay it).
 pub fn simulation<P: Chaos>(cfg: &ChaosConfig) -> Result<Simulation<P>> {
-    P::simulation(cfg, &mut Pcg64Mcg::seed_from_u64(cfg.seed ^ 0x0fea_7a2e))
+    let mut sim = P::simulation(cfg, &mut Pcg64Mcg::seed_from_u64(cfg.seed ^ 0x0fea_7a2e))?;
+    if cfg.traitors > 0 {
+        for (i, b) in traitors::<P>(cfg) {
+            sim.set_byzantine(i, Some(b))?;
+        }
+    }
+    Ok(sim)
+}
+
+/// The traitors of a run of `cfg` and their behaviours, drawn from its own RNG (seeded from the
+/// run's seed): `cfg.traitors` distinct nodes (at most all), each with one of the behaviours
+/// the protocol offers, `silent` and `mute` included (a mute traitor keeps quiet towards a
+/// random half of the others). In node order.
+pub fn traitors<P: Protocol>(cfg: &ChaosConfig) -> Vec<(usize, Byzantine)> {
+    let mut rng = Pcg64Mcg::seed_from_u64(cfg.seed ^ 0xb12a_0717e5);
+    let n = cfg.nodes;
+    let mut order: Vec<usize> = (0..n).collect();
+    for k in (1..n).rev() {
+        order.swap(k, rng.random_range(0..=k));
+    }
+    let mut chosen: Vec<usize> = order.into_iter().take(cfg.traitors).collect();
+    chosen.sort_unstable();
+    let kinds = SIM_BEHAVIOURS.len() + P::BEHAVIOURS.len();
+    chosen
+        .into_iter()
+        .map(|i| {
+            let b = match rng.random_range(0..kinds) {
+                0 => Byzantine::Silent,
+                1 => Byzantine::Mute((0..n).filter(|&j| j != i && chance(&mut rng, 0.5)).collect()),
+                k => Byzantine::Lie(k - SIM_BEHAVIOURS.len()),
+            };
+            (i, b)
+        })
+        .collect()
 }
 
 /// Runs one randomized simulation: 0 to 3 key-value clients run throughout; every few

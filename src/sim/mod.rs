@@ -23,7 +23,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
-use crate::protocol::{Answer, BugSet, Ctx, Delay, Effect, Invariants, NodeId, Out, Protocol};
+use crate::protocol::{Answer, BugSet, Byzantine, Ctx, Delay, Effect, Invariants, NodeId, Out, Protocol};
 use crate::error::{Error, Result};
 
 pub use crate::protocol::{Micros, Violation};
@@ -183,12 +183,14 @@ struct SimNode<P: Protocol> {
     timers: Vec<TimerSlot<P::Timer>>,
     /// Left the cluster (a committed configuration no longer names it): shut down for good.
     removed: bool,
+    /// A traitor's behaviour (None: honest).
+    byzantine: Option<Byzantine>,
 }
 
 impl<P: Protocol> SimNode<P> {
     /// A node that runs, with no timers and nothing held.
     fn running() -> Self {
-        SimNode { crashed: false, paused: false, inbox: Vec::new(), outbox: Vec::new(), generation: 0, timers: Vec::new(), removed: false }
+        SimNode { crashed: false, paused: false, inbox: Vec::new(), outbox: Vec::new(), generation: 0, timers: Vec::new(), removed: false, byzantine: None }
     }
 }
 
@@ -332,6 +334,15 @@ impl<P: Protocol> Simulation<P> {
     /// Whether node `i` is paused (frozen).
     pub fn is_paused(&self, i: NodeId) -> bool {
         self.nodes[i].paused
+    }
+    /// Node `i`'s behaviour if it is a traitor (None: honest).
+    pub fn byzantine(&self, i: NodeId) -> Option<&Byzantine> {
+        self.nodes[i].byzantine.as_ref()
+    }
+    /// The name of node `i`'s behaviour if it is a traitor (`silent`, `mute`, or one of the
+    /// protocol's [`Protocol::BEHAVIOURS`]).
+    pub fn byzantine_name(&self, i: NodeId) -> Option<&'static str> {
+        self.nodes[i].byzantine.as_ref().map(|b| b.name(P::BEHAVIOURS))
     }
     /// When node `i` last set a timer of kind `timer`, and its deadline, µs (None: never).
     pub fn timer(&self, i: NodeId, timer: P::Timer) -> Option<(Micros, Micros)> {
@@ -493,11 +504,14 @@ impl<P: Protocol> Simulation<P> {
         }
         let mut effects = self.out.take();
         let mut first = None;
-        let mut delay = 0;
+        // Sends wait for a stable-storage write (`Persist`) and for what a traitor holds back.
+        let (mut delay, mut held) = (0, 0);
         for e in effects.drain(..) {
             match e {
-                Effect::Send(to, msg) => self.send_after(i, to, msg, delay),
+                Effect::Send(to, _) if self.nodes[i].byzantine.as_ref().is_some_and(|b| b.withholds(to)) => {}
+                Effect::Send(to, msg) => self.send_after(i, to, msg, delay + held),
                 Effect::Persist => delay = self.config.persist_us,
+                Effect::Hold(us) => held += us,
                 Effect::SetTimer(timer, d) => {
                     let after = match d {
                         Delay::After(us) => us,
@@ -887,6 +901,40 @@ impl<P: Protocol> Simulation<P> {
     pub fn set_bugs(&mut self, bugs: BugSet) {
         self.proto.set_bugs(&mut self.states, bugs);
         self.record("bugs", None, None, Text::Sim(view::SimNote::Bugs { on: bugs.names(P::BUGS) }));
+    }
+
+    /// Makes node `i` a traitor with `behaviour`, or honest again (None); says so in the event
+    /// log. A traitor speaks only as itself (the simulator stamps the true sender on every
+    /// message); `silent` and `mute` are the simulator's (it withholds the messages), the
+    /// others the protocol's ([`Protocol::set_byzantine`]). The checker stops judging the node
+    /// ([`Invariants::set_byzantine`]).
+    ///
+    /// Errors: a protocol behaviour index out of range (`behaviour`), a `mute` target that is
+    /// the node itself or not a node (`to`).
+    pub fn set_byzantine(&mut self, i: NodeId, behaviour: Option<Byzantine>) -> Result<()> {
+        match &behaviour {
+            Some(Byzantine::Lie(k)) if *k >= P::BEHAVIOURS.len() => {
+                let names = Byzantine::names(P::BEHAVIOURS).join(", ");
+                return Err(Error::invalid("behaviour", format!("must be one of {names}")));
+            }
+            Some(Byzantine::Mute(targets)) => {
+                if let Some(&t) = targets.iter().find(|&&t| t == i || t >= self.nodes.len()) {
+                    let why = if t == i { format!("{} is the traitor itself", self.names[i]) } else { format!("{} is not a node", t + 1) };
+                    return Err(Error::invalid("to", format!("must list other nodes of the cluster ({why})")));
+                }
+            }
+            _ => {}
+        }
+        let lie = match behaviour {
+            Some(Byzantine::Lie(k)) => Some(k),
+            _ => None,
+        };
+        let name = behaviour.as_ref().map(|b| b.name(P::BEHAVIOURS));
+        self.checker.set_byzantine(i, behaviour.is_some());
+        self.nodes[i].byzantine = behaviour;
+        self.proto.set_byzantine(&mut self.states[i], lie);
+        self.record("byzantine", Some(i), None, Text::Sim(view::SimNote::Byzantine { behaviour: name }));
+        Ok(())
     }
 
     /// Changes settings that apply to the whole cluster: `f` gets the protocol and every node's

@@ -52,7 +52,7 @@ pub struct EventView {
     /// Simulated time, ms.
     pub time: f64,
     /// `deliver`, `lost`, `drop`, `electionTimeout`, `startElection`, `preVote`, `leader`,
-    /// `heartbeat`, `stepDown`, `transfer`, `snapshot`, `membership`, `batch`, `crash`,
+    /// `heartbeat`, `stepDown`, `transfer`, `snapshot`, `membership`, `batch`, `crash`, `byzantine`,
     /// `restart`, `pause`, `resume`, `partition`, `heal`, `cut`, `repair`, `bugs`, `client` or
     /// `violation`.
     pub kind: &'static str,
@@ -107,6 +107,8 @@ pub(super) enum SimNote {
     ClientLost { client: ClientId, crashed: bool },
     /// Deliberate bugs switched: the names of those now on.
     Bugs { on: Vec<&'static str> },
+    /// A node became a traitor with this behaviour, or honest again (None).
+    Byzantine { behaviour: Option<&'static str> },
     /// A workload client got its answer.
     ClientGets { client: ClientId, op: Op, output: Output },
 }
@@ -140,6 +142,8 @@ impl SimNote {
             (SimNote::Heal, _) => "The network heals: every link works again".into(),
             (SimNote::Bugs { on }, _) if on.is_empty() => "The protocol is correct again (no deliberate bugs)".into(),
             (SimNote::Bugs { on }, _) => format!("Deliberate bugs on: {}", on.join(", ")),
+            (SimNote::Byzantine { behaviour: Some(b) }, _) => format!("{} turns traitor: {b}. It can lie and keep quiet, but speaks only as itself; the checker no longer judges it", name(node)),
+            (SimNote::Byzantine { behaviour: None }, _) => format!("{} acts honestly again (the checker still does not judge it: its state may hold what it lied about)", name(node)),
             (SimNote::Link { from, to, cut, both_ways }, _) => {
                 let (f, t) = (&names[*from], &names[*to]);
                 match (cut, both_ways) {

@@ -496,7 +496,7 @@ impl SimulationJs {
             let b = BugSet::index_of(bug_list(&name), &bug_name).ok_or_else(|| invalid("bug", format!("must be a bug name (got \"{bug_name}\")")))?;
             BugSet::NONE.with(b, true)
         };
-        let cfg = ChaosConfig { seed, nodes, events, faults, bugs };
+        let cfg = ChaosConfig { seed, nodes, events, faults, bugs, traitors: 0 };
         Ok(SimulationJs { inner: from_check(&name, &cfg)? })
     }
 
