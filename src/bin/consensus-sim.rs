@@ -1,14 +1,16 @@
 //! `consensus-sim`: the native command line of the simulator. JSON on stdout.
 //!
 //! ```text
-//! consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T]
+//! consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T] [--byzantine K]
 //! consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]
 //! consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]
 //! consensus-sim messages [--protocol P]
 //! consensus-sim bench
 //! ```
 //! `--protocol` names the mechanism (`raft`, the default, `paxos` or `vote`); `--bug` names one
-//! of its deliberate bugs. With `--protocol paxos` or `vote`, `messages` prints messages per
+//! of its deliberate bugs; `--byzantine K` makes K nodes traitors from the start, which ones and
+//! how each misbehaves drawn from the seed (`sim::chaos::traitors`; the checker judges only the
+//! honest ones). With `--protocol paxos` or `vote`, `messages` prints messages per
 //! decided value (`sim::measure::messages_per_decision`) beside the textbook figures.
 //! `bench` runs the throughput workload (`sim::experiments::throughput_workload`, 60 simulated
 //! seconds) natively and prints `{"bench":"sim-native","sim_s_per_wall_s","events_per_s",…}`.
@@ -127,6 +129,7 @@ struct CheckArgs {
     nodes: usize,
     bug: Option<String>,
     threads: Option<usize>,
+    traitors: usize,
 }
 
 fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
@@ -136,6 +139,7 @@ fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     let mut nodes = 5usize;
     let mut bug = None;
     let mut threads = None;
+    let mut traitors = 0usize;
     let mut protocol = "raft".to_string();
     while let Some((key, value)) = next_option(parser)? {
         match key.as_str() {
@@ -146,10 +150,14 @@ fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
             "nodes" => nodes = value.parse().map_err(|_| "--nodes must be an integer from 1 to 15")?,
             "bug" => bug = Some(value),
             "threads" => threads = Some(value.parse::<usize>().ok().filter(|t| *t > 0).ok_or("--threads must be a positive integer")?),
+            "byzantine" => traitors = value.parse().map_err(|_| "--byzantine must be a number of traitors from 0 to --nodes")?,
             other => return Err(format!("unknown option --{other}")),
         }
     }
-    let args = CheckArgs { protocol, seeds: seeds.ok_or("--seeds is required")?, events, faults, nodes, bug, threads };
+    if traitors > nodes {
+        return Err(format!("--byzantine must be a number of traitors from 0 to --nodes ({traitors} > {nodes})"));
+    }
+    let args = CheckArgs { protocol, seeds: seeds.ok_or("--seeds is required")?, events, faults, nodes, bug, threads, traitors };
     match args.protocol.as_str() {
         "paxos" => check_with::<Paxos>(args),
         "vote" => check_with::<Vote>(args),
@@ -158,7 +166,7 @@ fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
 }
 
 fn check_with<P: Chaos>(args: CheckArgs) -> Result<ExitCode, String> {
-    let CheckArgs { protocol, seeds: (first, last), events, faults, nodes, bug, threads } = args;
+    let CheckArgs { protocol, seeds: (first, last), events, faults, nodes, bug, threads, traitors } = args;
     let bug_index = match bug {
         None => None,
         Some(name) => Some(BugSet::index_of(P::BUGS, &name).ok_or_else(|| {
@@ -172,7 +180,7 @@ fn check_with<P: Chaos>(args: CheckArgs) -> Result<ExitCode, String> {
     // One run per seed, each independent of the others: run them in parallel, then combine the
     // reports in seed order below, as one thread would have.
     let run_seed = |seed: u64| -> Result<chaos::ChaosReport, String> {
-        let cfg = ChaosConfig { seed, nodes, events, faults: faults.clone(), bugs, traitors: 0 };
+        let cfg = ChaosConfig { seed, nodes, events, faults: faults.clone(), bugs, traitors };
         let (sim, mut report) = chaos::run::<P>(&cfg).map_err(|e| e.to_string())?;
         if P::LINEARIZABLE {
             if let Err(detail) = lincheck::check(sim.history()) {
