@@ -326,6 +326,11 @@ pub trait Invariants<P: Protocol>: Clone + std::fmt::Debug {
     fn on_decide(&mut self, now: Micros, node: NodeId, decision: &P::Decision);
     /// After an event: check what `touched` changed. `nodes` is every node, crashed ones too.
     fn check(&mut self, now: Micros, nodes: &mut [P::Node], touched: &[NodeId]);
+    /// A workload client accepted `output` for its command `seq` (client `client`'s id), on the
+    /// matching answers of `from` (their ids, increasing; [`Protocol::client_quorum`] of
+    /// them). Default: ignored. A Byzantine-tolerant protocol checks that honest nodes
+    /// produced it.
+    fn on_client_accept(&mut self, _now: Micros, _client: ClientId, _seq: u64, _output: &Output, _from: &[NodeId]) {}
     /// Node `node` became a traitor (`true`) or was made honest again (`false`). The checker
     /// judges only honest nodes; a checker may keep not judging a node that was ever a traitor
     /// (its state may hold what it lied about). Default: ignored (a protocol without traitors
@@ -363,6 +368,13 @@ pub trait Protocol: Sized + Clone + std::fmt::Debug + 'static {
     /// The bugs that are on.
     fn bugs(&self) -> BugSet {
         BugSet::NONE
+    }
+
+    /// How many nodes must send a workload client the same answer before it accepts it (1:
+    /// the first answer; a Byzantine-tolerant protocol asks f + 1, so that one honest node
+    /// vouches for it). When above 1, a client that times out sends its command to every node.
+    fn client_quorum(&self, _nodes: usize) -> usize {
+        1
     }
 
     /// The protocol's own Byzantine behaviours, acted out by its handlers

@@ -11,7 +11,7 @@ use rand::Rng;
 
 use super::{view::SimNote, Micros, Scheduled, Simulation, Text};
 use crate::kv::{ClientId, Command, Op, Output};
-use crate::protocol::{ClientCall, NodeId, Protocol};
+use crate::protocol::{ClientCall, Invariants, NodeId, Protocol};
 
 /// Client workload settings.
 #[derive(Clone, Debug, PartialEq)]
@@ -64,6 +64,8 @@ struct Pending {
     history: usize,
     /// Bumped at every send, so a stale timeout is ignored.
     attempt: u32,
+    /// The answers so far, by node (when the protocol's `client_quorum` is above 1).
+    answers: Vec<(NodeId, Output)>,
 }
 
 #[derive(Clone, Debug)]
@@ -80,8 +82,8 @@ struct Client {
 pub(super) enum ClientMsg {
     /// A client's command reaches a node.
     Request { client: usize, node: usize, command: Command },
-    /// A node answers a client: the output, or a redirect to the leader it knows (if any).
-    Reply { client: usize, seq: u64, answer: Result<Output, Option<usize>> },
+    /// Node `from` answers a client: the output, or a redirect to the leader it knows (if any).
+    Reply { client: usize, from: NodeId, seq: u64, answer: Result<Output, Option<usize>> },
     /// A client's timer: start the next operation, or give up on `attempt` and retry.
     Tick { client: usize, attempt: Option<u32> },
 }
@@ -150,7 +152,7 @@ impl<P: Protocol> Simulation<P> {
         match self.clients.messages.remove(&id)? {
             ClientMsg::Tick { client, attempt } => self.client_tick(client, attempt),
             ClientMsg::Request { client, node, command } => Some(self.client_request_arrives(client, node, command)),
-            ClientMsg::Reply { client, seq, answer } => self.client_reply(client, seq, answer),
+            ClientMsg::Reply { client, from, seq, answer } => self.client_reply(client, from, seq, answer),
         }
     }
 
@@ -176,7 +178,7 @@ impl<P: Protocol> Simulation<P> {
                 cl.issued += 1;
                 let history = self.clients.history.len();
                 self.clients.history.push(HistoryOp { client: cl.id, op: op.clone(), call_us: self.now, return_us: None, output: None });
-                cl.pending = Some(Pending { seq: cl.seq, op, history, attempt: 0 });
+                cl.pending = Some(Pending { seq: cl.seq, op, history, attempt: 0, answers: Vec::new() });
                 Some(self.client_send(c))
             }
             Some(a) if self.clients.clients[c].pending.as_ref().is_some_and(|p| p.attempt == a) => {
@@ -191,12 +193,21 @@ impl<P: Protocol> Simulation<P> {
 
     fn client_send(&mut self, c: usize) -> u64 {
         let timeout = self.clients.workload.as_ref().map_or(200_000, |w| w.timeout_us);
+        let n = self.nodes.len();
+        // A client that needs several matching answers sends a retry to every node (PBFT §4.1).
+        let broadcast = self.proto.client_quorum(n) > 1;
         let cl = &mut self.clients.clients[c];
         let p = cl.pending.as_mut().expect("a client sends only a pending operation");
         p.attempt += 1;
         let (attempt, node) = (p.attempt, cl.guess);
         let command = Command { client: cl.id, seq: p.seq, op: p.op.clone() };
         let note = SimNote::ClientSends { client: cl.id, op: command.op.clone(), seq: p.seq, attempt };
+        if broadcast && attempt > 1 {
+            for other in (0..n).filter(|&i| i != node) {
+                let at = self.now + self.client_latency();
+                self.schedule_client(at, ClientMsg::Request { client: c, node: other, command: command.clone() });
+            }
+        }
         let at = self.now + self.client_latency();
         self.schedule_client(at, ClientMsg::Request { client: c, node, command });
         self.schedule_client(self.now + timeout, ClientMsg::Tick { client: c, attempt: Some(attempt) });
@@ -214,16 +225,34 @@ impl<P: Protocol> Simulation<P> {
         self.act(i, |p, n, cx, out| p.on_client(n, cx, call, out)).expect("a protocol notes every client request it gets")
     }
 
-    fn client_reply(&mut self, c: usize, seq: u64, answer: Result<Output, Option<usize>>) -> Option<u64> {
+    fn client_reply(&mut self, c: usize, from: NodeId, seq: u64, answer: Result<Output, Option<usize>>) -> Option<u64> {
         let n = self.nodes.len();
         let think = self.clients.workload.as_ref().map_or(0, |w| w.think_us);
+        let quorum = self.proto.client_quorum(n);
         let cl = &mut self.clients.clients[c];
         if cl.pending.as_ref().map_or(true, |p| p.seq != seq) {
             return None; // an answer to an attempt already answered
         }
         match answer {
             Ok(output) => {
+                let mut vouched = vec![from];
+                if quorum > 1 {
+                    // Wait for `quorum` nodes to send the same output (one answer per node).
+                    let p = cl.pending.as_mut().expect("checked above");
+                    if p.answers.iter().any(|(k, _)| *k == from) {
+                        return None;
+                    }
+                    p.answers.push((from, output.clone()));
+                    vouched = p.answers.iter().filter(|(_, o)| *o == output).map(|(k, _)| *k).collect();
+                    if vouched.len() < quorum {
+                        return None;
+                    }
+                    vouched.sort_unstable();
+                }
                 let p = cl.pending.take().expect("checked above");
+                let id = cl.id;
+                self.checker.on_client_accept(self.now, id, seq, &output, &vouched);
+                let cl = &mut self.clients.clients[c];
                 let h = &mut self.clients.history[p.history];
                 h.return_us = Some(self.now);
                 h.output = Some(output.clone());

@@ -541,7 +541,7 @@ impl<P: Protocol> Simulation<P> {
                         Answer::Done(output) => Ok(output),
                         Answer::Redirect(to) => Err(to),
                     };
-                    self.schedule_client(at, clients::ClientMsg::Reply { client, seq, answer });
+                    self.schedule_client(at, clients::ClientMsg::Reply { client, from: i, seq, answer });
                 }
                 Effect::Decide(d) => self.checker.on_decide(self.now, i, &d),
             }
