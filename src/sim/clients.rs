@@ -194,7 +194,7 @@ impl<P: Protocol> Simulation<P> {
     fn client_send(&mut self, c: usize) -> u64 {
         let timeout = self.clients.workload.as_ref().map_or(200_000, |w| w.timeout_us);
         let n = self.nodes.len();
-        // A client that needs several matching answers sends a retry to every node (PBFT §4.1).
+        // A client that needs several matching answers sends a retry to every node (as Castro & Liskov §4.1 has it).
         let broadcast = self.proto.client_quorum(n) > 1;
         let cl = &mut self.clients.clients[c];
         let p = cl.pending.as_mut().expect("a client sends only a pending operation");
