@@ -41,6 +41,7 @@ pub mod kv;
 pub mod lincheck;
 pub mod node;
 pub mod paxos;
+pub mod pbft;
 pub mod protocol;
 pub mod raft;
 pub mod sim;

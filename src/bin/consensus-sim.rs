@@ -47,6 +47,7 @@ use consensus_playground::kv::Op;
 use consensus_playground::lincheck;
 use consensus_playground::protocol::BugSet;
 use consensus_playground::paxos::Paxos;
+use consensus_playground::pbft::Pbft;
 use consensus_playground::raft::Raft;
 use consensus_playground::vote::Vote;
 use consensus_playground::sim::chaos::{self, Chaos, ChaosConfig, Fault};
@@ -110,7 +111,7 @@ fn parse_seeds(text: &str) -> Result<(u64, u64), String> {
 }
 
 /// The mechanisms the CLI runs (`--protocol`, `raft` by default).
-const PROTOCOLS: &[&str] = &["raft", "paxos", "vote"];
+const PROTOCOLS: &[&str] = &["raft", "paxos", "vote", "pbft"];
 
 fn protocol_arg(value: &str) -> Result<String, String> {
     if PROTOCOLS.contains(&value) {
@@ -161,6 +162,7 @@ fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     match args.protocol.as_str() {
         "paxos" => check_with::<Paxos>(args),
         "vote" => check_with::<Vote>(args),
+        "pbft" => check_with::<Pbft>(args),
         _ => check_with::<Raft>(args),
     }
 }

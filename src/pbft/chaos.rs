@@ -1,0 +1,29 @@
+//! What PBFT adds to the simulator's randomized runs ([`crate::sim::chaos`]): the options each
+//! seed draws, and extra requests to the primary.
+
+use rand::Rng;
+use rand_pcg::Pcg64Mcg;
+
+use super::node::Options;
+use super::sim::Pbft;
+use crate::error::Result;
+use crate::sim::chaos::{Chaos, ChaosConfig};
+use crate::sim::Simulation;
+
+/// The options a randomized run of PBFT uses for `cfg`, drawn from `rng`: `cfg.bugs`; a
+/// checkpoint every 2–10 requests; the view-change timeout 150–400 ms.
+pub fn options(cfg: &ChaosConfig, rng: &mut Pcg64Mcg) -> Options {
+    Options { checkpoint_interval: rng.random_range(2..=10), view_change_us: rng.random_range(150..=400) * 1_000, bugs: cfg.bugs }
+}
+
+impl Chaos for Pbft {
+    fn simulation(cfg: &ChaosConfig, rng: &mut Pcg64Mcg) -> Result<Simulation<Pbft>> {
+        Simulation::<Pbft>::new(cfg.sim_config(), options(cfg, rng))
+    }
+
+    /// The request goes to the primary of the highest view (refused, not an error, when no
+    /// replica is a primary in normal operation).
+    fn command(sim: &mut Simulation<Pbft>, command: String) -> Result<()> {
+        sim.client_request(command, None).map(|_| ())
+    }
+}
