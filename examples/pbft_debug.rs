@@ -11,5 +11,7 @@ fn main() {
     let cfg = ChaosConfig { seed, nodes: 4, events, faults, bugs, traitors };
     let (sim, rep) = chaos::run::<Pbft>(&cfg).unwrap();
     for e in sim.events_since(0) { if !e.routine { println!("{:>9.3} {:<10} {}", e.time, e.kind, e.text); } }
+    println!("traitors {:?}", chaos::traitors::<Pbft>(&cfg));
+    for i in 0..4 { let n = sim.node(i); println!("n{}: view {} {:?} low {} executed {} vcs {:?}", i+1, n.view(), n.status(), n.low_watermark(), n.executed(), n.view_changes().get(&n.view())); }
     println!("{:?} {} events, {} in flight", rep.violations, rep.events, sim.in_flight().count());
 }

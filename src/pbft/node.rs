@@ -82,13 +82,17 @@ impl Default for Options {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Behaviour {
     /// `equivocate`: as primary, one request to half the backups and another (or the null
-    /// request) to the others for the same sequence number, with prepares and commits to match
-    /// each half; as a backup, prepares and commits for two digests.
+    /// request) to the others for the same sequence number, then (a little later) the other
+    /// pre-prepare too; as primary or backup, it sends no prepare or commit of its own but
+    /// echoes every prepare back to its sender with a prepare and a commit for the same digest
+    /// (it tells each replica what it wants to hear).
     Equivocate,
-    /// `wrong-digest`: its pre-prepares, prepares and commits carry a digest that is not the
-    /// request's.
+    /// `wrong-digest`: as primary, half the backups get the digest of the request with the body
+    /// of another (or of the null request); its prepares and commits carry a digest that is not
+    /// the request's.
     WrongDigest,
-    /// `replay`: with every multicast, re-sends one of its old messages to a random replica.
+    /// `replay`: with every send, re-sends the message again (half the time) or one of its old
+    /// messages to a random replica.
     Replay,
     /// `slow`: as primary, holds each pre-prepare back for 3/4 of the view-change timeout.
     Slow,
@@ -190,6 +194,9 @@ pub struct Replica {
     history: Vec<Option<Request>>,
     ready: VecDeque<(Seq, Option<Request>, bool)>,
     own_checkpoints: BTreeMap<Seq, Digest>,
+    /// Every checkpoint it reached (its state digest there), kept: ViewChanges report the
+    /// recent ones so that f + 1 replicas can vouch for a checkpoint.
+    checkpoint_log: BTreeMap<Seq, Digest>,
     checkpoint_votes: BTreeMap<Seq, BTreeMap<NodeId, Digest>>,
     /// Requests received and not executed yet, by digest.
     pending: BTreeMap<Digest, Request>,
@@ -215,6 +222,8 @@ pub struct Replica {
     accepted_replies: BTreeMap<u64, String>,
     behaviour: Option<Behaviour>,
     sent: VecDeque<(NodeId, Msg)>,
+    /// The retransmission timer runs.
+    resending: bool,
     elections: u64,
     /// For the checker (drained after every event).
     pub(crate) trail: Vec<Trail>,
@@ -240,6 +249,7 @@ impl Replica {
             history: Vec::new(),
             ready: VecDeque::new(),
             own_checkpoints: BTreeMap::new(),
+            checkpoint_log: BTreeMap::new(),
             checkpoint_votes: BTreeMap::new(),
             pending: BTreeMap::new(),
             queue: VecDeque::new(),
@@ -258,6 +268,7 @@ impl Replica {
             accepted_replies: BTreeMap::new(),
             behaviour: None,
             sent: VecDeque::new(),
+            resending: false,
             elections: 0,
             trail: Vec::new(),
         }
@@ -373,7 +384,15 @@ impl Replica {
 
     /// Starts (or restarts) the replica: the view-change timer runs if it waits for a request.
     pub fn start(&mut self, o: &Options, out: &mut Out<Pbft>) {
+        // (A crash or a pause cancelled every timer.)
         self.waiting = false;
+        self.resending = false;
+        if self.fetching {
+            self.fetching = false;
+            self.fetch_target = self.fetch_target.max(self.executed + 1);
+            out.set_timer(Timer::Fetch, Delay::After(o.view_change_us / 4));
+            self.fetching = true;
+        }
         if self.status == Status::ViewChange || !self.pending.is_empty() {
             self.arm(o, out);
         }
@@ -444,15 +463,29 @@ impl Replica {
         match self.behaviour {
             Some(Behaviour::Equivocate) => {
                 // Half the backups get the request, the others another one (a pending request
-                // of another client, or the null request), each half with prepares and commits
-                // to match.
+                // of another client, or the null request); a little later each gets the other
+                // pre-prepare too (honest backups ignore it; a buggy one may not). Its commits
+                // are echoes (see on_prepare).
                 let other = self.pending.values().find(|p| digest(Some(p)) != d).cloned();
                 let od = digest(other.as_ref());
-                for (k, to) in self.others().enumerate() {
-                    let (dd, rr) = if k % 2 == 0 { (d, r.clone()) } else { (od, other.clone()) };
+                let others: Vec<NodeId> = self.others().collect();
+                let pick = |k: usize, flip: bool| if (k % 2 == 0) != flip { (d, r.clone()) } else { (od, other.clone()) };
+                for (k, &to) in others.iter().enumerate() {
+                    let (dd, rr) = pick(k, false);
                     self.raw_send(to, Msg::PrePrepare { view, seq, digest: dd, request: rr }, out);
-                    self.raw_send(to, Msg::Prepare { view, seq, digest: dd, replica: self.me }, out);
-                    self.raw_send(to, Msg::Commit { view, seq, digest: dd, replica: self.me }, out);
+                }
+                out.push(Effect::Hold(o.view_change_us / 10));
+                for (k, &to) in others.iter().enumerate() {
+                    let (dd, rr) = pick(k, true);
+                    self.raw_send(to, Msg::PrePrepare { view, seq, digest: dd, request: rr }, out);
+                }
+            }
+            Some(Behaviour::WrongDigest) => {
+                // Half the backups get the digest of the request with the body of another.
+                let other = self.pending.values().find(|p| digest(Some(p)) != d).cloned();
+                for (k, to) in self.others().enumerate().collect::<Vec<_>>() {
+                    let body = if k % 2 == 0 { r.clone() } else { other.clone() };
+                    self.raw_send(to, Msg::PrePrepare { view, seq, digest: d, request: body }, out);
                 }
             }
             Some(Behaviour::Slow) => {
@@ -539,6 +572,14 @@ impl Replica {
         let kind = "Prepare";
         if from == self.primary_of(view) {
             return What::Ignored { kind, why: Ignore::FromPrimary };
+        }
+        // An equivocating traitor tells each replica what it wants to hear: every prepare is
+        // echoed back to its sender with a prepare and a commit for the same digest.
+        if self.behaviour == Some(Behaviour::Equivocate) {
+            if self.primary_of(view) != self.me {
+                self.raw_send(from, Msg::Prepare { view, seq, digest: d, replica: self.me }, out);
+            }
+            self.raw_send(from, Msg::Commit { view, seq, digest: d, replica: self.me }, out);
         }
         if !self.in_window(o, seq) {
             return What::Ignored { kind, why: Ignore::OutsideWindow(seq) };
@@ -651,6 +692,7 @@ impl Replica {
         if seq % o.checkpoint_interval == 0 {
             let sd = self.state_digest;
             self.own_checkpoints.insert(seq, sd);
+            self.checkpoint_log.insert(seq, sd);
             self.checkpoint_votes.entry(seq).or_default().insert(self.me, sd);
             self.multicast(o, cx, Msg::Checkpoint { seq, digest: sd, replica: self.me }, out);
             if self.try_stable(o, seq) {
@@ -796,6 +838,54 @@ impl Replica {
         What::ReplyCounted { timestamp, votes, need, result }
     }
 
+    /// After every event: while some sequence number in its log is not committed (or its last
+    /// checkpoint not stable), the retransmission timer runs, every third of the view-change
+    /// timeout. The papers assume lost messages are retransmitted (TOCS §5.2); without it one
+    /// lost prepare would cost a view change.
+    pub fn keep_retransmitting(&mut self, o: &Options, out: &mut Out<Pbft>) {
+        if self.resending || self.status != Status::Normal {
+            return;
+        }
+        let unfinished = self.log.iter().any(|(s, e)| *s > self.executed && e.pre_prepare.is_some() && !e.committed)
+            || self.own_checkpoints.keys().any(|s| *s > self.low);
+        if unfinished {
+            self.resending = true;
+            out.set_timer(Timer::Retransmit, Delay::After((o.view_change_us / 3).max(1)));
+        }
+    }
+
+    /// The retransmission timer: the primary re-sends its pre-prepares, a backup its prepares,
+    /// each replica its commits, for every sequence number not yet committed here; and its
+    /// checkpoint that is not stable yet.
+    pub fn retransmit(&mut self, o: &Options, cx: &mut Ctx, out: &mut Out<Pbft>) {
+        self.resending = false;
+        if self.status != Status::Normal {
+            return;
+        }
+        let view = self.view;
+        let primary = self.primary_of(view) == self.me;
+        let todo: Vec<(Seq, Digest, Option<Request>, bool)> = self
+            .log
+            .iter()
+            .filter(|(s, e)| **s > self.executed && !e.committed && e.view == view)
+            .filter_map(|(s, e)| e.pre_prepare.as_ref().map(|(d, r)| (*s, *d, r.clone(), e.prepared)))
+            .collect();
+        for (seq, d, r, prepared) in todo {
+            if primary {
+                self.multicast(o, cx, Msg::PrePrepare { view, seq, digest: d, request: r }, out);
+            } else {
+                self.send_phase(o, cx, Msg::Prepare { view, seq, digest: d, replica: self.me }, out);
+            }
+            if prepared {
+                self.send_phase(o, cx, Msg::Commit { view, seq, digest: d, replica: self.me }, out);
+            }
+        }
+        if let Some((&seq, &d)) = self.own_checkpoints.iter().next_back().filter(|(s, _)| **s > self.low) {
+            self.multicast(o, cx, Msg::Checkpoint { seq, digest: d, replica: self.me }, out);
+        }
+        self.keep_retransmitting(o, out);
+    }
+
     /// Its own reply to a request it proposed as its client (it executed it too).
     pub fn own_reply(&mut self, timestamp: u64, result: String) {
         let me = self.me;
@@ -830,7 +920,7 @@ impl Replica {
 
     /// Starts the timer that bounds the wait (doubling with each successive view change).
     fn arm(&mut self, o: &Options, out: &mut Out<Pbft>) {
-        let t = o.view_change_us << self.vc_streak.min(6);
+        let t = o.view_change_us << self.vc_streak.min(4);
         out.push(Effect::CancelTimer(Timer::ViewChange));
         out.set_timer(Timer::ViewChange, Delay::After(t));
         self.waiting = true;
@@ -875,7 +965,12 @@ impl Replica {
             last_stable: if lie { 0 } else { self.low },
             stable_digest: if lie { 0 } else { self.low_digest },
             checkpoint_proof: if lie { Vec::new() } else { self.stable_proof.clone() },
-            checkpoints: if lie { Vec::new() } else { self.own_checkpoints.iter().map(|(s, d)| (*s, *d)).collect() },
+            checkpoints: if lie {
+                Vec::new()
+            } else {
+                let from = self.low.saturating_sub(4 * o.checkpoint_interval);
+                self.checkpoint_log.range(from..).map(|(s, d)| (*s, *d)).collect()
+            },
             prepared: if omit { Vec::new() } else { self.prepared.values().cloned().collect() },
             pre_prepared: if omit { Vec::new() } else { self.pre_prepared.iter().map(|(s, (v, d))| (*s, *v, *d)).collect() },
         }
@@ -996,8 +1091,10 @@ impl Replica {
         let low = self.low.max(h);
         // The primary's next sequence number comes after everything placed or executed.
         let top = pps.iter().map(|p| p.0).max().unwrap_or(0).max(low).max(self.executed);
+        // (A replica that executed a sequence number already goes through it again, without
+        // executing it twice, so that those that missed it can prepare and commit it.)
         for (s, d, r) in pps {
-            if s <= self.executed || s <= low {
+            if s <= low {
                 continue;
             }
             if let Some(r) = &r {
@@ -1088,12 +1185,8 @@ impl Replica {
         };
         match self.behaviour {
             Some(Behaviour::WrongDigest) => self.multicast(o, cx, bend(&msg, &|d| d ^ 0x1f), out),
-            Some(Behaviour::Equivocate) => {
-                for (k, to) in self.others().enumerate().collect::<Vec<_>>() {
-                    let m = if k % 2 == 0 { msg.clone() } else { bend(&msg, &|d| d ^ 0x2e) };
-                    self.raw_send(to, m, out);
-                }
-            }
+            // (It only echoes what others prepared: see on_prepare.)
+            Some(Behaviour::Equivocate) => {}
             _ => self.multicast(o, cx, msg, out),
         }
     }
@@ -1104,9 +1197,15 @@ impl Replica {
         if self.behaviour != Some(Behaviour::Replay) || self.sent.is_empty() || self.n < 2 {
             return;
         }
-        let (_, m) = self.sent[cx.rng.random_range(0..self.sent.len())].clone();
-        let to = (self.me + cx.rng.random_range(1..self.n)) % self.n;
-        out.send(to, m);
+        // Half the time the message it just sent, again (a duplicate); else an old one to anyone.
+        if crate::sim::chance(cx.rng, 0.5) {
+            let (to, m) = self.sent.back().expect("not empty").clone();
+            out.send(to, m);
+        } else {
+            let (_, m) = self.sent[cx.rng.random_range(0..self.sent.len())].clone();
+            let to = (self.me + cx.rng.random_range(1..self.n)) % self.n;
+            out.send(to, m);
+        }
     }
 
     fn in_window(&self, o: &Options, seq: Seq) -> bool {
@@ -1153,12 +1252,22 @@ fn decide(o: &Options, n: usize, q: usize, vcs: &BTreeMap<NodeId, ViewChangeBody
         }
     }
     let (h, hd) = claims.iter().filter(|(_, who)| who.len() > f).map(|(c, _)| *c).max().unwrap_or((0, 0));
+    let window = 2 * o.checkpoint_interval;
+    // A replica whose stable checkpoint lies beyond the window reports nothing there: what was
+    // committed up to its checkpoint cannot be placed from this set. Wait for more.
+    let highest_stable = vcs.values().map(|b| b.last_stable).max().unwrap_or(0);
+    if highest_stable > h + window {
+        return None;
+    }
+    // Every sequence number up to the highest reported, and up to every stable checkpoint
+    // claimed (those replicas report nothing below it), must be decided.
     let top = vcs
         .values()
         .flat_map(|b| b.prepared.iter().map(|p| p.seq).chain(b.pre_prepared.iter().map(|p| p.0)))
-        .filter(|s| *s > h && *s <= h + 2 * o.checkpoint_interval)
+        .filter(|s| *s > h && *s <= h + window)
         .max()
-        .unwrap_or(h);
+        .unwrap_or(h)
+        .max(highest_stable);
     let mut pps = Vec::new();
     for s in (h + 1)..=top {
         let reporting: Vec<&ViewChangeBody> = vcs.values().filter(|b| b.last_stable < s).collect();

@@ -29,13 +29,15 @@ pub enum Timer {
     ViewChange,
     /// A replica that fell behind asks for the state when this runs out.
     Fetch,
+    /// A replica re-sends what is not committed yet (lost messages).
+    Retransmit,
 }
 
 /// PBFT's own traitor behaviours ([`Protocol::BEHAVIOURS`]), in [`Behaviour::ALL`]'s order.
 pub const BEHAVIOUR_LIST: [BehaviourInfo; 5] = [
-    BehaviourInfo { name: "equivocate", does: "as primary, different requests for one sequence number to different backups; as a backup, prepares and commits for two digests; forged results to clients" },
-    BehaviourInfo { name: "wrong-digest", does: "pre-prepares, prepares and commits with a digest that is not the request's; forged results to clients" },
-    BehaviourInfo { name: "replay", does: "re-sends old messages of its own to random replicas" },
+    BehaviourInfo { name: "equivocate", does: "as primary, different requests for one sequence number to different backups; as a backup, tells each replica it agrees with its digest; forged results to clients" },
+    BehaviourInfo { name: "wrong-digest", does: "as primary, one request's digest with another's body; prepares and commits with a digest that is not the request's; forged results to clients" },
+    BehaviourInfo { name: "replay", does: "re-sends its messages twice, and old ones to random replicas" },
     BehaviourInfo { name: "slow", does: "as primary, holds each pre-prepare back for 3/4 of the view-change timeout" },
     BehaviourInfo { name: "lie-in-view-change", does: "its view changes report no checkpoint and no prepared request" },
 ];
@@ -170,6 +172,7 @@ impl Protocol for Pbft {
         match timer {
             Timer::ViewChange => n.core.view_change_timer(&self.options, cx, out),
             Timer::Fetch => n.core.fetch_timer(&self.options, cx, out),
+            Timer::Retransmit => n.core.retransmit(&self.options, cx, out),
         }
     }
 
@@ -214,6 +217,7 @@ impl Protocol for Pbft {
     /// Executed requests go to the key-value store in sequence order; every replica replies
     /// to the request's client (a traitor that forges, with a forged result).
     fn settle(&self, n: &mut PbftNode, cx: &mut Ctx, out: &mut Out<Self>) {
+        n.core.keep_retransmitting(&self.options, out);
         while let Some((seq, request, duplicate)) = n.core.next_to_execute() {
             let cmd = request.as_ref().and_then(|r| Command::decode(&r.operation));
             let output = match (&cmd, duplicate) {
