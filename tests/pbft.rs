@@ -331,7 +331,7 @@ fn bugs_second_preprepare_and_count_messages_are_caught_by_the_randomized_runs()
     }
 }
 
-const SECOND_PREPREPARE_SEED: u64 = 354;
+const SECOND_PREPREPARE_SEED: u64 = 121;
 const COUNT_MESSAGES_SEED: u64 = 234;
 
 /// Randomized runs: no bug, no violation, with and without a traitor; every bug that random

@@ -11,8 +11,8 @@ use super::msg::{Digest, Seq, View};
 use super::node::Trail;
 use super::sim::{Decision, Pbft, PbftNode};
 
-/// No two honest replicas execute different requests at one sequence number, in any views
-/// (§4.5.1 safety).
+/// No two honest replicas execute, or commit-local, different requests at one sequence number,
+/// in any views (§4.5.1 safety).
 pub const AGREEMENT: &str = "Agreement";
 /// Each honest replica executes sequence numbers in order, with no gap: with Agreement, their
 /// executed sequences are prefixes of one sequence.
@@ -142,7 +142,15 @@ impl Invariants<Pbft> for Checker {
                         self.requested.insert(d);
                     }
                     _ if self.traitor[i] => {}
-                    Trail::Committed(v, s, d) => self.committed.entry(s).or_default().push((v, d)),
+                    Trail::Committed(v, s, d) => {
+                        // Committed-local requests agree across honest replicas, in any views
+                        // (§4.5.1).
+                        if let Some(&(cv, cd)) = self.committed.get(&s).and_then(|cs| cs.iter().find(|(_, x)| *x != d)) {
+                            let detail = format!("{} committed digest {d:x} at sequence number {s} in view {v}, where digest {cd:x} was committed in view {cv}", node_name(i));
+                            self.report(now, AGREEMENT, vec![i], detail);
+                        }
+                        self.committed.entry(s).or_default().push((v, d));
+                    }
                     Trail::InWindow(s, low, high) => {
                         if s <= low || s > high {
                             self.report(now, WATERMARKS, vec![i], format!("{} accepted sequence number {s} outside its watermarks {low}–{high}", node_name(i)));

@@ -136,8 +136,9 @@ pub struct Entry {
     pub view: View,
     /// The pre-prepare accepted: its digest and request.
     pub pre_prepare: Option<(Digest, Option<Request>)>,
-    /// Prepares received, in arrival order: `(sender, digest)` (one per sender, unless the
-    /// `count-messages` bug counts every message).
+    /// Prepares received, in arrival order: `(sender, digest)` (one per sender and digest,
+    /// unless the `count-messages` bug counts every message; a sender's prepares for two
+    /// digests are two certificates' worth of evidence, and each counts only for its digest).
     pub prepares: Vec<(NodeId, Digest)>,
     /// Commits received: `(sender, digest)`.
     pub commits: Vec<(NodeId, Digest)>,
@@ -552,6 +553,11 @@ impl Replica {
             Some(_) if !second => return What::Ignored { kind, why: Ignore::Conflicting(seq) },
             _ => {}
         }
+        if e.pre_prepare.is_some() {
+            // (The `second-preprepare` bug: the new digest's certificates start afresh.)
+            e.prepared = false;
+            e.committed = false;
+        }
         e.pre_prepare = Some((d, request.clone()));
         self.pre_prepared.insert(seq, (view, d));
         self.trail.push(Trail::InWindow(seq, self.low, self.high_watermark(o)));
@@ -605,7 +611,7 @@ impl Replica {
         self.trail.push(Trail::InWindow(seq, self.low, self.high_watermark(o)));
         let counts_messages = o.bugs.has(Bug::CountMessages);
         let e = self.entry(seq);
-        if !counts_messages && e.commits.iter().any(|(k, _)| *k == from) {
+        if !counts_messages && e.commits.iter().any(|(k, x)| *k == from && *x == d) {
             e.duplicates += 1;
             return What::Ignored { kind, why: Ignore::Duplicate(seq) };
         }
@@ -621,7 +627,7 @@ impl Replica {
     fn add_prepare(&mut self, o: &Options, seq: Seq, from: NodeId, d: Digest) -> bool {
         let counts_messages = o.bugs.has(Bug::CountMessages);
         let e = self.entry(seq);
-        if !counts_messages && e.prepares.iter().any(|(k, _)| *k == from) {
+        if !counts_messages && e.prepares.iter().any(|(k, x)| *k == from && *x == d) {
             e.duplicates += 1;
             return false;
         }
