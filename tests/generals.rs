@@ -339,3 +339,24 @@ fn the_reading_of_a_violation() {
     assert!(matches!(reading(7, 1, 2, 2), Reading::Expected(t) if t.contains("more than the m = 1")));
     assert!(matches!(reading(4, 2, 1, 1), Reading::Expected(t) if t.contains("OM(2)")));
 }
+
+#[test]
+fn a_lost_message_makes_its_sender_faulty_and_a_crashed_receiver_blames_no_one() {
+    let nodes = |s: &Simulation<Generals>| (0..s.ids().len()).map(|i| s.node_state(i).clone()).collect::<Vec<_>>();
+    // n2's relays to n3 are cut: n2 committed an omission, which only a faulty general does;
+    // one faulty general is within OM(1)'s m, so the others still obey the loyal commander.
+    let mut s = sim(1, 4, Options::default());
+    s.cut_link(1, 2, false).unwrap();
+    s.run_until(s.run_end(0));
+    assert_eq!(s.checker().faulty(0, &nodes(&s)), vec![false, true, false, false]);
+    assert_eq!(s.decisions(0), vec![None, Some(Order::Attack), Some(Order::Attack), Some(Order::Attack)]);
+    assert!(s.violations().is_empty() && s.checker().unjudged().is_empty());
+    // n4 is down before the run: the messages to it are lost, and no sender is blamed.
+    let mut s = sim(1, 4, Options { first_order: None, ..Options::default() });
+    s.crash(3).unwrap();
+    let run = s.start_run(Order::Retreat).unwrap();
+    s.run_until(s.run_end(run));
+    assert_eq!(s.checker().faulty(run, &nodes(&s)), vec![false, false, false, true]);
+    assert_eq!(s.decisions(run), vec![None, Some(Order::Retreat), Some(Order::Retreat), None]);
+    assert!(s.violations().is_empty());
+}

@@ -6,8 +6,8 @@
 //!
 //! Only loyal generals are judged: the traitors the simulator names
 //! ([`Invariants::set_byzantine`]), and, in each run, the generals the paper would count as
-//! faulty because the simulation broke its assumptions A1–A3 for them: one that crashed,
-//! restarted or woke from a pause during the run, and one whose message to a loyal lieutenant
+//! faulty because the simulation broke its assumptions A1–A3 for them: one that is down, or
+//! crashed, restarted or woke from a pause during the run, and one whose message to a loyal lieutenant
 //! that kept up was not taken in its round (lost, cut, late: an omission, which only a faulty
 //! general commits in the paper). These counts come from the generals' own tallies of what
 //! each sent and took ([`super::node::Run::sent`], [`super::node::Run::accepted`]).
@@ -105,7 +105,7 @@ impl Checker {
     pub fn faulty(&self, run: u64, nodes: &[General]) -> Vec<bool> {
         let n = nodes.len();
         let start = nodes.first().map_or(0, |g| run.saturating_mul(g.round_us));
-        let disturbed = |i: usize| nodes[i].disturbed_at.is_some_and(|t| t >= start);
+        let disturbed = |i: usize| nodes[i].down || nodes[i].disturbed_at.is_some_and(|t| t >= start);
         let honest = |i: usize| !self.is_traitor(i) && !disturbed(i);
         let mut faulty: Vec<bool> = (0..n).map(|i| !honest(i)).collect();
         for s in (0..n).filter(|&s| honest(s)) {

@@ -203,6 +203,9 @@ pub struct General {
     /// When it last crashed, restarted or woke from a pause (the checker does not judge it in
     /// a run going on then: it may have missed its rounds).
     pub disturbed_at: Option<Micros>,
+    /// Crashed and not restarted (the checker does not blame those whose messages to it were
+    /// lost).
+    pub down: bool,
 }
 
 /// The number of messages OM(m) sends with `n` generals: (n−1) + (n−1)(n−2) + … with m + 1

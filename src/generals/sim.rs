@@ -248,6 +248,7 @@ impl Protocol for Generals {
             traitor: None,
             runs: Default::default(),
             disturbed_at: None,
+            down: false,
         }
     }
 
@@ -300,11 +301,13 @@ impl Protocol for Generals {
 
     fn on_crash(&self, g: &mut General, cx: &mut Ctx, out: &mut Out<Self>) {
         g.disturbed_at = Some(cx.now);
+        g.down = true;
         out.note(Note::Crash { at: cx.me });
     }
 
     fn on_restart(&self, g: &mut General, cx: &mut Ctx, out: &mut Out<Self>) {
         g.disturbed_at = Some(cx.now);
+        g.down = false;
         out.note(Note::Restart { at: cx.me });
         self.arm_next(g, cx.now, out);
         // A commander whose round is now: his timer for it was lost.
