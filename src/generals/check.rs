@@ -35,6 +35,10 @@ pub const IC1: &str = "IC1";
 /// IC2: "If the commanding general is loyal, then every loyal lieutenant obeys the order he
 /// sends."
 pub const IC2: &str = "IC2";
+/// IC1 as the paper states it (§1).
+pub const IC1_TEXT: &str = "All loyal lieutenants obey the same order";
+/// IC2 as the paper states it (§1).
+pub const IC2_TEXT: &str = "If the commanding general is loyal, then every loyal lieutenant obeys the order he sends";
 
 /// How a violation of IC1 or IC2 is to be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,14 +134,14 @@ impl Checker {
         let mut found: Vec<(&'static str, Vec<NodeId>, String)> = Vec::new();
         if let Some(&(a, da)) = judged.first() {
             if let Some(&(b, db)) = judged.iter().find(|(_, d)| *d != da) {
-                let what = format!("in run {run} loyal lieutenants {} and {} obey different orders ({} and {})", node_name(a), node_name(b), da.name(), db.name());
+                let what = format!("{IC1_TEXT}; in run {run} loyal lieutenants {} and {} obey different orders ({} and {})", node_name(a), node_name(b), da.name(), db.name());
                 found.push((IC1, vec![a, b], what));
             }
         }
         let commanded = nodes[c].runs.get(&run).filter(|r| r.commanded).and_then(|r| r.order);
         if let (false, Some(order)) = (faulty[c], commanded) {
             if let Some(&(l, d)) = judged.iter().find(|(_, d)| *d != order) {
-                let what = format!("in run {run} the loyal commander {} ordered {} and loyal lieutenant {} obeys {}", node_name(c), order.name(), node_name(l), d.name());
+                let what = format!("{IC2_TEXT}; in run {run} the loyal commander {} ordered {} and loyal lieutenant {} obeys {}", node_name(c), order.name(), node_name(l), d.name());
                 found.push((IC2, vec![c, l], what));
             }
         }

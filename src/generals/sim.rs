@@ -9,7 +9,9 @@
 //! (every general knows of it, so it is decided even if the commander says nothing); a run
 //! started by hand ([`Simulation::start_run`], [`Protocol::propose`] with `attack` or
 //! `retreat` at the commander) starts at the next boundary, and a lieutenant learns of it from
-//! the first message about it.
+//! the first message about it (a lieutenant that learns of it late has received nothing
+//! before, so what it would have relayed is the default, which its silence gives anyway; with
+//! m = 0, one the commander tells nothing never learns of the run and decides nothing).
 //!
 //! Workload clients get `Redirect(None)`: generals replicate no key-value store.
 
