@@ -21,9 +21,9 @@ fn sim(seed: u64, nodes: usize, options: Options) -> Simulation<Generals> {
 }
 
 /// Every behaviour a traitor can show: the simulator's `silent` and `mute` (towards `mute`),
-/// and the generals' own `lie`, `flip` and `random`.
+/// and the generals' own `lie`, `flip`, `random` and `forge`.
 fn behaviours(mute: Vec<NodeId>) -> Vec<Byzantine> {
-    vec![Byzantine::Silent, Byzantine::Mute(mute), Byzantine::Lie(0), Byzantine::Lie(1), Byzantine::Lie(2)]
+    vec![Byzantine::Silent, Byzantine::Mute(mute), Byzantine::Lie(0), Byzantine::Lie(1), Byzantine::Lie(2), Byzantine::Lie(3)]
 }
 
 /// Runs run 0 to its end with `traitors`, the commander ordering `order`.
@@ -148,7 +148,7 @@ fn n7_with_om2_and_two_traitors_is_fine() {
             }
         }
     }
-    assert_eq!(runs, 4 * 4 * 5 * 4 * 2);
+    assert_eq!(runs, 4 * 4 * 6 * 4 * 2);
     // And randomized, under every fault, with two traitors.
     for seed in 0..20 {
         let cfg = ChaosConfig { seed, nodes: 7, events: 3_000, faults: Fault::ALL.to_vec(), bugs: BugSet::NONE, traitors: 2 };
@@ -209,6 +209,24 @@ fn one_round_short_is_caught_by_its_scenario_and_by_search() {
     assert!(s.violations().is_empty());
     assert_bug_found(Bug::OneRoundShort, 4, 1);
     assert_bug_found(Bug::OneRoundShort, 7, 2);
+}
+
+#[test]
+fn trust_path_is_caught_by_its_scenario_and_by_search() {
+    // The forger n4 sends n2 "n1 says retreat" as if n3 had relayed it; when it arrives before
+    // n3's own relay, a lieutenant that believes the chain counts two retreats against the
+    // loyal commander's attack.
+    let t = [(3, Byzantine::Lie(3))];
+    let caught: Vec<u64> = (0..20).filter(|&seed| !run0(seed, 4, with_bug(Bug::TrustPath), &t).violations().is_empty()).collect();
+    assert!(!caught.is_empty());
+    let s = run0(caught[0], 4, with_bug(Bug::TrustPath), &t);
+    assert_eq!(s.violations()[0].rule, IC2);
+    assert!(s.violations()[0].detail.contains("a bug, N > 3m"), "{}", s.violations()[0].detail);
+    // Without the bug the forgeries are ignored: the sender is not the chain's last general.
+    let s = run0(caught[0], 4, Options::default(), &t);
+    assert!(s.violations().is_empty());
+    assert!(s.events_since(0).any(|e| e.text.ends_with("the sender is not the chain's last general")));
+    assert_bug_found(Bug::TrustPath, 4, 1);
 }
 
 /// Randomized runs with `traitors` traitors and `bug` on find a violation read as a bug, and

@@ -15,17 +15,22 @@ pub enum Bug {
     /// to m − 1 and deciding after m rounds (OM(m − 1) where OM(m) is needed): with m traitors
     /// the loyal lieutenants may disagree.
     OneRoundShort,
+    /// `trust-path`: a lieutenant believes the relay chain a message claims instead of the
+    /// sender the network names (A2: "the receiver of a message knows who sent it"), so a
+    /// traitor can relay in a loyal lieutenant's name (a `forge` traitor does).
+    TrustPath,
 }
 
 impl Bug {
     /// Every bug, in order.
-    pub const ALL: [Bug; 2] = [Bug::NoMajority, Bug::OneRoundShort];
+    pub const ALL: [Bug; 3] = [Bug::NoMajority, Bug::OneRoundShort, Bug::TrustPath];
 
-    /// `no-majority` or `one-round-short`.
+    /// `no-majority`, `one-round-short` or `trust-path`.
     pub const fn name(self) -> &'static str {
         match self {
             Bug::NoMajority => "no-majority",
             Bug::OneRoundShort => "one-round-short",
+            Bug::TrustPath => "trust-path",
         }
     }
 
@@ -34,6 +39,7 @@ impl Bug {
         match self {
             Bug::NoMajority => "a lieutenant obeys the commander's direct order and ignores the relays: OM(m) takes the majority of the values the other lieutenants relay (§3)",
             Bug::OneRoundShort => "the lieutenants decide after m rounds instead of m + 1: OM(m − 1) copes with only m − 1 traitors (§3, Theorem 2)",
+            Bug::TrustPath => "a lieutenant believes the relay chain a message claims, not its sender: A2, the receiver knows who sent it (§3)",
         }
     }
 
@@ -52,10 +58,10 @@ impl From<Bug> for usize {
 
 /// The bugs as the simulator lists them ([`crate::protocol::Protocol::BUGS`]), in
 /// [`Bug::ALL`]'s order.
-pub const BUG_LIST: [BugInfo; 2] = {
-    let mut list = [BugInfo { name: "", breaks: "" }; 2];
+pub const BUG_LIST: [BugInfo; 3] = {
+    let mut list = [BugInfo { name: "", breaks: "" }; 3];
     let mut i = 0;
-    while i < 2 {
+    while i < 3 {
         let b = Bug::ALL[i];
         list[i] = BugInfo { name: b.name(), breaks: b.breaks() };
         i += 1;

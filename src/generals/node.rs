@@ -91,18 +91,23 @@ pub enum Behaviour {
     Flip,
     /// `random`: tells each receiver an order drawn at random.
     Random,
+    /// `forge`: tells everyone the opposite of what it heard, and also sends relay chains that
+    /// end in other lieutenants, as if they had relayed the opposite (the receiver must believe
+    /// the sender the network names, not the chain: A2).
+    Forge,
 }
 
 impl Behaviour {
     /// Every behaviour, in [`BEHAVIOURS`] order.
-    pub const ALL: [Behaviour; 3] = [Behaviour::Lie, Behaviour::Flip, Behaviour::Random];
+    pub const ALL: [Behaviour; 4] = [Behaviour::Lie, Behaviour::Flip, Behaviour::Random, Behaviour::Forge];
 }
 
 /// The traitors' behaviours as the simulator lists them ([`crate::protocol::Protocol::BEHAVIOURS`]).
-pub const BEHAVIOURS: [BehaviourInfo; 3] = [
+pub const BEHAVIOURS: [BehaviourInfo; 4] = [
     BehaviourInfo { name: "lie", does: "tells n2, n4, … attack and n3, n5, … retreat, whatever it heard (as commander: two different orders)" },
     BehaviourInfo { name: "flip", does: "tells everyone the opposite of what it heard (as commander: the opposite of its order)" },
     BehaviourInfo { name: "random", does: "tells each general an order drawn at random" },
+    BehaviourInfo { name: "forge", does: "tells everyone the opposite of what it heard, and forges relay chains ending in other lieutenants" },
 ];
 
 /// What a general holds of one run of OM(m).
@@ -116,7 +121,8 @@ pub struct Run {
     pub commanded: bool,
     /// The values taken, by path (a lieutenant's).
     pub received: std::collections::BTreeMap<Vec<NodeId>, Order>,
-    /// Messages taken, per sender (the checker compares them with what loyal senders sent).
+    /// Messages taken, per sender, the last general of their relay chain (the checker compares
+    /// them with what loyal senders sent).
     pub accepted: Vec<u64>,
     /// Messages sent, per receiver.
     pub sent: Vec<u64>,
@@ -274,7 +280,7 @@ impl General {
                     Order::Retreat
                 }
             }
-            Some(Behaviour::Flip) => value.opposite(),
+            Some(Behaviour::Flip | Behaviour::Forge) => value.opposite(),
             Some(Behaviour::Random) => {
                 if rng.random::<bool>() {
                     Order::Attack
@@ -299,7 +305,8 @@ impl General {
         if !well_formed {
             return Heard::Ignored(Ignored::BadPath);
         }
-        if path.last() != Some(&from) {
+        let relayer = *path.last().expect("not empty");
+        if relayer != from && !self.bugs.has(Bug::TrustPath) {
             return Heard::Ignored(Ignored::NotSender);
         }
         if path.len() > self.m + 1 {
@@ -315,7 +322,8 @@ impl General {
             return Heard::Ignored(Ignored::Duplicate);
         }
         r.received.insert(path.to_vec(), value);
-        if let Some(c) = r.accepted.get_mut(from) {
+        // (From the relayer the chain names: its sender, unless `trust-path` believes a forgery.)
+        if let Some(c) = r.accepted.get_mut(relayer) {
             *c += 1;
         }
         Heard::Taken { new_run }
@@ -353,7 +361,8 @@ impl General {
     }
 
     /// The relays of run `run` for paths of `len` generals: `(to, path with itself appended,
-    /// the value it means to say)`, before any lie.
+    /// the value it means to say)`, before any lie. A `forge` traitor adds, for each, the same
+    /// path ending in every other lieutenant that could have relayed it, saying the opposite.
     pub fn relays(&self, run: &Run, len: usize) -> Vec<(NodeId, Vec<NodeId>, Order)> {
         let mut out = Vec::new();
         for p in self.paths(len) {
@@ -363,6 +372,14 @@ impl General {
             for to in 0..self.n {
                 if to != self.me && !p.contains(&to) {
                     out.push((to, q.clone(), v));
+                    if self.traitor == Some(Behaviour::Forge) {
+                        for j in (0..self.n).filter(|&j| j != self.me && j != to && !p.contains(&j)) {
+                            let mut f = p.clone();
+                            f.push(j);
+                            // (Said as the opposite once the traitor's `tell` flips it.)
+                            out.push((to, f, v));
+                        }
+                    }
                 }
             }
         }
