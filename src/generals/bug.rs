@@ -1,6 +1,6 @@
 //! Deliberate bugs in OM(m), off by default. Each breaks the algorithm of the paper's §3 so
 //! that the checker ([`super::check`]) can be seen to catch it: with N > 3m generals and at
-//! most m traitors, IC1 or IC2 fails, which Theorem 2 says cannot happen.
+//! most m traitors, IC1 or IC2 fails, which Theorem 1 (§3) says cannot happen.
 
 use crate::protocol::BugInfo;
 
@@ -38,7 +38,7 @@ impl Bug {
     pub const fn breaks(self) -> &'static str {
         match self {
             Bug::NoMajority => "a lieutenant obeys the commander's direct order and ignores the relays: OM(m) takes the majority of the values the other lieutenants relay (§3)",
-            Bug::OneRoundShort => "the lieutenants decide after m rounds instead of m + 1: OM(m − 1) copes with only m − 1 traitors (§3, Theorem 2)",
+            Bug::OneRoundShort => "the lieutenants decide after m rounds instead of m + 1: OM(m − 1) copes with only m − 1 traitors (§3, Theorem 1)",
             Bug::TrustPath => "a lieutenant believes the relay chain a message claims, not its sender: A2, the receiver knows who sent it (§3)",
         }
     }

@@ -14,10 +14,10 @@
 //!
 //! A violation is flagged with its rule and a detail that says which case it is:
 //!
-//! - **a bug** when N > 3m and at most m generals are faulty: Theorem 2 says OM(m) satisfies
+//! - **a bug** when N > 3m and at most m generals are faulty: Theorem 1 (§3) says OM(m) satisfies
 //!   IC1 and IC2 then;
 //! - **expected** when traitors are in play and N ≤ 3m for m = the number of traitors (the
-//!   impossibility: Theorem 1 and its corollary, no solution with 3m or fewer generals copes
+//!   impossibility of §2: no solution with 3m or fewer generals copes
 //!   with m traitors), or there are more traitors than OM(m)'s m, or N ≤ 3m for OM(m)'s m.
 //!
 //! A run that breaks a condition only because the network or crashes made more than m
@@ -43,7 +43,7 @@ pub const IC2_TEXT: &str = "If the commanding general is loyal, then every loyal
 /// How a violation of IC1 or IC2 is to be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reading {
-    /// N > 3m and at most m faulty generals: Theorem 2 rules it out.
+    /// N > 3m and at most m faulty generals: Theorem 1 (§3) rules it out.
     Bug,
     /// Traitors beyond what N generals, or OM(m), cope with: the paper's impossibility or
     /// its limits; the sentence says which.
@@ -61,19 +61,19 @@ pub fn reading(n: usize, m: usize, traitors: usize, faulty: usize) -> Reading {
         Reading::Unjudged
     } else if n <= 3 * traitors {
         Reading::Expected(format!(
-            "expected, N ≤ 3m: N = {n} generals with m = {traitors} traitor{} — the paper's impossibility (Theorem 1 and its corollary: no solution with 3m or fewer generals copes with m traitors)",
+            "expected, N ≤ 3m: N = {n} generals with m = {traitors} traitor{} — the paper's impossibility (§2: no solution with fewer than 3m + 1 generals copes with m traitors)",
             if traitors == 1 { "" } else { "s" }
         ))
     } else if traitors > m {
-        Reading::Expected(format!("expected: {traitors} traitors, more than the m = {m} OM({m}) copes with (Theorem 2)"))
+        Reading::Expected(format!("expected: {traitors} traitors, more than the m = {m} OM({m}) copes with (Theorem 1, §3)"))
     } else {
-        Reading::Expected(format!("expected, N ≤ 3m: N = {n} generals run OM({m}), for which Theorem 2 promises nothing"))
+        Reading::Expected(format!("expected, N ≤ 3m: N = {n} generals run OM({m}), for which Theorem 1 promises nothing"))
     }
 }
 
 /// The sentence of a [`Reading::Bug`].
 fn bug_text(n: usize, m: usize, faulty: usize) -> String {
-    format!("a bug, N > 3m: N = {n} > 3m = {} with {faulty} faulty general{} (at most m = {m}), where Theorem 2 says OM({m}) satisfies IC1 and IC2", 3 * m, if faulty == 1 { "" } else { "s" })
+    format!("a bug, N > 3m: N = {n} > 3m = {} with {faulty} faulty general{} (at most m = {m}), where Theorem 1 (§3) says OM({m}) satisfies IC1 and IC2", 3 * m, if faulty == 1 { "" } else { "s" })
 }
 
 /// Checker state carried between events.

@@ -9,10 +9,11 @@
 //! - **IC2**: if the commanding general is loyal, then every loyal lieutenant obeys the order
 //!   he sends.
 //!
-//! **Theorem 1 (§2)**: with oral messages, no solution for three generals copes with a single
-//! traitor — a loyal lieutenant who hears "attack" from the commander and "he said retreat"
+//! **The impossibility (§2)**: with oral messages, no solution for three generals copes with a
+//! single traitor — a loyal lieutenant who hears "attack" from the commander and "he said retreat"
 //! from his peer cannot tell a traitorous commander from a traitorous peer — and, by its
-//! corollary, no solution with fewer than 3m + 1 generals copes with m traitors.
+//! corollary, no solution with fewer than 3m + 1 generals copes with m traitors (the paper
+//! proves these in §2 without numbering them; its Theorem 2 is about signed messages, §4).
 //!
 //! **OM(m) (§3)**, under A1 (every message sent is delivered correctly), A2 (the receiver
 //! knows who sent it) and A3 (its absence can be detected; a missing value is RETREAT): OM(0):
@@ -20,7 +21,7 @@
 //! sends his value to every lieutenant; each lieutenant i acts as the commander in OM(m − 1),
 //! sending the value it received to the n − 2 others; each lieutenant then uses the majority
 //! of the value it received directly and the values the others' OM(m − 1) gave it. Messages
-//! grow as (n − 1) + (n − 1)(n − 2) + … ([`count`]). **Theorem 2**: for any m, OM(m)
+//! grow as (n − 1) + (n − 1)(n − 2) + … ([`count`]). **Theorem 1**: for any m, OM(m)
 //! satisfies IC1 and IC2 if there are more than 3m generals and at most m traitors.
 //!
 //! Here the recursion runs as m + 1 synchronous rounds of messages that carry their relay

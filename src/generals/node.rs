@@ -229,7 +229,7 @@ pub fn om_messages(n: usize, m: usize) -> u64 {
     total
 }
 
-/// The m a cluster of `n` generals copes with: ⌊(n − 1)/3⌋ (Theorem 2: n > 3m).
+/// The m a cluster of `n` generals copes with: ⌊(n − 1)/3⌋ (Theorem 1, §3: n > 3m).
 pub fn tolerated(n: usize) -> usize {
     n.saturating_sub(1) / 3
 }
