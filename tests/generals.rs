@@ -172,6 +172,8 @@ fn messages_equal_the_closed_form_without_faults() {
     assert_eq!(s.run_messages(0), 156);
     assert_eq!(s.stats().messages_sent, 156);
     assert!(s.decisions(0).iter().skip(1).all(|d| *d == Some(Order::Attack)));
+    // A run decides once, and then the cluster is idle: no timer, no message pending.
+    assert_eq!(s.next_event_at(), None);
     // m beyond N − 2 is refused, naming the option.
     let e = Simulation::<Generals>::new(SimConfig { nodes: 4, ..SimConfig::default() }, Options { m: Some(3), ..Options::default() }).unwrap_err();
     assert!(e.to_string().starts_with("m must be at most"), "{e}");

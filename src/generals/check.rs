@@ -17,8 +17,8 @@
 //! - **a bug** when N > 3m and at most m generals are faulty: Theorem 1 (§3) says OM(m) satisfies
 //!   IC1 and IC2 then;
 //! - **expected** when traitors are in play and N ≤ 3m for m = the number of traitors (the
-//!   impossibility of §2: no solution with 3m or fewer generals copes
-//!   with m traitors), or there are more traitors than OM(m)'s m, or N ≤ 3m for OM(m)'s m.
+//!   impossibility of §2: no solution with 3m or fewer generals copes with m traitors), or
+//!   there are more traitors than OM(m)'s m, or N ≤ 3m for OM(m)'s m.
 //!
 //! A run that breaks a condition only because the network or crashes made more than m
 //! generals faulty, with at most m traitors, is not flagged: it is counted as unjudged
