@@ -37,6 +37,7 @@
 
 pub mod collections;
 pub mod error;
+pub mod hotstuff;
 pub mod kv;
 pub mod lincheck;
 pub mod node;

@@ -110,7 +110,7 @@ fn parse_seeds(text: &str) -> Result<(u64, u64), String> {
 }
 
 /// The mechanisms the CLI runs (`--protocol`, `raft` by default).
-const PROTOCOLS: &[&str] = &["raft", "paxos", "vote"];
+const PROTOCOLS: &[&str] = &["raft", "paxos", "vote", "hotstuff"];
 
 fn protocol_arg(value: &str) -> Result<String, String> {
     if PROTOCOLS.contains(&value) {
@@ -161,6 +161,7 @@ fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     match args.protocol.as_str() {
         "paxos" => check_with::<Paxos>(args),
         "vote" => check_with::<Vote>(args),
+        "hotstuff" => check_with::<consensus_playground::hotstuff::HotStuff>(args),
         _ => check_with::<Raft>(args),
     }
 }
