@@ -178,6 +178,8 @@ pub struct Replica {
     pool: VecDeque<String>,
     waiting: Vec<(NodeId, Block)>,
     orphan_qcs: Vec<Qc>,
+    /// Per replica: the highest view it sent a NewView for (view synchronization).
+    seen_views: Vec<View>,
     view_changes: u64,
     behaviour: Option<Behaviour>,
     /// For the checker (drained after every event; cleared by `after_check`).
@@ -206,6 +208,7 @@ impl Replica {
             pool: VecDeque::new(),
             waiting: Vec::new(),
             orphan_qcs: Vec::new(),
+            seen_views: Vec::new(),
             view_changes: 0,
             behaviour: None,
             trail: Vec::new(),
@@ -349,9 +352,9 @@ impl Replica {
     }
 
     /// The pacemaker's timer for the current view: the base timeout, doubled for every
-    /// successive timeout (at most 2⁶ times).
+    /// successive timeout (at most 2⁴ times).
     pub fn view_timeout_us(&self, opts: &Options) -> u64 {
-        opts.view_timeout_us.saturating_mul(1 << self.timeouts.min(6))
+        opts.view_timeout_us.saturating_mul(1 << self.timeouts.min(4))
     }
 
     fn restart_timer(&self, opts: &Options, out: &mut Out<HotStuff>) {
@@ -654,27 +657,63 @@ impl Replica {
         MsgNote::VoteCounted { view, block, votes: count, quorum, certified: true }
     }
 
-    /// A NewView (§4.4, Algorithm 5): a replica that left a view for `view` sends its highest
-    /// QC to `view`'s leader. The leader acts on the QC and, with NewViews from a quorum,
-    /// moves to `view` and proposes on the highest QC it knows.
+    /// A NewView (§4.4, Algorithm 5): a replica that left its view for `view` sends its highest
+    /// QC to every replica. Any replica acts on the QC; one that sees f + 1 replicas past its
+    /// view (one of them at least honest) joins the lowest of their views and sends its own
+    /// NewView for it (view synchronization, as Bracha's amplification: the paper leaves the
+    /// pacemaker's synchronization open); `view`'s leader counts the NewViews for its view
+    /// and, with a quorum, moves to it and proposes on the highest QC it knows.
     fn on_new_view(&mut self, opts: &Options, cx: &mut Ctx, from: NodeId, view: View, qc: Qc, out: &mut Out<HotStuff>) -> MsgNote {
-        if leader_of(view, self.nodes) != self.me || view < self.view || view > self.view.saturating_add(1 << 20) {
+        if view < self.view || view > self.view.saturating_add(1 << 20) {
             return MsgNote::NewViewIgnored { view };
         }
         let qc_view = qc.view;
         self.take_qc(opts, from, qc, out);
-        let quorum = self.quorum(opts);
+        let mut joined = None;
+        if view > self.view && from != self.me {
+            if self.seen_views.len() < self.nodes {
+                self.seen_views.resize(self.nodes, 0);
+            }
+            self.seen_views[from] = self.seen_views[from].max(view);
+            let mut ahead: Vec<View> = self.seen_views.iter().copied().filter(|&v| v > self.view).collect();
+            ahead.sort_unstable_by(|a, b| b.cmp(a));
+            let f = super::node::faults_tolerated(self.nodes);
+            if let Some(&target) = ahead.get(f) {
+                self.view_changes += 1;
+                self.enter_view(opts, target, false, out);
+                joined = Some(target);
+                self.send_new_view(opts, cx, out);
+            }
+        }
+        let (count, proposed) = self.count_new_view(opts, cx, from, view, out);
+        MsgNote::NewView { view, count, quorum: self.quorum(opts), generic_qc: qc_view, proposed, joined }
+    }
+
+    /// Sends a NewView for the current view, with the highest QC, to every replica (and counts
+    /// its own if it leads that view).
+    fn send_new_view(&mut self, opts: &Options, cx: &mut Ctx, out: &mut Out<HotStuff>) {
+        let v = self.view;
+        self.broadcast(out, Msg::NewView { view: v, generic_qc: self.generic_qc.clone() });
+        self.count_new_view(opts, cx, self.me, v, out);
+    }
+
+    /// The leader of `view` counts `from`'s NewView; with a quorum it moves to `view` and
+    /// proposes. Returns the NewViews held and whether it proposed.
+    fn count_new_view(&mut self, opts: &Options, cx: &mut Ctx, from: NodeId, view: View, out: &mut Out<HotStuff>) -> (usize, bool) {
+        if leader_of(view, self.nodes) != self.me || view < self.view {
+            return (0, false);
+        }
         let senders = self.new_views.entry(view).or_default();
         if !senders.contains(&from) {
             senders.push(from);
         }
         let count = senders.len();
-        if count >= quorum && view > self.view {
+        if count >= self.quorum(opts) && view > self.view {
             self.enter_view(opts, view, false, out);
         }
         let before = self.proposed_view;
         self.try_propose(opts, cx, out);
-        MsgNote::NewView { view, count, quorum, generic_qc: qc_view, proposed: self.proposed_view > before }
+        (count, self.proposed_view > before)
     }
 
     /// A client command broadcast by the replica that took it: kept until it executes.
@@ -779,8 +818,8 @@ impl Replica {
     // ---- timers -----------------------------------------------------------------------------
 
     /// The pacemaker's timer ran out (§4.4): the replica gives up on its view, moves to the
-    /// next one with a timer twice as long, and sends its highest QC to that view's leader in a
-    /// NewView.
+    /// next one with a timer twice as long, and sends its highest QC in a NewView (to every
+    /// replica: the leader proposes on it, the others synchronize their views).
     pub fn view_timeout(&mut self, opts: &Options, cx: &mut Ctx, out: &mut Out<HotStuff>) {
         let from = self.view;
         self.timeouts = self.timeouts.saturating_add(1);
@@ -791,13 +830,7 @@ impl Replica {
         let leader = leader_of(v, self.nodes);
         out.note(Note::Timeout { at: cx.me, view: from, next: v, leader, timeout_us: self.view_timeout_us(opts) });
         self.restart_timer(opts, out);
-        let qc = self.generic_qc.clone();
-        if leader == self.me {
-            let note = self.on_new_view(opts, cx, self.me, v, qc, out);
-            out.note(Note::Msg { at: cx.me, from: self.me, what: note });
-        } else {
-            out.send(leader, Msg::NewView { view: v, generic_qc: qc });
-        }
+        self.send_new_view(opts, cx, out);
     }
 
     // ---- lifecycle --------------------------------------------------------------------------

@@ -116,6 +116,8 @@ pub enum MsgNote {
         generic_qc: View,
         /// Whether the leader proposed.
         proposed: bool,
+        /// The view the receiver joined (f + 1 replicas were past its own), if any.
+        joined: Option<View>,
     },
     /// A client's command from another replica; `fresh`: it was not in the pool.
     Request {
@@ -279,9 +281,14 @@ impl Note {
                         }
                     }
                     MsgNote::NewViewIgnored { view } => format!("{at} ignores {from}'s NewView for view {view}"),
-                    MsgNote::NewView { view, count, quorum, generic_qc, proposed } => {
+                    MsgNote::NewView { view, count, quorum, generic_qc, proposed, joined } => {
                         let p = if *proposed { "; it proposes" } else { "" };
-                        format!("{at} gets {from}'s NewView for view {view} (its genericQC is of view {generic_qc}): {count} of {quorum}{p}")
+                        let j = joined.map_or(String::new(), |v| format!("; f + 1 replicas are past its view, so it joins view {v}"));
+                        if *count > 0 {
+                            format!("{at} gets {from}'s NewView for view {view} (its genericQC is of view {generic_qc}): {count} of {quorum}{p}{j}")
+                        } else {
+                            format!("{at} gets {from}'s NewView for view {view} (its genericQC is of view {generic_qc}){j}")
+                        }
                     }
                     MsgNote::Request { fresh } => {
                         if *fresh {

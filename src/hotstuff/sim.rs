@@ -94,7 +94,7 @@ pub enum Timer {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Options {
     /// The pacemaker's base view timeout (default 150 ms); doubled for each successive
-    /// timeout without progress, at most 64 times the base.
+    /// timeout without progress, at most 16 times the base.
     pub view_timeout_us: Micros,
     /// Deliberate bugs in every replica (see [`super::Bug`]; default none).
     pub bugs: BugSet,
