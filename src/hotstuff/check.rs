@@ -113,14 +113,20 @@ impl Checker {
             self.report(now, COMMIT_SAFETY, vec![who.clone()], detail);
         }
         self.last[i] = (d.height, d.block);
-        match self.committed.get(&d.height) {
-            Some(&(c, by)) if c != d.block => {
-                let detail = format!("{who} committed block {} at height {}, where {} committed block {}", block_text(d.block), d.height, node_name(by), block_text(c));
+        self.commit_seen(now, i, d.height, d.block);
+    }
+
+    /// Replica `i` committed `block` at `height`: no other block may be committed there.
+    fn commit_seen(&mut self, now: Micros, i: NodeId, height: u64, block: BlockId) {
+        match self.committed.get(&height) {
+            Some(&(c, by)) if c != block => {
+                let who = node_name(i);
+                let detail = format!("{who} committed block {} at height {height}, where {} committed block {}", block_text(block), node_name(by), block_text(c));
                 self.report(now, COMMIT_SAFETY, vec![who, node_name(by)], detail);
             }
             Some(_) => {}
             None => {
-                self.committed.insert(d.height, (d.block, i));
+                self.committed.insert(height, (block, i));
             }
         }
     }
@@ -156,6 +162,7 @@ impl Invariants<HotStuff> for Checker {
                 match t {
                     super::node::Trail::Voted(v, b) => self.voted(now, i, v, b),
                     super::node::Trail::Certified(v, b) => self.certified(now, i, v, b),
+                    super::node::Trail::Committed(h, b) => self.commit_seen(now, i, h, b),
                 }
             }
             let l = nodes[i].core.locked_qc().view;

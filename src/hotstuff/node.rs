@@ -155,6 +155,10 @@ pub enum Trail {
     Voted(View, BlockId),
     /// Accepted a QC as valid (formed it from votes, or read it in a proposal or a NewView).
     Certified(View, BlockId),
+    /// Committed the block at this height (it heads a three-chain), executed or not: a block
+    /// at or below the executed height that conflicts with what was executed is not executed
+    /// again, but the commit is seen.
+    Committed(u64, BlockId),
 }
 
 /// One replica's HotStuff state.
@@ -416,9 +420,11 @@ impl Replica {
     }
 
     /// Block `id` is committed (it heads a three-chain): it and its ancestors above the last
-    /// executed block are queued for execution, oldest first. Returns the new executed height.
+    /// executed block are queued for execution, oldest first (one at or below the executed
+    /// height is only reported to the checker). Returns the new executed height.
     fn commit(&mut self, id: BlockId) -> Option<u64> {
         let height = self.blocks.get(&id)?.height;
+        self.trail.push(Trail::Committed(height, id));
         if height <= self.exec.1 {
             return None;
         }
@@ -605,7 +611,7 @@ impl Replica {
         let newer = if opts.bugs.has(Bug::DoubleVote) { view >= self.voted_view } else { view > self.voted_view };
         let why = if traitor_votes {
             None
-        } else if view < self.view {
+        } else if view < self.view && !(opts.bugs.has(Bug::DoubleVote) && view == self.voted_view) {
             Some(Refusal::OldView)
         } else if !newer {
             Some(Refusal::VotedAlready)
