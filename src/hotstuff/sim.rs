@@ -193,16 +193,19 @@ impl Protocol for HotStuff {
         }
     }
 
-    /// The replica keeps the command, sends it to every other replica (whoever leads next
-    /// proposes it), and answers the client when the block carrying it executes here.
+    /// The replica keeps the command, sends it to every other replica unless it already held
+    /// it (whoever leads next proposes it), and answers the client when the block carrying it
+    /// executes here.
     fn on_client(&self, n: &mut HotStuffNode, cx: &mut Ctx, call: ClientCall, out: &mut Out<Self>) {
         let (c, id, seq) = (call.client, call.id, call.command.seq);
         out.note(Note::ClientCall { at: cx.me, client: id, op: call.command.op.clone() });
         let command = call.command.encode();
         n.owed.insert((id, seq), c);
-        n.core.add_command(command.clone());
-        for to in (0..cx.nodes).filter(|&to| to != cx.me) {
-            out.send(to, Msg::Request { command: command.clone() });
+        // A retry this replica already holds went to every replica the first time.
+        if n.core.add_command(command.clone()) {
+            for to in (0..cx.nodes).filter(|&to| to != cx.me) {
+                out.send(to, Msg::Request { command: command.clone() });
+            }
         }
     }
 
