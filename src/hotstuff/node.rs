@@ -469,14 +469,21 @@ impl Replica {
     // ---- leader -----------------------------------------------------------------------------
 
     /// A leader proposes when it leads the current view, has not proposed in it, and holds the
-    /// QC of the view before (the happy path, §5) or NewViews from a quorum (§4.4).
+    /// QC of the view before (the happy path, §5) or NewViews from a quorum (§4.4) and every
+    /// block their QCs name.
     fn try_propose(&mut self, opts: &Options, cx: &mut Ctx, out: &mut Out<HotStuff>) {
         let v = self.view;
         if leader_of(v, self.nodes) != self.me || self.proposed_view >= v {
             return;
         }
-        let ready = self.generic_qc.view + 1 == v || self.new_views.get(&v).is_some_and(|s| s.len() >= self.quorum(opts));
-        if ready {
+        if self.generic_qc.view + 1 == v {
+            self.propose(opts, cx, out);
+            return;
+        }
+        // On NewViews: a QC they carried for a block still being fetched may be the highest;
+        // the leader waits for the block (a lost answer lets the view time out).
+        let waiting = self.orphan_qcs.iter().any(|q| q.view > self.generic_qc.view);
+        if !waiting && self.new_views.get(&v).is_some_and(|s| s.len() >= self.quorum(opts)) {
             self.propose(opts, cx, out);
         }
     }
@@ -828,6 +835,7 @@ impl Replica {
     /// replica: the leader proposes on it, the others synchronize their views).
     pub fn view_timeout(&mut self, opts: &Options, cx: &mut Ctx, out: &mut Out<HotStuff>) {
         let from = self.view;
+        self.orphan_qcs.clear();
         self.timeouts = self.timeouts.saturating_add(1);
         self.view_changes += 1;
         let v = from + 1;
