@@ -16,9 +16,14 @@
 //!   when `b''`'s parent is `b'`, `b'`'s QC becomes `locked_qc` (commit phase, a two-chain);
 //!   when `b'`'s parent is in turn `b`, `b` commits (decide: a three-chain of direct parents),
 //!   and with it every ancestor not yet executed.
-//! - Pacemaker (§4.4, Algorithm 5): a view timer, doubled on each successive timeout; a
-//!   replica that times out moves to the next view and sends that view's leader a NewView with
-//!   its highest QC; a leader with NewViews from a quorum proposes on the highest QC it knows.
+//! - Pacemaker (§4.4, Algorithm 5): a view timer, doubled on each successive timeout (at most
+//!   16 times the base) and back to the base on progress; a replica that times out moves to
+//!   the next view and sends a NewView with its highest QC. The NewView goes to every replica,
+//!   not only to that view's leader: a leader with NewViews from a quorum proposes on the
+//!   highest QC it knows (once it holds the blocks their QCs name), and a replica that sees
+//!   f + 1 replicas past its view joins them (the paper leaves view synchronization to the
+//!   pacemaker; with NewViews to the leader alone, replicas whose views drifted apart under
+//!   crashes and partitions rarely met in one view again).
 //! - Clients: a replica that takes a command passes it to every replica (any of them may lead
 //!   next) and answers the client when the block carrying it executes; the key-value store's
 //!   sessions ([`crate::kv`]) make a command that lands twice take effect once.

@@ -7,7 +7,8 @@
 //!   every replica;
 //! - `Vote {view, block}`: a replica's vote, to the leader of `view + 1` (who forms the QC);
 //! - `NewView {view, genericQc}`: a replica that left its view for `view` sends its highest QC
-//!   to `view`'s leader (the pacemaker);
+//!   to every replica (the pacemaker: `view`'s leader proposes on a quorum of them, the others
+//!   join a view f + 1 replicas are past theirs at);
 //! - `Request {command}`: a client's command, from the replica that took it to every other one,
 //!   so that whoever leads next can propose it (HotStuff has no fixed leader to forward to);
 //! - `Fetch {block}` / `Blocks {blocks}`: a replica that lacks a block asks the sender of what
