@@ -111,7 +111,7 @@ fn parse_seeds(text: &str) -> Result<(u64, u64), String> {
 }
 
 /// The mechanisms the CLI runs (`--protocol`, `raft` by default).
-const PROTOCOLS: &[&str] = &["raft", "paxos", "vote", "pbft", "generals"];
+const PROTOCOLS: &[&str] = &["raft", "paxos", "vote", "pbft", "hotstuff", "generals"];
 
 fn protocol_arg(value: &str) -> Result<String, String> {
     if PROTOCOLS.contains(&value) {
@@ -163,6 +163,7 @@ fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
         "paxos" => check_with::<Paxos>(args),
         "vote" => check_with::<Vote>(args),
         "pbft" => check_with::<Pbft>(args),
+        "hotstuff" => check_with::<consensus_playground::hotstuff::HotStuff>(args),
         "generals" => check_with::<consensus_playground::generals::Generals>(args),
         _ => check_with::<Raft>(args),
     }
