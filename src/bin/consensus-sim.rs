@@ -273,6 +273,9 @@ fn history(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     let history = match protocol.as_str() {
         "paxos" => chaos::run_workload::<Paxos>(&cfg, workload).map_err(|e| e.to_string())?.history().to_vec(),
         "vote" => chaos::run_workload::<Vote>(&cfg, workload).map_err(|e| e.to_string())?.history().to_vec(),
+        "pbft" => chaos::run_workload::<Pbft>(&cfg, workload).map_err(|e| e.to_string())?.history().to_vec(),
+        "hotstuff" => chaos::run_workload::<consensus_playground::hotstuff::HotStuff>(&cfg, workload).map_err(|e| e.to_string())?.history().to_vec(),
+        "generals" => return Err("history: the Byzantine Generals keep no key-value store (--protocol raft, paxos, vote, pbft or hotstuff)".into()),
         _ => chaos::run_workload::<Raft>(&cfg, workload).map_err(|e| e.to_string())?.history().to_vec(),
     };
     let mut out = std::io::stdout().lock();
@@ -353,6 +356,9 @@ fn messages(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     }
     if protocol == "raft" {
         return raft_messages();
+    }
+    if !["paxos", "vote"].contains(&protocol.as_str()) {
+        return Err(format!("messages: --protocol {protocol} is not measured yet (raft, paxos or vote)"));
     }
     use consensus_playground::sim::measure::messages_per_decision;
     use consensus_playground::sim::SimConfig;
