@@ -332,7 +332,7 @@ impl Replica {
         let Some(parent) = self.blocks.get(&b.parent) else { return false };
         b.id != GENESIS
             && b.id == block_id(b)
-            && b.height == parent.height + 1
+            && parent.height.checked_add(1) == Some(b.height)
             && b.view > parent.view
             && b.proposer < self.nodes
             && b.proposer == leader_of(b.view, self.nodes)
@@ -476,7 +476,7 @@ impl Replica {
         if leader_of(v, self.nodes) != self.me || self.proposed_view >= v {
             return;
         }
-        if self.generic_qc.view + 1 == v {
+        if self.generic_qc.view.checked_add(1) == Some(v) {
             self.propose(opts, cx, out);
             return;
         }
@@ -510,7 +510,7 @@ impl Replica {
         let on_chain = self.pending_commands(qc.block);
         let mut commands: Vec<String> = self.pool.iter().filter(|c| !on_chain.contains(c)).take(MAX_BATCH - 1).cloned().collect();
         commands.extend(extra.map(str::to_string));
-        Some(Block::new(v, parent.height + 1, self.me, parent.id, qc.clone(), commands))
+        Some(Block::new(v, parent.height.saturating_add(1), self.me, parent.id, qc.clone(), commands))
     }
 
     /// The leader proposes (§5: `createLeaf(genericQC.node, cmd, genericQC)`), writes it to
@@ -838,7 +838,7 @@ impl Replica {
         self.orphan_qcs.clear();
         self.timeouts = self.timeouts.saturating_add(1);
         self.view_changes += 1;
-        let v = from + 1;
+        let v = from.saturating_add(1);
         self.view = v;
         self.new_views = self.new_views.split_off(&v);
         let leader = leader_of(v, self.nodes);

@@ -915,7 +915,7 @@ impl Replica {
             out.set_timer(Timer::ViewChange, Delay::After(o.view_change_us));
             return;
         }
-        let next = self.view + 1;
+        let next = self.view.saturating_add(1);
         self.start_view_change(o, cx, next, super::notes::VcWhy::Timeout, out);
     }
 
@@ -991,9 +991,9 @@ impl Replica {
         // Join: f + 1 replicas ask for views above its own: move to the smallest of them
         // (§4.5.2, liveness).
         let f = self.f();
-        let above: BTreeSet<NodeId> = self.view_changes.range((self.view + 1)..).flat_map(|(_, m)| m.keys().copied()).collect();
+        let above: BTreeSet<NodeId> = self.view_changes.range(self.view.saturating_add(1)..).flat_map(|(_, m)| m.keys().copied()).collect();
         if above.len() > f {
-            let smallest = self.view_changes.range((self.view + 1)..).find(|(_, m)| !m.is_empty()).map(|(w, _)| *w).expect("some view above");
+            let smallest = self.view_changes.range(self.view.saturating_add(1)..).find(|(_, m)| !m.is_empty()).map(|(w, _)| *w).expect("some view above");
             self.start_view_change(o, cx, smallest, super::notes::VcWhy::Joined, out);
         }
         let count = self.view_changes.get(&v).map_or(0, |m| m.len());
@@ -1055,7 +1055,7 @@ impl Replica {
         let mine: BTreeMap<NodeId, ViewChangeBody> = uniq.iter().filter_map(|k| have.and_then(|m| m.get(k)).map(|b| (*k, b.clone()))).collect();
         if uniq.len() < q || uniq.iter().any(|k| *k >= self.n) {
             self.new_view = None;
-            self.start_view_change(o, cx, v + 1, super::notes::VcWhy::BadNewView, out);
+            self.start_view_change(o, cx, v.saturating_add(1), super::notes::VcWhy::BadNewView, out);
             return Some(What::NewViewRejected { view: v, from });
         }
         if mine.len() < uniq.len() {
@@ -1064,7 +1064,7 @@ impl Replica {
         let expected = decide(o, self.n, q, &mine);
         self.new_view = None;
         if expected.as_ref() != Some(&(checkpoint, pre_prepares.clone())) {
-            self.start_view_change(o, cx, v + 1, super::notes::VcWhy::BadNewView, out);
+            self.start_view_change(o, cx, v.saturating_add(1), super::notes::VcWhy::BadNewView, out);
             return Some(What::NewViewRejected { view: v, from });
         }
         let reproposed = pre_prepares.iter().filter(|p| p.2.is_some()).count();

@@ -342,7 +342,7 @@ impl Simulation<Pbft> {
         self.require_running(i)?;
         let o = self.protocol().options.clone();
         self.act(i, |_, n, cx, out| {
-            let v = n.core.view() + 1;
+            let v = n.core.view().saturating_add(1);
             n.core.start_view_change(&o, cx, v, VcWhy::User, out)
         });
         self.settle();
