@@ -357,8 +357,11 @@ fn messages(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     if protocol == "raft" {
         return raft_messages();
     }
+    if protocol == "pbft" || protocol == "hotstuff" {
+        return byzantine_messages(&protocol);
+    }
     if !["paxos", "vote"].contains(&protocol.as_str()) {
-        return Err(format!("messages: --protocol {protocol} is not measured yet (raft, paxos or vote)"));
+        return Err(format!("messages: --protocol {protocol} is not measured yet (raft, paxos, vote, pbft or hotstuff)"));
     }
     use consensus_playground::sim::measure::messages_per_decision;
     use consensus_playground::sim::SimConfig;
@@ -382,6 +385,47 @@ fn messages(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
                     let s = consensus_playground::sim::Simulation::<Vote>::new(config, Default::default()).map_err(|e| e.to_string())?;
                     (messages_per_decision(s, leader_change), json!(3 * (nodes - 1)))
                 }
+            };
+            let line = json!({
+                "protocol": protocol,
+                "nodes": nodes,
+                "scenario": if leader_change { "leader change" } else { "steady" },
+                "commands": r.commands,
+                "decided": r.decided,
+                "messages": r.messages,
+                "messages_per_decision": (r.per_decision() * 100.0).round() / 100.0,
+                "messages_per_command": (r.messages as f64 / r.commands.max(1) as f64 * 100.0).round() / 100.0,
+                "textbook": textbook,
+            });
+            if writeln!(out, "{line}").is_err() {
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Messages per decision for PBFT and HotStuff, N = 4, 7, 10, 13, 16, beside the textbook
+/// counts (README "Messages per decision, every mechanism").
+fn byzantine_messages(protocol: &str) -> Result<ExitCode, String> {
+    use consensus_playground::sim::measure::messages_per_decision;
+    use consensus_playground::sim::{SimConfig, Simulation};
+    let mut out = std::io::stdout().lock();
+    for nodes in [4usize, 7, 10, 13, 16] {
+        for leader_change in [false, true] {
+            let config = SimConfig { seed: 1, nodes, latency_us: (10_000, 15_000), ..SimConfig::default() };
+            let n = nodes as u64;
+            let (r, textbook) = if protocol == "pbft" {
+                // Castro & Liskov §4.2: pre-prepare N − 1, prepare (N − 1)², commit N(N − 1),
+                // and the replies to the client (here the primary, which proposes: N − 1 of
+                // them travel); checkpoints add N(N − 1)/K.
+                let s = Simulation::<Pbft>::new(config, Default::default()).map_err(|e| e.to_string())?;
+                (messages_per_decision(s, leader_change), json!({ "normal_case": (n - 1) + (n - 1) * (n - 1) + n * (n - 1) + (n - 1), "checkpoints_per_decision": n * (n - 1) / 10 }))
+            } else {
+                // Yin et al. §5: per block a proposal to N − 1 replicas and N − 1 votes to the
+                // next leader: 2(N − 1), O(N).
+                let s = Simulation::<consensus_playground::hotstuff::HotStuff>::new(config, Default::default()).map_err(|e| e.to_string())?;
+                (messages_per_decision(s, leader_change), json!(2 * (n - 1)))
             };
             let line = json!({
                 "protocol": protocol,

@@ -21,9 +21,15 @@ impl Chaos for Pbft {
         Simulation::<Pbft>::new(cfg.sim_config(), options(cfg, rng))
     }
 
-    /// The request goes to the primary of the highest view (refused, not an error, when no
-    /// replica is a primary in normal operation).
+    /// The request goes to the primary of the highest view; when no replica is a primary in
+    /// normal operation (it crashed, or a view change is under way), a client sends it to
+    /// every replica (§4.1).
     fn command(sim: &mut Simulation<Pbft>, command: String) -> Result<()> {
-        sim.client_request(command, None).map(|_| ())
+        if sim.leader().is_some() {
+            sim.client_request(command, None).map(|_| ())
+        } else {
+            sim.broadcast_request(command);
+            Ok(())
+        }
     }
 }

@@ -225,6 +225,9 @@ pub struct Replica {
     sent: VecDeque<(NodeId, Msg)>,
     /// The retransmission timer runs.
     resending: bool,
+    /// The sequence numbers that were not committed at the last retransmission tick: only
+    /// those are re-sent at the next (younger ones are most likely still on their way).
+    overdue: Vec<Seq>,
     elections: u64,
     /// For the checker (drained after every event).
     pub(crate) trail: Vec<Trail>,
@@ -270,6 +273,7 @@ impl Replica {
             behaviour: None,
             sent: VecDeque::new(),
             resending: false,
+            overdue: Vec::new(),
             elections: 0,
             trail: Vec::new(),
         }
@@ -861,8 +865,8 @@ impl Replica {
     }
 
     /// The retransmission timer: the primary re-sends its pre-prepares, a backup its prepares,
-    /// each replica its commits, for every sequence number not yet committed here; and its
-    /// checkpoint that is not stable yet.
+    /// each replica its commits, for every sequence number that was not committed here at the
+    /// previous tick either; and its checkpoint that is not stable yet.
     pub fn retransmit(&mut self, o: &Options, cx: &mut Ctx, out: &mut Out<Pbft>) {
         self.resending = false;
         if self.status != Status::Normal {
@@ -870,9 +874,11 @@ impl Replica {
         }
         let view = self.view;
         let primary = self.primary_of(view) == self.me;
-        let todo: Vec<(Seq, Digest, Option<Request>, bool)> = self
-            .log
+        let open: Vec<Seq> = self.log.iter().filter(|(s, e)| **s > self.executed && !e.committed && e.view == view).map(|(s, _)| *s).collect();
+        let overdue = std::mem::replace(&mut self.overdue, open);
+        let todo: Vec<(Seq, Digest, Option<Request>, bool)> = overdue
             .iter()
+            .filter_map(|s| self.log.get(s).map(|e| (s, e)))
             .filter(|(s, e)| **s > self.executed && !e.committed && e.view == view)
             .filter_map(|(s, e)| e.pre_prepare.as_ref().map(|(d, r)| (*s, *d, r.clone(), e.prepared)))
             .collect();

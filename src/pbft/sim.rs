@@ -336,6 +336,29 @@ impl Simulation<Pbft> {
         Ok(ClientReply { accepted: true, leader: Some(node_name(primary)), index: (seq > 0).then_some(seq) })
     }
 
+    /// A client outside the cluster (named `x`) sends `operation` (JSON text) to every running
+    /// replica at once, as a PBFT client does when it does not know the primary or got no
+    /// answer (§4.1); its timestamp is the simulated time in µs. Every backup waits for it, so
+    /// a crashed primary is replaced. Returns how many replicas it reached.
+    pub fn broadcast_request(&mut self, operation: String) -> usize {
+        let r = Request { operation, timestamp: self.now(), client: "x".into() };
+        let o = self.protocol().options.clone();
+        let mut reached = 0;
+        for i in 0..self.ids().len() {
+            if self.is_crashed(i) || self.is_paused(i) {
+                continue;
+            }
+            reached += 1;
+            let r = r.clone();
+            self.act(i, |_, n, cx, out| {
+                let (what, _) = n.core.on_request(&o, cx, None, r, out);
+                out.push(Effect::Note(Note::Request { at: cx.me, what }));
+            });
+        }
+        self.settle();
+        reached
+    }
+
     /// The user makes replica `i` start a view change to its next view now.
     /// Errors: crashed or paused.
     pub fn start_view_change(&mut self, i: NodeId) -> Result<()> {
