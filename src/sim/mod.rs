@@ -165,7 +165,16 @@ struct TimerSlot<T> {
     /// When it was last set, and its deadline, µs.
     set_at: Micros,
     deadline: Micros,
+    /// The entry of this kind in the queue that a later start may ride on: `(at, seq, node
+    /// generation, kind generation)`. Still queued while Some.
+    queued: Option<Pending>,
+    /// A start that rides on `queued` instead of entering the queue: when `queued` comes out, this
+    /// goes in with its own `(at, seq)`, so events come out in the order they would have had.
+    next: Option<Pending>,
 }
+
+/// A timer start: its deadline, its seq, and the node's and the kind's generations then.
+type Pending = (Micros, u64, u32, u32);
 
 #[derive(Clone, Debug)]
 struct SimNode<P: Protocol> {
@@ -425,7 +434,7 @@ impl<P: Protocol> Simulation<P> {
     /// Handles the next event due at or before `limit` µs; returns the seq of its record.
     fn step_until(&mut self, limit: Micros) -> Option<u64> {
         while self.next_event_at().is_some_and(|t| t <= limit) {
-            let Due { at, ev, .. } = self.queue.pop().expect("peeked");
+            let Due { at, ev, seq } = self.queue.pop().expect("peeked");
             self.now = self.now.max(at);
             let handled = match ev {
                 Scheduled::Deliver(id) if self.in_flight.get(&id).is_some_and(|m| self.nodes[m.to].paused) => {
@@ -437,6 +446,7 @@ impl<P: Protocol> Simulation<P> {
                 Scheduled::Client(id) => self.client_event(id),
                 Scheduled::Timer { node, timer, generation, kind_generation } => {
                     let node = node as NodeId;
+                    self.requeue(node, timer, seq);
                     let n = &self.nodes[node];
                     let live = !n.crashed
                         && !n.paused
@@ -546,12 +556,43 @@ impl<P: Protocol> Simulation<P> {
                 s.generation
             }
             None => {
-                n.timers.push(TimerSlot { timer, generation: 0, set_at, deadline });
+                n.timers.push(TimerSlot { timer, generation: 0, set_at, deadline, queued: None, next: None });
                 0
             }
         };
         let generation = n.generation;
-        self.schedule(deadline, Scheduled::Timer { node: i as u32, timer, generation, kind_generation });
+        // A start whose kind's last start is cancelled (its generations are gone for good), with
+        // an entry of the kind already queued no later than this deadline, rides on that entry
+        // (the election timer, reset by every AppendEntries): the queue stays short. It keeps
+        // the seq it would have had, so the order of events does not change.
+        let slot = n.timers.iter_mut().find(|s| s.timer == timer).expect("just set");
+        let dead = |p: &Pending| p.2 != generation || p.3 != kind_generation;
+        self.seq += 1;
+        let start = (deadline, self.seq, generation, kind_generation);
+        match slot.queued {
+            Some(q) if q.0 <= deadline && slot.next.as_ref().map_or(dead(&q), dead) => slot.next = Some(start),
+            _ => {
+                if slot.next.as_ref().map_or(true, dead) && slot.queued.map_or(true, |q| deadline < q.0) {
+                    slot.queued = Some(start);
+                    slot.next = None;
+                }
+                self.queue.push(Due { at: deadline, seq: start.1, ev: Scheduled::Timer { node: i as u32, timer, generation, kind_generation } });
+            }
+        }
+    }
+
+    /// The queued entry `seq` of node `i`'s `timer` came out: a start riding on it goes in now,
+    /// unless cancelled since (it could never fire).
+    fn requeue(&mut self, i: NodeId, timer: P::Timer, seq: u64) {
+        let n = &mut self.nodes[i];
+        let Some(slot) = n.timers.iter_mut().find(|s| s.timer == timer && s.queued.is_some_and(|q| q.1 == seq)) else { return };
+        slot.queued = None;
+        let Some(p) = slot.next.take() else { return };
+        if p.2 != n.generation || p.3 != slot.generation {
+            return;
+        }
+        slot.queued = Some(p);
+        self.queue.push(Due { at: p.0, seq: p.1, ev: Scheduled::Timer { node: i as u32, timer, generation: p.2, kind_generation: p.3 } });
     }
 
     /// After every handled event: the touched nodes settle, leadership is timed, the invariants
