@@ -293,7 +293,7 @@ impl<P: Protocol> Simulation<P> {
             next_message_id: 1,
             stats: Stats::default(),
             leaderless_since: Some(0),
-            events: VecDeque::new(),
+            events: VecDeque::with_capacity(EVENT_LOG_CAPACITY),
             event_seq: 0,
             clients: clients::Clients::new(),
             touched: Vec::new(),
@@ -966,9 +966,13 @@ impl<P: Protocol> Simulation<P> {
         self.event_seq += 1;
         let rec = Record { seq: self.event_seq, time: self.now, kind, node, message, text, routine };
         if self.events.len() == EVENT_LOG_CAPACITY {
-            self.events.pop_front();
+            // Full: the oldest record's slot takes the new one, and the ring turns by one (no
+            // move when the log's capacity is exactly its size, as `start` allocates it).
+            *self.events.front_mut().expect("full") = rec;
+            self.events.rotate_left(1);
+        } else {
+            self.events.push_back(rec);
         }
-        self.events.push_back(rec);
         self.event_seq
     }
 
