@@ -246,65 +246,6 @@ impl Raft {
         n.owed.retain(|index, _| *index > upto);
     }
 
-    /// [`Protocol::after_check`] when there is something to do (kept out of line: the check
-    /// before it runs after every event).
-    #[inline(never)]
-    fn after_check_work(&self, n: &mut RaftNode, cx: &mut Ctx, out: &mut Out<Self>) {
-        let at = cx.me;
-        // Log compaction (§7), after the checks so they saw every entry first.
-        if let Some(every) = self.options.snapshot_interval {
-            let r = &n.core;
-            if r.last_applied() >= r.snapshot().index + every {
-                let (upto, from) = (r.last_applied(), r.snapshot().index + 1);
-                let data = n.kv.snapshot();
-                n.core.compact(upto, data).expect("lastApplied is after the snapshot");
-                out.note(Note::Snapshot { at, from, upto });
-            }
-        }
-        // ReadIndex reads confirmed by now; reads at a node that stopped leading before
-        // confirming are dropped (the client times out and retries).
-        for (rid, index) in n.core.take_ready_reads() {
-            n.confirmed.push((rid, index));
-        }
-        if n.core.role() != Role::Leader {
-            n.reads.clear();
-        }
-        let mut k = 0;
-        while k < n.confirmed.len() {
-            let (rid, index) = n.confirmed[k];
-            if n.core.last_applied() < index {
-                k += 1;
-                continue;
-            }
-            n.confirmed.remove(k);
-            let Some((c, seq, key)) = n.reads.remove(&rid) else { continue };
-            let value = n.kv.get(&key).map(str::to_string);
-            out.note(Note::ReadAnswered { at, client: c as ClientId + 1, key, value: value.clone(), index });
-            out.push(Effect::Reply { client: c, seq, answer: Answer::Done(Output { ok: true, value }) });
-        }
-        // InstallSnapshot for followers that need compacted entries.
-        for (to, args) in n.core.take_install_snapshots() {
-            out.send(to, Payload::InstallSnapshot(args));
-        }
-    }
-
-    /// Applies committed `entries` to `kv` (the checker sees each first, as a decision); the
-    /// leader that took a client's command (`owed`) answers it. Out of line: most events
-    /// commit nothing.
-    #[inline(never)]
-    fn apply_entries(entries: &[LogEntry], kv: &mut Kv, owed: &mut Map<u64, (usize, ClientId, u64)>, leads: bool, out: &mut Out<Self>) {
-        for e in entries {
-            let reply = crate::kv::Command::decode(&e.command).and_then(|cmd| {
-                let output = kv.apply(&cmd);
-                let (c, id, seq) = owed.remove(&e.index)?;
-                let ours = id == cmd.client && seq == cmd.seq && leads;
-                Some(Effect::Reply { client: c, seq, answer: Answer::Done(output.filter(|_| ours)?) })
-            });
-            out.push(Effect::Decide(e.clone()));
-            out.extend(reply);
-        }
-    }
-
     /// Handles a delivered message; returns what the receiver did, whether it is routine, the
     /// commitIndex it moved to (and whether the receiver leads), and a TimeoutNow target.
     #[allow(clippy::type_complexity)]
@@ -665,20 +606,59 @@ impl Protocol for Raft {
         // Committed entries are applied (the checker sees each first); the leader that took a
         // client's command answers it.
         let leads = n.core.role() == Role::Leader;
-        let entries = n.core.take_committed();
-        if !entries.is_empty() {
-            Raft::apply_entries(entries, &mut n.kv, &mut n.owed, leads, out);
+        for e in n.core.take_committed() {
+            let reply = crate::kv::Command::decode(&e.command).and_then(|cmd| {
+                let output = n.kv.apply(&cmd);
+                let (c, id, seq) = n.owed.remove(&e.index)?;
+                let ours = id == cmd.client && seq == cmd.seq && leads;
+                Some(Effect::Reply { client: c, seq, answer: Answer::Done(output.filter(|_| ours)?) })
+            });
+            out.push(Effect::Decide(e.clone()));
+            out.extend(reply);
         }
     }
 
     fn after_check(&self, n: &mut RaftNode, cx: &mut Ctx, out: &mut Out<Self>) {
-        // Most events leave nothing to do here: no compaction, no read, no snapshot to send.
-        let r = &n.core;
-        let compact = self.options.snapshot_interval.is_some_and(|every| r.last_applied() >= r.snapshot().index + every);
-        if !compact && !r.has_output() && n.confirmed.is_empty() && n.reads.is_empty() {
+        let at = cx.me;
+        // Log compaction (§7), after the checks so they saw every entry first.
+        if let Some(every) = self.options.snapshot_interval {
+            let r = &n.core;
+            if r.last_applied() >= r.snapshot().index + every {
+                let (upto, from) = (r.last_applied(), r.snapshot().index + 1);
+                let data = n.kv.snapshot();
+                n.core.compact(upto, data).expect("lastApplied is after the snapshot");
+                out.note(Note::Snapshot { at, from, upto });
+            }
+        }
+        // Most events leave nothing more to do here: no read, no snapshot to send.
+        if !n.core.has_output() && n.confirmed.is_empty() && n.reads.is_empty() {
             return;
         }
-        self.after_check_work(n, cx, out);
+        // ReadIndex reads confirmed by now; reads at a node that stopped leading before
+        // confirming are dropped (the client times out and retries).
+        for (rid, index) in n.core.take_ready_reads() {
+            n.confirmed.push((rid, index));
+        }
+        if n.core.role() != Role::Leader {
+            n.reads.clear();
+        }
+        let mut k = 0;
+        while k < n.confirmed.len() {
+            let (rid, index) = n.confirmed[k];
+            if n.core.last_applied() < index {
+                k += 1;
+                continue;
+            }
+            n.confirmed.remove(k);
+            let Some((c, seq, key)) = n.reads.remove(&rid) else { continue };
+            let value = n.kv.get(&key).map(str::to_string);
+            out.note(Note::ReadAnswered { at, client: c as ClientId + 1, key, value: value.clone(), index });
+            out.push(Effect::Reply { client: c, seq, answer: Answer::Done(Output { ok: true, value }) });
+        }
+        // InstallSnapshot for followers that need compacted entries.
+        for (to, args) in n.core.take_install_snapshots() {
+            out.send(to, Payload::InstallSnapshot(args));
+        }
     }
 
     fn leads(&self, n: &RaftNode) -> Option<u64> {
