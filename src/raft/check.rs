@@ -135,8 +135,8 @@ impl Checker {
     fn check_from<N: AsRef<ConsensusProtocol>>(&mut self, now: Micros, nodes: &[N], which: &[Index]) {
         for &i in which {
             let n = nodes[i].as_ref();
-            // Election Safety.
-            if n.role() == Role::Leader {
+            // Election Safety (once per leader and term: `leader_checked` says it was seen).
+            if n.role() == Role::Leader && self.leader_checked[i] != Some(n.current_term()) {
                 let first = *self.leaders.entry(n.current_term()).or_insert(i);
                 if first != i {
                     let (a, b) = (node_name(nodes[first].as_ref().node_id()), node_name(n.node_id()));

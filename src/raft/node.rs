@@ -102,8 +102,8 @@ pub struct ConsensusProtocol {
     /// initial one).
     config_index: LogIndex,
     /// Every server any configuration this node has seen named: replies from former members
-    /// are ignored, not refused.
-    known: Set<NodeId>,
+    /// are ignored, not refused. Looked up for every reply: bits for ids below 64.
+    known: IdSet,
     // Persistent state on all servers.
     current_term: Term,
     voted_for: Option<NodeId>,
@@ -262,7 +262,10 @@ impl ConsensusProtocol {
         if !seen.contains(&node_id) {
             cluster.push(node_id);
         }
-        let known = cluster.iter().cloned().collect();
+        let mut known = IdSet::default();
+        for &m in &cluster {
+            known.insert(m);
+        }
         Ok(ConsensusProtocol {
             node_id,
             peers,
@@ -412,7 +415,7 @@ impl ConsensusProtocol {
     /// Whether some configuration this node has seen names `id` (replies from such a server
     /// are handled; others are refused as invalid).
     pub fn knows(&self, id: NodeId) -> bool {
-        self.known.contains(&id)
+        self.known.contains(id)
     }
 
     /// Whether `id` belongs to the configuration in effect.
@@ -434,7 +437,7 @@ impl ConsensusProtocol {
         if id == self.node_id {
             return Err(Error::invalid(param, format!("must be another node, not {} itself", nm(id))));
         }
-        if !self.known.contains(&id) {
+        if !self.known.contains(id) {
             return Err(Error::invalid(param, format!("must be a member of the cluster (\"{}\" is not)", nm(id))));
         }
         Ok(())
@@ -449,7 +452,9 @@ impl ConsensusProtocol {
             None if !self.snapshot.config.is_empty() => (0, self.snapshot.config.clone()),
             None => (0, self.initial.clone()),
         };
-        self.known.extend(config.iter().cloned());
+        for &m in &config {
+            self.known.insert(m);
+        }
         self.config_index = index;
         self.member_bits = member_bits(&config);
         self.cluster = config;

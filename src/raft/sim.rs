@@ -619,10 +619,6 @@ impl Protocol for Raft {
     }
 
     fn after_check(&self, n: &mut RaftNode, cx: &mut Ctx, out: &mut Out<Self>) {
-        // Most events leave nothing to do here: no compaction, no read, no snapshot to send.
-        if self.options.snapshot_interval.is_none() && !n.core.has_output() && n.confirmed.is_empty() && n.reads.is_empty() {
-            return;
-        }
         let at = cx.me;
         // Log compaction (§7), after the checks so they saw every entry first.
         if let Some(every) = self.options.snapshot_interval {
@@ -633,6 +629,10 @@ impl Protocol for Raft {
                 n.core.compact(upto, data).expect("lastApplied is after the snapshot");
                 out.note(Note::Snapshot { at, from, upto });
             }
+        }
+        // Most events leave nothing more to do here: no read, no snapshot to send.
+        if !n.core.has_output() && n.confirmed.is_empty() && n.reads.is_empty() {
+            return;
         }
         // ReadIndex reads confirmed by now; reads at a node that stopped leading before
         // confirming are dropped (the client times out and retries).

@@ -165,7 +165,25 @@ struct TimerSlot<T> {
     /// When it was last set, and its deadline, µs.
     set_at: Micros,
     deadline: Micros,
+    /// The entry of this kind in the queue that a later start may ride on: `(at, seq, node
+    /// generation, kind generation)`. Still queued while Some.
+    #[cfg(not(target_family = "wasm"))]
+    queued: Option<Pending>,
+    /// A start that rides on `queued` instead of entering the queue: when `queued` comes out, this
+    /// goes in with its own `(at, seq)`, so events come out in the order they would have had.
+    #[cfg(not(target_family = "wasm"))]
+    next: Option<Pending>,
 }
+
+/// A timer start: its deadline, its seq, and the node's and the kind's generations then.
+#[cfg(not(target_family = "wasm"))]
+type Pending = (Micros, u64, u32, u32);
+
+/// Fast paths of the native build that weigh too much for the wasm (the widget's build is sized
+/// for the page: 0.4 KB gzip): timer starts riding on queued entries (`TimerSlot::next`) and
+/// the event log's ring turned in place (`push_record`). Runs are the same either way (events,
+/// seqs, RNG draws); only the queue's length and the copies differ.
+const FAST_PATHS: bool = cfg!(not(target_family = "wasm"));
 
 #[derive(Clone, Debug)]
 struct SimNode<P: Protocol> {
@@ -286,7 +304,7 @@ impl<P: Protocol> Simulation<P> {
             next_message_id: 1,
             stats: Stats::default(),
             leaderless_since: Some(0),
-            events: VecDeque::new(),
+            events: VecDeque::with_capacity(if FAST_PATHS { EVENT_LOG_CAPACITY } else { 0 }),
             event_seq: 0,
             clients: clients::Clients::new(),
             touched: Vec::new(),
@@ -436,7 +454,8 @@ impl<P: Protocol> Simulation<P> {
     /// Handles the next event due at or before `limit` µs; returns the seq of its record.
     fn step_until(&mut self, limit: Micros) -> Option<u64> {
         while self.next_event_at().is_some_and(|t| t <= limit) {
-            let Due { at, ev, .. } = self.queue.pop().expect("peeked");
+            #[cfg_attr(target_family = "wasm", allow(unused_variables))]
+            let Due { at, ev, seq } = self.queue.pop().expect("peeked");
             self.now = self.now.max(at);
             let handled = match ev {
                 Scheduled::Deliver(id) if self.in_flight.get(&id).is_some_and(|m| self.nodes[m.to].paused) => {
@@ -448,6 +467,8 @@ impl<P: Protocol> Simulation<P> {
                 Scheduled::Client(id) => self.client_event(id),
                 Scheduled::Timer { node, timer, generation, kind_generation } => {
                     let node = node as NodeId;
+                    #[cfg(not(target_family = "wasm"))]
+                    self.requeue(node, timer, seq);
                     let n = &self.nodes[node];
                     let live = !n.crashed
                         && !n.paused
@@ -560,12 +581,63 @@ impl<P: Protocol> Simulation<P> {
                 s.generation
             }
             None => {
-                n.timers.push(TimerSlot { timer, generation: 0, set_at, deadline });
+                n.timers.push(TimerSlot {
+                    timer,
+                    generation: 0,
+                    set_at,
+                    deadline,
+                    #[cfg(not(target_family = "wasm"))]
+                    queued: None,
+                    #[cfg(not(target_family = "wasm"))]
+                    next: None,
+                });
                 0
             }
         };
         let generation = n.generation;
+        #[cfg(target_family = "wasm")]
         self.schedule(deadline, Scheduled::Timer { node: i as u32, timer, generation, kind_generation });
+        #[cfg(not(target_family = "wasm"))]
+        self.ride_or_queue(i, timer, deadline, generation, kind_generation);
+    }
+
+    /// [`set_timer`](Self::set_timer)'s queueing, native build: see [`FAST_PATHS`].
+    #[cfg(not(target_family = "wasm"))]
+    fn ride_or_queue(&mut self, i: NodeId, timer: P::Timer, deadline: Micros, generation: u32, kind_generation: u32) {
+        let n = &mut self.nodes[i];
+        // A start whose kind's last start is cancelled (its generations are gone for good), with
+        // an entry of the kind already queued no later than this deadline, rides on that entry
+        // (the election timer, reset by every AppendEntries): the queue stays short. It keeps
+        // the seq it would have had, so the order of events does not change.
+        let slot = n.timers.iter_mut().find(|s| s.timer == timer).expect("just set");
+        let dead = |p: &Pending| p.2 != generation || p.3 != kind_generation;
+        self.seq += 1;
+        let start = (deadline, self.seq, generation, kind_generation);
+        match slot.queued {
+            Some(q) if q.0 <= deadline && slot.next.as_ref().map_or(dead(&q), dead) => slot.next = Some(start),
+            _ => {
+                if slot.next.as_ref().map_or(true, dead) && slot.queued.map_or(true, |q| deadline < q.0) {
+                    slot.queued = Some(start);
+                    slot.next = None;
+                }
+                self.queue.push(Due { at: deadline, seq: start.1, ev: Scheduled::Timer { node: i as u32, timer, generation, kind_generation } });
+            }
+        }
+    }
+
+    /// The queued entry `seq` of node `i`'s `timer` came out: a start riding on it goes in now,
+    /// unless cancelled since (it could never fire).
+    #[cfg(not(target_family = "wasm"))]
+    fn requeue(&mut self, i: NodeId, timer: P::Timer, seq: u64) {
+        let n = &mut self.nodes[i];
+        let Some(slot) = n.timers.iter_mut().find(|s| s.timer == timer && s.queued.is_some_and(|q| q.1 == seq)) else { return };
+        slot.queued = None;
+        let Some(p) = slot.next.take() else { return };
+        if p.2 != n.generation || p.3 != slot.generation {
+            return;
+        }
+        slot.queued = Some(p);
+        self.queue.push(Due { at: p.0, seq: p.1, ev: Scheduled::Timer { node: i as u32, timer, generation: p.2, kind_generation: p.3 } });
     }
 
     /// After every handled event: the touched nodes settle, leadership is timed, the invariants
@@ -973,6 +1045,13 @@ impl<P: Protocol> Simulation<P> {
         self.event_seq += 1;
         let rec = Record { seq: self.event_seq, time: self.now, kind, node, message, text, routine };
         if self.events.len() == EVENT_LOG_CAPACITY {
+            if FAST_PATHS {
+                // The oldest record's slot takes the new one, and the ring turns by one (no move
+                // when the log's capacity is exactly its size, as `start` allocates it).
+                *self.events.front_mut().expect("full") = rec;
+                self.events.rotate_left(1);
+                return self.event_seq;
+            }
             self.events.pop_front();
         }
         self.events.push_back(rec);
