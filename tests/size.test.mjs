@@ -22,7 +22,13 @@ import { BUDGET_GZIP9_BYTES, widgetSizes } from '../scripts/size.mjs';
 // Lowered to 87,600 B (87,536) by the faster event loop of issue #10, which also shrank the
 // wasm (no copies of the standard library's sort in the node views, bit sets in the core):
 // under issue #11's "the Raft page must not grow past 88,500 B".
-const CEILING_GZIP9_BYTES = 87_600;
+// Raised to 87,900 B (87,895) for issue #12, on purpose: traitors on the generic simulator
+// (sends a traitor withholds or holds back, clients that wait for several matching answers,
+// the checker told what clients accepted) +0.3 KB of wasm in every widget. What only
+// Byzantine runs need (Simulation::set_byzantine, the chaos runs' traitors, their sentences) is
+// behind the `byzantine` cargo feature, out of the widgets (-0.16 KB). Still under issue #11's
+// 88,500 B.
+const CEILING_GZIP9_BYTES = 87_900;
 
 // Issue #11 §6: a page with one widget of one mechanism, and a page with a widget of every
 // mechanism.

@@ -14,7 +14,9 @@ use rand_pcg::Pcg64Mcg;
 
 use super::{chance, Micros, SimConfig, Simulation, Violation, Workload};
 use crate::error::{Error, Result};
-use crate::protocol::{BugSet, Byzantine, Protocol, SIM_BEHAVIOURS};
+use crate::protocol::{BugSet, Protocol};
+#[cfg(feature = "byzantine")]
+use crate::protocol::{Byzantine, SIM_BEHAVIOURS};
 
 const MS: Micros = 1_000;
 
@@ -145,11 +147,15 @@ pub trait Chaos: Protocol {
 
 /// The simulation a run of `cfg` uses, before anything happens in it (also how to replay it).
 pub fn simulation<P: Chaos>(cfg: &ChaosConfig) -> Result<Simulation<P>> {
+    #[cfg_attr(not(feature = "byzantine"), allow(unused_mut))]
     let mut sim = P::simulation(cfg, &mut Pcg64Mcg::seed_from_u64(cfg.seed ^ 0x0fea_7a2e))?;
     if cfg.traitors > 0 {
+        #[cfg(feature = "byzantine")]
         for (i, b) in traitors::<P>(cfg) {
             sim.set_byzantine(i, Some(b))?;
         }
+        #[cfg(not(feature = "byzantine"))]
+        return Err(Error::invalid("traitors", "must be 0 in a build without the byzantine feature"));
     }
     Ok(sim)
 }
@@ -158,6 +164,7 @@ pub fn simulation<P: Chaos>(cfg: &ChaosConfig) -> Result<Simulation<P>> {
 /// run's seed): `cfg.traitors` distinct nodes (at most all), each with one of the behaviours
 /// the protocol offers, `silent` and `mute` included (a mute traitor keeps quiet towards a
 /// random half of the others). In node order.
+#[cfg(feature = "byzantine")]
 pub fn traitors<P: Protocol>(cfg: &ChaosConfig) -> Vec<(usize, Byzantine)> {
     let mut rng = Pcg64Mcg::seed_from_u64(cfg.seed ^ 0xb12a_0717e5);
     let n = cfg.nodes;

@@ -975,6 +975,7 @@ impl<P: Protocol> Simulation<P> {
         self.record("bugs", None, None, Text::Sim(view::SimNote::Bugs { on: bugs.names(P::BUGS) }));
     }
 
+    #[cfg(feature = "byzantine")]
     /// Makes node `i` a traitor with `behaviour`, or honest again (None); says so in the event
     /// log. A traitor speaks only as itself (the simulator stamps the true sender on every
     /// message); `silent` and `mute` are the simulator's (it withholds the messages), the

@@ -108,6 +108,7 @@ pub(super) enum SimNote {
     /// Deliberate bugs switched: the names of those now on.
     Bugs { on: Vec<&'static str> },
     /// A node became a traitor with this behaviour, or honest again (None).
+    #[cfg(feature = "byzantine")]
     Byzantine { behaviour: Option<&'static str> },
     /// A workload client got its answer.
     ClientGets { client: ClientId, op: Op, output: Output },
@@ -142,8 +143,10 @@ impl SimNote {
             (SimNote::Heal, _) => "The network heals: every link works again".into(),
             (SimNote::Bugs { on }, _) if on.is_empty() => "The protocol is correct again (no deliberate bugs)".into(),
             (SimNote::Bugs { on }, _) => format!("Deliberate bugs on: {}", on.join(", ")),
-            (SimNote::Byzantine { behaviour: Some(b) }, _) => format!("{} turns traitor: {b}. It can lie and keep quiet, but speaks only as itself; the checker no longer judges it", name(node)),
-            (SimNote::Byzantine { behaviour: None }, _) => format!("{} acts honestly again (the checker still does not judge it: its state may hold what it lied about)", name(node)),
+            #[cfg(feature = "byzantine")]
+            (SimNote::Byzantine { behaviour: Some(b) }, _) => format!("{} turns traitor: {b}. It can lie and keep quiet, but it speaks only as itself", name(node)),
+            #[cfg(feature = "byzantine")]
+            (SimNote::Byzantine { behaviour: None }, _) => format!("{} acts honestly again (its state may still hold what it lied about)", name(node)),
             (SimNote::Link { from, to, cut, both_ways }, _) => {
                 let (f, t) = (&names[*from], &names[*to]);
                 match (cut, both_ways) {
