@@ -40,7 +40,7 @@ use crate::raft::{
 };
 
 /// The mechanisms `createConsensus` knows, as the error for an unknown one lists them.
-const KNOWN: &str = "raft, paxos, vote";
+const KNOWN: &str = "raft, paxos, vote, pbft";
 
 /// The most members a cluster may list.
 const MAX_MEMBERS: usize = 1000;
@@ -166,6 +166,12 @@ pub(crate) trait Mechanism {
     fn handle(&mut self, ids: &Ids, from: NodeId, message: &JsValue) -> JsResult<()>;
     /// Fires the timers due by `now` µs.
     fn tick(&mut self, now: Micros) -> JsResult<()>;
+    /// Proposes `command` as `propose(command)` received it (a JS value, not yet checked): by
+    /// default its JSON text, to [`Mechanism::propose`]; PBFT also takes a whole request.
+    fn propose_js(&mut self, ids: &Ids, command: &JsValue) -> JsResult<()> {
+        let text = command_text(command, "command")?;
+        self.propose(ids, text)
+    }
     /// Drains the outbox as a JSON array of `{to, message}`.
     fn outbox(&mut self, ids: &Ids, out: &mut String);
     /// The decisions as a JSON array of `{index, value}`.
@@ -608,12 +614,17 @@ pub fn create_consensus(mechanism: JsValue, id: JsValue, peers: JsValue, options
         Some("raft") => "raft",
         Some("paxos") => "paxos",
         Some("vote") => "vote",
+        Some("pbft") => "pbft",
         _ => return Err(JsError::new(&format!("Unknown consensus mechanism {} (known: {KNOWN})", describe(&mechanism)))),
     };
     let ids = Ids::new(&id, &peers)?;
     if name == "paxos" {
         let inner = super::consensus_paxos::create(&ids, &options)?;
         return Ok(ConsensusNode { mechanism: "paxos", ids, last_ms: 0.0, inner });
+    }
+    if name == "pbft" {
+        let inner = super::consensus_pbft::create(&ids, &options)?;
+        return Ok(ConsensusNode { mechanism: "pbft", ids, last_ms: 0.0, inner });
     }
     if name == "vote" {
         let inner = super::consensus_vote::VoteMechanism::new(&ids, &options)?;
@@ -736,8 +747,7 @@ impl ConsensusNode {
         if !value.is_undefined() {
             return Err(invalid("value", format!("must be left out: {}'s propose(command) takes one argument (got {})", self.mechanism, describe(&value))));
         }
-        let text = command_text(&command, "command")?;
-        self.inner.propose(&self.ids, text)?;
+        self.inner.propose_js(&self.ids, &command)?;
         self.outbox()
     }
 
