@@ -1,5 +1,5 @@
 //! `createConsensus` at the JS boundary: one node of a consensus mechanism, driven by hand, whose
-//! messages any transport can carry (issue #10, part 4): Raft here, majority voting in `consensus_vote.rs`. Built with the
+//! messages any transport can carry (issue #10, part 4): Raft here, majority voting in `consensus_vote.rs`, Multi-Paxos in `consensus_paxos.rs`, PBFT in `consensus_pbft.rs`. Built with the
 //! `consensus-api` feature (on by default; the widget's build leaves it out).
 //!
 //! ```js
@@ -581,8 +581,8 @@ impl Mechanism for RaftMechanism {
 
 // ---- ConsensusNode --------------------------------------------------------------------------
 
-/// `createConsensus(mechanism, id, peers, options?)`: one node of `mechanism` (`'raft'` or
-/// `'paxos'` or `'vote'`) named `id` in the cluster `peers` (distinct non-empty strings; it may or may not list
+/// `createConsensus(mechanism, id, peers, options?)`: one node of `mechanism` (`'raft'`,
+/// `'paxos'`, `'vote'` or `'pbft'`) named `id` in the cluster `peers` (distinct non-empty strings; it may or may not list
 /// `id`, the node is a member either way). The node starts at time 0 with its timers drawn from
 /// its seed.
 ///
@@ -595,6 +595,11 @@ impl Mechanism for RaftMechanism {
 ///
 /// Paxos's `options` and messages: see `src/wasm/consensus_paxos.rs` (`seed`, `heartbeatMs`,
 /// `leaderTimeoutMs`, `backoff`, `backoffMs`).
+///
+/// PBFT's (`'pbft'`; `peers` are the replicas, the primary of view v is the v mod N-th):
+/// `seed`, `checkpointInterval` (10), `viewChangeMs` (300); `propose` takes an operation (this
+/// replica as the client) or a whole request `{operation, timestamp, client}`. See
+/// `src/wasm/consensus_pbft.rs` for its messages and `pbftDigest`.
 ///
 /// Voting's `options` (`'vote'`, [`crate::vote`]; every key optional, others refused): `seed`
 /// (as for Raft), `quorum` (`'majority'`, the default; `'supermajority'`; `'unanimous'`; a
@@ -671,7 +676,7 @@ pub struct ConsensusNode {
 
 #[wasm_bindgen]
 impl ConsensusNode {
-    /// The mechanism's name: `'raft'`, `'paxos'` or `'vote'`.
+    /// The mechanism's name: `'raft'`, `'paxos'`, `'vote'` or `'pbft'`.
     #[wasm_bindgen(getter)]
     pub fn mechanism(&self) -> String {
         self.mechanism.to_string()
@@ -690,7 +695,8 @@ impl ConsensusNode {
     }
 
     /// The node's role in its mechanism, as `view.state` gives it: Raft and Paxos
-    /// `'follower'`, `'candidate'` or `'leader'`; voting `'voter'` or `'proposer'`.
+    /// `'follower'`, `'candidate'` or `'leader'`; voting `'voter'` or `'proposer'`; PBFT
+    /// `'normal'` or `'view-change'`.
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> JsResult<JsValue> {
         Ok(get(&self.view()?, "state"))
@@ -737,6 +743,10 @@ impl ConsensusNode {
     ///
     /// Voting: `propose(key, value)` (`key` a non-empty string, `value` any JSON value) → the
     /// outbox: the proposal to every peer (and the node's own vote, counted at once).
+    ///
+    /// PBFT: `propose(operation)` is a request with this replica as its client (timestamp one
+    /// more than its last); `propose({operation, timestamp, client})` (exactly these keys) a
+    /// whole request from any client. Never throws for a well-formed one: a backup forwards it.
     pub fn propose(&mut self, command: JsValue, value: JsValue) -> JsResult<JsValue> {
         if self.inner.votes() {
             let key = string(&command, "key")?;
