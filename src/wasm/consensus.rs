@@ -1,5 +1,5 @@
 //! `createConsensus` at the JS boundary: one node of a consensus mechanism, driven by hand, whose
-//! messages any transport can carry (issue #10, part 4): Raft here, majority voting in `consensus_vote.rs`. Built with the
+//! messages any transport can carry (issue #10, part 4): Raft here, majority voting in `consensus_vote.rs`, Multi-Paxos in `consensus_paxos.rs`, PBFT in `consensus_pbft.rs`. Built with the
 //! `consensus-api` feature (on by default; the widget's build leaves it out).
 //!
 //! ```js
@@ -40,7 +40,7 @@ use crate::raft::{
 };
 
 /// The mechanisms `createConsensus` knows, as the error for an unknown one lists them.
-const KNOWN: &str = "raft, paxos, vote";
+const KNOWN: &str = "raft, paxos, vote, pbft";
 
 /// The most members a cluster may list.
 const MAX_MEMBERS: usize = 1000;
@@ -166,6 +166,12 @@ pub(crate) trait Mechanism {
     fn handle(&mut self, ids: &Ids, from: NodeId, message: &JsValue) -> JsResult<()>;
     /// Fires the timers due by `now` µs.
     fn tick(&mut self, now: Micros) -> JsResult<()>;
+    /// Proposes `command` as `propose(command)` received it (a JS value, not yet checked): by
+    /// default its JSON text, to [`Mechanism::propose`]; PBFT also takes a whole request.
+    fn propose_js(&mut self, ids: &Ids, command: &JsValue) -> JsResult<()> {
+        let text = command_text(command, "command")?;
+        self.propose(ids, text)
+    }
     /// Drains the outbox as a JSON array of `{to, message}`.
     fn outbox(&mut self, ids: &Ids, out: &mut String);
     /// The decisions as a JSON array of `{index, value}`.
@@ -575,8 +581,8 @@ impl Mechanism for RaftMechanism {
 
 // ---- ConsensusNode --------------------------------------------------------------------------
 
-/// `createConsensus(mechanism, id, peers, options?)`: one node of `mechanism` (`'raft'` or
-/// `'paxos'` or `'vote'`) named `id` in the cluster `peers` (distinct non-empty strings; it may or may not list
+/// `createConsensus(mechanism, id, peers, options?)`: one node of `mechanism` (`'raft'`,
+/// `'paxos'`, `'vote'` or `'pbft'`) named `id` in the cluster `peers` (distinct non-empty strings; it may or may not list
 /// `id`, the node is a member either way). The node starts at time 0 with its timers drawn from
 /// its seed.
 ///
@@ -589,6 +595,11 @@ impl Mechanism for RaftMechanism {
 ///
 /// Paxos's `options` and messages: see `src/wasm/consensus_paxos.rs` (`seed`, `heartbeatMs`,
 /// `leaderTimeoutMs`, `backoff`, `backoffMs`).
+///
+/// PBFT's (`'pbft'`; `peers` are the replicas, the primary of view v is the v mod N-th):
+/// `seed`, `checkpointInterval` (10), `viewChangeMs` (300); `propose` takes an operation (this
+/// replica as the client) or a whole request `{operation, timestamp, client}`. See
+/// `src/wasm/consensus_pbft.rs` for its messages and `pbftDigest`.
 ///
 /// Voting's `options` (`'vote'`, [`crate::vote`]; every key optional, others refused): `seed`
 /// (as for Raft), `quorum` (`'majority'`, the default; `'supermajority'`; `'unanimous'`; a
@@ -608,12 +619,17 @@ pub fn create_consensus(mechanism: JsValue, id: JsValue, peers: JsValue, options
         Some("raft") => "raft",
         Some("paxos") => "paxos",
         Some("vote") => "vote",
+        Some("pbft") => "pbft",
         _ => return Err(JsError::new(&format!("Unknown consensus mechanism {} (known: {KNOWN})", describe(&mechanism)))),
     };
     let ids = Ids::new(&id, &peers)?;
     if name == "paxos" {
         let inner = super::consensus_paxos::create(&ids, &options)?;
         return Ok(ConsensusNode { mechanism: "paxos", ids, last_ms: 0.0, inner });
+    }
+    if name == "pbft" {
+        let inner = super::consensus_pbft::create(&ids, &options)?;
+        return Ok(ConsensusNode { mechanism: "pbft", ids, last_ms: 0.0, inner });
     }
     if name == "vote" {
         let inner = super::consensus_vote::VoteMechanism::new(&ids, &options)?;
@@ -660,7 +676,7 @@ pub struct ConsensusNode {
 
 #[wasm_bindgen]
 impl ConsensusNode {
-    /// The mechanism's name: `'raft'`, `'paxos'` or `'vote'`.
+    /// The mechanism's name: `'raft'`, `'paxos'`, `'vote'` or `'pbft'`.
     #[wasm_bindgen(getter)]
     pub fn mechanism(&self) -> String {
         self.mechanism.to_string()
@@ -679,7 +695,8 @@ impl ConsensusNode {
     }
 
     /// The node's role in its mechanism, as `view.state` gives it: Raft and Paxos
-    /// `'follower'`, `'candidate'` or `'leader'`; voting `'voter'` or `'proposer'`.
+    /// `'follower'`, `'candidate'` or `'leader'`; voting `'voter'` or `'proposer'`; PBFT
+    /// `'normal'` or `'view-change'`.
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> JsResult<JsValue> {
         Ok(get(&self.view()?, "state"))
@@ -726,6 +743,10 @@ impl ConsensusNode {
     ///
     /// Voting: `propose(key, value)` (`key` a non-empty string, `value` any JSON value) → the
     /// outbox: the proposal to every peer (and the node's own vote, counted at once).
+    ///
+    /// PBFT: `propose(operation)` is a request with this replica as its client (timestamp one
+    /// more than its last); `propose({operation, timestamp, client})` (exactly these keys) a
+    /// whole request from any client. Never throws for a well-formed one: a backup forwards it.
     pub fn propose(&mut self, command: JsValue, value: JsValue) -> JsResult<JsValue> {
         if self.inner.votes() {
             let key = string(&command, "key")?;
@@ -736,8 +757,7 @@ impl ConsensusNode {
         if !value.is_undefined() {
             return Err(invalid("value", format!("must be left out: {}'s propose(command) takes one argument (got {})", self.mechanism, describe(&value))));
         }
-        let text = command_text(&command, "command")?;
-        self.inner.propose(&self.ids, text)?;
+        self.inner.propose_js(&self.ids, &command)?;
         self.outbox()
     }
 
