@@ -109,7 +109,7 @@ pub struct Output {
     pub value: Option<String>,
 }
 
-fn push_json_str(out: &mut String, s: &str) {
+pub(crate) fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {

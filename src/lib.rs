@@ -38,6 +38,7 @@
 pub mod collections;
 pub mod error;
 pub mod generals;
+pub mod hash;
 pub mod hotstuff;
 pub mod kv;
 pub mod lincheck;

@@ -23,11 +23,6 @@ pub fn options(cfg: &ChaosConfig, rng: &mut Pcg64Mcg) -> Options {
     Options { commander, m: None, round_us, first_order, bugs: cfg.bugs }
 }
 
-/// FNV-1a of `text`: which order an extra command gives (the hook has no RNG).
-fn fnv(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
-}
-
 impl Chaos for Generals {
     /// The generals keep no key-value history: there is nothing to check for linearizability.
     const LINEARIZABLE: bool = false;
@@ -43,7 +38,7 @@ impl Chaos for Generals {
         if sim.is_crashed(c) || sim.is_paused(c) {
             return Ok(());
         }
-        let order = if fnv(&command) % 2 == 0 { Order::Attack } else { Order::Retreat };
+        let order = if crate::hash::fnv1a_str(&command) % 2 == 0 { Order::Attack } else { Order::Retreat };
         sim.start_run(order).map(|_| ())
     }
 }

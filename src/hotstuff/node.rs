@@ -97,10 +97,7 @@ impl Block {
 }
 
 fn fnv(h: &mut u64, bytes: &[u8]) {
-    for &x in bytes {
-        *h ^= u64::from(x);
-        *h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
+    *h = crate::hash::fnv1a(*h, bytes);
 }
 
 /// The digest of a block's contents (its view, height, proposer, parent, justify's view, block
@@ -108,7 +105,7 @@ fn fnv(h: &mut u64, bytes: &[u8]) {
 /// replica computes the same id; not collision-resistant against a forger (the model has no
 /// cryptography, and no traitor searches for collisions).
 pub fn block_id(b: &Block) -> BlockId {
-    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    let mut h = crate::hash::FNV_OFFSET;
     for x in [b.view, b.height, b.proposer as u64, b.parent, b.justify.view, b.justify.block, b.justify.voters.len() as u64] {
         fnv(&mut h, &x.to_le_bytes());
     }

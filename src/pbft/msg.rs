@@ -7,6 +7,7 @@
 //! `replica` field. No message carries a signature, so a certificate relayed inside a
 //! `ViewChange` is a claim; how claims are weighed is described in [`super::node`].
 
+use crate::hash::{fnv1a as fnv, FNV_OFFSET};
 use crate::protocol::NodeId;
 
 /// A view number (§4: "the primary of a view is replica p such that p = v mod |R|"), from 0.
@@ -21,16 +22,6 @@ pub type Digest = u64;
 pub const NULL_DIGEST: Digest = 0;
 
 const MASK: u64 = (1 << 53) - 1;
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0100_0000_01b3;
-
-fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(FNV_PRIME);
-    }
-    h
-}
 
 /// A client's request (§4.1: `⟨REQUEST, o, t, c⟩`): the operation (for the key-value store,
 /// a command as JSON text), the client's timestamp (increasing per client: exactly-once

@@ -82,26 +82,12 @@ pub fn result_text(output: Option<&Output>) -> String {
             let mut s = format!("{{\"ok\":{},\"value\":", o.ok);
             match &o.value {
                 None => s.push_str("null"),
-                Some(v) => s.push_str(&serde_json_string(v)),
+                Some(v) => crate::kv::push_json_str(&mut s, v),
             }
             s.push('}');
             s
         }
     }
-}
-
-fn serde_json_string(v: &str) -> String {
-    let mut out = String::from("\"");
-    for c in v.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// The workload client a request's client names (`c3` → client index 2).

@@ -49,12 +49,6 @@ pub fn options(cfg: &ChaosConfig, rng: &mut Pcg64Mcg) -> Options {
     Options { quorum, weights, policy, policies: Vec::new(), exclusive: true, timeout_us, bugs: cfg.bugs }
 }
 
-/// FNV-1a of `text`: which node and key an extra command goes to (the runner's commands carry
-/// no randomness of their own, and the hook has no RNG).
-fn fnv(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
-}
-
 impl Chaos for Vote {
     /// Voting settles each proposal on its own, with no total order of operations: its clients'
     /// histories are not linearizable, and are not checked as if they were.
@@ -68,7 +62,7 @@ impl Chaos for Vote {
     /// a key among `x`, `y`, `z`, at a node — both picked by the command's hash. A crashed or
     /// paused node proposes nothing.
     fn command(sim: &mut Simulation<Vote>, command: String) -> Result<()> {
-        let h = fnv(&command);
+        let h = crate::hash::fnv1a_str(&command);
         let n = sim.ids().len();
         let at = (h % n as u64) as usize;
         let key = ["x", "y", "z"][((h >> 32) % 3) as usize];

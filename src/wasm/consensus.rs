@@ -273,8 +273,7 @@ fn raft_options(options: &JsValue) -> JsResult<(Options, u64)> {
 /// The seed of a node's RNG: the caller's seed mixed with its id (FNV-1a), so that nodes given
 /// the same seed still draw different timeouts (identical draws would split every vote).
 pub(crate) fn node_seed(seed: u64, id: &str) -> u64 {
-    let fnv = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
-    seed ^ fnv
+    seed ^ crate::hash::fnv1a_str(id)
 }
 
 /// The fields of each message type, in the order the outbox writes them.
