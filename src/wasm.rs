@@ -37,6 +37,12 @@ mod sim_raft;
 mod sim_paxos;
 #[cfg(all(feature = "simulation-api", feature = "vote"))]
 mod sim_vote;
+#[cfg(all(feature = "simulation-api", feature = "pbft"))]
+mod sim_pbft;
+#[cfg(all(feature = "simulation-api", feature = "hotstuff"))]
+mod sim_hotstuff;
+#[cfg(all(feature = "simulation-api", feature = "generals"))]
+mod sim_generals;
 
 /// `ConsensusProtocol`, one Raft server driven by hand from JS (the course exercise's class).
 /// The widget does not use it: its build (`www/dist/`) leaves it out.

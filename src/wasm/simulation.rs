@@ -38,6 +38,12 @@ pub(super) enum Inner {
     Paxos(Simulation<crate::paxos::Paxos>),
     #[cfg(feature = "vote")]
     Vote(Simulation<crate::vote::Vote>),
+    #[cfg(feature = "pbft")]
+    Pbft(Simulation<crate::pbft::Pbft>),
+    #[cfg(feature = "hotstuff")]
+    HotStuff(Simulation<crate::hotstuff::HotStuff>),
+    #[cfg(feature = "generals")]
+    Generals(Simulation<crate::generals::Generals>),
 }
 
 /// `each!(inner, s => expr)`: `expr` with `s` bound to the simulation, whatever its mechanism.
@@ -50,6 +56,12 @@ macro_rules! each {
             Inner::Paxos($s) => $e,
             #[cfg(feature = "vote")]
             Inner::Vote($s) => $e,
+            #[cfg(feature = "pbft")]
+            Inner::Pbft($s) => $e,
+            #[cfg(feature = "hotstuff")]
+            Inner::HotStuff($s) => $e,
+            #[cfg(feature = "generals")]
+            Inner::Generals($s) => $e,
         }
     };
 }
@@ -135,6 +147,14 @@ trait Hosted {
     fn stats(&self) -> Stats;
     fn events_since(&self, after: u64) -> impl Iterator<Item = EventView> + '_;
     fn next_event_at(&self) -> Option<Micros>;
+    #[cfg(feature = "byzantine")]
+    fn behaviours(&self) -> &'static [crate::protocol::BehaviourInfo];
+    #[cfg(feature = "byzantine")]
+    fn set_byzantine(&mut self, i: NodeId, b: Option<crate::protocol::Byzantine>) -> Result<()>;
+    #[cfg(feature = "byzantine")]
+    fn byzantine(&self, i: NodeId) -> Option<&crate::protocol::Byzantine>;
+    #[cfg(feature = "byzantine")]
+    fn byzantine_name(&self, i: NodeId) -> Option<&'static str>;
 }
 
 impl<P: Mechanism> Hosted for Simulation<P> {
@@ -252,6 +272,22 @@ impl<P: Mechanism> Hosted for Simulation<P> {
     fn next_event_at(&self) -> Option<Micros> {
         Simulation::next_event_at(self)
     }
+    #[cfg(feature = "byzantine")]
+    fn behaviours(&self) -> &'static [crate::protocol::BehaviourInfo] {
+        P::BEHAVIOURS
+    }
+    #[cfg(feature = "byzantine")]
+    fn set_byzantine(&mut self, i: NodeId, b: Option<crate::protocol::Byzantine>) -> Result<()> {
+        Simulation::set_byzantine(self, i, b)
+    }
+    #[cfg(feature = "byzantine")]
+    fn byzantine(&self, i: NodeId) -> Option<&crate::protocol::Byzantine> {
+        Simulation::byzantine(self, i)
+    }
+    #[cfg(feature = "byzantine")]
+    fn byzantine_name(&self, i: NodeId) -> Option<&'static str> {
+        Simulation::byzantine_name(self, i)
+    }
 }
 
 /// The mechanisms this build hosts, as `protocol` names them.
@@ -262,6 +298,12 @@ const PROTOCOLS: &[&str] = &[
     "paxos",
     #[cfg(feature = "vote")]
     "vote",
+    #[cfg(feature = "pbft")]
+    "pbft",
+    #[cfg(feature = "hotstuff")]
+    "hotstuff",
+    #[cfg(feature = "generals")]
+    "generals",
 ];
 
 /// The `protocol` option of `options`: a name from [`PROTOCOLS`] (`"raft"` when absent).
@@ -289,6 +331,12 @@ fn build(name: &str, options: &JsValue) -> JsResult<Inner> {
         "paxos" => Ok(Inner::Paxos(<crate::paxos::Paxos as Mechanism>::build(options)?)),
         #[cfg(feature = "vote")]
         "vote" => Ok(Inner::Vote(<crate::vote::Vote as Mechanism>::build(options)?)),
+        #[cfg(feature = "pbft")]
+        "pbft" => Ok(Inner::Pbft(<crate::pbft::Pbft as Mechanism>::build(options)?)),
+        #[cfg(feature = "hotstuff")]
+        "hotstuff" => Ok(Inner::HotStuff(<crate::hotstuff::HotStuff as Mechanism>::build(options)?)),
+        #[cfg(feature = "generals")]
+        "generals" => Ok(Inner::Generals(<crate::generals::Generals as Mechanism>::build(options)?)),
         _ => Err(invalid("protocol", format!("must be one of {}", PROTOCOLS.join(", ")))),
     }
 }
@@ -302,6 +350,12 @@ fn bug_list(name: &str) -> &'static [BugInfo] {
         "paxos" => <crate::paxos::Paxos as crate::protocol::Protocol>::BUGS,
         #[cfg(feature = "vote")]
         "vote" => <crate::vote::Vote as crate::protocol::Protocol>::BUGS,
+        #[cfg(feature = "pbft")]
+        "pbft" => <crate::pbft::Pbft as crate::protocol::Protocol>::BUGS,
+        #[cfg(feature = "hotstuff")]
+        "hotstuff" => <crate::hotstuff::HotStuff as crate::protocol::Protocol>::BUGS,
+        #[cfg(feature = "generals")]
+        "generals" => <crate::generals::Generals as crate::protocol::Protocol>::BUGS,
         _ => &[],
     }
 }
@@ -315,6 +369,12 @@ fn from_check(name: &str, cfg: &ChaosConfig) -> JsResult<Inner> {
         "paxos" => Ok(Inner::Paxos(chaos::run(cfg).map_err(core)?.0)),
         #[cfg(feature = "vote")]
         "vote" => Ok(Inner::Vote(chaos::run(cfg).map_err(core)?.0)),
+        #[cfg(feature = "pbft")]
+        "pbft" => Ok(Inner::Pbft(chaos::run(cfg).map_err(core)?.0)),
+        #[cfg(feature = "hotstuff")]
+        "hotstuff" => Ok(Inner::HotStuff(chaos::run(cfg).map_err(core)?.0)),
+        #[cfg(feature = "generals")]
+        "generals" => Ok(Inner::Generals(chaos::run(cfg).map_err(core)?.0)),
         _ => Err(invalid("protocol", format!("must be one of {}", PROTOCOLS.join(", ")))),
     }
 }
@@ -423,6 +483,14 @@ struct BugJs {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg(feature = "byzantine")]
+struct BehaviourJs {
+    name: &'static str,
+    does: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct LinkLatencyJs<'a> {
     from: &'a str,
     to: &'a str,
@@ -469,6 +537,16 @@ impl SimulationJs {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> JsResult<SimulationJs> {
         let name = protocol_name(&options)?;
+        #[cfg(feature = "byzantine")]
+        if options.is_object() && !get(&options, "byzantine").is_undefined() {
+            // The traitors are the simulator's: the mechanism reads the rest.
+            let traitors = get(&options, "byzantine");
+            let rest = js_sys::Object::assign(&js_sys::Object::new(), &js_sys::Object::from(options.clone()));
+            let _ = js_sys::Reflect::delete_property(&rest, &"byzantine".into());
+            let mut sim = SimulationJs { inner: build(&name, &rest)? };
+            sim.set_traitors(&traitors)?;
+            return Ok(sim);
+        }
         Ok(SimulationJs { inner: build(&name, &options)? })
     }
 
@@ -496,11 +574,14 @@ impl SimulationJs {
             let b = BugSet::index_of(bug_list(&name), &bug_name).ok_or_else(|| invalid("bug", format!("must be a bug name (got \"{bug_name}\")")))?;
             BugSet::NONE.with(b, true)
         };
-        let cfg = ChaosConfig { seed, nodes, events, faults, bugs, traitors: 0 };
+        let traitors = get(&options, "byzantine");
+        let traitors = if traitors.is_undefined() { 0 } else { uint_in(&traitors, "byzantine", 0..=nodes as u64, "must be an integer from 0 to nodes")? as usize };
+        let cfg = ChaosConfig { seed, nodes, events, faults, bugs, traitors };
         Ok(SimulationJs { inner: from_check(&name, &cfg)? })
     }
 
-    /// The settings in effect, in the constructor's shape.
+    /// The settings in effect, in the constructor's shape (without `byzantine`: see
+    /// `byzantine()`).
     #[wasm_bindgen(getter)]
     pub fn config(&self) -> JsValue {
         each!(&self.inner, s => Hosted::config(s))
@@ -611,7 +692,15 @@ impl SimulationJs {
     /// nextIndex/matchIndex and kv as objects keyed by node id / key; `log` holds the entries
     /// after the snapshot).
     pub fn nodes(&self) -> JsValue {
-        each!(&self.inner, s => Hosted::nodes(s))
+        let nodes = each!(&self.inner, s => Hosted::nodes(s));
+        #[cfg(feature = "byzantine")]
+        each!(&self.inner, s => {
+            for (i, n) in Array::from(&nodes).iter().enumerate() {
+                let b = Hosted::byzantine_name(s, i);
+                super::set(&n, "byzantine", &b.map_or(JsValue::NULL, JsValue::from_str));
+            }
+        });
+        nodes
     }
 
     /// Messages in flight: `[{id, from, to, kind, sentAt, deliverAt, term, …}]` with the RPC's
@@ -842,6 +931,131 @@ impl SimulationJs {
         Ok(each!(&self.inner, s => Hosted::events_since(s, after).map(|e| to_js(&e)).collect::<Array>()).into())
     }
 
+}
+
+/// Traitors (feature `byzantine`: www/pkg and the widgets of the Byzantine mechanisms, PBFT,
+/// HotStuff and the generals). A traitor speaks only as itself: the simulator stamps the true
+/// sender on every message (Castro & Liskov 1999 §2; Lamport et al. 1982, A2). The checker
+/// judges the honest nodes only.
+#[cfg(feature = "byzantine")]
+#[wasm_bindgen(js_class = Simulation)]
+impl SimulationJs {
+    /// Makes node `id` a traitor with `behaviour`, or honest again (null), now: a name from
+    /// `Simulation.behaviours(protocol)` (`'silent'`, `'mute'`, then the mechanism's own, e.g.
+    /// PBFT's `'equivocate'`), or `{behaviour: 'mute', to: [ids]}` (silent towards those nodes
+    /// only). Throws for an unknown node or behaviour, or a `mute` without other nodes to ignore.
+    #[wasm_bindgen(js_name = setByzantine)]
+    pub fn set_byzantine(&mut self, id: JsValue, behaviour: JsValue) -> JsResult<()> {
+        let i = self.node(&id)?;
+        let b = self.behaviour_of(&behaviour, "behaviour")?;
+        each!(&mut self.inner, s => Hosted::set_byzantine(s, i, b)).map_err(core)
+    }
+
+    /// The traitors now, in the constructor's `byzantine` shape: `{n1: 'equivocate', n3:
+    /// {behaviour: 'mute', to: ['n2']}}` (`{}`: every node honest).
+    pub fn byzantine(&self) -> JsValue {
+        let o = js_sys::Object::new();
+        each!(&self.inner, s => {
+            let ids = Hosted::ids(s);
+            for i in 0..ids.len() {
+                let Some(b) = Hosted::byzantine(s, i) else { continue };
+                let name = JsValue::from_str(b.name(Hosted::behaviours(s)));
+                let v = match b {
+                    crate::protocol::Byzantine::Mute(to) => {
+                        let m = js_sys::Object::new();
+                        super::set(&m, "behaviour", &name);
+                        super::set(&m, "to", &to.iter().map(|t| JsValue::from_str(&ids[*t])).collect::<Array>());
+                        m.into()
+                    }
+                    _ => name,
+                };
+                super::set(&o, &ids[i], &v);
+            }
+        });
+        o.into()
+    }
+
+    /// The traitors' behaviours of mechanism `protocol` (`"raft"` when absent): `[{name,
+    /// does}]`, the simulator's `silent` and `mute` first, then the mechanism's own.
+    pub fn behaviours(protocol: JsValue) -> JsResult<JsValue> {
+        let name = protocol_of(&protocol)?;
+        let own = behaviour_list(&name);
+        Ok(crate::protocol::SIM_BEHAVIOURS.iter().chain(own).map(|b| to_js(&BehaviourJs { name: b.name, does: b.does })).collect::<Array>().into())
+    }
+}
+
+#[cfg(feature = "byzantine")]
+impl SimulationJs {
+    /// A behaviour as `setByzantine` and the `byzantine` option take it (null: honest).
+    fn behaviour_of(&self, v: &JsValue, param: &str) -> JsResult<Option<crate::protocol::Byzantine>> {
+        use crate::protocol::Byzantine;
+        if v.is_null() {
+            return Ok(None);
+        }
+        let list = each!(&self.inner, s => Hosted::behaviours(s));
+        let names = Byzantine::names(list).join(", ");
+        let (name, targets) = if v.is_object() {
+            only_keys(v, &["behaviour", "to"])?;
+            let name = string(&get(v, "behaviour"), &format!("{param}.behaviour"))?;
+            let to = get(v, "to");
+            let mut targets = Vec::new();
+            if !to.is_undefined() {
+                for (k, t) in array(&to, &format!("{param}.to"))?.iter().enumerate() {
+                    targets.push(self.node_param(&t, &format!("{param}.to[{k}]"))?);
+                }
+            }
+            (name, targets)
+        } else {
+            (v.as_string().ok_or_else(|| got(param, &format!("must be null, a behaviour ({names}) or {{behaviour, to}}"), v))?, Vec::new())
+        };
+        let b = Byzantine::named(&name, list, targets).ok_or_else(|| got(param, &format!("must be one of {names}"), &JsValue::from_str(&name)))?;
+        if let Byzantine::Mute(to) = &b {
+            if to.is_empty() {
+                return Err(invalid(&format!("{param}.to"), "must list the nodes a mute traitor says nothing to (e.g. {behaviour: 'mute', to: ['n2']})"));
+            }
+        }
+        Ok(Some(b))
+    }
+
+    /// The constructor's `byzantine` option: `{id: behaviour}`, applied in id order.
+    fn set_traitors(&mut self, v: &JsValue) -> JsResult<()> {
+        object(v, "byzantine")?;
+        let mut chosen = Vec::new();
+        for key in js_sys::Object::keys(&js_sys::Object::from(v.clone())).iter() {
+            let key = key.as_string().unwrap_or_default();
+            let p = format!("byzantine.{key}");
+            let i = self.node_param(&JsValue::from_str(&key), &p)?;
+            chosen.push((i, self.behaviour_of(&get(v, &key), &p)?));
+        }
+        chosen.sort_by_key(|(i, _)| *i);
+        for (i, b) in chosen {
+            if b.is_some() {
+                each!(&mut self.inner, s => Hosted::set_byzantine(s, i, b)).map_err(core)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The traitors' own behaviours of mechanism `name` (one of [`PROTOCOLS`]).
+#[cfg(feature = "byzantine")]
+fn behaviour_list(name: &str) -> &'static [crate::protocol::BehaviourInfo] {
+    use crate::protocol::Protocol;
+    match name {
+        #[cfg(feature = "raft")]
+        "raft" => <crate::raft::Raft as Protocol>::BEHAVIOURS,
+        #[cfg(feature = "paxos")]
+        "paxos" => <crate::paxos::Paxos as Protocol>::BEHAVIOURS,
+        #[cfg(feature = "vote")]
+        "vote" => <crate::vote::Vote as Protocol>::BEHAVIOURS,
+        #[cfg(feature = "pbft")]
+        "pbft" => <crate::pbft::Pbft as Protocol>::BEHAVIOURS,
+        #[cfg(feature = "hotstuff")]
+        "hotstuff" => <crate::hotstuff::HotStuff as Protocol>::BEHAVIOURS,
+        #[cfg(feature = "generals")]
+        "generals" => <crate::generals::Generals as Protocol>::BEHAVIOURS,
+        _ => &[],
+    }
 }
 
 /// Methods neither the page nor course scripts need (they read `history()` and split the
