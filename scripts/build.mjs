@@ -16,7 +16,8 @@
 //      with widgets of several mechanisms fetches instead one wasm hosting them all, with its
 //      glue: www/protocols/combined.js, pkg/combined_bg.wasm); the Experiments panel's chunk,
 //      experiments.css, worker and pkg/experiments_bg.wasm, and the Network and bugs panel's
-//      chunk and stage/faults.css (each fetched only when its panel is opened),
+//      chunk and stage/faults.css (each fetched only when its panel is opened), and the traitor
+//      controls' chunk and stage/traitors.css (fetched by the Byzantine mechanisms' widgets),
 // and prints the sizes (scripts/size.mjs).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -96,7 +97,7 @@ await esbuild.build({ ...common, plugins: [glue(experimentsPkg)], define: { FIG1
 // The stylesheets: the widget's, those of two panels, fetched when a reader opens them, and
 // each mechanism's own (www/protocols/<m>.css, if it has one), fetched by its widgets only.
 const mechanismCss = MECHANISMS.map((m) => `protocols/${m}.css`).filter((f) => existsSync(join(www, f)));
-await esbuild.build({ ...common, entryPoints: ['consensus-playground.css', 'experiments.css', 'stage/faults.css', ...mechanismCss].map((f) => join(www, f)), outbase: www, outdir: dist });
+await esbuild.build({ ...common, entryPoints: ['consensus-playground.css', 'experiments.css', 'stage/faults.css', 'stage/traitors.css', ...mechanismCss].map((f) => join(www, f)), outbase: www, outdir: dist });
 mkdirSync(join(dist, 'pkg'), { recursive: true });
 for (const m of [...MECHANISMS, 'combined']) copyFileSync(widgetWasm[m], join(dist, `pkg/${m}_bg.wasm`));
 copyFileSync(experimentsWasm, join(dist, 'pkg/experiments_bg.wasm'));

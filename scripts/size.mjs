@@ -23,6 +23,7 @@ const measure = (what, path) => {
 const LAZY = [
   ['Experiments panel, on opening (not in the total)', /^(experiments-.*\.js|experiments\.css|fig16-worker\.js|pkg\/experiments_bg\.wasm)$/],
   ['Network and bugs panel, on opening (not in the total)', /^(faults-panel-.*\.js|stage\/faults\.css)$/],
+  ['Traitor controls, fetched by the Byzantine mechanisms’ widgets only (not in the total)', /^(traitors-.*\.js|stage\/traitors\.css)$/],
 ];
 
 /** The mechanisms www/protocols/ has (a module M.js each, beside index.js and combined.js). */

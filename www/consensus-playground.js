@@ -65,8 +65,22 @@ function stylesheet(path) {
   return sheets.get(path);
 }
 
+/** `"n1:equivocate, n2:mute>n3"` as the Simulation's `byzantine` option. */
+function parseTraitors(text) {
+  return Object.fromEntries(
+    text
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map((p) => {
+        const [id, b = ''] = p.split(':');
+        const [behaviour, ...to] = b.split('>');
+        return [id, to.length ? { behaviour, to } : behaviour];
+      }),
+  );
+}
+
 export class ConsensusPlayground extends HTMLElement {
-  static observedAttributes = ['protocol', 'mechanism', 'nodes', 'seed', 'speed', 'snapshot-interval', 'experiments'];
+  static observedAttributes = ['protocol', 'mechanism', 'nodes', 'seed', 'speed', 'snapshot-interval', 'experiments', 'byzantine'];
 
   constructor() {
     super();
@@ -116,6 +130,10 @@ export class ConsensusPlayground extends HTMLElement {
     const seed = this.getAttribute('seed');
     if (nodes !== null) opts.nodes = Number(nodes);
     if (seed !== null) opts.seed = Number(seed);
+    // Traitors from the start: byzantine="n1:equivocate, n2:mute>n3>n4" (mute: the nodes after
+    // '>' hear nothing from it). The simulator refuses what it does not know, and the banner says so.
+    const traitors = this.getAttribute('byzantine');
+    if (traitors) opts.byzantine = parseTraitors(traitors);
     // The mechanism's own attributes (Raft: snapshot-interval).
     return { ...opts, ...this.mech?.options?.((a) => this.getAttribute(a)) };
   }

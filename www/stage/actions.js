@@ -13,6 +13,16 @@ export function nodeActions(mech, cx, close) {
   const root = el('section', { class: 'cp-panel cp-actions', 'aria-label': 'Node actions' });
   let sig = null; // what is shown: rebuilt only when it changes, so a button keeps its focus
   let details = null;
+  // The Byzantine mechanisms' traitor select (traitors.js and its stylesheet), fetched only
+  // for their widgets; shown once it has arrived.
+  let traitors = null;
+  if (mech.traitors) {
+    cx.stylesheet('stage/traitors.css');
+    import('./traitors.js').then((m) => {
+      traitors = m;
+      sig = null;
+    });
+  }
   let detailsSig = '';
   const show = (s, ...children) => {
     sig = s;
@@ -31,13 +41,14 @@ export function nodeActions(mech, cx, close) {
         return;
       }
       const actions = mech.nodeActions(n, cx, commonActions(n)).filter(Boolean);
-      const now = [n.id, ...actions.map((a) => a.text + a.title)].join('|');
+      const now = [n.id, n.byzantine, ...actions.map((a) => a.text + a.title)].join('|');
       if (now !== sig || force) {
         const x = el('button', { type: 'button', class: 'cp-close', 'aria-label': 'Close node actions', text: '×' });
         x.addEventListener('click', close);
         details = el('dl', { class: 'cp-state' });
         detailsSig = '';
-        show(now, el('div', { class: 'cp-actions-head' }, el('h3', { text: n.id }), x), el('div', { class: 'cp-buttons' }, ...actions.map((a) => actionButton(a, cx))), details);
+        const traitor = traitors && typeof cx.sim.setByzantine === 'function' ? traitors.traitorSelect(n, cx) : '';
+        show(now, el('div', { class: 'cp-actions-head' }, el('h3', { text: n.id }), x), el('div', { class: 'cp-buttons' }, ...actions.map((a) => actionButton(a, cx))), traitor, details);
       }
       const rows = mech.nodeDetails(n);
       const s = JSON.stringify(rows);

@@ -30,6 +30,8 @@
  * @property {(attr: (name: string) => string|null) => object} [options]   Simulation options of its
  *   own, read from the element's attributes (Raft: snapshot-interval)
  * @property {string} hint                 what clicking a node does (shown while none is selected)
+ * @property {boolean} [traitors]          the node actions offer to make a node a traitor (the Byzantine
+ *   mechanisms; needs a wasm core built with traitors, whose Simulation has setByzantine)
  * @property {[string, string]} routine    the event log's switch for routine events: label, tooltip
  * @property {{summary: string, load: () => Promise<{buildExperiments(dom: object): Element}>, css: string}} [experiments]
  *   an Experiments panel: its code and stylesheet (a path like Stage's stylesheet) are fetched

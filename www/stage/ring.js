@@ -1,5 +1,5 @@
 // The ring: node placement, the shared parts of a node (body, name, number, sub-label, timer arc,
-// crash cross, pause mark), the links between nodes and their cut state, and the messages in
+// crash cross, pause mark, a traitor's horns), the links between nodes and their cut state, and the messages in
 // flight. What a node says and how a message looks come from the mechanism (contract.js).
 import { clamp, setAttr, setText, svg } from '../dom.js';
 
@@ -114,8 +114,10 @@ export function ring(on) {
         const sub = svg('text', { class: 'cp-sub', y: NODE_R + 20 });
         const cross = svg('path', { class: 'cp-cross', d: 'M-14 -14 L14 14 M14 -14 L-14 14' });
         const pauseMark = svg('path', { class: 'cp-pause-mark', d: 'M-7 -11 V11 M7 -11 V11' });
+        // A traitor (a Byzantine node) wears horns.
+        const horns = svg('path', { class: 'cp-horns', d: 'M-11 -23 L-23 -37 L-20 -17 Z M11 -23 L23 -37 L20 -17 Z' });
         name.textContent = id;
-        g.append(hit, track, arc, body, cross, pauseMark, number, name, sub);
+        g.append(hit, track, arc, horns, body, cross, pauseMark, number, name, sub);
         g.addEventListener('click', () => on.select(id));
         g.addEventListener('keydown', (e) => {
           if (e.key === 'Enter' || e.key === ' ') {
@@ -136,7 +138,11 @@ export function ring(on) {
         setAttr(g, 'data-state', v.state);
         for (const [k, x] of Object.entries(v.data)) setAttr(g, `data-${k}`, x);
         setAttr(g, 'data-paused', n.paused);
-        setAttr(g, 'aria-label', `${v.label}. Open actions`);
+        // A traitor: data-byzantine names its behaviour (the simulator's silent or mute, or the
+        // mechanism's own); honest nodes carry no such attribute.
+        if (n.byzantine) setAttr(g, 'data-byzantine', n.byzantine);
+        else if (g.hasAttribute('data-byzantine')) g.removeAttribute('data-byzantine');
+        setAttr(g, 'aria-label', `${v.label}${n.byzantine ? `, a traitor (${n.byzantine})` : ''}. Open actions`);
         setAttr(g, 'aria-expanded', selected === n.id);
         setText(number, v.number);
         setText(sub, v.sub);
