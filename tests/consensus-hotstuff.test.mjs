@@ -112,23 +112,31 @@ test("createConsensus('hotstuff'): the API shape; view 1's leader proposes at on
   assert.equal(n1.view.view, 1);
   assert.equal(n1.view.leaderId, 'n2');
   assert.equal(n1.state, 'replica');
-  assert.equal(n2.state, 'leader');
+  assert.equal(n1.view.isLeader, false);
   assert.deepEqual(n1.view.lockedQc, GENESIS_QC);
   assert.deepEqual(n1.view.genericQc, GENESIS_QC);
   assert.deepEqual(n1.view.timers, [{ kind: 'view', atMs: 150 }]);
   assert.equal(n1.view.viewTimeoutMs, 150);
-  // §5: the leader of view 1 proposed at creation (createLeaf on the genesis QC); its first
-  // call's outbox carries the Proposal to every other replica.
+  // §5: the leader of view 1 proposed at creation (createLeaf on the genesis QC), then, as a
+  // replica, voted for its own block and moved to view 2; its first call's outbox carries the
+  // Proposal to every other replica and its Vote to view 2's leader.
   const out = n2.tick(0);
-  assert.deepEqual(out.map((o) => o.to), ['n1', 'n3', 'n4']);
+  assert.deepEqual(out.map((o) => [o.to, o.message.type]), [['n1', 'Proposal'], ['n3', 'Proposal'], ['n4', 'Proposal'], ['n3', 'Vote']]);
   const { block } = out[0].message;
   assert.deepEqual(Object.keys(out[0].message), ['type', 'block']);
   assert.deepEqual(Object.keys(block), ['id', 'view', 'height', 'proposer', 'parent', 'justify', 'commands']);
   assert.deepEqual({ ...block, id: undefined }, { id: undefined, view: 1, height: 1, proposer: 'n2', parent: '0', justify: GENESIS_QC, commands: [] });
   assert.equal(block.id, hotstuffBlockId(block, IDS), 'hotstuffBlockId computes the replicas\' id');
   assert.match(block.id, /^[1-9][0-9]*$/);
-  assert.equal(n2.view.proposedView, 1);
-  net.post('n2', out);
+  assert.deepEqual(out[3].message, { type: 'Vote', view: 1, block: block.id });
+  const v2 = n2.view;
+  assert.deepEqual([v2.proposedView, v2.votedView, v2.view, v2.leaderId, v2.state], [1, 1, 2, 'n3', 'replica']);
+  assert.equal(net.nodes.get('n3').tick(0).length, 0);
+  // n3 leads view 2 once it holds view 1's QC (2f + 1 = 3 votes: n2's, n3's own, one more).
+  assert.equal(net.nodes.get('n3').state, 'replica', 'still in view 1');
+  net.post('n3', net.nodes.get('n3').handleMessage('n2', out[1].message));
+  assert.equal(net.nodes.get('n3').state, 'leader', 'in view 2, which it leads');
+  net.post('n2', out.filter((o, k) => k !== 1));
   // propose: the command joins the pool and goes to every other replica (whoever leads next
   // batches it into a block).
   const req = n1.propose({ put: 'x' });
