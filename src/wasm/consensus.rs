@@ -725,7 +725,9 @@ impl ConsensusNode {
     /// committed entries it applied; a leader's no-op, §8, decides `null`; entries a snapshot
     /// installed from the leader covers are not listed). Voting: the accepted proposals this
     /// node applied (its own as they settle, others' as their `Decided` arrives), index from 1,
-    /// `value` `{key, value, proposalId}`.
+    /// `value` `{key, value, proposalId}`. PBFT: index the sequence number, value the request.
+    /// HotStuff: `[{index, value, height, block}]`, one per command of each executed block,
+    /// index counting executed commands from 1.
     #[wasm_bindgen(getter)]
     pub fn decisions(&self) -> JsResult<JsValue> {
         let mut out = String::new();
@@ -742,7 +744,8 @@ impl ConsensusNode {
     /// proposals: [{proposalId, key, value, status}], waiting: [proposalId], quorumRequired,
     /// quorumsIntersect, totalWeight, members, nowMs, timers: [{kind: 'deadline', atMs}]}`
     /// (`state`: `'proposer'` while it has an open proposal, else `'voter'`; `waiting`: the
-    /// proposals a manual voter has yet to vote on).
+    /// proposals a manual voter has yet to vote on). PBFT and HotStuff: see
+    /// `src/wasm/consensus_pbft.rs` and `src/wasm/consensus_hotstuff.rs`.
     #[wasm_bindgen(getter)]
     pub fn view(&self) -> JsResult<JsValue> {
         let mut out = String::new();
@@ -760,6 +763,9 @@ impl ConsensusNode {
     /// PBFT: `propose(operation)` is a request with this replica as its client (timestamp one
     /// more than its last); `propose({operation, timestamp, client})` (exactly these keys) a
     /// whole request from any client. Never throws for a well-formed one: a backup forwards it.
+    ///
+    /// HotStuff: `propose(command)` adds the command to this replica's pool and sends it to every
+    /// other replica (whoever leads next batches it into a block). Never throws for a JSON value.
     pub fn propose(&mut self, command: JsValue, value: JsValue) -> JsResult<JsValue> {
         if self.inner.votes() {
             let key = string(&command, "key")?;

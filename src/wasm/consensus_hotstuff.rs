@@ -7,7 +7,8 @@
 //! ```js
 //! const ids = ['n1', 'n2', 'n3', 'n4'];          // f = 1; the leader of view v is ids[v % 4]
 //! const n2 = createConsensus('hotstuff', 'n2', ids, { seed: 1, viewTimeoutMs: 150 });
-//! n2.tick(0);                     // → outbox: n2 leads view 1 and proposed at creation: Proposal ×3
+//! n2.tick(0);                     // → outbox: n2 leads view 1 and proposed at creation: Proposal
+//!                                 //   to n1, n3, n4, then its own Vote to n3 (view 2's leader)
 //! n1.propose({ put: 'x' });       // → outbox: Request to n2, n3, n4 (whoever leads next batches it)
 //! n1.handleMessage('n2', message); // → outbox (a Vote to the next view's leader, …)
 //! n1.decisions;                   // [{index, value, height, block}]: one per executed command
@@ -16,9 +17,21 @@
 //! Replicas: N of them tolerate f = ⌊(N − 1)/3⌋ traitors; a QC needs ⌈(N + f + 1)/2⌉ voters (2f +
 //! 1 when N = 3f + 1). The leader of view v is `replicas[v mod N]` (§4.4, leaders rotate);
 //! replicas start in view 1, so `replicas[1]` proposes at once, at creation (its first call's
-//! outbox carries the Proposal). Every view's leader proposes as soon as it holds the previous
+//! outbox carries the Proposal; it votes for its own block as a replica and moves to view 2).
+//! Every view's leader proposes as soon as it holds the previous
 //! view's QC, with or without commands: the chain moves on with empty blocks as fast as the
 //! transport carries the messages (a caller that wants a slower chain delays them).
+//!
+//! Every replica must be given the same `replicas` array, in the same order: it fixes the
+//! leaders and, through the proposers' and voters' places in it, the block ids.
+//!
+//! Trust: `from` is believed (the transport authenticates the channel). A QC's voter list stands
+//! for the paper's threshold signature (§3, §4.1: a QC combines the votes of a quorum into one
+//! signature); nothing here signs, so a replica cannot tell whether the replicas a QC names
+//! really voted: a traitor that names 2f + 1 real replicas is believed. A deployment facing
+//! traitors must sign votes and check QCs in its transport. Everything else a traitor can build
+//! (a wrong id, a block from a replica that does not lead its view, an invalid QC, a vote for an
+//! unknown block, a huge view) gets the protocol's answer.
 //!
 //! Options (every key optional; others are refused): `seed` (a non-negative integer, default
 //! 1; mixed with `id`), `viewTimeoutMs` (the pacemaker's base view timeout, §4.4: a replica
@@ -58,7 +71,8 @@
 //! `decisions`: `[{index, value, height, block}]`, one entry per command of every executed block,
 //! in execution order: `index` counts executed commands from 1, `value` the command, `height`
 //! and `block` the block that carried it (a block with no command adds no entry; a command
-//! proposed twice, at two replicas or again after a timeout, may be executed twice).
+//! proposed twice, or whose `Request` reaches a replica after the command executed there, which
+//! puts it back in the pool, may be executed twice: the pool does not remember executed commands).
 //!
 //! `view`: `{id, mechanism: 'hotstuff', state ('leader' | 'replica': whether it leads its
 //! current view), view, leaderId, isLeader, votedView (the last view voted in, 0: none),
