@@ -256,6 +256,10 @@ mod consensus_paxos;
 /// `createConsensus('pbft', …)` and `pbftDigest`: PBFT behind the same `ConsensusNode` interface.
 #[cfg(feature = "consensus-api")]
 mod consensus_pbft;
+/// `createConsensus('hotstuff', …)` and `hotstuffBlockId`: Chained HotStuff behind the same
+/// `ConsensusNode` interface.
+#[cfg(feature = "consensus-api")]
+mod consensus_hotstuff;
 
 /// What a voting `policy` option must be, for error messages.
 const POLICY_RULE: &str = "must be 'approve', 'reject', 'manual' or {random: p} with p a number from 0 to 1";

@@ -1,5 +1,6 @@
 //! `createConsensus` at the JS boundary: one node of a consensus mechanism, driven by hand, whose
-//! messages any transport can carry (issue #10, part 4): Raft here, majority voting in `consensus_vote.rs`, Multi-Paxos in `consensus_paxos.rs`, PBFT in `consensus_pbft.rs`. Built with the
+//! messages any transport can carry (issue #10, part 4): Raft here, majority voting in `consensus_vote.rs`, Multi-Paxos in `consensus_paxos.rs`, PBFT in `consensus_pbft.rs`, Chained HotStuff in
+//! `consensus_hotstuff.rs`. Built with the
 //! `consensus-api` feature (on by default; the widget's build leaves it out).
 //!
 //! ```js
@@ -40,7 +41,7 @@ use crate::raft::{
 };
 
 /// The mechanisms `createConsensus` knows, as the error for an unknown one lists them.
-const KNOWN: &str = "raft, paxos, vote, pbft";
+const KNOWN: &str = "raft, paxos, vote, pbft, hotstuff";
 
 /// The most members a cluster may list.
 const MAX_MEMBERS: usize = 1000;
@@ -581,7 +582,7 @@ impl Mechanism for RaftMechanism {
 // ---- ConsensusNode --------------------------------------------------------------------------
 
 /// `createConsensus(mechanism, id, peers, options?)`: one node of `mechanism` (`'raft'`,
-/// `'paxos'`, `'vote'` or `'pbft'`) named `id` in the cluster `peers` (distinct non-empty strings; it may or may not list
+/// `'paxos'`, `'vote'`, `'pbft'` or `'hotstuff'`) named `id` in the cluster `peers` (distinct non-empty strings; it may or may not list
 /// `id`, the node is a member either way). The node starts at time 0 with its timers drawn from
 /// its seed.
 ///
@@ -600,6 +601,13 @@ impl Mechanism for RaftMechanism {
 /// replica as the client) or a whole request `{operation, timestamp, client}`. See
 /// `src/wasm/consensus_pbft.rs` for its messages and `pbftDigest`.
 ///
+/// HotStuff's (`'hotstuff'`, Chained HotStuff, Yin et al. PODC 2019; `peers` are the replicas,
+/// the leader of view v is the v mod N-th, replicas start in view 1): `seed`, `viewTimeoutMs`
+/// (150, the pacemaker's base view timeout, §4.4); `propose` adds a command to the replica's
+/// pool and sends it to every other replica (whoever leads next batches it into a block). See
+/// `src/wasm/consensus_hotstuff.rs` for its messages (block ids are decimal strings) and
+/// `hotstuffBlockId`.
+///
 /// Voting's `options` (`'vote'`, [`crate::vote`]; every key optional, others refused): `seed`
 /// (as for Raft), `quorum` (`'majority'`, the default; `'supermajority'`; `'unanimous'`; a
 /// fraction strictly between 0 and 1 such as `0.51`, at least that share of the total weight,
@@ -610,7 +618,7 @@ impl Mechanism for RaftMechanism {
 /// key), `timeout` (ms a proposal stays open, default 5000). See `src/wasm/consensus_vote.rs`
 /// for its messages.
 ///
-/// Throws `Unknown consensus mechanism "nope" (known: raft, paxos, vote)` for an unknown mechanism, and an
+/// Throws `Unknown consensus mechanism "nope" (known: raft, paxos, vote, pbft, hotstuff)` for an unknown mechanism, and an
 /// `Error` naming the parameter and the rule for any other bad argument.
 #[wasm_bindgen(js_name = createConsensus)]
 pub fn create_consensus(mechanism: JsValue, id: JsValue, peers: JsValue, options: JsValue) -> JsResult<ConsensusNode> {
@@ -619,6 +627,7 @@ pub fn create_consensus(mechanism: JsValue, id: JsValue, peers: JsValue, options
         Some("paxos") => "paxos",
         Some("vote") => "vote",
         Some("pbft") => "pbft",
+        Some("hotstuff") => "hotstuff",
         _ => return Err(JsError::new(&format!("Unknown consensus mechanism {} (known: {KNOWN})", describe(&mechanism)))),
     };
     let ids = Ids::new(&id, &peers)?;
@@ -629,6 +638,10 @@ pub fn create_consensus(mechanism: JsValue, id: JsValue, peers: JsValue, options
     if name == "pbft" {
         let inner = super::consensus_pbft::create(&ids, &options)?;
         return Ok(ConsensusNode { mechanism: "pbft", ids, last_ms: 0.0, inner });
+    }
+    if name == "hotstuff" {
+        let inner = super::consensus_hotstuff::create(&ids, &options)?;
+        return Ok(ConsensusNode { mechanism: "hotstuff", ids, last_ms: 0.0, inner });
     }
     if name == "vote" {
         let inner = super::consensus_vote::VoteMechanism::new(&ids, &options)?;
@@ -675,7 +688,7 @@ pub struct ConsensusNode {
 
 #[wasm_bindgen]
 impl ConsensusNode {
-    /// The mechanism's name: `'raft'`, `'paxos'`, `'vote'` or `'pbft'`.
+    /// The mechanism's name: `'raft'`, `'paxos'`, `'vote'`, `'pbft'` or `'hotstuff'`.
     #[wasm_bindgen(getter)]
     pub fn mechanism(&self) -> String {
         self.mechanism.to_string()
@@ -695,7 +708,8 @@ impl ConsensusNode {
 
     /// The node's role in its mechanism, as `view.state` gives it: Raft and Paxos
     /// `'follower'`, `'candidate'` or `'leader'`; voting `'voter'` or `'proposer'`; PBFT
-    /// `'normal'` or `'view-change'`.
+    /// `'normal'` or `'view-change'`; HotStuff `'leader'` (it leads its current view) or
+    /// `'replica'`.
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> JsResult<JsValue> {
         Ok(get(&self.view()?, "state"))
@@ -711,7 +725,9 @@ impl ConsensusNode {
     /// committed entries it applied; a leader's no-op, §8, decides `null`; entries a snapshot
     /// installed from the leader covers are not listed). Voting: the accepted proposals this
     /// node applied (its own as they settle, others' as their `Decided` arrives), index from 1,
-    /// `value` `{key, value, proposalId}`.
+    /// `value` `{key, value, proposalId}`. PBFT: index the sequence number, value the request.
+    /// HotStuff: `[{index, value, height, block}]`, one per command of each executed block,
+    /// index counting executed commands from 1.
     #[wasm_bindgen(getter)]
     pub fn decisions(&self) -> JsResult<JsValue> {
         let mut out = String::new();
@@ -728,7 +744,8 @@ impl ConsensusNode {
     /// proposals: [{proposalId, key, value, status}], waiting: [proposalId], quorumRequired,
     /// quorumsIntersect, totalWeight, members, nowMs, timers: [{kind: 'deadline', atMs}]}`
     /// (`state`: `'proposer'` while it has an open proposal, else `'voter'`; `waiting`: the
-    /// proposals a manual voter has yet to vote on).
+    /// proposals a manual voter has yet to vote on). PBFT and HotStuff: see
+    /// `src/wasm/consensus_pbft.rs` and `src/wasm/consensus_hotstuff.rs`.
     #[wasm_bindgen(getter)]
     pub fn view(&self) -> JsResult<JsValue> {
         let mut out = String::new();
@@ -746,6 +763,9 @@ impl ConsensusNode {
     /// PBFT: `propose(operation)` is a request with this replica as its client (timestamp one
     /// more than its last); `propose({operation, timestamp, client})` (exactly these keys) a
     /// whole request from any client. Never throws for a well-formed one: a backup forwards it.
+    ///
+    /// HotStuff: `propose(command)` adds the command to this replica's pool and sends it to every
+    /// other replica (whoever leads next batches it into a block). Never throws for a JSON value.
     pub fn propose(&mut self, command: JsValue, value: JsValue) -> JsResult<JsValue> {
         if self.inner.votes() {
             let key = string(&command, "key")?;

@@ -5,9 +5,10 @@
 //! `persistMs`, `bugs`, `byzantine`): `viewTimeoutMs` (the pacemaker's base view timeout,
 //! doubled for each successive timeout without progress, at most 16 times; default 150).
 //!
-//! Block ids cross as strings: `'genesis'`, or 16 hex digits (the core's 64-bit FNV-1a digest
-//! of the block's contents, more than a JS number holds exactly); `label` is the short form
-//! sentences use (`#a1b2c3`).
+//! Block ids cross as decimal strings of the core's 64-bit FNV-1a digest of the block's contents
+//! (more than a JS number holds exactly), `'0'` for the genesis block, as `createConsensus
+//! ('hotstuff')` and `hotstuffBlockId` spell them; `label` is the short form sentences use
+//! (`#a1b2c3`, `genesis`).
 
 use js_sys::Array;
 use serde::Serialize;
@@ -18,7 +19,7 @@ use super::{core, get, set, to_js, JsResult};
 use crate::collections::Map;
 use crate::error::Result;
 use crate::hotstuff::notes::block_text;
-use crate::hotstuff::{quorum_of, Block, BlockId, HotStuff, Msg, Options, Qc, Timer, GENESIS};
+use crate::hotstuff::{quorum_of, Block, BlockId, HotStuff, Msg, Options, Qc, Timer};
 use crate::protocol::{node_name, NodeId, Protocol};
 use crate::sim::{ClientReply, SimConfig, Simulation};
 
@@ -39,13 +40,9 @@ fn parse(options: &JsValue) -> JsResult<(SimConfig, Options)> {
     Ok((sim, o))
 }
 
-/// A block id as JS sees it: `'genesis'` or 16 hex digits.
+/// A block id as JS sees it: its decimal digits (`'0'`: the genesis block).
 pub(super) fn block_id_text(id: BlockId) -> String {
-    if id == GENESIS {
-        "genesis".into()
-    } else {
-        format!("{id:016x}")
-    }
+    id.to_string()
 }
 
 #[derive(Serialize)]
