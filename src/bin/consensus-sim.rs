@@ -406,7 +406,7 @@ fn messages(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
 }
 
 /// Messages per decision for PBFT and HotStuff, N = 4, 7, 10, 13, 16, beside the textbook
-/// counts (README "Messages per decision, every mechanism").
+/// counts (README "Messages per decision, Byzantine").
 fn byzantine_messages(protocol: &str) -> Result<ExitCode, String> {
     use consensus_playground::sim::measure::messages_per_decision;
     use consensus_playground::sim::{SimConfig, Simulation};
