@@ -150,3 +150,24 @@ test('messages prints messages per committed write for 3, 5 and 7 nodes beside 2
     if (l.batching_ms === null) assert.ok(l.messages_per_write >= l.textbook, JSON.stringify(l));
   }
 });
+
+test('messages --protocol pbft|hotstuff measures N = 4, 7, 10, 13 and 16, every PBFT command decided', () => {
+  for (const protocol of ['pbft', 'hotstuff']) {
+    const r = spawnSync(BIN, ['messages', '--protocol', protocol], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => [l.nodes, l.scenario]), [4, 7, 10, 13, 16].flatMap((n) => [[n, 'steady'], [n, 'leader change']]));
+    for (const l of lines) {
+      assert.equal(l.protocol, protocol);
+      const n = l.nodes;
+      if (protocol === 'pbft') {
+        assert.equal(l.textbook.normal_case, (n - 1) + (n - 1) ** 2 + n * (n - 1) + (n - 1));
+        assert.equal(l.decided, l.commands, JSON.stringify(l));
+      } else {
+        assert.equal(l.textbook, 2 * (n - 1));
+      }
+      // Steady (no leader change): at least the textbook's count.
+      if (l.scenario === 'steady') assert.ok(l.messages_per_decision >= (protocol === 'pbft' ? l.textbook.normal_case : l.textbook), JSON.stringify(l));
+    }
+  }
+});

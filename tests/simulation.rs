@@ -174,7 +174,10 @@ fn user_errors_name_the_parameter_and_change_nothing() {
     assert!(s.start_election(1).is_err());
     assert!(s.restart(0).unwrap_err().to_string().contains("n1 is running"));
     let e = Simulation::new(Config { nodes: 0, ..Config::default() }).unwrap_err();
-    assert_eq!(e.to_string(), "nodes must be an integer from 1 to 15");
+    assert_eq!(e.to_string(), "nodes must be an integer from 1 to 16");
+    assert!(Simulation::new(Config { nodes: 16, ..Config::default() }).is_ok());
+    let e = Simulation::new(Config { nodes: 17, ..Config::default() }).unwrap_err();
+    assert_eq!(e.to_string(), "nodes must be an integer from 1 to 16");
     let e = Simulation::new(Config { latency_us: (20, 10), ..Config::default() }).unwrap_err();
     assert_eq!(e.to_string(), "latencyMs must be [lo, hi] with lo <= hi");
     let e = Simulation::new(Config { drop_rate: 1.5, ..Config::default() }).unwrap_err();

@@ -296,8 +296,8 @@ test('same seed and same actions give the same events', () => {
 
 test('Simulation options and arguments are validated, and the instance stays usable', () => {
   throwsError(() => new Simulation({ nodez: 3 }), /^options\.nodez is not an option; the options are seed, nodes/);
-  throwsError(() => new Simulation({ nodes: 0 }), /^nodes must be an integer from 1 to 15 \(got 0\)$/);
-  throwsError(() => new Simulation({ nodes: 2.5 }), /^nodes must be an integer from 1 to 15/);
+  throwsError(() => new Simulation({ nodes: 0 }), /^nodes must be an integer from 1 to 16 \(got 0\)$/);
+  throwsError(() => new Simulation({ nodes: 2.5 }), /^nodes must be an integer from 1 to 16/);
   throwsError(() => new Simulation({ seed: -1 }), /^seed must be a non-negative integer \(got -1\)$/);
   throwsError(() => new Simulation({ latencyMs: 10 }), /^latencyMs must be an array \(got 10\)$/);
   throwsError(() => new Simulation({ latencyMs: [15, 10] }), /^latencyMs must be \[lo, hi\] with lo <= hi$/);

@@ -3,7 +3,7 @@
 //   <script type="module" src="consensus-playground.js"></script>
 //   <consensus-playground protocol="raft" nodes="5" seed="7" speed="0.05"></consensus-playground>
 //
-// Attributes: protocol (the mechanism, default raft; `mechanism` is an older name for it), nodes (1–15, default 5), seed (non-negative integer,
+// Attributes: protocol (the mechanism, default raft; `mechanism` is an older name for it), nodes (1–16, default 5), seed (non-negative integer,
 // default 7), speed (simulated time per wall-clock time, default 0.05: a 10–15 ms message takes
 // 0.2–0.3 s to cross), snapshot-interval (default 20, or off), experiments (off hides that panel).
 //

@@ -148,7 +148,7 @@ fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
             "seeds" => seeds = Some(parse_seeds(&value)?),
             "events" => events = value.parse().map_err(|_| "--events must be a positive integer")?,
             "faults" => faults = Fault::parse_list(&value).map_err(|e| e.to_string())?,
-            "nodes" => nodes = value.parse().map_err(|_| "--nodes must be an integer from 1 to 15")?,
+            "nodes" => nodes = value.parse().map_err(|_| format!("--nodes must be an integer from 1 to {}", consensus_playground::sim::config::MAX_NODES))?,
             "bug" => bug = Some(value),
             "threads" => threads = Some(value.parse::<usize>().ok().filter(|t| *t > 0).ok_or("--threads must be a positive integer")?),
             "byzantine" => traitors = value.parse().map_err(|_| "--byzantine must be a number of traitors from 0 to --nodes")?,
@@ -261,7 +261,7 @@ fn history(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
             "seed" => seed = Some(value.parse::<u64>().map_err(|_| "--seed must be a non-negative integer")?),
             "clients" => clients = value.parse().ok().filter(|c| *c > 0).ok_or("--clients must be a positive integer")?,
             "ops" => ops = value.parse().ok().filter(|c| *c > 0).ok_or("--ops must be a positive integer")?,
-            "nodes" => nodes = value.parse().map_err(|_| "--nodes must be an integer from 1 to 15")?,
+            "nodes" => nodes = value.parse().map_err(|_| format!("--nodes must be an integer from 1 to {}", consensus_playground::sim::config::MAX_NODES))?,
             "faults" if value == "none" => faults.clear(),
             "faults" => faults = Fault::parse_list(&value).map_err(|e| e.to_string())?,
             other => return Err(format!("unknown option --{other}")),
@@ -406,7 +406,7 @@ fn messages(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
 }
 
 /// Messages per decision for PBFT and HotStuff, N = 4, 7, 10, 13, 16, beside the textbook
-/// counts (README "Messages per decision, every mechanism").
+/// counts (README "Messages per decision, Byzantine").
 fn byzantine_messages(protocol: &str) -> Result<ExitCode, String> {
     use consensus_playground::sim::measure::messages_per_decision;
     use consensus_playground::sim::{SimConfig, Simulation};

@@ -781,7 +781,7 @@ impl Simulation<Raft> {
     /// Adds a server (dissertation §4.1, one at a time): a new node `n{N+1}` with an empty log
     /// starts, and the leader appends the configuration that includes it; the new node
     /// catches up from the leader (by snapshot if needed). Returns its index.
-    /// Errors: no running leader; 15 nodes already; a change still uncommitted, or the leader
+    /// Errors: no running leader; [`crate::sim::config::MAX_NODES`] nodes already; a change still uncommitted, or the leader
     /// has not committed an entry of its term yet.
     pub fn add_node(&mut self) -> Result<NodeId> {
         if self.ids().len() >= crate::sim::config::MAX_NODES {

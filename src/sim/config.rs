@@ -3,8 +3,10 @@
 use crate::error::{Error, Result};
 pub use crate::protocol::Micros;
 
-/// The most nodes a simulation may have (the page draws them on one ring).
-pub const MAX_NODES: usize = 15;
+/// The most nodes a simulation may have (the page draws them on one ring; 16 still fit on it
+/// without overlapping). No bitset or fixed array depends on it: node sets are `Vec`s, maps,
+/// or 64-bit masks with a spill-over list.
+pub const MAX_NODES: usize = 16;
 /// The longest latency, election timeout or heartbeat interval accepted, in µs (one hour).
 pub const MAX_DURATION_US: Micros = 3_600_000_000;
 

@@ -381,8 +381,8 @@ fn from_check(name: &str, cfg: &ChaosConfig) -> JsResult<Inner> {
 
 /// The rule for `nodes`, spelled out so no formatting is needed (the assert keeps it in step
 /// with `sim::config::MAX_NODES`).
-pub(super) const NODES_RULE: &str = "must be an integer from 1 to 15";
-const _: () = assert!(sim::config::MAX_NODES == 15);
+pub(super) const NODES_RULE: &str = "must be an integer from 1 to 16";
+const _: () = assert!(sim::config::MAX_NODES == 16);
 
 /// The simulator's options every mechanism shares (`seed`, `nodes`, `latencyMs`, `dropRate`,
 /// `duplicateRate`, `persistMs`, `bugs`), read from `options` into `sim` and `bugs`; `keys` lists
