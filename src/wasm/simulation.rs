@@ -525,7 +525,7 @@ impl SimulationJs {
     /// `new Simulation(options?)`. Options (all optional): `protocol` (the mechanism: `"raft"`,
     /// the default, or another this build hosts — see the README's per-mechanism options; the
     /// rest of this list is Raft's), `seed` (non-negative integer, 7),
-    /// `nodes` (1–15, 5), `latencyMs` ([lo, hi], [10, 15]), `electionTimeoutMs` ([150, 300]),
+    /// `nodes` (1–16, 5), `latencyMs` ([lo, hi], [10, 15]), `electionTimeoutMs` ([150, 300]),
     /// `heartbeatMs` (50), `dropRate` (0–1, 0), `duplicateRate` (0–1, 0), `bugs` (deliberate
     /// protocol bugs by name, `[]`; see `Simulation.bugList()`), `preVote` (true: PreVote,
     /// dissertation §9.6), `checkQuorum` (true: CheckQuorum, §6.2), `maxEntriesPerAppend` (64;
@@ -650,7 +650,7 @@ impl SimulationJs {
 
     /// Adds a server (dissertation §4.1): a new node with an empty log starts and the leader
     /// appends the configuration that includes it. Returns the new node's id (`n{N+1}`).
-    /// Throws when there is no running leader, 15 nodes exist, a change is still uncommitted
+    /// Throws when there is no running leader, 16 nodes exist, a change is still uncommitted
     /// or the leader has not committed an entry of its term yet.
     #[wasm_bindgen(js_name = addNode)]
     pub fn add_node(&mut self) -> JsResult<String> {
