@@ -89,7 +89,7 @@ function assertAgree(net) {
   const byIndex = new Map();
   for (const [id, n] of honest(net)) {
     n.decisions.forEach((d, k) => {
-      assert.deepEqual(Object.keys(d), ['index', 'value', 'height', 'block']);
+      assert.deepEqual(Object.keys(d), ['index', 'value', 'proposer', 'height', 'block']);
       assert.equal(d.index, k + 1, `${id}: a running count from 1`);
       const v = JSON.stringify(d);
       if (!byIndex.has(d.index)) byIndex.set(d.index, v);
@@ -137,19 +137,19 @@ test("createConsensus('hotstuff'): the API shape; view 1's leader proposes at on
   net.post('n3', net.nodes.get('n3').handleMessage('n2', out[1].message));
   assert.equal(net.nodes.get('n3').state, 'leader', 'in view 2, which it leads');
   net.post('n2', out.filter((o, k) => k !== 1));
-  // propose: the command joins the pool and goes to every other replica (whoever leads next
-  // batches it into a block).
+  // propose: the value becomes a distinct command {proposer, n, value}, which joins the pool
+  // and goes to every other replica (whoever leads next batches it into a block).
   const req = n1.propose({ put: 'x' });
   assert.deepEqual(req.map((o) => o.to), ['n2', 'n3', 'n4']);
-  assert.deepEqual(req[0].message, { type: 'Request', command: { put: 'x' } });
-  assert.deepEqual(n1.view.pool, [{ put: 'x' }]);
+  assert.deepEqual(req[0].message, { type: 'Request', command: { proposer: 'n1', n: 1, value: { put: 'x' } } });
+  assert.deepEqual(n1.view.pool, [{ proposer: 'n1', n: 1, value: { put: 'x' } }]);
   net.post('n1', req);
   net.run(300);
   assertAgree(net);
   for (const n of net.nodes.values()) {
-    // (A Request that arrives after its command executed puts it back in the pool: it may be
-    // executed again, as a client's retry would be.)
-    assert.equal(values(n)[0], '{"put":"x"}', n.nodeId);
+    // Executed once, even though Requests keep arriving after it committed.
+    assert.deepEqual(values(n), ['{"put":"x"}'], n.nodeId);
+    assert.equal(n.decisions[0].proposer, 'n1');
     assert.equal(n.decisions[0].index, 1);
     assert.ok(n.view.executedHeight >= n.decisions[0].height);
     assert.match(n.decisions[0].block, /^[1-9][0-9]*$/);
@@ -158,6 +158,19 @@ test("createConsensus('hotstuff'): the API shape; view 1's leader proposes at on
   const v = n1.view;
   assert.ok(v.lockedQc.view > 0 && v.genericQc.view >= v.lockedQc.view, JSON.stringify(v));
   assert.deepEqual(v.genericQc.voters.length >= 3, true, 'a QC has 2f + 1 voters');
+});
+
+test('a value proposed twice is two commands, each executed once; a late Request of a committed command is not proposed again', () => {
+  const net = network(IDS, { seed: 5, dup: 0.3 });
+  const n1 = net.nodes.get('n1');
+  net.post('n1', n1.propose('inc'));
+  net.post('n1', n1.propose('inc'));
+  net.run(600);
+  // A Request for the first command, delivered again long after it committed.
+  net.deliver({ from: 'n1', to: 'n3', message: { type: 'Request', command: { proposer: 'n1', n: 1, value: 'inc' } } });
+  net.run(600);
+  assertAgree(net);
+  for (const n of net.nodes.values()) assert.deepEqual(n.decisions.map((d) => [d.value, d.proposer]), [['inc', 'n1'], ['inc', 'n1']], n.nodeId);
 });
 
 for (const seed of [1, 2, 3]) {
@@ -182,8 +195,9 @@ for (const seed of [1, 2, 3]) {
       const vs = values(n);
       assert.ok(vs.every((v) => proposed.includes(v)), `${id}: only proposed commands executed`);
       for (const p of proposed) assert.ok(vs.includes(p), `${id} executed ${p} (${vs.length} decisions)`);
+      assert.equal(vs.length, proposed.length, `${id}: each command executed once`);
     }
-    assert.ok(ds.size >= proposed.length);
+    assert.equal(ds.size, proposed.length);
   });
 }
 

@@ -16,7 +16,7 @@
 //! view, and the sender must be the view's leader. Nothing a message carries can make a handler
 //! panic.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::protocol::{Ctx, Delay, Effect, NodeId, Out};
 
@@ -177,6 +177,9 @@ pub struct Replica {
     new_views: BTreeMap<View, Vec<NodeId>>,
     timeouts: u32,
     pool: VecDeque<String>,
+    /// Every command committed here (rebuilt after a restart, as execution starts again from
+    /// genesis): a command arriving again after it committed is not proposed again.
+    done: BTreeSet<String>,
     waiting: Vec<(NodeId, Block)>,
     orphan_qcs: Vec<Qc>,
     /// Per replica: the highest view it sent a NewView for (view synchronization).
@@ -207,6 +210,7 @@ impl Replica {
             new_views: BTreeMap::new(),
             timeouts: 0,
             pool: VecDeque::new(),
+            done: BTreeSet::new(),
             waiting: Vec::new(),
             orphan_qcs: Vec::new(),
             seen_views: Vec::new(),
@@ -434,6 +438,14 @@ impl Replica {
             chain.push(x);
             x = b.parent;
         }
+        // Their commands leave the pool now, not when executed: a leader proposing in this same
+        // step must not propose them again.
+        for x in &chain {
+            if let Some(b) = self.blocks.get(x) {
+                self.pool.retain(|c| !b.commands.contains(c));
+                self.done.extend(b.commands.iter().cloned());
+            }
+        }
         self.to_execute.extend(chain.into_iter().rev());
         self.exec = (id, height);
         Some(height)
@@ -442,9 +454,7 @@ impl Replica {
     /// The next committed block to execute, oldest first (settle drains these).
     pub fn next_to_execute(&mut self) -> Option<Block> {
         let id = self.to_execute.pop_front()?;
-        let b = self.blocks.get(&id)?.clone();
-        self.pool.retain(|c| !b.commands.contains(c));
-        Some(b)
+        self.blocks.get(&id).cloned()
     }
 
     /// A QC to act on: valid and its block held, it is acted on; its block missing, it waits and
@@ -732,9 +742,16 @@ impl Replica {
         MsgNote::Request { fresh }
     }
 
-    /// Adds a command to the pool (unless there already); returns whether it was new.
+    /// Whether `command` was committed here (in a block heading a three-chain, §5; it is
+    /// executed in the same step).
+    pub fn executed_command(&self, command: &str) -> bool {
+        self.done.contains(command)
+    }
+
+    /// Adds a command to the pool (unless there already, or executed here already: a command
+    /// executes once); returns whether it was new.
     pub fn add_command(&mut self, command: String) -> bool {
-        if self.pool.contains(&command) {
+        if self.pool.contains(&command) || self.done.contains(&command) {
             return false;
         }
         if self.pool.len() >= MAX_POOL {

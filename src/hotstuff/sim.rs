@@ -201,6 +201,14 @@ impl Protocol for HotStuff {
         let (c, id, seq) = (call.client, call.id, call.command.seq);
         out.note(Note::ClientCall { at: cx.me, client: id, op: call.command.op.clone() });
         let command = call.command.encode();
+        if n.core.executed_command(&command) {
+            // A retry of a command executed here already (its answer was lost or slow): the
+            // store's session answers it again; it is not proposed again.
+            if let Some(output) = n.kv.apply(&call.command) {
+                out.push(Effect::Reply { client: c, seq, answer: Answer::Done(output) });
+            }
+            return;
+        }
         n.owed.insert((id, seq), c);
         // A retry this replica already holds went to every replica the first time.
         if n.core.add_command(command.clone()) {

@@ -68,11 +68,16 @@
 //! traitor leader pushed views to the limit) is dropped from the outbox: it would not cross
 //! exactly.
 //!
-//! `decisions`: `[{index, value, height, block}]`, one entry per command of every executed block,
-//! in execution order: `index` counts executed commands from 1, `value` the command, `height`
-//! and `block` the block that carried it (a block with no command adds no entry; a command
-//! proposed twice, or whose `Request` reaches a replica after the command executed there, which
-//! puts it back in the pool, may be executed twice: the pool does not remember executed commands).
+//! `propose(value)` makes each call a distinct command, `{proposer, n, value}` (`proposer` this
+//! replica's id, `n` its count of proposals from 1): a replica executes a command once, and
+//! ignores one that arrives again after it committed (a late `Request`), so that a value
+//! proposed twice is executed twice, and a command never is.
+//!
+//! `decisions`: `[{index, value, proposer, height, block}]`, one entry per command of every
+//! executed block, in execution order: `index` counts executed commands from 1, `value` the
+//! value proposed (a command that is not `{proposer, n, value}`, say a traitor's, is its own
+//! value, with `proposer` null), `height` and `block` the block that carried it (a block with no
+//! command adds no entry).
 //!
 //! `view`: `{id, mechanism: 'hotstuff', state ('leader' | 'replica': whether it leads its
 //! current view), view, leaderId, isLeader, votedView (the last view voted in, 0: none),
@@ -142,11 +147,13 @@ fn hotstuff_options(options: &JsValue) -> JsResult<(Options, u64)> {
 pub(super) fn create(ids: &Ids, options: &JsValue) -> JsResult<Box<dyn Mechanism>> {
     let (options, seed) = hotstuff_options(options)?;
     let s = Standalone::new(HotStuff { options }, ids.me, ids.ids.len(), node_seed(seed, ids.me())).map_err(|e| JsError::new(&e.to_string()))?;
-    Ok(Box::new(HotStuffMechanism { s }))
+    Ok(Box::new(HotStuffMechanism { s, proposed: 0 }))
 }
 
 struct HotStuffMechanism {
     s: Standalone<HotStuff>,
+    /// Proposals made here so far (`n` of the next is one more).
+    proposed: u64,
 }
 
 // ---- in ---------------------------------------------------------------------------------------
@@ -306,6 +313,23 @@ impl HotStuffMechanism {
     }
 }
 
+/// A command as `propose` wrapped it, `{proposer, n, value}`: the value's and the proposer's
+/// JSON text; any other command is its own value, with no proposer (`null`).
+fn proposal_of(command: &str) -> (String, String) {
+    let plain = || (command.to_string(), "null".to_string());
+    let Ok(v) = js_sys::JSON::parse(command) else { return plain() };
+    let keys = if v.is_object() && !js_sys::Array::is_array(&v) { js_sys::Object::keys(&js_sys::Object::from(v.clone())) } else { return plain() };
+    let names: Vec<String> = keys.iter().filter_map(|k| k.as_string()).collect();
+    if names != ["proposer", "n", "value"] {
+        return plain();
+    }
+    let text = |x: JsValue| js_sys::JSON::stringify(&x).ok().and_then(|s| s.as_string());
+    match (text(get(&v, "value")), text(get(&v, "proposer"))) {
+        (Some(value), Some(proposer)) => (value, proposer),
+        _ => plain(),
+    }
+}
+
 fn timer_name(t: Timer) -> &'static str {
     match t {
         Timer::View => "view",
@@ -313,8 +337,12 @@ fn timer_name(t: Timer) -> &'static str {
 }
 
 impl Mechanism for HotStuffMechanism {
-    fn propose(&mut self, _ids: &Ids, command: String) -> JsResult<()> {
-        self.s.propose(command).map(|_| ()).map_err(|e| JsError::new(&e.to_string()))
+    fn propose(&mut self, ids: &Ids, value: String) -> JsResult<()> {
+        let n = self.proposed + 1;
+        let command = format!("{{\"proposer\":{},\"n\":{n},\"value\":{value}}}", ids.quoted_id(ids.me));
+        self.s.propose(command).map_err(|e| JsError::new(&e.to_string()))?;
+        self.proposed = n;
+        Ok(())
     }
 
     fn handle(&mut self, ids: &Ids, from: NodeId, message: &JsValue) -> JsResult<()> {
@@ -336,7 +364,8 @@ impl Mechanism for HotStuffMechanism {
     fn decisions(&self, _ids: &Ids, out: &mut String) {
         let commands = self.s.decisions().iter().flat_map(|d| d.commands.iter().map(move |c| (d, c)));
         json_array(out, commands.enumerate(), |out, (k, (d, c))| {
-            let _ = write!(out, "{{\"index\":{},\"value\":{c},\"height\":{},\"block\":\"{}\"}}", k + 1, d.height.min(MAX), d.block);
+            let (value, proposer) = proposal_of(c);
+            let _ = write!(out, "{{\"index\":{},\"value\":{value},\"proposer\":{proposer},\"height\":{},\"block\":\"{}\"}}", k + 1, d.height.min(MAX), d.block);
         });
     }
 
