@@ -70,6 +70,22 @@ export function messageShape(m) {
   return m.order === 'attack' ? { cls: `cp-gn-attack${relayed}`, shape: TRIANGLE, glyph: 'A' } : { cls: `cp-gn-retreat${relayed}`, shape: SQUARE, glyph: 'R' };
 }
 
+/**
+ * The generals that are or were traitors in simulation `sim`: the checker holds a general that
+ * once turned traitor faulty from then on, and so does the panel. Read from the node views and,
+ * for one that turned and turned back between two frames, from the event log.
+ */
+const everTraitors = new WeakMap(); // sim → {seq, ids}
+function traitorsOf(sim, nodes) {
+  let t = everTraitors.get(sim);
+  if (!t) everTraitors.set(sim, (t = { seq: 0, ids: new Set() }));
+  const events = sim.eventsSince(t.seq);
+  if (events.length) t.seq = events[events.length - 1].seq;
+  for (const e of events) if (e.kind === 'byzantine' && e.node && / turns traitor/.test(e.text)) t.ids.add(e.node);
+  for (const n of nodes) if (n.byzantine) t.ids.add(n.id);
+  return t.ids;
+}
+
 /** A general's latest run in its view (or undefined). */
 const latest = (n) => n.runs[n.runs.length - 1];
 
@@ -134,17 +150,15 @@ export function nodeDetails(n) {
   return rows;
 }
 
-/** The terms of OM(m)'s message count: (N−1) + (N−1)(N−2) + … (m + 1 terms), as text and numbers. */
+/** OM(m)'s message count, (N−1) + (N−1)(N−2) + … (m + 1 terms): the terms in symbols and in numbers. */
 function terms(N, m) {
-  const out = [];
-  let product = 1;
-  const factors = [];
+  const sym = [];
+  const num = [];
   for (let k = 0; k <= m; k++) {
-    product *= N - 1 - k;
-    factors.push(N - 1 - k);
-    out.push([factors.join('·'), product]);
+    sym.push(Array.from({ length: k + 1 }, (_, j) => `(N−${j + 1})`).join(''));
+    num.push(Array.from({ length: k + 1 }, (_, j) => N - 1 - j).join('·'));
   }
-  return out;
+  return [sym.join(' + '), num.join(' + ')];
 }
 
 /**
@@ -162,6 +176,7 @@ export function panel(cx) {
   const thead = el('tr');
   const tbody = el('tbody');
   const table = el('div', { class: 'cp-gn-scroll' }, el('table', { class: 'cp-gn-table' }, el('thead', {}, thead), tbody));
+  const deeper = el('p', { class: 'cp-hint', hidden: '' });
   const checks = el('ul', { class: 'cp-gn-checks' });
   const count = el('p', { class: 'cp-gn-count' });
   const root = el(
@@ -172,6 +187,7 @@ export function panel(cx) {
     note,
     head,
     table,
+    deeper,
     checks,
     count,
   );
@@ -251,14 +267,22 @@ export function panel(cx) {
       let run = null;
       for (const n of nodes) for (const r of n.runs) if (run === null || r.run > run) run = r.run;
       const d = run === null ? null : sim.decisions(run);
-      const s = JSON.stringify([run, d, nodes.map((n) => [n.state, n.crashed, n.paused, n.byzantine, n.runs.find((r) => r.run === run)])]);
+      const ever = traitorsOf(sim, nodes);
+      const s = JSON.stringify([run, d, [...ever], nodes.map((n) => [n.state, n.crashed, n.paused, n.byzantine, n.runs.find((r) => r.run === run)])]);
       if (s === sig) return;
       sig = s;
       const c = nodes.find((n) => n.state === 'commander') ?? nodes.find((n) => n.id === cfg.commander);
       const lieutenants = nodes.filter((n) => n !== c);
-      const cTraitor = treachery(c?.byzantine);
-      rule.textContent = `OM(${m}) with N = ${N}: the commander ${c?.id} sends his order; for ${m} round${m === 1 ? '' : 's'} every lieutenant relays what it heard to the others; then each takes the majority (ties and missing values: retreat). It copes with up to ${cfg.traitorsTolerated} traitor${cfg.traitorsTolerated === 1 ? '' : 's'} among ${N} (N > 3m).`;
+      // OM(0) relays nothing: no relay columns.
+      const relayers = m ? lieutenants : [];
+      // A traitor's behaviour now, or 'was a traitor' for one that turned back.
+      const traitorText = (n) => treachery(n?.byzantine) ?? (n && ever.has(n.id) ? 'was a traitor' : null);
+      const cTraitor = traitorText(c);
+      const tol = cfg.traitorsTolerated;
+      rule.textContent = `OM(${m}) with N = ${N}: the commander ${c?.id} sends his order; ${m === 0 ? 'each lieutenant obeys what it received (no relays)' : `for ${m} round${m === 1 ? '' : 's'} every lieutenant relays what it heard to the others; then each takes the majority (ties and missing values: retreat)`}. ${tol ? `${N} generals cope with up to ${tol} traitor${tol === 1 ? '' : 's'} (N > 3m).` : `${N} generals cope with no traitor: one needs N ≥ 4 (N > 3m).`}`;
       root.dataset.run = run === null ? 'none' : String(run);
+      deeper.hidden = m < 2;
+      deeper.textContent = `With m = ${m}, a cell shows what the peer said the commander said; the majority counts instead what OM(${m - 1}) among the others made of it (deeper relays).`;
       if (run === null) {
         head.textContent = 'No run yet: the commander gives an order (Order attack, Order retreat).';
         thead.replaceChildren();
@@ -271,7 +295,7 @@ export function panel(cx) {
       head.replaceChildren(
         el('b', { text: `Run ${run}: ` }),
         `the commander ${c.id} `,
-        cTraitor ? el('span', { class: 'cp-gn-traitor', text: `(a traitor: ${cTraitor}) ` }) : '',
+        cTraitor ? el('span', { class: 'cp-gn-traitor', text: `(${cTraitor === 'was a traitor' ? cTraitor : `a traitor: ${cTraitor}`}) ` }) : '',
         'orders ',
         cRun?.order ? el('span', { class: `cp-gn-tag cp-gn-${cRun.order}`, text: cRun.order }) : 'nothing',
       );
@@ -279,7 +303,7 @@ export function panel(cx) {
       thead.replaceChildren(
         el('th', { text: 'lieutenant' }),
         el('th', { text: `from ${c.id}`, title: `What the commander ${c.id} told it` }),
-        ...lieutenants.map((p) => el('th', { text: `relayed by ${p.id}`, title: `What ${p.id} told it the commander said (path ${c.id}→${p.id})` })),
+        ...relayers.map((p) => el('th', { text: `relayed by ${p.id}`, title: `What ${p.id} told it the commander said (path ${c.id}→${p.id})` })),
         el('th', { text: 'majority' }),
         el('th', { text: 'decision' }),
       );
@@ -287,15 +311,15 @@ export function panel(cx) {
         ...lieutenants.map((n) => {
           const r = n.runs.find((x) => x.run === run);
           const got = new Map((r?.received ?? []).map((x) => [x.path.join('>'), x.order]));
-          const traitor = treachery(n.byzantine);
+          const traitor = traitorText(n);
           const direct = got.get(c.id);
           const v = r?.verdict;
           return el(
             'tr',
             { 'data-lieutenant': n.id, 'data-decision': r?.decision ?? 'none', 'data-loyal': String(!traitor), class: n.crashed ? 'cp-crashed' : '' },
-            el('th', {}, el('b', { text: n.id }), traitor ? el('span', { class: 'cp-gn-traitor', text: ` traitor: ${traitor}` }) : ''),
+            el('th', {}, el('b', { text: n.id }), traitor ? el('span', { class: 'cp-gn-traitor', text: traitor === 'was a traitor' ? ` ${traitor}` : ` traitor: ${traitor}` }) : ''),
             cell(direct, `${n.id} heard from ${c.id}: ${direct ?? 'nothing yet'}`, { 'data-path': c.id }),
-            ...lieutenants.map((p) => {
+            ...relayers.map((p) => {
               if (p === n) return el('td', { class: 'cp-gn-self', text: '—' });
               const o = got.get(`${c.id}>${p.id}`);
               return cell(o, `${p.id} told ${n.id}: ${c.id} said ${o ?? '… (nothing yet)'}`, { 'data-path': `${c.id}>${p.id}` });
@@ -306,7 +330,7 @@ export function panel(cx) {
         }),
       );
       // IC1 and IC2 over the loyal lieutenants that decided.
-      const loyal = lieutenants.filter((n) => !treachery(n.byzantine) && !n.crashed);
+      const loyal = lieutenants.filter((n) => !ever.has(n.id) && !n.crashed);
       const decided = loyal.map((n) => [n.id, d.decisions[n.id]]).filter(([, x]) => x);
       const waiting = decided.length < loyal.length;
       const kinds = [...new Set(decided.map(([, x]) => x))];
@@ -316,14 +340,16 @@ export function panel(cx) {
           ? `they do not: ${decided.map(([id, x]) => `${id} ${x}`).join(', ')}`
           : waiting
             ? `${decided.length} of ${loyal.length} loyal lieutenants have decided`
-            : loyal.length
-              ? `the loyal ${loyal.map((n) => n.id).join(', ')} all ${kinds[0] ?? '—'}`
-              : 'no loyal lieutenant';
+            : loyal.length > 1
+              ? `the loyal ${loyal.map((n) => n.id).join(', ')} all ${kinds[0]}`
+              : loyal.length
+                ? `${loyal[0].id}, the only loyal lieutenant, ${kinds[0] === 'attack' ? 'attacks' : 'retreats'}`
+                : 'no loyal lieutenant';
       let ic2 = null;
       let ic2Why;
       if (cTraitor) {
         ic2 = true;
-        ic2Why = `asks nothing here: the commander ${c.id} is a traitor`;
+        ic2Why = `asks nothing here: the commander ${c.id} ${c.byzantine ? 'is a traitor' : 'was a traitor, and counts as one from then on'}`;
       } else {
         const wrong = decided.filter(([, x]) => x !== d.order);
         ic2 = wrong.length ? false : waiting ? null : true;
@@ -332,13 +358,17 @@ export function panel(cx) {
       root.dataset.ic1 = ic1 === null ? 'pending' : String(ic1);
       root.dataset.ic2 = ic2 === null ? 'pending' : String(ic2);
       checks.replaceChildren(check('IC1', IC1, ic1, ic1Why), check('IC2', IC2, ic2, ic2Why));
-      // Messages: OM(m)'s closed form beside what this run measured.
-      const t = terms(N, m);
+      // Messages: what this run measured beside OM(m)'s closed form.
+      const [sym, num] = terms(N, m);
+      const form = `${sym} = ${num}`;
+      const total = num === String(cfg.messagesPerRun) ? '' : ` = ${cfg.messagesPerRun}`;
       count.dataset.messages = String(d.messages);
       count.dataset.closedForm = String(cfg.messagesPerRun);
       count.replaceChildren(
         el('b', { text: `Messages this run: ${d.messages}` }),
-        `${waiting ? ' so far' : ''} · OM(${m}) sends ${t.map(([f]) => f).join(' + ')} = ${cfg.messagesPerRun}, that is (N−1) + (N−1)(N−2) + … (${m + 1} term${m ? 's' : ''}): O(N^(m+1)) = O(${N}^${m + 1}).`,
+        d.messages === cfg.messagesPerRun && !waiting
+          ? ` = ${form}, as OM(${m}) sends: O(N^(m+1)), growing as ${N}^${m + 1}.`
+          : `${waiting ? ' so far' : ''}; OM(${m}) sends ${form}${total} when every general sends: O(N^(m+1)).`,
       );
     },
   };
