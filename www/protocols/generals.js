@@ -230,8 +230,8 @@ export function panel(cx) {
           el(
             'table',
             { class: 'cp-gn-table cp-gn-mini' },
-            el('thead', {}, el('tr', {}, el('th', { text: a }), el('th', { text: `from ${c}` }), el('th', { text: `relayed by ${b}` }))),
-            el('tbody', {}, el('tr', {}, el('th', { text: 'hears' }), cell('attack', `${c} tells ${a} attack`), cell('retreat', `${b} tells ${a}: ${c} said retreat`))),
+            el('thead', {}, el('tr', {}, el('th', {}), el('th', { text: `from ${c}` }), el('th', { text: `relayed by ${b}` }))),
+            el('tbody', {}, el('tr', {}, el('th', { text: `${a} hears` }), cell('attack', `${c} tells ${a} attack`), cell('retreat', `${b} tells ${a}: ${c} said retreat`))),
           ),
           el('p', { class: 'cp-hint', text: who }),
         );
@@ -301,11 +301,10 @@ export function panel(cx) {
       );
       // Columns: from the commander, then relayed by each lieutenant (the path commander → peer).
       thead.replaceChildren(
-        el('th', { text: 'lieutenant' }),
+        el('th', { title: 'lieutenant', 'aria-label': 'lieutenant' }),
         el('th', { text: `from ${c.id}`, title: `What the commander ${c.id} told it` }),
         ...relayers.map((p) => el('th', { text: `relayed by ${p.id}`, title: `What ${p.id} told it the commander said (path ${c.id}→${p.id})` })),
-        el('th', { text: 'majority' }),
-        el('th', { text: 'decision' }),
+        el('th', { text: 'decision (majority)', title: 'What it obeys: the majority of the values it counts (ties: retreat)' }),
       );
       tbody.replaceChildren(
         ...lieutenants.map((n) => {
@@ -324,8 +323,12 @@ export function panel(cx) {
               const o = got.get(`${c.id}>${p.id}`);
               return cell(o, `${p.id} told ${n.id}: ${c.id} said ${o ?? '… (nothing yet)'}`, { 'data-path': `${c.id}>${p.id}` });
             }),
-            el('td', { class: 'cp-gn-maj', text: v ? `attack ${v.attack} of ${v.votes}` : '…', title: v ? `Of the ${v.votes} values the majority counts, ${v.attack} say attack: ${v.order}` : 'Decided after the last round' }),
-            r?.decision ? el('td', { class: `cp-gn-v cp-gn-${r.decision} cp-gn-decision`, text: r.decision }) : el('td', { class: 'cp-gn-v cp-gn-none', text: n.crashed ? 'crashed' : '…' }),
+            el(
+              'td',
+              { class: r?.decision ? `cp-gn-v cp-gn-${r.decision} cp-gn-decision` : 'cp-gn-v cp-gn-none', title: v ? `Of the ${v.votes} values the majority counts, ${v.attack} say attack: ${v.order}` : 'Decided after the last round' },
+              r?.decision ?? (n.crashed ? 'crashed' : '…'),
+              el('span', { class: 'cp-gn-maj', text: v ? `attack ${v.attack} of ${v.votes}` : '' }),
+            ),
           );
         }),
       );
