@@ -45,7 +45,7 @@ test(`the widget's transfer does not grow: at most ${CEILING_GZIP9_BYTES} B gzip
 
 test(`issue #11: a widget of any one mechanism transfers at most ${ONE_MECHANISM_GZIP9_BYTES} B`, () => {
   const each = widgetSizes().filter((s) => s.what.endsWith(' widget total'));
-  assert.ok(each.length >= 3 && ['raft', 'paxos', 'vote'].every((m) => each.some((s) => s.what === `${m} widget total`)), JSON.stringify(each));
+  assert.ok(each.length >= 4 && ['raft', 'paxos', 'vote', 'generals'].every((m) => each.some((s) => s.what === `${m} widget total`)), JSON.stringify(each));
   for (const s of each) assert.ok(s.gzip9_bytes <= ONE_MECHANISM_GZIP9_BYTES, `${s.what}: ${s.gzip9_bytes} B`);
 });
 
@@ -81,15 +81,15 @@ test('the Raft module is part of a Raft widget’s load: one chunk of its own (w
   assert.deepEqual(widgetSizes().filter((s) => s.what === 'raft wasm').map((s) => s.path), ['www/dist/pkg/raft_bg.wasm']);
 });
 
-test('the Paxos and voting modules are part of their widgets’ load only: a chunk, a wasm and a stylesheet each', () => {
+test('the Paxos, voting and generals modules are part of their widgets’ load only: a chunk, a wasm and a stylesheet each', () => {
   const sizes = widgetSizes();
-  for (const m of ['paxos', 'vote']) {
+  for (const m of ['paxos', 'vote', 'generals']) {
     const own = sizes.filter((s) => s.what.startsWith(`${m} `) && !s.what.endsWith('total'));
     assert.deepEqual(own.map((s) => s.path.replace(/-[A-Z0-9]+\.js$/, '-*.js')).sort(), [`www/dist/${m}-*.js`, `www/dist/pkg/${m}_bg.wasm`, `www/dist/protocols/${m}.css`].sort(), m);
   }
   // A Raft widget fetches none of them.
   const raftTotal = sizes.find((s) => s.what === 'raft widget total');
-  const shared = sizes.filter((s) => !/^(raft|paxos|vote) /.test(s.what) && !s.what.includes('(not in the total)') && !s.what.includes('total'));
+  const shared = sizes.filter((s) => !/^(raft|paxos|vote|generals) /.test(s.what) && !s.what.includes('(not in the total)') && !s.what.includes('total'));
   const raftOwn = sizes.filter((s) => s.what.startsWith('raft ') && !s.what.endsWith('total'));
   assert.equal(raftTotal.gzip9_bytes, [...shared, ...raftOwn].reduce((t, s) => t + s.gzip9_bytes, 0));
 });
