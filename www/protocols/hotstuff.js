@@ -361,12 +361,13 @@ export function panel(cx) {
     if (!nodes.length) return;
     const byz = nodes.filter((n) => n.byzantine).length;
     const N = nodes.length;
-    const config = cx.sim?.config;
-    const f = config?.faultsTolerated ?? Math.floor((N - 1) / 3);
-    const q = config?.quorum ?? N - f;
-    const ns = `${N}|${f}|${q}|${byz}`;
+    const ns = `${N}|${byz}`;
     if (ns !== noteSig) {
       noteSig = ns;
+      // f = ⌊(N − 1)/3⌋, and a QC is ⌈(N + f + 1)/2⌉ votes (2f + 1 when N = 3f + 1), as the core says.
+      const config = cx.sim?.config;
+      const f = config?.faultsTolerated ?? Math.floor((N - 1) / 3);
+      const q = config?.quorum ?? Math.ceil((N + f + 1) / 2);
       note.textContent = `N = ${N} replicas tolerate f = ${f} ${f === 1 ? 'traitor' : 'traitors'}; a QC is ${q} votes.`;
       warn.hidden = byz <= f;
       root.dataset.traitors = String(byz);
