@@ -12,6 +12,8 @@
 import init, { Simulation } from '../pkg/consensus_playground.js';
 
 export const name = 'generals';
+// Its nodes can be made traitors (the stage's traitor select in the node actions).
+export const traitors = true;
 
 // The wasm core. In www/dist/ the build swaps in a build hosting the generals alone (pkg/generals_bg.wasm).
 export { Simulation };

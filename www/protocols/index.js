@@ -7,5 +7,6 @@ export const MECHANISMS = {
   raft: () => import('./raft.js'),
   paxos: () => import('./paxos.js'),
   vote: () => import('./vote.js'),
+  hotstuff: () => import('./hotstuff.js'),
   generals: () => import('./generals.js'),
 };
