@@ -28,10 +28,10 @@ test('hotstuff: the widget loads only its own chunk, stylesheet and wasm; blocks
   await pg.getByRole('slider', { name: 'Speed' }).fill('60');
   // Blocks commit: a committed block is drawn filled, with its QC; the locked block and the
   // highest QC's are marked, and are not yet committed when the chain has grown past them.
-  await blocks.locator('.cp-hs-block[data-committed="true"]:not([data-block="genesis"])').first().waitFor();
+  await blocks.locator('.cp-hs-block[data-committed="true"]:not([data-block="0"])').first().waitFor();
   await blocks.locator('.cp-hs-block[data-locked="true"]').waitFor();
   await blocks.locator('.cp-hs-block[data-high-qc="true"]').waitFor();
-  const committed = blocks.locator('.cp-hs-block[data-committed="true"]:not([data-block="genesis"])').first();
+  const committed = blocks.locator('.cp-hs-block[data-committed="true"]:not([data-block="0"])').first();
   assert.match(await committed.locator('.cp-hs-qct').textContent(), /^QC v\d+ · [34] votes$/);
   const view = await pg.evaluate((el) => {
     const n = el.simulation.nodes()[0];
@@ -103,7 +103,7 @@ for (const viewport of [{ width: 1280, height: 800 }, { width: 400, height: 800 
   test(`hotstuff: layout at ${viewport.width}px: nothing overflows, the ring and the Blocks panel are visible`, async () => {
     const { page, errors } = await open('?protocol=hotstuff&nodes=4&seed=3&speed=0.2', viewport);
     const pg = page.locator('consensus-playground');
-    await pg.locator('.cp-hs-block[data-committed="true"]:not([data-block="genesis"])').first().waitFor();
+    await pg.locator('.cp-hs-block[data-committed="true"]:not([data-block="0"])').first().waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
     const ring = await pg.locator('.cp-ring').boundingBox();
