@@ -7,4 +7,5 @@ export const MECHANISMS = {
   raft: () => import('./raft.js'),
   paxos: () => import('./paxos.js'),
   vote: () => import('./vote.js'),
+  pbft: () => import('./pbft.js'),
 };
