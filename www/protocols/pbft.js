@@ -111,7 +111,8 @@ export function messageShape(m) {
 export function nodeLabel(n) {
   const state = n.crashed ? 'crashed' : n.state;
   let sub = n.status === 'view-change' ? `→ view ${n.view}` : `exec ${n.executed}`;
-  if (n.byzantine) sub = `traitor: ${n.byzantine}`;
+  // A traitor's behaviour; a long name without the word, so that it fits beside the ring.
+  if (n.byzantine) sub = n.byzantine.length > 10 ? `⚠ ${n.byzantine}` : `traitor: ${n.byzantine}`;
   if (n.paused) sub = `paused ${n.state}`;
   if (n.crashed) sub = 'crashed';
   return {
@@ -141,8 +142,12 @@ export const toolbar = [
   },
 ];
 
+/** cx → what the PBFT panel does when a node is selected: it shows that replica's certificates. */
+const follow = new WeakMap();
+
 export function nodeActions(n, cx, common) {
   const id = n.id;
+  follow.get(cx)?.(id);
   const live = !n.crashed && !n.paused;
   return [
     !n.crashed && { text: 'Client request', title: 'A client sends the next command to this replica: the primary orders it, a backup relays it to the primary', run: () => cx.clientRequest(id) },
@@ -173,13 +178,12 @@ export function nodeDetails(n) {
 const ROWS = 8; // sequence numbers shown: the latest
 const PHASE = { none: '·', 'pre-prepared': 'pp', prepared: 'p', committed: 'c', executed: '✓' };
 
-/** The view most running replicas are in (normal operation first), and who is changing view. */
+/** The view most running replicas are in (on a tie, the higher), and who is changing view. */
 function currentView(nodes) {
   const up = nodes.filter((n) => !n.crashed);
   const count = new Map();
-  for (const n of up) if (n.status === 'normal') count.set(n.view, (count.get(n.view) ?? 0) + 1);
-  let view = Math.max(0, ...up.map((n) => n.view));
-  let best = 0;
+  for (const n of up) count.set(n.view, (count.get(n.view) ?? 0) + 1);
+  let [view, best] = [0, 0];
   for (const [v, k] of count) if (k > best || (k === best && v > view)) [view, best] = [v, k];
   return { view, changing: up.filter((n) => n.status === 'view-change') };
 }
@@ -225,8 +229,15 @@ export function panel(cx) {
   );
   let ids = [];
   let K = 10;
-  let picked = null; // the replica whose certificates show
+  let picked = null; // the replica whose certificates show: picked in the table, or the node selected on the ring
+  let selected = null;
   let sig = '';
+  // Also while paused: the stage redraws nothing when a node is selected.
+  follow.set(cx, (id) => {
+    if (id === selected) return;
+    [selected, picked] = [id, id];
+    api.update(cx.sim.nodes());
+  });
 
   const slotCell = (votes, from, digest, na) => {
     if (na) return el('td', { class: 'cp-pb-slot', 'data-slot': 'na', title: `${from} is the primary: it sends no prepare` });
@@ -241,8 +252,8 @@ export function panel(cx) {
   const drawCert = (n, primaryOf) => {
     const N = ids.length;
     certHead.replaceChildren(`Certificates of ${n.id}`, el('span', { class: 'cp-hint', text: ` (view ${n.view}, primary ${n.primaryId}${n.byzantine ? `; a traitor: ${n.byzantine}` : ''})` }));
-    const stable = n.checkpoints.length ? n.checkpoints : [];
-    marks.textContent = `Watermarks h = ${n.lowWatermark} (stable checkpoint) to H = ${n.highWatermark}; executed through ${n.executed}; a checkpoint every K = ${K}${stable.length ? `; collecting ${stable.map((c) => `checkpoint ${c.seq} (${c.votes.length} votes)`).join(', ')}` : ''}.`;
+    const open = n.checkpoints;
+    marks.textContent = `Watermarks h = ${n.lowWatermark} (stable checkpoint) to H = ${n.highWatermark}; executed through ${n.executed}; a checkpoint every K = ${K}${open.length ? `; collecting ${open.map((c) => `checkpoint ${c.seq} (${c.votes.length} votes)`).join(', ')}` : ''}.`;
     // The window h..H: executed part filled, a tick per checkpoint.
     const span = Math.max(1, n.highWatermark - n.lowWatermark);
     const pct = (s) => `${(100 * Math.min(span, Math.max(0, s - n.lowWatermark))) / span}%`;
@@ -275,7 +286,7 @@ export function panel(cx) {
             'tr',
             { 'data-seq': String(e.seq), 'data-phase': e.phase, ...(mark ? { 'data-mark': mark } : {}) },
             el('th', { text: String(e.seq), title: mark === 'stable' ? `seq ${e.seq}: the stable checkpoint (h)` : mark ? `seq ${e.seq}: a checkpoint` : `seq ${e.seq}` }),
-            el('td', { class: 'cp-pb-pp', 'data-slot': e.digest === null ? 'none' : 'match', text: e.digest === null ? '' : opText(e.request?.operation), title: e.digest === null ? 'no pre-prepare accepted' : `pre-prepare from ${primary}: ${hex(e.digest)}, ${reqText(e.request)}` }),
+            el('td', { class: 'cp-pb-pp', 'data-slot': e.digest === null ? 'none' : 'match', text: e.digest === null ? '' : e.request ? opText(e.request.operation) : 'null', title: e.digest === null ? 'no pre-prepare accepted' : `pre-prepare from ${primary}: ${hex(e.digest)}, ${reqText(e.request)}` }),
             ...ids.map((id) => slotCell(e.prepares, id, e.digest, id === primary)),
             ...ids.map((id) => slotCell(e.commits, id, e.digest, false)),
             el('td', { class: 'cp-pb-phase', 'data-phase': e.phase, text: `${e.phase}${e.duplicates ? ` +${e.duplicates} dup` : ''}`, title: e.duplicates ? `${plural(e.duplicates, 'duplicate')} discarded` : e.phase }),
@@ -292,6 +303,7 @@ export function panel(cx) {
       ids = list;
       K = cx.sim.config.checkpointInterval;
       if (!ids.includes(picked)) picked = ids[0];
+      selected = null;
       sig = '';
       note.textContent = tolerance(ids.length);
     },
@@ -303,7 +315,8 @@ export function panel(cx) {
       const f = Math.floor((N - 1) / 3);
       const { view, changing } = currentView(nodes);
       const primaryOf = (v) => ids[v % N];
-      viewLine.replaceChildren(el('b', { text: `view ${view} — primary ${primaryOf(view)}` }), changing.length ? ` · changing view: ${changing.map((n) => `${n.id} → ${n.view}`).join(', ')}` : '');
+      const to = [...new Set(changing.map((n) => n.view))].map((v) => `${changing.filter((n) => n.view === v).map((n) => n.id).join(' ')} → ${v}`);
+      viewLine.replaceChildren(el('b', { text: `view ${view} — primary ${primaryOf(view)}` }), to.length ? ` · changing view: ${to.join(', ')}` : '');
       root.dataset.view = String(view);
       const traitors = nodes.filter((n) => n.byzantine);
       warn.hidden = traitors.length <= f;
