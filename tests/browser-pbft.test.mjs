@@ -90,6 +90,36 @@ test('pbft: N = 5 is not 3f + 1 (quorums of 4); more than f traitors are flagged
   await page.close();
 });
 
+test('pbft: two equivocating traitors (> f): a prepare or commit with another digest shows in a certificate, the checker reports the broken agreement; duplicates are counted', async () => {
+  const { page, errors } = await open('?protocol=pbft&nodes=4&seed=8');
+  const pg = page.locator('consensus-playground');
+  await pausedAtStart(pg);
+  await pg.evaluate((el) => {
+    el.simulation.setByzantine('n1', 'equivocate');
+    el.simulation.setByzantine('n2', 'equivocate');
+    el.simulation.setDuplicateRate(0.5);
+  });
+  await pg.locator('.cp-toolbar').getByRole('button', { name: 'Request', exact: true }).click();
+  await pg.getByRole('slider', { name: 'Speed' }).fill('80');
+  await pg.getByRole('button', { name: 'Play' }).click();
+  await pg.locator('.cp-pb-warn', { hasText: '2 traitors > f = 1' }).waitFor();
+  await page.waitForFunction(() => /Safety violation — Agreement/.test(document.querySelector('.cp-banner')?.textContent));
+  await page.waitForFunction(() => ['n3', 'n4'].every((id) => document.querySelector(`[data-phases-of="${id}"] td[data-seq="1"]`)?.dataset.phase === 'executed'));
+  await pg.getByRole('button', { name: 'Pause' }).click();
+  const seen = [];
+  let dups = 0;
+  for (const id of ['n3', 'n4']) {
+    await pg.locator(`[data-phases-of="${id}"]`).click();
+    const row = pg.locator('.cp-pb-cert tr[data-seq="1"]');
+    seen.push(...(await row.locator('.cp-pb-slot').evaluateAll((tds) => tds.map((td) => td.dataset.slot))));
+    if (/\+\d+ dup/.test(await row.locator('.cp-pb-phase').textContent())) dups++;
+  }
+  assert.ok(seen.some((s) => s === 'mismatch' || s === 'both'), `a slot with another digest: ${seen}`);
+  assert.ok(dups > 0, 'duplicates discarded are counted');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('pbft: a silent primary is replaced by a view change — "view 1 — primary n2" — and the request executes', async () => {
   const { page, errors } = await open('?protocol=pbft&nodes=4&seed=6');
   const pg = page.locator('consensus-playground');
