@@ -162,6 +162,24 @@ test('pbft: a replica’s actions start a view change and send it a client reque
   await page.close();
 });
 
+test('pbft: keyboard — Enter on a row of the phase table shows that replica’s certificates; focus stays on it while the table redraws', async () => {
+  const { page, errors } = await open('?protocol=pbft&nodes=4&seed=5&speed=1');
+  const pg = page.locator('consensus-playground');
+  await pg.locator('[data-phases-of="n3"]').focus();
+  await page.keyboard.press('Enter');
+  assert.match(await pg.locator('.cp-pbft h3').last().textContent(), /^Certificates of n3/);
+  // A request (from a script, so that the focus stays where it is) redraws the table: the
+  // focused row is drawn again and keeps the focus.
+  await pg.evaluate((el) => el.simulation.clientRequest('x=1'));
+  await executedEverywhere(page, 1, 4);
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.phasesOf), 'n3');
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press(' ');
+  assert.match(await pg.locator('.cp-pbft h3').last().textContent(), /^Certificates of n2/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 for (const viewport of [{ width: 1280, height: 800 }, { width: 400, height: 800 }]) {
   test(`pbft: layout at ${viewport.width}px: nothing overflows, the ring and the PBFT panel are visible`, async () => {
     const { page, errors } = await open('?protocol=pbft&nodes=4&seed=3&speed=1', viewport);

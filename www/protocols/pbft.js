@@ -326,6 +326,7 @@ export function panel(cx) {
       const last = Math.max(0, ...nodes.map((n) => Math.max(n.executed, n.log.at(-1)?.seq ?? 0)));
       const cols = [];
       for (let k = Math.max(1, last - ROWS + 1); k <= last; k++) cols.push(k);
+      const focused = matrix.contains(document.activeElement) ? document.activeElement.dataset.phasesOf : null; // kept across the redraw
       matrix.replaceChildren(
         el('thead', {}, el('tr', {}, el('th', { text: 'seq' }), ...cols.map((k) => el('th', { text: String(k) })))),
         el(
@@ -345,7 +346,6 @@ export function panel(cx) {
             const pick = () => {
               picked = n.id;
               api.update(cx.sim.nodes());
-              matrix.querySelector(`[data-phases-of="${n.id}"]`)?.focus();
             };
             tr.addEventListener('click', pick);
             tr.addEventListener('keydown', (ev) => (ev.key === 'Enter' || ev.key === ' ') && (ev.preventDefault(), pick()));
@@ -353,6 +353,7 @@ export function panel(cx) {
           }),
         ),
       );
+      if (focused) matrix.querySelector(`[data-phases-of="${focused}"]`)?.focus({ preventScroll: true });
       if (!cols.length) matrix.append(el('caption', { class: 'cp-hint', text: 'No request yet: click Request.' }));
       drawCert(nodes.find((n) => n.id === picked) ?? nodes[0], primaryOf);
     },
