@@ -7,6 +7,7 @@ export const MECHANISMS = {
   raft: () => import('./raft.js'),
   paxos: () => import('./paxos.js'),
   vote: () => import('./vote.js'),
+  pbft: () => import('./pbft.js'),
   hotstuff: () => import('./hotstuff.js'),
   generals: () => import('./generals.js'),
 };
