@@ -65,20 +65,6 @@ function stylesheet(path) {
   return sheets.get(path);
 }
 
-/** `"n1:equivocate, n2:mute>n3"` as the Simulation's `byzantine` option. */
-function parseTraitors(text) {
-  return Object.fromEntries(
-    text
-      .split(/[\s,]+/)
-      .filter(Boolean)
-      .map((p) => {
-        const [id, b = ''] = p.split(':');
-        const [behaviour, ...to] = b.split('>');
-        return [id, to.length ? { behaviour, to } : behaviour];
-      }),
-  );
-}
-
 export class ConsensusPlayground extends HTMLElement {
   static observedAttributes = ['protocol', 'mechanism', 'nodes', 'seed', 'speed', 'snapshot-interval', 'experiments', 'byzantine'];
 
@@ -130,10 +116,11 @@ export class ConsensusPlayground extends HTMLElement {
     const seed = this.getAttribute('seed');
     if (nodes !== null) opts.nodes = Number(nodes);
     if (seed !== null) opts.seed = Number(seed);
-    // Traitors from the start: byzantine="n1:equivocate, n2:mute>n3>n4" (mute: the nodes after
-    // '>' hear nothing from it). The simulator refuses what it does not know, and the banner says so.
+    // Traitors from the start, for mechanisms that have them: byzantine="n1:equivocate,
+    // n2:mute>n3>n4" (mute: the nodes after '>' hear nothing from it). The simulator refuses
+    // what it does not know, and the banner says so.
     const traitors = this.getAttribute('byzantine');
-    if (traitors) opts.byzantine = parseTraitors(traitors);
+    if (traitors && this.traitorUI) opts.byzantine = this.traitorUI.parseTraitors(traitors);
     // The mechanism's own attributes (Raft: snapshot-interval).
     return { ...opts, ...this.mech?.options?.((a) => this.getAttribute(a)) };
   }
@@ -162,7 +149,10 @@ export class ConsensusPlayground extends HTMLElement {
     let mech, core;
     try {
       mech = await MECHANISMS[name]();
-      core = await loadCore(mech);
+      // The Byzantine mechanisms' traitor controls (stage/traitors.js and its stylesheet),
+      // fetched only for their widgets.
+      if (mech.traitors) stylesheet('stage/traitors.css');
+      [core, this.traitorUI] = await Promise.all([loadCore(mech), mech.traitors ? import('./stage/traitors.js') : null]);
     } catch (e) {
       if (this.mounting === name) this.failed(`The ${name} module or the wasm core`)(e);
       return;
@@ -215,7 +205,7 @@ export class ConsensusPlayground extends HTMLElement {
     });
     const legend = el('div', { class: 'cp-legend', 'aria-hidden': 'true' }, ...mech.legend.map(([key, text]) => el('span', {}, el('i', { class: `cp-lg cp-lg-${key}` }), text)));
     this.metrics = metrics();
-    this.actions = nodeActions(mech, cx, () => this.select(null));
+    this.actions = nodeActions(mech, cx, () => this.select(null), this.traitorUI);
     this.panel = mech.panel(cx);
     this.faults = faults(cx, () => this.Simulation.bugList(mech.name), this.failed('The Network and bugs panel'));
     this.events = eventLog(mech.routine);

@@ -354,6 +354,11 @@ impl Replica {
     pub fn pending(&self) -> impl Iterator<Item = &Request> {
         self.pending.values()
     }
+    /// Whether its view-change timer runs (it waits for a request to execute, or for a
+    /// NewView).
+    pub fn waiting(&self) -> bool {
+        self.waiting
+    }
     /// View changes started (timeouts, joins, rejected NewViews).
     pub fn elections(&self) -> u64 {
         self.elections

@@ -165,8 +165,6 @@ struct TimerSlot<T> {
     /// When it was last set, and its deadline, µs.
     set_at: Micros,
     deadline: Micros,
-    /// Set and not cancelled or fired since (for views: [`Simulation::armed_timer`]).
-    armed: bool,
     /// The entry of this kind in the queue that a later start may ride on: `(at, seq, node
     /// generation, kind generation)`. Still queued while Some.
     #[cfg(not(target_family = "wasm"))]
@@ -368,16 +366,6 @@ impl<P: Protocol> Simulation<P> {
     pub fn timer(&self, i: NodeId, timer: P::Timer) -> Option<(Micros, Micros)> {
         self.nodes[i].timers.iter().find(|s| s.timer == timer).map(|s| (s.set_at, s.deadline))
     }
-    /// Node `i`'s `timer` if it is running (set, and neither cancelled nor fired since; the
-    /// node up): when it was set and its deadline, µs. A paused node's timers show as they
-    /// were set (they fire, overdue, when it resumes).
-    pub fn armed_timer(&self, i: NodeId, timer: P::Timer) -> Option<(Micros, Micros)> {
-        let n = &self.nodes[i];
-        if n.crashed {
-            return None;
-        }
-        n.timers.iter().find(|s| s.timer == timer && s.armed).map(|s| (s.set_at, s.deadline))
-    }
     /// The network as it is now (latency, loss, duplication, cut links).
     pub fn network(&self) -> &Network {
         &self.network
@@ -487,9 +475,6 @@ impl<P: Protocol> Simulation<P> {
                         && n.generation == generation
                         && n.timers.iter().any(|s| s.timer == timer && s.generation == kind_generation);
                     if live {
-                        if let Some(s) = self.nodes[node].timers.iter_mut().find(|s| s.timer == timer) {
-                            s.armed = false;
-                        }
                         self.act(node, |p, state, cx, out| p.on_timer(state, cx, timer, out))
                     } else {
                         None
@@ -558,13 +543,9 @@ impl<P: Protocol> Simulation<P> {
                 Effect::CancelTimer(timer) => {
                     if let Some(s) = self.nodes[i].timers.iter_mut().find(|s| s.timer == timer) {
                         s.generation = s.generation.wrapping_add(1);
-                        s.armed = false;
                     }
                 }
-                Effect::CancelTimers => {
-                    self.nodes[i].generation = self.nodes[i].generation.wrapping_add(1);
-                    self.nodes[i].timers.iter_mut().for_each(|s| s.armed = false);
-                }
+                Effect::CancelTimers => self.nodes[i].generation = self.nodes[i].generation.wrapping_add(1),
                 Effect::ResumeTimer(timer) => {
                     if let Some((start, deadline)) = self.timer(i, timer) {
                         self.set_timer(i, timer, start, deadline.max(self.now));
@@ -597,7 +578,6 @@ impl<P: Protocol> Simulation<P> {
             Some(s) => {
                 s.set_at = set_at;
                 s.deadline = deadline;
-                s.armed = true;
                 s.generation
             }
             None => {
@@ -606,7 +586,6 @@ impl<P: Protocol> Simulation<P> {
                     generation: 0,
                     set_at,
                     deadline,
-                    armed: true,
                     #[cfg(not(target_family = "wasm"))]
                     queued: None,
                     #[cfg(not(target_family = "wasm"))]
@@ -741,7 +720,6 @@ impl<P: Protocol> Simulation<P> {
             n.crashed = true;
             n.paused = false;
             n.generation = n.generation.wrapping_add(1);
-            n.timers.iter_mut().for_each(|s| s.armed = false);
             self.record("membership", Some(i), None, Text::Sim(view::SimNote::Retired));
         }
     }
@@ -769,7 +747,6 @@ impl<P: Protocol> Simulation<P> {
         n.crashed = true;
         n.paused = false;
         n.generation = n.generation.wrapping_add(1);
-        n.timers.iter_mut().for_each(|s| s.armed = false);
         for id in std::mem::take(&mut n.inbox) {
             if self.in_flight.remove(&id).is_some() {
                 self.stats.messages_dropped += 1;
@@ -839,7 +816,6 @@ impl<P: Protocol> Simulation<P> {
         let n = &mut self.nodes[i];
         n.paused = false;
         n.generation = n.generation.wrapping_add(1);
-        n.timers.iter_mut().for_each(|s| s.armed = false);
         let inbox = std::mem::take(&mut n.inbox);
         self.act(i, |p, n, cx, out| p.on_resume(n, cx, out));
         for id in &inbox {

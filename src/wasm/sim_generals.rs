@@ -175,7 +175,8 @@ impl Mechanism for Generals {
         (0..names.len())
             .map(|i| {
                 let g = sim.node_state(i);
-                let timer = sim.armed_timer(i, Timer::Round);
+                // Armed at the next round boundary while a run needs it: one in the past has fired.
+                let timer = sim.timer(i, Timer::Round).filter(|(_, d)| *d >= sim.now() && !sim.is_crashed(i));
                 let runs = g.runs.iter().skip(g.runs.len().saturating_sub(VIEW_RUNS));
                 to_js(&NodeJs {
                     id: name(i),

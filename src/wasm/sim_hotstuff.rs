@@ -179,7 +179,8 @@ impl Mechanism for HotStuff {
         (0..names.len())
             .map(|i| {
                 let r = sim.node(i);
-                let timer = sim.armed_timer(i, Timer::View);
+                // The pacemaker's view timer always runs on a replica that is up.
+                let timer = if sim.is_crashed(i) { None } else { sim.timer(i, Timer::View) };
                 let (exec_block, exec_height) = r.executed();
                 let mut blocks: Vec<&Block> = r.blocks().values().collect();
                 blocks.sort_by_key(|b| (b.height, b.id));

@@ -217,7 +217,7 @@ impl Mechanism for Pbft {
         (0..names.len())
             .map(|i| {
                 let r = sim.node(i);
-                let timer = sim.armed_timer(i, Timer::ViewChange);
+                let timer = if r.waiting() && !sim.is_crashed(i) { sim.timer(i, Timer::ViewChange) } else { None };
                 let log = r.log();
                 let recent: Vec<_> = log.iter().skip(log.len().saturating_sub(VIEW_SEQS)).collect();
                 let v = to_js(&NodeJs {

@@ -552,8 +552,9 @@ impl SimulationJs {
 
     /// Replays a `consensus-sim check` run (same seed, nodes, events, faults and bug) up to
     /// where it stopped, for a failing seed the CLI printed: `options` is `{protocol, seed,
-    /// nodes, events, faults, bug}` (`protocol` as for the constructor, `"raft"` when absent;
-    /// `faults` a comma-separated list or "all"; `bug` a name or null). Returns the simulation
+    /// nodes, events, faults, bug, byzantine?}` (`protocol` as for the constructor, `"raft"`
+    /// when absent; `faults` a comma-separated list or "all"; `bug` a name or null; `byzantine`
+    /// the number of traitors drawn per seed, as `check --byzantine K`, 0 when absent). Returns the simulation
     /// at that point, its violation (if any) in `violations()`.
     #[wasm_bindgen(js_name = fromCheck)]
     pub fn from_check(options: JsValue) -> JsResult<SimulationJs> {
@@ -574,8 +575,14 @@ impl SimulationJs {
             let b = BugSet::index_of(bug_list(&name), &bug_name).ok_or_else(|| invalid("bug", format!("must be a bug name (got \"{bug_name}\")")))?;
             BugSet::NONE.with(b, true)
         };
-        let traitors = get(&options, "byzantine");
-        let traitors = if traitors.is_undefined() { 0 } else { uint_in(&traitors, "byzantine", 0..=nodes as u64, "must be an integer from 0 to nodes")? as usize };
+        // Traitors drawn per seed (`check --byzantine K`): builds with traitors only.
+        #[cfg(feature = "byzantine")]
+        let traitors = match get(&options, "byzantine") {
+            v if v.is_undefined() => 0,
+            v => uint_in(&v, "byzantine", 0..=nodes as u64, "must be an integer from 0 to nodes")? as usize,
+        };
+        #[cfg(not(feature = "byzantine"))]
+        let traitors = 0;
         let cfg = ChaosConfig { seed, nodes, events, faults, bugs, traitors };
         Ok(SimulationJs { inner: from_check(&name, &cfg)? })
     }

@@ -8,21 +8,12 @@ import { commonActions } from './faults.js';
  * @param {import('./contract.js').Mechanism} mech
  * @param {import('./contract.js').Stage} cx
  * @param {() => void} close   what the close button does
+ * @param {{traitorSelect: Function}|null} traitors   the Byzantine mechanisms' traitor controls (traitors.js), or null
  */
-export function nodeActions(mech, cx, close) {
+export function nodeActions(mech, cx, close, traitors) {
   const root = el('section', { class: 'cp-panel cp-actions', 'aria-label': 'Node actions' });
   let sig = null; // what is shown: rebuilt only when it changes, so a button keeps its focus
   let details = null;
-  // The Byzantine mechanisms' traitor select (traitors.js and its stylesheet), fetched only
-  // for their widgets; shown once it has arrived.
-  let traitors = null;
-  if (mech.traitors) {
-    cx.stylesheet('stage/traitors.css');
-    import('./traitors.js').then((m) => {
-      traitors = m;
-      sig = null;
-    });
-  }
   let detailsSig = '';
   const show = (s, ...children) => {
     sig = s;

@@ -1,5 +1,6 @@
-// The traitor select of the node actions, for the Byzantine mechanisms' widgets (PBFT, HotStuff,
-// the generals: modules with `traitors: true`), fetched with stage/traitors.css only by them.
+// Traitors in the widget, for the Byzantine mechanisms (PBFT, HotStuff, the generals: modules
+// with `traitors: true`), fetched with stage/traitors.css only by their widgets: the element's
+// `byzantine` attribute and the traitor select of the node actions.
 // It imports nothing (el comes from the stage, cx.dom), so no chunk is shared with the element.
 
 /**
@@ -20,5 +21,19 @@ export function traitorSelect(n, cx) {
   select.value = options.some((o) => o.value === current) ? current : 'null';
   select.addEventListener('change', () => cx.act((s) => s.setByzantine(n.id, JSON.parse(select.value))));
   return el('label', { class: 'cp-traitor', title: 'A traitor may send anything (Byzantine); the checker judges only the honest nodes' }, 'Traitor ', select);
+}
+
+/** `"n1:equivocate, n2:mute>n3"` as the Simulation's `byzantine` option. */
+export function parseTraitors(text) {
+  return Object.fromEntries(
+    text
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map((p) => {
+        const [id, b = ''] = p.split(':');
+        const [behaviour, ...to] = b.split('>');
+        return [id, to.length ? { behaviour, to } : behaviour];
+      }),
+  );
 }
 
