@@ -79,7 +79,8 @@ test('generals: N = 4 — a run completes, the panel shows each decision and 9 m
   // On load: the element, its CSS, the generals chunk, its stylesheet and its wasm, nothing else.
   const files = (await fetched(page)).sort();
   assert.equal(files.filter((f) => GENERALS_CHUNK.test(f)).length, 1, files.join(' '));
-  assert.deepEqual(files.filter((f) => !GENERALS_CHUNK.test(f)), ['consensus-playground.css', 'consensus-playground.js', 'pkg/generals_bg.wasm', 'protocols/generals.css']);
+  // The traitor controls (the byzantine attribute, the Traitor menu) come with the Byzantine mechanisms.
+  assert.deepEqual(files.filter((f) => !GENERALS_CHUNK.test(f)).map((f) => f.replace(/^traitors-[A-Z0-9]+\.js$/, 'traitors-*.js')), ['consensus-playground.css', 'consensus-playground.js', 'pkg/generals_bg.wasm', 'protocols/generals.css', 'stage/traitors.css', 'traitors-*.js']);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -47,7 +47,8 @@ test('hotstuff: the widget loads only its own chunk, stylesheet and wasm; blocks
   // On load: the element, its CSS, the HotStuff chunk, its stylesheet and its wasm, nothing else.
   const files = (await fetched(page)).sort();
   assert.equal(files.filter((f) => HOTSTUFF_CHUNK.test(f)).length, 1, files.join(' '));
-  assert.deepEqual(files.filter((f) => !HOTSTUFF_CHUNK.test(f)), ['consensus-playground.css', 'consensus-playground.js', 'pkg/hotstuff_bg.wasm', 'protocols/hotstuff.css']);
+  // The traitor controls (the byzantine attribute, the Traitor menu) come with the Byzantine mechanisms.
+  assert.deepEqual(files.filter((f) => !HOTSTUFF_CHUNK.test(f)).map((f) => f.replace(/^traitors-[A-Z0-9]+\.js$/, 'traitors-*.js')), ['consensus-playground.css', 'consensus-playground.js', 'pkg/hotstuff_bg.wasm', 'protocols/hotstuff.css', 'stage/traitors.css', 'traitors-*.js']);
   const drawn = new Set(await page.evaluate(() => window.__drawn));
   for (const kind of ['Proposal', 'Vote']) assert.ok(drawn.has(kind), `${kind} was drawn: ${[...drawn]}`);
   const proposal = page.locator('[data-message="Proposal"]').first();

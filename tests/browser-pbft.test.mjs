@@ -63,7 +63,8 @@ test('pbft: the widget loads only its own chunk, stylesheet and wasm; a request 
   // On load: the element, its CSS, the PBFT chunk, its stylesheet and its wasm, nothing else.
   const files = (await fetched(page)).sort();
   assert.equal(files.filter((f) => PBFT_CHUNK.test(f)).length, 1, files.join(' '));
-  assert.deepEqual(files.filter((f) => !PBFT_CHUNK.test(f)), ['consensus-playground.css', 'consensus-playground.js', 'pkg/pbft_bg.wasm', 'protocols/pbft.css']);
+  // The traitor controls (the byzantine attribute, the Traitor menu) come with the Byzantine mechanisms.
+  assert.deepEqual(files.filter((f) => !PBFT_CHUNK.test(f)).map((f) => f.replace(/^traitors-[A-Z0-9]+\.js$/, 'traitors-*.js')), ['consensus-playground.css', 'consensus-playground.js', 'pkg/pbft_bg.wasm', 'protocols/pbft.css', 'stage/traitors.css', 'traitors-*.js']);
   assert.deepEqual(errors, []);
   await page.close();
 });
