@@ -2,13 +2,12 @@
 //! checked after every simulator event. A replica the simulator ever made a traitor is not
 //! judged ([`Invariants::set_byzantine`]).
 
-use std::collections::BTreeSet;
-
 use crate::collections::{Map, Set};
 
 use crate::kv::{ClientId, Output};
 use crate::protocol::{node_name, Invariants, Micros, NodeId, Violation};
 
+use super::digests::ByDigest;
 use super::msg::{Digest, Seq, View};
 use super::node::Trail;
 use super::sim::{Decision, Pbft, PbftNode};
@@ -38,10 +37,9 @@ pub struct Checker {
     /// seq → (digest, the first honest replica that executed it).
     executed: Map<Seq, (Digest, NodeId)>,
     next: Vec<Seq>,
-    /// Every request's digest clients sent. A B-tree, not a [`Set`]: digests land anywhere in
-    /// the order, and a randomized run's clients send tens of thousands while no view makes
-    /// progress.
-    requested: BTreeSet<Digest>,
+    /// Every request's digest clients sent (not a [`Set`]: there can be tens of thousands, see
+    /// [`ByDigest`]).
+    requested: ByDigest<()>,
     /// Per replica, the (client, timestamp) it executed (not as a duplicate).
     once: Vec<Set<(String, u64)>>,
     /// seq → (view, digest) of commits at honest replicas.
@@ -72,7 +70,7 @@ impl Invariants<Pbft> for Checker {
             traitor: vec![false; nodes],
             executed: Map::new(),
             next: vec![1; nodes],
-            requested: BTreeSet::new(),
+            requested: ByDigest::new(),
             once: vec![Set::new(); nodes],
             committed: Map::new(),
             results: Map::new(),
@@ -113,7 +111,7 @@ impl Invariants<Pbft> for Checker {
             }
         }
         if let Some(r) = &d.request {
-            if !self.requested.contains(&d.digest) {
+            if !self.requested.contains_key(&d.digest) {
                 let detail = format!("{} executed a request no client sent ({} at {})", node_name(i), r.operation, d.seq);
                 self.report(now, FROM_CLIENTS, vec![i], detail);
             }
@@ -144,7 +142,7 @@ impl Invariants<Pbft> for Checker {
                     // Requests are genuine whoever received them: the simulator's clients
                     // and proposals by hand hand them in.
                     Trail::Requested(d) => {
-                        self.requested.insert(d);
+                        self.requested.insert(d, ());
                     }
                     _ if self.traitor[i] => {}
                     Trail::Committed(v, s, d) => {

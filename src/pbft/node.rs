@@ -50,12 +50,13 @@
 //! State that survives a crash: everything (the papers' replicas do not lose state; a restarted
 //! replica resumes with its log and fetches what it missed).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use crate::collections::{Map, Set};
 
 use crate::protocol::{BugSet, Ctx, Delay, Effect, Micros, NodeId, Out};
 
+use super::digests::ByDigest;
 use super::msg::{chain, digest, Digest, Msg, PreparedCert, Request, Seq, View, ViewChangeBody, NULL_DIGEST};
 use super::notes::{Ignore, Note, What};
 use super::sim::{Pbft, Timer};
@@ -201,10 +202,9 @@ pub struct Replica {
     /// recent ones so that f + 1 replicas can vouch for a checkpoint.
     checkpoint_log: Map<Seq, Digest>,
     checkpoint_votes: Map<Seq, Map<NodeId, Digest>>,
-    /// Requests received and not executed yet, by digest. A B-tree, not a [`Map`]: digests
-    /// land anywhere in the order, and while no view makes progress a randomized run piles up
-    /// tens of thousands of them (a sorted `Vec`'s insert made `check` 20× slower).
-    pending: BTreeMap<Digest, Request>,
+    /// Requests received and not executed yet, by digest (not a [`Map`]: there can be tens
+    /// of thousands, see [`ByDigest`]).
+    pending: ByDigest<Request>,
     /// The primary's requests waiting for room in the window.
     queue: VecDeque<Request>,
     /// Digests assigned a sequence number in this view.
@@ -259,7 +259,7 @@ impl Replica {
             own_checkpoints: Map::new(),
             checkpoint_log: Map::new(),
             checkpoint_votes: Map::new(),
-            pending: BTreeMap::new(),
+            pending: ByDigest::new(),
             queue: VecDeque::new(),
             assigned: Set::new(),
             last_ts: Map::new(),
@@ -570,7 +570,7 @@ impl Replica {
         self.pre_prepared.insert(seq, (view, d));
         self.trail.push(Trail::InWindow(seq, self.low, self.high_watermark(o)));
         if let Some(r) = &request {
-            self.pending.entry(d).or_insert_with(|| r.clone());
+            self.pending.get_or_insert_with(d, || r.clone());
             if !self.waiting {
                 self.arm(o, out);
             }
