@@ -2,11 +2,12 @@
 //! checked after every simulator event. A replica the simulator ever made a traitor is not
 //! judged ([`Invariants::set_byzantine`]).
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::collections::{Map, Set};
 
 use crate::kv::{ClientId, Output};
 use crate::protocol::{node_name, Invariants, Micros, NodeId, Violation};
 
+use super::digests::ByDigest;
 use super::msg::{Digest, Seq, View};
 use super::node::Trail;
 use super::sim::{Decision, Pbft, PbftNode};
@@ -34,15 +35,17 @@ pub const CLIENT_RESULT: &str = "Client Result";
 pub struct Checker {
     traitor: Vec<bool>,
     /// seq → (digest, the first honest replica that executed it).
-    executed: BTreeMap<Seq, (Digest, NodeId)>,
+    executed: Map<Seq, (Digest, NodeId)>,
     next: Vec<Seq>,
-    requested: BTreeSet<Digest>,
+    /// Every request's digest clients sent (not a [`Set`]: there can be tens of thousands, see
+    /// [`ByDigest`]).
+    requested: ByDigest<()>,
     /// Per replica, the (client, timestamp) it executed (not as a duplicate).
-    once: Vec<BTreeSet<(String, u64)>>,
+    once: Vec<Set<(String, u64)>>,
     /// seq → (view, digest) of commits at honest replicas.
-    committed: BTreeMap<Seq, Vec<(View, Digest)>>,
+    committed: Map<Seq, Vec<(View, Digest)>>,
     /// (client id, seq) → the output honest replicas produced.
-    results: BTreeMap<(ClientId, u64), Output>,
+    results: Map<(ClientId, u64), Output>,
     decided: u64,
     violations: Vec<Violation>,
 }
@@ -65,12 +68,12 @@ impl Invariants<Pbft> for Checker {
     fn new(nodes: usize) -> Self {
         Checker {
             traitor: vec![false; nodes],
-            executed: BTreeMap::new(),
+            executed: Map::new(),
             next: vec![1; nodes],
-            requested: BTreeSet::new(),
-            once: vec![BTreeSet::new(); nodes],
-            committed: BTreeMap::new(),
-            results: BTreeMap::new(),
+            requested: ByDigest::new(),
+            once: vec![Set::new(); nodes],
+            committed: Map::new(),
+            results: Map::new(),
             decided: 0,
             violations: Vec::new(),
         }
@@ -78,7 +81,7 @@ impl Invariants<Pbft> for Checker {
     fn add_node(&mut self) {
         self.traitor.push(false);
         self.next.push(1);
-        self.once.push(BTreeSet::new());
+        self.once.push(Set::new());
     }
     /// A replica's state survives a crash: nothing to forget.
     fn on_restart(&mut self, _node: NodeId) {}
@@ -108,7 +111,7 @@ impl Invariants<Pbft> for Checker {
             }
         }
         if let Some(r) = &d.request {
-            if !self.requested.contains(&d.digest) {
+            if !self.requested.contains_key(&d.digest) {
                 let detail = format!("{} executed a request no client sent ({} at {})", node_name(i), r.operation, d.seq);
                 self.report(now, FROM_CLIENTS, vec![i], detail);
             }
@@ -139,7 +142,7 @@ impl Invariants<Pbft> for Checker {
                     // Requests are genuine whoever received them: the simulator's clients
                     // and proposals by hand hand them in.
                     Trail::Requested(d) => {
-                        self.requested.insert(d);
+                        self.requested.insert(d, ());
                     }
                     _ if self.traitor[i] => {}
                     Trail::Committed(v, s, d) => {
@@ -157,10 +160,14 @@ impl Invariants<Pbft> for Checker {
                         }
                     }
                     Trail::NewView(v, h, pps) => {
-                        let placed: BTreeMap<Seq, Digest> = pps.into_iter().collect();
+                        let mut placed: Map<Seq, Digest> = Map::new();
+                        for (s, d) in pps {
+                            placed.insert(s, d);
+                        }
                         let lost: Vec<(Seq, View, Digest)> = self
                             .committed
-                            .range((h + 1)..)
+                            .iter()
+                            .filter(|(s, _)| **s > h)
                             .flat_map(|(s, cs)| cs.iter().filter(|(cv, _)| *cv < v).map(move |(cv, d)| (*s, *cv, *d)))
                             .filter(|(s, _, d)| placed.get(s) != Some(d))
                             .collect();

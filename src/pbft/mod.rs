@@ -10,12 +10,14 @@
 //!   its actions on the simulator.
 //! - [`notes`]: what a replica narrates, as data, and its sentences.
 //! - [`check`]: the invariants over honest replicas, checked after every event.
+//! - `digests`: an ordered map keyed by request digest, quick to insert into anywhere.
 //! - [`bug`]: deliberate bugs, to show the checker catches them.
 //! - [`chaos`]: what PBFT adds to randomized fault runs.
 
 pub mod bug;
 pub mod chaos;
 pub mod check;
+mod digests;
 pub mod msg;
 pub mod node;
 pub mod notes;

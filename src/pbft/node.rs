@@ -50,10 +50,13 @@
 //! State that survives a crash: everything (the papers' replicas do not lose state; a restarted
 //! replica resumes with its log and fetches what it missed).
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
+
+use crate::collections::{Map, Set};
 
 use crate::protocol::{BugSet, Ctx, Delay, Effect, Micros, NodeId, Out};
 
+use super::digests::ByDigest;
 use super::msg::{chain, digest, Digest, Msg, PreparedCert, Request, Seq, View, ViewChangeBody, NULL_DIGEST};
 use super::notes::{Ignore, Note, What};
 use super::sim::{Pbft, Timer};
@@ -184,30 +187,31 @@ pub struct Replica {
     stable_proof: Vec<NodeId>,
     /// The primary's last assigned sequence number.
     next_seq: Seq,
-    log: BTreeMap<Seq, Entry>,
+    log: Map<Seq, Entry>,
     /// P: per seq, the prepared certificate of the highest view.
-    prepared: BTreeMap<Seq, PreparedCert>,
+    prepared: Map<Seq, PreparedCert>,
     /// Q: per seq, the highest view a pre-prepare was accepted in, and its digest.
-    pre_prepared: BTreeMap<Seq, (View, Digest)>,
+    pre_prepared: Map<Seq, (View, Digest)>,
     executed: Seq,
     state_digest: Digest,
     /// Every executed request: the replicated state, replayable (what state transfer sends).
     history: Vec<Option<Request>>,
     ready: VecDeque<(Seq, Option<Request>, bool)>,
-    own_checkpoints: BTreeMap<Seq, Digest>,
+    own_checkpoints: Map<Seq, Digest>,
     /// Every checkpoint it reached (its state digest there), kept: ViewChanges report the
     /// recent ones so that f + 1 replicas can vouch for a checkpoint.
-    checkpoint_log: BTreeMap<Seq, Digest>,
-    checkpoint_votes: BTreeMap<Seq, BTreeMap<NodeId, Digest>>,
-    /// Requests received and not executed yet, by digest.
-    pending: BTreeMap<Digest, Request>,
+    checkpoint_log: Map<Seq, Digest>,
+    checkpoint_votes: Map<Seq, Map<NodeId, Digest>>,
+    /// Requests received and not executed yet, by digest (not a [`Map`]: there can be tens
+    /// of thousands, see [`ByDigest`]).
+    pending: ByDigest<Request>,
     /// The primary's requests waiting for room in the window.
     queue: VecDeque<Request>,
     /// Digests assigned a sequence number in this view.
-    assigned: BTreeSet<Digest>,
+    assigned: Set<Digest>,
     /// Per client, the timestamp of the last request executed.
-    last_ts: BTreeMap<String, u64>,
-    view_changes: BTreeMap<View, BTreeMap<NodeId, ViewChangeBody>>,
+    last_ts: Map<String, u64>,
+    view_changes: Map<View, Map<NodeId, ViewChangeBody>>,
     new_view: Option<(NodeId, Msg)>,
     /// View changes in a row without progress (timers double).
     vc_streak: u32,
@@ -219,8 +223,8 @@ pub struct Replica {
     future: Vec<(NodeId, Msg)>,
     /// As a client: its own timestamp, and the replies per timestamp.
     own_ts: u64,
-    replies: BTreeMap<u64, Vec<(NodeId, String)>>,
-    accepted_replies: BTreeMap<u64, String>,
+    replies: Map<u64, Vec<(NodeId, String)>>,
+    accepted_replies: Map<u64, String>,
     behaviour: Option<Behaviour>,
     sent: VecDeque<(NodeId, Msg)>,
     /// The retransmission timer runs.
@@ -245,21 +249,21 @@ impl Replica {
             low_digest: 0,
             stable_proof: Vec::new(),
             next_seq: 0,
-            log: BTreeMap::new(),
-            prepared: BTreeMap::new(),
-            pre_prepared: BTreeMap::new(),
+            log: Map::new(),
+            prepared: Map::new(),
+            pre_prepared: Map::new(),
             executed: 0,
             state_digest: 0,
             history: Vec::new(),
             ready: VecDeque::new(),
-            own_checkpoints: BTreeMap::new(),
-            checkpoint_log: BTreeMap::new(),
-            checkpoint_votes: BTreeMap::new(),
-            pending: BTreeMap::new(),
+            own_checkpoints: Map::new(),
+            checkpoint_log: Map::new(),
+            checkpoint_votes: Map::new(),
+            pending: ByDigest::new(),
             queue: VecDeque::new(),
-            assigned: BTreeSet::new(),
-            last_ts: BTreeMap::new(),
-            view_changes: BTreeMap::new(),
+            assigned: Set::new(),
+            last_ts: Map::new(),
+            view_changes: Map::new(),
             new_view: None,
             vc_streak: 0,
             waiting: false,
@@ -268,8 +272,8 @@ impl Replica {
             states: Vec::new(),
             future: Vec::new(),
             own_ts: 0,
-            replies: BTreeMap::new(),
-            accepted_replies: BTreeMap::new(),
+            replies: Map::new(),
+            accepted_replies: Map::new(),
             behaviour: None,
             sent: VecDeque::new(),
             resending: false,
@@ -335,7 +339,7 @@ impl Replica {
         &self.history
     }
     /// The certificates of each sequence number in the current view.
-    pub fn log(&self) -> &BTreeMap<Seq, Entry> {
+    pub fn log(&self) -> &Map<Seq, Entry> {
         &self.log
     }
     /// The phase `seq` reached here.
@@ -368,15 +372,15 @@ impl Replica {
         self.behaviour
     }
     /// Replies accepted as a client (f + 1 matching), by timestamp.
-    pub fn accepted_replies(&self) -> &BTreeMap<u64, String> {
+    pub fn accepted_replies(&self) -> &Map<u64, String> {
         &self.accepted_replies
     }
     /// Its checkpoints' votes: seq → sender → state digest.
-    pub fn checkpoint_votes(&self) -> &BTreeMap<Seq, BTreeMap<NodeId, Digest>> {
+    pub fn checkpoint_votes(&self) -> &Map<Seq, Map<NodeId, Digest>> {
         &self.checkpoint_votes
     }
     /// ViewChanges received for views from its own on: view → sender → body.
-    pub fn view_changes(&self) -> &BTreeMap<View, BTreeMap<NodeId, ViewChangeBody>> {
+    pub fn view_changes(&self) -> &Map<View, Map<NodeId, ViewChangeBody>> {
         &self.view_changes
     }
     /// The next executed request for the state machine: `(seq, request, duplicate)`, where a
@@ -571,7 +575,7 @@ impl Replica {
         self.pre_prepared.insert(seq, (view, d));
         self.trail.push(Trail::InWindow(seq, self.low, self.high_watermark(o)));
         if let Some(r) = &request {
-            self.pending.entry(d).or_insert_with(|| r.clone());
+            self.pending.get_or_insert_with(d, || r.clone());
             if !self.waiting {
                 self.arm(o, out);
             }
@@ -986,7 +990,7 @@ impl Replica {
                 Vec::new()
             } else {
                 let from = self.low.saturating_sub(4 * o.checkpoint_interval);
-                self.checkpoint_log.range(from..).map(|(s, d)| (*s, *d)).collect()
+                self.checkpoint_log.iter().filter(|(s, _)| **s >= from).map(|(s, d)| (*s, *d)).collect()
             },
             prepared: if omit { Vec::new() } else { self.prepared.values().cloned().collect() },
             pre_prepared: if omit { Vec::new() } else { self.pre_prepared.iter().map(|(s, (v, d))| (*s, *v, *d)).collect() },
@@ -1002,9 +1006,10 @@ impl Replica {
         // Join: f + 1 replicas ask for views above its own: move to the smallest of them
         // (§4.5.2, liveness).
         let f = self.f();
-        let above: BTreeSet<NodeId> = self.view_changes.range(self.view.saturating_add(1)..).flat_map(|(_, m)| m.keys().copied()).collect();
+        let next = self.view.saturating_add(1);
+        let above: Set<NodeId> = self.view_changes.iter().filter(|(w, _)| **w >= next).flat_map(|(_, m)| m.keys().copied()).collect();
         if above.len() > f {
-            let smallest = self.view_changes.range(self.view.saturating_add(1)..).find(|(_, m)| !m.is_empty()).map(|(w, _)| *w).expect("some view above");
+            let smallest = self.view_changes.iter().filter(|(w, _)| **w >= next).find(|(_, m)| !m.is_empty()).map(|(w, _)| *w).expect("some view above");
             self.start_view_change(o, cx, smallest, super::notes::VcWhy::Joined, out);
         }
         let count = self.view_changes.get(&v).map_or(0, |m| m.len());
@@ -1063,7 +1068,10 @@ impl Replica {
         uniq.sort_unstable();
         uniq.dedup();
         let have = self.view_changes.get(&v);
-        let mine: BTreeMap<NodeId, ViewChangeBody> = uniq.iter().filter_map(|k| have.and_then(|m| m.get(k)).map(|b| (*k, b.clone()))).collect();
+        let mut mine: Map<NodeId, ViewChangeBody> = Map::new();
+        for (k, b) in uniq.iter().filter_map(|k| have.and_then(|m| m.get(k)).map(|b| (*k, b))) {
+            mine.insert(k, b.clone());
+        }
         if uniq.len() < q || uniq.iter().any(|k| *k >= self.n) {
             self.new_view = None;
             self.start_view_change(o, cx, v.saturating_add(1), super::notes::VcWhy::BadNewView, out);
@@ -1257,10 +1265,10 @@ fn count(msgs: &[(NodeId, Digest)], d: Digest) -> usize {
 
 /// The new view's decision from a set of ViewChanges (the rule in the module documentation),
 /// or None while some sequence number is undecided.
-fn decide(o: &Options, n: usize, q: usize, vcs: &BTreeMap<NodeId, ViewChangeBody>) -> Option<Plan> {
+fn decide(o: &Options, n: usize, q: usize, vcs: &Map<NodeId, ViewChangeBody>) -> Option<Plan> {
     let f = faults(n);
     // The checkpoint: the highest (seq, digest) that f + 1 ViewChanges claim.
-    let mut claims: BTreeMap<(Seq, Digest), BTreeSet<NodeId>> = BTreeMap::new();
+    let mut claims: Map<(Seq, Digest), Set<NodeId>> = Map::new();
     claims.entry((0, 0)).or_default().extend(vcs.keys().copied());
     for (k, b) in vcs {
         claims.entry((b.last_stable, b.stable_digest)).or_default().insert(*k);
@@ -1291,7 +1299,16 @@ fn decide(o: &Options, n: usize, q: usize, vcs: &BTreeMap<NodeId, ViewChangeBody
         let prepared_at = |b: &ViewChangeBody| b.prepared.iter().find(|p| p.seq == s).map(|p| (p.view, p.digest));
         let mut chosen = None;
         let mut candidates: Vec<&PreparedCert> = vcs.values().flat_map(|b| b.prepared.iter().filter(|p| p.seq == s)).filter(|p| digest(p.request.as_ref()) == p.digest).collect();
-        candidates.sort_by(|a, b| b.view.cmp(&a.view).then(a.digest.cmp(&b.digest)));
+        // Highest view first, then smallest digest, ties in their order: the stable order, by
+        // insertion (a few certificates; smaller in the wasm than the standard library's sort).
+        let before = |a: &PreparedCert, b: &PreparedCert| b.view.cmp(&a.view).then(a.digest.cmp(&b.digest)).is_lt();
+        for i in 1..candidates.len() {
+            let mut j = i;
+            while j > 0 && before(candidates[j], candidates[j - 1]) {
+                candidates.swap(j - 1, j);
+                j -= 1;
+            }
+        }
         for c in candidates {
             let a1 = reporting.iter().filter(|b| prepared_at(b).map_or(true, |(v, d)| v < c.view || (v == c.view && d == c.digest))).count();
             let a2 = vcs

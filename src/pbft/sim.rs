@@ -8,8 +8,7 @@
 //! its request to every replica. A request proposed at a replica (`propose`) has that replica
 //! as its client: the others send it `Reply` messages, and it accepts f + 1 matching ones.
 
-use std::collections::BTreeMap;
-
+use crate::collections::Map;
 use crate::error::{Error, Result};
 use crate::kv::{Command, Kv, Output};
 use crate::protocol::{node_name, Answer, BehaviourInfo, BugInfo, BugSet, ClientCall, Ctx, Effect, NodeId, Out, Protocol};
@@ -359,8 +358,12 @@ impl Simulation<Pbft> {
     }
 
     /// The replicas' executed sequences, by replica: `(seq, digest)` of each executed request.
-    pub fn executed(&self, i: NodeId) -> BTreeMap<Seq, Digest> {
-        self.node(i).history().iter().enumerate().map(|(k, r)| (k as Seq + 1, digest(r.as_ref()))).collect()
+    pub fn executed(&self, i: NodeId) -> Map<Seq, Digest> {
+        let mut m = Map::new();
+        for (k, r) in self.node(i).history().iter().enumerate() {
+            m.insert(k as Seq + 1, digest(r.as_ref()));
+        }
+        m
     }
 }
 
