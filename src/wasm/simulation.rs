@@ -1027,15 +1027,14 @@ impl SimulationJs {
     /// The constructor's `byzantine` option: `{id: behaviour}`, applied in id order.
     fn set_traitors(&mut self, v: &JsValue) -> JsResult<()> {
         object(v, "byzantine")?;
-        let mut chosen = Vec::new();
+        let mut chosen = vec![None; each!(&self.inner, s => Hosted::ids(s).len())];
         for key in js_sys::Object::keys(&js_sys::Object::from(v.clone())).iter() {
             let key = key.as_string().unwrap_or_default();
             let p = format!("byzantine.{key}");
             let i = self.node_param(&JsValue::from_str(&key), &p)?;
-            chosen.push((i, self.behaviour_of(&get(v, &key), &p)?));
+            chosen[i] = self.behaviour_of(&get(v, &key), &p)?;
         }
-        chosen.sort_by_key(|(i, _)| *i);
-        for (i, b) in chosen {
+        for (i, b) in chosen.into_iter().enumerate() {
             if b.is_some() {
                 each!(&mut self.inner, s => Hosted::set_byzantine(s, i, b)).map_err(core)?;
             }
