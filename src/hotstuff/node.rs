@@ -671,7 +671,7 @@ impl Replica {
             return MsgNote::VoteCounted { view, block, votes: count, quorum, certified: false };
         }
         let mut list = voters.clone();
-        list.sort_unstable();
+        crate::collections::sort_small(&mut list);
         let qc = Qc { view, block, voters: list };
         self.votes.retain(|(v, _), _| *v >= view);
         self.take_qc(opts, leader_of(view, self.nodes), qc, out);

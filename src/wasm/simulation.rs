@@ -1027,7 +1027,7 @@ impl SimulationJs {
             let i = self.node_param(&JsValue::from_str(&key), &p)?;
             chosen.push((i, self.behaviour_of(&get(v, &key), &p)?));
         }
-        chosen.sort_by_key(|(i, _)| *i);
+        crate::collections::sort_small_by_key(&mut chosen, |(i, _)| *i);
         for (i, b) in chosen {
             if b.is_some() {
                 each!(&mut self.inner, s => Hosted::set_byzantine(s, i, b)).map_err(core)?;
