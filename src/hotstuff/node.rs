@@ -160,6 +160,38 @@ pub enum Trail {
     Committed(u64, BlockId),
 }
 
+/// How many sorted sets [`Done`] splits the committed commands into.
+const DONE_SHARDS: usize = 256;
+
+/// A set of command texts, asked only whether it holds one (never iterated): [`DONE_SHARDS`]
+/// sorted sets, a command in the one its FNV-1a hash picks. A long run commits tens of
+/// thousands of commands; one sorted `Vec` would shift them all on every insert (a B-tree
+/// would bring its own code into the wasm), a shard shifts a few hundred. (`consensus-sim
+/// check --protocol hotstuff --seeds 3..4 --events 1000000`: 20.8 s with a `BTreeSet`,
+/// 41.8 s with one `Set`, 22.5 s with 256.)
+#[derive(Clone, Debug, Default)]
+struct Done(Vec<Set<String>>);
+
+impl Done {
+    fn shard(command: &str) -> usize {
+        (crate::hash::fnv1a_str(command) % DONE_SHARDS as u64) as usize
+    }
+
+    fn contains(&self, command: &str) -> bool {
+        self.0.get(Done::shard(command)).is_some_and(|s| s.contains(command))
+    }
+
+    fn insert(&mut self, command: &str) {
+        if self.0.is_empty() {
+            self.0.resize_with(DONE_SHARDS, Set::new);
+        }
+        let s = &mut self.0[Done::shard(command)];
+        if !s.contains(command) {
+            s.insert(command.to_string());
+        }
+    }
+}
+
 /// One replica's HotStuff state.
 #[derive(Clone, Debug)]
 pub struct Replica {
@@ -181,7 +213,7 @@ pub struct Replica {
     pool: VecDeque<String>,
     /// Every command committed here (rebuilt after a restart, as execution starts again from
     /// genesis): a command arriving again after it committed is not proposed again.
-    done: Set<String>,
+    done: Done,
     waiting: Vec<(NodeId, Block)>,
     orphan_qcs: Vec<Qc>,
     /// Per replica: the highest view it sent a NewView for (view synchronization).
@@ -212,7 +244,7 @@ impl Replica {
             new_views: Map::new(),
             timeouts: 0,
             pool: VecDeque::new(),
-            done: Set::new(),
+            done: Done::default(),
             waiting: Vec::new(),
             orphan_qcs: Vec::new(),
             seen_views: Vec::new(),
@@ -445,7 +477,9 @@ impl Replica {
         for x in &chain {
             if let Some(b) = self.blocks.get(x) {
                 self.pool.retain(|c| !b.commands.contains(c));
-                self.done.extend(b.commands.iter().cloned());
+                for c in &b.commands {
+                    self.done.insert(c);
+                }
             }
         }
         self.to_execute.extend(chain.into_iter().rev());
