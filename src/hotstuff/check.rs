@@ -5,9 +5,7 @@
 //! Checks are incremental: each event hands over what the touched replicas voted for and the
 //! QCs they accepted ([`super::node::Trail`]), their locks, and the blocks they executed.
 
-use std::collections::BTreeMap;
-
-use crate::collections::Set;
+use crate::collections::{Map, Set};
 use crate::protocol::{node_name, Invariants, Micros, NodeId, Violation};
 
 use super::node::{BlockId, View, GENESIS};
@@ -35,13 +33,14 @@ pub struct Checker {
     /// Per replica: ever a traitor (never judged).
     traitor: Vec<bool>,
     /// height → the block first seen committed there, and by whom.
-    committed: BTreeMap<u64, (BlockId, NodeId)>,
+    committed: Map<u64, (BlockId, NodeId)>,
     /// Per replica: the height and block it executed last.
     last: Vec<(u64, BlockId)>,
-    /// (replica, view) → the block it voted for.
-    votes: BTreeMap<(NodeId, View), BlockId>,
+    /// (view, replica) → the block it voted for. Keyed view first (never iterated): votes come
+    /// in rising views, so an insert lands near the end of the sorted `Vec`.
+    votes: Map<(View, NodeId), BlockId>,
     /// view → the block first seen certified in it.
-    certified: BTreeMap<View, BlockId>,
+    certified: Map<View, BlockId>,
     /// Per replica: the locked QC's view seen last.
     locked: Vec<View>,
     /// Decisions of the event being checked.
@@ -56,10 +55,10 @@ impl Checker {
         Checker {
             nodes: n,
             traitor: vec![false; n],
-            committed: BTreeMap::new(),
+            committed: Map::new(),
             last: vec![(0, GENESIS); n],
-            votes: BTreeMap::new(),
-            certified: BTreeMap::new(),
+            votes: Map::new(),
+            certified: Map::new(),
             locked: vec![0; n],
             pending: Vec::new(),
             violations: Vec::new(),
@@ -80,14 +79,14 @@ impl Checker {
     }
 
     fn voted(&mut self, now: Micros, i: NodeId, view: View, block: BlockId) {
-        match self.votes.get(&(i, view)) {
+        match self.votes.get(&(view, i)) {
             Some(&b) if b != block => {
                 let detail = format!("{} voted for block {} in view {view}, after voting for block {} in that view", node_name(i), block_text(block), block_text(b));
                 self.report(now, ONE_VOTE_PER_VIEW, vec![node_name(i)], detail);
             }
             Some(_) => {}
             None => {
-                self.votes.insert((i, view), block);
+                self.votes.insert((view, i), block);
             }
         }
     }

@@ -17,8 +17,7 @@
 //! The simulator stamps the true sender on every message: a replica believes `from`, never a
 //! field. A decision is a committed block, executed in height order.
 
-use std::collections::BTreeMap;
-
+use crate::collections::Map;
 use crate::error::{Error, Result};
 use crate::kv::{ClientId, Command, Kv};
 use crate::protocol::{Answer, BehaviourInfo, BugInfo, BugSet, ClientCall, Ctx, Effect, Micros, NodeId, Out, Protocol};
@@ -149,7 +148,7 @@ pub struct HotStuffNode {
     /// after a restart).
     pub kv: Kv,
     /// (client id, seq) → client index: answered when the command executes here.
-    owed: BTreeMap<(ClientId, u64), usize>,
+    owed: Map<(ClientId, u64), usize>,
 }
 
 impl Protocol for HotStuff {
@@ -176,7 +175,7 @@ impl Protocol for HotStuff {
     }
 
     fn new_node(&self, id: NodeId, members: &[NodeId]) -> HotStuffNode {
-        HotStuffNode { core: Replica::new(id, members.len()), kv: Kv::new(), owed: BTreeMap::new() }
+        HotStuffNode { core: Replica::new(id, members.len()), kv: Kv::new(), owed: Map::new() }
     }
 
     fn on_start(&self, n: &mut HotStuffNode, cx: &mut Ctx, out: &mut Out<Self>) {
@@ -236,7 +235,7 @@ impl Protocol for HotStuff {
     fn on_restart(&self, n: &mut HotStuffNode, cx: &mut Ctx, out: &mut Out<Self>) {
         n.core.restart();
         n.kv = Kv::new();
-        n.owed = BTreeMap::new();
+        n.owed = Map::new();
         out.note(Note::Restart { at: cx.me, view: n.core.view(), locked: n.core.locked_qc().view, blocks: n.core.blocks().len() });
         n.core.start(&self.options, cx, out);
     }

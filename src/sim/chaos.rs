@@ -173,7 +173,7 @@ pub fn traitors<P: Protocol>(cfg: &ChaosConfig) -> Vec<(usize, Byzantine)> {
         order.swap(k, rng.random_range(0..=k));
     }
     let mut chosen: Vec<usize> = order.into_iter().take(cfg.traitors).collect();
-    chosen.sort_unstable();
+    crate::collections::sort_small(&mut chosen);
     let kinds = SIM_BEHAVIOURS.len() + P::BEHAVIOURS.len();
     chosen
         .into_iter()

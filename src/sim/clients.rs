@@ -247,7 +247,7 @@ impl<P: Protocol> Simulation<P> {
                     if vouched.len() < quorum {
                         return None;
                     }
-                    vouched.sort_unstable();
+                    crate::collections::sort_small(&mut vouched);
                 }
                 let p = cl.pending.take().expect("checked above");
                 let id = cl.id;

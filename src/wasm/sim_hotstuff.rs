@@ -182,9 +182,18 @@ impl Mechanism for HotStuff {
                 // The pacemaker's view timer always runs on a replica that is up.
                 let timer = if sim.is_crashed(i) { None } else { sim.timer(i, Timer::View) };
                 let (exec_block, exec_height) = r.executed();
-                let mut blocks: Vec<&Block> = r.blocks().values().collect();
-                blocks.sort_by_key(|b| (b.height, b.id));
-                let recent = &blocks[blocks.len().saturating_sub(VIEW_BLOCKS)..];
+                // The VIEW_BLOCKS highest blocks by (height, id), increasing, kept in order as
+                // they come (no sort: one would bring its own code into the wasm).
+                let mut recent: Vec<&Block> = Vec::with_capacity(VIEW_BLOCKS + 1);
+                for b in r.blocks().values() {
+                    let at = recent.partition_point(|x| (x.height, x.id) < (b.height, b.id));
+                    if recent.len() < VIEW_BLOCKS || at > 0 {
+                        recent.insert(at, b);
+                    }
+                    if recent.len() > VIEW_BLOCKS {
+                        recent.remove(0);
+                    }
+                }
                 let v = to_js(&NodeJs {
                     id: name(i),
                     state: if r.leads() { "leader" } else { "replica" },
