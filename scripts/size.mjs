@@ -23,8 +23,13 @@ const measure = (what, path) => {
 const LAZY = [
   ['Experiments panel, on opening (not in the total)', /^(experiments-.*\.js|experiments\.css|fig16-worker\.js|pkg\/experiments_bg\.wasm)$/],
   ['Network and bugs panel, on opening (not in the total)', /^(faults-panel-.*\.js|stage\/faults\.css)$/],
-  ['Traitor controls, fetched by the Byzantine mechanisms’ widgets only (not in the total)', /^(traitors-.*\.js|stage\/traitors\.css)$/],
 ];
+
+// The traitor controls (stage/traitors.js's chunk and stage/traitors.css): fetched on load by
+// the widgets of mechanisms whose module declares `traitors = true` (PBFT, HotStuff, the
+// generals), counted in their totals and in no other's.
+const TRAITORS = /^(traitors-.*\.js|stage\/traitors\.css)$/;
+const hasTraitors = (m) => /^export const traitors = true;$/m.test(readFileSync(join(ROOT, `www/protocols/${m}.js`), 'utf8'));
 
 /** The mechanisms www/protocols/ has (a module M.js each, beside index.js and combined.js). */
 export const mechanisms = () =>
@@ -64,21 +69,28 @@ export function widgetSizes(mechanism = MECHANISM) {
   const apart = [];
   const combined = [];
   const own = Object.fromEntries(all.map((m) => [m, []]));
+  const traitors = [];
   for (const f of files) {
     const lazy = LAZY.find(([, re]) => re.test(f));
+    if (TRAITORS.test(f)) {
+      traitors.push(measure('traitor controls, for the Byzantine mechanisms’ widgets', `www/dist/${f}`));
+      continue;
+    }
     const owner = ownerOf(f, all);
     if (lazy) apart.push(measure(lazy[0], `www/dist/${f}`));
     else if (COMBINED.test(f)) combined.push(measure('every mechanism in one wasm, for pages with widgets of several (not in a one-mechanism total)', `www/dist/${f}`));
     else if (owner) own[owner[0]].push(measure(owner[0] === mechanism ? owner[1] : `${owner[1]}, for its widgets`, `www/dist/${f}`));
     else shared.push(measure(label(f), `www/dist/${f}`));
   }
+  for (const m of all) if (hasTraitors(m)) own[m].push(...traitors.map((t) => ({ ...t, what: m === mechanism ? t.what : `${t.what}, for its widgets` })));
   const totals = all.map((m) => ({ bench: 'size', what: `${m} widget total`, path: `www/dist/ on load, ${m}`, ...sum([...shared, ...own[m]]) }));
-  const others = all.filter((m) => m !== mechanism).flatMap((m) => own[m]);
+  const others = all.filter((m) => m !== mechanism).flatMap((m) => own[m].filter((s) => !traitors.some((t) => t.path === s.path)));
   // A page with a widget of every mechanism: each mechanism's chunk and stylesheet, and the
   // combined wasm instead of each one's own.
-  const everyOne = all.flatMap((m) => own[m].filter((s) => !s.path.endsWith('.wasm')));
+  const everyOne = [...all.flatMap((m) => own[m].filter((s) => !s.path.endsWith('.wasm') && !traitors.some((t) => t.path === s.path))), ...(all.some(hasTraitors) ? traitors : [])];
   return [
     ...shared,
+    ...(all.some(hasTraitors) && !hasTraitors(mechanism) ? traitors.map((t) => ({ ...t, what: `${t.what} only (not in the total)` })) : []),
     ...(own[mechanism] ?? []),
     ...others,
     ...combined,
