@@ -199,3 +199,29 @@ for (const viewport of [{ width: 1280, height: 800 }, { width: 400, height: 800 
     await page.close();
   });
 }
+
+test('traitors from the page: the byzantine attribute, the Traitor menu of a node, data-byzantine and the horns (issue #12 §2, §7)', async () => {
+  const { page, errors } = await open('?protocol=pbft&nodes=4&seed=3&byzantine=n1:equivocate,n2:mute>n3');
+  const pg = page.locator('consensus-playground');
+  await pg.locator('[data-node="n1"][data-byzantine="equivocate"]').waitFor();
+  assert.equal(await pg.locator('[data-node="n2"]').getAttribute('data-byzantine'), 'mute');
+  assert.equal(await pg.locator('[data-node="n3"]').getAttribute('data-byzantine'), null, 'honest nodes carry no data-byzantine');
+  assert.equal(await pg.locator('[data-node="n1"] .cp-horns').isVisible(), true);
+  assert.equal(await pg.locator('[data-node="n3"] .cp-horns').isVisible(), false);
+  assert.match(await pg.locator('[data-node="n1"]').getAttribute('aria-label'), /a traitor \(equivocate\)/);
+  assert.deepEqual(await pg.evaluate((el) => el.simulation.byzantine()), { n1: 'equivocate', n2: { behaviour: 'mute', to: ['n3'] } });
+  // The Traitor menu of n2 shows its behaviour; make it honest, then make n4 silent.
+  await pg.locator('[data-node="n2"]').click();
+  const menu = pg.locator('.cp-actions').getByRole('combobox', { name: /n2: honest or a traitor/ });
+  assert.equal(JSON.parse(await menu.inputValue()).behaviour, 'mute');
+  assert.ok((await menu.locator('option').allTextContents()).includes('lie-in-view-change'), 'the mechanism’s own behaviours are offered');
+  await menu.selectOption('null');
+  await page.waitForFunction(() => !document.querySelector('[data-node="n2"]').hasAttribute('data-byzantine'));
+  await pg.locator('[data-node="n4"]').click();
+  await pg.locator('.cp-actions').getByRole('combobox', { name: /n4: honest or a traitor/ }).selectOption({ label: 'silent' });
+  await pg.locator('[data-node="n4"][data-byzantine="silent"]').waitFor();
+  assert.deepEqual(await pg.evaluate((el) => el.simulation.byzantine()), { n1: 'equivocate', n4: 'silent' });
+  // Two traitors with N = 4: the panel warns.
+  await pg.locator('.cp-pb-warn').waitFor();
+  assert.deepEqual(errors, []);
+});

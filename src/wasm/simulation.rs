@@ -68,7 +68,7 @@ macro_rules! each {
 
 /// What a mechanism brings to the JS `Simulation` beyond the simulator's generic methods: its
 /// options, views and actions. One impl per mechanism (Raft's in `sim_raft.rs`); a build
-/// includes a mechanism's code only if its feature (`raft`, `paxos`, `vote`) is on, since only
+/// includes a mechanism's code only if its feature (`raft`, `paxos`, `vote`, `pbft`, `hotstuff`, `generals`) is on, since only
 /// [`build`] names them.
 pub(super) trait Mechanism: Chaos {
     /// The `protocol` option's value: `"raft"`, …
