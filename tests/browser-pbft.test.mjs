@@ -225,3 +225,37 @@ test('traitors from the page: the byzantine attribute, the Traitor menu of a nod
   await pg.locator('.cp-pb-warn').waitFor();
   assert.deepEqual(errors, []);
 });
+
+test('chapter.html: the Byzantine figures — three generals break IC2, four agree, and PBFT loses agreement with f + 1 traitors but not with f', async () => {
+  const { page, errors } = await open('chapter.html');
+  const widgets = page.locator('consensus-playground');
+  assert.equal(await widgets.count(), 7);
+  const [three, four, pbft] = [widgets.nth(4), widgets.nth(5), widgets.nth(6)];
+  assert.deepEqual([await three.getAttribute('protocol'), await four.getAttribute('protocol'), await pbft.getAttribute('protocol')], ['generals', 'generals', 'pbft']);
+  // Figure 7.5: OM(1) with three generals and a traitorous lieutenant: IC2 fails.
+  await three.locator('[data-node="n3"][data-byzantine="flip"]').waitFor();
+  await three.getByRole('slider', { name: 'Speed' }).fill('100');
+  await three.locator('.cp-banner', { hasText: /IC2/ }).waitFor();
+  // Figure 7.6: four generals, a lying commander: the loyal lieutenants agree, no banner.
+  await four.getByRole('slider', { name: 'Speed' }).fill('100');
+  await four.locator('.cp-generals[data-ic1="true"]').waitFor();
+  assert.equal(await four.locator('.cp-banner').isVisible(), false);
+  // Figure 7.7: as the text says, first make n2 honest and send a request: no violation.
+  await pbft.locator('[data-node="n2"][data-byzantine="equivocate"]').waitFor();
+  await pausedAtStart(pbft);
+  await pbft.locator('[data-node="n2"]').click();
+  await pbft.locator('.cp-actions').getByRole('combobox', { name: /n2: honest or a traitor/ }).selectOption('null');
+  await pbft.locator('.cp-toolbar').getByRole('button', { name: 'Request', exact: true }).click();
+  await pbft.getByRole('slider', { name: 'Speed' }).fill('100');
+  await pbft.getByRole('button', { name: 'Play' }).click();
+  await page.waitForFunction((el) => el.simulation.now > 1000, await pbft.elementHandle());
+  assert.deepEqual(await pbft.evaluate((el) => el.simulation.violations()), []);
+  // Then Reset (both traitors back) and the same request: n3 and n4 disagree.
+  await pbft.getByRole('button', { name: 'Close node actions' }).click();
+  await pausedAtStart(pbft);
+  assert.deepEqual(await pbft.evaluate((el) => el.simulation.byzantine()), { n1: 'equivocate', n2: 'equivocate' });
+  await pbft.locator('.cp-toolbar').getByRole('button', { name: 'Request', exact: true }).click();
+  await pbft.getByRole('button', { name: 'Play' }).click();
+  await pbft.locator('.cp-banner', { hasText: /Agreement \(n[34], n[34]\)/ }).waitFor();
+  assert.deepEqual(errors, []);
+});
