@@ -266,6 +266,20 @@ impl Msg {
     }
 }
 
+/// Whether an incoming version `incoming` replaces a held, different version `held`: it is
+/// later (§1.1). The bugs break exactly this comparison, wherever it is made (merges, and
+/// which entries an exchange sends): `keep-older` reverses it; `no-tiebreak` lets any
+/// incoming version with the same timestamp win (the last to arrive).
+pub fn supersedes(o: &Options, incoming: Version, held: Version) -> bool {
+    if o.bugs.has(Bug::KeepOlder) {
+        incoming < held
+    } else if o.bugs.has(Bug::NoTiebreak) && incoming.ts == held.ts {
+        true
+    } else {
+        incoming > held
+    }
+}
+
 /// What a merge did with an incoming entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Merged {
@@ -335,9 +349,7 @@ impl Core {
         let take = match self.store.get(key) {
             None => true,
             Some(mine) if mine.version == incoming.version => return Merged::Known,
-            Some(mine) if o.bugs.has(Bug::KeepOlder) => incoming.version < mine.version,
-            Some(mine) if o.bugs.has(Bug::NoTiebreak) && incoming.version.ts == mine.version.ts => true,
-            Some(mine) => incoming.version > mine.version,
+            Some(mine) => supersedes(o, incoming.version, mine.version),
         };
         if !take {
             return Merged::Stale;
@@ -370,7 +382,7 @@ impl Core {
                 if entries.len() >= o.limit() {
                     break;
                 }
-                if !e.expired(now) && theirs(k).is_none_or(|v| v < e.version) {
+                if !e.expired(now) && theirs(k).is_none_or(|v| v != e.version && supersedes(o, e.version, v)) {
                     entries.push((k.clone(), e.clone()));
                 }
             }
@@ -381,7 +393,7 @@ impl Core {
                 if want.len() >= o.limit() {
                     break;
                 }
-                if self.store.get(k).is_none_or(|e| e.version < *v) {
+                if self.store.get(k).is_none_or(|e| e.version != *v && supersedes(o, *v, e.version)) {
                     want.push(k.clone());
                 }
             }
