@@ -68,9 +68,11 @@ impl Chaos for Gossip {
 
     /// Convergence: the clients stop, every fault is undone (network healed, loss off, crashed
     /// agents restarted, paused ones resumed), two seconds pass for the clients' last retries,
-    /// then the population runs [`convergence_bound_rounds`] rounds past the last death
-    /// certificate's expiry (so that none expires inside the window); every live agent must
-    /// then hold the same versions.
+    /// then the population runs [`convergence_bound_rounds`] rounds (of anti-entropy's
+    /// interval; of the rumor interval when only rumors run); every live agent must then hold
+    /// the same versions. When a death certificate expires inside that window the window starts
+    /// again at its expiry (an old value the certificate had not yet displaced may spread
+    /// again, §2.1), as often as needed.
     fn finish(sim: &mut Simulation<Gossip>, _cfg: &ChaosConfig) -> Result<Vec<Violation>> {
         sim.stop_clients();
         sim.undo_faults()?;
@@ -80,19 +82,25 @@ impl Chaos for Gossip {
         let round = if o.runs_anti_entropy() { o.interval_us } else { o.rumor_settings().map_or(o.interval_us, |r| r.interval_us) };
         let now = sim.now();
         let mut keys: Vec<&str> = Vec::new();
-        let mut last_expiry = now;
+        let mut expiries: Vec<Micros> = Vec::new();
         for i in 0..n {
             for (k, e) in sim.store(i).iter() {
                 if !keys.contains(&k.as_str()) {
                     keys.push(k);
                 }
-                if e.value.is_none() && !e.expired(now) {
-                    last_expiry = last_expiry.max(e.expires_us);
+                if e.value.is_none() && !e.expired(now) && !expiries.contains(&e.expires_us) {
+                    expiries.push(e.expires_us);
                 }
             }
         }
         let rounds = convergence_bound_rounds(n, keys.len(), o.entries_per_exchange);
-        sim.run_until(last_expiry + rounds * round);
+        // A certificate that expires inside the window may let an old value it had not yet
+        // displaced spread again (§2.1): the window then starts at that expiry.
+        let mut start = now;
+        while let Some(e) = expiries.iter().copied().filter(|&e| e > start && e <= start + rounds * round).max() {
+            start = e;
+        }
+        sim.run_until(start + rounds * round);
         Ok(match sim.divergence() {
             None => Vec::new(),
             Some((a, b, key)) => {

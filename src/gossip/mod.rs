@@ -14,6 +14,20 @@
 //!   hot rumors each round and lose interest by feedback or blind, counter or coin; anti-entropy
 //!   runs beneath it to catch the residue.
 //!
+//! Variants chosen where the paper leaves a choice (say so beside any measured numbers):
+//! - "Already heard" (feedback) is judged by the recipient when the rumor arrives: it already
+//!   held that version or a newer one. Blind counts one time per peer a rumor is sent to.
+//! - Counter counts per rumor (per key and version); coin draws 1/k at each time.
+//! - A rumor message carries every hot rumor of the sender (no `entries_per_exchange` bound);
+//!   pull rumor mongering asks `fanout` peers each round and they serve their hot rumors.
+//! - Any update an agent takes — by rumor or by anti-entropy — becomes a hot rumor there when
+//!   rumor mongering runs (§1.5: anti-entropy's finds redistributed as rumors).
+//! - An anti-entropy exchange opens with a digest of every key (its version); entries go in key
+//!   order, at most `entries_per_exchange` per message.
+//! - Death certificates carry their expiry time (simulated µs, the delete's time plus
+//!   `death_certificate_us`): every agent drops them then, at its next anti-entropy round; no
+//!   dormant certificates (§2.2) yet.
+//!
 //! Modules: [`node`] (one agent's state and handlers, sans-IO), [`sim`] (gossip as a
 //! [`crate::protocol::Protocol`], and its actions on the simulator), [`check`] (the invariants
 //! and the convergence bound), [`bug`] (deliberate bugs), [`chaos`] (what a seed draws, and the

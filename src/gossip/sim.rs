@@ -51,9 +51,10 @@ pub struct Decision {
 }
 
 impl Gossip {
-    fn arm(&self, cx: &Ctx, out: &mut Out<Self>, first: bool) {
+    /// Starts the timers that run: the first round at a uniform offset within its interval
+    /// (`first`: at start and restart, so that agents' rounds do not line up), else one interval on.
+    fn arm(&self, out: &mut Out<Self>, first: bool) {
         let o = &self.options;
-        let _ = cx;
         if o.runs_anti_entropy() {
             let d = if first { Delay::Uniform(1, o.interval_us) } else { Delay::After(o.interval_us) };
             out.set_timer(Timer::AntiEntropy, d);
@@ -108,8 +109,8 @@ impl Protocol for Gossip {
         Core::new(id)
     }
 
-    fn on_start(&self, _n: &mut Core, cx: &mut Ctx, out: &mut Out<Self>) {
-        self.arm(cx, out, true);
+    fn on_start(&self, _n: &mut Core, _cx: &mut Ctx, out: &mut Out<Self>) {
+        self.arm(out, true);
     }
 
     fn on_msg(&self, n: &mut Core, cx: &mut Ctx, from: NodeId, msg: Msg, out: &mut Out<Self>) -> (Note, bool) {
@@ -262,7 +263,7 @@ impl Protocol for Gossip {
             n.lose_state();
         }
         out.note(Note::Restart { at: cx.me, kept: self.options.keep_state, keys: n.store.len() });
-        self.arm(cx, out, true);
+        self.arm(out, true);
     }
 
     fn on_resume(&self, _n: &mut Core, _cx: &mut Ctx, out: &mut Out<Self>) {
