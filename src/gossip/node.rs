@@ -382,7 +382,7 @@ impl Core {
                 if entries.len() >= o.limit() {
                     break;
                 }
-                if !e.expired(now) && theirs(k).is_none_or(|v| v != e.version && supersedes(o, e.version, v)) {
+                if !e.expired(now) && theirs(k).map_or(true, |v| v != e.version && supersedes(o, e.version, v)) {
                     entries.push((k.clone(), e.clone()));
                 }
             }
@@ -393,7 +393,7 @@ impl Core {
                 if want.len() >= o.limit() {
                     break;
                 }
-                if self.store.get(k).is_none_or(|e| e.version != *v && supersedes(o, *v, e.version)) {
+                if self.store.get(k).map_or(true, |e| e.version != *v && supersedes(o, *v, e.version)) {
                     want.push(k.clone());
                 }
             }
