@@ -21,6 +21,8 @@
 //!   Leader Completeness, State Machine Safety, Committed Entry Retention, commitIndex
 //!   monotonicity), randomized fault runs ([`raft::chaos`]) and the paper's Figure 16
 //!   ([`raft::experiments`]).
+//! - [`gossip`] — epidemic dissemination (Demers et al. 1987): anti-entropy and rumor mongering
+//!   over a versioned key-value map, death certificates, convergence checked at the end of runs.
 //! - [`kv`] — a replicated key-value store: the state machine applied to the log, with client
 //!   sessions (a retried command takes effect once).
 //! - [`lincheck`] — linearizability of a client history (Wing & Gong / Lowe, per key).
@@ -38,6 +40,7 @@
 pub mod collections;
 pub mod error;
 pub mod generals;
+pub mod gossip;
 pub mod hash;
 pub mod hotstuff;
 pub mod kv;

@@ -7,7 +7,8 @@
 //! consensus-sim messages [--protocol P]
 //! consensus-sim bench
 //! ```
-//! `--protocol` names the mechanism (`raft`, the default, `paxos` or `vote`); `--bug` names one
+//! `--protocol` names the mechanism (`raft`, the default, `paxos`, `vote`, `pbft`, `hotstuff`,
+//! `generals` or `gossip`); `--bug` names one
 //! of its deliberate bugs; `--byzantine K` makes K nodes traitors from the start, which ones and
 //! how each misbehaves drawn from the seed (`sim::chaos::traitors`; the checker judges only the
 //! honest ones). With `--protocol paxos` or `vote`, `messages` prints messages per
@@ -27,7 +28,8 @@
 //! `check` runs one randomized simulation per seed in `A..B` (B excluded): a client workload,
 //! faults drawn from LIST (crash, pause, partition, cut, drop, duplicate, reorder), the invariant
 //! checker after every event, and the clients' history checked for linearizability at the end
-//! (rule "Linearizability"). It prints `{"runs", "events", "violations", "failing_seeds",
+//! (rule "Linearizability"; not for `vote` and `gossip`, which promise no linearizability:
+//! gossip's runs end instead with its convergence check, `gossip::chaos`). It prints `{"runs", "events", "violations", "failing_seeds",
 //! "first_violation", "wall_ms", …}`. Exit status: without `--bug`, 1 when a violation is found;
 //! with `--bug`, 1 when none is (the checker missed the bug). 2 on bad arguments.
 //! The seeds run in parallel on every core (rayon); their results are combined in seed order, so
@@ -43,6 +45,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use consensus_playground::gossip::Gossip;
 use consensus_playground::kv::Op;
 use consensus_playground::lincheck;
 use consensus_playground::protocol::BugSet;
@@ -111,7 +114,7 @@ fn parse_seeds(text: &str) -> Result<(u64, u64), String> {
 }
 
 /// The mechanisms the CLI runs (`--protocol`, `raft` by default).
-const PROTOCOLS: &[&str] = &["raft", "paxos", "vote", "pbft", "hotstuff", "generals"];
+const PROTOCOLS: &[&str] = &["raft", "paxos", "vote", "pbft", "hotstuff", "generals", "gossip"];
 
 fn protocol_arg(value: &str) -> Result<String, String> {
     if PROTOCOLS.contains(&value) {
@@ -165,6 +168,7 @@ fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
         "pbft" => check_with::<Pbft>(args),
         "hotstuff" => check_with::<consensus_playground::hotstuff::HotStuff>(args),
         "generals" => check_with::<consensus_playground::generals::Generals>(args),
+        "gossip" => check_with::<Gossip>(args),
         _ => check_with::<Raft>(args),
     }
 }
@@ -275,7 +279,8 @@ fn history(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
         "vote" => chaos::run_workload::<Vote>(&cfg, workload).map_err(|e| e.to_string())?.history().to_vec(),
         "pbft" => chaos::run_workload::<Pbft>(&cfg, workload).map_err(|e| e.to_string())?.history().to_vec(),
         "hotstuff" => chaos::run_workload::<consensus_playground::hotstuff::HotStuff>(&cfg, workload).map_err(|e| e.to_string())?.history().to_vec(),
-        "generals" => return Err("history: the Byzantine Generals keep no key-value store (--protocol raft, paxos, vote, pbft or hotstuff)".into()),
+        "gossip" => chaos::run_workload::<Gossip>(&cfg, workload).map_err(|e| e.to_string())?.history().to_vec(),
+        "generals" => return Err("history: the Byzantine Generals keep no key-value store (--protocol raft, paxos, vote, pbft, hotstuff or gossip)".into()),
         _ => chaos::run_workload::<Raft>(&cfg, workload).map_err(|e| e.to_string())?.history().to_vec(),
     };
     let mut out = std::io::stdout().lock();

@@ -143,6 +143,13 @@ pub trait Chaos: Protocol {
     fn act(_sim: &mut Simulation<Self>, _rng: &mut Pcg64Mcg) {}
     /// An extra command from outside the workload (a JSON string), to whoever leads.
     fn command(sim: &mut Simulation<Self>, command: String) -> Result<()>;
+    /// After a run of [`run`] that found no violation: the protocol's own end-of-run checks
+    /// (an eventually consistent mechanism's convergence once writes stop and faults are
+    /// undone, say), which may run the simulation further. Returns what they found. Default:
+    /// nothing, and the simulation is left as it is.
+    fn finish(_sim: &mut Simulation<Self>, _cfg: &ChaosConfig) -> Result<Vec<Violation>> {
+        Ok(Vec::new())
+    }
 }
 
 /// The simulation a run of `cfg` uses, before anything happens in it (also how to replay it).
@@ -191,7 +198,8 @@ pub fn traitors<P: Protocol>(cfg: &ChaosConfig) -> Vec<(usize, Byzantine)> {
 /// Runs one randomized simulation: 0 to 3 key-value clients run throughout; every few
 /// simulated ms an extra command may go to the leader, and a fault may strike or be undone.
 /// It stops after `cfg.events` events, at the first violation, or after 10,000 steps of the
-/// schedule in a row in which nothing happened.
+/// schedule in a row in which nothing happened; then, when nothing was found, the protocol's
+/// end-of-run checks run ([`Chaos::finish`]).
 pub fn run<P: Chaos>(cfg: &ChaosConfig) -> Result<(Simulation<P>, ChaosReport)> {
     let mut sim = simulation::<P>(cfg)?;
     // Key-value clients with sessions and retries (0 to 3 of them: quiet runs leave leaders
@@ -201,7 +209,11 @@ pub fn run<P: Chaos>(cfg: &ChaosConfig) -> Result<(Simulation<P>, ChaosReport)> 
     if clients > 0 {
         sim.start_clients(Workload { clients, ..Workload::default() });
     }
-    let report = drive(&mut sim, cfg, true, |_| false)?;
+    let mut report = drive(&mut sim, cfg, true, |_| false)?;
+    if report.violations.is_empty() {
+        let found = P::finish(&mut sim, cfg)?;
+        report.violations.extend(found);
+    }
     Ok((sim, report))
 }
 
