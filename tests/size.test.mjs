@@ -28,10 +28,11 @@ import { BUDGET_GZIP9_BYTES, mechanisms, widgetSizes } from '../scripts/size.mjs
 // Byzantine runs need (Simulation::set_byzantine, the chaos runs' traitors, their sentences) is
 // behind the `byzantine` cargo feature, out of the widgets (-0.16 KB). Still under issue #11's
 // 88,500 B.
-// Raised to 88,200 B (88,188) for issue #12, on purpose: every widget's ring marks traitors
+// Raised to 88,200 B (88,200) for issue #12, on purpose: every widget's ring marks traitors
 // (data-byzantine, horns), and the element knows six mechanisms and fetches the traitor controls
 // (stage/traitors.js and .css, 0.85 KB) for the Byzantine ones before their first run (+0.29 KB
-// of element code). The wasm is unchanged (72,047). Still under issue #11's 88,500 B.
+// of element code); the wasm +12 B (72,059: Chaos::finish, the end-of-run hook gossip's
+// convergence check needs). Still under issue #11's 88,500 B.
 const CEILING_GZIP9_BYTES = 88_200;
 
 // Issue #11 §6: a page with one widget of one mechanism, and a page with a widget of every
@@ -40,13 +41,13 @@ const ONE_MECHANISM_GZIP9_BYTES = 90_000;
 // PBFT's widget is over issue #11's 90,000 B, on purpose for now: its core is the largest
 // (three-phase normal case, checkpoints and watermarks, view changes weighed without signatures,
 // state transfer, retransmission, six invariants: ~28 KB of its wasm against HotStuff's ~18 KB).
-// Without B-trees and sort code it went from 139,364 to 107,885 B (issue #12); what remains is
+// Without B-trees and sort code it went from 139,364 to 107,893 B (issue #12); what remains is
 // named in the README's Size section. This ceiling keeps it from growing.
 const PBFT_GZIP9_BYTES = 108_000;
 // Raised from 200,000 B (set for three mechanisms) for issue #12's three Byzantine ones: the
-// combined wasm hosts six mechanisms (226,152 B), and six chunks and stylesheets come with it
-// (290,974 B in all). The chapter page is such a page.
-const EVERY_MECHANISM_GZIP9_BYTES = 291_000;
+// combined wasm hosts six mechanisms (226,307 B), and six chunks and stylesheets come with it
+// (291,129 B in all). The chapter page is such a page.
+const EVERY_MECHANISM_GZIP9_BYTES = 292_000;
 
 const total = () => widgetSizes().find((s) => s.what === 'widget total');
 
