@@ -166,6 +166,10 @@ pub enum Trail {
     NewView(View, Seq, Vec<(Seq, Digest)>),
 }
 
+/// A State answer as a fetching replica keeps it: the sender, its stable checkpoint `(seq,
+/// state digest)`, and the requests it sent.
+type StateAnswer = (NodeId, Seq, Digest, Vec<(Seq, Option<Request>)>);
+
 /// The decision a NewView carries: the checkpoint and the pre-prepares.
 type Plan = ((Seq, Digest), Vec<(Seq, Digest, Option<Request>)>);
 
@@ -219,7 +223,7 @@ pub struct Replica {
     /// State transfer: the checkpoint it is fetching towards, and the answers so far.
     fetch_target: Seq,
     fetching: bool,
-    states: Vec<(NodeId, Seq, Digest, Vec<(Seq, Option<Request>)>)>,
+    states: Vec<StateAnswer>,
     future: Vec<(NodeId, Msg)>,
     /// As a client: its own timestamp, and the replies per timestamp.
     own_ts: u64,

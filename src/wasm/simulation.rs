@@ -318,7 +318,7 @@ fn protocol_of(v: &JsValue) -> JsResult<String> {
     }
     match v.as_string() {
         Some(s) if PROTOCOLS.contains(&s.as_str()) => Ok(s),
-        _ => Err(got("protocol", &format!("must be one of {}", PROTOCOLS.join(", ")), &v)),
+        _ => Err(got("protocol", &format!("must be one of {}", PROTOCOLS.join(", ")), v)),
     }
 }
 
