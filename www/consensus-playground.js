@@ -5,7 +5,8 @@
 //
 // Attributes: protocol (the mechanism, default raft; `mechanism` is an older name for it), nodes (1–16, default 5), seed (non-negative integer,
 // default 7), speed (simulated time per wall-clock time, default 0.05: a 10–15 ms message takes
-// 0.2–0.3 s to cross), snapshot-interval (default 20, or off), experiments (off hides that panel).
+// 0.2–0.3 s to cross), snapshot-interval (default 20, or off), experiments (off hides that panel),
+// byzantine (traitors from the start, for the Byzantine mechanisms: "n1:equivocate, n2:silent").
 //
 // This file is the element's shell: attributes, loading (the mechanism's module,
 // www/protocols/<name>.js, then its wasm core), the frame loop, and the simulation's life (reset, step, act). It

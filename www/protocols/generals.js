@@ -105,7 +105,7 @@ export function nodeLabel(n) {
     state,
     number: String(n.round),
     sub,
-    label: `${n.id}: ${state}${n.paused ? ' (paused)' : ''}${traitor ? `, a traitor (${traitor})` : ''}, round ${n.round}${r ? `, run ${r.run}: ${n.state === 'commander' ? `ordered ${r.order ?? 'nothing'}` : (r.decision ?? 'undecided')}` : ''}`,
+    label: `${n.id}: ${state}${n.paused ? ' (paused)' : ''}, round ${n.round}${r ? `, run ${r.run}: ${n.state === 'commander' ? `ordered ${r.order ?? 'nothing'}` : (r.decision ?? 'undecided')}` : ''}`,
     data: { round: n.round, decision: (n.state === 'lieutenant' && r?.decision) || 'none' },
     timer: n.crashed || n.timer === null || n.timer === undefined ? null : [n.timerStart, n.timerDeadline],
   };

@@ -134,7 +134,7 @@ export function nodeLabel(n) {
     state,
     number: String(n.view),
     sub,
-    label: `${n.id}: ${state}${n.paused ? ' (paused)' : ''}${n.byzantine ? `, traitor (${n.byzantine})` : ''}, view ${n.view}, leader ${n.leaderId}, committed height ${n.executedHeight}, locked on view ${n.lockedQc.view}`,
+    label: `${n.id}: ${state}${n.paused ? ' (paused)' : ''}, view ${n.view}, leader ${n.leaderId}, committed height ${n.executedHeight}, locked on view ${n.lockedQc.view}`,
     data: { view: n.view, height: n.executedHeight, locked: n.lockedQc.view },
     timer: n.crashed || n.timer !== 'view' ? null : [n.timerStart, n.timerDeadline],
   };

@@ -121,7 +121,7 @@ export function nodeLabel(n) {
     state,
     number: String(n.view),
     sub,
-    label: `${n.id}: ${state}${n.paused ? ' (paused)' : ''}, view ${n.view}${n.status === 'view-change' ? ' (changing view)' : ''}, executed ${n.executed}${n.byzantine ? `, traitor: ${n.byzantine}` : ''}`,
+    label: `${n.id}: ${state}${n.paused ? ' (paused)' : ''}, view ${n.view}${n.status === 'view-change' ? ' (changing view)' : ''}, executed ${n.executed}`,
     data: { view: n.view, status: n.status, executed: n.executed },
     timer: n.crashed || !n.timer ? null : [n.timerStart, n.timerDeadline],
   };

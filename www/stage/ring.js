@@ -1,6 +1,7 @@
 // The ring: node placement, the shared parts of a node (body, name, number, sub-label, timer arc,
-// crash cross, pause mark, a traitor's horns), the links between nodes and their cut state, and the messages in
-// flight. What a node says and how a message looks come from the mechanism (contract.js).
+// crash cross, pause mark, a traitor's horns and its behaviour in the aria-label), the links
+// between nodes and their cut state, and the messages in flight. What a node says and how a
+// message looks come from the mechanism (contract.js).
 import { clamp, setAttr, setText, svg } from '../dom.js';
 
 export const SIZE = 400; // the ring's viewBox is SIZE × SIZE
