@@ -176,6 +176,13 @@ fn command_text(v: &JsValue, param: &str) -> JsResult<String> {
     }
 }
 
+/// JSON text (a command or value a core holds) as a JS value; text that is not JSON (a string a
+/// traitor or a hand-made request put there) stays a string.
+#[cfg(feature = "byzantine")]
+fn json_or_text(text: &str) -> JsValue {
+    JSON::parse(text).unwrap_or_else(|_| JsValue::from_str(text))
+}
+
 fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())

@@ -15,7 +15,7 @@ use js_sys::Array;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::simulation::{ms, ms_to_us, parse_sim_options, Inner, Mechanism, SimulationJs, SIM_KEYS};
+use super::simulation::{ms, ms_to_us, parse_sim_options, Inner, Mechanism, MessageHeadJs, SimulationJs, SIM_KEYS};
 use super::{core, get, got, set, string, to_js, uint, JsResult};
 use crate::error::{Error, Result};
 use crate::generals::node::om_messages;
@@ -215,17 +215,11 @@ impl Mechanism for Generals {
         sim.in_flight()
             .map(|m| {
                 let Msg::Order { run, path, value } = &m.payload;
-                to_js(&MessageJs {
-                    id: m.id,
-                    from: name(m.from),
-                    to: name(m.to),
-                    kind: "Order",
-                    sent_at: ms(m.sent_at),
-                    deliver_at: ms(m.deliver_at),
-                    run: *run,
-                    path: path.iter().map(|k| name(*k)).collect(),
-                    order: value.name(),
-                })
+                let v = to_js(&MessageHeadJs::of(names, m, "Order"));
+                set(&v, "run", &JsValue::from_f64(*run as f64));
+                set(&v, "path", &path.iter().map(|k| JsValue::from_str(name(*k))).collect::<Array>());
+                set(&v, "order", &JsValue::from_str(value.name()));
+                v
             })
             .collect::<Array>()
             .into()
@@ -247,20 +241,6 @@ impl Mechanism for Generals {
 /// `"attack"` (JSON text of a string) or `attack` as an order.
 fn serde_order(text: &str) -> Option<Order> {
     Order::parse(text.trim_matches('"'))
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct MessageJs<'a> {
-    id: u64,
-    from: &'a str,
-    to: &'a str,
-    kind: &'static str,
-    sent_at: f64,
-    deliver_at: f64,
-    run: u64,
-    path: Vec<&'a str>,
-    order: &'static str,
 }
 
 impl SimulationJs {

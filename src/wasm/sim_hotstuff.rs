@@ -14,8 +14,8 @@ use js_sys::Array;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::simulation::{ms, ms_to_us, parse_sim_options, Mechanism, SIM_KEYS};
-use super::{core, get, set, to_js, JsResult};
+use super::simulation::{ms, ms_to_us, parse_sim_options, Mechanism, MessageHeadJs, SIM_KEYS};
+use super::{core, get, json_or_text, set, to_js, JsResult};
 use crate::collections::Map;
 use crate::error::Result;
 use crate::hotstuff::notes::block_text;
@@ -137,7 +137,7 @@ fn block_js<'a>(b: &'a Block, name: &impl Fn(NodeId) -> &'a str) -> BlockJs<'a> 
 fn block_value<'a>(b: &'a Block, name: &impl Fn(NodeId) -> &'a str) -> JsValue {
     let js = block_js(b, name);
     let v = to_js(&js);
-    let commands: Array = js.commands.iter().map(|c| js_sys::JSON::parse(c).unwrap_or_else(|_| JsValue::from_str(c))).collect();
+    let commands: Array = js.commands.iter().map(|c| json_or_text(c)).collect();
     set(&v, "commands", &commands);
     v
 }
@@ -229,7 +229,7 @@ impl Mechanism for HotStuff {
         let name = |i: NodeId| names.get(i).map_or("?", String::as_str);
         sim.in_flight()
             .map(|m| {
-                let v = to_js(&MessageJs { id: m.id, from: name(m.from), to: name(m.to), kind: m.payload.kind(), sent_at: ms(m.sent_at), deliver_at: ms(m.deliver_at) });
+                let v = to_js(&MessageHeadJs::of(names, m, m.payload.kind()));
                 match &m.payload {
                     Msg::Proposal { block } => {
                         set(&v, "view", &JsValue::from_f64(block.view as f64));
@@ -243,7 +243,7 @@ impl Mechanism for HotStuff {
                         set(&v, "view", &JsValue::from_f64(*view as f64));
                         set(&v, "highQc", &to_js(&qc_js(generic_qc, &name)));
                     }
-                    Msg::Request { command } => set(&v, "command", &js_sys::JSON::parse(command).unwrap_or_else(|_| JsValue::from_str(command))),
+                    Msg::Request { command } => set(&v, "command", &json_or_text(command)),
                     Msg::Fetch { block } => set(&v, "block", &JsValue::from_str(&block_id_text(*block))),
                     Msg::Blocks { blocks } => set(&v, "blocks", &blocks.iter().map(|b| JsValue::from_str(&block_id_text(b.id))).collect::<Array>()),
                 }
@@ -261,15 +261,4 @@ impl Mechanism for HotStuff {
         let leader = sim.leader().map(node_name);
         Ok(ClientReply { accepted: true, leader, index: None })
     }
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct MessageJs<'a> {
-    id: u64,
-    from: &'a str,
-    to: &'a str,
-    kind: &'static str,
-    sent_at: f64,
-    deliver_at: f64,
 }

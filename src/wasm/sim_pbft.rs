@@ -14,8 +14,8 @@ use js_sys::Array;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::simulation::{ms, ms_to_us, parse_sim_options, Inner, Mechanism, SimulationJs, SIM_KEYS};
-use super::{command_text, core, get, to_js, uint_in, JsResult};
+use super::simulation::{ms, ms_to_us, parse_sim_options, Inner, Mechanism, MessageHeadJs, SimulationJs, SIM_KEYS};
+use super::{command_text, core, get, json_or_text, to_js, uint_in, JsResult};
 use crate::collections::Map;
 use crate::error::Result;
 use crate::pbft::msg::ViewChangeBody;
@@ -82,10 +82,6 @@ fn request_js(r: &Request) -> JsValue {
 
 fn opt_request_js(r: Option<&Request>) -> JsValue {
     r.map_or(JsValue::NULL, request_js)
-}
-
-fn json_or_text(text: &str) -> JsValue {
-    js_sys::JSON::parse(text).unwrap_or_else(|_| JsValue::from_str(text))
 }
 
 /// One sender's message in a certificate: `{from, digest}`.
@@ -281,14 +277,7 @@ impl Mechanism for Pbft {
         let name = |i: NodeId| names.get(i).map_or("?", String::as_str);
         sim.in_flight()
             .map(|m| {
-                let v = to_js(&MessageJs {
-                    id: m.id,
-                    from: name(m.from),
-                    to: name(m.to),
-                    kind: m.payload.kind(),
-                    sent_at: ms(m.sent_at),
-                    deliver_at: ms(m.deliver_at),
-                });
+                let v = to_js(&MessageHeadJs::of(names, m, m.payload.kind()));
                 fill_message(&v, &m.payload, &name);
                 v
             })
@@ -304,17 +293,6 @@ impl Mechanism for Pbft {
     fn start_election(sim: &mut Simulation<Pbft>, i: NodeId) -> Result<()> {
         sim.start_view_change(i)
     }
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct MessageJs<'a> {
-    id: u64,
-    from: &'a str,
-    to: &'a str,
-    kind: &'static str,
-    sent_at: f64,
-    deliver_at: f64,
 }
 
 fn num(v: &JsValue, key: &str, n: u64) {

@@ -516,6 +516,27 @@ struct ViolationJs<'a> {
     detail: &'a str,
 }
 
+/// What every mechanism's view of a message in flight begins with: `{id, from, to, kind,
+/// sentAt, deliverAt}` (times in ms); the mechanism sets its own fields after these.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct MessageHeadJs<'a> {
+    id: u64,
+    from: &'a str,
+    to: &'a str,
+    kind: &'static str,
+    sent_at: f64,
+    deliver_at: f64,
+}
+
+impl<'a> MessageHeadJs<'a> {
+    /// Message `m` of kind `kind`, its nodes named from `ids`.
+    pub(super) fn of<M>(ids: &'a [String], m: &sim::Message<M>, kind: &'static str) -> Self {
+        let name = |i: NodeId| ids.get(i).map_or("?", String::as_str);
+        MessageHeadJs { id: m.id, from: name(m.from), to: name(m.to), kind, sent_at: ms(m.sent_at), deliver_at: ms(m.deliver_at) }
+    }
+}
+
 pub(super) fn ms(us: Micros) -> f64 {
     us as f64 / 1000.0
 }
