@@ -359,6 +359,15 @@ pub trait Protocol: Sized + Clone + std::fmt::Debug + 'static {
     /// The protocol's invariants.
     type Checker: Invariants<Self>;
 
+    /// The most nodes a simulation of this protocol may have: the simulator's
+    /// [`crate::sim::config::MAX_NODES`] (what the page's ring draws) unless the protocol is
+    /// built for populations of agents (thousands).
+    const MAX_NODES: usize = crate::sim::config::MAX_NODES;
+    /// Whether a node can ever lead ([`leads`](Self::leads) can be Some). When false, the
+    /// simulator neither times leaderless periods nor asks for a committed configuration
+    /// after each event, which would cost a pass over every node per event.
+    const LEADERS: bool = true;
+
     /// The protocol's deliberate bug switches, each breaking one rule of its paper so that the
     /// checker can be seen to catch it (a checker that never fires proves nothing). Bit `i` of a
     /// [`BugSet`] is `BUGS[i]`.

@@ -6,6 +6,7 @@
 //! consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]
 //! consensus-sim messages [--protocol P]
 //! consensus-sim bench
+//! consensus-sim gossip [--experiment rounds|rumors|all] [--seeds A..B] [--nodes LIST] [--threads T]
 //! ```
 //! `--protocol` names the mechanism (`raft`, the default, `paxos`, `vote`, `pbft`, `hotstuff`,
 //! `generals` or `gossip`); `--bug` names one
@@ -37,6 +38,15 @@
 //! number of threads (`--threads 1`: one core); without it, the environment variable
 //! `RAYON_NUM_THREADS` does, and without that, the number of cores.
 //!
+//! `gossip` runs the epidemic experiments of `gossip::experiment` over the seeds (default 0..300),
+//! one JSON object per line. `rounds`: one update spread by anti-entropy among n agents (default
+//! 100, 1000 and 10000) by push, pull and push-pull, with synchronous and with independent
+//! rounds; rounds until the last agent has it (mean, p99, max) beside Pittel's log₂ n + ln n
+//! for push and log₃ n for push-pull. `rumors`: rumor mongering alone among n agents (default
+//! 1000), push, feedback and counter, and blind and coin, k = 1 … 5; the residue s and the
+//! traffic m (rumor messages per agent) beside Demers' s = e^(−m) and, for feedback and
+//! counter, the root of s = e^(−(k+1)(1−s)).
+//!
 //! `history` runs C key-value clients doing N operations each under the faults, then writes the
 //! history as JSON Lines, one operation per line, times in simulated ms; `"return":null` means no
 //! answer came (the operation may or may not have taken effect).
@@ -58,7 +68,7 @@ use consensus_playground::sim::{HistoryOp, Violation, Workload};
 use rayon::prelude::*;
 use serde_json::json;
 
-const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]\n       consensus-sim messages [--protocol P]\n       consensus-sim bench";
+const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]\n       consensus-sim messages [--protocol P]\n       consensus-sim bench\n       consensus-sim gossip [--experiment rounds|rumors|all] [--seeds A..B] [--nodes LIST] [--threads T]";
 
 fn main() -> ExitCode {
     match run() {
@@ -87,6 +97,7 @@ fn run() -> Result<ExitCode, String> {
         "fig16" => fig16(&mut parser),
         "messages" => messages(&mut parser),
         "bench" => bench(),
+        "gossip" => gossip(&mut parser),
         other => Err(format!("unknown command {other:?}")),
     }
 }
@@ -469,6 +480,91 @@ fn raft_messages() -> Result<ExitCode, String> {
                 });
                 if writeln!(out, "{line}").is_err() {
                     return Ok(ExitCode::SUCCESS);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `consensus-sim gossip`: see the module's documentation.
+fn gossip(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
+    use consensus_playground::gossip::experiment::{demers_residue, residue, spread};
+    use consensus_playground::gossip::{Exchange, Interest, Options, Rumors};
+    let (mut experiment, mut seeds, mut nodes, mut threads) = ("all".to_string(), (0u64, 300u64), None::<Vec<usize>>, None::<usize>);
+    while let Some((key, value)) = next_option(parser)? {
+        match key.as_str() {
+            "experiment" if ["rounds", "rumors", "all"].contains(&value.as_str()) => experiment = value,
+            "experiment" => return Err("--experiment must be rounds, rumors or all".into()),
+            "seeds" => seeds = parse_seeds(&value)?,
+            "nodes" => {
+                let list: Result<Vec<usize>, _> = value.split(',').map(|v| v.trim().parse::<usize>()).collect();
+                nodes = Some(list.ok().filter(|l| l.iter().all(|n| (2..=10_000).contains(n))).ok_or("--nodes must be a comma-separated list of integers from 2 to 10000")?);
+            }
+            "threads" => threads = Some(value.parse::<usize>().ok().filter(|t| *t > 0).ok_or("--threads must be a positive integer")?),
+            other => return Err(format!("unknown option --{other}")),
+        }
+    }
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads.unwrap_or(0)).build().map_err(|e| e.to_string())?;
+    let round = |x: f64| (x * 1000.0).round() / 1000.0;
+    let round4 = |x: f64| (x * 10_000.0).round() / 10_000.0;
+    let seed_list: Vec<u64> = (seeds.0..seeds.1).collect();
+    let quantiles = |mut v: Vec<u64>| {
+        v.sort_unstable();
+        let mean = v.iter().sum::<u64>() as f64 / v.len() as f64;
+        let p99 = v[((v.len() * 99).div_ceil(100)).saturating_sub(1)];
+        (mean, p99, *v.last().unwrap_or(&0), *v.first().unwrap_or(&0))
+    };
+    const MS: u64 = 1_000;
+    if experiment != "rumors" {
+        for &n in nodes.as_deref().unwrap_or(&[100, 1000, 10_000]) {
+            for exchange in Exchange::ALL {
+                for synchronous in [true, false] {
+                    let started = Instant::now();
+                    // Rounds of 100 ms, latency 1 ms: an exchange (3 messages at most) ends well within its round.
+                    let options = Options { exchange, synchronous, interval_us: 100 * MS, ..Options::default() };
+                    let runs: Vec<_> = pool.install(|| {
+                        seed_list.par_iter().map(|&seed| spread(n, options.clone(), (MS, MS), seed, 1_000).map_err(|e| e.to_string())).collect::<Result<Vec<_>, String>>()
+                    })?;
+                    let incomplete = runs.iter().filter(|r| !r.complete).count();
+                    let messages = runs.iter().map(|r| r.messages as f64).sum::<f64>() / runs.len() as f64 / n as f64;
+                    let (mean, p99, max, min) = quantiles(runs.iter().map(|r| r.rounds).collect());
+                    let ln = (n as f64).ln();
+                    let theory = match exchange {
+                        Exchange::Push => json!({ "source": "Pittel 1987: log2 n + ln n + O(1)", "rounds": round(ln / 2f64.ln() + ln) }),
+                        Exchange::Pull => json!({ "source": "Karp et al. 2000: pull, log2 n + O(log log n)", "rounds": round(ln / 2f64.ln()) }),
+                        Exchange::PushPull => json!({ "source": "Karp et al. 2000: log3 n + O(log log n)", "rounds": round(ln / 3f64.ln()) }),
+                    };
+                    println!("{}", json!({
+                        "experiment": "rounds", "n": n, "mode": exchange.name(), "rounds_model": if synchronous { "synchronous" } else { "independent" },
+                        "seeds": seed_list.len(), "incomplete": incomplete, "mean": round(mean), "p99": p99, "max": max, "min": min,
+                        "messages_per_agent": round(messages), "theory": theory, "wall_ms": started.elapsed().as_millis() as u64,
+                    }));
+                    std::io::stdout().flush().map_err(|e| e.to_string())?;
+                }
+            }
+        }
+    }
+    if experiment != "rounds" {
+        for &n in nodes.as_deref().unwrap_or(&[1000]) {
+            for (feedback, interest) in [(true, Interest::Counter), (false, Interest::Coin), (true, Interest::Coin), (false, Interest::Counter)] {
+                for k in 1..=5u32 {
+                    let started = Instant::now();
+                    let rumors = Rumors { interval_us: 100 * MS, pull: false, feedback, interest, k };
+                    let runs: Vec<_> = pool.install(|| {
+                        seed_list.par_iter().map(|&seed| residue(n, rumors, true, (MS, MS), seed).map_err(|e| e.to_string())).collect::<Result<Vec<_>, String>>()
+                    })?;
+                    let s = runs.iter().map(|r| r.residue).sum::<f64>() / runs.len() as f64;
+                    let m = runs.iter().map(|r| r.traffic).sum::<f64>() / runs.len() as f64;
+                    let (rounds, _, rounds_max, _) = quantiles(runs.iter().map(|r| r.rounds).collect());
+                    println!("{}", json!({
+                        "experiment": "rumors", "n": n, "mode": "push", "feedback": feedback, "interest": if interest == Interest::Counter { "counter" } else { "coin" }, "k": k,
+                        "seeds": seed_list.len(), "residue": round4(s), "traffic": round(m),
+                        "e_to_minus_m": round4((-m).exp()),
+                        "demers_residue": if feedback && interest == Interest::Counter { json!(round4(demers_residue(k))) } else { serde_json::Value::Null },
+                        "rounds_mean": round(rounds), "rounds_max": rounds_max, "wall_ms": started.elapsed().as_millis() as u64,
+                    }));
+                    std::io::stdout().flush().map_err(|e| e.to_string())?;
                 }
             }
         }

@@ -39,6 +39,7 @@
 pub mod bug;
 pub mod chaos;
 pub mod check;
+pub mod experiment;
 pub mod node;
 pub mod notes;
 pub mod sim;

@@ -148,6 +148,11 @@ pub struct Options {
     /// Whether an agent keeps its map across a crash (default true). Its logical clock survives
     /// either way (one integer on disk), so it never reuses a version.
     pub keep_state: bool,
+    /// Synchronous rounds (default false): every agent's rounds start together, one interval
+    /// after the start, as in the papers' analyses (Demers' cycles, Pittel's and Karp's
+    /// rounds). Otherwise each agent's first round falls at a uniform offset within the
+    /// interval, as independent clocks would: news travels several hops within one interval.
+    pub synchronous: bool,
     /// Deliberate bugs ([`Bug`]).
     pub bugs: BugSet,
 }
@@ -163,6 +168,7 @@ impl Default for Options {
             rumors: None,
             death_certificate_us: 60_000_000,
             keep_state: true,
+            synchronous: false,
             bugs: BugSet::NONE,
         }
     }

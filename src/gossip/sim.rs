@@ -52,9 +52,11 @@ pub struct Decision {
 
 impl Gossip {
     /// Starts the timers that run: the first round at a uniform offset within its interval
-    /// (`first`: at start and restart, so that agents' rounds do not line up), else one interval on.
+    /// (`first`: at start and restart, so that agents' rounds do not line up; not with
+    /// [`Options::synchronous`]), else one interval on.
     fn arm(&self, out: &mut Out<Self>, first: bool) {
         let o = &self.options;
+        let first = first && !o.synchronous;
         if o.runs_anti_entropy() {
             let d = if first { Delay::Uniform(1, o.interval_us) } else { Delay::After(o.interval_us) };
             out.set_timer(Timer::AntiEntropy, d);
@@ -96,6 +98,9 @@ impl Protocol for Gossip {
     type Checker = Checker;
 
     const BUGS: &'static [BugInfo] = &super::bug::BUG_LIST;
+    /// Populations: 10,000 agents (the page draws more than 30 as a dense grid).
+    const MAX_NODES: usize = 10_000;
+    const LEADERS: bool = false;
 
     fn set_bugs(&mut self, _nodes: &mut [Core], bugs: BugSet) {
         self.options.bugs = bugs;
@@ -315,7 +320,7 @@ impl Simulation<Gossip> {
     /// Errors: the config breaks a rule of [`SimConfig::validate`], or the options one of
     /// [`Options::validate`].
     pub fn new(config: SimConfig, options: Options) -> Result<Self> {
-        config.validate()?;
+        config.validate_up_to(Gossip::MAX_NODES)?;
         options.validate()?;
         Simulation::start(config, Gossip { options })
     }

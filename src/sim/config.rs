@@ -51,17 +51,28 @@ pub fn range(param: &str, (lo, hi): (Micros, Micros), min_lo: Micros) -> Result<
 }
 
 impl SimConfig {
-    /// Checks every rule; errors name the JS key (`latencyMs`, …) and the rule.
+    /// Checks every rule, `nodes` up to [`MAX_NODES`]; errors name the JS key (`latencyMs`, …)
+    /// and the rule.
     pub fn validate(&self) -> Result<()> {
-        self.validate_nodes()?;
+        self.validate_up_to(MAX_NODES)
+    }
+
+    /// [`validate`](Self::validate) for a protocol whose simulations may hold up to `max_nodes`
+    /// nodes ([`crate::protocol::Protocol::MAX_NODES`]).
+    pub fn validate_up_to(&self, max_nodes: usize) -> Result<()> {
+        self.validate_nodes_up_to(max_nodes)?;
         range("latencyMs", self.latency_us, 0)?;
         self.validate_rates_and_persist()
     }
 
     /// `nodes` within 1 ..= [`MAX_NODES`].
     pub fn validate_nodes(&self) -> Result<()> {
-        if self.nodes == 0 || self.nodes > MAX_NODES {
-            return Err(Error::invalid("nodes", format!("must be an integer from 1 to {MAX_NODES}")));
+        self.validate_nodes_up_to(MAX_NODES)
+    }
+
+    fn validate_nodes_up_to(&self, max_nodes: usize) -> Result<()> {
+        if self.nodes == 0 || self.nodes > max_nodes {
+            return Err(Error::invalid("nodes", format!("must be an integer from 1 to {max_nodes}")));
         }
         Ok(())
     }

@@ -281,7 +281,7 @@ impl<P: Protocol> Simulation<P> {
     ///
     /// Errors: the config breaks a rule of [`SimConfig::validate`].
     pub fn start(config: SimConfig, proto: P) -> Result<Self> {
-        config.validate()?;
+        config.validate_up_to(P::MAX_NODES)?;
         let n = config.nodes;
         let members: Vec<NodeId> = (0..n).collect();
         let states = (0..n).map(|i| proto.new_node(i, &members)).collect();
@@ -644,7 +644,9 @@ impl<P: Protocol> Simulation<P> {
     /// are checked on the touched nodes, then the touched nodes do what must come after the
     /// check, and nodes a committed configuration leaves out retire.
     pub fn settle(&mut self) {
-        self.track_leaderless();
+        if P::LEADERS {
+            self.track_leaderless();
+        }
         let mut touched = std::mem::take(&mut self.touched);
         self.settling = true;
         // In id order (a handful of nodes at most: an insertion sort, no sorting machinery).
@@ -670,7 +672,9 @@ impl<P: Protocol> Simulation<P> {
             }
         }
         self.settling = false;
-        self.retire_removed();
+        if P::LEADERS {
+            self.retire_removed();
+        }
         // Keep the buffer's capacity for the next event.
         touched.clear();
         self.touched = touched;
@@ -895,7 +899,7 @@ impl<P: Protocol> Simulation<P> {
 
     /// Sets the latency range of every link without its own, µs. Errors: as [`SimConfig::validate`].
     pub fn set_latency(&mut self, range: (Micros, Micros)) -> Result<()> {
-        SimConfig { latency_us: range, ..self.config.clone() }.validate()?;
+        SimConfig { latency_us: range, ..self.config.clone() }.validate_up_to(P::MAX_NODES)?;
         self.network.latency_us = range;
         Ok(())
     }
@@ -906,7 +910,7 @@ impl<P: Protocol> Simulation<P> {
         self.check_link(from, to)?;
         match range {
             Some(r) => {
-                SimConfig { latency_us: r, ..self.config.clone() }.validate()?;
+                SimConfig { latency_us: r, ..self.config.clone() }.validate_up_to(P::MAX_NODES)?;
                 self.network.link_latency_us.insert((from, to), r);
             }
             None => {
@@ -918,14 +922,14 @@ impl<P: Protocol> Simulation<P> {
 
     /// Sets the probability of losing a message. Errors: outside `[0, 1]`.
     pub fn set_drop_rate(&mut self, rate: f64) -> Result<()> {
-        SimConfig { drop_rate: rate, ..self.config.clone() }.validate()?;
+        SimConfig { drop_rate: rate, ..self.config.clone() }.validate_up_to(P::MAX_NODES)?;
         self.network.drop_rate = rate;
         Ok(())
     }
 
     /// Sets the probability of delivering a message twice. Errors: outside `[0, 1]`.
     pub fn set_duplicate_rate(&mut self, rate: f64) -> Result<()> {
-        SimConfig { duplicate_rate: rate, ..self.config.clone() }.validate()?;
+        SimConfig { duplicate_rate: rate, ..self.config.clone() }.validate_up_to(P::MAX_NODES)?;
         self.network.duplicate_rate = rate;
         Ok(())
     }
