@@ -127,3 +127,70 @@ pub fn demers_residue(k: u32) -> f64 {
     }
     s
 }
+
+/// The fraction of live agents that hold one update after each round, as theory predicts it
+/// for synchronous anti-entropy rounds (a mean-field recursion on the expected counts, the
+/// form of Demers et al. §1.3's and Pittel's analyses): element `r` is after round `r`
+/// (element 0: only the writer). `n` agents of which the fraction `live` run (crashed ones
+/// answer nothing), each contacting `fanout` peers per round among the `n − 1` others; each
+/// message is lost with probability `loss`. Our exchanges open with a digest, so a push needs
+/// three messages to arrive (digest, want, entries) and a pull two (digest, entries): a
+/// susceptible agent stays so through a round with probability
+/// `(1 − fanout·q_push/(n−1))^i · (1 − i·q_pull/(n−1))^fanout` for `i` informed agents,
+/// `q_push = (1 − loss)³`, `q_pull = (1 − loss)²`, each term present only when the exchange
+/// pushes, pulls.
+///
+/// Shapes: `rounds + 1` fractions in `[0, 1]`. A population of one is informed from the start.
+pub fn theory_informed(n: usize, exchange: super::node::Exchange, fanout: usize, loss: f64, live: f64, rounds: usize) -> Vec<f64> {
+    use super::node::Exchange;
+    let n = n.max(1) as f64;
+    let m = (n * live.clamp(0.0, 1.0)).max(1.0);
+    let others = (n - 1.0).max(1.0);
+    let f = fanout.max(1) as f64;
+    let q = 1.0 - loss.clamp(0.0, 1.0);
+    let (push, pull) = (exchange != Exchange::Pull, exchange != Exchange::Push);
+    let mut i = 1.0f64;
+    let mut out = Vec::with_capacity(rounds + 1);
+    out.push(i / m);
+    for _ in 0..rounds {
+        let s = m - i;
+        let mut stay = 1.0;
+        if push {
+            stay *= (1.0 - (f * q.powi(3) / others).min(1.0)).powf(i);
+        }
+        if pull {
+            stay *= (1.0 - (i * q.powi(2) / others).min(1.0)).powf(f);
+        }
+        i = (m - s * stay).min(m);
+        out.push(i / m);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gossip::Exchange;
+
+    /// Pittel: push needs about log₂ n + ln n rounds; the recursion's last-agent round (the
+    /// expected susceptible count below one half) lands within a round or two of it.
+    #[test]
+    fn the_theory_curve_rises_to_one_at_pittels_pace_for_push_and_faster_for_push_pull() {
+        let rounds_to_all = |e: Exchange| theory_informed(10_000, e, 1, 0.0, 1.0, 60).iter().position(|&x| (1.0 - x) * 10_000.0 < 0.5).unwrap();
+        let push = rounds_to_all(Exchange::Push) as f64;
+        let pittel = 10_000f64.log2() + 10_000f64.ln();
+        assert!((push - pittel).abs() <= 2.0, "push {push} vs {pittel}");
+        assert!(rounds_to_all(Exchange::PushPull) < rounds_to_all(Exchange::Pull));
+        assert!(rounds_to_all(Exchange::PushPull) + 5 < rounds_to_all(Exchange::Push));
+        // Loss slows it; with half the agents crashed the live half is still reached.
+        assert!(theory_informed(1000, Exchange::Push, 1, 0.3, 1.0, 10)[10] < theory_informed(1000, Exchange::Push, 1, 0.0, 1.0, 10)[10]);
+        assert!(theory_informed(1000, Exchange::PushPull, 2, 0.0, 0.5, 40)[40] > 0.999);
+    }
+
+    #[test]
+    fn demers_residue_solves_his_equation() {
+        for (k, s) in [(1, 0.203), (2, 0.0595), (3, 0.0198)] {
+            assert!((demers_residue(k) - s).abs() < 0.001, "k = {k}: {}", demers_residue(k));
+        }
+    }
+}
