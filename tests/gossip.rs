@@ -162,7 +162,7 @@ fn a_partition_longer_than_the_certificate_brings_the_value_back_as_demers_warns
 
 /// Options for rumor mongering by push with feedback and counter k, without anti-entropy.
 fn rumors_only(k: u32) -> Options {
-    let r = Rumors { interval_us: 20 * MS, pull: false, feedback: true, interest: Interest::Counter, k };
+    let r = Rumors { interval_us: 20 * MS, pull: false, feedback: true, interest: Interest::Counter, k, ..Rumors::default() };
     Options { anti_entropy: false, rumors: Some(r), ..Options::default() }
 }
 
@@ -194,7 +194,7 @@ fn rumor_mongering_with_feedback_and_counter_leaves_a_residue_that_anti_entropy_
 #[test]
 fn blind_coin_and_pull_rumor_mongering_also_spread_and_stop() {
     for (pull, feedback, interest) in [(false, false, Interest::Coin), (true, true, Interest::Counter), (true, false, Interest::Coin)] {
-        let r = Rumors { interval_us: 20 * MS, pull, feedback, interest, k: 3 };
+        let r = Rumors { interval_us: 20 * MS, pull, feedback, interest, k: 3, ..Rumors::default() };
         let mut s = sim(5, 16, Options { rumors: Some(r), interval_us: 1_000 * MS, ..Options::default() });
         s.set(0, "x", "1").unwrap();
         s.run_until(20_000 * MS);

@@ -43,9 +43,10 @@
 //! 100, 1000 and 10000) by push, pull and push-pull, with synchronous and with independent
 //! rounds; rounds until the last agent has it (mean, p99, max) beside Pittel's log₂ n + ln n
 //! for push and log₃ n for push-pull. `rumors`: rumor mongering alone among n agents (default
-//! 1000), push, feedback and counter, and blind and coin, k = 1 … 5; the residue s and the
-//! traffic m (rumor messages per agent) beside Demers' s = e^(−m) and, for feedback and
-//! counter, the root of s = e^(−(k+1)(1−s)).
+//! 1000) in synchronous rounds, push, with feedback or blind, counter or coin, k = 1 … 5 (and
+//! feedback with Demers' reading of the counter, `paper_table` 1; blind and coin is his Table
+//! 2); the residue s, the traffic m (rumor messages per agent) and the rounds t_ave and t_last,
+//! beside s = e^(−m) and, with feedback, the root of s = e^(−(k+1)(1−s)).
 //!
 //! `history` runs C key-value clients doing N operations each under the faults, then writes the
 //! history as JSON Lines, one operation per line, times in simulated ms; `"return":null` means no
@@ -547,22 +548,35 @@ fn gossip(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     }
     if experiment != "rounds" {
         for &n in nodes.as_deref().unwrap_or(&[1000]) {
-            for (feedback, interest) in [(true, Interest::Counter), (false, Interest::Coin), (true, Interest::Coin), (false, Interest::Counter)] {
+            // (feedback, interest, consecutive counter and "already knew" judged at the round's
+            // start: the reading that reproduces Demers' Table 1, the paper's table to compare)
+            let variants = [
+                (true, Interest::Counter, false, None),
+                (true, Interest::Counter, true, Some(1)),
+                (true, Interest::Coin, false, None),
+                (false, Interest::Coin, false, Some(2)),
+                (false, Interest::Counter, false, None),
+            ];
+            for (feedback, interest, demers, table) in variants {
                 for k in 1..=5u32 {
                     let started = Instant::now();
-                    let rumors = Rumors { interval_us: 100 * MS, pull: false, feedback, interest, k };
+                    let rumors = Rumors { interval_us: 100 * MS, pull: false, feedback, interest, k, consecutive: demers, judged_at_round_start: demers };
                     let runs: Vec<_> = pool.install(|| {
                         seed_list.par_iter().map(|&seed| residue(n, rumors, true, (MS, MS), seed).map_err(|e| e.to_string())).collect::<Result<Vec<_>, String>>()
                     })?;
-                    let s = runs.iter().map(|r| r.residue).sum::<f64>() / runs.len() as f64;
-                    let m = runs.iter().map(|r| r.traffic).sum::<f64>() / runs.len() as f64;
-                    let (rounds, _, rounds_max, _) = quantiles(runs.iter().map(|r| r.rounds).collect());
+                    let count = runs.len() as f64;
+                    let s = runs.iter().map(|r| r.residue).sum::<f64>() / count;
+                    let m = runs.iter().map(|r| r.traffic).sum::<f64>() / count;
+                    let t_ave = runs.iter().map(|r| r.t_ave).sum::<f64>() / count;
+                    let t_last = runs.iter().map(|r| r.t_last as f64).sum::<f64>() / count;
                     println!("{}", json!({
-                        "experiment": "rumors", "n": n, "mode": "push", "feedback": feedback, "interest": if interest == Interest::Counter { "counter" } else { "coin" }, "k": k,
-                        "seeds": seed_list.len(), "residue": round4(s), "traffic": round(m),
+                        "experiment": "rumors", "n": n, "mode": "push", "feedback": feedback,
+                        "interest": if interest == Interest::Counter { "counter" } else { "coin" }, "k": k,
+                        "counter": if demers { "consecutive, judged at the round's start" } else { "every unnecessary contact, judged on arrival" },
+                        "seeds": seed_list.len(), "residue": round4(s), "traffic": round(m), "t_ave": round(t_ave), "t_last": round(t_last),
                         "e_to_minus_m": round4((-m).exp()),
-                        "demers_residue": if feedback && interest == Interest::Counter { json!(round4(demers_residue(k))) } else { serde_json::Value::Null },
-                        "rounds_mean": round(rounds), "rounds_max": rounds_max, "wall_ms": started.elapsed().as_millis() as u64,
+                        "analytic_residue": if feedback { json!(round4(demers_residue(k))) } else { serde_json::Value::Null },
+                        "paper_table": table, "wall_ms": started.elapsed().as_millis() as u64,
                     }));
                     std::io::stdout().flush().map_err(|e| e.to_string())?;
                 }

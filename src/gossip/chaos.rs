@@ -32,6 +32,8 @@ pub fn options(cfg: &ChaosConfig, rng: &mut Pcg64Mcg) -> Options {
         feedback: rng.random_range(0..2) == 0,
         interest: if rng.random_range(0..2) == 0 { Interest::Counter } else { Interest::Coin },
         k: rng.random_range(1..=4),
+        consecutive: false,
+        judged_at_round_start: false,
     });
     let death_certificate_us = rng.random_range(500..=60_000) * MS;
     let keep_state = rng.random_range(0..2) == 0;

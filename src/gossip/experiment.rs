@@ -84,6 +84,12 @@ pub struct Residue {
     pub traffic: f64,
     /// Rounds until no agent was infective (the rumor died out), in rumor intervals.
     pub rounds: u64,
+    /// The mean round in which an agent that heard the update first took it (Demers' t_ave;
+    /// the writer left out), in rumor intervals: an agent informed during `[r·I, (r+1)·I)`
+    /// counts r.
+    pub t_ave: f64,
+    /// The round in which the last agent to hear it took it (Demers' t_last).
+    pub t_last: u64,
 }
 
 /// Spreads one update written at `n1` by rumor mongering alone (`rumors`, no anti-entropy),
@@ -98,7 +104,11 @@ pub fn residue(n: usize, rumors: Rumors, synchronous: bool, latency_us: (Micros,
     s.set(0, KEY, "v")?;
     let mut hot = vec![false; n];
     hot[0] = true;
+    let mut has = vec![false; n];
+    has[0] = true;
     let (mut infective, mut rumor_messages, mut died) = (1usize, 0u64, 0);
+    let (mut heard, mut sum_rounds, mut t_last) = (0u64, 0u64, 0u64);
+    let interval = rumors.interval_us.max(1);
     // The rumor has died out when no agent is infective and no message is in flight.
     while infective > 0 || s.in_flight().next().is_some() {
         let Some(b) = s.step_brief() else { break };
@@ -106,6 +116,12 @@ pub fn residue(n: usize, rumors: Rumors, synchronous: bool, latency_us: (Micros,
             rumor_messages += 1;
         }
         if let Some(i) = b.node {
+            if !has[i] && s.store(i).contains_key(KEY) {
+                has[i] = true;
+                heard += 1;
+                sum_rounds += s.now() / interval;
+                t_last = s.now() / interval;
+            }
             if hot[i] != s.is_hot(i, KEY) {
                 hot[i] = !hot[i];
                 if hot[i] { infective += 1 } else { infective -= 1 }
@@ -114,7 +130,14 @@ pub fn residue(n: usize, rumors: Rumors, synchronous: bool, latency_us: (Micros,
         }
     }
     let informed = (0..n).filter(|&i| s.store(i).contains_key(KEY)).count();
-    Ok(Residue { n, residue: (n - informed) as f64 / n as f64, traffic: rumor_messages as f64 / n as f64, rounds: died.div_ceil(rumors.interval_us) })
+    Ok(Residue {
+        n,
+        residue: (n - informed) as f64 / n as f64,
+        traffic: rumor_messages as f64 / n as f64,
+        rounds: died.div_ceil(interval),
+        t_ave: sum_rounds as f64 / heard.max(1) as f64,
+        t_last,
+    })
 }
 
 /// Demers et al. §1.4's residue for push rumor mongering with feedback and counter k: the root

@@ -45,5 +45,5 @@ pub mod notes;
 pub mod sim;
 
 pub use bug::Bug;
-pub use node::{Core, Entry, Exchange, Interest, Merged, Msg, Options, Rumors, Version};
+pub use node::{Core, Entry, Exchange, Hot, Interest, Merged, Msg, Options, Rumors, Version};
 pub use sim::{Decision, Gossip, GossipSimulation, Timer};

@@ -117,12 +117,33 @@ pub struct Rumors {
     pub interest: Interest,
     /// The k of counter and coin (1 or more).
     pub k: u32,
+    /// Counter counts consecutive unnecessary contacts: a push that brought news resets it
+    /// (recipients then acknowledge news too). Off by default: every unnecessary contact
+    /// counts. With [`Rumors::judged_at_round_start`] on as well, this is the reading of
+    /// "counter" that reproduces Demers et al.'s Table 1 (README "Gossip: fidelity").
+    pub consecutive: bool,
+    /// "Already knew" is judged as of the start of the recipient's current rumor round
+    /// (the grid `now − now mod interval`, which is every agent's with
+    /// [`Options::synchronous`]): an agent that took a rumor during this round still counts as
+    /// not having known it. Off by default: judged when the push arrives.
+    pub judged_at_round_start: bool,
+}
+
+/// A hot rumor at an agent (Demers: the agent is infective with it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hot {
+    /// The version that is hot.
+    pub version: Version,
+    /// Times counted towards losing interest ([`Interest::Counter`]).
+    pub count: u32,
+    /// When the agent took (or wrote) it, µs.
+    pub since: Micros,
 }
 
 impl Default for Rumors {
     /// Push, feedback, counter, k = 2, a round every 20 ms.
     fn default() -> Self {
-        Rumors { interval_us: 20_000, pull: false, feedback: true, interest: Interest::Counter, k: 2 }
+        Rumors { interval_us: 20_000, pull: false, feedback: true, interest: Interest::Counter, k: 2, consecutive: false, judged_at_round_start: false }
     }
 }
 
@@ -253,6 +274,9 @@ pub enum Msg {
     RumorAck {
         /// Key and the rumor's version.
         known: Vec<(String, Version)>,
+        /// The rumors that were news to it (sent only with [`Rumors::consecutive`]: they reset
+        /// the sender's counters; empty otherwise).
+        news: Vec<(String, Version)>,
     },
     /// Pull rumor mongering: "send me your hot rumors".
     RumorPull,
@@ -308,8 +332,8 @@ pub struct Core {
     pub clock: u64,
     /// The replica: key → entry (value or death certificate), in key order.
     pub store: Map<String, Entry>,
-    /// Hot rumors: key → (the version that is hot, times counted towards losing interest).
-    pub hot: Map<String, (Version, u32)>,
+    /// Hot rumors: key → the hot version, its count and since when.
+    pub hot: Map<String, Hot>,
     /// How many times the agent lost its map (a restart without its state): the checker starts
     /// its record of the agent again when this moves.
     pub incarnation: u32,
@@ -340,7 +364,7 @@ impl Core {
         } else {
             self.store.insert(key.to_string(), entry.clone());
             if o.rumor_settings().is_some() {
-                self.hot.insert(key.to_string(), (version, 0));
+                self.hot.insert(key.to_string(), Hot { version, count: 0, since: now });
             }
         }
         (version, entry)
@@ -363,7 +387,7 @@ impl Core {
         let version = incoming.version;
         self.store.insert(key.to_string(), incoming);
         if o.rumor_settings().is_some() {
-            self.hot.insert(key.to_string(), (version, 0));
+            self.hot.insert(key.to_string(), Hot { version, count: 0, since: now });
         }
         Merged::New
     }
@@ -444,21 +468,21 @@ impl Core {
     /// certificate expired, is dropped first).
     pub fn rumor_entries(&mut self, now: Micros) -> Vec<(String, Entry)> {
         let store = &self.store;
-        self.hot.retain(|k, (v, _)| store.get(k).is_some_and(|e| e.version == *v && !e.expired(now)));
+        self.hot.retain(|k, h| store.get(k).is_some_and(|e| e.version == h.version && !e.expired(now)));
         self.hot.iter().map(|(k, _)| (k.clone(), self.store.get(k).expect("kept above").clone())).collect()
     }
 
     /// One "time" counted against the rumor `key` at version `v`: counter adds one and loses
     /// interest at k; coin loses it with probability 1/k. Returns whether interest was lost.
     fn count(&mut self, r: &Rumors, rng: &mut Pcg64Mcg, key: &str, v: Version) -> bool {
-        let Some((hv, c)) = self.hot.get_mut(key) else { return false };
-        if *hv != v {
+        let Some(h) = self.hot.get_mut(key) else { return false };
+        if h.version != v {
             return false;
         }
         let lose = match r.interest {
             Interest::Counter => {
-                *c += 1;
-                *c >= r.k
+                h.count += 1;
+                h.count >= r.k
             }
             Interest::Coin => rng.random_range(0..r.k) == 0,
         };
@@ -477,13 +501,28 @@ impl Core {
         sent.iter().filter(|(k, e)| self.count(r, rng, k, e.version)).count()
     }
 
-    /// Feedback: each rumor the recipient already knew counts a time. Returns how many the
-    /// agent lost interest in.
-    pub fn on_ack(&mut self, r: &Rumors, rng: &mut Pcg64Mcg, known: &[(String, Version)]) -> usize {
+    /// Feedback: each rumor the recipient already knew counts a time; with
+    /// [`Rumors::consecutive`], each that was news to it resets its counter. Returns how many
+    /// the agent lost interest in.
+    pub fn on_ack(&mut self, r: &Rumors, rng: &mut Pcg64Mcg, known: &[(String, Version)], news: &[(String, Version)]) -> usize {
         if !r.feedback {
             return 0;
         }
+        if r.consecutive {
+            for (k, v) in news {
+                if let Some(h) = self.hot.get_mut(k.as_str()).filter(|h| h.version == *v) {
+                    h.count = 0;
+                }
+            }
+        }
         known.iter().filter(|(k, v)| self.count(r, rng, k, *v)).count()
+    }
+
+    /// Whether a rumor of `key` at version `v` that this agent already holds still counts as
+    /// news to the sender ([`Rumors::judged_at_round_start`]): the agent took it during its
+    /// current rumor round.
+    pub fn new_this_round(&self, r: &Rumors, now: Micros, key: &str, v: Version) -> bool {
+        r.judged_at_round_start && self.hot.get(key).is_some_and(|h| h.version == v && h.since >= now - now % r.interval_us.max(1))
     }
 
     /// A restart without the map: the replica and rumors are gone (the clock stays).

@@ -145,22 +145,32 @@ impl Protocol for Gossip {
             }
             Msg::Rumor { entries } => {
                 let count = entries.len();
-                let mut known = Vec::new();
+                let r = o.rumor_settings();
+                let (mut known, mut fresh) = (Vec::new(), Vec::new());
                 let mut news = 0;
                 for (k, e) in entries {
                     let v = e.version;
                     match n.merge(o, cx.now, &k, e) {
-                        Merged::New => news += 1,
+                        Merged::New => {
+                            news += 1;
+                            fresh.push((k, v));
+                        }
+                        _ if r.is_some_and(|r| n.new_this_round(&r, cx.now, &k, v)) => fresh.push((k, v)),
                         Merged::Known | Merged::Stale => known.push((k, v)),
                     }
                 }
-                if o.rumor_settings().is_some_and(|r| r.feedback) && !known.is_empty() {
-                    out.send(from, Msg::RumorAck { known });
+                if let Some(r) = r.filter(|r| r.feedback) {
+                    if !r.consecutive {
+                        fresh.clear();
+                    }
+                    if !known.is_empty() || !fresh.is_empty() {
+                        out.send(from, Msg::RumorAck { known, news: fresh });
+                    }
                 }
                 MsgNote::Entries { entries: count, news, rumor: true }
             }
-            Msg::RumorAck { known } => {
-                let lost = o.rumor_settings().map_or(0, |r| n.on_ack(&r, cx.rng, &known));
+            Msg::RumorAck { known, news } => {
+                let lost = o.rumor_settings().map_or(0, |r| n.on_ack(&r, cx.rng, &known, &news));
                 MsgNote::Ack { known: known.len(), lost }
             }
             Msg::RumorPull => MsgNote::Pull { served: self.serve_rumors(n, cx, from, out).0 },
