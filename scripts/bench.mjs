@@ -2,6 +2,7 @@
 //   - sizes of what a page embedding the widget transfers, raw and gzip -9;
 //   - simulation throughput on RaftScope's workload, native and wasm-in-Node, and the native
 //     run's instruction count (callgrind, when valgrind is installed: a number that repeats);
+//   - gossip at scale: one update spread by push-pull to 10,000 agents, native;
 //   - the Figure 16 sweep's wall time in wasm (Node), 200 and 1000 trials per range;
 //   - core handler costs (criterion, benches/handlers.rs), mean ns per call;
 //   - frame time of the page in headless Chromium (scripts/frametime.mjs).
@@ -33,6 +34,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const instructions = Number(refs[1].replaceAll(',', ''));
     print({ bench: 'sim-native-instructions', tool: 'valgrind --tool=callgrind', events: native.events, instructions, per_event: Math.round(instructions / native.events) });
   }
+
+  // ---- gossip at scale, native (issue #13: one update to 10,000 agents by push-pull) -------
+  for (const line of run(join(ROOT, 'target/release/consensus-sim'), ['bench', '--workload', 'gossip']).trim().split('\n')) print(JSON.parse(line));
 
   // ---- throughput, wasm in Node (the same workload through the JS API) ----------------------
   const { initSync, Simulation, fig16Range, fig16Paper } = await import(join(ROOT, 'www/pkg/consensus_playground.js'));

@@ -5,7 +5,7 @@
 //! consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]
 //! consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]
 //! consensus-sim messages [--protocol P]
-//! consensus-sim bench
+//! consensus-sim bench [--workload raft|gossip]
 //! consensus-sim gossip [--experiment rounds|rumors|all] [--seeds A..B] [--nodes LIST] [--threads T]
 //! ```
 //! `--protocol` names the mechanism (`raft`, the default, `paxos`, `vote`, `pbft`, `hotstuff`,
@@ -15,7 +15,9 @@
 //! honest ones). With `--protocol paxos` or `vote`, `messages` prints messages per
 //! decided value (`sim::measure::messages_per_decision`) beside the textbook figures.
 //! `bench` runs the throughput workload (`sim::experiments::throughput_workload`, 60 simulated
-//! seconds) natively and prints `{"bench":"sim-native","sim_s_per_wall_s","events_per_s",…}`.
+//! seconds) natively and prints `{"bench":"sim-native","sim_s_per_wall_s","events_per_s",…}`;
+//! `bench --workload gossip` spreads one update by push-pull to 10,000 agents, three seeds, and
+//! prints `{"bench":"gossip-native","rounds","events","wall_s",…}` per run.
 //! `messages` measures messages per committed client write (see
 //! `sim::experiments::messages_per_write`) for 3, 5 and 7 nodes, without and with batching, in
 //! steady state and across a leader change: one JSON object per line, with the textbook figure
@@ -69,7 +71,7 @@ use consensus_playground::sim::{HistoryOp, Violation, Workload};
 use rayon::prelude::*;
 use serde_json::json;
 
-const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]\n       consensus-sim messages [--protocol P]\n       consensus-sim bench\n       consensus-sim gossip [--experiment rounds|rumors|all] [--seeds A..B] [--nodes LIST] [--threads T]";
+const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]\n       consensus-sim messages [--protocol P]\n       consensus-sim bench [--workload raft|gossip]\n       consensus-sim gossip [--experiment rounds|rumors|all] [--seeds A..B] [--nodes LIST] [--threads T]";
 
 fn main() -> ExitCode {
     match run() {
@@ -97,7 +99,7 @@ fn run() -> Result<ExitCode, String> {
         "history" => history(&mut parser),
         "fig16" => fig16(&mut parser),
         "messages" => messages(&mut parser),
-        "bench" => bench(),
+        "bench" => bench(&mut parser),
         "gossip" => gossip(&mut parser),
         other => Err(format!("unknown command {other:?}")),
     }
@@ -488,6 +490,28 @@ fn raft_messages() -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `consensus-sim bench --workload gossip`: one update spread by push-pull anti-entropy to
+/// 10,000 agents (rounds of 100 ms at independent phases, latency 10–15 ms), three times.
+fn gossip_bench() -> Result<ExitCode, String> {
+    use consensus_playground::gossip::experiment::spread;
+    use consensus_playground::gossip::Options;
+    for run in 1..=3 {
+        let started = Instant::now();
+        let r = spread(10_000, Options::default(), (10_000, 15_000), run, 1_000).map_err(|e| e.to_string())?;
+        let wall = started.elapsed().as_secs_f64();
+        println!(
+            "{}",
+            json!({
+                "bench": "gossip-native",
+                "workload": "one update spread by push-pull anti-entropy to 10,000 agents, rounds of 100 ms, latency 10-15 ms",
+                "seed": run, "complete": r.complete, "rounds": r.rounds, "events": r.events, "messages": r.messages,
+                "wall_s": (wall * 1000.0).round() / 1000.0,
+            })
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `consensus-sim gossip`: see the module's documentation.
 fn gossip(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     use consensus_playground::gossip::experiment::{demers_residue, residue, spread};
@@ -586,7 +610,18 @@ fn gossip(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn bench() -> Result<ExitCode, String> {
+fn bench(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
+    let mut workload = "raft".to_string();
+    while let Some((key, value)) = next_option(parser)? {
+        match key.as_str() {
+            "workload" if value == "raft" || value == "gossip" => workload = value,
+            "workload" => return Err("--workload must be raft or gossip".into()),
+            other => return Err(format!("unknown option --{other}")),
+        }
+    }
+    if workload == "gossip" {
+        return gossip_bench();
+    }
     use consensus_playground::raft::experiments::throughput_workload;
     let started = Instant::now();
     let events = throughput_workload(60);

@@ -581,6 +581,9 @@ impl<P: Protocol> Simulation<P> {
                 s.generation
             }
             None => {
+                // One slot per timer kind, a handful at most: grown one at a time, so that a
+                // population of 10,000 nodes with one kind each holds one slot each, not four.
+                n.timers.reserve_exact(1);
                 n.timers.push(TimerSlot {
                     timer,
                     generation: 0,
