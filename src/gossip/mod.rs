@@ -17,7 +17,10 @@
 //! Variants chosen where the paper leaves a choice (say so beside any measured numbers):
 //! - "Already heard" (feedback) is judged by the recipient when the rumor arrives: it already
 //!   held that version or a newer one. Blind counts one time per peer a rumor is sent to.
-//! - Counter counts per rumor (per key and version); coin draws 1/k at each time.
+//! - Counter counts per rumor (per key and version), every unnecessary contact, judged when the
+//!   push arrives; coin draws 1/k at each time. [`Rumors::consecutive`] and
+//!   [`Rumors::judged_at_round_start`] give the reading that reproduces the paper's Table 1
+//!   (README "Gossip: fidelity").
 //! - A rumor message carries every hot rumor of the sender (no `entries_per_exchange` bound);
 //!   pull rumor mongering asks `fanout` peers each round and they serve their hot rumors.
 //! - Any update an agent takes — by rumor or by anti-entropy — becomes a hot rumor there when
@@ -28,7 +31,7 @@
 //!   `death_certificate_us`): every agent drops them then, at its next anti-entropy round; no
 //!   dormant certificates (§2.2) yet.
 //!
-//! Modules: [`node`] (one agent's state and handlers, sans-IO), [`sim`] (gossip as a
+//! Modules: [`experiment`] (the published results, reproduced), [`node`] (one agent's state and handlers, sans-IO), [`sim`] (gossip as a
 //! [`crate::protocol::Protocol`], and its actions on the simulator), [`check`] (the invariants
 //! and the convergence bound), [`bug`] (deliberate bugs), [`chaos`] (what a seed draws, and the
 //! convergence check at the end of a run), [`notes`] (narration as data).
