@@ -6,7 +6,7 @@
 //! consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]
 //! consensus-sim messages [--protocol P]
 //! consensus-sim bench [--workload raft|gossip]
-//! consensus-sim gossip [--experiment rounds|rumors|all] [--seeds A..B] [--nodes LIST] [--threads T]
+//! consensus-sim gossip [--experiment rounds|rumors|attest|all] [--seeds A..B] [--nodes LIST] [--threads T]
 //! ```
 //! `--protocol` names the mechanism (`raft`, the default, `paxos`, `vote`, `pbft`, `hotstuff`,
 //! `generals` or `gossip`); `--bug` names one
@@ -50,6 +50,12 @@
 //! 2); the residue s, the traffic m (rumor messages per agent) and the rounds t_ave and t_last,
 //! beside s = e^(−m) and, with feedback, the root of s = e^(−(k+1)(1−s)).
 //!
+//! `attest`: collective validation (`gossip::attest`) among n agents (default 100): the
+//! fraction of honest agents that decide a claim wrongly and the time until all have decided,
+//! for k = 1, 3, 5, 9 and 0 to 40% liars, a false claim (published by a liar) and a true one;
+//! then one Sybil minting 0, 4 or 20 identities against k = 5, with and without identity
+//! admission (`members_only`).
+//!
 //! `history` runs C key-value clients doing N operations each under the faults, then writes the
 //! history as JSON Lines, one operation per line, times in simulated ms; `"return":null` means no
 //! answer came (the operation may or may not have taken effect).
@@ -71,7 +77,7 @@ use consensus_playground::sim::{HistoryOp, Violation, Workload};
 use rayon::prelude::*;
 use serde_json::json;
 
-const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]\n       consensus-sim messages [--protocol P]\n       consensus-sim bench [--workload raft|gossip]\n       consensus-sim gossip [--experiment rounds|rumors|all] [--seeds A..B] [--nodes LIST] [--threads T]";
+const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]\n       consensus-sim messages [--protocol P]\n       consensus-sim bench [--workload raft|gossip]\n       consensus-sim gossip [--experiment rounds|rumors|attest|all] [--seeds A..B] [--nodes LIST] [--threads T]";
 
 fn main() -> ExitCode {
     match run() {
@@ -512,6 +518,48 @@ fn gossip_bench() -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `consensus-sim gossip --experiment attest`: collective validation (`gossip::attest::run`)
+/// against k and the fraction of liars, then one Sybil against identity admission.
+fn gossip_attest(nodes: &[usize], seeds: &[u64], pool: &rayon::ThreadPool) -> Result<(), String> {
+    use consensus_playground::gossip::attest::{run, Attestations};
+    let round = |x: f64| (x * 1000.0).round() / 1000.0;
+    let measure = |n: usize, liars: usize, behaviour: &str, a: Attestations, truth: bool| -> Result<serde_json::Value, String> {
+        let started = Instant::now();
+        let runs = pool.install(|| seeds.par_iter().map(|&seed| run(n, liars, behaviour, a, truth, seed).map_err(|e| e.to_string())).collect::<Result<Vec<_>, String>>())?;
+        let count = runs.len() as f64;
+        let wrong = runs.iter().map(|r| r.wrong(truth)).sum::<f64>() / count;
+        let complete: Vec<f64> = runs.iter().filter(|r| r.complete).map(|r| r.tally.last_at as f64 / 1000.0).collect();
+        let mean_ms = complete.iter().sum::<f64>() / complete.len().max(1) as f64;
+        let max_ms = complete.iter().copied().fold(0.0, f64::max);
+        Ok(json!({
+            "experiment": "attest", "n": n, "liars": liars, "behaviour": behaviour, "k": a.k, "accuracy": a.accuracy,
+            "members_only": a.members_only, "sybils": a.sybils, "claim": truth, "seeds": seeds.len(),
+            "wrong": round(wrong), "runs_with_any_wrong": runs.iter().filter(|r| r.wrong(truth) > 0.0).count(),
+            "incomplete": runs.len() - complete.len(), "all_decided_ms_mean": round(mean_ms), "all_decided_ms_max": round(max_ms),
+            "wall_ms": started.elapsed().as_millis() as u64,
+        }))
+    };
+    for &n in nodes {
+        for k in [1, 3, 5, 9] {
+            for tenths in [0, 1, 2, 3, 4] {
+                let liars = n * tenths / 10;
+                for truth in [false, true] {
+                    println!("{}", measure(n, liars, "lie", Attestations { k, ..Attestations::default() }, truth)?);
+                    std::io::stdout().flush().map_err(|e| e.to_string())?;
+                }
+            }
+        }
+        for sybils in [0, 4, 20] {
+            for members_only in [false, true] {
+                let a = Attestations { k: 5, sybils, members_only, ..Attestations::default() };
+                println!("{}", measure(n, 1, "sybil", a, false)?);
+                std::io::stdout().flush().map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `consensus-sim gossip`: see the module's documentation.
 fn gossip(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     use consensus_playground::gossip::experiment::{demers_residue, residue, spread};
@@ -519,8 +567,8 @@ fn gossip(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     let (mut experiment, mut seeds, mut nodes, mut threads) = ("all".to_string(), (0u64, 300u64), None::<Vec<usize>>, None::<usize>);
     while let Some((key, value)) = next_option(parser)? {
         match key.as_str() {
-            "experiment" if ["rounds", "rumors", "all"].contains(&value.as_str()) => experiment = value,
-            "experiment" => return Err("--experiment must be rounds, rumors or all".into()),
+            "experiment" if ["rounds", "rumors", "attest", "all"].contains(&value.as_str()) => experiment = value,
+            "experiment" => return Err("--experiment must be rounds, rumors, attest or all".into()),
             "seeds" => seeds = parse_seeds(&value)?,
             "nodes" => {
                 let list: Result<Vec<usize>, _> = value.split(',').map(|v| v.trim().parse::<usize>()).collect();
@@ -541,7 +589,10 @@ fn gossip(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
         (mean, p99, *v.last().unwrap_or(&0), *v.first().unwrap_or(&0))
     };
     const MS: u64 = 1_000;
-    if experiment != "rumors" {
+    if experiment == "attest" || experiment == "all" {
+        gossip_attest(nodes.as_deref().unwrap_or(&[100]), &seed_list, &pool)?;
+    }
+    if experiment == "rounds" || experiment == "all" {
         for &n in nodes.as_deref().unwrap_or(&[100, 1000, 10_000]) {
             for exchange in Exchange::ALL {
                 for synchronous in [true, false] {
@@ -570,7 +621,7 @@ fn gossip(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
             }
         }
     }
-    if experiment != "rounds" {
+    if experiment == "rumors" || experiment == "all" {
         for &n in nodes.as_deref().unwrap_or(&[1000]) {
             // (feedback, interest, consecutive counter and "already knew" judged at the round's
             // start: the reading that reproduces Demers' Table 1, the paper's table to compare)

@@ -37,7 +37,7 @@ pub fn options(cfg: &ChaosConfig, rng: &mut Pcg64Mcg) -> Options {
     });
     let death_certificate_us = rng.random_range(500..=60_000) * MS;
     let keep_state = rng.random_range(0..2) == 0;
-    Options { exchange, fanout, interval_us, entries_per_exchange, anti_entropy: true, rumors, death_certificate_us, keep_state, synchronous: false, bugs: cfg.bugs }
+    Options { exchange, fanout, interval_us, entries_per_exchange, anti_entropy: true, rumors, death_certificate_us, keep_state, synchronous: false, attestations: None, bugs: cfg.bugs }
 }
 
 impl Chaos for Gossip {

@@ -39,6 +39,7 @@
 //! Per-agent state is the replica (one entry per key), the hot rumors (one per hot key) and a
 //! clock: no list of peers and nothing of size agents², so that the population can grow.
 
+pub mod attest;
 pub mod bug;
 pub mod chaos;
 pub mod check;

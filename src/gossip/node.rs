@@ -169,6 +169,8 @@ pub struct Options {
     /// Whether an agent keeps its map across a crash (default true). Its logical clock survives
     /// either way (one integer on disk), so it never reuses a version.
     pub keep_state: bool,
+    /// Collective validation on top of the replica ([`super::attest`]); None by default.
+    pub attestations: Option<super::attest::Attestations>,
     /// Synchronous rounds (default false): every agent's rounds start together, one interval
     /// after the start, as in the papers' analyses (Demers' cycles, Pittel's and Karp's
     /// rounds). Otherwise each agent's first round falls at a uniform offset within the
@@ -190,6 +192,7 @@ impl Default for Options {
             death_certificate_us: 60_000_000,
             keep_state: true,
             synchronous: false,
+            attestations: None,
             bugs: BugSet::NONE,
         }
     }
@@ -217,6 +220,9 @@ impl Options {
             if r.k == 0 {
                 return Err(Error::invalid("k", "must be a positive integer"));
             }
+        }
+        if let Some(a) = &self.attestations {
+            a.validate()?;
         }
         if !self.anti_entropy && self.rumors.is_none() {
             return Err(Error::invalid("antiEntropy", "must be true when rumor mongering is off (nothing would spread)"));
@@ -337,12 +343,21 @@ pub struct Core {
     /// How many times the agent lost its map (a restart without its state): the checker starts
     /// its record of the agent again when this moves.
     pub incarnation: u32,
+    /// Changes to the replica so far (writes and news taken), wrapping: collective validation
+    /// looks again only when this moved.
+    pub changes: u32,
+    /// `changes` when collective validation last looked.
+    pub attested_at: u32,
+    /// A traitor's behaviour ([`super::attest::BEHAVIOURS`] index), None when honest.
+    pub traitor: Option<u8>,
+    /// Claims decided: id → verdict ([`super::attest`]).
+    pub verdicts: Map<String, super::attest::Verdict>,
 }
 
 impl Core {
     /// A fresh agent with an empty map.
     pub fn new(me: NodeId) -> Core {
-        Core { me, clock: 0, store: Map::new(), hot: Map::new(), incarnation: 0 }
+        Core { me, clock: 0, store: Map::new(), hot: Map::new(), incarnation: 0, changes: 0, attested_at: 0, traitor: None, verdicts: Map::new() }
     }
 
     /// The value of `key` (None: never written, or deleted).
@@ -355,6 +370,7 @@ impl Core {
     /// hot rumor when rumor mongering runs. Returns the version and the entry as written.
     pub fn write(&mut self, o: &Options, now: Micros, key: &str, value: Option<String>) -> (Version, Entry) {
         self.clock += 1;
+        self.changes = self.changes.wrapping_add(1);
         let version = Version { ts: self.clock, writer: self.me };
         let expires_us = if value.is_none() { now.saturating_add(o.death_certificate_us) } else { 0 };
         let entry = Entry { version, value, expires_us };
@@ -385,6 +401,7 @@ impl Core {
             return Merged::Stale;
         }
         let version = incoming.version;
+        self.changes = self.changes.wrapping_add(1);
         self.store.insert(key.to_string(), incoming);
         if o.rumor_settings().is_some() {
             self.hot.insert(key.to_string(), Hot { version, count: 0, since: now });
@@ -529,6 +546,8 @@ impl Core {
     pub fn lose_state(&mut self) {
         self.store.clear();
         self.hot.clear();
+        self.verdicts.clear();
         self.incarnation += 1;
+        self.changes = self.changes.wrapping_add(1);
     }
 }

@@ -84,6 +84,19 @@ pub enum Note {
         /// Whether its map survives.
         kept: bool,
     },
+    /// The agent decided a claim ([`super::attest`]).
+    Verdict {
+        /// The agent.
+        at: NodeId,
+        /// The claim's id.
+        claim: String,
+        /// Accepted, or rejected.
+        accepted: bool,
+        /// Admitted attestations saying valid, and invalid, when it decided.
+        valid: usize,
+        /// See `valid`.
+        invalid: usize,
+    },
     /// The agent restarted.
     Restart {
         /// The agent.
@@ -153,7 +166,8 @@ impl MsgNote {
 }
 
 impl Note {
-    /// The event-log kind: `write`, `client`, `round`, `rumor`, `deliver`, `crash` or `restart`.
+    /// The event-log kind: `write`, `client`, `round`, `rumor`, `deliver`, `crash`, `restart` or
+    /// `verdict`.
     pub fn kind(&self) -> &'static str {
         match self {
             Note::Write { .. } => "write",
@@ -163,6 +177,7 @@ impl Note {
             Note::Msg { .. } => "deliver",
             Note::Crash { .. } => "crash",
             Note::Restart { .. } => "restart",
+            Note::Verdict { .. } => "verdict",
         }
     }
 
@@ -214,6 +229,10 @@ impl Note {
             Note::Crash { at, kept: true } => format!("{} crashes (its replica is on disk)", n(at)),
             Note::Crash { at, kept: false } => format!("{} crashes and loses its replica (its clock is on disk)", n(at)),
             Note::Restart { at, kept: true, keys } => format!("{} restarts with its {keys} keys", n(at)),
+            Note::Verdict { at, claim, accepted, valid, invalid } => {
+                let (does, k) = if *accepted { ("accepts", valid) } else { ("rejects", invalid) };
+                format!("{} {does} claim {claim}: {k} attestations agree ({valid} valid, {invalid} invalid)", n(at))
+            }
             Note::Restart { at, kept: false, .. } => format!("{} restarts with an empty replica: anti-entropy brings it back", n(at)),
         }
     }

@@ -101,6 +101,11 @@ impl Protocol for Gossip {
     /// Populations: 10,000 agents (the page draws more than 30 as a dense grid).
     const MAX_NODES: usize = 10_000;
     const LEADERS: bool = false;
+    const BEHAVIOURS: &'static [crate::protocol::BehaviourInfo] = &super::attest::BEHAVIOURS;
+
+    fn set_byzantine(&self, node: &mut Core, behaviour: Option<usize>) {
+        node.traitor = behaviour.map(|b| b as u8);
+    }
 
     fn set_bugs(&mut self, _nodes: &mut [Core], bugs: BugSet) {
         self.options.bugs = bugs;
@@ -290,7 +295,10 @@ impl Protocol for Gossip {
         }
     }
 
-    fn settle(&self, _n: &mut Core, _cx: &mut Ctx, _out: &mut Out<Self>) {}
+    /// After every event at the agent: collective validation, when on ([`super::attest`]).
+    fn settle(&self, n: &mut Core, cx: &mut Ctx, out: &mut Out<Self>) {
+        self.attest_step(n, cx, out);
+    }
 
     fn after_check(&self, _n: &mut Core, _cx: &mut Ctx, _out: &mut Out<Self>) {}
 
