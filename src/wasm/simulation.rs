@@ -530,11 +530,40 @@ struct NetworkJs<'a> {
     duplicate_rate: f64,
     cut_links: Vec<[&'a str; 2]>,
     link_latency: Vec<LinkLatencyJs<'a>>,
-    partitioned: bool,
 }
 
 /// The most nodes whose cut links `network()` lists one by one.
 const MAX_LISTED_CUTS: usize = 32;
+
+/// The most nodes a simulation of any mechanism this build hosts may have
+/// ([`crate::protocol::Protocol::MAX_NODES`]).
+const MAX_HOSTED_NODES: usize = {
+    use crate::protocol::Protocol;
+    let sizes = [
+        #[cfg(feature = "raft")]
+        crate::raft::Raft::MAX_NODES,
+        #[cfg(feature = "paxos")]
+        crate::paxos::Paxos::MAX_NODES,
+        #[cfg(feature = "vote")]
+        crate::vote::Vote::MAX_NODES,
+        #[cfg(feature = "pbft")]
+        crate::pbft::Pbft::MAX_NODES,
+        #[cfg(feature = "hotstuff")]
+        crate::hotstuff::HotStuff::MAX_NODES,
+        #[cfg(feature = "generals")]
+        crate::generals::Generals::MAX_NODES,
+        #[cfg(feature = "gossip")]
+        crate::gossip::Gossip::MAX_NODES,
+    ];
+    let (mut max, mut k) = (0, 0);
+    while k < sizes.len() {
+        if sizes[k] > max {
+            max = sizes[k];
+        }
+        k += 1;
+    }
+    max
+};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -876,22 +905,28 @@ impl SimulationJs {
     /// linkLatency: [{from, to, latencyMs}, …], partitioned}`. `cutLinks` lists every cut link
     /// only in simulations of at most 32 nodes (a partition of n nodes cuts up to n² links), and
     /// is `[]` in larger ones; `partitioned` says whether a `partition(groups)` is in effect
-    /// (until `heal()`), at any size.
+    /// (until `heal()`), at any size. `partitioned` is there in builds that host a mechanism of
+    /// more than 32 nodes (www/pkg, gossip's widget): the others list every cut link.
     pub fn network(&self) -> JsValue {
         let net = each!(&self.inner, s => Hosted::network(s));
         let ids = each!(&self.inner, s => Hosted::ids(s));
-        to_js(&NetworkJs {
+        // Both conditions fold away in builds whose mechanisms all stay within the listed size.
+        let listed = MAX_HOSTED_NODES <= MAX_LISTED_CUTS || ids.len() <= MAX_LISTED_CUTS;
+        let v = to_js(&NetworkJs {
             latency_ms: [ms(net.latency_us.0), ms(net.latency_us.1)],
             drop_rate: net.drop_rate,
             duplicate_rate: net.duplicate_rate,
-            cut_links: if ids.len() <= MAX_LISTED_CUTS { net.cut_links().map(|(f, t)| [ids[f].as_str(), ids[t].as_str()]).collect() } else { Vec::new() },
-            partitioned: net.is_partitioned(),
+            cut_links: if listed { net.cut_links().map(|(f, t)| [ids[f].as_str(), ids[t].as_str()]).collect() } else { Vec::new() },
             link_latency: net
                 .link_latency_us
                 .iter()
                 .map(|((f, t), (lo, hi))| LinkLatencyJs { from: &ids[*f], to: &ids[*t], latency_ms: [ms(*lo), ms(*hi)] })
                 .collect(),
-        })
+        });
+        if MAX_HOSTED_NODES > MAX_LISTED_CUTS {
+            super::set(&v, "partitioned", &JsValue::from_bool(net.is_partitioned()));
+        }
+        v
     }
 
     /// Starts key-value clients: `options` (all optional) `clients` (1–20, 3), `opsPerClient`
