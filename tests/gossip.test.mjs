@@ -220,6 +220,20 @@ test('views: nodes() and messages() of a small population; gossip actions on oth
   throwsError(() => sim.startElection('n1'), /^startElection is not an action of gossip simulations/);
 });
 
+test('the rest of the simulator serves gossip: fromCheck replays a check run, workload clients, setBugs', () => {
+  const replay = Simulation.fromCheck({ protocol: 'gossip', seed: 1, nodes: 5, events: 2000, faults: 'all', bug: 'keep-older' });
+  assert.equal(replay.config.protocol, 'gossip');
+  assert.equal(replay.violations()[0]?.rule, 'Versions never go back');
+  const sim = new Simulation({ protocol: 'gossip', nodes: 5, seed: 3 });
+  sim.startClients({ clients: 2, opsPerClient: 5 });
+  sim.runUntil(3000);
+  assert.equal(sim.history().length, 10, 'every operation answered at once by the agent asked');
+  assert.equal(sim.leader(), null, 'no leader in gossip');
+  sim.setBugs(['no-tombstone']);
+  assert.deepEqual(sim.config.bugs, ['no-tombstone']);
+  throwsError(() => sim.addNode(), 'addNode is not an action of gossip simulations');
+});
+
 test('gossipTheory: rounds + 1 fractions rising to 1, push-pull faster than push (Pittel; Karp et al.); validated', () => {
   const pp = gossipTheory({ nodes: 10000, mode: 'push-pull', fanout: 1, dropRate: 0, live: 1, rounds: 30 });
   assert.equal(pp.length, 31);
