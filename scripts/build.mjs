@@ -61,7 +61,7 @@ buildWasm(join(ROOT, 'www/pkg'), [], true);
 // The widgets' own wasm, one per mechanism: the Simulation class hosting that mechanism alone
 // (cargo feature of its name), without the ConsensusProtocol class and the Figure 16 exports,
 // which the page never calls. A widget loads its mechanism's (pkg/<name>_bg.wasm).
-const MECHANISMS = ['raft', 'paxos', 'vote', 'pbft', 'hotstuff', 'generals'];
+const MECHANISMS = ['raft', 'paxos', 'vote', 'pbft', 'hotstuff', 'generals', 'gossip'];
 const widgetPkg = (m) => join(ROOT, `target/widget-${m}-pkg`);
 const widgetWasm = Object.fromEntries(MECHANISMS.map((m) => [m, buildWasm(widgetPkg(m), ['--no-default-features', '--features', `simulation-api,${m}`])]));
 // A page with widgets of several mechanisms loads one wasm hosting them all instead
