@@ -397,7 +397,7 @@ fn gossip_rumors(v: &JsValue) -> JsResult<Option<crate::gossip::Rumors>> {
         return Ok(None);
     }
     object(v, "rumors")?;
-    only_fields(v, "rumors", "rumor mongering's settings", &["intervalMs", "pull", "feedback", "interest", "k"])?;
+    only_fields(v, "rumors", "rumor mongering's settings", &["intervalMs", "pull", "feedback", "interest", "k", "consecutive", "judgedAtRoundStart"])?;
     let mut r = Rumors::default();
     let opt = |k: &str| Some(get(v, k)).filter(|x| !x.is_undefined());
     if let Some(x) = opt("intervalMs") {
@@ -419,7 +419,39 @@ fn gossip_rumors(v: &JsValue) -> JsResult<Option<crate::gossip::Rumors>> {
     if let Some(x) = opt("k") {
         r.k = uint_in(&x, "rumors.k", 1..=1_000_000, "must be an integer from 1 to 1000000")? as u32;
     }
+    if let Some(x) = opt("consecutive") {
+        r.consecutive = boolean(&x, "rumors.consecutive")?;
+    }
+    if let Some(x) = opt("judgedAtRoundStart") {
+        r.judged_at_round_start = boolean(&x, "rumors.judgedAtRoundStart")?;
+    }
     Ok(Some(r))
+}
+
+/// Collective validation's settings ([`crate::gossip::attest`]): null (off) or `{k (3),
+/// accuracy (0.95), membersOnly (false), sybils (10)}`, each key optional
+/// ([`crate::gossip::attest::Attestations::default`]).
+fn gossip_attestations(v: &JsValue) -> JsResult<Option<crate::gossip::attest::Attestations>> {
+    if v.is_null() {
+        return Ok(None);
+    }
+    object(v, "attestations")?;
+    only_fields(v, "attestations", "collective validation's settings", &["k", "accuracy", "membersOnly", "sybils"])?;
+    let mut a = crate::gossip::attest::Attestations::default();
+    let opt = |k: &str| Some(get(v, k)).filter(|x| !x.is_undefined());
+    if let Some(x) = opt("k") {
+        a.k = uint_in(&x, "attestations.k", 1..=100_000, "must be an integer from 1 to 100000")? as usize;
+    }
+    if let Some(x) = opt("accuracy") {
+        a.accuracy = x.as_f64().filter(|f| (0.0..=1.0).contains(f)).ok_or_else(|| got("attestations.accuracy", "must be a number from 0 to 1", &x))?;
+    }
+    if let Some(x) = opt("membersOnly") {
+        a.members_only = boolean(&x, "attestations.membersOnly")?;
+    }
+    if let Some(x) = opt("sybils") {
+        a.sybils = uint_in(&x, "attestations.sybils", 0..=1_000, "must be an integer from 0 to 1000")? as usize;
+    }
+    Ok(Some(a))
 }
 
 /// Gossip's own options ([`crate::gossip::Options`]) from the JS object `options` into `o`,
@@ -460,6 +492,9 @@ fn gossip_options(options: &JsValue, o: &mut crate::gossip::Options) -> JsResult
     }
     if let Some(v) = opt("synchronous") {
         o.synchronous = boolean(&v, "synchronous")?;
+    }
+    if let Some(v) = opt("attestations") {
+        o.attestations = gossip_attestations(&v)?;
     }
     o.validate().map_err(core)
 }

@@ -97,16 +97,17 @@ test('options: defaults in config, every gossip option read back', () => {
   assert.deepEqual(sim.config, {
     protocol: 'gossip', seed: 7, nodes: 5, latencyMs: [10, 15], dropRate: 0, duplicateRate: 0, bugs: [],
     mode: 'push-pull', fanout: 1, intervalMs: 100, entriesPerExchange: null, antiEntropy: true, rumors: null,
-    deathCertificateMs: 60000, keepState: true, synchronous: false,
+    deathCertificateMs: 60000, keepState: true, synchronous: false, attestations: null,
   });
   const options = {
     protocol: 'gossip', seed: 3, nodes: 40, latencyMs: [1, 2], dropRate: 0.1, duplicateRate: 0.05, bugs: ['no-tiebreak'],
     mode: 'pull', fanout: 3, intervalMs: 50, entriesPerExchange: 2, antiEntropy: false,
-    rumors: { intervalMs: 10, pull: true, feedback: false, interest: 'coin', k: 4 }, deathCertificateMs: 500, keepState: false, synchronous: true,
+    rumors: { intervalMs: 10, pull: true, feedback: false, interest: 'coin', k: 4, consecutive: true, judgedAtRoundStart: true },
+    deathCertificateMs: 500, keepState: false, synchronous: true, attestations: { k: 2, accuracy: 0.9, membersOnly: true, sybils: 3 },
   };
   assert.deepEqual(new Simulation(options).config, options);
   // Left-out rumor settings take Rumors::default(): push, feedback, counter, k = 2, 20 ms.
-  assert.deepEqual(new Simulation({ protocol: 'gossip', rumors: {} }).config.rumors, { intervalMs: 20, pull: false, feedback: true, interest: 'counter', k: 2 });
+  assert.deepEqual(new Simulation({ protocol: 'gossip', rumors: {} }).config.rumors, { intervalMs: 20, pull: false, feedback: true, interest: 'counter', k: 2, consecutive: false, judgedAtRoundStart: false });
   assert.deepEqual(Simulation.bugList('gossip').map((b) => b.name), ['keep-older', 'no-tiebreak', 'rumor-only', 'no-tombstone']);
 });
 
@@ -127,7 +128,7 @@ test('bad options throw an Error naming the parameter and the rule', () => {
   bad({ rumors: { interest: 'dice' } }, `rumors.interest must be 'counter' or 'coin' (got "dice")`);
   bad({ rumors: { intervalMs: -1 } }, /^rumors\.intervalMs must be a number of ms from 1 to 3600000/);
   bad({ rumors: { pull: 1 } }, /^rumors\.pull must be true or false/);
-  bad({ rumors: { fanout: 2 } }, /^rumors\.fanout is not a field of rumor mongering's settings; its fields are intervalMs, pull, feedback, interest, k$/);
+  bad({ rumors: { fanout: 2 } }, /^rumors\.fanout is not a field of rumor mongering's settings; its fields are intervalMs, pull, feedback, interest, k, consecutive, judgedAtRoundStart$/);
   bad({ deathCertificateMs: -1 }, /^deathCertificateMs must be a number of ms from 0 to 3600000/);
   bad({ keepState: 1 }, /^keepState must be true or false/);
   bad({ synchronous: 'no' }, /^synchronous must be true or false/);
@@ -232,6 +233,59 @@ test('the rest of the simulator serves gossip: fromCheck replays a check run, wo
   sim.setBugs(['no-tombstone']);
   assert.deepEqual(sim.config.bugs, ['no-tombstone']);
   throwsError(() => sim.addNode(), 'addNode is not an action of gossip simulations');
+});
+
+test('collective validation (issue #13 §6): a claim travels with its attestations; a Sybil passes a false one unless only members attest', () => {
+  const run = (membersOnly) => {
+    const sim = new Simulation({ protocol: 'gossip', nodes: 30, seed: 4, attestations: { k: 5, accuracy: 1, sybils: 5, membersOnly } });
+    assert.deepEqual(sim.config.attestations, { k: 5, accuracy: 1, membersOnly, sybils: 5 });
+    sim.setByzantine('n1', 'sybil');
+    assert.deepEqual(sim.publishClaim('c', false, 'n1'), { accepted: true, at: 'n1', reason: null });
+    sim.runUntil(3000);
+    return sim;
+  };
+  const open = run(false);
+  assert.deepEqual(open.tally('c'), { ...open.tally('c'), accepted: 29, rejected: 0, undecided: 0 });
+  assert.ok(open.tally('c').lastAtMs > 0);
+  const states = open.verdicts('c');
+  assert.equal(states.length, 30);
+  assert.ok(states.slice(1).every((v) => v === 1), 'every honest agent accepted the false claim');
+  const admitted = run(true);
+  assert.equal(admitted.tally('c').rejected, 29);
+  // A true claim from an honest agent, checked perfectly: accepted everywhere.
+  admitted.publishClaim('t', true, 'n2');
+  // The event log keeps the last 500 events: read it as the run goes.
+  const verdicts = [];
+  let seq = admitted.eventsSince(0).at(-1).seq;
+  for (let t = 3010; t <= 6000; t += 10) {
+    admitted.runUntil(t);
+    for (const e of admitted.eventsSince(seq)) if (e.kind === 'verdict') verdicts.push(e.text);
+    seq = admitted.eventsSince(seq).at(-1)?.seq ?? seq;
+  }
+  assert.equal(admitted.tally('t').accepted, 29);
+  // Each honest agent narrates its verdict: "n7 accepts claim t: 5 attestations agree (5 valid, 1 invalid)"
+  // (k = 5 or more, when one message brought several; the one invalid is the traitor n1's).
+  const said = verdicts.map((text) => text.match(/^n\d+ accepts claim t: (\d+) attestations agree \(\1 valid, [01] invalid\)$/));
+  assert.ok(said.every((m) => m && Number(m[1]) >= 5), verdicts.join('\n'));
+  // Every agent narrates one verdict: the 29 honest ones and the traitor (it counts the same way;
+  // only what it attests is false).
+  assert.equal(said.length, 30);
+  assert.deepEqual(Simulation.behaviours('gossip').map((b) => b.name), ['silent', 'mute', 'lie', 'sybil']);
+});
+
+test('collective validation: bad settings and calls throw naming the parameter; without attestations publishClaim throws', () => {
+  throwsError(() => new Simulation({ protocol: 'gossip', attestations: { k: 0 } }), /attestations\.k/);
+  throwsError(() => new Simulation({ protocol: 'gossip', attestations: { accuracy: 2 } }), /attestations\.accuracy/);
+  throwsError(() => new Simulation({ protocol: 'gossip', attestations: { quorum: 3 } }), /attestations/);
+  throwsError(() => new Simulation({ protocol: 'gossip' }).publishClaim('c', true), /attestations/);
+  const sim = new Simulation({ protocol: 'gossip', attestations: {} });
+  throwsError(() => sim.publishClaim('a/b', true), /id/);
+  throwsError(() => sim.publishClaim('c', 'yes'), /truth/);
+  throwsError(() => sim.publishClaim('c', true, 'n99'), /at/);
+  sim.crash('n3');
+  assert.deepEqual(sim.publishClaim('c', true, 'n3'), { accepted: false, at: 'n3', reason: 'n3 is crashed' });
+  assert.deepEqual(sim.tally('c'), { accepted: 0, rejected: 0, undecided: 4, lastAtMs: 0 });
+  throwsError(() => new Simulation({ protocol: 'raft' }).tally('c'), /gossip/);
 });
 
 test('gossipTheory: rounds + 1 fractions rising to 1, push-pull faster than push (Pittel; Karp et al.); validated', () => {

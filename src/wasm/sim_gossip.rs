@@ -12,10 +12,16 @@
 //! feedback (true), interest ('counter' | 'coin', 'counter'), k (2)}`, any key left out taking
 //! that default), `deathCertificateMs` (how long a delete's death certificate lives, §2.1,
 //! 60000), `keepState` (an agent keeps its map across a crash, true), `synchronous` (every
-//! agent's rounds start together, as in the papers' analyses; false).
+//! agent's rounds start together, as in the papers' analyses; false), `attestations`
+//! (collective validation, [`crate::gossip::attest`]: null, the default, or `{k (3), accuracy
+//! (0.95), membersOnly (false), sybils (10)}`). `rumors` also takes `consecutive` and
+//! `judgedAtRoundStart` (false, false: the reading of Demers' counter that reproduces his
+//! Table 1 when both are true). Traitors (`byzantine`, `setByzantine`): `lie` and `sybil`
+//! attest falsely; `silent` and `mute` as for every mechanism.
 //!
 //! Gossip's actions: `clientRequest({key, value}, at?)` (a write, or a delete when `value` is
-//! null), `informed(key)`, `agentStates(key)`, `divergence()`; and the free function
+//! null), `informed(key)`, `agentStates(key)`, `divergence()`, `publishClaim(id, truth, at?)`,
+//! `tally(id)`, `verdicts(id)`; and the free function
 //! `gossipTheory(…)`, the fraction informed per round that theory predicts.
 //!
 //! Every generic method stays O(1) or O(events) per call at 10,000 agents except the views that
@@ -37,7 +43,7 @@ use crate::sim::{ClientReply, SimConfig, Simulation};
 const NODES_RULE: &str = "must be an integer from 1 to 10000";
 const _: () = assert!(Gossip::MAX_NODES == 10_000);
 
-const GOSSIP_KEYS: [&str; 9] = ["mode", "fanout", "intervalMs", "entriesPerExchange", "antiEntropy", "rumors", "deathCertificateMs", "keepState", "synchronous"];
+const GOSSIP_KEYS: [&str; 10] = ["mode", "fanout", "intervalMs", "entriesPerExchange", "antiEntropy", "rumors", "deathCertificateMs", "keepState", "synchronous", "attestations"];
 
 fn parse(options: &JsValue) -> JsResult<(SimConfig, Options)> {
     let mut sim = SimConfig::default();
@@ -71,6 +77,17 @@ struct RumorsJs {
     feedback: bool,
     interest: &'static str,
     k: u32,
+    consecutive: bool,
+    judged_at_round_start: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AttestationsJs {
+    k: usize,
+    accuracy: f64,
+    members_only: bool,
+    sybils: usize,
 }
 
 #[derive(Serialize)]
@@ -92,6 +109,7 @@ struct ConfigJs {
     death_certificate_ms: f64,
     keep_state: bool,
     synchronous: bool,
+    attestations: Option<AttestationsJs>,
 }
 
 /// `{ts, writer}`: a version (§1.1), the writer by id.
@@ -186,10 +204,13 @@ impl Mechanism for Gossip {
                 feedback: r.feedback,
                 interest: if r.interest == Interest::Coin { "coin" } else { "counter" },
                 k: r.k,
+                consecutive: r.consecutive,
+                judged_at_round_start: r.judged_at_round_start,
             }),
             death_certificate_ms: ms(o.death_certificate_us),
             keep_state: o.keep_state,
             synchronous: o.synchronous,
+            attestations: o.attestations.map(|a| AttestationsJs { k: a.k, accuracy: a.accuracy, members_only: a.members_only, sybils: a.sybils }),
         })
     }
 
@@ -361,6 +382,88 @@ impl SimulationJs {
                 o.into()
             }
         })
+    }
+}
+
+/// `{accepted, at, reason}`: `publishClaim`'s answer.
+#[derive(Serialize)]
+struct PublishJs<'a> {
+    accepted: bool,
+    at: Option<&'a str>,
+    reason: Option<String>,
+}
+
+/// `{accepted, rejected, undecided, lastAtMs}`: how the live honest agents stand on a claim.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TallyJs {
+    accepted: usize,
+    rejected: usize,
+    undecided: usize,
+    last_at_ms: f64,
+}
+
+/// Collective validation's actions (`attestations` set; [`crate::gossip::attest`]).
+#[wasm_bindgen(js_class = Simulation)]
+impl SimulationJs {
+    /// Agent `at` (an id; by default a running agent drawn from the simulation's seed)
+    /// publishes claim `id` (a non-empty string without `/`), true or false — the truth its
+    /// checkers' own checks find, each right with probability `accuracy` — and attests it at
+    /// once. Returns `{accepted, at, reason}` (`accepted` false with a reason when the agent is
+    /// crashed or paused). Throws when attestations are off or an argument breaks its rule.
+    #[wasm_bindgen(js_name = publishClaim)]
+    pub fn publish_claim(&mut self, id: JsValue, truth: JsValue, at: JsValue) -> JsResult<JsValue> {
+        let claim = string(&id, "id")?;
+        let truth = truth.as_bool().ok_or_else(|| got("truth", "must be true or false", &truth))?;
+        let name = self.protocol_name();
+        #[allow(unreachable_patterns)]
+        let s = match &mut self.inner {
+            Inner::Gossip(s) => s,
+            _ => return Err(JsError::new(&format!("publishClaim is an action of gossip simulations (this one runs {name})"))),
+        };
+        if s.options().attestations.is_none() {
+            return Err(JsError::new("attestations: must be set (an object) to publish a claim"));
+        }
+        if claim.is_empty() || claim.contains('/') {
+            return Err(got("id", "must be a non-empty string without '/'", &id));
+        }
+        let agent = if at.is_undefined() || at.is_null() { None } else { Some(super::simulation::index_of(s, "at", &string(&at, "at")?).map_err(core)?) };
+        let Some(i) = agent.or_else(|| s.random_running_agent()) else {
+            return Ok(to_js(&PublishJs { accepted: false, at: None, reason: Some("no agent is running".into()) }));
+        };
+        let names = s.ids().to_vec();
+        if s.is_crashed(i) || s.is_paused(i) {
+            let why = if s.is_crashed(i) { "is crashed" } else { "is paused" };
+            return Ok(to_js(&PublishJs { accepted: false, at: Some(&names[i]), reason: Some(format!("{} {why}", names[i])) }));
+        }
+        s.publish_claim(i, &claim, truth).map_err(core)?;
+        Ok(to_js(&PublishJs { accepted: true, at: Some(&names[i]), reason: None }))
+    }
+
+    /// `{accepted, rejected, undecided, lastAtMs}`: how the live (not crashed) honest agents
+    /// stand on claim `id`, and when the last of the decided ones decided (ms; 0: none has).
+    /// O(agents).
+    pub fn tally(&self, id: JsValue) -> JsResult<JsValue> {
+        let id = string(&id, "id")?;
+        let t = self.gossip("tally")?.tally(&id);
+        Ok(to_js(&TallyJs { accepted: t.accepted, rejected: t.rejected, undecided: t.undecided, last_at_ms: ms(t.last_at) }))
+    }
+
+    /// Every agent's verdict on claim `id`, in id order: a `Uint8Array`, `0` undecided, `1`
+    /// accepted, `2` rejected, `3` crashed (traitors' verdicts too: the page marks traitors from
+    /// `byzantine()`). O(agents).
+    pub fn verdicts(&self, id: JsValue) -> JsResult<js_sys::Uint8Array> {
+        let id = string(&id, "id")?;
+        let s = self.gossip("verdicts")?;
+        let v: Vec<u8> = (0..s.ids().len())
+            .map(|i| match (s.is_crashed(i), s.verdict(i, &id)) {
+                (true, _) => 3,
+                (false, None) => 0,
+                (false, Some(v)) if v.accepted => 1,
+                _ => 2,
+            })
+            .collect();
+        Ok(js_sys::Uint8Array::from(&v[..]))
     }
 }
 
