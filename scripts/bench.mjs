@@ -2,7 +2,7 @@
 //   - sizes of what a page embedding the widget transfers, raw and gzip -9;
 //   - simulation throughput on RaftScope's workload, native and wasm-in-Node, and the native
 //     run's instruction count (callgrind, when valgrind is installed: a number that repeats);
-//   - gossip at scale: one update spread by push-pull to 10,000 agents, native;
+//   - gossip at scale: one update spread by push-pull to 10,000 agents, native and wasm-in-Node;
 //   - the Figure 16 sweep's wall time in wasm (Node), 200 and 1000 trials per range;
 //   - core handler costs (criterion, benches/handlers.rs), mean ns per call;
 //   - frame time of the page in headless Chromium (scripts/frametime.mjs).
@@ -64,6 +64,19 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       sim_s_per_wall_s: Math.round(60 / wall),
       events_per_s: Math.round(events / wall),
     });
+  }
+
+  // ---- gossip at scale in wasm (Node): the same spread through the JS API, as the page's worker
+  // runs it; informed() asked once per 100 ms round. Three runs: the first also compiles.
+  for (let run = 1; run <= 3; run++) {
+    const t0 = performance.now();
+    const sim = new Simulation({ protocol: 'gossip', nodes: 10000, seed: run, latencyMs: [10, 15] });
+    sim.clientRequest({ key: 'x', value: 'v' }, 'n1');
+    let events = 0;
+    while (sim.informed('x') < 10000 && sim.now < 60_000) events += sim.runUntil(sim.now + 100);
+    const wall = (performance.now() - t0) / 1000;
+    print({ bench: 'gossip-wasm-node', run, cold: run === 1, workload: 'one update spread by push-pull anti-entropy to 10,000 agents, rounds of 100 ms, latency 10-15 ms', informed: sim.informed('x'), rounds: Math.round(sim.now / 100), events, wall_s: Math.round(wall * 1000) / 1000 });
+    sim.free();
   }
 
   // ---- the Figure 16 sweep in wasm (what the page's Experiments panel runs in its worker) ---
