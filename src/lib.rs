@@ -45,6 +45,8 @@ pub mod hash;
 pub mod hotstuff;
 pub mod kv;
 pub mod lincheck;
+#[cfg(not(target_family = "wasm"))]
+pub mod maelstrom;
 pub mod node;
 pub mod paxos;
 pub mod pbft;
