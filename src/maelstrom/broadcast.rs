@@ -12,8 +12,10 @@
 //!   of the topology rooted at the value's origin (neighbours in listed order; the first to
 //!   reach a node is its parent): a node sends a value only to its children in the origin's
 //!   tree, so a value costs `N − 1` sends when nothing is lost, and arrives after as many hops
-//!   as the origin's distance. Sends to one neighbour wait up to [`Options::batch_us`] and go
-//!   as one `Push` (batching: the first queued value arms the window).
+//!   as the origin's distance. Batching: a server flushes what it queued (one `Push` per
+//!   neighbour) at most once per [`Options::batch_us`]: at once when its last flush is a
+//!   window old, else when that window closes. A lone value goes without waiting; under load
+//!   each link carries at most one message per window.
 //! - [`Spread::Flood`]: Maelstrom's tutorial server (doc/03-broadcast/02-performance.md): a
 //!   node that takes a new value sends it at once, alone, to every neighbour but the one it
 //!   came from. For comparison with the documented figures.
@@ -65,8 +67,8 @@ impl Spread {
 pub struct Options {
     /// How new values travel (default [`Spread::Tree`]).
     pub spread: Spread,
-    /// Tree: how long values for one neighbour wait to go together, µs (default 100 ms; 0:
-    /// each value goes at once).
+    /// Tree: the batch window, µs: a server flushes its queued values at most once per window
+    /// (default 100 ms; 0: each value goes at once).
     pub batch_us: Micros,
     /// Anti-entropy's round, µs (default 1 s; 0: no anti-entropy).
     pub sync_us: Micros,
@@ -131,6 +133,8 @@ pub struct Server {
     pub outbox: Vec<(NodeId, Vec<(String, Entry)>)>,
     /// Whether a [`Timer::Flush`] is running.
     pub armed: bool,
+    /// When queued values last went, µs (None: never).
+    pub last_flush: Option<Micros>,
 }
 
 impl Server {
@@ -340,20 +344,25 @@ impl Broadcast {
                         None => n.outbox.push((w, vec![(key.clone(), entry.clone())])),
                     }
                 }
-                if n.outbox.is_empty() {
+                if n.outbox.is_empty() || n.armed {
                     return;
                 }
-                if self.options.batch_us == 0 {
-                    self.flush(n, cx, out);
-                } else if !n.armed {
-                    n.armed = true;
-                    out.set_timer(Timer::Flush, Delay::After(self.options.batch_us));
+                // At most one flush per window: at once when the last is a window old, else
+                // when its window closes.
+                let b = self.options.batch_us;
+                match n.last_flush.map(|t| t.saturating_add(b)).filter(|&due| due > cx.now) {
+                    None => self.flush(n, cx, out),
+                    Some(due) => {
+                        n.armed = true;
+                        out.set_timer(Timer::Flush, Delay::After(due - cx.now));
+                    }
                 }
             }
         }
     }
 
     fn flush(&self, n: &mut Server, cx: &mut Ctx, out: &mut Out<Self>) {
+        n.last_flush = Some(cx.now);
         let mut messages = 0;
         for (w, entries) in std::mem::take(&mut n.outbox) {
             out.send(w, Msg::Push { entries });
@@ -397,7 +406,7 @@ impl Protocol for Broadcast {
     const LEADERS: bool = false;
 
     fn new_node(&self, id: NodeId, _members: &[NodeId]) -> Server {
-        Server { core: Core::new(id), outbox: Vec::new(), armed: false }
+        Server { core: Core::new(id), outbox: Vec::new(), armed: false, last_flush: None }
     }
 
     fn on_start(&self, _n: &mut Server, _cx: &mut Ctx, out: &mut Out<Self>) {
