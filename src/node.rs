@@ -186,6 +186,12 @@ impl<P: Protocol> Standalone<P> {
         self.persists
     }
 
+    /// Changes the protocol's settings or the node's state by hand (a topology learned from
+    /// the transport, say): `f` gets both. Nothing is settled; the next input sees it.
+    pub fn configure<R>(&mut self, f: impl FnOnce(&mut P, &mut P::Node) -> R) -> R {
+        f(&mut self.proto, &mut self.node)
+    }
+
     // ---- inputs -------------------------------------------------------------------------
 
     /// A message from node `from` arrives ([`Protocol::on_msg`]; the note it returns is kept

@@ -2,8 +2,9 @@
 //! `doc/workloads.md`), sans-IO: [`Node::handle`] takes one line of stdin (a message
 //! `{"src", "dest", "body"}`) and the time, [`Node::tick`] fires the timers that are due, and
 //! both return the lines to write to stdout; [`Node::next_deadline`] says when to tick next.
-//! The caller (`consensus-sim maelstrom-node`) owns stdin, stdout and the clock; the core's
-//! RNG is seeded from what the caller passes and the node's index.
+//! The caller (`consensus-sim maelstrom-node`) owns stdin, stdout and the clock; the core runs
+//! in a [`Standalone`] driver, the same one any transport uses, its RNG seeded from what the
+//! caller passes and the node's index.
 //!
 //! Bodies served: `init` → `init_ok` (the node's id and every id, in order: node `i` of the
 //! list is the core's id `i`), `topology` → `topology_ok`, `broadcast` → `broadcast_ok`,
@@ -16,15 +17,14 @@
 //! (temporarily-unavailable); a body without a type, or a broadcast without a `message`,
 //! code 12 (malformed-request).
 
-use rand::{Rng, SeedableRng};
-use rand_pcg::Pcg64Mcg;
 use serde_json::{json, Value};
 
-use super::broadcast::{Broadcast, Msg, Options, Server, Timer};
+use super::broadcast::{Broadcast, Msg, Options};
 use super::{key_of, value_of};
 use crate::error::Result;
 use crate::gossip::{self, Entry, Exchange, Version};
-use crate::protocol::{Ctx, Delay, Effect, Micros, NodeId, Out, Protocol};
+use crate::node::Standalone;
+use crate::protocol::{Micros, NodeId};
 
 /// Maelstrom's error codes that a broadcast server sends (`resources/errors.edn`).
 pub mod code {
@@ -36,22 +36,18 @@ pub mod code {
     pub const MALFORMED_REQUEST: u64 = 12;
 }
 
-/// A broadcast server behind Maelstrom's protocol. Times are µs on the caller's clock
-/// (any origin; they only move forward).
+/// A broadcast server behind Maelstrom's protocol: the protocol core in a
+/// [`Standalone`] driver (its own seeded RNG, timers and outbox), created at `init`. Times are
+/// µs on the caller's clock (any origin; they only move forward).
 pub struct Node {
-    proto: Broadcast,
+    options: Options,
     /// Use every node as a neighbour, whatever `topology` says.
     ignore_topology: bool,
     seed: u64,
-    /// After `init`: this node, every node's id, the server and its RNG.
-    me: NodeId,
+    /// After `init`: every node's id (node `i` of the list is the core's id `i`), and the node.
     names: Vec<String>,
-    server: Option<Server>,
-    rng: Pcg64Mcg,
+    node: Option<Standalone<Broadcast>>,
     next_msg_id: u64,
-    /// Running timers: deadline, kind.
-    timers: Vec<(Micros, Timer)>,
-    out: Out<Broadcast>,
     log: Vec<String>,
 }
 
@@ -60,29 +56,18 @@ impl Node {
     /// node's index at `init`); with `ignore_topology` every node is a neighbour (`total`),
     /// whatever `topology` message comes. Errors: options breaking [`Options::validate`].
     pub fn new(options: Options, seed: u64, ignore_topology: bool) -> Result<Node> {
-        Ok(Node {
-            proto: Broadcast::new(options, Vec::new())?,
-            ignore_topology,
-            seed,
-            me: 0,
-            names: Vec::new(),
-            server: None,
-            rng: Pcg64Mcg::seed_from_u64(seed),
-            next_msg_id: 0,
-            timers: Vec::new(),
-            out: Out::new(),
-            log: Vec::new(),
-        })
+        options.validate()?;
+        Ok(Node { options, ignore_topology, seed, names: Vec::new(), node: None, next_msg_id: 0, log: Vec::new() })
     }
 
     /// The values this node holds, decoded, in key order (empty before `init`).
     pub fn values(&self) -> Vec<Value> {
-        self.server.as_ref().map_or_else(Vec::new, |s| s.keys().filter_map(value_of).collect())
+        self.node.as_ref().map_or_else(Vec::new, |s| s.node().keys().filter_map(value_of).collect())
     }
 
     /// When the earliest timer is due, µs (None: none runs).
     pub fn next_deadline(&self) -> Option<Micros> {
-        self.timers.iter().map(|t| t.0).min()
+        self.node.as_ref().and_then(Standalone::next_deadline)
     }
 
     /// Lines for stderr written since the last call.
@@ -90,9 +75,20 @@ impl Node {
         std::mem::take(&mut self.log)
     }
 
-    /// Handles one line of input at `now`; returns the lines to write (messages as JSON).
+    /// Fires every timer due at `now`; returns the lines to write.
+    pub fn tick(&mut self, now: Micros) -> Vec<String> {
+        let mut lines = Vec::new();
+        self.advance(now);
+        self.drain(&mut lines);
+        lines
+    }
+
+    /// Handles one line of input at `now` (after firing the timers due by then); returns the
+    /// lines to write (messages as JSON).
     pub fn handle(&mut self, now: Micros, line: &str) -> Vec<String> {
         let mut lines = Vec::new();
+        self.advance(now);
+        self.drain(&mut lines);
         let Ok(msg) = serde_json::from_str::<Value>(line) else {
             self.log.push(format!("not JSON, ignored: {line}"));
             return lines;
@@ -105,19 +101,24 @@ impl Node {
             return lines;
         };
         if kind == "init" {
-            self.init(now, body, &mut lines);
+            if let Err(e) = self.init(now, body) {
+                self.error(&mut lines, &src, msg_id, code::MALFORMED_REQUEST, &e.to_string());
+                return lines;
+            }
+            self.drain(&mut lines);
             self.reply(&mut lines, &src, msg_id, json!({ "type": "init_ok" }));
             return lines;
         }
-        if self.server.is_none() {
+        let names = self.names.clone();
+        let Some(node) = self.node.as_mut() else {
             self.error(&mut lines, &src, msg_id, code::TEMPORARILY_UNAVAILABLE, "not initialized yet (init comes first)");
             return lines;
-        }
+        };
         match kind {
             "topology" => {
                 if !self.ignore_topology {
-                    let graph = self.names.iter().map(|name| self.ids(&body["topology"][name])).collect();
-                    self.proto.set_topology(graph);
+                    let graph = names.iter().map(|name| ids(&names, &body["topology"][name])).collect();
+                    node.configure(|p, _| p.set_topology(graph));
                 }
                 self.reply(&mut lines, &src, msg_id, json!({ "type": "topology_ok" }));
             }
@@ -127,9 +128,8 @@ impl Node {
                     return lines;
                 };
                 let key = key_of(value);
-                self.with_server(now, &mut lines, |p, s, cx, out| {
-                    p.broadcast(s, cx, &key, out);
-                });
+                node.act(|p, s, cx, out| p.broadcast(s, cx, &key, out));
+                self.drain(&mut lines);
                 self.reply(&mut lines, &src, msg_id, json!({ "type": "broadcast_ok" }));
             }
             "read" => {
@@ -137,22 +137,23 @@ impl Node {
                 self.reply(&mut lines, &src, msg_id, json!({ "type": "read_ok", "messages": values }));
             }
             "bc_push" | "bc_digest" | "bc_reply" | "bc_entries" => {
-                let Some(from) = self.names.iter().position(|n| *n == src) else {
+                let Some(from) = names.iter().position(|n| *n == src) else {
                     self.log.push(format!("{kind} from an unknown node {src}, ignored"));
                     return lines;
                 };
                 let m = match kind {
-                    "bc_push" => Msg::Push { entries: self.entries(&body["entries"]) },
-                    "bc_digest" => Msg::Sync(gossip::Msg::Digest { exchange: Exchange::PushPull, digest: self.entries(&body["digest"]).into_iter().map(|(k, e)| (k, e.version)).collect() }),
+                    "bc_push" => Msg::Push { entries: entries(&names, &body["entries"]) },
+                    "bc_digest" => Msg::Sync(gossip::Msg::Digest { exchange: Exchange::PushPull, digest: entries(&names, &body["digest"]).into_iter().map(|(k, e)| (k, e.version)).collect() }),
                     "bc_reply" => Msg::Sync(gossip::Msg::Reply {
-                        entries: self.entries(&body["entries"]),
+                        entries: entries(&names, &body["entries"]),
                         want: body["want"].as_array().map_or_else(Vec::new, |a| a.iter().filter_map(|k| k.as_str().map(str::to_string)).collect()),
                     }),
-                    _ => Msg::Sync(gossip::Msg::Entries { entries: self.entries(&body["entries"]) }),
+                    _ => Msg::Sync(gossip::Msg::Entries { entries: entries(&names, &body["entries"]) }),
                 };
-                self.with_server(now, &mut lines, |p, s, cx, out| {
-                    p.on_msg(s, cx, from, m, out);
-                });
+                if let Err(e) = node.on_msg(from, m) {
+                    self.log.push(format!("{kind} from {src} refused: {e}"));
+                }
+                self.drain(&mut lines);
             }
             other => {
                 let text = format!("unknown message type {other:?} (this node serves init, topology, broadcast and read)");
@@ -162,85 +163,52 @@ impl Node {
         lines
     }
 
-    /// Fires every timer due at `now`, earliest first; returns the lines to write.
-    pub fn tick(&mut self, now: Micros) -> Vec<String> {
-        let mut lines = Vec::new();
-        while let Some(i) = (0..self.timers.len()).filter(|&i| self.timers[i].0 <= now).min_by_key(|&i| self.timers[i].0) {
-            let (_, timer) = self.timers.remove(i);
-            self.with_server(now, &mut lines, |p, s, cx, out| p.on_timer(s, cx, timer, out));
-        }
-        lines
-    }
-
-    fn init(&mut self, now: Micros, body: &Value, lines: &mut Vec<String>) {
+    /// `init`: the node's id and every id; the core starts (every node a neighbour until a
+    /// topology comes), its clock at `now`.
+    fn init(&mut self, now: Micros, body: &Value) -> Result<()> {
         let me = body["node_id"].as_str().unwrap_or_default().to_string();
-        self.names = body["node_ids"].as_array().map_or_else(Vec::new, |a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect());
-        if !self.names.contains(&me) {
-            self.names.push(me.clone());
+        let mut names: Vec<String> = body["node_ids"].as_array().map_or_else(Vec::new, |a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect());
+        if !names.contains(&me) {
+            names.push(me.clone());
         }
-        self.me = self.names.iter().position(|n| *n == me).expect("pushed above");
-        self.rng = Pcg64Mcg::seed_from_u64(self.seed ^ (self.me as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        let n = self.names.len();
-        // Until a topology comes, every node is a neighbour.
-        self.proto.set_topology((0..n).map(|i| (0..n).filter(|&j| j != i).collect()).collect());
-        self.timers.clear();
-        self.server = Some(self.proto.new_node(self.me, &(0..n).collect::<Vec<_>>()));
-        self.with_server(now, lines, |p, s, cx, out| p.on_start(s, cx, out));
+        let i = names.iter().position(|n| *n == me).expect("pushed above");
+        let n = names.len();
+        let proto = Broadcast::new(self.options.clone(), (0..n).map(|a| (0..n).filter(|&b| b != a).collect()).collect())?;
+        let mut node = Standalone::new(proto, i, n, self.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))?;
+        // The core's clock starts at 0; the caller's is `now`: tick to it at once.
+        node.tick(now)?;
+        self.node = Some(node);
+        self.names = names;
         self.log.push(format!("{me} initialized, {n} nodes"));
+        Ok(())
     }
 
-    /// Ids of the names in a JSON list (unknown names left out).
-    fn ids(&self, list: &Value) -> Vec<NodeId> {
-        list.as_array().map_or_else(Vec::new, |a| a.iter().filter_map(|v| v.as_str()).filter_map(|s| self.names.iter().position(|n| n == s)).collect())
-    }
-
-    fn entries(&self, list: &Value) -> Vec<(String, Entry)> {
-        let Some(items) = list.as_array() else { return Vec::new() };
-        items
-            .iter()
-            .filter_map(|item| {
-                let key = item[0].as_str()?.to_string();
-                let ts = item[1].as_u64()?;
-                let writer = self.names.iter().position(|n| Some(n.as_str()) == item[2].as_str())?;
-                Some((key, Entry { version: Version { ts, writer }, value: Some(String::new()), expires_us: 0 }))
-            })
-            .collect()
-    }
-
-    fn entry_json(&self, key: &str, v: Version) -> Value {
-        json!([key, v.ts, self.names.get(v.writer).map_or("", String::as_str)])
-    }
-
-    /// Runs `f` on the server with a context at `now`, then applies its effects.
-    fn with_server(&mut self, now: Micros, lines: &mut Vec<String>, f: impl FnOnce(&Broadcast, &mut Server, &mut Ctx, &mut Out<Broadcast>)) {
-        let Some(server) = self.server.as_mut() else { return };
-        let mut cx = Ctx { me: self.me, now, nodes: self.names.len(), rng: &mut self.rng };
-        f(&self.proto, server, &mut cx, &mut self.out);
-        for e in self.out.take() {
-            match e {
-                Effect::Send(to, m) => {
-                    let body = match m {
-                        Msg::Push { entries } => json!({ "type": "bc_push", "entries": entries.iter().map(|(k, e)| self.entry_json(k, e.version)).collect::<Vec<_>>() }),
-                        Msg::Sync(gossip::Msg::Digest { digest, .. }) => json!({ "type": "bc_digest", "digest": digest.iter().map(|(k, v)| self.entry_json(k, *v)).collect::<Vec<_>>() }),
-                        Msg::Sync(gossip::Msg::Reply { entries, want }) => json!({ "type": "bc_reply", "entries": entries.iter().map(|(k, e)| self.entry_json(k, e.version)).collect::<Vec<_>>(), "want": want }),
-                        Msg::Sync(gossip::Msg::Entries { entries }) => json!({ "type": "bc_entries", "entries": entries.iter().map(|(k, e)| self.entry_json(k, e.version)).collect::<Vec<_>>() }),
-                        Msg::Sync(_) => continue,
-                    };
-                    let Some(dest) = self.names.get(to) else { continue };
-                    lines.push(json!({ "src": self.names[self.me], "dest": dest, "body": body }).to_string());
-                }
-                Effect::SetTimer(t, d) => {
-                    let after = match d {
-                        Delay::After(us) => us,
-                        Delay::Uniform(lo, hi) => self.rng.random_range(lo..=hi),
-                    };
-                    self.timers.push((now.saturating_add(after), t));
-                }
-                Effect::CancelTimer(t) => self.timers.retain(|x| x.1 != t),
-                Effect::CancelTimers => self.timers.clear(),
-                Effect::Note(note) => self.log.push(self.proto.describe(&note, &self.names)),
-                _ => {}
+    /// Moves the core's clock to `now` (never back) and fires what is due.
+    fn advance(&mut self, now: Micros) {
+        if let Some(node) = self.node.as_mut() {
+            let now = now.max(node.now());
+            if let Err(e) = node.tick(now) {
+                self.log.push(format!("tick refused: {e}"));
             }
+        }
+    }
+
+    /// The core's outbox as lines: its messages as bodies to the nodes they go to.
+    fn drain(&mut self, lines: &mut Vec<String>) {
+        let Some(node) = self.node.as_mut() else { return };
+        let me = node.me();
+        for (to, m) in node.take_outbox() {
+            let names = &self.names;
+            let list = |entries: &[(String, Entry)]| entries.iter().map(|(k, e)| entry_json(names, k, e.version)).collect::<Vec<_>>();
+            let body = match m {
+                Msg::Push { entries } => json!({ "type": "bc_push", "entries": list(&entries) }),
+                Msg::Sync(gossip::Msg::Digest { digest, .. }) => json!({ "type": "bc_digest", "digest": digest.iter().map(|(k, v)| entry_json(names, k, *v)).collect::<Vec<_>>() }),
+                Msg::Sync(gossip::Msg::Reply { entries, want }) => json!({ "type": "bc_reply", "entries": list(&entries), "want": want }),
+                Msg::Sync(gossip::Msg::Entries { entries }) => json!({ "type": "bc_entries", "entries": list(&entries) }),
+                Msg::Sync(_) => continue,
+            };
+            let Some(dest) = names.get(to) else { continue };
+            lines.push(json!({ "src": names[me], "dest": dest, "body": body }).to_string());
         }
     }
 
@@ -250,7 +218,7 @@ impl Node {
         if let Some(id) = in_reply_to {
             body["in_reply_to"] = json!(id);
         }
-        let src = self.names.get(self.me).cloned().unwrap_or_default();
+        let src = self.node.as_ref().and_then(|n| self.names.get(n.me())).cloned().unwrap_or_default();
         lines.push(json!({ "src": src, "dest": dest, "body": body }).to_string());
     }
 
@@ -258,6 +226,29 @@ impl Node {
         self.log.push(format!("error {code} to {dest}: {text}"));
         self.reply(lines, dest, in_reply_to, json!({ "type": "error", "code": code, "text": text }));
     }
+}
+
+/// Ids of the names in a JSON list (unknown names left out).
+fn ids(names: &[String], list: &Value) -> Vec<NodeId> {
+    list.as_array().map_or_else(Vec::new, |a| a.iter().filter_map(|v| v.as_str()).filter_map(|s| names.iter().position(|n| n == s)).collect())
+}
+
+/// Entries `[key, ts, writer]` (writer by id) as gossip entries of a broadcast value.
+fn entries(names: &[String], list: &Value) -> Vec<(String, Entry)> {
+    let Some(items) = list.as_array() else { return Vec::new() };
+    items
+        .iter()
+        .filter_map(|item| {
+            let key = item[0].as_str()?.to_string();
+            let ts = item[1].as_u64()?;
+            let writer = names.iter().position(|n| Some(n.as_str()) == item[2].as_str())?;
+            Some((key, Entry { version: Version { ts, writer }, value: Some(String::new()), expires_us: 0 }))
+        })
+        .collect()
+}
+
+fn entry_json(names: &[String], key: &str, v: Version) -> Value {
+    json!([key, v.ts, names.get(v.writer).map_or("", String::as_str)])
 }
 
 #[cfg(test)]
