@@ -88,12 +88,16 @@ struct Cluster {
 
 impl Cluster {
     fn start(n: usize) -> Cluster {
+        Cluster::start_with(n, &["maelstrom-node", "--protocol", "gossip", "--batch-ms", "20", "--sync-ms", "200"])
+    }
+
+    fn start_with(n: usize, args: &[&str]) -> Cluster {
         let (tx, rx) = mpsc::channel();
         let mut children = Vec::new();
         let mut stdins = Vec::new();
         for _ in 0..n {
             let mut child = Command::new(BIN)
-                .args(["maelstrom-node", "--protocol", "gossip", "--batch-ms", "20", "--sync-ms", "200"])
+                .args(args)
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())
@@ -202,13 +206,49 @@ fn maelstrom_nodes_broadcast_to_every_node_through_the_router() {
     assert_eq!((r["type"].as_str(), r["code"].as_u64()), (Some("error"), Some(10)));
 }
 
+/// Maelstrom's `lin-kv` workload against three Raft nodes: a write reaches the leader (the
+/// others answer error 11, temporarily-unavailable), then reads, cas and the error codes 20
+/// (key-does-not-exist) and 22 (precondition-failed).
 #[test]
-fn raft_and_paxos_nodes_are_not_supported_yet() {
-    for p in ["raft", "paxos"] {
-        let out = Command::new(BIN).args(["maelstrom-node", "--protocol", p]).stdin(Stdio::null()).output().unwrap();
-        assert_eq!(out.status.code(), Some(2));
-        assert!(String::from_utf8_lossy(&out.stderr).contains("not supported yet"));
+fn raft_nodes_serve_lin_kv() {
+    let n = 3;
+    let mut c = Cluster::start_with(n, &["maelstrom-node", "--protocol", "raft"]);
+    let names: Vec<String> = (1..=n).map(|i| format!("n{i}")).collect();
+    let ids: Vec<u64> = (0..n).map(|i| c.send(i, json!({ "type": "init", "node_id": names[i], "node_ids": names }))).collect();
+    for r in c.await_replies(&ids) {
+        assert_eq!(r["type"], "init_ok");
     }
+    // Until a leader is elected (real time: 150–300 ms election timeouts), every node answers 11.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut at = 0;
+    let leader = loop {
+        let id = c.send(at, json!({ "type": "write", "key": 1, "value": 10 }));
+        let r = c.await_replies(&[id]).remove(0);
+        if r["type"] == "write_ok" {
+            break at;
+        }
+        assert_eq!((r["type"].as_str(), r["code"].as_u64()), (Some("error"), Some(11)), "{r}");
+        assert!(Instant::now() < deadline, "a leader within 30 s");
+        at = (at + 1) % n;
+    };
+    let mut ask = |body: Value| {
+        let id = c.send(leader, body);
+        let r = c.await_replies(&[id]).remove(0);
+        (r["type"].as_str().unwrap_or_default().to_string(), r["code"].as_u64(), r["value"].clone())
+    };
+    assert_eq!(ask(json!({ "type": "read", "key": 1 })), ("read_ok".into(), None, json!(10)));
+    assert_eq!(ask(json!({ "type": "read", "key": 2 })), ("error".into(), Some(20), Value::Null));
+    assert_eq!(ask(json!({ "type": "cas", "key": 1, "from": 11, "to": 12 })), ("error".into(), Some(22), Value::Null));
+    assert_eq!(ask(json!({ "type": "cas", "key": 1, "from": 10, "to": 12 })), ("cas_ok".into(), None, Value::Null));
+    assert_eq!(ask(json!({ "type": "read", "key": 1 })), ("read_ok".into(), None, json!(12)));
+    assert_eq!(ask(json!({ "type": "frobnicate" })), ("error".into(), Some(10), Value::Null));
+}
+
+#[test]
+fn paxos_nodes_are_not_supported_yet() {
+    let out = Command::new(BIN).args(["maelstrom-node", "--protocol", "paxos"]).stdin(Stdio::null()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not supported yet"));
 }
 
 /// doc/03-broadcast/02-performance.md: "When message delays are exponentially distributed ...

@@ -712,26 +712,31 @@ fn maelstrom(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
 /// documentation). The binary owns the clock (µs since start) and the threads.
 fn maelstrom_node(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     use consensus_playground::maelstrom::node::Node;
+    use consensus_playground::maelstrom::Process;
     use std::io::BufRead;
     use std::sync::mpsc;
     let mut options = consensus_playground::maelstrom::Options::default();
-    let (mut seed, mut ignore_topology) = (0u64, false);
+    let (mut seed, mut ignore_topology, mut protocol) = (0u64, false, "gossip".to_string());
     while let Some((key, value)) = next_option_or_flag(parser, &["ignore-topology"])? {
         if server_option(&mut options, &key, &value)? {
             continue;
         }
         match key.as_str() {
-            "protocol" if value == "gossip" => {}
-            "protocol" if value == "raft" || value == "paxos" => {
-                return Err(format!("maelstrom-node: --protocol {value} (Maelstrom's lin-kv workload) is not supported yet; --protocol gossip serves the broadcast workload"));
+            "protocol" if value == "gossip" || value == "raft" => protocol = value,
+            "protocol" if value == "paxos" => {
+                return Err("maelstrom-node: --protocol paxos (Maelstrom's lin-kv workload) is not supported yet; --protocol raft serves lin-kv, gossip the broadcast workload".into());
             }
-            "protocol" => return Err(format!("maelstrom-node: --protocol must be gossip ({value:?} is not; raft and paxos are not supported yet)")),
+            "protocol" => return Err(format!("maelstrom-node: --protocol must be gossip or raft ({value:?} is not; paxos is not supported yet)")),
             "seed" => seed = value.parse().map_err(|_| "--seed must be a non-negative integer")?,
             "ignore-topology" => ignore_topology = true,
             other => return Err(format!("unknown option --{other}")),
         }
     }
-    let mut node = Node::new(options, seed, ignore_topology).map_err(|e| e.to_string())?;
+    let mut node: Box<dyn Process> = if protocol == "raft" {
+        Box::new(consensus_playground::maelstrom::linkv::KvNode::new(seed))
+    } else {
+        Box::new(Node::new(options, seed, ignore_topology).map_err(|e| e.to_string())?)
+    };
     let (tx, rx) = mpsc::channel::<String>();
     std::thread::spawn(move || {
         for line in std::io::stdin().lock().lines() {

@@ -8,19 +8,35 @@
 //!   Maelstrom's tutorial flooding, for comparison.
 //! - [`workload`]: the workload and its checkers (`msgs-per-op`, jepsen's `set-full`: stable
 //!   latencies, stale, lost), deterministic and seeded (`consensus-sim maelstrom`).
-//! - [`node`]: one server speaking Maelstrom's protocol (JSON bodies in, JSON bodies out),
-//!   sans-IO: the caller passes each line and the time (`consensus-sim maelstrom-node` owns
-//!   stdin, stdout and the clock).
+//! - [`node`]: one broadcast server speaking Maelstrom's protocol (JSON bodies in, JSON bodies
+//!   out), sans-IO: the caller passes each line and the time (`consensus-sim maelstrom-node`
+//!   owns stdin, stdout and the clock).
+//! - [`linkv`]: a Raft server for Maelstrom's `lin-kv` workload (read, write, cas), the same way.
 //!
 //! Values travel as gossip keys: [`key_of`] encodes a Maelstrom message (any JSON value),
 //! [`value_of`] decodes it.
 
 pub mod broadcast;
+pub mod linkv;
 pub mod node;
 pub mod topology;
 pub mod workload;
 
 pub use broadcast::{Broadcast, Options, Server, Spread};
+
+/// A Maelstrom node as its driver sees it (stdin, stdout and the clock are the driver's):
+/// lines in, lines out, at times in µs on the driver's clock that only move forward.
+pub trait Process {
+    /// Handles one line of input (a message `{src, dest, body}`) at `now`, after the timers
+    /// due by then; returns the lines to write.
+    fn handle(&mut self, now: crate::protocol::Micros, line: &str) -> Vec<String>;
+    /// Fires the timers due by `now`; returns the lines to write.
+    fn tick(&mut self, now: crate::protocol::Micros) -> Vec<String>;
+    /// When the earliest timer is due, µs (None: none runs).
+    fn next_deadline(&self) -> Option<crate::protocol::Micros>;
+    /// Lines for stderr written since the last call.
+    fn take_log(&mut self) -> Vec<String>;
+}
 pub use topology::Topology;
 
 /// The gossip key for a broadcast value: a non-negative integer as 20 digits (so that keys

@@ -20,7 +20,7 @@
 use serde_json::{json, Value};
 
 use super::broadcast::{Broadcast, Msg, Options};
-use super::{key_of, value_of};
+use super::{key_of, value_of, Process};
 use crate::error::Result;
 use crate::gossip::{self, Entry, Exchange, Version};
 use crate::node::Standalone;
@@ -65,26 +65,8 @@ impl Node {
         self.node.as_ref().map_or_else(Vec::new, |s| s.node().keys().filter_map(value_of).collect())
     }
 
-    /// When the earliest timer is due, µs (None: none runs).
-    pub fn next_deadline(&self) -> Option<Micros> {
-        self.node.as_ref().and_then(Standalone::next_deadline)
-    }
-
-    /// Lines for stderr written since the last call.
-    pub fn take_log(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.log)
-    }
-
-    /// Fires every timer due at `now`; returns the lines to write.
-    pub fn tick(&mut self, now: Micros) -> Vec<String> {
-        let mut lines = Vec::new();
-        self.advance(now);
-        self.drain(&mut lines);
-        lines
-    }
-
     /// Handles one line of input at `now` (after firing the timers due by then); returns the
-    /// lines to write (messages as JSON).
+    /// lines to write (messages as JSON). ([`Process::handle`].)
     pub fn handle(&mut self, now: Micros, line: &str) -> Vec<String> {
         let mut lines = Vec::new();
         self.advance(now);
@@ -225,6 +207,27 @@ impl Node {
     fn error(&mut self, lines: &mut Vec<String>, dest: &str, in_reply_to: Option<u64>, code: u64, text: &str) {
         self.log.push(format!("error {code} to {dest}: {text}"));
         self.reply(lines, dest, in_reply_to, json!({ "type": "error", "code": code, "text": text }));
+    }
+}
+
+impl Process for Node {
+    fn handle(&mut self, now: Micros, line: &str) -> Vec<String> {
+        Node::handle(self, now, line)
+    }
+
+    fn tick(&mut self, now: Micros) -> Vec<String> {
+        let mut lines = Vec::new();
+        self.advance(now);
+        self.drain(&mut lines);
+        lines
+    }
+
+    fn next_deadline(&self) -> Option<Micros> {
+        self.node.as_ref().and_then(Standalone::next_deadline)
+    }
+
+    fn take_log(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.log)
     }
 }
 
