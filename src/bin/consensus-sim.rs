@@ -8,7 +8,7 @@
 //! consensus-sim bench
 //! consensus-sim gossip [--experiment rounds|rumors|all] [--seeds A..B] [--nodes LIST] [--threads T]
 //! consensus-sim maelstrom [--setting 3d|3e] [--topology T] [--nodes N] [--latency-ms L] [--latency-dist D] [--rate R] [--time-limit S] [--partition] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y]
-//! consensus-sim maelstrom-node [--protocol gossip] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y] [--ignore-topology]
+//! consensus-sim maelstrom-node [--protocol gossip|raft] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y] [--ignore-topology]
 //! ```
 //! `--protocol` names the mechanism (`raft`, the default, `paxos`, `vote`, `pbft`, `hotstuff`,
 //! `generals` or `gossip`); `--bug` names one
@@ -74,7 +74,9 @@
 //! broadcast server as `maelstrom` (its flags the same), driven by the wall clock: a thread
 //! reads stdin, the main loop sleeps until the next line or the next timer. `--ignore-topology`
 //! makes every node a neighbour (`total`) whatever topology Maelstrom sends. `--protocol raft`
-//! or `paxos` (the `lin-kv` workload) is not supported yet: an error, exit status 2.
+//! serves the `lin-kv` workload instead (`maelstrom::linkv`: `read`, `write`, `cas` on Raft's
+//! key-value store; error 20 for a missing key, 22 for a cas that does not swap, 11 from a node
+//! that does not lead). `--protocol paxos` is not supported yet: an error, exit status 2.
 //!
 //! `history` runs C key-value clients doing N operations each under the faults, then writes the
 //! history as JSON Lines, one operation per line, times in simulated ms; `"return":null` means no
@@ -97,7 +99,7 @@ use consensus_playground::sim::{HistoryOp, Violation, Workload};
 use rayon::prelude::*;
 use serde_json::json;
 
-const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]\n       consensus-sim messages [--protocol P]\n       consensus-sim bench\n       consensus-sim gossip [--experiment rounds|rumors|all] [--seeds A..B] [--nodes LIST] [--threads T]\n       consensus-sim maelstrom [--setting 3d|3e] [--topology line|grid|tree2|tree3|tree4|total] [--nodes N] [--latency-ms L] [--latency-dist constant|uniform|exponential] [--rate R] [--time-limit S] [--partition] [--nemesis-interval S] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y]\n       consensus-sim maelstrom-node [--protocol gossip] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y] [--ignore-topology]";
+const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]\n       consensus-sim messages [--protocol P]\n       consensus-sim bench\n       consensus-sim gossip [--experiment rounds|rumors|all] [--seeds A..B] [--nodes LIST] [--threads T]\n       consensus-sim maelstrom [--setting 3d|3e] [--topology line|grid|tree2|tree3|tree4|total] [--nodes N] [--latency-ms L] [--latency-dist constant|uniform|exponential] [--rate R] [--time-limit S] [--partition] [--nemesis-interval S] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y]\n       consensus-sim maelstrom-node [--protocol gossip|raft] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y] [--ignore-topology]";
 
 fn main() -> ExitCode {
     match run() {
