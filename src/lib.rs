@@ -26,7 +26,7 @@
 //! - `maelstrom` (native builds only) — Maelstrom's `broadcast` workload on the simulator
 //!   (its topologies, latency distributions, partitions, `msgs-per-op` and jepsen's set-full
 //!   checker) served by a broadcast server on gossip's replica, and that server speaking
-//!   Maelstrom's JSON protocol, and Raft serving Maelstrom's `lin-kv` (`consensus-sim maelstrom`,
+//!   Maelstrom's JSON protocol, and Raft or Multi-Paxos serving Maelstrom's `lin-kv` (`consensus-sim maelstrom`,
 //!   `maelstrom-node`).
 //! - [`kv`] — a replicated key-value store: the state machine applied to the log, with client
 //!   sessions (a retried command takes effect once).

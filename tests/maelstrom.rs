@@ -206,13 +206,19 @@ fn maelstrom_nodes_broadcast_to_every_node_through_the_router() {
     assert_eq!((r["type"].as_str(), r["code"].as_u64()), (Some("error"), Some(10)));
 }
 
-/// Maelstrom's `lin-kv` workload against three Raft nodes: a write reaches the leader (the
+/// Maelstrom's `lin-kv` workload against three Raft nodes, then three Multi-Paxos nodes: a write reaches the leader (the
 /// others answer error 11, temporarily-unavailable), then reads, cas and the error codes 20
 /// (key-does-not-exist) and 22 (precondition-failed).
 #[test]
-fn raft_nodes_serve_lin_kv() {
+fn raft_and_paxos_nodes_serve_lin_kv() {
+    for protocol in ["raft", "paxos"] {
+        lin_kv(protocol);
+    }
+}
+
+fn lin_kv(protocol: &str) {
     let n = 3;
-    let mut c = Cluster::start_with(n, &["maelstrom-node", "--protocol", "raft"]);
+    let mut c = Cluster::start_with(n, &["maelstrom-node", "--protocol", protocol]);
     let names: Vec<String> = (1..=n).map(|i| format!("n{i}")).collect();
     let ids: Vec<u64> = (0..n).map(|i| c.send(i, json!({ "type": "init", "node_id": names[i], "node_ids": names }))).collect();
     for r in c.await_replies(&ids) {
@@ -227,8 +233,8 @@ fn raft_nodes_serve_lin_kv() {
         if r["type"] == "write_ok" {
             break at;
         }
-        assert_eq!((r["type"].as_str(), r["code"].as_u64()), (Some("error"), Some(11)), "{r}");
-        assert!(Instant::now() < deadline, "a leader within 30 s");
+        assert_eq!((r["type"].as_str(), r["code"].as_u64()), (Some("error"), Some(11)), "{protocol}: {r}");
+        assert!(Instant::now() < deadline, "{protocol}: a leader within 30 s");
         at = (at + 1) % n;
     };
     let mut ask = |body: Value| {
@@ -245,10 +251,10 @@ fn raft_nodes_serve_lin_kv() {
 }
 
 #[test]
-fn paxos_nodes_are_not_supported_yet() {
-    let out = Command::new(BIN).args(["maelstrom-node", "--protocol", "paxos"]).stdin(Stdio::null()).output().unwrap();
+fn an_unknown_protocol_is_refused() {
+    let out = Command::new(BIN).args(["maelstrom-node", "--protocol", "pbft"]).stdin(Stdio::null()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not supported yet"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--protocol must be gossip"));
 }
 
 /// doc/03-broadcast/02-performance.md: "When message delays are exponentially distributed ...

@@ -8,7 +8,7 @@
 //! consensus-sim bench
 //! consensus-sim gossip [--experiment rounds|rumors|all] [--seeds A..B] [--nodes LIST] [--threads T]
 //! consensus-sim maelstrom [--setting 3d|3e] [--topology T] [--nodes N] [--latency-ms L] [--latency-dist D] [--rate R] [--time-limit S] [--partition] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y]
-//! consensus-sim maelstrom-node [--protocol gossip|raft] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y] [--ignore-topology]
+//! consensus-sim maelstrom-node [--protocol gossip|raft|paxos] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y] [--ignore-topology]
 //! ```
 //! `--protocol` names the mechanism (`raft`, the default, `paxos`, `vote`, `pbft`, `hotstuff`,
 //! `generals` or `gossip`); `--bug` names one
@@ -76,7 +76,7 @@
 //! makes every node a neighbour (`total`) whatever topology Maelstrom sends. `--protocol raft`
 //! serves the `lin-kv` workload instead (`maelstrom::linkv`: `read`, `write`, `cas` on Raft's
 //! key-value store; error 20 for a missing key, 22 for a cas that does not swap, 11 from a node
-//! that does not lead). `--protocol paxos` is not supported yet: an error, exit status 2.
+//! that does not lead); `--protocol paxos` the same with Multi-Paxos.
 //!
 //! `history` runs C key-value clients doing N operations each under the faults, then writes the
 //! history as JSON Lines, one operation per line, times in simulated ms; `"return":null` means no
@@ -99,7 +99,7 @@ use consensus_playground::sim::{HistoryOp, Violation, Workload};
 use rayon::prelude::*;
 use serde_json::json;
 
-const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]\n       consensus-sim messages [--protocol P]\n       consensus-sim bench\n       consensus-sim gossip [--experiment rounds|rumors|all] [--seeds A..B] [--nodes LIST] [--threads T]\n       consensus-sim maelstrom [--setting 3d|3e] [--topology line|grid|tree2|tree3|tree4|total] [--nodes N] [--latency-ms L] [--latency-dist constant|uniform|exponential] [--rate R] [--time-limit S] [--partition] [--nemesis-interval S] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y]\n       consensus-sim maelstrom-node [--protocol gossip|raft] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y] [--ignore-topology]";
+const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]\n       consensus-sim messages [--protocol P]\n       consensus-sim bench\n       consensus-sim gossip [--experiment rounds|rumors|all] [--seeds A..B] [--nodes LIST] [--threads T]\n       consensus-sim maelstrom [--setting 3d|3e] [--topology line|grid|tree2|tree3|tree4|total] [--nodes N] [--latency-ms L] [--latency-dist constant|uniform|exponential] [--rate R] [--time-limit S] [--partition] [--nemesis-interval S] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y]\n       consensus-sim maelstrom-node [--protocol gossip|raft|paxos] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y] [--ignore-topology]";
 
 fn main() -> ExitCode {
     match run() {
@@ -724,20 +724,18 @@ fn maelstrom_node(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
             continue;
         }
         match key.as_str() {
-            "protocol" if value == "gossip" || value == "raft" => protocol = value,
-            "protocol" if value == "paxos" => {
-                return Err("maelstrom-node: --protocol paxos (Maelstrom's lin-kv workload) is not supported yet; --protocol raft serves lin-kv, gossip the broadcast workload".into());
-            }
-            "protocol" => return Err(format!("maelstrom-node: --protocol must be gossip or raft ({value:?} is not; paxos is not supported yet)")),
+            "protocol" if ["gossip", "raft", "paxos"].contains(&value.as_str()) => protocol = value,
+            "protocol" => return Err(format!("maelstrom-node: --protocol must be gossip (the broadcast workload), raft or paxos (lin-kv) ({value:?} is not)")),
             "seed" => seed = value.parse().map_err(|_| "--seed must be a non-negative integer")?,
             "ignore-topology" => ignore_topology = true,
             other => return Err(format!("unknown option --{other}")),
         }
     }
-    let mut node: Box<dyn Process> = if protocol == "raft" {
-        Box::new(consensus_playground::maelstrom::linkv::KvNode::new(seed))
-    } else {
-        Box::new(Node::new(options, seed, ignore_topology).map_err(|e| e.to_string())?)
+    use consensus_playground::maelstrom::linkv::KvNode;
+    let mut node: Box<dyn Process> = match protocol.as_str() {
+        "raft" => Box::new(KvNode::<Raft>::new(seed)),
+        "paxos" => Box::new(KvNode::<Paxos>::new(seed)),
+        _ => Box::new(Node::new(options, seed, ignore_topology).map_err(|e| e.to_string())?),
     };
     let (tx, rx) = mpsc::channel::<String>();
     std::thread::spawn(move || {

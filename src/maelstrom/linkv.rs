@@ -1,20 +1,22 @@
-//! A Raft server for Maelstrom's `lin-kv` workload (jepsen-io/maelstrom `doc/workloads.md`:
-//! `read {key}` → `read_ok {value}`, `write {key, value}` → `write_ok`, `cas {key, from, to}` →
-//! `cas_ok`), sans-IO like [`super::node::Node`]: the Raft [`Protocol`](crate::protocol::Protocol)
-//! with its key-value store and client sessions ([`crate::raft::Raft`]) in a [`Standalone`]
-//! driver; the caller passes lines and the time.
+//! Raft or Multi-Paxos servers for Maelstrom's `lin-kv` workload (jepsen-io/maelstrom
+//! `doc/workloads.md`: `read {key}` → `read_ok {value}`, `write {key, value}` → `write_ok`,
+//! `cas {key, from, to}` → `cas_ok`), sans-IO like [`super::node::Node`]: the protocol's
+//! [`Protocol`] with its key-value store and client sessions ([`crate::raft::Raft`],
+//! [`crate::paxos::Paxos`]) in a [`Standalone`] driver; the caller passes lines and the time.
 //!
 //! - A request becomes a key-value command (keys and values as their JSON text) from client
 //!   `c<k>` (id k; other names hashed), sequence number its `msg_id`; the node answers when
 //!   Raft answers: a write or cas once committed and applied, a read by ReadIndex (dissertation
-//!   §6.4). Linearizable, as the simulator's checker holds Raft to be.
+//!   §6.4; Paxos: through the log). Linearizable, as the simulator's checker holds both to be.
 //! - Errors (Maelstrom's codes): 20 key-does-not-exist (a read of a missing key), 22
 //!   precondition-failed (a cas that did not swap: the key is missing or holds another value;
 //!   both are definite failures to Maelstrom's checker), 11 temporarily-unavailable (this node
 //!   does not lead; the text names the leader it knows; the client tries another node), 10
 //!   not-supported (another type), 12 malformed-request.
-//! - Between servers, Raft's messages as bodies `raft_<kind>` (`raft_AppendEntries`, …) with
-//!   their fields in snake case; log entries `[term, index, command]`; node ids as names.
+//! - Between servers, the protocol's messages as bodies `raft_<kind>` (`raft_AppendEntries`,
+//!   …) or `paxos_<kind>` (`paxos_Accept`, …) with their fields in snake case; Raft's log
+//!   entries `[term, index, command]`, Paxos's ballots `[round, node]` and accepted entries
+//!   `[slot, ballot, value]`; node ids as names ([`Wire`]).
 
 use serde_json::{json, Value};
 
@@ -23,7 +25,8 @@ use super::Process;
 use crate::error::Result;
 use crate::kv::{ClientId, Command, Op};
 use crate::node::Standalone;
-use crate::protocol::{Answer, ClientCall, Micros, NodeId};
+use crate::paxos::{self, AcceptedEntry, Ballot, Paxos};
+use crate::protocol::{Answer, ClientCall, Micros, NodeId, Protocol};
 use crate::raft::{
     AppendEntriesArgs, AppendEntriesReply, InstallSnapshotArgs, InstallSnapshotReply, LogEntry, Payload, Raft, RequestVoteArgs, RequestVoteReply, Snapshot,
     TimeoutNowArgs,
@@ -34,11 +37,87 @@ pub const KEY_DOES_NOT_EXIST: u64 = 20;
 /// Maelstrom's `precondition-failed`.
 pub const PRECONDITION_FAILED: u64 = 22;
 
-/// A Raft server behind Maelstrom's `lin-kv` protocol. Times are µs on the caller's clock.
-pub struct KvNode {
+/// A protocol that can serve `lin-kv`: its default settings and its messages as JSON bodies.
+pub trait Wire: Protocol {
+    /// `raft` or `paxos`: the bodies' type prefix (`raft_AppendEntries`).
+    const NAME: &'static str;
+    /// The protocol with its default settings (for real time: the simulator's defaults).
+    fn with_defaults() -> Self;
+    /// The message as a body (its `type` set to `<NAME>_<kind>`), node ids as `names`.
+    fn encode(names: &[String], m: &Self::Msg) -> Value;
+    /// A body of type `<NAME>_<kind>` back to the message (None: not one `encode` writes).
+    fn decode(names: &[String], kind: &str, body: &Value) -> Option<Self::Msg>;
+}
+
+impl Wire for Raft {
+    const NAME: &'static str = "raft";
+    fn with_defaults() -> Self {
+        Raft { options: crate::raft::Config::default().split().1 }
+    }
+    fn encode(names: &[String], m: &Payload) -> Value {
+        encode(names, m)
+    }
+    fn decode(names: &[String], kind: &str, body: &Value) -> Option<Payload> {
+        decode(names, kind, body)
+    }
+}
+
+impl Wire for Paxos {
+    const NAME: &'static str = "paxos";
+    fn with_defaults() -> Self {
+        Paxos { options: paxos::Options::default() }
+    }
+    fn encode(names: &[String], m: &paxos::Msg) -> Value {
+        let name = |i: NodeId| names.get(i).cloned().unwrap_or_default();
+        let ballot = |b: &Ballot| json!([b.round, name(b.node)]);
+        let mut body = match m {
+            paxos::Msg::Prepare { ballot: b } => json!({ "ballot": ballot(b) }),
+            paxos::Msg::Promise { ballot: b, accepted } => json!({
+                "ballot": ballot(b),
+                "accepted": accepted.iter().map(|e| json!([e.slot, ballot(&e.ballot), e.value])).collect::<Vec<_>>(),
+            }),
+            paxos::Msg::Accept { ballot: b, slot, value } | paxos::Msg::Accepted { ballot: b, slot, value } | paxos::Msg::Commit { ballot: b, slot, value } => {
+                json!({ "ballot": ballot(b), "slot": slot, "value": value })
+            }
+            paxos::Msg::Nack { ballot: b, promised } => json!({ "ballot": ballot(b), "promised": ballot(promised) }),
+            paxos::Msg::Heartbeat { ballot: b, chosen_through } => json!({ "ballot": ballot(b), "chosen_through": chosen_through }),
+            paxos::Msg::CatchUp { next } => json!({ "next": next }),
+            paxos::Msg::Forward { value } => json!({ "value": value }),
+        };
+        body["type"] = json!(format!("paxos_{}", m.kind()));
+        body
+    }
+    fn decode(names: &[String], kind: &str, b: &Value) -> Option<paxos::Msg> {
+        let ballot = |v: &Value| Some(Ballot { round: v[0].as_u64()?, node: v[1].as_str().and_then(|s| names.iter().position(|n| n == s))? });
+        let text = |k: &str| b[k].as_str().map(str::to_string);
+        Some(match kind {
+            "Prepare" => paxos::Msg::Prepare { ballot: ballot(&b["ballot"])? },
+            "Promise" => paxos::Msg::Promise {
+                ballot: ballot(&b["ballot"])?,
+                accepted: b["accepted"]
+                    .as_array()?
+                    .iter()
+                    .map(|e| Some(AcceptedEntry { slot: e[0].as_u64()?, ballot: ballot(&e[1])?, value: e[2].as_str()?.to_string() }))
+                    .collect::<Option<Vec<_>>>()?,
+            },
+            "Accept" => paxos::Msg::Accept { ballot: ballot(&b["ballot"])?, slot: b["slot"].as_u64()?, value: text("value")? },
+            "Accepted" => paxos::Msg::Accepted { ballot: ballot(&b["ballot"])?, slot: b["slot"].as_u64()?, value: text("value")? },
+            "Commit" => paxos::Msg::Commit { ballot: ballot(&b["ballot"])?, slot: b["slot"].as_u64()?, value: text("value")? },
+            "Nack" => paxos::Msg::Nack { ballot: ballot(&b["ballot"])?, promised: ballot(&b["promised"])? },
+            "Heartbeat" => paxos::Msg::Heartbeat { ballot: ballot(&b["ballot"])?, chosen_through: b["chosen_through"].as_u64()? },
+            "CatchUp" => paxos::Msg::CatchUp { next: b["next"].as_u64()? },
+            "Forward" => paxos::Msg::Forward { value: text("value")? },
+            _ => return None,
+        })
+    }
+}
+
+/// A Raft or Paxos server behind Maelstrom's `lin-kv` protocol. Times are µs on the caller's
+/// clock.
+pub struct KvNode<P: Wire> {
     seed: u64,
     names: Vec<String>,
-    node: Option<Standalone<Raft>>,
+    node: Option<Standalone<P>>,
     /// Clients by index (`ClientCall::client`): their names.
     clients: Vec<String>,
     /// Requests awaiting Raft's answer: client index, seq (the msg_id), the request's type.
@@ -47,9 +126,9 @@ pub struct KvNode {
     log: Vec<String>,
 }
 
-impl KvNode {
+impl<P: Wire> KvNode<P> {
     /// A node not yet initialized; `seed` seeds its RNG (mixed with its index at `init`).
-    pub fn new(seed: u64) -> KvNode {
+    pub fn new(seed: u64) -> KvNode<P> {
         KvNode { seed, names: Vec::new(), node: None, clients: Vec::new(), pending: Vec::new(), next_msg_id: 0, log: Vec::new() }
     }
 
@@ -60,11 +139,10 @@ impl KvNode {
             names.push(me.clone());
         }
         let i = names.iter().position(|n| *n == me).expect("pushed above");
-        let (_, options) = crate::raft::Config::default().split();
-        let mut node = Standalone::new(Raft { options }, i, names.len(), self.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))?;
+        let mut node = Standalone::new(P::with_defaults(), i, names.len(), self.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))?;
         node.set_keep_replies(true);
         node.tick(now)?;
-        self.log.push(format!("{me} initialized (raft), {} nodes", names.len()));
+        self.log.push(format!("{me} initialized ({}), {} nodes", P::NAME, names.len()));
         self.node = Some(node);
         self.names = names;
         Ok(())
@@ -103,7 +181,7 @@ impl KvNode {
         let replies = node.take_replies();
         for (to, m) in outbox {
             let Some(dest) = self.names.get(to) else { continue };
-            lines.push(json!({ "src": self.names[me], "dest": dest, "body": encode(&self.names, &m) }).to_string());
+            lines.push(json!({ "src": self.names[me], "dest": dest, "body": P::encode(&self.names, &m) }).to_string());
         }
         for (client, seq, answer) in replies {
             let Some(k) = self.pending.iter().position(|&(c, s, _)| c == client && s == seq) else { continue };
@@ -147,7 +225,7 @@ impl KvNode {
     }
 }
 
-impl Process for KvNode {
+impl<P: Wire> Process for KvNode<P> {
     fn handle(&mut self, now: Micros, line: &str) -> Vec<String> {
         let mut lines = Vec::new();
         self.advance(now);
@@ -176,12 +254,12 @@ impl Process for KvNode {
             self.error(&mut lines, &src, msg_id, code::TEMPORARILY_UNAVAILABLE, "not initialized yet (init comes first)");
             return lines;
         }
-        if let Some(raft_kind) = kind.strip_prefix("raft_") {
+        if let Some(raft_kind) = kind.strip_prefix(P::NAME).and_then(|k| k.strip_prefix('_')) {
             let Some(from) = self.names.iter().position(|n| *n == src) else {
                 self.log.push(format!("{kind} from an unknown node {src}, ignored"));
                 return lines;
             };
-            match decode(&self.names, raft_kind, body) {
+            match P::decode(&self.names, raft_kind, body) {
                 Some(m) => {
                     if let Err(e) = self.node.as_mut().expect("checked").on_msg(from, m) {
                         self.log.push(format!("{kind} from {src} refused: {e}"));
@@ -218,7 +296,7 @@ impl Process for KvNode {
         };
         self.pending.push((client, seq, kind));
         let call = ClientCall { client, id, command: Command { client: id, seq, op } };
-        self.node.as_mut().expect("checked").act(|p, n, cx, out| crate::protocol::Protocol::on_client(p, n, cx, call, out));
+        self.node.as_mut().expect("checked").act(|p, n, cx, out| p.on_client(n, cx, call, out));
         self.drain(&mut lines);
         lines
     }
@@ -244,7 +322,7 @@ fn entry_json(e: &LogEntry) -> Value {
 }
 
 /// Raft's message as a Maelstrom body: `raft_<kind>` and its fields (ids as names).
-pub fn encode(names: &[String], m: &Payload) -> Value {
+fn encode(names: &[String], m: &Payload) -> Value {
     let name = |i: NodeId| names.get(i).cloned().unwrap_or_default();
     let vote_args = |a: &RequestVoteArgs| json!({ "term": a.term, "candidate_id": name(a.candidate_id), "last_log_index": a.last_log_index, "last_log_term": a.last_log_term });
     let vote_reply = |r: &RequestVoteReply| json!({ "term": r.term, "vote_granted": r.vote_granted });
@@ -268,7 +346,7 @@ pub fn encode(names: &[String], m: &Payload) -> Value {
 }
 
 /// A body `raft_<kind>` back to Raft's message (None: not one [`encode`] writes).
-pub fn decode(names: &[String], kind: &str, b: &Value) -> Option<Payload> {
+fn decode(names: &[String], kind: &str, b: &Value) -> Option<Payload> {
     let id = |v: &Value| v.as_str().and_then(|s| names.iter().position(|n| n == s));
     let u = |k: &str| b[k].as_u64();
     let vote_args = || Some(RequestVoteArgs { term: u("term")?, candidate_id: id(&b["candidate_id"])?, last_log_index: u("last_log_index")?, last_log_term: u("last_log_term")? });
@@ -312,7 +390,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn raft_messages_survive_the_json_round_trip() {
+    fn raft_and_paxos_messages_survive_the_json_round_trip() {
         let names: Vec<String> = ["n1", "n2", "n3"].iter().map(|s| s.to_string()).collect();
         let msgs = [
             Payload::RequestVote(RequestVoteArgs { term: 3, candidate_id: 1, last_log_index: 4, last_log_term: 2 }),
@@ -337,6 +415,22 @@ mod tests {
             let back: Value = serde_json::from_str(&text).unwrap();
             let kind = back["type"].as_str().unwrap().strip_prefix("raft_").unwrap();
             assert_eq!(decode(&names, kind, &back), Some(m));
+        }
+        let msgs = [
+            paxos::Msg::Prepare { ballot: Ballot { round: 2, node: 1 } },
+            paxos::Msg::Promise { ballot: Ballot { round: 2, node: 1 }, accepted: vec![AcceptedEntry { slot: 3, ballot: Ballot { round: 1, node: 0 }, value: "null".into() }] },
+            paxos::Msg::Accept { ballot: Ballot { round: 2, node: 1 }, slot: 4, value: "{\"k\":1}".into() },
+            paxos::Msg::Accepted { ballot: Ballot { round: 2, node: 1 }, slot: 4, value: "x".into() },
+            paxos::Msg::Commit { ballot: Ballot { round: 2, node: 1 }, slot: 4, value: "x".into() },
+            paxos::Msg::Nack { ballot: Ballot { round: 2, node: 1 }, promised: Ballot { round: 3, node: 2 } },
+            paxos::Msg::Heartbeat { ballot: Ballot { round: 2, node: 1 }, chosen_through: 4 },
+            paxos::Msg::CatchUp { next: 5 },
+            paxos::Msg::Forward { value: "y".into() },
+        ];
+        for m in msgs {
+            let back: Value = serde_json::from_str(&Paxos::encode(&names, &m).to_string()).unwrap();
+            let kind = back["type"].as_str().unwrap().strip_prefix("paxos_").unwrap();
+            assert_eq!(Paxos::decode(&names, kind, &back), Some(m));
         }
     }
 }

@@ -11,7 +11,8 @@
 //! - [`node`]: one broadcast server speaking Maelstrom's protocol (JSON bodies in, JSON bodies
 //!   out), sans-IO: the caller passes each line and the time (`consensus-sim maelstrom-node`
 //!   owns stdin, stdout and the clock).
-//! - [`linkv`]: a Raft server for Maelstrom's `lin-kv` workload (read, write, cas), the same way.
+//! - [`linkv`]: a Raft or Multi-Paxos server for Maelstrom's `lin-kv` workload (read, write,
+//!   cas), the same way.
 //!
 //! Values travel as gossip keys: [`key_of`] encodes a Maelstrom message (any JSON value),
 //! [`value_of`] decodes it.
