@@ -70,13 +70,15 @@
 //!
 //! `maelstrom-node` is a Maelstrom node (`maelstrom test -w broadcast --bin` a script running
 //! it): newline-delimited JSON messages on stdin and stdout, logs on stderr
-//! (`maelstrom::node`). It serves `init`, `topology`, `broadcast` and `read` with the same
+//! (`maelstrom::node`). With `--protocol gossip` (its default) it serves `init`, `topology`,
+//! `broadcast` and `read` with the same
 //! broadcast server as `maelstrom` (its flags the same), driven by the wall clock: a thread
 //! reads stdin, the main loop sleeps until the next line or the next timer. `--ignore-topology`
 //! makes every node a neighbour (`total`) whatever topology Maelstrom sends. `--protocol raft`
 //! serves the `lin-kv` workload instead (`maelstrom::linkv`: `read`, `write`, `cas` on Raft's
 //! key-value store; error 20 for a missing key, 22 for a cas that does not swap, 11 from a node
-//! that does not lead); `--protocol paxos` the same with Multi-Paxos.
+//! that does not lead; 10 for another type); `--protocol paxos` the same with Multi-Paxos.
+//! `--seed` (0) seeds the node's RNG (mixed with its index).
 //!
 //! `history` runs C key-value clients doing N operations each under the faults, then writes the
 //! history as JSON Lines, one operation per line, times in simulated ms; `"return":null` means no
