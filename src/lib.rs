@@ -23,6 +23,11 @@
 //!   ([`raft::experiments`]).
 //! - [`gossip`] — epidemic dissemination (Demers et al. 1987): anti-entropy and rumor mongering
 //!   over a versioned key-value map, death certificates, convergence checked at the end of runs.
+//! - `maelstrom` (native builds only) — Maelstrom's `broadcast` workload on the simulator
+//!   (its topologies, latency distributions, partitions, `msgs-per-op` and jepsen's set-full
+//!   checker) served by a broadcast server on gossip's replica, and that server speaking
+//!   Maelstrom's JSON protocol, and Raft or Multi-Paxos serving Maelstrom's `lin-kv` (`consensus-sim maelstrom`,
+//!   `maelstrom-node`).
 //! - [`kv`] — a replicated key-value store: the state machine applied to the log, with client
 //!   sessions (a retried command takes effect once).
 //! - [`lincheck`] — linearizability of a client history (Wing & Gong / Lowe, per key).
@@ -45,6 +50,8 @@ pub mod hash;
 pub mod hotstuff;
 pub mod kv;
 pub mod lincheck;
+#[cfg(not(target_family = "wasm"))]
+pub mod maelstrom;
 pub mod node;
 pub mod paxos;
 pub mod pbft;

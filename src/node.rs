@@ -25,7 +25,8 @@
 //!   if that has passed), as in the simulator.
 //! - [`Effect::Note`]: the last [`Standalone::set_note_capacity`] notes are kept (none by
 //!   default).
-//! - [`Effect::Reply`]: ignored (no workload clients here).
+//! - [`Effect::Reply`]: ignored, unless the caller serves clients itself
+//!   ([`Standalone::set_keep_replies`]): then kept for [`Standalone::take_replies`].
 //! - [`Effect::Decide`]: appended to [`Standalone::decisions`].
 //! - [`Effect::Hold`]: ignored (the caller's transport decides when messages leave).
 //!
@@ -45,7 +46,7 @@ use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
 use crate::error::{Error, Result};
-use crate::protocol::{Ctx, Delay, Effect, Micros, NodeId, Out, Protocol};
+use crate::protocol::{Answer, Ctx, Delay, Effect, Micros, NodeId, Out, Protocol};
 
 /// A pending timer instance.
 #[derive(Clone, Copy, Debug)]
@@ -83,6 +84,8 @@ pub struct Standalone<P: Protocol> {
     notes: VecDeque<P::Note>,
     note_capacity: usize,
     persists: u64,
+    /// Answers to clients, `(client, seq, answer)`, when kept.
+    replies: Option<Vec<(usize, u64, Answer)>>,
     out: Out<P>,
 }
 
@@ -117,6 +120,7 @@ impl<P: Protocol> Standalone<P> {
             notes: VecDeque::new(),
             note_capacity: 0,
             persists: 0,
+            replies: None,
             out: Out::new(),
         };
         s.run(|p, n, cx, out| p.on_start(n, cx, out));
@@ -184,6 +188,23 @@ impl<P: Protocol> Standalone<P> {
     /// How many stable-storage writes the node has asked for ([`Effect::Persist`]).
     pub fn persists(&self) -> u64 {
         self.persists
+    }
+
+    /// Keeps the answers the protocol writes for clients ([`Effect::Reply`]) from now on, for
+    /// a caller that serves clients itself (a Maelstrom node, say); `false` (the default)
+    /// drops them, and those kept.
+    pub fn set_keep_replies(&mut self, keep: bool) {
+        self.replies = keep.then(Vec::new);
+    }
+    /// Takes the answers kept since the last call: `(client, seq, answer)`, in order.
+    pub fn take_replies(&mut self) -> Vec<(usize, u64, Answer)> {
+        self.replies.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    /// Changes the protocol's settings or the node's state by hand (a topology learned from
+    /// the transport, say): `f` gets both. Nothing is settled; the next input sees it.
+    pub fn configure<R>(&mut self, f: impl FnOnce(&mut P, &mut P::Node) -> R) -> R {
+        f(&mut self.proto, &mut self.node)
     }
 
     // ---- inputs -------------------------------------------------------------------------
@@ -298,7 +319,11 @@ impl<P: Protocol> Standalone<P> {
                     }
                 }
                 Effect::Note(note) => self.keep(note),
-                Effect::Reply { .. } => {}
+                Effect::Reply { client, seq, answer } => {
+                    if let Some(r) = self.replies.as_mut() {
+                        r.push((client, seq, answer));
+                    }
+                }
                 Effect::Decide(d) => self.decisions.push(d),
                 Effect::Hold(_) => {}
             }

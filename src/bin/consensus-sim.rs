@@ -7,6 +7,8 @@
 //! consensus-sim messages [--protocol P]
 //! consensus-sim bench [--workload raft|gossip]
 //! consensus-sim gossip [--experiment rounds|rumors|attest|all] [--seeds A..B] [--nodes LIST] [--threads T]
+//! consensus-sim maelstrom [--setting 3d|3e] [--topology T] [--nodes N] [--latency-ms L] [--latency-dist D] [--rate R] [--time-limit S] [--partition] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y]
+//! consensus-sim maelstrom-node [--protocol gossip|raft|paxos] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y] [--ignore-topology]
 //! ```
 //! `--protocol` names the mechanism (`raft`, the default, `paxos`, `vote`, `pbft`, `hotstuff`,
 //! `generals` or `gossip`); `--bug` names one
@@ -56,6 +58,37 @@
 //! then one Sybil minting 0, 4 or 20 identities against k = 5, with and without identity
 //! admission (`members_only`).
 //!
+//! `maelstrom` runs Maelstrom's `broadcast` workload on the simulator (`maelstrom::workload`):
+//! `--nodes` servers (25) arranged by `--topology` (`line`, `grid` (default), `tree2`, `tree3`,
+//! `tree4`, `total`; Maelstrom's definitions), server-to-server latency `--latency-ms` (mean, 100)
+//! drawn by `--latency-dist` (`constant` (default), `uniform` in [0, 2·mean], `exponential`),
+//! `--rate` client operations per second (100; half broadcasts, half reads, each to a random
+//! node) for `--time-limit` seconds (20), then 10 s of quiet and a final read at every node.
+//! `--partition` adds Maelstrom's partition nemesis (a partition starts or heals every
+//! [0, 20) s); `--nemesis-interval S` sets its mean (10). `--seed` (1) seeds the run; the same
+//! seed prints the same JSON. The servers: `--spread tree` (default: each value relayed along
+//! its origin's breadth-first tree of the topology, batched per neighbour for `--batch-ms`, 100)
+//! or `flood` (Maelstrom's tutorial server: every new value at once to every neighbour but its
+//! sender); anti-entropy every `--sync-ms` (1000; 0 turns it off). `--setting 3d` or `3e` sets
+//! Gossip Glomers' workload (25 nodes, 100 ms, rate 100, 20 s) and judges the run against that
+//! challenge's targets (3d: under 30 messages per operation, median stable latency under 400 ms,
+//! maximum under 600 ms; 3e: under 20, 1 s, 2 s). It prints one JSON object: the settings,
+//! `msgs-per-op`, `stable-latencies` (jepsen's set-full, from the reads: quantiles 0, 0.5, 0.95,
+//! 0.99, 1 in ms), `spread-latencies` (from the simulator's knowledge: broadcast to the last
+//! node holding it), `stale-count`, `lost-count`, `lost`, and `challenges` (both targets judged).
+//!
+//! `maelstrom-node` is a Maelstrom node (`maelstrom test -w broadcast --bin` a script running
+//! it): newline-delimited JSON messages on stdin and stdout, logs on stderr
+//! (`maelstrom::node`). With `--protocol gossip` (its default) it serves `init`, `topology`,
+//! `broadcast` and `read` with the same
+//! broadcast server as `maelstrom` (its flags the same), driven by the wall clock: a thread
+//! reads stdin, the main loop sleeps until the next line or the next timer. `--ignore-topology`
+//! makes every node a neighbour (`total`) whatever topology Maelstrom sends. `--protocol raft`
+//! serves the `lin-kv` workload instead (`maelstrom::linkv`: `read`, `write`, `cas` on Raft's
+//! key-value store; error 20 for a missing key, 22 for a cas that does not swap, 11 from a node
+//! that does not lead; 10 for another type); `--protocol paxos` the same with Multi-Paxos.
+//! `--seed` (0) seeds the node's RNG (mixed with its index).
+//!
 //! `history` runs C key-value clients doing N operations each under the faults, then writes the
 //! history as JSON Lines, one operation per line, times in simulated ms; `"return":null` means no
 //! answer came (the operation may or may not have taken effect).
@@ -77,7 +110,7 @@ use consensus_playground::sim::{HistoryOp, Violation, Workload};
 use rayon::prelude::*;
 use serde_json::json;
 
-const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]\n       consensus-sim messages [--protocol P]\n       consensus-sim bench [--workload raft|gossip]\n       consensus-sim gossip [--experiment rounds|rumors|attest|all] [--seeds A..B] [--nodes LIST] [--threads T]";
+const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]\n       consensus-sim messages [--protocol P]\n       consensus-sim bench [--workload raft|gossip]\n       consensus-sim gossip [--experiment rounds|rumors|attest|all] [--seeds A..B] [--nodes LIST] [--threads T]\n       consensus-sim maelstrom [--setting 3d|3e] [--topology line|grid|tree2|tree3|tree4|total] [--nodes N] [--latency-ms L] [--latency-dist constant|uniform|exponential] [--rate R] [--time-limit S] [--partition] [--nemesis-interval S] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y]\n       consensus-sim maelstrom-node [--protocol gossip|raft|paxos] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y] [--ignore-topology]";
 
 fn main() -> ExitCode {
     match run() {
@@ -107,6 +140,8 @@ fn run() -> Result<ExitCode, String> {
         "messages" => messages(&mut parser),
         "bench" => bench(&mut parser),
         "gossip" => gossip(&mut parser),
+        "maelstrom" => maelstrom(&mut parser),
+        "maelstrom-node" => maelstrom_node(&mut parser),
         other => Err(format!("unknown command {other:?}")),
     }
 }
@@ -656,6 +691,184 @@ fn gossip(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
                     std::io::stdout().flush().map_err(|e| e.to_string())?;
                 }
             }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--key value` or a bare `--flag` (one of `flags`): the next option, or None at the end.
+fn next_option_or_flag(parser: &mut lexopt::Parser, flags: &[&str]) -> Result<Option<(String, String)>, String> {
+    use lexopt::prelude::*;
+    let Some(arg) = parser.next().map_err(|e| e.to_string())? else { return Ok(None) };
+    let key = match arg {
+        Long(k) => k.to_string(),
+        _ => return Err(arg.unexpected().to_string()),
+    };
+    if flags.contains(&key.as_str()) {
+        return Ok(Some((key, String::new())));
+    }
+    let value = parser.value().map_err(|e| e.to_string())?.string().map_err(|e| e.to_string())?;
+    Ok(Some((key, value)))
+}
+
+/// Parses a number of milliseconds (0 to an hour) into µs; errors name `--flag`.
+fn ms_arg(flag: &str, value: &str) -> Result<u64, String> {
+    value.parse::<f64>().ok().filter(|v| (0.0..=3_600_000.0).contains(v)).map(|v| (v * 1000.0).round() as u64).ok_or_else(|| format!("--{flag} must be a number of milliseconds from 0 to 3600000"))
+}
+
+/// The broadcast server's flags shared by `maelstrom` and `maelstrom-node`; false when `key`
+/// is not one of them.
+fn server_option(options: &mut consensus_playground::maelstrom::Options, key: &str, value: &str) -> Result<bool, String> {
+    use consensus_playground::maelstrom::Spread;
+    match key {
+        "spread" => options.spread = Spread::parse(value).map_err(|_| "--spread must be tree or flood")?,
+        "batch-ms" => options.batch_us = ms_arg(key, value)?,
+        "sync-ms" => options.sync_us = ms_arg(key, value)?,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// `consensus-sim maelstrom`: see the module's documentation.
+fn maelstrom(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
+    use consensus_playground::maelstrom::workload::{quantiles_ms, run, Config, LatencyDist};
+    use consensus_playground::maelstrom::Topology;
+    let mut cfg = Config::default();
+    let mut setting: Option<String> = None;
+    let mut set = Vec::new();
+    while let Some((key, value)) = next_option_or_flag(parser, &["partition"])? {
+        if server_option(&mut cfg.options, &key, &value)? {
+            continue;
+        }
+        match key.as_str() {
+            "setting" if value == "3d" || value == "3e" => setting = Some(value),
+            "setting" => return Err("--setting must be 3d or 3e (Gossip Glomers' efficient broadcast, parts I and II)".into()),
+            "topology" => cfg.topology = Topology::parse(&value).map_err(|_| "--topology must be line, grid, tree2, tree3, tree4 or total")?,
+            "nodes" => cfg.nodes = value.parse().ok().filter(|n| (1..=1000).contains(n)).ok_or("--nodes must be an integer from 1 to 1000")?,
+            "latency-ms" => cfg.latency_us = ms_arg(&key, &value)?,
+            "latency-dist" => cfg.latency_dist = LatencyDist::parse(&value).map_err(|_| "--latency-dist must be constant, uniform or exponential")?,
+            "rate" => cfg.rate = value.parse().ok().filter(|r: &f64| *r > 0.0 && *r <= 100_000.0).ok_or("--rate must be a number of operations per second above 0 (at most 100000)")?,
+            "time-limit" => cfg.time_limit_us = value.parse::<f64>().ok().filter(|s| (0.0..=3600.0).contains(s)).map(|s| (s * 1e6).round() as u64).ok_or("--time-limit must be a number of seconds from 0 to 3600")?,
+            "nemesis-interval" => cfg.nemesis_interval_us = value.parse::<f64>().ok().filter(|s| *s > 0.0 && *s <= 3600.0).map(|s| (s * 1e6).round() as u64).ok_or("--nemesis-interval must be a number of seconds above 0 (at most 3600)")?,
+            "partition" => cfg.partition = true,
+            "seed" => cfg.seed = value.parse().map_err(|_| "--seed must be a non-negative integer")?,
+            other => return Err(format!("unknown option --{other}")),
+        }
+        set.push(key);
+    }
+    if let Some(s) = &setting {
+        // Gossip Glomers 3d/3e: `--node-count 25 --time-limit 20 --rate 100 --latency 100`.
+        for (flag, clash) in [("nodes", cfg.nodes != 25), ("latency-ms", cfg.latency_us != 100_000), ("rate", cfg.rate != 100.0), ("time-limit", cfg.time_limit_us != 20_000_000)] {
+            if clash && set.iter().any(|k| k == flag) {
+                return Err(format!("--setting {s} fixes --{flag}; leave it out"));
+            }
+        }
+        cfg.nodes = 25;
+        cfg.latency_us = 100_000;
+        cfg.rate = 100.0;
+        cfg.time_limit_us = 20_000_000;
+    }
+    let started = Instant::now();
+    let report = run(&cfg).map_err(|e| e.to_string())?;
+    let mut out = report.to_json();
+    let q = quantiles_ms(report.stable_latencies_us.clone());
+    let judge = |msgs: f64, median: u64, max: u64| {
+        let meets = report.msgs_per_op() < msgs && report.lost.is_empty() && q.is_some_and(|q| q[1] < median && q[4] < max);
+        json!({ "msgs-per-op-below": msgs, "median-ms-below": median, "max-ms-below": max, "meets": meets })
+    };
+    let challenges = json!({ "3d": judge(30.0, 400, 600), "3e": judge(20.0, 1000, 2000) });
+    let head = json!({
+        "workload": "broadcast",
+        "setting": setting,
+        "topology": cfg.topology.name(),
+        "nodes": cfg.nodes,
+        "latency-ms": cfg.latency_us as f64 / 1000.0,
+        "latency-dist": cfg.latency_dist.name(),
+        "rate": cfg.rate,
+        "time-limit-s": cfg.time_limit_us as f64 / 1e6,
+        "partition": cfg.partition,
+        "seed": cfg.seed,
+        "spread": cfg.options.spread.name(),
+        "batch-ms": cfg.options.batch_us as f64 / 1000.0,
+        "sync-ms": cfg.options.sync_us as f64 / 1000.0,
+    });
+    let mut merged = head.as_object().cloned().unwrap_or_default();
+    merged.extend(out.as_object_mut().map(std::mem::take).unwrap_or_default());
+    merged.insert("meets".into(), setting.as_ref().map_or(serde_json::Value::Null, |s| challenges[s]["meets"].clone()));
+    merged.insert("challenges".into(), challenges);
+    merged.insert("wall_ms".into(), json!(started.elapsed().as_millis() as u64));
+    println!("{}", serde_json::Value::Object(merged));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `consensus-sim maelstrom-node`: a Maelstrom node on stdin and stdout (see the module's
+/// documentation). The binary owns the clock (µs since start) and the threads.
+fn maelstrom_node(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
+    use consensus_playground::maelstrom::node::Node;
+    use consensus_playground::maelstrom::Process;
+    use std::io::BufRead;
+    use std::sync::mpsc;
+    let mut options = consensus_playground::maelstrom::Options::default();
+    let (mut seed, mut ignore_topology, mut protocol) = (0u64, false, "gossip".to_string());
+    while let Some((key, value)) = next_option_or_flag(parser, &["ignore-topology"])? {
+        if server_option(&mut options, &key, &value)? {
+            continue;
+        }
+        match key.as_str() {
+            "protocol" if ["gossip", "raft", "paxos"].contains(&value.as_str()) => protocol = value,
+            "protocol" => return Err(format!("maelstrom-node: --protocol must be gossip (the broadcast workload), raft or paxos (lin-kv) ({value:?} is not)")),
+            "seed" => seed = value.parse().map_err(|_| "--seed must be a non-negative integer")?,
+            "ignore-topology" => ignore_topology = true,
+            other => return Err(format!("unknown option --{other}")),
+        }
+    }
+    use consensus_playground::maelstrom::linkv::KvNode;
+    let mut node: Box<dyn Process> = match protocol.as_str() {
+        "raft" => Box::new(KvNode::<Raft>::new(seed)),
+        "paxos" => Box::new(KvNode::<Paxos>::new(seed)),
+        _ => Box::new(Node::new(options, seed, ignore_topology).map_err(|e| e.to_string())?),
+    };
+    let (tx, rx) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let start = Instant::now();
+    let now = || start.elapsed().as_micros() as u64;
+    let emit = |lines: Vec<String>, log: Vec<String>| -> bool {
+        let mut err = std::io::stderr().lock();
+        for l in log {
+            let _ = writeln!(err, "{l}");
+        }
+        let mut out = std::io::stdout().lock();
+        for l in lines {
+            if writeln!(out, "{l}").is_err() {
+                return false;
+            }
+        }
+        out.flush().is_ok()
+    };
+    loop {
+        let wait = node.next_deadline().map(|d| std::time::Duration::from_micros(d.saturating_sub(now())));
+        let got = match wait {
+            Some(w) => rx.recv_timeout(w),
+            None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+        };
+        let lines = match got {
+            Ok(line) if line.trim().is_empty() => continue,
+            Ok(line) => node.handle(now(), &line),
+            Err(mpsc::RecvTimeoutError::Timeout) => Vec::new(),
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        };
+        let mut lines = lines;
+        lines.extend(node.tick(now()));
+        let log = node.take_log();
+        if !emit(lines, log) {
+            break;
         }
     }
     Ok(ExitCode::SUCCESS)

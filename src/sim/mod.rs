@@ -1090,14 +1090,39 @@ impl<P: Protocol> Simulation<P> {
         if copies == 2 {
             self.stats.messages_duplicated += 1;
         }
-        let (lo, hi) = self.network.latency(from, to);
         let sent_at = self.now + delay;
         if copies == 2 {
-            let deliver_at = sent_at + self.rng.random_range(lo..=hi);
+            let deliver_at = sent_at + self.draw_latency(from, to);
             self.launch(Message { id: 0, from, to, sent_at, deliver_at, payload: payload.clone() });
         }
-        let deliver_at = sent_at + self.rng.random_range(lo..=hi);
+        let deliver_at = sent_at + self.draw_latency(from, to);
         self.launch(Message { id: 0, from, to, sent_at, deliver_at, payload });
+    }
+
+    /// One message's latency on `from → to`, µs: uniform in the link's range, or (native
+    /// builds, [`Network::exponential_mean_us`] set, no range of the link's own) exponential
+    /// with that mean, by inversion of one uniform draw, capped at an hour.
+    fn draw_latency(&mut self, from: NodeId, to: NodeId) -> Micros {
+        #[cfg(not(target_family = "wasm"))]
+        if let (Some(mean), false) = (self.network.exponential_mean_us, self.network.link_latency_us.contains_key(&(from, to))) {
+            let u: f64 = self.rng.random::<f64>();
+            let x = -(mean as f64) * (1.0 - u).ln();
+            return (x.round() as Micros).min(config::MAX_DURATION_US);
+        }
+        let (lo, hi) = self.network.latency(from, to);
+        self.rng.random_range(lo..=hi)
+    }
+
+    /// Sets exponentially distributed latency with mean `mean_us` µs on every link without its
+    /// own range (None: back to uniform in the global range). Maelstrom's `--latency-dist
+    /// exponential`. Native builds only. Errors: a mean above an hour.
+    #[cfg(not(target_family = "wasm"))]
+    pub fn set_latency_exponential(&mut self, mean_us: Option<Micros>) -> Result<()> {
+        if mean_us.is_some_and(|m| m > config::MAX_DURATION_US) {
+            return Err(Error::invalid("latencyMs", "must be from 0 to 3600000 ms"));
+        }
+        self.network.exponential_mean_us = mean_us;
+        Ok(())
     }
 
     /// Puts `m` on the network under a fresh id and schedules its delivery at `m.deliver_at`.

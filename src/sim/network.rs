@@ -19,6 +19,11 @@ pub struct Network {
     pub drop_rate: f64,
     /// Probability that a message is delivered twice (the copy with its own latency), in `[0, 1]`.
     pub duplicate_rate: f64,
+    /// Exponentially distributed latency with this mean, µs, instead of `latency_us` on links
+    /// without their own range (None, the default: uniform in `latency_us`). Maelstrom's
+    /// `--latency-dist exponential`. Native builds only (the page never sets it).
+    #[cfg(not(target_family = "wasm"))]
+    pub exponential_mean_us: Option<Micros>,
     /// Directed links `(from, to)` cut one by one: a message sent on one, or arriving on one
     /// cut while it travelled, is lost.
     cut: Set<(usize, usize)>,
@@ -32,7 +37,17 @@ pub struct Network {
 impl Network {
     /// A network with the given latency, loss and duplication, every link up.
     pub fn new(latency_us: (Micros, Micros), drop_rate: f64, duplicate_rate: f64) -> Self {
-        Network { latency_us, link_latency_us: Map::new(), drop_rate, duplicate_rate, cut: Set::new(), group: Vec::new(), repaired: Set::new() }
+        Network {
+            latency_us,
+            link_latency_us: Map::new(),
+            drop_rate,
+            duplicate_rate,
+            #[cfg(not(target_family = "wasm"))]
+            exponential_mean_us: None,
+            cut: Set::new(),
+            group: Vec::new(),
+            repaired: Set::new(),
+        }
     }
 
     /// The latency range of the link `from → to`.

@@ -1,0 +1,59 @@
+//! Maelstrom (jepsen-io/maelstrom), a workbench for toy distributed systems: its `broadcast`
+//! workload on our simulator, and our servers as Maelstrom nodes (native builds only).
+//!
+//! - [`topology`]: the topologies Maelstrom hands to broadcast servers (`line`, `grid`,
+//!   `tree2`–`tree4`, `total`), as its `broadcast.clj` builds them.
+//! - [`broadcast`]: the broadcast server, a [`crate::protocol::Protocol`] on gossip's replica:
+//!   eager push along each value's breadth-first tree, batched, with anti-entropy beneath; or
+//!   Maelstrom's tutorial flooding, for comparison.
+//! - [`workload`]: the workload and its checkers (`msgs-per-op`, jepsen's `set-full`: stable
+//!   latencies, stale, lost), deterministic and seeded (`consensus-sim maelstrom`).
+//! - [`node`]: one broadcast server speaking Maelstrom's protocol (JSON bodies in, JSON bodies
+//!   out), sans-IO: the caller passes each line and the time (`consensus-sim maelstrom-node`
+//!   owns stdin, stdout and the clock).
+//! - [`linkv`]: a Raft or Multi-Paxos server for Maelstrom's `lin-kv` workload (read, write,
+//!   cas), the same way.
+//!
+//! Values travel as gossip keys: [`key_of`] encodes a Maelstrom message (any JSON value),
+//! [`value_of`] decodes it.
+
+pub mod broadcast;
+pub mod linkv;
+pub mod node;
+pub mod topology;
+pub mod workload;
+
+pub use broadcast::{Broadcast, Options, Server, Spread};
+
+/// A Maelstrom node as its driver sees it (stdin, stdout and the clock are the driver's):
+/// lines in, lines out, at times in µs on the driver's clock that only move forward.
+pub trait Process {
+    /// Handles one line of input (a message `{src, dest, body}`) at `now`, after the timers
+    /// due by then; returns the lines to write.
+    fn handle(&mut self, now: crate::protocol::Micros, line: &str) -> Vec<String>;
+    /// Fires the timers due by `now`; returns the lines to write.
+    fn tick(&mut self, now: crate::protocol::Micros) -> Vec<String>;
+    /// When the earliest timer is due, µs (None: none runs).
+    fn next_deadline(&self) -> Option<crate::protocol::Micros>;
+    /// Lines for stderr written since the last call.
+    fn take_log(&mut self) -> Vec<String>;
+}
+pub use topology::Topology;
+
+/// The gossip key for a broadcast value: a non-negative integer as 20 digits (so that keys
+/// sort as the numbers do and a replica of increasing values appends), anything else as `~`
+/// and its JSON text.
+pub fn key_of(value: &serde_json::Value) -> String {
+    match value.as_u64() {
+        Some(v) => format!("{v:020}"),
+        None => format!("~{value}"),
+    }
+}
+
+/// The value a gossip key stands for ([`key_of`]'s inverse). None: not a key it writes.
+pub fn value_of(key: &str) -> Option<serde_json::Value> {
+    match key.strip_prefix('~') {
+        Some(json) => serde_json::from_str(json).ok(),
+        None => key.parse::<u64>().ok().map(serde_json::Value::from),
+    }
+}
