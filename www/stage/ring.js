@@ -131,11 +131,11 @@ export function ring(on) {
       }
     },
 
-    /** Node states, labels and timers; `selected` is outlined, `violating` (a Set) marked red. */
-    renderNodes(nodes, now, mech, selected, violating) {
+    /** Node states, labels and timers; `selected` is outlined, `violating` (a Set) marked red; `cx` goes to the mechanism. */
+    renderNodes(nodes, now, mech, selected, violating, cx) {
       for (const n of nodes) {
         const { g, arc, number, sub } = nodeEls.get(n.id);
-        const v = mech.nodeLabel(n, nodes);
+        const v = mech.nodeLabel(n, nodes, cx);
         setAttr(g, 'data-state', v.state);
         for (const [k, x] of Object.entries(v.data)) setAttr(g, `data-${k}`, x);
         setAttr(g, 'data-paused', n.paused);
