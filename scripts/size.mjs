@@ -45,6 +45,8 @@ function ownerOf(f, all) {
     if (new RegExp(`^${m}-[A-Z0-9]+\\.js$`).test(f)) return [m, `${m} module and wasm glue js chunk (minified)`];
     if (f === `pkg/${m}_bg.wasm`) return [m, `${m} wasm`];
     if (f === `protocols/${m}.css`) return [m, `${m} css (minified)`];
+    // Gossip's dense view (more than 30 agents) runs in a worker: counted in its widgets' total.
+    if (f === `${m}-worker.js`) return [m, `${m} worker js (minified), for its dense view`];
   }
   return null;
 }
