@@ -36,7 +36,7 @@ const STATES = ['susceptible', 'infective', 'removed', 'crashed'];
 const SAYS = {
   susceptible: `lacks the newest ${KEY}`,
   infective: `holds the newest ${KEY} and spreads it`,
-  removed: `holds the newest ${KEY} and no longer spreads it`,
+  removed: `holds the newest ${KEY}, not as a hot rumor`,
   crashed: 'crashed',
 };
 /** From this many agents on, the dense view replaces the ring. */
@@ -160,7 +160,8 @@ export function nodeLabel(n, nodes, cx) {
     sub: n.paused ? `paused, ${epidemic}` : epidemic,
     label: `${n.id}: ${epidemic} (${SAYS[epidemic]})${e ? `, holds ${KEY} = ${e.deleted ? 'deleted' : e.value} (version ${versionText(e.version)})` : `, holds no ${KEY}`}${n.paused ? ', paused' : ''}`,
     data: { epidemic, value: e ? (e.deleted ? 'deleted' : e.value) : 'none' },
-    timer: null,
+    // The arc: the time to its next anti-entropy round.
+    timer: ((t) => (t ? [t.start, t.deadline] : null))(n.timers?.find((t) => t.kind === 'antiEntropy') ?? n.timers?.[0]),
   };
 }
 
@@ -210,7 +211,7 @@ function write(cx, at) {
   if (w.scene) return w.scene.write(value, at);
   cx.act((sim) => {
     const r = sim.clientRequest({ key: KEY, value }, at ?? undefined);
-    if (r.accepted === false) return w.panel?.note(`${r.at} is down: the write was refused.`);
+    if (r.accepted === false) return w.panel?.note(`The write was refused: ${r.reason ?? `${r.at} is down`}.`);
     w.panel?.note('');
     w.last = { ...r, value, t: sim.now };
   });
@@ -601,7 +602,7 @@ export function scene(cx) {
         geometry();
       } else if (m.type === 'wrote') {
         if (m.accepted === false) {
-          w.panel?.note(`${m.at} is down: the write was refused.`);
+          w.panel?.note(`The write was refused: ${m.reason ?? `${m.at} is down`}.`);
           return;
         }
         w.last = { at: m.at, version: m.version, value: m.value };
