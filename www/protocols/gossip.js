@@ -438,7 +438,7 @@ export function scene(cx) {
   const key = el(
     'div',
     { class: 'cp-legend cp-gs-key' },
-    ...STATES.map((s, i) => el('span', {}, el('i', { class: 'cp-gs-swatch', style: `background:${COLORS[i]}` }), s)),
+    ...['susceptible (lacks x)', 'infective (hot rumor)', 'removed (holds x)', 'crashed'].map((s, i) => el('span', {}, el('i', { class: 'cp-gs-swatch', style: `background:${COLORS[i]}` }), s)),
   );
   const plot = svg('svg', { viewBox: `0 0 ${PW} ${PH}`, class: 'cp-gs-plot', role: 'img', 'aria-label': 'Fraction of live agents informed since the latest write, and what theory predicts' });
   const grid = svg('g', { class: 'cp-gs-axes' });
