@@ -567,6 +567,7 @@ export function scene(cx) {
     const live = n - counts[3];
     draw();
     const text = w.panel?.show(counts, m.informed, live, partitioned) ?? '';
+    canvas.dataset.now = String(now);
     canvas.dataset.informed = String(m.informed);
     canvas.dataset.live = String(live);
     canvas.dataset.counts = counts.join(',');
