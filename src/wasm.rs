@@ -43,6 +43,8 @@ mod sim_pbft;
 mod sim_hotstuff;
 #[cfg(all(feature = "simulation-api", feature = "generals"))]
 mod sim_generals;
+#[cfg(all(feature = "simulation-api", feature = "gossip"))]
+mod sim_gossip;
 
 /// `ConsensusProtocol`, one Raft server driven by hand from JS (the course exercise's class).
 /// The widget does not use it: its build (`www/dist/`) leaves it out.

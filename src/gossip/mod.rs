@@ -46,4 +46,4 @@ pub mod sim;
 
 pub use bug::Bug;
 pub use node::{Core, Entry, Exchange, Interest, Merged, Msg, Options, Rumors, Version};
-pub use sim::{Decision, Gossip, GossipSimulation, Timer};
+pub use sim::{AgentState, Decision, Gossip, GossipSimulation, Timer};

@@ -10,6 +10,8 @@
 //! `increment` writes the agent's value plus one. Each write is shown to the checker
 //! ([`Effect::Decide`]) so that it knows every value a client wrote.
 
+use rand::Rng;
+
 use crate::collections::Map;
 use crate::error::{Error, Result};
 use crate::kv::{Command, Op, Output};
@@ -309,6 +311,21 @@ impl Protocol for Gossip {
     }
 }
 
+/// An agent's state with respect to one update (Demers et al. §1: susceptible, infective,
+/// removed), or crashed. The discriminants are the codes of the JS `agentStates(key)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum AgentState {
+    /// Does not hold the update (0).
+    Susceptible = 0,
+    /// Holds it as a hot rumor (1).
+    Infective = 1,
+    /// Holds it, no longer hot (2). Without rumor mongering every informed agent is removed.
+    Removed = 2,
+    /// Crashed (3), whatever it holds.
+    Crashed = 3,
+}
+
 /// A gossip population in the simulator.
 pub type GossipSimulation = Simulation<Gossip>;
 
@@ -358,6 +375,45 @@ impl Simulation<Gossip> {
         let (v, _) = self.act_with(agent, |p, n, cx, out| p.write(n, cx, key, None, None, out));
         self.settle();
         Ok(v)
+    }
+
+    /// A running agent (neither crashed nor paused) drawn uniformly from the simulation's RNG,
+    /// or None when none runs. Draws once, then scans only if the draw hit an agent that does
+    /// not run: O(1) while most agents run.
+    pub fn random_running_agent(&mut self) -> Option<NodeId> {
+        let n = self.ids().len();
+        let i = self.rng().random_range(0..n);
+        if self.require_running(i).is_ok() {
+            return Some(i);
+        }
+        let running: Vec<NodeId> = (0..n).filter(|&j| self.require_running(j).is_ok()).collect();
+        if running.is_empty() {
+            return None;
+        }
+        let k = self.rng().random_range(0..running.len());
+        Some(running[k])
+    }
+
+    /// Demers' state of every agent for `key`'s newest version ([`newest`](Self::newest)), by
+    /// agent: `Susceptible` (does not hold it), `Infective` (holds it as a hot rumor),
+    /// `Removed` (holds it, not hot), or `Crashed`. O(agents).
+    pub fn agent_states(&self, key: &str) -> Vec<AgentState> {
+        let now = self.now();
+        let newest = self.newest(key);
+        (0..self.ids().len())
+            .map(|i| {
+                if self.is_crashed(i) {
+                    return AgentState::Crashed;
+                }
+                let n = self.node_state(i);
+                let holds = newest.is_some_and(|v| n.store.get(key).is_some_and(|e| e.version == v && !e.expired(now)));
+                match (holds, n.hot.get(key)) {
+                    (false, _) => AgentState::Susceptible,
+                    (true, Some((v, _))) if Some(*v) == newest => AgentState::Infective,
+                    (true, _) => AgentState::Removed,
+                }
+            })
+            .collect()
     }
 
     /// The value agent `agent` holds for `key` (None: none, or deleted).

@@ -374,6 +374,11 @@ impl<P: Protocol> Simulation<P> {
     pub fn in_flight(&self) -> impl Iterator<Item = &Message<P::Msg>> {
         self.in_flight.values()
     }
+    /// The simulation's RNG, for actions that draw (a random agent to write at): a draw here
+    /// changes the run that follows, the same way for the same seed and the same calls.
+    pub fn rng(&mut self) -> &mut Pcg64Mcg {
+        &mut self.rng
+    }
     /// The protocol's invariant checker.
     pub fn checker(&self) -> &P::Checker {
         &self.checker

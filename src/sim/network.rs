@@ -64,6 +64,12 @@ impl Network {
         }
     }
 
+    /// Whether a partition is in effect (since [`partition`](Self::partition), until
+    /// [`heal`](Self::heal)): O(1), for views of populations too large to list their cut links.
+    pub fn is_partitioned(&self) -> bool {
+        !self.group.is_empty()
+    }
+
     /// Cut links, in order (a partition of n nodes asks every pair: for views of small
     /// clusters).
     pub fn cut_links(&self) -> impl Iterator<Item = (usize, usize)> + '_ {

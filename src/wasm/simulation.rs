@@ -44,6 +44,8 @@ pub(super) enum Inner {
     HotStuff(Simulation<crate::hotstuff::HotStuff>),
     #[cfg(feature = "generals")]
     Generals(Simulation<crate::generals::Generals>),
+    #[cfg(feature = "gossip")]
+    Gossip(Simulation<crate::gossip::Gossip>),
 }
 
 /// `each!(inner, s => expr)`: `expr` with `s` bound to the simulation, whatever its mechanism.
@@ -62,13 +64,15 @@ macro_rules! each {
             Inner::HotStuff($s) => $e,
             #[cfg(feature = "generals")]
             Inner::Generals($s) => $e,
+            #[cfg(feature = "gossip")]
+            Inner::Gossip($s) => $e,
         }
     };
 }
 
 /// What a mechanism brings to the JS `Simulation` beyond the simulator's generic methods: its
 /// options, views and actions. One impl per mechanism (Raft's in `sim_raft.rs`); a build
-/// includes a mechanism's code only if its feature (`raft`, `paxos`, `vote`, `pbft`, `hotstuff`, `generals`) is on, since only
+/// includes a mechanism's code only if its feature (`raft`, `paxos`, `vote`, `pbft`, `hotstuff`, `generals`, `gossip`) is on, since only
 /// [`build`] names them.
 pub(super) trait Mechanism: Chaos {
     /// The `protocol` option's value: `"raft"`, …
@@ -100,6 +104,19 @@ pub(super) trait Mechanism: Chaos {
     fn remove_node(_sim: &mut Simulation<Self>, _i: NodeId) -> Result<()> {
         Err(unsupported::<Self>("removeNode"))
     }
+}
+
+/// The index of node `id` (`param` names the argument in the error). Populations larger than
+/// the ring's (gossip's 10,000 agents) read `n{k}` as a number rather than search every id (a
+/// partition names them all); compiled out for mechanisms of at most 16 nodes.
+pub(super) fn index_of<P: crate::protocol::Protocol>(sim: &Simulation<P>, param: &str, id: &str) -> Result<NodeId> {
+    if P::MAX_NODES > sim::config::MAX_NODES {
+        let k = id.strip_prefix('n').and_then(|k| k.parse::<usize>().ok());
+        if let Some(i) = k.and_then(|k| k.checked_sub(1)).filter(|&i| sim.ids().get(i).is_some_and(|x| x == id)) {
+            return Ok(i);
+        }
+    }
+    sim.index_of(param, id)
 }
 
 fn unsupported<P: Mechanism>(method: &str) -> Error {
@@ -198,7 +215,7 @@ impl<P: Mechanism> Hosted for Simulation<P> {
         Simulation::ids(self)
     }
     fn index_of(&self, param: &str, id: &str) -> Result<NodeId> {
-        Simulation::index_of(self, param, id)
+        index_of(self, param, id)
     }
     fn step(&mut self) -> Option<EventView> {
         Simulation::step(self)
@@ -304,6 +321,8 @@ const PROTOCOLS: &[&str] = &[
     "hotstuff",
     #[cfg(feature = "generals")]
     "generals",
+    #[cfg(feature = "gossip")]
+    "gossip",
 ];
 
 /// The `protocol` option of `options`: a name from [`PROTOCOLS`] (`"raft"` when absent).
@@ -337,6 +356,8 @@ fn build(name: &str, options: &JsValue) -> JsResult<Inner> {
         "hotstuff" => Ok(Inner::HotStuff(<crate::hotstuff::HotStuff as Mechanism>::build(options)?)),
         #[cfg(feature = "generals")]
         "generals" => Ok(Inner::Generals(<crate::generals::Generals as Mechanism>::build(options)?)),
+        #[cfg(feature = "gossip")]
+        "gossip" => Ok(Inner::Gossip(<crate::gossip::Gossip as Mechanism>::build(options)?)),
         _ => Err(invalid("protocol", format!("must be one of {}", PROTOCOLS.join(", ")))),
     }
 }
@@ -356,6 +377,8 @@ fn bug_list(name: &str) -> &'static [BugInfo] {
         "hotstuff" => <crate::hotstuff::HotStuff as crate::protocol::Protocol>::BUGS,
         #[cfg(feature = "generals")]
         "generals" => <crate::generals::Generals as crate::protocol::Protocol>::BUGS,
+        #[cfg(feature = "gossip")]
+        "gossip" => <crate::gossip::Gossip as crate::protocol::Protocol>::BUGS,
         _ => &[],
     }
 }
@@ -375,6 +398,8 @@ fn from_check(name: &str, cfg: &ChaosConfig) -> JsResult<Inner> {
         "hotstuff" => Ok(Inner::HotStuff(chaos::run(cfg).map_err(core)?.0)),
         #[cfg(feature = "generals")]
         "generals" => Ok(Inner::Generals(chaos::run(cfg).map_err(core)?.0)),
+        #[cfg(feature = "gossip")]
+        "gossip" => Ok(Inner::Gossip(chaos::run(cfg).map_err(core)?.0)),
         _ => Err(invalid("protocol", format!("must be one of {}", PROTOCOLS.join(", ")))),
     }
 }
@@ -505,7 +530,11 @@ struct NetworkJs<'a> {
     duplicate_rate: f64,
     cut_links: Vec<[&'a str; 2]>,
     link_latency: Vec<LinkLatencyJs<'a>>,
+    partitioned: bool,
 }
+
+/// The most nodes whose cut links `network()` lists one by one.
+const MAX_LISTED_CUTS: usize = 32;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -706,8 +735,20 @@ impl SimulationJs {
     /// A client sends `command` (any JSON value) to the current leader, or to node `to` when
     /// given. Returns `{accepted, leader, index}`: accepted false without a leader, or when `to`
     /// is not the leader (then `leader` names the leader it knows, if any).
+    ///
+    /// Gossip: `clientRequest({key, value}, at?)` writes `key = value` (`value` a string, or
+    /// null: a delete, leaving a death certificate) at agent `at`, or at a running agent drawn
+    /// from the simulation's seeded RNG when `at` is left out. Returns `{accepted, at, version:
+    /// {ts, writer}, reason}`: accepted false (version null, `reason` saying why) when the
+    /// agent is crashed or paused, or no agent runs.
     #[wasm_bindgen(js_name = clientRequest)]
     pub fn client_request(&mut self, command: JsValue, to: JsValue) -> JsResult<JsValue> {
+        // Gossip writes `{key, value}` at agent `to` (or one drawn at random): see sim_gossip.rs.
+        #[cfg(feature = "gossip")]
+        #[allow(irrefutable_let_patterns)]
+        if let Inner::Gossip(s) = &mut self.inner {
+            return super::sim_gossip::client_request(s, &command, &to);
+        }
         let text = command_text(&command, "command")?;
         let to = if to.is_undefined() || to.is_null() { None } else { Some(self.node_param(&to, "to")?) };
         let reply = each!(&mut self.inner, s => Hosted::client_request(s, text, to)).map_err(core)?;
@@ -832,7 +873,10 @@ impl SimulationJs {
     }
 
     /// The network now: `{latencyMs, dropRate, duplicateRate, cutLinks: [[from, to], …],
-    /// linkLatency: [{from, to, latencyMs}, …]}`.
+    /// linkLatency: [{from, to, latencyMs}, …], partitioned}`. `cutLinks` lists every cut link
+    /// only in simulations of at most 32 nodes (a partition of n nodes cuts up to n² links), and
+    /// is `[]` in larger ones; `partitioned` says whether a `partition(groups)` is in effect
+    /// (until `heal()`), at any size.
     pub fn network(&self) -> JsValue {
         let net = each!(&self.inner, s => Hosted::network(s));
         let ids = each!(&self.inner, s => Hosted::ids(s));
@@ -840,7 +884,8 @@ impl SimulationJs {
             latency_ms: [ms(net.latency_us.0), ms(net.latency_us.1)],
             drop_rate: net.drop_rate,
             duplicate_rate: net.duplicate_rate,
-            cut_links: net.cut_links().map(|(f, t)| [ids[f].as_str(), ids[t].as_str()]).collect(),
+            cut_links: if ids.len() <= MAX_LISTED_CUTS { net.cut_links().map(|(f, t)| [ids[f].as_str(), ids[t].as_str()]).collect() } else { Vec::new() },
+            partitioned: net.is_partitioned(),
             link_latency: net
                 .link_latency_us
                 .iter()
@@ -1081,6 +1126,8 @@ fn behaviour_list(name: &str) -> &'static [crate::protocol::BehaviourInfo] {
         "hotstuff" => <crate::hotstuff::HotStuff as Protocol>::BEHAVIOURS,
         #[cfg(feature = "generals")]
         "generals" => <crate::generals::Generals as Protocol>::BEHAVIOURS,
+        #[cfg(feature = "gossip")]
+        "gossip" => <crate::gossip::Gossip as Protocol>::BEHAVIOURS,
         _ => &[],
     }
 }
