@@ -7,7 +7,7 @@
 // default 7), speed (simulated time per wall-clock time, default 0.05: a 10–15 ms message takes
 // 0.2–0.3 s to cross), snapshot-interval (default 20, or off), experiments (off hides that panel),
 // byzantine (traitors from the start, for the Byzantine mechanisms: "n1:equivocate, n2:silent"),
-// and gossip's mode, fanout, interval-ms and drop-rate (nodes up to 10,000 there: from 31 on, a
+// and gossip's mode, fanout, interval-ms, drop-rate and rumors (nodes up to 10,000 there: from 31 on, a
 // dense view run in a Web Worker replaces the ring).
 //
 // This file is the element's shell: attributes, loading (the mechanism's module,
@@ -69,7 +69,7 @@ function stylesheet(path) {
 }
 
 export class ConsensusPlayground extends HTMLElement {
-  static observedAttributes = ['protocol', 'mechanism', 'nodes', 'seed', 'speed', 'snapshot-interval', 'experiments', 'byzantine', 'mode', 'fanout', 'interval-ms', 'drop-rate'];
+  static observedAttributes = ['protocol', 'mechanism', 'nodes', 'seed', 'speed', 'snapshot-interval', 'experiments', 'byzantine', 'mode', 'fanout', 'interval-ms', 'drop-rate', 'rumors'];
 
   constructor() {
     super();
@@ -242,7 +242,7 @@ export class ConsensusPlayground extends HTMLElement {
     this.controls.setSpeed(this.speed);
     this.panel = mech.panel(cx);
     this.ring = this.actions = this.faults = this.events = this.metrics = this.experiments = null;
-    const main = el('div', { class: 'cp-main cp-main-scene' }, this.scene.root, el('div', { class: 'cp-side' }, this.panel.root));
+    const main = el('div', { class: 'cp-main cp-main-scene' }, this.scene.root, el('div', { class: 'cp-side' }, this.panel.root, this.scene.aside ?? ''));
     this.replaceChildren(el('div', { class: 'cp-root' }, this.controls.root, this.banner, main));
   }
 

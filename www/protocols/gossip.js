@@ -46,6 +46,9 @@ const MODES = ['push', 'pull', 'push-pull'];
 const FANOUTS = [1, 2, 3, 4];
 const INTERVALS = [50, 100, 200, 500];
 const LOSSES = [0, 0.1, 0.25, 0.5];
+const RUMORS = ['off', 'on'];
+/** Each setting's value when its attribute is absent (the Simulation's defaults, as the select shows them). */
+const DEFAULTS = { mode: 'push-pull', fanout: '1', 'interval-ms': '100', 'drop-rate': '0', rumors: 'off' };
 const num = (x) => x.toLocaleString('en-US');
 
 export const legend = [
@@ -63,7 +66,8 @@ export const legend = [
 
 /**
  * The Simulation options this mechanism reads from the element's attributes: mode (push, pull,
- * push-pull), fanout, interval-ms (anti-entropy's round) and drop-rate (the network's loss).
+ * push-pull), fanout, interval-ms (anti-entropy's round), drop-rate (the network's loss) and
+ * rumors (on: rumor mongering too, Demers' §1.4, push with feedback and a counter, k = 2).
  */
 export function options(attr) {
   const o = {};
@@ -72,6 +76,8 @@ export function options(attr) {
   if (n('fanout')) o.fanout = Number(attr('fanout'));
   if (n('interval-ms')) o.intervalMs = Number(attr('interval-ms'));
   if (n('drop-rate')) o.dropRate = Number(attr('drop-rate'));
+  // Rumor mongering on top of anti-entropy (push, feedback, counter, k = 2), at the same interval.
+  if (attr('rumors') === 'on') o.rumors = o.intervalMs ? { intervalMs: o.intervalMs } : {};
   return o;
 }
 
@@ -265,6 +271,7 @@ export function panel(cx) {
     setting('fanout', 'Fanout', FANOUTS, String, 'Peers each agent contacts per round (a new run)'),
     setting('interval-ms', 'Interval', INTERVALS, (v) => `${v} ms`, 'A round: how often each agent starts an exchange (a new run)'),
     setting('drop-rate', 'Loss', LOSSES, (v) => `${v * 100}%`, 'The fraction of messages the network drops (a new run)'),
+    setting('rumors', 'Rumors', RUMORS, (v) => (v === 'on' ? 'on, k = 2' : 'off'), 'Rumor mongering on top of anti-entropy: a new value is a hot rumor its holders push every round, until k = 2 peers already knew it (a new run)'),
   ];
   const at = el('input', { type: 'text', name: 'at', inputmode: 'text', placeholder: 'random', size: '7', autocomplete: 'off', title: 'The agent that takes the write: n12 or 12; empty: a random one' });
   at.addEventListener('keydown', (e) => {
@@ -343,7 +350,7 @@ export function panel(cx) {
   }
   const sync = (n) => {
     for (const [, s] of fields) {
-      const v = s.name === 'nodes' ? String(n) : (cx.attr(s.name) ?? (s.name === 'mode' ? 'push-pull' : s.name === 'fanout' ? '1' : s.name === 'interval-ms' ? '100' : '0'));
+      const v = s.name === 'nodes' ? String(n) : (cx.attr(s.name) ?? DEFAULTS[s.name]);
       if (![...s.options].some((o) => o.value === v)) s.append(el('option', { value: v, text: s.name === 'nodes' ? num(Number(v)) : v }));
       s.value = v;
     }
@@ -422,7 +429,7 @@ const rgba = (hex) => {
 const PIXELS = COLORS.map(rgba);
 const GAP_PIXEL = rgba(GAP);
 // The plot (viewBox units).
-const PW = 340, PH = 190, PL = 38, PR = 10, PT = 10, PB = 34;
+const PW = 340, PH = 190, PL = 38, PR = 18, PT = 10, PB = 34;
 
 /**
  * The dense view: a grid of cells, one per agent, coloured by agentStates(x); the fraction of
@@ -447,8 +454,14 @@ export function scene(cx) {
   const empty = svg('text', { x: (PL + PW - PR) / 2, y: PH / 2, 'text-anchor': 'middle', class: 'cp-gs-empty' });
   empty.textContent = `Write ${KEY} to see it spread`;
   plot.append(grid, theoryPath, runPath, empty);
-  const caption = el('figcaption', {}, el('span', { class: 'cp-gs-k cp-gs-k-run' }), 'this run ', el('span', { class: 'cp-gs-k cp-gs-k-theory' }), 'theory (synchronous rounds, mean field)');
-  const root = el('div', { class: 'cp-stage cp-gs-scene' }, canvas, key, el('figure', { class: 'cp-gs-figure' }, plot, caption));
+  const caption = el(
+    'figcaption',
+    {},
+    el('span', {}, el('i', { class: 'cp-gs-k cp-gs-k-run' }), 'this run (live agents)'),
+    el('span', {}, el('i', { class: 'cp-gs-k cp-gs-k-theory' }), 'theory: anti-entropy in synchronous rounds (mean field)'),
+  );
+  const root = el('div', { class: 'cp-stage cp-gs-scene' }, canvas, key);
+  const aside = el('figure', { class: 'cp-panel cp-gs-figure' }, el('h3', { text: `Informed since the latest write` }), plot, caption);
   const ctx = canvas.getContext('2d');
 
   let worker = null;
@@ -530,6 +543,7 @@ export function scene(cx) {
     const rounds = Math.ceil(horizon / interval);
     const tMax = rounds * interval;
     const step = Math.max(1, Math.ceil(rounds / 8));
+    const seconds = tMax >= 2000;
     const parts = [];
     for (const f of [0, 0.5, 1]) {
       parts.push(svg('line', { x1: PL, x2: PW - PR, y1: py(f), y2: py(f) }));
@@ -541,11 +555,11 @@ export function scene(cx) {
       const x = px(r * interval, tMax);
       parts.push(svg('line', { x1: x, x2: x, y1: PT, y2: PH - PB, class: 'cp-gs-tick' }));
       const t = svg('text', { x, y: PH - PB + 13, 'text-anchor': 'middle' });
-      t.textContent = `${r * interval}`;
+      t.textContent = seconds ? String(+((r * interval) / 1000).toFixed(2)) : String(r * interval);
       parts.push(t);
     }
     const axis = svg('text', { x: (PL + PW - PR) / 2, y: PH - 4, 'text-anchor': 'middle', class: 'cp-gs-axis' });
-    axis.textContent = `ms since the write (a round: ${interval} ms)`;
+    axis.textContent = `time since the write, ${seconds ? 's' : 'ms'} (a round: ${interval} ms)`;
     parts.push(axis);
     grid.replaceChildren(...parts);
     let d = `M${px(0, tMax).toFixed(1)},${py(th[0]).toFixed(1)}`;
@@ -622,6 +636,7 @@ export function scene(cx) {
 
   const s = {
     root,
+    aside,
     get now() {
       return now;
     },

@@ -48,6 +48,7 @@
 /**
  * @typedef {object} Scene
  * @property {Element} root                 the stage column
+ * @property {Element} [aside]              goes in the side column, under the mechanism's panel
  * @property {(options: object, fail: (message: string) => void) => void} reset   a new run with these options
  * @property {(ms: number) => void} advance   run `ms` more of simulated time (the frame loop, while playing)
  * @property {() => void} step              handle the next event
