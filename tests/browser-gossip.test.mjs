@@ -64,7 +64,7 @@ test('gossip: 1,000 agents in the dense view — a write informs all; the plot d
   assert.match(await grid.getAttribute('aria-label'), /^1,000 agents: 1,000 of 1,000 informed; 0 susceptible/);
   assert.ok((await pg.locator('.cp-gs-theory').getAttribute('d')).length > 20, 'a theory curve');
   assert.ok((await pg.locator('.cp-gs-run').getAttribute('d')).length > 20, 'the run’s curve');
-  assert.ok((await fetched(page)).includes('gossip-worker.js'));
+  assert.ok((await fetched(page)).includes('gossip-worker.js'), 'the worker');
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -258,7 +258,7 @@ export function panel(cx) {
   cx.stylesheet(CSS);
   const w = widget(cx);
   const setting = (attr, label, values, text, title) => {
-    const select = el('select', { name: attr, title }, ...values.map((v) => el('option', { value: String(v), text: text(v) })));
+    const select = el('select', { name: attr, title, 'aria-label': label }, ...values.map((v) => el('option', { value: String(v), text: text(v) })));
     select.addEventListener('change', () => {
       refocus = attr;
       cx.configure(attr, select.value);
@@ -273,7 +273,7 @@ export function panel(cx) {
     setting('drop-rate', 'Loss', LOSSES, (v) => `${v * 100}%`, 'The fraction of messages the network drops (a new run)'),
     setting('rumors', 'Rumors', RUMORS, (v) => (v === 'on' ? 'on, k = 2' : 'off'), 'Rumor mongering on top of anti-entropy: a new value is a hot rumor its holders push every round, until k = 2 peers already knew it (a new run)'),
   ];
-  const at = el('input', { type: 'text', name: 'at', inputmode: 'text', placeholder: 'random', size: '7', autocomplete: 'off', title: 'The agent that takes the write: n12 or 12; empty: a random one' });
+  const at = el('input', { type: 'text', name: 'at', 'aria-label': 'at agent', inputmode: 'text', placeholder: 'random', size: '7', autocomplete: 'off', title: 'The agent that takes the write: n12 or 12; empty: a random one' });
   at.addEventListener('keydown', (e) => {
     if (e.key === 'Enter') write(cx, agentOf(at.value));
   });
