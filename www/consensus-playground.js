@@ -238,7 +238,7 @@ export class ConsensusPlayground extends HTMLElement {
    */
   buildScene(mech, cx) {
     this.scene = mech.scene(cx);
-    this.controls = controls({ togglePlay: () => this.setPlaying(!this.playing), step: () => this.scene?.step(), reset: () => this.reset(), speed: (s) => (this.speed = s) }, mech.toolbar, cx, false);
+    this.controls = controls({ togglePlay: () => this.setPlaying(!this.playing), step: () => this.stepOnce(), reset: () => this.reset(), speed: (s) => (this.speed = s) }, mech.toolbar, cx, false);
     this.controls.setSpeed(this.speed);
     this.panel = mech.panel(cx);
     this.ring = this.actions = this.faults = this.events = this.metrics = this.experiments = null;
@@ -347,9 +347,9 @@ export class ConsensusPlayground extends HTMLElement {
   }
 
   stepOnce() {
-    if (this.scene) return this.scene.step();
-    if (!this.simulation) return;
+    if (!this.simulation && !this.scene) return;
     this.setPlaying(false);
+    if (this.scene) return this.scene.step();
     this.simulation.step();
     this.dirty = true;
     this.render();
