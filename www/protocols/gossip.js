@@ -441,7 +441,7 @@ export function scene(cx) {
   const { el, svg } = cx.dom;
   cx.stylesheet(CSS);
   const w = widget(cx);
-  const canvas = el('canvas', { class: 'cp-gs-grid', role: 'img', 'aria-label': 'Agents' });
+  const canvas = el('canvas', { class: 'cp-gs-grid', role: 'img', 'aria-label': 'The agents, a cell each' });
   const key = el(
     'div',
     { class: 'cp-legend cp-gs-key' },
