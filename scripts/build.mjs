@@ -97,7 +97,9 @@ const glue = (pkgDir) => ({
       if (!text.includes(wasm)) throw new Error(`${path} must load ${wasm}`);
       // A mechanism's worker (www/<m>-worker.js, gossip's dense view) sits beside its chunk in www/dist/.
       const worker = `'../${m}-worker.js'`;
-      return { contents: text.replace(wasm, `'./pkg/${m}_bg.wasm'`).replace(worker, `'./${m}-worker.js'`), loader: 'js', resolveDir: dirname(path) };
+      // (and its twin on the wasm hosting every mechanism, for pages that load that one).
+      const twin = `'../${m}-worker.js#combined'`;
+      return { contents: text.replace(wasm, `'./pkg/${m}_bg.wasm'`).replace(worker, `'./${m}-worker.js'`).replace(twin, `'./${m}-worker-combined.js'`), loader: 'js', resolveDir: dirname(path) };
     });
   },
 });
@@ -108,6 +110,8 @@ await esbuild.build({ ...common, plugins: [glue(experimentsPkg)], define: { FIG1
 // Gossip's dense view runs its simulation in a worker, on the gossip widget's own wasm (the file
 // the widget has loaded): fetched by the widgets of more than 30 agents only.
 await esbuild.build({ ...common, plugins: [glue(widgetPkg('gossip'))], define: { GOSSIP_WASM: '"./pkg/gossip_bg.wasm"' }, entryPoints: [join(www, 'gossip-worker.js')], outdir: dist });
+// On a page with widgets of several mechanisms, the same worker on the wasm hosting them all.
+await esbuild.build({ ...common, plugins: [glue(widgetPkg('combined'))], define: { GOSSIP_WASM: '"./pkg/combined_bg.wasm"' }, entryPoints: [join(www, 'gossip-worker.js')], outfile: join(dist, 'gossip-worker-combined.js') });
 // The stylesheets: the widget's, those of two panels, fetched when a reader opens them, and
 // each mechanism's own (www/protocols/<m>.css, if it has one), fetched by its widgets only.
 const mechanismCss = MECHANISMS.map((m) => `protocols/${m}.css`).filter((f) => existsSync(join(www, f)));

@@ -123,3 +123,17 @@ test('gossip: the settings are labelled and reachable by Tab; Agents moves betwe
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('chapter.html: Figure 7.8, 1,000 agents by push, informs all; on this page of several mechanisms the worker runs the wasm the page loaded', async () => {
+  const { page, errors } = await open('chapter.html', undefined, 'consensus-playground[protocol="gossip"] .cp-gs-grid[data-live]');
+  const pg = page.locator('consensus-playground[protocol="gossip"]');
+  assert.equal(await pg.getByLabel('Mode', { exact: true }).inputValue(), 'push');
+  await pg.evaluate((el) => el.setAttribute('speed', '1'));
+  await pg.getByRole('button', { name: 'Write x' }).click();
+  await informed(page, 1000);
+  const files = await fetched(page);
+  assert.ok(files.includes('gossip-worker-combined.js') && files.includes('pkg/combined_bg.wasm'), files.join(' '));
+  assert.ok(!files.includes('pkg/gossip_bg.wasm') && !files.includes('gossip-worker.js'), files.join(' '));
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -55,9 +55,10 @@ const PBFT_GZIP9_BYTES = 109_000;
 // Raised from 200,000 B (set for three mechanisms) for issue #12's three Byzantine ones: the
 // combined wasm hosts six mechanisms (226,307 B), and six chunks and stylesheets come with it
 // (291,129 B in all). The chapter page is such a page.
-// Raised to 334,000 B (333,577) for issue #13: the combined wasm hosts gossip too (252,498 B),
-// and gossip's chunk, stylesheet and worker come with it.
-const EVERY_MECHANISM_GZIP9_BYTES = 334_000;
+// Raised to 334,500 B (333,940) for issue #13: the combined wasm hosts gossip too (252,498 B),
+// and gossip's chunk and stylesheet come with it, and the dense view's worker on that wasm
+// (gossip-worker-combined.js: such a page fetches no gossip_bg.wasm).
+const EVERY_MECHANISM_GZIP9_BYTES = 334_500;
 // Gossip's widget: its chunk (the ring's views, the panel, the dense view's grid and plot), its
 // stylesheet, its wasm, and the dense view's worker (fetched from 31 agents on; counted always).
 const GOSSIP_GZIP9_BYTES = 88_000;
@@ -86,6 +87,8 @@ test(`issue #13: gossip's widget, worker included, transfers at most ${GOSSIP_GZ
   assert.ok(t.gzip9_bytes <= GOSSIP_GZIP9_BYTES, `${t.gzip9_bytes} B > ${GOSSIP_GZIP9_BYTES} B`);
   const own = sizes.filter((s) => s.what.startsWith('gossip ') && !s.what.endsWith('total'));
   assert.deepEqual(own.map((s) => s.path.replace(/gossip-[A-Z0-9]+\.js$/, 'gossip-*.js')).sort(), ['www/dist/gossip-*.js', 'www/dist/gossip-worker.js', 'www/dist/pkg/gossip_bg.wasm', 'www/dist/protocols/gossip.css']);
+  // Its twin on the wasm hosting every mechanism counts for pages of several mechanisms only.
+  assert.ok(sizes.some((s) => s.path === 'www/dist/gossip-worker-combined.js' && s.what.startsWith('every mechanism in one wasm')));
   // No other widget counts them.
   assert.ok(!widgetSizes('raft').some((s) => s.path.includes('gossip') && !s.what.includes('for its widgets') && !s.what.includes('total')));
 });

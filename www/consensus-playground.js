@@ -164,6 +164,7 @@ export class ConsensusPlayground extends HTMLElement {
     }
     if (this.mounting !== name) return; // the attribute changed meanwhile
     this.Simulation = core.Simulation;
+    this.combined = core !== mech;
     this.build(mech);
     if (this.check) this.openCheck();
     else this.reset();
@@ -179,6 +180,9 @@ export class ConsensusPlayground extends HTMLElement {
       },
       get ids() {
         return host.ids;
+      },
+      get combined() {
+        return host.combined;
       },
       act: (fn) => host.act(fn),
       clientRequest: (to) => host.clientRequest(to),

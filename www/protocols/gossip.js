@@ -26,8 +26,10 @@ export { Simulation };
 export const load = () => init({ module_or_path: new URL('../pkg/consensus_playground_bg.wasm', import.meta.url) });
 
 const CSS = 'protocols/gossip.css';
-// The dense view's worker: www/gossip-worker.js (the build points a bundled chunk at www/dist/'s).
+// The dense view's worker: www/gossip-worker.js. In www/dist/ the build makes two: one on the
+// gossip widget's wasm, one on the wasm that hosts every mechanism, for pages that loaded that.
 const WORKER = new URL('../gossip-worker.js', import.meta.url);
+const WORKER_COMBINED = new URL('../gossip-worker.js#combined', import.meta.url);
 
 /** The key whose spread the colours show. */
 const KEY = 'x';
@@ -600,7 +602,7 @@ export function scene(cx) {
   }
 
   function start() {
-    worker = new Worker(WORKER, { type: 'module' });
+    worker = new Worker(cx.combined ? WORKER_COMBINED : WORKER, { type: 'module' });
     worker.onmessage = ({ data: m }) => {
       if (m.run !== run) return;
       if (m.type === 'frame') {

@@ -65,6 +65,7 @@
  * @property {(fn: (sim: object) => void) => void} act   runs fn on the simulation and redraws; a thrown error is noted in the event log
  * @property {(to?: string) => void} clientRequest       a client sends the next command ('x=1', 'y=2', …) to `to`, or to the leader
  * @property {{el: Function, svg: Function, button: Function}} dom   the DOM helpers of www/dom.js
+ * @property {boolean} combined   the page loaded one wasm hosting every mechanism (protocols/combined.js), not this mechanism's own
  * @property {(name: string) => string|null} attr   the element's attribute `name`
  * @property {(name: string, value: string|number) => void} configure   sets the element's attribute
  *   `name` (a setting such as nodes or mode: the run starts again with it)
