@@ -240,6 +240,18 @@ fn set(obj: &JsValue, key: &str, value: &JsValue) {
     Reflect::set(obj, &JsValue::from_str(key), value).expect("obj is a plain object");
 }
 
+/// Refuses a key of `obj` not in `allowed`, naming it `{param}.{key}` and listing the fields
+/// of `what`.
+fn only_fields(obj: &JsValue, param: &str, what: &str, allowed: &[&str]) -> JsResult<()> {
+    for key in js_sys::Object::keys(&js_sys::Object::from(obj.clone())).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !allowed.contains(&key.as_str()) {
+            return Err(invalid(&format!("{param}.{key}"), format!("is not a field of {what}; its fields are {}", allowed.join(", "))));
+        }
+    }
+    Ok(())
+}
+
 /// Refuses an options object with a key not in `allowed`, naming it and listing the options.
 fn only_keys(options: &JsValue, allowed: &[&str]) -> JsResult<()> {
     for key in js_sys::Object::keys(&js_sys::Object::from(options.clone())).iter() {
@@ -269,6 +281,10 @@ mod consensus_pbft;
 /// `ConsensusNode` interface.
 #[cfg(feature = "consensus-api")]
 mod consensus_hotstuff;
+/// `createConsensus('gossip', …)`: a gossip agent (Demers et al. PODC 1987) behind the same
+/// `ConsensusNode` interface, with `set`, `delete` and `get`.
+#[cfg(feature = "consensus-api")]
+mod consensus_gossip;
 
 /// What a voting `policy` option must be, for error messages.
 const POLICY_RULE: &str = "must be 'approve', 'reject', 'manual' or {random: p} with p a number from 0 to 1";
@@ -348,4 +364,102 @@ fn vote_options(names: &[String], options: &JsValue) -> JsResult<crate::vote::Op
     }
     o.validate(names.len()).map_err(|e| JsError::new(&e.to_string()))?;
     Ok(o)
+}
+
+// ---- gossip's options (a gossip `Simulation` and `createConsensus('gossip', …)`) --------------
+
+/// A gossip round's length: ms from 1 to an hour, as µs.
+fn gossip_interval(v: &JsValue, param: &str) -> JsResult<crate::protocol::Micros> {
+    match v.as_f64() {
+        Some(f) if f.is_finite() && (1.0..=MAX_RUN_MS).contains(&f) => Ok((f * 1000.0).round() as crate::protocol::Micros),
+        _ => Err(got(param, "must be a number of ms from 1 to 3600000", v)),
+    }
+}
+
+/// Anti-entropy's exchange (Demers et al. §1.3): `'push'`, `'pull'` or `'push-pull'`.
+fn gossip_mode(v: &JsValue, param: &str) -> JsResult<crate::gossip::Exchange> {
+    v.as_string()
+        .and_then(|s| crate::gossip::Exchange::parse(param, &s).ok())
+        .ok_or_else(|| got(param, "must be 'push', 'pull' or 'push-pull'", v))
+}
+
+/// `fanout`: peers per round, 1 to 1000.
+fn gossip_fanout(v: &JsValue) -> JsResult<usize> {
+    Ok(uint_in(v, "fanout", 1..=1000, "must be an integer from 1 to 1000")? as usize)
+}
+
+/// Rumor mongering's settings (§1.4): null (off) or `{intervalMs (20), pull (false), feedback
+/// (true), interest ('counter' | 'coin', 'counter'), k (2)}`, each key optional
+/// ([`crate::gossip::Rumors::default`]).
+fn gossip_rumors(v: &JsValue) -> JsResult<Option<crate::gossip::Rumors>> {
+    use crate::gossip::{Interest, Rumors};
+    if v.is_null() {
+        return Ok(None);
+    }
+    object(v, "rumors")?;
+    only_fields(v, "rumors", "rumor mongering's settings", &["intervalMs", "pull", "feedback", "interest", "k"])?;
+    let mut r = Rumors::default();
+    let opt = |k: &str| Some(get(v, k)).filter(|x| !x.is_undefined());
+    if let Some(x) = opt("intervalMs") {
+        r.interval_us = gossip_interval(&x, "rumors.intervalMs")?;
+    }
+    if let Some(x) = opt("pull") {
+        r.pull = boolean(&x, "rumors.pull")?;
+    }
+    if let Some(x) = opt("feedback") {
+        r.feedback = boolean(&x, "rumors.feedback")?;
+    }
+    if let Some(x) = opt("interest") {
+        r.interest = match x.as_string().as_deref() {
+            Some("counter") => Interest::Counter,
+            Some("coin") => Interest::Coin,
+            _ => return Err(got("rumors.interest", "must be 'counter' or 'coin'", &x)),
+        };
+    }
+    if let Some(x) = opt("k") {
+        r.k = uint_in(&x, "rumors.k", 1..=1_000_000, "must be an integer from 1 to 1000000")? as u32;
+    }
+    Ok(Some(r))
+}
+
+/// Gossip's own options ([`crate::gossip::Options`]) from the JS object `options` into `o`,
+/// reading only their keys (the caller refuses others): `mode`, `fanout`, `intervalMs`,
+/// `entriesPerExchange` (null: unbounded; 1 to 1000000), `antiEntropy`, `rumors`,
+/// `deathCertificateMs`, `keepState`, `synchronous`. Then checks [`crate::gossip::Options::validate`]'s
+/// rules (anti-entropy may be off only with rumor mongering on). Errors name the option and
+/// the rule.
+fn gossip_options(options: &JsValue, o: &mut crate::gossip::Options) -> JsResult<()> {
+    let opt = |k: &str| Some(get(options, k)).filter(|v| !v.is_undefined());
+    if let Some(v) = opt("mode") {
+        o.exchange = gossip_mode(&v, "mode")?;
+    }
+    if let Some(v) = opt("fanout") {
+        o.fanout = gossip_fanout(&v)?;
+    }
+    if let Some(v) = opt("intervalMs") {
+        o.interval_us = gossip_interval(&v, "intervalMs")?;
+    }
+    if let Some(v) = opt("entriesPerExchange") {
+        let rule = "must be an integer from 1 to 1000000, or null (unbounded)";
+        o.entries_per_exchange = if v.is_null() { None } else { Some(uint_in(&v, "entriesPerExchange", 1..=1_000_000, rule)? as usize) };
+    }
+    if let Some(v) = opt("antiEntropy") {
+        o.anti_entropy = boolean(&v, "antiEntropy")?;
+    }
+    if let Some(v) = opt("rumors") {
+        o.rumors = gossip_rumors(&v)?;
+    }
+    if let Some(v) = opt("deathCertificateMs") {
+        o.death_certificate_us = match v.as_f64() {
+            Some(f) if f.is_finite() && (0.0..=MAX_RUN_MS).contains(&f) => (f * 1000.0).round() as crate::protocol::Micros,
+            _ => return Err(got("deathCertificateMs", "must be a number of ms from 0 to 3600000", &v)),
+        };
+    }
+    if let Some(v) = opt("keepState") {
+        o.keep_state = boolean(&v, "keepState")?;
+    }
+    if let Some(v) = opt("synchronous") {
+        o.synchronous = boolean(&v, "synchronous")?;
+    }
+    o.validate().map_err(core)
 }

@@ -145,7 +145,7 @@ test("createConsensus('paxos'): the API shape", () => {
 });
 
 test('createConsensus validates Paxos options; unknown mechanisms name the known ones', () => {
-  throwsError(() => createConsensus('Paxos', 'x', ['x']), 'Unknown consensus mechanism "Paxos" (known: raft, paxos, vote, pbft, hotstuff)');
+  throwsError(() => createConsensus('Paxos', 'x', ['x']), 'Unknown consensus mechanism "Paxos" (known: raft, paxos, vote, pbft, hotstuff, gossip)');
   const bad = [
     [{ sead: 1 }, 'options.sead is not an option; the options are seed, heartbeatMs, leaderTimeoutMs, backoff, backoffMs'],
     [{ electionTimeoutMs: [1, 2] }, /^options\.electionTimeoutMs is not an option/],

@@ -258,7 +258,7 @@ test('malformed input throws, naming the parameter and the rule, and changes not
   throwsError(make({ timeout: 0 }), /^timeout must be a number of ms above 0/);
   throwsError(make({ exclusive: 'yes' }), /^exclusive must be true or false/);
   throwsError(make({ nope: 1 }), /^options\.nope is not an option; the options are seed, quorum, weights, policy, exclusive, timeout$/);
-  throwsError(() => createConsensus('nope', 'v1', peers), /known: raft, paxos, vote, pbft, hotstuff\)$/);
+  throwsError(() => createConsensus('nope', 'v1', peers), /known: raft, paxos, vote, pbft, hotstuff, gossip\)$/);
 
   const v = createConsensus('vote', 'v1', peers, { policy: 'manual' });
   v.propose('k', 1);

@@ -156,9 +156,9 @@ test('createConsensus: the API shape', () => {
 });
 
 test('an unknown mechanism is refused, naming the known ones', () => {
-  throwsError(() => createConsensus('nope', 'x', ['x']), 'Unknown consensus mechanism "nope" (known: raft, paxos, vote, pbft, hotstuff)');
-  throwsError(() => createConsensus('Raft', 'x', ['x']), 'Unknown consensus mechanism "Raft" (known: raft, paxos, vote, pbft, hotstuff)');
-  throwsError(() => createConsensus(undefined, 'x', ['x']), 'Unknown consensus mechanism undefined (known: raft, paxos, vote, pbft, hotstuff)');
+  throwsError(() => createConsensus('nope', 'x', ['x']), 'Unknown consensus mechanism "nope" (known: raft, paxos, vote, pbft, hotstuff, gossip)');
+  throwsError(() => createConsensus('Raft', 'x', ['x']), 'Unknown consensus mechanism "Raft" (known: raft, paxos, vote, pbft, hotstuff, gossip)');
+  throwsError(() => createConsensus(undefined, 'x', ['x']), 'Unknown consensus mechanism undefined (known: raft, paxos, vote, pbft, hotstuff, gossip)');
 });
 
 test('createConsensus validates every argument', () => {

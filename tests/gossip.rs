@@ -5,7 +5,7 @@
 //! Source: Demers et al., "Epidemic Algorithms for Replicated Database Maintenance", PODC 1987.
 
 use consensus_playground::gossip::check::{convergence_bound_rounds, CONVERGENCE, DELETED_STAYS_DELETED, NO_OLDER_VERSION};
-use consensus_playground::gossip::{Bug, Core, Entry, Exchange, Gossip, Interest, Merged, Msg, Options, Rumors, Version};
+use consensus_playground::gossip::{AgentState, Bug, Core, Entry, Exchange, Gossip, Interest, Merged, Msg, Options, Rumors, Version};
 use consensus_playground::protocol::{BugSet, Micros};
 use consensus_playground::sim::chaos::{self, Chaos, ChaosConfig, Fault};
 use consensus_playground::sim::{SimConfig, Simulation, Workload};
@@ -349,4 +349,43 @@ fn a_seed_replays_identically() {
     for i in 0..5 {
         assert_eq!(a.store(i), b.store(i));
     }
+}
+
+/// Demers' states per update (§1): susceptible (does not hold it), infective (hot rumor),
+/// removed (holds it, lost interest); crashed agents apart. What the JS `agentStates` returns.
+#[test]
+fn agent_states_are_demers_susceptible_infective_removed_and_crashed() {
+    let options = Options { interval_us: 1_000 * MS, rumors: Some(Rumors { interval_us: 20 * MS, ..Rumors::default() }), ..Options::default() };
+    let mut s = sim(3, 50, options);
+    s.set(0, "x", "v").unwrap();
+    let st = s.agent_states("x");
+    assert_eq!(st[0], AgentState::Infective);
+    assert!(st[1..].iter().all(|&a| a == AgentState::Susceptible));
+    s.crash(7).unwrap();
+    s.run_until(5_000 * MS);
+    let st = s.agent_states("x");
+    assert_eq!(st[7], AgentState::Crashed);
+    assert!(st.iter().enumerate().all(|(i, &a)| i == 7 || a == AgentState::Removed), "{st:?}");
+    assert_eq!(s.informed("x"), 49);
+    assert!(s.agent_states("never").iter().all(|&a| a == AgentState::Susceptible || a == AgentState::Crashed));
+}
+
+/// A write "at a random agent" draws from the simulation's seeded RNG: same seed, same agent
+/// and the same run after it; crashed and paused agents are never drawn.
+#[test]
+fn a_random_running_agent_is_drawn_from_the_seed_and_runs() {
+    let draw = |seed| {
+        let mut s = sim(seed, 100, Options::default());
+        let picks: Vec<usize> = (0..5).map(|_| s.random_running_agent().unwrap()).collect();
+        s.run_until(300 * MS);
+        (picks, s.stats().messages_sent)
+    };
+    assert_eq!(draw(1), draw(1));
+    assert_ne!(draw(1).0, draw(2).0);
+    let mut s = sim(1, 3, Options::default());
+    s.crash(0).unwrap();
+    s.pause(2).unwrap();
+    assert!((0..20).all(|_| s.random_running_agent() == Some(1)));
+    s.crash(1).unwrap();
+    assert_eq!(s.random_running_agent(), None);
 }

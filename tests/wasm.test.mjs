@@ -194,7 +194,7 @@ test('Simulation defaults are those of issue #2', () => {
   assert.equal(sim.leader(), null);
   assert.deepEqual(sim.violations(), []);
   assert.deepEqual(sim.stats(), { messagesSent: 0, messagesDelivered: 0, messagesDropped: 0, messagesDuplicated: 0, elections: 0, committed: 0, leaderlessPeriods: 0, leaderlessMs: 0, lastLeaderlessMs: 0 });
-  assert.deepEqual(sim.network(), { latencyMs: [10, 15], dropRate: 0, duplicateRate: 0, cutLinks: [], linkLatency: [] });
+  assert.deepEqual(sim.network(), { latencyMs: [10, 15], dropRate: 0, duplicateRate: 0, cutLinks: [], linkLatency: [], partitioned: false });
   const n = sim.nodes()[0];
   for (const key of ['id', 'state', 'currentTerm', 'votedFor', 'commitIndex', 'lastApplied', 'log', 'nextIndex', 'matchIndex', 'electionDeadline', 'crashed']) {
     assert.ok(key in n, `nodes()[0].${key}`);
@@ -325,9 +325,11 @@ test('network faults: partition, heal, cut and repair links, latency, loss, dupl
   sim.partition([['n1', 'n2']]);
   const cut = sim.network().cutLinks;
   assert.equal(cut.length, 12, 'every link between {n1, n2} and {n3, n4, n5}, both ways');
+  assert.equal(sim.network().partitioned, true);
   assert.ok(cut.some(([f, t]) => f === 'n1' && t === 'n3') && !cut.some(([f, t]) => f === 'n1' && t === 'n2'));
   sim.heal();
   assert.deepEqual(sim.network().cutLinks, []);
+  assert.equal(sim.network().partitioned, false);
   sim.cutLink('n1', 'n2');
   assert.deepEqual(sim.network().cutLinks, [['n1', 'n2']]);
   sim.cutLink('n3', 'n4', true);
@@ -339,7 +341,7 @@ test('network faults: partition, heal, cut and repair links, latency, loss, dupl
   sim.setDuplicateRate(0.3);
   assert.deepEqual(sim.network(), {
     latencyMs: [20, 30], dropRate: 0.1, duplicateRate: 0.3,
-    cutLinks: [['n3', 'n4'], ['n4', 'n3']], linkLatency: [{ from: 'n1', to: 'n5', latencyMs: [100, 120] }],
+    cutLinks: [['n3', 'n4'], ['n4', 'n3']], linkLatency: [{ from: 'n1', to: 'n5', latencyMs: [100, 120] }], partitioned: false,
   });
   sim.setLinkLatency('n1', 'n5', null);
   assert.deepEqual(sim.network().linkLatency, []);

@@ -41,7 +41,7 @@ use crate::raft::{
 };
 
 /// The mechanisms `createConsensus` knows, as the error for an unknown one lists them.
-const KNOWN: &str = "raft, paxos, vote, pbft, hotstuff";
+const KNOWN: &str = "raft, paxos, vote, pbft, hotstuff, gossip";
 
 /// The most members a cluster may list.
 const MAX_MEMBERS: usize = 1000;
@@ -198,6 +198,19 @@ pub(crate) trait Mechanism {
     fn result(&self, _ids: &Ids, _proposal_id: &JsValue, _out: &mut String) -> JsResult<()> {
         Err(JsError::new("result is not offered by this mechanism"))
     }
+    /// Whether it offers `set(key, value)`, `delete(key)` and `get(key)` (gossip); the methods
+    /// below are called only when it does.
+    fn writes(&self) -> bool {
+        false
+    }
+    /// Writes `key` = `value` (JSON text), or deletes it (None) at this node.
+    fn write(&mut self, _ids: &Ids, _key: String, _value: Option<String>) -> JsResult<()> {
+        Err(JsError::new("set and delete are not offered by this mechanism"))
+    }
+    /// The value this node holds for `key`, as JSON text (None: none, or deleted).
+    fn read(&self, _key: &str) -> Option<String> {
+        None
+    }
 }
 
 // ---- Raft -----------------------------------------------------------------------------------
@@ -294,16 +307,7 @@ fn fields(kind: &str) -> Option<&'static [&'static str]> {
 const TYPES: &str = "RequestVote, RequestVoteResponse, PreVote, PreVoteResponse, AppendEntries, AppendEntriesResponse, \
                      InstallSnapshot, InstallSnapshotResponse, TimeoutNow";
 
-/// Refuses a key of `obj` not in `allowed`.
-pub(crate) fn only_fields(obj: &JsValue, param: &str, what: &str, allowed: &[&str]) -> JsResult<()> {
-    for key in js_sys::Object::keys(&js_sys::Object::from(obj.clone())).iter() {
-        let key = key.as_string().unwrap_or_default();
-        if !allowed.contains(&key.as_str()) {
-            return Err(invalid(&format!("{param}.{key}"), format!("is not a field of {what}; its fields are {}", allowed.join(", "))));
-        }
-    }
-    Ok(())
-}
+pub(super) use super::only_fields;
 
 /// A command (JSON text) that Raft would read as a membership change: reserved.
 fn check_not_config(text: &str, param: &str) -> JsResult<()> {
@@ -582,7 +586,7 @@ impl Mechanism for RaftMechanism {
 // ---- ConsensusNode --------------------------------------------------------------------------
 
 /// `createConsensus(mechanism, id, peers, options?)`: one node of `mechanism` (`'raft'`,
-/// `'paxos'`, `'vote'`, `'pbft'` or `'hotstuff'`) named `id` in the cluster `peers` (distinct non-empty strings; it may or may not list
+/// `'paxos'`, `'vote'`, `'pbft'`, `'hotstuff'` or `'gossip'`) named `id` in the cluster `peers` (distinct non-empty strings; it may or may not list
 /// `id`, the node is a member either way). The node starts at time 0 with its timers drawn from
 /// its seed.
 ///
@@ -618,7 +622,13 @@ impl Mechanism for RaftMechanism {
 /// key), `timeout` (ms a proposal stays open, default 5000). See `src/wasm/consensus_vote.rs`
 /// for its messages.
 ///
-/// Throws `Unknown consensus mechanism "nope" (known: raft, paxos, vote, pbft, hotstuff)` for an unknown mechanism, and an
+/// Gossip's (`'gossip'`, Demers et al. PODC 1987; one agent of an epidemic key-value store):
+/// `seed`, `mode`, `fanout`, `intervalMs`, `entriesPerExchange`, `antiEntropy`, `rumors`,
+/// `deathCertificateMs`, `synchronous`; it writes with `set(key, value)` and `delete(key)` and
+/// reads with `get(key)` (`propose` throws). See `src/wasm/consensus_gossip.rs` for its
+/// messages (`Digest`, `Reply`, `Entries`, `Rumor`, `RumorAck`, `RumorPull`).
+///
+/// Throws `Unknown consensus mechanism "nope" (known: raft, paxos, vote, pbft, hotstuff, gossip)` for an unknown mechanism, and an
 /// `Error` naming the parameter and the rule for any other bad argument.
 #[wasm_bindgen(js_name = createConsensus)]
 pub fn create_consensus(mechanism: JsValue, id: JsValue, peers: JsValue, options: JsValue) -> JsResult<ConsensusNode> {
@@ -628,6 +638,7 @@ pub fn create_consensus(mechanism: JsValue, id: JsValue, peers: JsValue, options
         Some("vote") => "vote",
         Some("pbft") => "pbft",
         Some("hotstuff") => "hotstuff",
+        Some("gossip") => "gossip",
         _ => return Err(JsError::new(&format!("Unknown consensus mechanism {} (known: {KNOWN})", describe(&mechanism)))),
     };
     let ids = Ids::new(&id, &peers)?;
@@ -642,6 +653,10 @@ pub fn create_consensus(mechanism: JsValue, id: JsValue, peers: JsValue, options
     if name == "hotstuff" {
         let inner = super::consensus_hotstuff::create(&ids, &options)?;
         return Ok(ConsensusNode { mechanism: "hotstuff", ids, last_ms: 0.0, inner });
+    }
+    if name == "gossip" {
+        let inner = super::consensus_gossip::create(&ids, &options)?;
+        return Ok(ConsensusNode { mechanism: "gossip", ids, last_ms: 0.0, inner });
     }
     if name == "vote" {
         let inner = super::consensus_vote::VoteMechanism::new(&ids, &options)?;
@@ -688,7 +703,7 @@ pub struct ConsensusNode {
 
 #[wasm_bindgen]
 impl ConsensusNode {
-    /// The mechanism's name: `'raft'`, `'paxos'`, `'vote'`, `'pbft'` or `'hotstuff'`.
+    /// The mechanism's name: `'raft'`, `'paxos'`, `'vote'`, `'pbft'`, `'hotstuff'` or `'gossip'`.
     #[wasm_bindgen(getter)]
     pub fn mechanism(&self) -> String {
         self.mechanism.to_string()
@@ -709,7 +724,8 @@ impl ConsensusNode {
     /// The node's role in its mechanism, as `view.state` gives it: Raft and Paxos
     /// `'follower'`, `'candidate'` or `'leader'`; voting `'voter'` or `'proposer'`; PBFT
     /// `'normal'` or `'view-change'`; HotStuff `'leader'` (it leads its current view) or
-    /// `'replica'`.
+    /// `'replica'`; gossip `'infective'` (it holds a hot rumor), `'removed'` or `'susceptible'`
+    /// (it holds nothing).
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> JsResult<JsValue> {
         Ok(get(&self.view()?, "state"))
@@ -811,6 +827,50 @@ impl ConsensusNode {
         let mut out = String::new();
         self.inner.result(&self.ids, &proposal_id, &mut out)?;
         parse(&out)
+    }
+
+    /// Gossip: writes `key` (a non-empty string) = `value` (any JSON value but null) at this
+    /// agent → the outbox (usually empty: anti-entropy and rumor mongering send at their next
+    /// rounds). A new version `{ts, writer}` (§1.1), and a hot rumor when rumor mongering runs.
+    /// Throws on other mechanisms.
+    pub fn set(&mut self, key: JsValue, value: JsValue) -> JsResult<JsValue> {
+        self.offers_writes("set(key, value)")?;
+        let key = string(&key, "key")?;
+        if value.is_null() {
+            return Err(invalid("value", "must be a JSON value other than null (delete(key) deletes)"));
+        }
+        let value = command_text(&value, "value")?;
+        self.inner.write(&self.ids, key, Some(value))?;
+        self.outbox()
+    }
+
+    /// Gossip: deletes `key` at this agent: a death certificate (Demers et al. §2.1) that
+    /// expires `deathCertificateMs` later → the outbox (usually empty). Throws on other
+    /// mechanisms.
+    #[wasm_bindgen(js_name = "delete")]
+    pub fn delete(&mut self, key: JsValue) -> JsResult<JsValue> {
+        self.offers_writes("delete(key)")?;
+        let key = string(&key, "key")?;
+        self.inner.write(&self.ids, key, None)?;
+        self.outbox()
+    }
+
+    /// Gossip: the value this agent holds for `key`, or undefined (never heard of, or deleted).
+    /// Throws on other mechanisms.
+    pub fn get(&self, key: JsValue) -> JsResult<JsValue> {
+        self.offers_writes("get(key)")?;
+        let key = string(&key, "key")?;
+        match self.inner.read(&key) {
+            Some(text) => parse(&text),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+
+    fn offers_writes(&self, method: &str) -> JsResult<()> {
+        if self.inner.writes() {
+            return Ok(());
+        }
+        Err(JsError::new(&format!("{method} is offered only by 'gossip' nodes (this is a '{}' node)", self.mechanism)))
     }
 
     fn offers(&self, method: &str) -> JsResult<()> {

@@ -26,81 +26,18 @@ use js_sys::Array;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::simulation::{ms, ms_to_us, parse_sim_options, rate, Inner, Mechanism, MessageHeadJs, SimulationJs, SIM_KEYS};
-use super::{boolean, core, get, got, invalid, object, only_keys, set, string, to_js, uint_in, JsResult};
+use super::simulation::{ms, parse_sim_options, rate, Inner, Mechanism, MessageHeadJs, SimulationJs, SIM_KEYS};
+use super::{core, get, gossip_fanout, gossip_mode, gossip_options, got, object, only_fields, only_keys, set, string, to_js, uint_in, JsResult};
 use crate::error::{Error, Result};
-use crate::gossip::{Entry, Exchange, Gossip, GossipSimulation, Interest, Msg, Options, Rumors, Timer, Version};
-use crate::protocol::{Micros, NodeId, Protocol};
+use crate::gossip::{Entry, Exchange, Gossip, GossipSimulation, Interest, Msg, Options, Timer, Version};
+use crate::protocol::{NodeId, Protocol};
 use crate::sim::{ClientReply, SimConfig, Simulation};
-
-const GOSSIP_KEYS: [&str; 9] = ["mode", "fanout", "intervalMs", "entriesPerExchange", "antiEntropy", "rumors", "deathCertificateMs", "keepState", "synchronous"];
-
-const RUMOR_KEYS: [&str; 5] = ["intervalMs", "pull", "feedback", "interest", "k"];
 
 /// The rule for gossip's `nodes` (`Gossip::MAX_NODES`).
 const NODES_RULE: &str = "must be an integer from 1 to 10000";
 const _: () = assert!(Gossip::MAX_NODES == 10_000);
 
-/// A round's length: ms from 1 to an hour, as µs.
-fn interval_ms(v: &JsValue, param: &str) -> JsResult<Micros> {
-    match v.as_f64() {
-        Some(f) if f.is_finite() && (1.0..=3_600_000.0).contains(&f) => Ok((f * 1000.0).round() as Micros),
-        _ => Err(got(param, "must be a number of ms from 1 to 3600000", v)),
-    }
-}
-
-/// `'push'`, `'pull'` or `'push-pull'`.
-fn mode_of(v: &JsValue, param: &str) -> JsResult<Exchange> {
-    v.as_string().and_then(|s| Exchange::parse(param, &s).ok()).ok_or_else(|| got(param, "must be 'push', 'pull' or 'push-pull'", v))
-}
-
-/// `fanout`: 1 to 1000.
-fn fanout_of(v: &JsValue) -> JsResult<usize> {
-    Ok(uint_in(v, "fanout", 1..=1000, "must be an integer from 1 to 1000")? as usize)
-}
-
-/// Refuses a key of `obj` not in `allowed`, naming it as `{param}.{key}`.
-fn only_fields(obj: &JsValue, param: &str, what: &str, allowed: &[&str]) -> JsResult<()> {
-    for key in js_sys::Object::keys(&js_sys::Object::from(obj.clone())).iter() {
-        let key = key.as_string().unwrap_or_default();
-        if !allowed.contains(&key.as_str()) {
-            return Err(invalid(&format!("{param}.{key}"), format!("is not a field of {what}; its fields are {}", allowed.join(", "))));
-        }
-    }
-    Ok(())
-}
-
-/// The `rumors` option: null (off) or `{intervalMs, pull, feedback, interest, k}`, each key
-/// optional ([`Rumors::default`]).
-fn rumors_of(v: &JsValue) -> JsResult<Option<Rumors>> {
-    if v.is_null() {
-        return Ok(None);
-    }
-    object(v, "rumors")?;
-    only_fields(v, "rumors", "rumor mongering's settings", &RUMOR_KEYS)?;
-    let mut r = Rumors::default();
-    let opt = |k: &str| Some(get(v, k)).filter(|x| !x.is_undefined());
-    if let Some(x) = opt("intervalMs") {
-        r.interval_us = interval_ms(&x, "rumors.intervalMs")?;
-    }
-    if let Some(x) = opt("pull") {
-        r.pull = boolean(&x, "rumors.pull")?;
-    }
-    if let Some(x) = opt("feedback") {
-        r.feedback = boolean(&x, "rumors.feedback")?;
-    }
-    if let Some(x) = opt("interest") {
-        r.interest = match x.as_string().as_deref() {
-            Some("counter") => Interest::Counter,
-            Some("coin") => Interest::Coin,
-            _ => return Err(got("rumors.interest", "must be 'counter' or 'coin'", &x)),
-        };
-    }
-    if let Some(x) = opt("k") {
-        r.k = uint_in(&x, "rumors.k", 1..=1_000_000, "must be an integer from 1 to 1000000")? as u32;
-    }
-    Ok(Some(r))
-}
+const GOSSIP_KEYS: [&str; 9] = ["mode", "fanout", "intervalMs", "entriesPerExchange", "antiEntropy", "rumors", "deathCertificateMs", "keepState", "synchronous"];
 
 fn parse(options: &JsValue) -> JsResult<(SimConfig, Options)> {
     let mut sim = SimConfig::default();
@@ -122,35 +59,7 @@ fn parse(options: &JsValue) -> JsResult<(SimConfig, Options)> {
     let _ = js_sys::Reflect::delete_property(&rest, &"nodes".into());
     parse_sim_options(&rest, &keys, &mut sim, &mut o.bugs, Gossip::BUGS)?;
     sim.nodes = nodes;
-    if let Some(v) = opt("mode") {
-        o.exchange = mode_of(&v, "mode")?;
-    }
-    if let Some(v) = opt("fanout") {
-        o.fanout = fanout_of(&v)?;
-    }
-    if let Some(v) = opt("intervalMs") {
-        o.interval_us = interval_ms(&v, "intervalMs")?;
-    }
-    if let Some(v) = opt("entriesPerExchange") {
-        o.entries_per_exchange =
-            if v.is_null() { None } else { Some(uint_in(&v, "entriesPerExchange", 1..=1_000_000, "must be an integer from 1 to 1000000, or null (unbounded)")? as usize) };
-    }
-    if let Some(v) = opt("antiEntropy") {
-        o.anti_entropy = boolean(&v, "antiEntropy")?;
-    }
-    if let Some(v) = opt("rumors") {
-        o.rumors = rumors_of(&v)?;
-    }
-    if let Some(v) = opt("deathCertificateMs") {
-        o.death_certificate_us = ms_to_us(&v, "deathCertificateMs")?;
-    }
-    if let Some(v) = opt("keepState") {
-        o.keep_state = boolean(&v, "keepState")?;
-    }
-    if let Some(v) = opt("synchronous") {
-        o.synchronous = boolean(&v, "synchronous")?;
-    }
-    o.validate().map_err(core)?;
+    gossip_options(options, &mut o)?;
     Ok((sim, o))
 }
 
@@ -469,8 +378,8 @@ pub fn gossip_theory(options: JsValue) -> JsResult<JsValue> {
     let opt = |k: &str| Some(get(&options, k)).filter(|v| !v.is_undefined());
     let nodes = uint_in(&get(&options, "nodes"), "nodes", 1..=Gossip::MAX_NODES as u64, NODES_RULE)? as usize;
     let rounds = uint_in(&get(&options, "rounds"), "rounds", 0..=10_000, "must be an integer from 0 to 10000")? as usize;
-    let mode = opt("mode").map_or(Ok(Exchange::PushPull), |v| mode_of(&v, "mode"))?;
-    let fanout = opt("fanout").map_or(Ok(1), |v| fanout_of(&v))?;
+    let mode = opt("mode").map_or(Ok(Exchange::PushPull), |v| gossip_mode(&v, "mode"))?;
+    let fanout = opt("fanout").map_or(Ok(1), |v| gossip_fanout(&v))?;
     let loss = opt("dropRate").map_or(Ok(0.0), |v| rate(&v, "dropRate"))?;
     let live = opt("live").map_or(Ok(1.0), |v| rate(&v, "live"))?;
     Ok(to_js(&crate::gossip::experiment::theory_informed(nodes, mode, fanout, loss, live, rounds)))
