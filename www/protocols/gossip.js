@@ -463,7 +463,8 @@ export function scene(cx) {
     el('span', {}, el('i', { class: 'cp-gs-k cp-gs-k-theory' }), 'theory: anti-entropy in synchronous rounds (mean field)'),
   );
   const root = el('div', { class: 'cp-stage cp-gs-scene' }, canvas, key);
-  const aside = el('figure', { class: 'cp-panel cp-gs-figure' }, el('h3', { text: `Informed since the latest write` }), plot, caption);
+  const split = el('p', { class: 'cp-hint cp-gs-split', hidden: '' }, 'Split in halves: theory’s curve knows nothing of the partition (half the exchanges go nowhere).');
+  const aside = el('figure', { class: 'cp-panel cp-gs-figure' }, el('h3', { text: `Informed since the latest write` }), plot, caption, split);
   const ctx = canvas.getContext('2d');
 
   let worker = null;
@@ -579,6 +580,7 @@ export function scene(cx) {
     now = m.now;
     states = m.states;
     partitioned = m.partitioned;
+    split.hidden = !partitioned;
     const counts = m.counts;
     const live = n - counts[3];
     draw();
