@@ -95,7 +95,11 @@ const glue = (pkgDir) => ({
       const text = readFileSync(path, 'utf8');
       const wasm = `'../pkg/consensus_playground_bg.wasm'`;
       if (!text.includes(wasm)) throw new Error(`${path} must load ${wasm}`);
-      return { contents: text.replace(wasm, `'./pkg/${m}_bg.wasm'`), loader: 'js', resolveDir: dirname(path) };
+      // A mechanism's worker (www/<m>-worker.js, gossip's dense view) sits beside its chunk in www/dist/.
+      const worker = `'../${m}-worker.js'`;
+      // (and its twin on the wasm hosting every mechanism, for pages that load that one).
+      const twin = `'../${m}-worker.js#combined'`;
+      return { contents: text.replace(wasm, `'./pkg/${m}_bg.wasm'`).replace(worker, `'./${m}-worker.js'`).replace(twin, `'./${m}-worker-combined.js'`), loader: 'js', resolveDir: dirname(path) };
     });
   },
 });
@@ -103,6 +107,11 @@ const common = { bundle: true, minify: true, format: 'esm', target: 'es2022', lo
 console.error('[build] esbuild -> www/dist/');
 await esbuild.build({ ...common, plugins: [glue(null)], entryPoints: [join(www, 'consensus-playground.js')], splitting: true, outdir: dist, chunkNames: '[name]-[hash]' });
 await esbuild.build({ ...common, plugins: [glue(experimentsPkg)], define: { FIG16_WASM: '"./pkg/experiments_bg.wasm"' }, entryPoints: [join(www, 'fig16-worker.js')], outdir: dist });
+// Gossip's dense view runs its simulation in a worker, on the gossip widget's own wasm (the file
+// the widget has loaded): fetched by the widgets of more than 30 agents only.
+await esbuild.build({ ...common, plugins: [glue(widgetPkg('gossip'))], define: { GOSSIP_WASM: '"./pkg/gossip_bg.wasm"' }, entryPoints: [join(www, 'gossip-worker.js')], outdir: dist });
+// On a page with widgets of several mechanisms, the same worker on the wasm hosting them all.
+await esbuild.build({ ...common, plugins: [glue(widgetPkg('combined'))], define: { GOSSIP_WASM: '"./pkg/combined_bg.wasm"' }, entryPoints: [join(www, 'gossip-worker.js')], outfile: join(dist, 'gossip-worker-combined.js') });
 // The stylesheets: the widget's, those of two panels, fetched when a reader opens them, and
 // each mechanism's own (www/protocols/<m>.css, if it has one), fetched by its widgets only.
 const mechanismCss = MECHANISMS.map((m) => `protocols/${m}.css`).filter((f) => existsSync(join(www, f)));

@@ -45,12 +45,15 @@ function ownerOf(f, all) {
     if (new RegExp(`^${m}-[A-Z0-9]+\\.js$`).test(f)) return [m, `${m} module and wasm glue js chunk (minified)`];
     if (f === `pkg/${m}_bg.wasm`) return [m, `${m} wasm`];
     if (f === `protocols/${m}.css`) return [m, `${m} css (minified)`];
+    // Gossip's dense view (more than 30 agents) runs in a worker: counted in its widgets' total.
+    if (f === `${m}-worker.js`) return [m, `${m} worker js (minified), for its dense view`];
   }
   return null;
 }
 
 // A page with widgets of several mechanisms fetches one wasm hosting them all, with its glue.
-const COMBINED = /^(combined-[A-Z0-9]+\.js|pkg\/combined_bg\.wasm)$/;
+// Gossip's dense view on such a page runs its worker on that wasm (gossip-worker-combined.js).
+const COMBINED = /^(combined-[A-Z0-9]+\.js|pkg\/combined_bg\.wasm|[a-z]+-worker-combined\.js)$/;
 
 const label = (f) => (f.endsWith('.css') ? 'css (minified)' : f === 'consensus-playground.js' ? 'element js (minified)' : 'js chunk (minified)');
 
@@ -87,7 +90,7 @@ export function widgetSizes(mechanism = MECHANISM) {
   const others = all.filter((m) => m !== mechanism).flatMap((m) => own[m].filter((s) => !traitors.some((t) => t.path === s.path)));
   // A page with a widget of every mechanism: each mechanism's chunk and stylesheet, and the
   // combined wasm instead of each one's own.
-  const everyOne = [...all.flatMap((m) => own[m].filter((s) => !s.path.endsWith('.wasm') && !traitors.some((t) => t.path === s.path))), ...(all.some(hasTraitors) ? traitors : [])];
+  const everyOne = [...all.flatMap((m) => own[m].filter((s) => !s.path.endsWith('.wasm') && !s.path.endsWith('-worker.js') && !traitors.some((t) => t.path === s.path))), ...(all.some(hasTraitors) ? traitors : [])];
   return [
     ...shared,
     ...(all.some(hasTraitors) && !hasTraitors(mechanism) ? traitors.map((t) => ({ ...t, what: `${t.what} only (not in the total)` })) : []),

@@ -355,13 +355,13 @@ test('protocol="raft", mechanism="raft" (its older name), and neither: the widge
 test('mechanism="nope": the widget names the known mechanisms instead of breaking, and recovers when the attribute changes', async () => {
   const { page, errors } = await open('?mechanism=nope', undefined, 'consensus-playground .cp-banner:not([hidden])');
   const pg = page.locator('consensus-playground');
-  assert.equal(await pg.locator('.cp-banner').textContent(), 'Unknown mechanism "nope". Known mechanisms: raft, paxos, vote, pbft, hotstuff, generals.');
+  assert.equal(await pg.locator('.cp-banner').textContent(), 'Unknown mechanism "nope". Known mechanisms: raft, paxos, vote, pbft, hotstuff, generals, gossip.');
   assert.equal(await pg.locator('[data-node]').count(), 0);
   assert.equal(await pg.evaluate((el) => el.simulation), null);
   // Nothing more is fetched for it: no mechanism chunk, no wasm.
   assert.deepEqual((await fetched(page)).sort(), ['consensus-playground.css', 'consensus-playground.js']);
   // The message is also on the console for the page's author; nothing is thrown.
-  assert.deepEqual(errors, ['console.error: Unknown mechanism "nope". Known mechanisms: raft, paxos, vote, pbft, hotstuff, generals.']);
+  assert.deepEqual(errors, ['console.error: Unknown mechanism "nope". Known mechanisms: raft, paxos, vote, pbft, hotstuff, generals, gossip.']);
   await pg.evaluate((el) => el.setAttribute('mechanism', 'raft'));
   await pg.locator('[data-node="n1"][data-state]').waitFor();
   assert.equal(await pg.locator('.cp-banner').isVisible(), false);

@@ -33,7 +33,13 @@ import { BUDGET_GZIP9_BYTES, mechanisms, widgetSizes } from '../scripts/size.mjs
 // (stage/traitors.js and .css, 0.85 KB) for the Byzantine ones before their first run (+0.29 KB
 // of element code); the wasm +12 B (72,059: Chaos::finish, the end-of-run hook gossip's
 // convergence check needs). Still under issue #11's 88,500 B.
-const CEILING_GZIP9_BYTES = 88_200;
+// Raised to 89,300 B (89,277) for issue #13, on purpose: the element can show a mechanism's own
+// scene instead of the ring (gossip's dense view of up to 10,000 agents, run in a worker), knows
+// seven mechanisms and gossip's attributes, draws the nodes of a crowded ring smaller, and hides
+// the horns of non-traitors (+0.5 KB of element code and CSS); the Raft wasm is +0.58 KB
+// (72,640) after gossip at scale changed the simulator (partitions as groups, up to 10,000
+// nodes). Over issue #11's 88,500 B by 0.78 KB: see README "Size".
+const CEILING_GZIP9_BYTES = 89_300;
 
 // Issue #11 §6: a page with one widget of one mechanism, and a page with a widget of every
 // mechanism.
@@ -43,11 +49,19 @@ const ONE_MECHANISM_GZIP9_BYTES = 90_000;
 // state transfer, retransmission, six invariants: ~28 KB of its wasm against HotStuff's ~18 KB).
 // Without B-trees and sort code it went from 139,364 to 107,893 B (issue #12); what remains is
 // named in the README's Size section. This ceiling keeps it from growing.
-const PBFT_GZIP9_BYTES = 108_000;
+// Raised to 109,000 B (108,951) for issue #13: the element's scene support (+0.5 KB, as above)
+// and the simulator's changes for gossip at scale in PBFT's wasm (87,970 B).
+const PBFT_GZIP9_BYTES = 109_000;
 // Raised from 200,000 B (set for three mechanisms) for issue #12's three Byzantine ones: the
 // combined wasm hosts six mechanisms (226,307 B), and six chunks and stylesheets come with it
 // (291,129 B in all). The chapter page is such a page.
-const EVERY_MECHANISM_GZIP9_BYTES = 292_000;
+// Raised to 334,500 B (334,054) for issue #13: the combined wasm hosts gossip too (252,517 B),
+// and gossip's chunk and stylesheet come with it, and the dense view's worker on that wasm
+// (gossip-worker-combined.js: such a page fetches no gossip_bg.wasm).
+const EVERY_MECHANISM_GZIP9_BYTES = 334_500;
+// Gossip's widget: its chunk (the ring's views, the panel, the dense view's grid and plot), its
+// stylesheet, its wasm, and the dense view's worker (fetched from 31 agents on; counted always).
+const GOSSIP_GZIP9_BYTES = 88_000;
 
 const total = () => widgetSizes().find((s) => s.what === 'widget total');
 
@@ -59,11 +73,24 @@ test(`the widget's transfer does not grow: at most ${CEILING_GZIP9_BYTES} B gzip
 
 test(`issue #11: a widget of any one mechanism transfers at most ${ONE_MECHANISM_GZIP9_BYTES} B (PBFT's: ${PBFT_GZIP9_BYTES} B)`, () => {
   const each = widgetSizes().filter((s) => s.what.endsWith(' widget total'));
-  assert.ok(['raft', 'paxos', 'vote', 'pbft', 'hotstuff', 'generals'].every((m) => each.some((s) => s.what === `${m} widget total`)), JSON.stringify(each));
+  assert.ok(['raft', 'paxos', 'vote', 'pbft', 'hotstuff', 'generals', 'gossip'].every((m) => each.some((s) => s.what === `${m} widget total`)), JSON.stringify(each));
   for (const s of each) {
     const ceiling = s.what === 'pbft widget total' ? PBFT_GZIP9_BYTES : ONE_MECHANISM_GZIP9_BYTES;
     assert.ok(s.gzip9_bytes <= ceiling, `${s.what}: ${s.gzip9_bytes} B > ${ceiling} B`);
   }
+});
+
+test(`issue #13: gossip's widget, worker included, transfers at most ${GOSSIP_GZIP9_BYTES} B; its own files are a chunk, a wasm, a stylesheet and the dense view's worker`, () => {
+  const sizes = widgetSizes('gossip');
+  const t = sizes.find((s) => s.what === 'widget total');
+  console.log(JSON.stringify(t));
+  assert.ok(t.gzip9_bytes <= GOSSIP_GZIP9_BYTES, `${t.gzip9_bytes} B > ${GOSSIP_GZIP9_BYTES} B`);
+  const own = sizes.filter((s) => s.what.startsWith('gossip ') && !s.what.endsWith('total'));
+  assert.deepEqual(own.map((s) => s.path.replace(/gossip-[A-Z0-9]+\.js$/, 'gossip-*.js')).sort(), ['www/dist/gossip-*.js', 'www/dist/gossip-worker.js', 'www/dist/pkg/gossip_bg.wasm', 'www/dist/protocols/gossip.css']);
+  // Its twin on the wasm hosting every mechanism counts for pages of several mechanisms only.
+  assert.ok(sizes.some((s) => s.path === 'www/dist/gossip-worker-combined.js' && s.what.startsWith('every mechanism in one wasm')));
+  // No other widget counts them.
+  assert.ok(!widgetSizes('raft').some((s) => s.path.includes('gossip') && !s.what.includes('for its widgets') && !s.what.includes('total')));
 });
 
 test('the traitor controls load with the Byzantine mechanisms’ widgets only: counted in their totals, in no other', () => {

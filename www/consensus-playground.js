@@ -6,7 +6,9 @@
 // Attributes: protocol (the mechanism, default raft; `mechanism` is an older name for it), nodes (1–16, default 5), seed (non-negative integer,
 // default 7), speed (simulated time per wall-clock time, default 0.05: a 10–15 ms message takes
 // 0.2–0.3 s to cross), snapshot-interval (default 20, or off), experiments (off hides that panel),
-// byzantine (traitors from the start, for the Byzantine mechanisms: "n1:equivocate, n2:silent").
+// byzantine (traitors from the start, for the Byzantine mechanisms: "n1:equivocate, n2:silent"),
+// and gossip's mode, fanout, interval-ms, drop-rate and rumors (nodes up to 10,000 there: from 31 on, a
+// dense view run in a Web Worker replaces the ring).
 //
 // This file is the element's shell: attributes, loading (the mechanism's module,
 // www/protocols/<name>.js, then its wasm core), the frame loop, and the simulation's life (reset, step, act). It
@@ -67,7 +69,7 @@ function stylesheet(path) {
 }
 
 export class ConsensusPlayground extends HTMLElement {
-  static observedAttributes = ['protocol', 'mechanism', 'nodes', 'seed', 'speed', 'snapshot-interval', 'experiments', 'byzantine'];
+  static observedAttributes = ['protocol', 'mechanism', 'nodes', 'seed', 'speed', 'snapshot-interval', 'experiments', 'byzantine', 'mode', 'fanout', 'interval-ms', 'drop-rate', 'rumors'];
 
   constructor() {
     super();
@@ -97,7 +99,7 @@ export class ConsensusPlayground extends HTMLElement {
       this.controls?.setSpeed(this.speed);
     } else if (name === 'experiments') {
       if (this.experiments) this.experiments.hidden = value === 'off';
-    } else if (this.simulation) {
+    } else if (this.simulation || this.scene) {
       this.reset();
     }
   }
@@ -136,6 +138,8 @@ export class ConsensusPlayground extends HTMLElement {
   async mount(name) {
     this.mounting = name;
     this.stopLoop();
+    this.scene?.free();
+    this.scene = null;
     this.simulation?.free();
     this.simulation = null;
     this.mech = null;
@@ -160,6 +164,7 @@ export class ConsensusPlayground extends HTMLElement {
     }
     if (this.mounting !== name) return; // the attribute changed meanwhile
     this.Simulation = core.Simulation;
+    this.combined = core !== mech;
     this.build(mech);
     if (this.check) this.openCheck();
     else this.reset();
@@ -176,17 +181,29 @@ export class ConsensusPlayground extends HTMLElement {
       get ids() {
         return host.ids;
       },
+      get combined() {
+        return host.combined;
+      },
       act: (fn) => host.act(fn),
       clientRequest: (to) => host.clientRequest(to),
+      attr: (name) => host.getAttribute(name),
+      configure: (name, value) => host.setAttribute(name, String(value)),
       dom,
       stylesheet,
     };
   }
 
-  /** Draws the stage around mechanism `mech`'s parts. */
+  /**
+   * Draws the stage around mechanism `mech`'s parts; or, when the mechanism shows these
+   * settings in a scene of its own (gossip's dense view of 100 to 10,000 agents, run in a Web
+   * Worker), the toolbar and the mechanism's scene and panel.
+   */
   build(mech) {
     this.mech = mech;
-    const cx = this.stageApi();
+    this.scene?.free();
+    this.scene = null;
+    const cx = (this.cx = this.stageApi());
+    if (mech.dense?.(this.options())) return this.buildScene(mech, cx);
     this.controls = controls(
       {
         togglePlay: () => this.setPlaying(!this.playing),
@@ -197,6 +214,7 @@ export class ConsensusPlayground extends HTMLElement {
       },
       mech.toolbar,
       cx,
+      mech.kvClients !== false,
     );
     this.controls.setSpeed(this.speed);
     this.ring = ring({
@@ -216,6 +234,20 @@ export class ConsensusPlayground extends HTMLElement {
     this.experiments = mech.experiments ? this.buildExperiments(mech.experiments) : null;
     this.replaceChildren(el('div', { class: 'cp-root' }, this.controls.root, this.banner, main, this.events.root, ...(this.experiments ? [this.experiments] : [])));
     this.actions.show(null, true);
+  }
+
+  /**
+   * The mechanism's scene in place of the ring, its legend and metrics; beside it, its panel.
+   * No node actions, Network and bugs panel nor event log: the scene has its own controls.
+   */
+  buildScene(mech, cx) {
+    this.scene = mech.scene(cx);
+    this.controls = controls({ togglePlay: () => this.setPlaying(!this.playing), step: () => this.stepOnce(), reset: () => this.reset(), speed: (s) => (this.speed = s) }, mech.toolbar, cx, false);
+    this.controls.setSpeed(this.speed);
+    this.panel = mech.panel(cx);
+    this.ring = this.actions = this.faults = this.events = this.metrics = this.experiments = null;
+    const main = el('div', { class: 'cp-main cp-main-scene' }, this.scene.root, el('div', { class: 'cp-side' }, this.panel.root, this.scene.aside ?? ''));
+    this.replaceChildren(el('div', { class: 'cp-root' }, this.controls.root, this.banner, main));
   }
 
   /** The Experiments panel: its code is fetched when the panel is first opened. */
@@ -247,7 +279,18 @@ export class ConsensusPlayground extends HTMLElement {
   // ---- simulation control -------------------------------------------------------------------
 
   reset() {
-    this.replaceSimulation(() => new this.Simulation(this.options()), 'Bad settings');
+    const opts = this.options();
+    // Settings that move between the ring and the mechanism's scene (gossip: nodes) rebuild the widget.
+    if (!!this.mech.dense?.(opts) !== !!this.scene) this.build(this.mech);
+    if (this.scene) {
+      this.simulation?.free();
+      this.simulation = null;
+      this.banner.hidden = true;
+      this.scene.reset(opts, (e) => this.showError(`Bad settings: ${e}`));
+      this.panel.layout([]);
+      return;
+    }
+    this.replaceSimulation(() => new this.Simulation(opts), 'Bad settings');
   }
 
   /**
@@ -308,8 +351,9 @@ export class ConsensusPlayground extends HTMLElement {
   }
 
   stepOnce() {
-    if (!this.simulation) return;
+    if (!this.simulation && !this.scene) return;
     this.setPlaying(false);
+    if (this.scene) return this.scene.step();
     this.simulation.step();
     this.dirty = true;
     this.render();
@@ -349,6 +393,14 @@ export class ConsensusPlayground extends HTMLElement {
     if (this.raf) return;
     const frame = (t) => {
       this.raf = requestAnimationFrame(frame);
+      if (this.scene) {
+        // The scene runs its simulation elsewhere (a Web Worker): it is told how far to go.
+        const dt = this.playing && this.lastFrame !== null ? Math.min(t - this.lastFrame, MAX_FRAME_MS) : 0;
+        this.lastFrame = this.playing ? t : null;
+        if (dt > 0) this.scene.advance(dt * this.speed);
+        this.controls.showClock(this.scene.now);
+        return;
+      }
       if (!this.simulation) return;
       if (this.playing) {
         const dt = this.lastFrame === null ? 0 : Math.min(t - this.lastFrame, MAX_FRAME_MS);
@@ -381,7 +433,7 @@ export class ConsensusPlayground extends HTMLElement {
       this.violationNodes = new Set(v.flatMap((x) => x.nodes));
     }
     const nodes = sim.nodes();
-    this.ring.renderNodes(nodes, now, this.mech, this.selected, this.violationNodes);
+    this.ring.renderNodes(nodes, now, this.mech, this.selected, this.violationNodes, this.cx);
     this.ring.renderMessages(sim.messages(), now, this.mech);
     this.panel.update(nodes);
     this.events.update(sim);

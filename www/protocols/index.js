@@ -10,4 +10,5 @@ export const MECHANISMS = {
   pbft: () => import('./pbft.js'),
   hotstuff: () => import('./hotstuff.js'),
   generals: () => import('./generals.js'),
+  gossip: () => import('./gossip.js'),
 };

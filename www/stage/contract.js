@@ -20,7 +20,7 @@
  * @property {LegendItem[]} legend         under the ring: node states, then message kinds
  * @property {(m: object) => MessageShape} messageShape   how one message in flight looks
  * @property {(m: object) => string} describeMessage      one sentence: the message's tooltip and aria-label
- * @property {(n: object, nodes: object[]) => NodeLabel} nodeLabel   what a node on the ring shows
+ * @property {(n: object, nodes: object[], cx: Stage) => NodeLabel} nodeLabel   what a node on the ring shows
  * @property {(n: object, cx: Stage, common: CommonActions) => (Action|false|null)[]} nodeActions
  *   the selected node's buttons in order, the stage's common ones placed where they belong
  *   (falsy entries are skipped)
@@ -36,6 +36,24 @@
  * @property {{summary: string, load: () => Promise<{buildExperiments(dom: object): Element}>, css: string}} [experiments]
  *   an Experiments panel: its code and stylesheet (a path like Stage's stylesheet) are fetched
  *   when a reader first opens it; buildExperiments gets Stage's dom
+ * @property {boolean} [kvClients]         false: the toolbar offers no KV clients (gossip: no leader to send to)
+ * @property {(options: object) => boolean} [dense]   whether the Simulation options (the element's
+ *   attributes) are shown by the mechanism's scene instead of the ring (gossip: from 31 agents on)
+ * @property {(cx: Stage) => Scene} [scene]   the mechanism's own view in place of the ring, its
+ *   legend and the metrics, for the options `dense` accepts; beside it only the mechanism's panel
+ *   (no node actions, Network and bugs panel, event log): cx.sim is null, the scene runs its
+ *   simulation itself (gossip: in a Web Worker)
+ */
+
+/**
+ * @typedef {object} Scene
+ * @property {Element} root                 the stage column
+ * @property {Element} [aside]              goes in the side column, under the mechanism's panel
+ * @property {(options: object, fail: (message: string) => void) => void} reset   a new run with these options
+ * @property {(ms: number) => void} advance   run `ms` more of simulated time (the frame loop, while playing)
+ * @property {() => void} step              handle the next event
+ * @property {number} now                   the simulated time shown, ms
+ * @property {() => void} free              stop (the widget is rebuilt or shows another mechanism)
  */
 
 /**
@@ -47,6 +65,10 @@
  * @property {(fn: (sim: object) => void) => void} act   runs fn on the simulation and redraws; a thrown error is noted in the event log
  * @property {(to?: string) => void} clientRequest       a client sends the next command ('x=1', 'y=2', …) to `to`, or to the leader
  * @property {{el: Function, svg: Function, button: Function}} dom   the DOM helpers of www/dom.js
+ * @property {boolean} combined   the page loaded one wasm hosting every mechanism (protocols/combined.js), not this mechanism's own
+ * @property {(name: string) => string|null} attr   the element's attribute `name`
+ * @property {(name: string, value: string|number) => void} configure   sets the element's attribute
+ *   `name` (a setting such as nodes or mode: the run starts again with it)
  * @property {(path: string) => Promise<unknown>} stylesheet   adds www/<path> (www/dist/<path> when bundled) once; resolves when loaded.
  *   A mechanism's own styles go in www/protocols/<name>.css, which its panel() fetches this way
  *   (Paxos, voting): the build bundles it and size.mjs counts it to that mechanism's widgets only

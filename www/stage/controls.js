@@ -14,8 +14,9 @@ export const actionButton = (a, cx) => button(a.text, a.title, () => a.run(cx));
  * @param {{togglePlay(): void, step(): void, reset(): void, speed(s: number): void, clients(on: boolean): void}} on
  * @param {import('./contract.js').Action[]} extra   the mechanism's toolbar buttons
  * @param {import('./contract.js').Stage} cx
+ * @param {boolean} [kvClients]   whether to offer KV clients (not for gossip, which has no leader to send to)
  */
-export function controls(on, extra, cx) {
+export function controls(on, extra, cx, kvClients = true) {
   const play = el('button', { type: 'button', class: 'cp-btn cp-primary', text: 'Pause' });
   play.addEventListener('click', on.togglePlay);
   const speed = el('input', { type: 'range', min: '0', max: '100', step: '1', 'aria-label': 'Speed', class: 'cp-speed' });
@@ -43,7 +44,7 @@ export function controls(on, extra, cx) {
         'div',
         { class: 'cp-group' },
         ...slot('clients'),
-        el('label', { class: 'cp-clients', title: 'Two key-value clients send put, get, cas and increment to the leader, with retries' }, clients, el('span', { text: 'KV clients' })),
+        kvClients ? el('label', { class: 'cp-clients', title: 'Two key-value clients send put, get, cas and increment to the leader, with retries' }, clients, el('span', { text: 'KV clients' })) : '',
         clock,
       ),
     ),

@@ -7,11 +7,21 @@ import { clamp, setAttr, setText, svg } from '../dom.js';
 export const SIZE = 400; // the ring's viewBox is SIZE × SIZE
 export const NODE_R = 27;
 
+/**
+ * How large a node is drawn among `n`: full size up to 12, smaller beyond, so that neighbours do
+ * not overlap (gossip draws up to 30 agents on the ring); the circle grows into the room saved.
+ */
+export function nodeScale(n) {
+  let s = 1;
+  for (let k = 0; k < 3; k++) s = Math.min(1, (2 * Math.PI * (SIZE / 2 - (NODE_R + 34) * s)) / n / (2 * (NODE_R + 11)));
+  return s;
+}
+
 /** Where node `i` of `n` sits: on a circle, the first at the top, clockwise. */
 export function nodePos(i, n) {
   if (n === 1) return { x: SIZE / 2, y: SIZE / 2 };
   const a = -Math.PI / 2 + (2 * Math.PI * i) / n;
-  const r = SIZE / 2 - NODE_R - 34;
+  const r = SIZE / 2 - (NODE_R + 34) * nodeScale(n);
   return { x: SIZE / 2 + r * Math.cos(a), y: SIZE / 2 + r * Math.sin(a) };
 }
 
@@ -20,17 +30,17 @@ export function nodePos(i, n) {
  * and delivery times, so pause, step and speed cost nothing. Requests and replies between one
  * pair travel in two lanes, so they do not overlap.
  */
-export function messagePos(a, b, sentAt, deliverAt, now) {
+export function messagePos(a, b, sentAt, deliverAt, now, nodeR = NODE_R) {
   const dx = b.x - a.x;
   const dy = b.y - a.y;
   const len = Math.hypot(dx, dy) || 1;
   const ux = dx / len;
   const uy = dy / len;
   const lane = 7;
-  const sx = a.x + ux * (NODE_R + 4) - uy * lane;
-  const sy = a.y + uy * (NODE_R + 4) + ux * lane;
-  const ex = b.x - ux * (NODE_R + 4) - uy * lane;
-  const ey = b.y - uy * (NODE_R + 4) + ux * lane;
+  const sx = a.x + ux * (nodeR + 4) - uy * lane;
+  const sy = a.y + uy * (nodeR + 4) + ux * lane;
+  const ex = b.x - ux * (nodeR + 4) - uy * lane;
+  const ey = b.y - uy * (nodeR + 4) + ux * lane;
   const f = deliverAt > sentAt ? clamp((now - sentAt) / (deliverAt - sentAt), 0, 1) : 1;
   return { x: sx + (ex - sx) * f, y: sy + (ey - sy) * f };
 }
@@ -58,6 +68,7 @@ export function ring(on) {
   let nodeEls = new Map();
   let linkEls = new Map();
   let messageEls = new Map();
+  let scale = 1;
 
   const createMessage = (m, mech) => {
     const { cls, shape, glyph } = mech.messageShape(m);
@@ -87,6 +98,9 @@ export function ring(on) {
       messageLayer.replaceChildren();
       linkLayer.replaceChildren();
       pos = new Map(ids.map((id, i) => [id, nodePos(i, ids.length)]));
+      scale = nodeScale(ids.length);
+      // Crowded: the line under each node would run into its neighbours' (CSS hides it).
+      root.toggleAttribute('data-crowded', scale < 0.85);
       nodeEls = new Map();
       linkEls = new Map();
       messageEls = new Map();
@@ -104,7 +118,7 @@ export function ring(on) {
       });
       for (const id of ids) {
         const { x, y } = pos.get(id);
-        const g = svg('g', { 'data-node': id, class: 'cp-node', transform: `translate(${x} ${y})`, tabindex: '0', role: 'button' });
+        const g = svg('g', { 'data-node': id, class: 'cp-node', transform: `translate(${x} ${y})${scale < 1 ? ` scale(${scale.toFixed(3)})` : ''}`, tabindex: '0', role: 'button' });
         // A fixed, invisible hit area around everything that moves, so the node's box is stable.
         const hit = svg('circle', { r: NODE_R + 11, class: 'cp-hit' });
         const track = svg('circle', { r: NODE_R + 6, class: 'cp-timer-track' });
@@ -131,11 +145,11 @@ export function ring(on) {
       }
     },
 
-    /** Node states, labels and timers; `selected` is outlined, `violating` (a Set) marked red. */
-    renderNodes(nodes, now, mech, selected, violating) {
+    /** Node states, labels and timers; `selected` is outlined, `violating` (a Set) marked red; `cx` goes to the mechanism. */
+    renderNodes(nodes, now, mech, selected, violating, cx) {
       for (const n of nodes) {
         const { g, arc, number, sub } = nodeEls.get(n.id);
-        const v = mech.nodeLabel(n, nodes);
+        const v = mech.nodeLabel(n, nodes, cx);
         setAttr(g, 'data-state', v.state);
         for (const [k, x] of Object.entries(v.data)) setAttr(g, `data-${k}`, x);
         setAttr(g, 'data-paused', n.paused);
@@ -180,7 +194,7 @@ export function ring(on) {
           messageEls.set(m.id, g);
           messageLayer.append(g);
         }
-        const { x, y } = messagePos(pos.get(m.from), pos.get(m.to), m.sentAt, m.deliverAt, now);
+        const { x, y } = messagePos(pos.get(m.from), pos.get(m.to), m.sentAt, m.deliverAt, now, NODE_R * scale);
         setAttr(g, 'transform', `translate(${x.toFixed(1)} ${y.toFixed(1)})`);
       }
       for (const [id, g] of messageEls) {
