@@ -187,7 +187,12 @@ impl crate::sim::Simulation<Gossip> {
     /// How the live (not crashed) honest agents stand on claim `id`.
     pub fn tally(&self, id: &str) -> Tally {
         let mut t = Tally::default();
-        for i in (0..self.ids().len()).filter(|&i| !self.is_crashed(i) && self.byzantine(i).is_none()) {
+        #[cfg(feature = "byzantine")]
+        let honest = |i: usize| self.byzantine(i).is_none();
+        // Without traitors on the simulator, every agent is honest.
+        #[cfg(not(feature = "byzantine"))]
+        let honest = |_: usize| true;
+        for i in (0..self.ids().len()).filter(|&i| !self.is_crashed(i) && honest(i)) {
             match self.verdict(i, id) {
                 Some(v) if v.accepted => t.accepted += 1,
                 Some(_) => t.rejected += 1,
@@ -225,7 +230,9 @@ impl Run {
 /// simulated seconds pass.
 ///
 /// Errors: settings that break a rule ([`Attestations::validate`], `n` within 1 ..= 10,000,
-/// `liars < n`), or a behaviour other than `lie` and `sybil`.
+/// `liars < n`), or a behaviour other than `lie` and `sybil`. Needs the `byzantine` feature
+/// (traitors on the simulator).
+#[cfg(feature = "byzantine")]
 pub fn run(n: usize, liars: usize, behaviour: &str, a: Attestations, truth: bool, seed: u64) -> Result<Run> {
     use crate::protocol::{Byzantine, Protocol};
     use rand::seq::SliceRandom;
