@@ -237,8 +237,8 @@ test('the rest of the simulator serves gossip: fromCheck replays a check run, wo
 
 test('collective validation (issue #13 §6): a claim travels with its attestations; a Sybil passes a false one unless only members attest', () => {
   const run = (membersOnly) => {
-    const sim = new Simulation({ protocol: 'gossip', nodes: 30, seed: 4, attestations: { k: 5, accuracy: 1, sybils: 5, membersOnly } });
-    assert.deepEqual(sim.config.attestations, { k: 5, accuracy: 1, membersOnly, sybils: 5 });
+    const sim = new Simulation({ protocol: 'gossip', nodes: 30, seed: 4, attestations: { k: 5, accuracy: 1, sybils: 20, membersOnly } });
+    assert.deepEqual(sim.config.attestations, { k: 5, accuracy: 1, membersOnly, sybils: 20 });
     sim.setByzantine('n1', 'sybil');
     assert.deepEqual(sim.publishClaim('c', false, 'n1'), { accepted: true, at: 'n1', reason: null });
     sim.runUntil(3000);

@@ -12,9 +12,10 @@
 //!   with probability `accuracy`), and no agent decides from it.
 //! - `att/<id>/<attester>` → `valid` | `invalid`: one attestation, written by the attester.
 //!
-//! An agent decides a claim once it holds `k` admitted attestations that agree: it accepts the
-//! claim at `k` saying valid, rejects it at `k` saying invalid (the first reached), and never
-//! changes its mind. Admitted: any attester name, or with [`Attestations::members_only`] only
+//! An agent decides a claim once it holds `k` admitted attestations that agree (its own among
+//! them): it accepts the claim at `k` saying valid, rejects it at `k` saying invalid (the first
+//! reached; when both reach k at once — a claim arriving with many attestations — the side with
+//! more, and on a tie its own check), and never changes its mind. Admitted: any attester name, or with [`Attestations::members_only`] only
 //! the configured members (`n1` … `nN`) and only attestations written by the member they name
 //! (the entry's version carries its writer: signed, in effect). Traitors (the simulator's
 //! Byzantine machinery, [`crate::protocol::Protocol::BEHAVIOURS`]): `lie` attests the opposite
@@ -47,6 +48,10 @@ pub struct Attestations {
     /// Identities a `sybil` traitor mints besides its own.
     pub sybils: usize,
 }
+
+/// The most agents a simulation with collective validation may have: each agent holds an
+/// attestation of every other (n² entries in all), so 10,000 agents would need ~10⁸.
+pub const MAX_AGENTS: usize = 1_000;
 
 impl Default for Attestations {
     /// k = 3, accuracy 0.95, any identity counts, 10 minted identities per Sybil.
@@ -90,10 +95,11 @@ pub struct Verdict {
     pub at: Micros,
 }
 
-/// The member index an attester's name stands for (`n3` → 2), if it is one of `nodes`.
+/// The member index an attester's name stands for (`n3` → 2), if it is one of `nodes` and
+/// spelled as the member's name (`n03`, `n+3` are not `n3`: one member, one identity).
 fn member(name: &str, nodes: usize) -> Option<usize> {
     let i: usize = name.strip_prefix('n')?.parse().ok()?;
-    (1..=nodes).contains(&i).then(|| i - 1)
+    (1..=nodes).contains(&i).then(|| i - 1).filter(|&m| crate::protocol::node_name(m) == name)
 }
 
 impl Gossip {
@@ -141,7 +147,10 @@ impl Gossip {
                 }
             }
             if valid >= a.k || invalid >= a.k {
-                let accepted = valid >= a.k;
+                // Both at k in one step (the claim arrived with attestations of both kinds): the
+                // side with more; on a tie, the agent's own check.
+                let own = n.store.get(attestation_key(&id, &me).as_str()).and_then(|e| e.value.as_deref()) == Some("valid");
+                let accepted = if valid >= a.k && invalid >= a.k { valid > invalid || (valid == invalid && own) } else { valid >= a.k };
                 n.verdicts.insert(id.clone(), Verdict { accepted, at: cx.now });
                 out.note(super::notes::Note::Verdict { at: cx.me, claim: id, accepted, valid, invalid });
             }

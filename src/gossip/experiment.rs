@@ -56,11 +56,7 @@ pub fn spread(n: usize, options: Options, latency_us: (Micros, Micros), seed: u6
     let mut events = 0u64;
     let limit = interval.saturating_mul(max_rounds + 1);
     while informed < n {
-        let Some(at) = s.next_event_at() else { break };
-        if at > limit {
-            break;
-        }
-        let Some(b) = s.step_brief() else { continue };
+        let Some(b) = s.step_brief_until(limit) else { break };
         events += 1;
         if let Some(i) = b.node {
             if !has[i] && s.store(i).contains_key(KEY) {

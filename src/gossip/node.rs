@@ -369,7 +369,8 @@ impl Core {
     /// entry stored (with the `no-tombstone` bug a delete removes the key instead), and made a
     /// hot rumor when rumor mongering runs. Returns the version and the entry as written.
     pub fn write(&mut self, o: &Options, now: Micros, key: &str, value: Option<String>) -> (Version, Entry) {
-        self.clock += 1;
+        // Saturating: a peer's (or traitor's) timestamp may be as high as a u64 goes.
+        self.clock = self.clock.saturating_add(1);
         self.changes = self.changes.wrapping_add(1);
         let version = Version { ts: self.clock, writer: self.me };
         let expires_us = if value.is_none() { now.saturating_add(o.death_certificate_us) } else { 0 };

@@ -357,6 +357,9 @@ impl Simulation<Gossip> {
     pub fn new(config: SimConfig, options: Options) -> Result<Self> {
         config.validate_up_to(Gossip::MAX_NODES)?;
         options.validate()?;
+        if options.attestations.is_some() && config.nodes > super::attest::MAX_AGENTS {
+            return Err(Error::invalid("nodes", format!("must be at most {} with attestations (each agent holds every agent's attestation)", super::attest::MAX_AGENTS)));
+        }
         Simulation::start(config, Gossip { options })
     }
 

@@ -88,7 +88,7 @@ impl Wire for Paxos {
         body
     }
     fn decode(names: &[String], kind: &str, b: &Value) -> Option<paxos::Msg> {
-        let ballot = |v: &Value| Some(Ballot { round: v[0].as_u64()?, node: v[1].as_str().and_then(|s| names.iter().position(|n| n == s))? });
+        let ballot = |v: &Value| Some(Ballot { round: super::safe_u64(&v[0])?, node: v[1].as_str().and_then(|s| names.iter().position(|n| n == s))? });
         let text = |k: &str| b[k].as_str().map(str::to_string);
         Some(match kind {
             "Prepare" => paxos::Msg::Prepare { ballot: ballot(&b["ballot"])? },
@@ -97,15 +97,15 @@ impl Wire for Paxos {
                 accepted: b["accepted"]
                     .as_array()?
                     .iter()
-                    .map(|e| Some(AcceptedEntry { slot: e[0].as_u64()?, ballot: ballot(&e[1])?, value: e[2].as_str()?.to_string() }))
+                    .map(|e| Some(AcceptedEntry { slot: super::safe_u64(&e[0])?, ballot: ballot(&e[1])?, value: e[2].as_str()?.to_string() }))
                     .collect::<Option<Vec<_>>>()?,
             },
-            "Accept" => paxos::Msg::Accept { ballot: ballot(&b["ballot"])?, slot: b["slot"].as_u64()?, value: text("value")? },
-            "Accepted" => paxos::Msg::Accepted { ballot: ballot(&b["ballot"])?, slot: b["slot"].as_u64()?, value: text("value")? },
-            "Commit" => paxos::Msg::Commit { ballot: ballot(&b["ballot"])?, slot: b["slot"].as_u64()?, value: text("value")? },
+            "Accept" => paxos::Msg::Accept { ballot: ballot(&b["ballot"])?, slot: super::safe_u64(&b["slot"])?, value: text("value")? },
+            "Accepted" => paxos::Msg::Accepted { ballot: ballot(&b["ballot"])?, slot: super::safe_u64(&b["slot"])?, value: text("value")? },
+            "Commit" => paxos::Msg::Commit { ballot: ballot(&b["ballot"])?, slot: super::safe_u64(&b["slot"])?, value: text("value")? },
             "Nack" => paxos::Msg::Nack { ballot: ballot(&b["ballot"])?, promised: ballot(&b["promised"])? },
-            "Heartbeat" => paxos::Msg::Heartbeat { ballot: ballot(&b["ballot"])?, chosen_through: b["chosen_through"].as_u64()? },
-            "CatchUp" => paxos::Msg::CatchUp { next: b["next"].as_u64()? },
+            "Heartbeat" => paxos::Msg::Heartbeat { ballot: ballot(&b["ballot"])?, chosen_through: super::safe_u64(&b["chosen_through"])? },
+            "CatchUp" => paxos::Msg::CatchUp { next: super::safe_u64(&b["next"])? },
             "Forward" => paxos::Msg::Forward { value: text("value")? },
             _ => return None,
         })
@@ -348,7 +348,7 @@ fn encode(names: &[String], m: &Payload) -> Value {
 /// A body `raft_<kind>` back to Raft's message (None: not one [`encode`] writes).
 fn decode(names: &[String], kind: &str, b: &Value) -> Option<Payload> {
     let id = |v: &Value| v.as_str().and_then(|s| names.iter().position(|n| n == s));
-    let u = |k: &str| b[k].as_u64();
+    let u = |k: &str| super::safe_u64(&b[k]);
     let vote_args = || Some(RequestVoteArgs { term: u("term")?, candidate_id: id(&b["candidate_id"])?, last_log_index: u("last_log_index")?, last_log_term: u("last_log_term")? });
     let vote_reply = || Some(RequestVoteReply { term: u("term")?, vote_granted: b["vote_granted"].as_bool()? });
     Some(match kind {
@@ -360,7 +360,7 @@ fn decode(names: &[String], kind: &str, b: &Value) -> Option<Payload> {
         "InstallSnapshot" => {
             let s = &b["snapshot"];
             let config = s["config"].as_array()?.iter().map(id).collect::<Option<Vec<_>>>()?;
-            let snapshot = Snapshot { index: s["index"].as_u64()?, term: s["term"].as_u64()?, data: s["data"].as_str()?.to_string(), config };
+            let snapshot = Snapshot { index: super::safe_u64(&s["index"])?, term: super::safe_u64(&s["term"])?, data: s["data"].as_str()?.to_string(), config };
             Payload::InstallSnapshot(InstallSnapshotArgs { term: u("term")?, leader_id: id(&b["leader_id"])?, snapshot })
         }
         "InstallSnapshotResponse" => Payload::InstallSnapshotResponse(InstallSnapshotReply { term: u("term")?, match_index: u("match_index")? }),
@@ -368,7 +368,7 @@ fn decode(names: &[String], kind: &str, b: &Value) -> Option<Payload> {
             let entries = b["entries"]
                 .as_array()?
                 .iter()
-                .map(|e| Some(LogEntry { term: e[0].as_u64()?, index: e[1].as_u64()?, command: e[2].as_str()?.into() }))
+                .map(|e| Some(LogEntry { term: super::safe_u64(&e[0])?, index: super::safe_u64(&e[1])?, command: e[2].as_str()?.into() }))
                 .collect::<Option<Vec<_>>>()?;
             Payload::AppendEntries(AppendEntriesArgs {
                 term: u("term")?,

@@ -40,6 +40,13 @@ pub trait Process {
 }
 pub use topology::Topology;
 
+/// A protocol number from a peer's message (term, index, ballot round, timestamp): an integer
+/// up to 2⁵³ − 1 (what JSON carries exactly, the bound the wasm parsers use), else None — the
+/// message is ignored, so that a peer's huge number cannot overflow the core's `+ 1`.
+pub(crate) fn safe_u64(v: &serde_json::Value) -> Option<u64> {
+    v.as_u64().filter(|&x| x < 1 << 53)
+}
+
 /// The gossip key for a broadcast value: a non-negative integer as 20 digits (so that keys
 /// sort as the numbers do and a replica of increasing values appends), anything else as `~`
 /// and its JSON text.

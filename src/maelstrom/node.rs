@@ -243,7 +243,7 @@ fn entries(names: &[String], list: &Value) -> Vec<(String, Entry)> {
         .iter()
         .filter_map(|item| {
             let key = item[0].as_str()?.to_string();
-            let ts = item[1].as_u64()?;
+            let ts = super::safe_u64(&item[1])?;
             let writer = names.iter().position(|n| Some(n.as_str()) == item[2].as_str())?;
             Some((key, Entry { version: Version { ts, writer }, value: Some(String::new()), expires_us: 0 }))
         })

@@ -276,11 +276,9 @@ pub fn run(cfg: &Config) -> Result<Report> {
     let mut partitioned = false;
 
     let advance = |sim: &mut Simulation<Broadcast>, until: Micros, els: &mut Vec<Element>, watch: &mut Watch| {
-        while sim.next_event_at().is_some_and(|t| t <= until) {
-            if let Some(b) = sim.step_brief() {
-                if let Some(i) = b.node {
-                    watch.look(sim, i, els);
-                }
+        while let Some(b) = sim.step_brief_until(until) {
+            if let Some(i) = b.node {
+                watch.look(sim, i, els);
             }
         }
         sim.run_until(until);

@@ -457,7 +457,13 @@ impl<P: Protocol> Simulation<P> {
     /// [`step`](Self::step) without building the sentence: the event's kind, node and message
     /// (kind, from, to), for drivers that look at every event (Figure 16's trials).
     pub fn step_brief(&mut self) -> Option<Brief> {
-        let seq = self.step_until(Micros::MAX)?;
+        self.step_brief_until(Micros::MAX)
+    }
+
+    /// [`step_brief`](Self::step_brief) for an event due at or before `limit` µs only (None
+    /// when none is): for drivers that watch every event up to a time.
+    pub fn step_brief_until(&mut self, limit: Micros) -> Option<Brief> {
+        let seq = self.step_until(limit)?;
         self.events.iter().rev().find(|e| e.seq == seq).map(|r| Brief { kind: r.kind, node: r.node, message: r.message.map(|m| (m.1, m.2, m.3)) })
     }
 
