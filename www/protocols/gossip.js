@@ -15,6 +15,13 @@
 // one byte per agent. Every step happens in the wasm core; this module draws, forwards clicks
 // and chooses which agents a "crash 10%" hits (a seeded shuffle). Apart from its wasm glue it
 // imports nothing: what it needs comes from the stage (cx).
+//
+// Collective validation (issue #13 §6; attributes attestations, liars, sybil): agents publish
+// claims, attest them and decide at k agreeing attestations, all in the wasm core
+// (publishClaim, tally, verdicts). This module picks which agents lie (a seeded shuffle, as for
+// crashes) and passes them as the Simulation's `byzantine` option, colours each agent by its
+// verdict on the latest claim, and charts what the core measures for k = 1, 3, 5 and 9 (runs of
+// their own, in a worker).
 import init, { Simulation } from '../pkg/consensus_playground.js';
 
 export const name = 'gossip';
@@ -53,6 +60,64 @@ const RUMORS = ['off', 'on'];
 const DEFAULTS = { mode: 'push-pull', fanout: '1', 'interval-ms': '100', 'drop-rate': '0', rumors: 'off' };
 const num = (x) => x.toLocaleString('en-US');
 
+// ---- collective validation: settings ----------------------------------------------------------
+
+/** Every agent ends up holding every attestation: at most this many agents attest. */
+const ATTEST_MAX = 100;
+const KS = [1, 3, 5, 9];
+const ACCURACIES = [0.8, 0.95, 1];
+const LIAR_SHARES = [0, 0.1, 0.2, 0.3, 0.4];
+/** Runs per k in the chart. */
+const SWEEP_RUNS = 6;
+/** verdicts' codes, in order. */
+const VERDICTS = ['undecided', 'accepted', 'rejected', 'crashed'];
+const GLYPHS = ['?', '✓', '✗', ''];
+const pct = (f) => `${Math.round(f * 100)}%`;
+
+/**
+ * The `attestations` attribute as the Simulation's option: absent or `off`, null; `on` (or
+ * empty), the defaults; else tokens `k=5`, `accuracy=0.95`, `members-only`, `sybils=4`.
+ */
+function attestationsOf(text) {
+  if (text === null || text === 'off') return null;
+  const a = {};
+  for (const t of text.split(/[\s,]+/).filter(Boolean)) {
+    const [key, v] = t.split('=');
+    if (key === 'members-only') a.membersOnly = v !== 'off' && v !== 'false';
+    else if (['k', 'accuracy', 'sybils'].includes(key)) a[key] = Number(v);
+  }
+  return a;
+}
+
+/** The attribute's text for attestations `a`. */
+const attestationsText = (a) => [`k=${a.k ?? 3}`, `accuracy=${a.accuracy ?? 0.95}`, ...(a.membersOnly ? ['members-only'] : []), ...(a.sybils !== undefined ? [`sybils=${a.sybils}`] : [])].join(',');
+
+/** `liars`: `20%`, a fraction (`0.2`) or a count (`3`) of the agents. */
+function liarCount(text, n) {
+  if (!text) return 0;
+  const x = parseFloat(text);
+  if (!Number.isFinite(x) || x <= 0) return 0;
+  return Math.min(n - 1, text.trim().endsWith('%') ? Math.round((x / 100) * n) : x < 1 ? Math.round(x * n) : Math.round(x));
+}
+
+/** `sybil`: present (empty or `on`), one liar is a Sybil; `off` or absent, none. */
+const sybilOn = (text) => text !== null && text !== 'off';
+
+/**
+ * The traitors the attributes ask for, [id, behaviour] each: `liars` of the agents drawn by a
+ * seeded shuffle (the run's seed), the first of them a Sybil when `sybil` is on (a Sybil alone
+ * if there are no liars). Only with attestations on.
+ */
+function traitorsOf(attr, n) {
+  if (!attestationsOf(attr('attestations'))) return [];
+  let k = liarCount(attr('liars'), n);
+  const sybil = sybilOn(attr('sybil'));
+  if (sybil) k = Math.max(k, 1);
+  const seed = (Number(attr('seed') ?? 7) || 0) ^ 0x11a5;
+  const ids = pick([...Array(n).keys()], Math.min(k, n - 1), seed).map((i) => `n${i + 1}`);
+  return ids.map((id, i) => [id, sybil && i === 0 ? 'sybil' : 'lie']);
+}
+
 export const legend = [
   ['gs-susceptible', 'susceptible'],
   ['gs-infective', 'infective'],
@@ -80,6 +145,15 @@ export function options(attr) {
   if (n('drop-rate')) o.dropRate = Number(attr('drop-rate'));
   // Rumor mongering on top of anti-entropy (push, feedback, counter, k = 2), at the same interval.
   if (attr('rumors') === 'on') o.rumors = o.intervalMs ? { intervalMs: o.intervalMs } : {};
+  // Collective validation: at most ATTEST_MAX agents; the liars as traitors from the start.
+  const a = attestationsOf(attr('attestations'));
+  if (a) {
+    o.attestations = a;
+    const size = Math.min(Number(attr('nodes') ?? 5) || 5, ATTEST_MAX);
+    if (Number(attr('nodes')) > ATTEST_MAX) o.nodes = ATTEST_MAX;
+    const t = traitorsOf(attr, size);
+    if (t.length) o.byzantine = Object.fromEntries(t);
+  }
   return o;
 }
 
@@ -95,7 +169,7 @@ export const routine = ['Show routine events', 'Exchanges that changed nothing']
 const widgets = new WeakMap();
 function widget(cx) {
   let w = widgets.get(cx);
-  if (!w) widgets.set(cx, (w = { writes: 0, crashes: 0, last: null, scene: null, panel: null, seed: 0 }));
+  if (!w) widgets.set(cx, (w = { writes: 0, crashes: 0, last: null, scene: null, panel: null, seed: 0, claims: 0, claim: null, traitors: [] }));
   return w;
 }
 
@@ -136,18 +210,24 @@ const agentOf = (text) => {
 
 // ---- the ring (up to 30 agents) ---------------------------------------------------------------
 
-/** agentStates for one frame's node views (memoized by that array): state and index per agent. */
+/**
+ * agentStates for one frame's node views (memoized by that array): state and index per agent,
+ * and while a claim is shown, every agent's verdict on it (the core's verdicts).
+ */
 const frames = new WeakMap();
 function statesOf(cx, nodes) {
   let f = frames.get(nodes);
   if (!f) {
     let states = null;
+    let verdicts = null;
+    const claim = cx && widget(cx).claim;
     try {
       states = cx?.sim?.agentStates(KEY) ?? null;
+      if (claim) verdicts = cx.sim.verdicts(claim.id);
     } catch {
       states = null;
     }
-    f = { states, index: new Map(nodes.map((n, i) => [n.id, i])) };
+    f = { states, verdicts, claim, index: new Map(nodes.map((n, i) => [n.id, i])) };
     frames.set(nodes, f);
   }
   return f;
@@ -156,12 +236,36 @@ function statesOf(cx, nodes) {
 const versionText = (v) => (v ? `${v.ts}@${v.writer}` : '—');
 const held = (n) => n.store?.find((e) => e.key === KEY);
 
+/** A claim as the page says it: `claim c2 (false)`. */
+const claimText = (c) => `claim ${c.id} (${c.truth ? 'true' : 'false'})`;
+
+/** The attestations of claim `id` agent `n` holds, as its node view lists them: [valid, invalid]. */
+function attestationsHeld(n, id) {
+  const c = [0, 0];
+  for (const e of n.store ?? []) if (e.key.startsWith(`att/${id}/`)) c[e.value === 'valid' ? 0 : 1]++;
+  return c;
+}
+
 export function nodeLabel(n, nodes, cx) {
-  const { states, index } = statesOf(cx, nodes);
+  const { states, verdicts, claim, index } = statesOf(cx, nodes);
   const code = n.crashed ? 3 : (states?.[index.get(n.id)] ?? 0);
   const epidemic = STATES[code];
   const e = held(n);
   const value = e ? (e.deleted ? '∅' : String(e.value)) : '·';
+  if (verdicts) {
+    // Collective validation: the colour and the glyph say the agent's verdict on the latest claim.
+    const v = n.crashed ? 3 : (verdicts[index.get(n.id)] ?? 0);
+    const verdict = VERDICTS[v];
+    const [valid, invalid] = attestationsHeld(n, claim.id);
+    return {
+      state: n.crashed ? 'crashed' : `gs-${verdict}`,
+      number: GLYPHS[v],
+      sub: n.paused ? `paused, ${verdict}` : verdict,
+      label: `${n.id}: ${v === 0 ? 'has not decided on' : v === 3 ? 'crashed, did not decide' : verdict} ${claimText(claim)}; holds ${valid} attestation${valid === 1 ? '' : 's'} saying valid, ${invalid} saying invalid${n.paused ? ', paused' : ''}`,
+      data: { epidemic, value: e ? (e.deleted ? 'deleted' : e.value) : 'none', verdict },
+      timer: ((t) => (t ? [t.start, t.deadline] : null))(n.timers?.find((t) => t.kind === 'antiEntropy') ?? n.timers?.[0]),
+    };
+  }
   return {
     state: n.crashed ? 'crashed' : `gs-${epidemic}`,
     number: value.length > 4 ? `${value.slice(0, 3)}…` : value,
@@ -239,11 +343,235 @@ export function nodeActions(n, cx, common) {
 
 export function nodeDetails(n) {
   const rows = [['clock', n.clock ?? '—']];
-  const store = n.store ?? [];
+  // Claims and attestations (collective validation) are entries too: counted, not listed.
+  const store = (n.store ?? []).filter((e) => !/^(claim|att)\//.test(e.key));
+  const claims = (n.store ?? []).filter((e) => e.key.startsWith('claim/'));
+  for (const c of claims) {
+    const id = c.key.slice(6);
+    const [valid, invalid] = attestationsHeld(n, id);
+    rows.push([`claim ${id}`, `${c.value === 'true' ? 'true' : 'false'}; attestations held: ${valid} valid, ${invalid} invalid`]);
+  }
   if (!store.length) rows.push(['store', 'empty']);
   for (const e of store) rows.push([`key ${e.key}`, `${e.deleted ? `deleted (death certificate until ${Math.round(e.expiresMs)} ms)` : e.value}, version ${versionText(e.version)}`]);
   rows.push(['hot rumors', (n.hot ?? []).map((h) => `${h.key} ${versionText(h.version)} (told ${h.count})`).join('; ') || 'none']);
   return rows;
+}
+
+// ---- collective validation: the panel's section, in both views ----------------------------------
+
+/** The ring's legend (the stage's) drops the colours of x while the ring shows verdicts. */
+function legend(host, claims) {
+  const l = host?.querySelector('.cp-stage > .cp-legend');
+  if (l) l.toggleAttribute('data-claims', claims);
+}
+
+/** Elements whose attributes of collective validation the module watches (a change: a new run). */
+const watched = new WeakSet();
+/** Per element: the worker that runs the chart's runs, and the latest sweep asked for. */
+const sweepers = new WeakMap();
+
+// The chart (viewBox units): two panels of four bars, k = 1, 3, 5, 9.
+const CW = 340, CH = 168, CT = 30, CB = 30, PANEL = 160;
+
+/**
+ * The Collective validation section: Attestations on or off, k, accuracy, liars, one Sybil,
+ * only members attest (each an attribute of the element: a change starts a new run), Publish a
+ * true or a false claim; the honest agents' tally on the latest claim (the core's tally); a key
+ * to the agents' colours; the chart of what the core measures for each k at these settings.
+ */
+function attestSection(cx, w) {
+  const { el, svg, button } = cx.dom;
+  const attr = (name) => cx.attr(name);
+  const settings = () => attestationsOf(attr('attestations')) ?? {};
+  const set = (name, value) => {
+    refocus = name;
+    cx.configure(name, value);
+  };
+  const setA = (change) => set('attestations', attestationsText({ ...settings(), ...change }));
+  const select = (name, label, values, text, title, change) => {
+    const s = el('select', { name, title, 'aria-label': label }, ...values.map((v) => el('option', { value: String(v), text: text(v) })));
+    s.addEventListener('change', () => change(s.value));
+    return [el('label', { class: 'cp-gs-field' }, el('span', { text: label }), s), s];
+  };
+  const check = (name, label, title, change) => {
+    const c = el('input', { type: 'checkbox', name, title });
+    c.addEventListener('change', () => change(c.checked));
+    return [el('label', { class: 'cp-gs-check', title }, c, ` ${label}`), c];
+  };
+  const [onLabel, on] = check('attestations', 'Attestations', 'Collective validation: agents publish claims, each agent checks what it holds and attests it; an agent decides at k agreeing attestations (a new run)', (v) => set('attestations', v ? attestationsText(settings()) : 'off'));
+  const [kLabel, k] = select('k', 'Threshold k', KS, String, 'Agreeing attestations an agent needs to accept or reject a claim (a new run)', (v) => setA({ k: Number(v) }));
+  const [accLabel, acc] = select('accuracy', 'Accuracy', ACCURACIES, pct, 'How often an honest agent’s own check of a claim is right (a new run)', (v) => setA({ accuracy: Number(v) }));
+  const [liarsLabel, liars] = select('liars', 'Liars', LIAR_SHARES, pct, 'Agents that attest the opposite of the truth, chosen by a seeded shuffle (a new run)', (v) => set('liars', pct(Number(v))));
+  const [sybilLabel, sybil] = check('sybil', 'One Sybil', 'One liar is a Sybil: it also attests under identities it mints (a new run)', (v) => set('sybil', v ? 'on' : 'off'));
+  const [membersLabel, members] = check('members-only', 'Only members attest', 'Only the members’ attestations count, each signed by the member it names: minted identities do not (a new run)', (v) => setA({ membersOnly: v }));
+  const summary = el('p', { class: 'cp-gs-claim' });
+  const said = el('span', { class: 'cp-gs-sr', 'aria-live': 'polite' });
+  const key = el(
+    'p',
+    { class: 'cp-legend cp-gs-vkey' },
+    ...['undecided', 'accepted', 'rejected'].map((v, i) => el('span', {}, el('i', { class: `cp-gs-vswatch cp-gs-v-${v}`, text: GLYPHS[i] }), v)),
+    el('span', {}, el('i', { class: 'cp-gs-vswatch cp-gs-v-traitor' }), 'liar or Sybil (horns on the ring)'),
+  );
+  const chart = svg('svg', { viewBox: `0 0 ${CW} ${CH}`, class: 'cp-gs-chart', role: 'img', 'aria-label': 'Not computed yet' });
+  const caption = el('figcaption', {});
+  const figure = el('figure', { class: 'cp-gs-sweep', 'data-state': 'idle' }, chart, caption);
+  const publishers = (truth) => {
+    // A false claim: published by a liar when there is one (the Sybil first); a true one: by an
+    // honest agent (a seeded pick).
+    const bad = w.traitors.map(([id]) => id);
+    if (!truth && bad.length) return bad[0];
+    const honest = [...Array(w.n ?? 0).keys()].map((i) => `n${i + 1}`).filter((id) => !bad.includes(id));
+    return pick(honest, 1, (w.seed * 31 + w.claims) >>> 0)[0];
+  };
+  const publish = (truth) => () => {
+    const id = `c${++w.claims}`;
+    const at = publishers(truth);
+    if (w.scene) return w.scene.publish(id, truth, at);
+    cx.act((sim) => section.published({ ...sim.publishClaim(id, truth, at), id, truth, t: sim.now }));
+  };
+  const body = el(
+    'div',
+    { class: 'cp-gs-attest-body' },
+    el('div', { class: 'cp-gs-fields' }, kLabel, accLabel, liarsLabel),
+    el('div', { class: 'cp-gs-row' }, sybilLabel, membersLabel),
+    el(
+      'div',
+      { class: 'cp-gs-row' },
+      button('Publish a true claim', 'An honest agent publishes a claim that is true, and attests it', publish(true)),
+      button('Publish a false claim', 'A liar (the Sybil, if there is one; else an honest agent) publishes a claim that is false, and attests it', publish(false)),
+    ),
+    summary,
+    key,
+    figure,
+  );
+  const root = el('fieldset', { class: 'cp-gs-attest' }, el('legend', { text: 'Collective validation' }), onLabel, body, said);
+  let announced = '';
+
+  /** The chart: the mean over SWEEP_RUNS runs per k, from the worker. */
+  function draw(results, n) {
+    const byK = KS.map((kk) => {
+      const rs = results.filter((r) => r.k === kk);
+      const wrong = rs.reduce((t, r) => t + r.tally.accepted / Math.max(1, r.honest), 0) / rs.length;
+      const decided = rs.filter((r) => r.ms !== null);
+      const ms = decided.length ? decided.reduce((t, r) => t + r.ms, 0) / decided.length : null;
+      return { k: kk, wrong, ms, open: rs.length - decided.length };
+    });
+    const now = settings().k ?? 3;
+    const top = Math.max(100, ...byK.map((b) => b.ms ?? 0)) * 1.15;
+    const bw = 24, gap = (PANEL - 20 - 4 * bw) / 3;
+    const parts = [];
+    const text = (x, y, t, attrs = {}) => {
+      const e = svg('text', { x, y, 'text-anchor': 'middle', ...attrs });
+      e.textContent = t;
+      parts.push(e);
+    };
+    [['accepted the false claim', 0], ['all decided after, ms', PANEL + 20]].forEach(([title, x0], p) => {
+      text(x0 + PANEL / 2, 12, title, { class: 'cp-gs-ctitle' });
+      parts.push(svg('line', { x1: x0 + 10, x2: x0 + PANEL - 10, y1: CH - CB, y2: CH - CB, class: 'cp-gs-base' }));
+      byK.forEach((b, i) => {
+        const x = x0 + 10 + i * (bw + gap);
+        const f = p ? (b.ms ?? 0) / top : b.wrong;
+        const h = f * (CH - CT - CB);
+        const g = svg('g', { class: `cp-gs-bar${b.k === now ? ' cp-gs-now' : ''}`, 'data-k': b.k, [p ? 'data-ms' : 'data-wrong']: p ? String(b.ms === null ? '' : Math.round(b.ms)) : b.wrong.toFixed(3) });
+        g.append(svg('rect', { x, y: CH - CB - h, width: bw, height: Math.max(h, 0.5) }));
+        parts.push(g);
+        text(x + bw / 2, CH - CB - h - 4, p ? (b.ms === null ? 'never' : `${Math.round(b.ms)}${b.open ? '*' : ''}`) : pct(b.wrong), { class: 'cp-gs-cval' });
+        text(x + bw / 2, CH - CB + 13, `k=${b.k}`, { class: b.k === now ? 'cp-gs-cnow' : '' });
+      });
+    });
+    chart.replaceChildren(...parts);
+    chart.setAttribute('aria-label', `For k = 1, 3, 5 and 9: ${byK.map((b) => `k = ${b.k}: ${pct(b.wrong)} of honest agents accepted the false claim, ${b.ms === null ? 'never all decided' : `all decided after ${Math.round(b.ms)} ms`}`).join('; ')}`);
+    const t = w.traitors;
+    const a = settings();
+    caption.textContent = `Mean of ${SWEEP_RUNS} runs per k (seeds ${w.seed}–${w.seed + SWEEP_RUNS - 1}), each run by the simulator: ${n} agents, ${t.filter(([, b]) => b === 'lie').length} liars${t.some(([, b]) => b === 'sybil') ? ' and one Sybil' : ''}, accuracy ${pct(a.accuracy ?? 0.95)}${a.membersOnly ? ', only members attest' : ''}; a false claim published by ${t.length ? 'a liar' : 'an honest agent'}.${byK.some((b) => b.open) ? ' *: some runs left agents undecided after 10 s.' : ''}`;
+    figure.dataset.state = 'done';
+  }
+
+  /** Asks the worker for the chart's runs at the current settings. */
+  function sweep(host, options) {
+    let s = sweepers.get(host);
+    if (!s) {
+      s = { worker: new Worker(cx.combined ? WORKER_COMBINED : WORKER, { type: 'module' }), run: 0 };
+      sweepers.set(host, s);
+      s.worker.onmessage = ({ data: m }) => {
+        if (m.run !== s.run) return;
+        if (m.type === 'swept') s.done?.(m.results);
+        else if (m.type === 'error') s.failed?.(m.message);
+      };
+    }
+    const run = ++s.run;
+    const at = w.traitors[0]?.[0] ?? null;
+    s.done = (results) => run === s.run && draw(results, options.nodes);
+    s.failed = (message) => {
+      caption.textContent = `The chart’s runs failed: ${message}`;
+      figure.dataset.state = 'failed';
+    };
+    figure.dataset.state = 'running';
+    caption.textContent = `Running the simulator ${SWEEP_RUNS} times for each k = 1, 3, 5, 9…`;
+    const runs = KS.flatMap((kk) => [...Array(SWEEP_RUNS).keys()].map((j) => ({ k: kk, truth: false, at, options: { ...options, seed: w.seed + j, attestations: { ...options.attestations, k: kk } } })));
+    s.worker.postMessage({ type: 'sweep', run, runs });
+  }
+
+  const section = {
+    root,
+    /** A new run: the controls show its settings; the chart is run again. */
+    layout(n) {
+      const host = root.closest('consensus-playground');
+      if (host && !watched.has(host)) {
+        watched.add(host);
+        new MutationObserver(() => host.mechanismName?.() === 'gossip' && host.reset()).observe(host, { attributeFilter: ['attestations', 'liars', 'sybil'] });
+      }
+      const a = attestationsOf(attr('attestations'));
+      on.checked = !!a;
+      body.hidden = !a;
+      w.claim = null;
+      w.claims = 0;
+      announced = said.textContent = '';
+      summary.replaceChildren();
+      for (const d of ['claim', 'truth', 'honest', 'accepted', 'rejected', 'undecided', 'decidedMs', 'wrong']) delete summary.dataset[d];
+      w.traitors = a ? traitorsOf(attr, n) : [];
+      legend(host, false);
+      // The dense view has its own key under the grid.
+      key.hidden = !!w.scene;
+      if (w.scene) w.scene.aside.hidden = !!a;
+      if (!a) return;
+      cx.stylesheet('stage/traitors.css');
+      k.value = String(a.k ?? 3);
+      if (![...k.options].some((o) => o.selected)) k.append(el('option', { value: k.value, text: k.value, selected: '' }));
+      acc.value = String(a.accuracy ?? 0.95);
+      if (![...acc.options].some((o) => o.selected)) acc.append(el('option', { value: acc.value, text: pct(a.accuracy), selected: '' }));
+      const share = n ? w.traitors.filter(([, b]) => b === 'lie').length / n : 0;
+      liars.value = String(LIAR_SHARES.reduce((best, f) => (Math.abs(f - share) < Math.abs(best - share) ? f : best), 0));
+      sybil.checked = w.traitors.some(([, b]) => b === 'sybil');
+      members.checked = !!a.membersOnly;
+      summary.textContent = `${w.traitors.length ? `Traitors: ${w.traitors.map(([id, b]) => `${id} (${b === 'sybil' ? `Sybil, ${a.sybils ?? 10} minted identities` : 'liar'})`).join(', ')}. ` : 'No liars. '}Publish a claim and watch the agents decide.`;
+      if (host) sweep(host, { protocol: 'gossip', ...options(attr), nodes: n, synchronous: !!w.scene });
+    },
+    /** publishClaim's answer (in either view). */
+    published(r) {
+      if (r.accepted === false) return w.panel?.note(`The claim was refused: ${r.reason}.`);
+      w.panel?.note('');
+      const t = w.traitors.find(([id]) => id === r.at);
+      w.claim = { id: r.id, truth: r.truth, t: r.t, at: r.at, by: t ? (t[1] === 'sybil' ? 'the Sybil' : 'a liar') : 'an honest agent' };
+      legend(root.closest('consensus-playground'), true);
+      announced = said.textContent = '';
+    },
+    /** The core's tally of the latest claim, `now` the simulated time. */
+    show(tally, now) {
+      const c = w.claim;
+      if (!c) return;
+      const { accepted: a, rejected: r, undecided: u } = tally;
+      const honest = a + r + u;
+      const decided = u === 0 && honest > 0 ? Math.max(0, tally.lastAtMs - c.t) : null;
+      const wrong = (c.truth ? r : a) / Math.max(1, honest);
+      Object.assign(summary.dataset, { claim: c.id, truth: String(c.truth), honest: String(honest), accepted: String(a), rejected: String(r), undecided: String(u), decidedMs: decided === null ? '' : String(Math.round(decided)), wrong: wrong.toFixed(3) });
+      const head = `${num(honest)} honest agents: ${num(a)} accepted the ${c.truth ? 'true' : 'false'} claim, ${num(r)} rejected it, ${num(u)} undecided`;
+      summary.replaceChildren(el('b', { text: head }), decided === null ? ` — ${Math.round(now - c.t)} ms since it was published` : ` — decided by ${Math.round(decided)} ms`, el('br'), `${claimText(c)}, published by ${c.at} (${c.by}).`);
+      const all = decided === null ? '' : `${head}, decided by ${Math.round(decided)} ms.`;
+      if (all !== announced) said.textContent = announced = all;
+    },
+  };
+  return section;
 }
 
 // ---- the panel: settings and actions, in both views -------------------------------------------
@@ -259,6 +587,7 @@ export function panel(cx) {
   const { el, button } = cx.dom;
   cx.stylesheet(CSS);
   const w = widget(cx);
+  const attest = (w.attest = attestSection(cx, w));
   const setting = (attr, label, values, text, title) => {
     const select = el('select', { name: attr, title, 'aria-label': label }, ...values.map((v) => el('option', { value: String(v), text: text(v) })));
     select.addEventListener('change', () => {
@@ -344,17 +673,21 @@ export function panel(cx) {
     summary,
     note,
     done,
+    attest.root,
   );
   if (refocus) {
-    const f = fields.find(([, s]) => s.name === refocus);
+    const f = root.querySelector(`[name="${refocus}"]`);
     refocus = null;
-    if (f) queueMicrotask(() => f[1].focus({ preventScroll: true }));
+    if (f) queueMicrotask(() => f.focus({ preventScroll: true }));
   }
   const sync = (n) => {
+    const attesting = !!attestationsOf(cx.attr('attestations'));
     for (const [, s] of fields) {
       const v = s.name === 'nodes' ? String(n) : (cx.attr(s.name) ?? DEFAULTS[s.name]);
       if (![...s.options].some((o) => o.value === v)) s.append(el('option', { value: v, text: s.name === 'nodes' ? num(Number(v)) : v }));
       s.value = v;
+      // Collective validation: every agent keeps every attestation, so at most ATTEST_MAX agents.
+      if (s.name === 'nodes') for (const o of s.options) o.disabled = attesting && Number(o.value) > ATTEST_MAX;
     }
   };
   let allSaid = '';
@@ -393,12 +726,13 @@ export function panel(cx) {
       w.crashes = 0;
       w.last = null;
       w.seed = Number(cx.attr('seed') ?? 7) || 0;
-      w.n = w.scene ? Number(cx.attr('nodes')) : ids.length;
+      w.n = w.scene ? Math.min(Number(cx.attr('nodes')), attestationsOf(cx.attr('attestations')) ? ATTEST_MAX : Infinity) : ids.length;
       allSaid = '';
       done.textContent = '';
       note.textContent = '';
       sync(w.n);
       w.panel.show([w.n, 0, 0, 0], 0, w.n, false);
+      attest.layout(w.n);
     },
     update(nodes) {
       const sim = cx.sim;
@@ -413,6 +747,7 @@ export function panel(cx) {
         informed = 0;
       }
       w.panel.show(counts, informed, nodes.length - counts[3], sim.network().partitioned);
+      if (w.claim) attest.show(sim.tally(w.claim.id), sim.now);
     },
   };
 }
@@ -429,6 +764,11 @@ const rgba = (hex) => {
   return (0xff << 24) | ((v & 0xff) << 16) | (v & 0xff00) | (v >> 16);
 };
 const PIXELS = COLORS.map(rgba);
+// Verdicts on a claim (collective validation), apart from the colours above in hue and
+// lightness (Okabe & Ito): undecided mid grey, accepted reddish purple (dark), rejected yellow
+// (light), crashed near-black; each cell also carries the verdict's glyph.
+const VERDICT_COLORS = ['#b8bec7', '#cc79a7', '#f0e442', '#262626'];
+const VERDICT_PIXELS = VERDICT_COLORS.map(rgba);
 const GAP_PIXEL = rgba(GAP);
 // The plot (viewBox units).
 const PW = 340, PH = 190, PL = 38, PR = 18, PT = 10, PB = 34;
@@ -449,6 +789,13 @@ export function scene(cx) {
     { class: 'cp-legend cp-gs-key' },
     ...['susceptible (lacks x)', 'infective (hot rumor)', 'removed (holds x)', 'crashed'].map((s, i) => el('span', {}, el('i', { class: 'cp-gs-swatch', style: `background:${COLORS[i]}` }), s)),
   );
+  // While a claim is shown, the cells say verdicts instead.
+  const vkey = el(
+    'div',
+    { class: 'cp-legend cp-gs-key', hidden: '' },
+    ...VERDICTS.map((v, i) => el('span', {}, el('i', { class: 'cp-gs-swatch', style: `background:${VERDICT_COLORS[i]}` }), `${v}${GLYPHS[i] ? ` ${GLYPHS[i]}` : ''}`)),
+    el('span', {}, el('i', { class: 'cp-gs-swatch cp-gs-horn' }), 'liar or Sybil'),
+  );
   const plot = svg('svg', { viewBox: `0 0 ${PW} ${PH}`, class: 'cp-gs-plot', role: 'img', 'aria-label': 'Fraction of live agents informed since the latest write, and what theory predicts' });
   const grid = svg('g', { class: 'cp-gs-axes' });
   const theoryPath = svg('path', { class: 'cp-gs-theory' });
@@ -462,7 +809,7 @@ export function scene(cx) {
     el('span', {}, el('i', { class: 'cp-gs-k cp-gs-k-run' }), 'this run (live agents)'),
     el('span', {}, el('i', { class: 'cp-gs-k cp-gs-k-theory' }), 'theory: anti-entropy in synchronous rounds (mean field)'),
   );
-  const root = el('div', { class: 'cp-stage cp-gs-scene' }, canvas, key);
+  const root = el('div', { class: 'cp-stage cp-gs-scene' }, canvas, key, vkey);
   const split = el('p', { class: 'cp-hint cp-gs-split', hidden: '' }, 'Split in halves: theory’s curve knows nothing of the partition (half the exchanges go nowhere).');
   const aside = el('figure', { class: 'cp-panel cp-gs-figure' }, el('h3', { text: `Informed since the latest write` }), plot, caption, split);
   const ctx = canvas.getContext('2d');
@@ -474,6 +821,8 @@ export function scene(cx) {
   let now = 0;
   let n = 0;
   let states = new Uint8Array(0);
+  let verdicts = null; // the latest claim's verdicts (collective validation), once one is published
+  let traitors = []; // agent indices
   let partitioned = false;
   let interval = 100;
   let cols = 1, rows = 1, cell = 1;
@@ -502,13 +851,44 @@ export function scene(cx) {
     px.fill(GAP_PIXEL);
     const W = canvas.width;
     const inner = cell >= 5 ? cell - 1 : cell;
+    const pixels = verdicts ? VERDICT_PIXELS : PIXELS;
+    const codes = verdicts ?? states;
     for (let i = 0; i < n; i++) {
-      const color = PIXELS[states[i] ?? 0];
+      const color = pixels[codes[i] ?? 0];
       const x0 = (i % cols) * cell;
       const y0 = Math.floor(i / cols) * cell;
       for (let y = 0; y < inner; y++) px.fill(color, (y0 + y) * W + x0, (y0 + y) * W + x0 + inner);
     }
     ctx.putImageData(img, 0, 0);
+    if (verdicts && cell >= 12) {
+      // The verdict's glyph in each cell, so colour is not the only cue.
+      ctx.font = `${Math.round(cell * 0.5)}px system-ui, sans-serif`;
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'middle';
+      for (let i = 0; i < n; i++) {
+        const g = GLYPHS[verdicts[i]];
+        if (!g) continue;
+        ctx.fillStyle = verdicts[i] === 1 ? '#fff' : '#1f2937';
+        ctx.fillText(g, (i % cols) * cell + inner / 2, Math.floor(i / cols) * cell + inner / 2 + 1);
+      }
+    }
+    if (traitors.length && attestationsOf(cx.attr('attestations'))) {
+      // Traitors: a dark corner (the ring's horns), outlined in white.
+      ctx.fillStyle = '#7f1d1d';
+      ctx.strokeStyle = '#fff';
+      ctx.lineWidth = 1;
+      const c = Math.max(3, Math.round(cell * 0.35));
+      for (const i of traitors) {
+        const x0 = (i % cols) * cell, y0 = Math.floor(i / cols) * cell;
+        ctx.beginPath();
+        ctx.moveTo(x0, y0);
+        ctx.lineTo(x0 + c, y0);
+        ctx.lineTo(x0, y0 + c);
+        ctx.closePath();
+        ctx.fill();
+        ctx.stroke();
+      }
+    }
     if (partitioned) {
       // The halves: agents 1 … n/2 and the rest, in reading order.
       const h = n >> 1;
@@ -579,6 +959,9 @@ export function scene(cx) {
   function frame(m) {
     now = m.now;
     states = m.states;
+    verdicts = m.claim?.verdicts ?? null;
+    key.hidden = !!verdicts;
+    vkey.hidden = !verdicts;
     partitioned = m.partitioned;
     split.hidden = !partitioned;
     const counts = m.counts;
@@ -589,8 +972,16 @@ export function scene(cx) {
     canvas.dataset.informed = String(m.informed);
     canvas.dataset.live = String(live);
     canvas.dataset.counts = counts.join(',');
+    if (m.claim) {
+      w.attest?.show(m.claim.tally, now);
+      const v = [0, 0, 0, 0];
+      for (const x of verdicts) v[x]++;
+      canvas.dataset.verdicts = v.join(',');
+      canvas.setAttribute('aria-label', `${num(n)} agents, their verdicts on claim ${m.claim.id}: ${num(v[0])} undecided, ${num(v[1])} accepted, ${num(v[2])} rejected, ${num(v[3])} crashed; ${traitors.length} of them liars or Sybils`);
+      lastLabel = performance.now();
+    }
     // The canvas's text alternative: the counts (at most twice a second).
-    if (performance.now() - lastLabel > 500 || m.informed === live) {
+    if (!m.claim && (performance.now() - lastLabel > 500 || m.informed === live)) {
       lastLabel = performance.now();
       canvas.setAttribute('aria-label', `${num(n)} agents: ${text}; ${num(counts[0])} susceptible, ${num(counts[1])} infective, ${num(counts[2])} removed, ${num(counts[3])} crashed${partitioned ? '; split in halves' : ''}`);
     }
@@ -618,7 +1009,10 @@ export function scene(cx) {
       } else if (m.type === 'ready') {
         n = m.n;
         interval = m.intervalMs;
+        traitors = m.traitors ?? [];
         geometry();
+      } else if (m.type === 'published') {
+        w.attest?.published(m);
       } else if (m.type === 'wrote') {
         if (m.accepted === false) {
           w.panel?.note(`The write was refused: ${m.reason ?? `${m.at} is down`}.`);
@@ -655,6 +1049,11 @@ export function scene(cx) {
       samples = [];
       n = Number(options.nodes);
       states = new Uint8Array(n);
+      verdicts = null;
+      traitors = [];
+      key.hidden = false;
+      vkey.hidden = true;
+      delete canvas.dataset.verdicts;
       geometry();
       draw();
       drawPlot();
@@ -666,6 +1065,7 @@ export function scene(cx) {
     },
     step: () => post({ type: 'step' }),
     write: (value, at) => post({ type: 'write', value, at }),
+    publish: (id, truth, at) => post({ type: 'publish', id, truth, at }),
     crash(fraction, seed) {
       const live = [];
       for (let i = 0; i < n; i++) if (states[i] !== 3) live.push(i);
