@@ -360,7 +360,7 @@ export function nodeDetails(n) {
 // ---- collective validation: the panel's section, in both views ----------------------------------
 
 /** The ring's legend (the stage's) drops the colours of x while the ring shows verdicts. */
-function legend(host, claims) {
+function legendShowsClaims(host, claims) {
   const l = host?.querySelector('.cp-stage > .cp-legend');
   if (l) l.toggleAttribute('data-claims', claims);
 }
@@ -530,7 +530,8 @@ function attestSection(cx, w) {
       summary.replaceChildren();
       for (const d of ['claim', 'truth', 'honest', 'accepted', 'rejected', 'undecided', 'decidedMs', 'wrong']) delete summary.dataset[d];
       w.traitors = a ? traitorsOf(attr, n) : [];
-      legend(host, false);
+      legendShowsClaims(host, false);
+      refocus = null; // the run started again without rebuilding the panel: its control kept the focus
       // The dense view has its own key under the grid.
       key.hidden = !!w.scene;
       if (w.scene) w.scene.aside.hidden = !!a;
@@ -553,7 +554,7 @@ function attestSection(cx, w) {
       w.panel?.note('');
       const t = w.traitors.find(([id]) => id === r.at);
       w.claim = { id: r.id, truth: r.truth, t: r.t, at: r.at, by: t ? (t[1] === 'sybil' ? 'the Sybil' : 'a liar') : 'an honest agent' };
-      legend(root.closest('consensus-playground'), true);
+      legendShowsClaims(root.closest('consensus-playground'), true);
       announced = said.textContent = '';
     },
     /** The core's tally of the latest claim, `now` the simulated time. */
