@@ -370,8 +370,9 @@ const watched = new WeakSet();
 /** Per element: the worker that runs the chart's runs, and the latest sweep asked for. */
 const sweepers = new WeakMap();
 
-// The chart (viewBox units): two panels of four bars, k = 1, 3, 5, 9.
-const CW = 340, CH = 168, CT = 30, CB = 30, PANEL = 160;
+// The chart (viewBox units): two panels, one above the other, of four horizontal bars (k = 1,
+// 3, 5, 9), so it stays legible in a narrow column.
+const CW = 250, LBL = 34, BAR = 170, ROW = 18, PANEL = 24 + 4 * ROW;
 
 /**
  * The Collective validation section: Attestations on or off, k, accuracy, liars, one Sybil,
@@ -412,7 +413,7 @@ function attestSection(cx, w) {
     ...['undecided', 'accepted', 'rejected'].map((v, i) => el('span', {}, el('i', { class: `cp-gs-vswatch cp-gs-v-${v}`, text: GLYPHS[i] }), v)),
     el('span', {}, el('i', { class: 'cp-gs-vswatch cp-gs-v-traitor' }), 'liar or Sybil (horns on the ring)'),
   );
-  const chart = svg('svg', { viewBox: `0 0 ${CW} ${CH}`, class: 'cp-gs-chart', role: 'img', 'aria-label': 'Not computed yet' });
+  const chart = svg('svg', { viewBox: `0 0 ${CW} ${2 * PANEL}`, class: 'cp-gs-chart', role: 'img', 'aria-label': 'Not computed yet' });
   const caption = el('figcaption', {});
   const figure = el('figure', { class: 'cp-gs-sweep', 'data-state': 'idle' }, chart, caption);
   const publishers = (truth) => {
@@ -457,26 +458,24 @@ function attestSection(cx, w) {
       return { k: kk, wrong, ms, open: rs.length - decided.length };
     });
     const now = settings().k ?? 3;
-    const top = Math.max(100, ...byK.map((b) => b.ms ?? 0)) * 1.15;
-    const bw = 24, gap = (PANEL - 20 - 4 * bw) / 3;
+    const top = Math.max(100, ...byK.map((b) => b.ms ?? 0));
     const parts = [];
     const text = (x, y, t, attrs = {}) => {
-      const e = svg('text', { x, y, 'text-anchor': 'middle', ...attrs });
+      const e = svg('text', { x, y, ...attrs });
       e.textContent = t;
       parts.push(e);
     };
-    [['accepted the false claim', 0], ['all decided after, ms', PANEL + 20]].forEach(([title, x0], p) => {
-      text(x0 + PANEL / 2, 12, title, { class: 'cp-gs-ctitle' });
-      parts.push(svg('line', { x1: x0 + 10, x2: x0 + PANEL - 10, y1: CH - CB, y2: CH - CB, class: 'cp-gs-base' }));
+    [['Honest agents that accepted the false claim', 0], ['Time until all decided, ms', PANEL]].forEach(([title, y0], p) => {
+      text(0, y0 + 12, title, { class: 'cp-gs-ctitle' });
+      parts.push(svg('line', { x1: LBL, x2: LBL, y1: y0 + 18, y2: y0 + 20 + 4 * ROW, class: 'cp-gs-base' }));
       byK.forEach((b, i) => {
-        const x = x0 + 10 + i * (bw + gap);
+        const y = y0 + 20 + i * ROW;
         const f = p ? (b.ms ?? 0) / top : b.wrong;
-        const h = f * (CH - CT - CB);
         const g = svg('g', { class: `cp-gs-bar${b.k === now ? ' cp-gs-now' : ''}`, 'data-k': b.k, [p ? 'data-ms' : 'data-wrong']: p ? String(b.ms === null ? '' : Math.round(b.ms)) : b.wrong.toFixed(3) });
-        g.append(svg('rect', { x, y: CH - CB - h, width: bw, height: Math.max(h, 0.5) }));
+        g.append(svg('rect', { x: LBL, y, width: Math.max(f * BAR, 0.5), height: ROW - 5 }));
         parts.push(g);
-        text(x + bw / 2, CH - CB - h - 4, p ? (b.ms === null ? 'never' : `${Math.round(b.ms)}${b.open ? '*' : ''}`) : pct(b.wrong), { class: 'cp-gs-cval' });
-        text(x + bw / 2, CH - CB + 13, `k=${b.k}`, { class: b.k === now ? 'cp-gs-cnow' : '' });
+        text(LBL - 4, y + ROW - 8, `k = ${b.k}`, { 'text-anchor': 'end', class: b.k === now ? 'cp-gs-cnow' : '' });
+        text(LBL + f * BAR + 4, y + ROW - 8, p ? (b.ms === null ? 'never' : `${Math.round(b.ms)}${b.open ? '*' : ''}`) : pct(b.wrong), { class: 'cp-gs-cval' });
       });
     });
     chart.replaceChildren(...parts);
