@@ -409,7 +409,7 @@ function attestSection(cx, w) {
   const said = el('span', { class: 'cp-gs-sr', 'aria-live': 'polite' });
   const key = el(
     'p',
-    { class: 'cp-legend cp-gs-vkey' },
+    { class: 'cp-gs-vkey', 'aria-hidden': 'true' },
     ...['undecided', 'accepted', 'rejected'].map((v, i) => el('span', {}, el('i', { class: `cp-gs-vswatch cp-gs-v-${v}`, text: GLYPHS[i] }), v)),
     el('span', {}, el('i', { class: 'cp-gs-vswatch cp-gs-v-traitor' }), 'liar or Sybil (horns on the ring)'),
   );
@@ -792,7 +792,7 @@ export function scene(cx) {
   // While a claim is shown, the cells say verdicts instead.
   const vkey = el(
     'div',
-    { class: 'cp-legend cp-gs-key', hidden: '' },
+    { class: 'cp-legend cp-gs-vgrid', hidden: '' },
     ...VERDICTS.map((v, i) => el('span', {}, el('i', { class: 'cp-gs-swatch', style: `background:${VERDICT_COLORS[i]}` }), `${v}${GLYPHS[i] ? ` ${GLYPHS[i]}` : ''}`)),
     el('span', {}, el('i', { class: 'cp-gs-swatch cp-gs-horn' }), 'liar or Sybil'),
   );
