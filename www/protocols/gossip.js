@@ -518,7 +518,7 @@ function attestSection(cx, w) {
       const host = root.closest('consensus-playground');
       if (host && !watched.has(host)) {
         watched.add(host);
-        new MutationObserver(() => host.mechanismName?.() === 'gossip' && host.reset()).observe(host, { attributeFilter: ['attestations', 'liars', 'sybil'] });
+        new MutationObserver(() => host.mech?.name === 'gossip' && host.reset()).observe(host, { attributeFilter: ['attestations', 'liars', 'sybil'] });
       }
       const a = attestationsOf(attr('attestations'));
       on.checked = !!a;
