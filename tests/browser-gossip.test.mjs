@@ -245,6 +245,9 @@ test('gossip: the Collective validation controls are labelled and reachable by T
   await page.keyboard.press('Space');
   await page.waitForFunction(() => document.querySelector('consensus-playground').getAttribute('attestations') === 'k=3,accuracy=0.95');
   await pg.getByRole('button', { name: 'Publish a false claim' }).waitFor();
+  // The section's code and stylesheet come when attestations are turned on, not before.
+  const files = await fetched(page);
+  assert.ok(files.some((f) => /^gossip-attest-[A-Z0-9]+\.js$/.test(f)) && files.includes('protocols/gossip-attest.css') && files.includes('stage/traitors.css'), files.join(' '));
   for (const label of ['Threshold k', 'Accuracy', 'Liars', 'One Sybil', 'Only members attest']) assert.equal(await pg.getByLabel(label, { exact: true }).count(), 1, label);
   // Tab from the switch through every control, in reading order.
   await on.focus();
