@@ -114,7 +114,8 @@ await esbuild.build({ ...common, plugins: [glue(widgetPkg('gossip'))], define: {
 await esbuild.build({ ...common, plugins: [glue(widgetPkg('combined'))], define: { GOSSIP_WASM: '"./pkg/combined_bg.wasm"' }, entryPoints: [join(www, 'gossip-worker.js')], outfile: join(dist, 'gossip-worker-combined.js') });
 // The stylesheets: the widget's, those of two panels, fetched when a reader opens them, and
 // each mechanism's own (www/protocols/<m>.css, if it has one), fetched by its widgets only.
-const mechanismCss = MECHANISMS.map((m) => `protocols/${m}.css`).filter((f) => existsSync(join(www, f)));
+// (gossip's Collective validation has one of its own, fetched when attestations are on).
+const mechanismCss = [...MECHANISMS.map((m) => `protocols/${m}.css`), 'protocols/gossip-attest.css'].filter((f) => existsSync(join(www, f)));
 await esbuild.build({ ...common, entryPoints: ['consensus-playground.css', 'experiments.css', 'stage/faults.css', 'stage/traitors.css', ...mechanismCss].map((f) => join(www, f)), outbase: www, outdir: dist });
 mkdirSync(join(dist, 'pkg'), { recursive: true });
 for (const m of [...MECHANISMS, 'combined']) copyFileSync(widgetWasm[m], join(dist, `pkg/${m}_bg.wasm`));

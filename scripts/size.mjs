@@ -2,7 +2,8 @@
 // load: the element (consensus-playground.js), its stylesheet, M's module chunk (from
 // www/protocols/M.js, with its wasm glue), M's wasm (pkg/M_bg.wasm) and M's own stylesheet
 // (protocols/M.css) if it has one. Files fetched only when a reader opens a panel (Experiments: chunk,
-// stylesheet, worker, wasm; Network and bugs: chunk, stylesheet) are listed apart.
+// stylesheet, worker, wasm; Network and bugs: chunk, stylesheet) or turns a feature on (gossip's
+// attestations: a chunk and a stylesheet) are listed apart.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -23,6 +24,10 @@ const measure = (what, path) => {
 const LAZY = [
   ['Experiments panel, on opening (not in the total)', /^(experiments-.*\.js|experiments\.css|fig16-worker\.js|pkg\/experiments_bg\.wasm)$/],
   ['Network and bugs panel, on opening (not in the total)', /^(faults-panel-.*\.js|stage\/faults\.css)$/],
+  // Gossip's Collective validation section (www/protocols/gossip-attest.js): fetched when a run
+  // starts with attestations on, with its stylesheet (and stage/traitors.css, counted with the
+// traitor controls).
+  ['Gossip’s Collective validation, when attestations are on (not in the total)', /^(gossip-attest-[A-Z0-9]+\.js|protocols\/gossip-attest\.css)$/],
 ];
 
 // The traitor controls (stage/traitors.js's chunk and stage/traitors.css): fetched on load by
@@ -31,10 +36,13 @@ const LAZY = [
 const TRAITORS = /^(traitors-.*\.js|stage\/traitors\.css)$/;
 const hasTraitors = (m) => /^export const traitors = true;$/m.test(readFileSync(join(ROOT, `www/protocols/${m}.js`), 'utf8'));
 
-/** The mechanisms www/protocols/ has (a module M.js each, beside index.js and combined.js). */
+/**
+ * The mechanisms www/protocols/ has (a module M.js each, beside index.js and combined.js; a
+ * mechanism's modules fetched later are named M-<part>.js, gossip-attest.js).
+ */
 export const mechanisms = () =>
   readdirSync(join(ROOT, 'www/protocols'))
-    .filter((f) => f.endsWith('.js') && f !== 'index.js' && f !== 'combined.js')
+    .filter((f) => f.endsWith('.js') && f !== 'index.js' && f !== 'combined.js' && !f.includes('-'))
     .map((f) => f.slice(0, -'.js'.length))
     .sort();
 

@@ -126,7 +126,7 @@ test('gossip: the settings are labelled and reachable by Tab; Agents moves betwe
 
 test('chapter.html: Figure 7.8, 1,000 agents by push, informs all; on this page of several mechanisms the worker runs the wasm the page loaded', async () => {
   const { page, errors } = await open('chapter.html', undefined, 'consensus-playground[protocol="gossip"] .cp-gs-grid[data-live]');
-  const pg = page.locator('consensus-playground[protocol="gossip"]');
+  const pg = page.locator('consensus-playground[protocol="gossip"][nodes="1000"]');
   assert.equal(await pg.getByLabel('Mode', { exact: true }).inputValue(), 'push');
   await pg.evaluate((el) => el.setAttribute('speed', '1'));
   await pg.getByRole('button', { name: 'Write x' }).click();
@@ -134,6 +134,137 @@ test('chapter.html: Figure 7.8, 1,000 agents by push, informs all; on this page 
   const files = await fetched(page);
   assert.ok(files.includes('gossip-worker-combined.js') && files.includes('pkg/combined_bg.wasm'), files.join(' '));
   assert.ok(!files.includes('pkg/gossip_bg.wasm') && !files.includes('gossip-worker.js'), files.join(' '));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+// ---- collective validation (issue #13 §6) -----------------------------------------------------
+
+const CLAIM = '.cp-gs-claim';
+/** The Collective validation summary's counts (data-* of .cp-gs-claim). */
+const claimCounts = (pg) => pg.locator(CLAIM).evaluate((p) => ({ ...p.dataset }));
+/** Waits until every live honest agent of widget `pg` has decided on the latest claim. */
+const decided = (pg) => pg.locator(`${CLAIM}[data-decided-ms]:not([data-decided-ms=""])`).waitFor({ timeout: 60_000 });
+/** Waits until the chart's runs are done; returns [{k, wrong, ms}] per bar pair. */
+async function chart(pg) {
+  await pg.locator('.cp-gs-sweep[data-state="done"]').waitFor({ timeout: 60_000 });
+  return pg.locator('.cp-gs-chart').evaluate((svg) =>
+    [1, 3, 5, 9].map((k) => ({ k, wrong: Number(svg.querySelector(`[data-k="${k}"][data-wrong]`).dataset.wrong), ms: Number(svg.querySelector(`[data-k="${k}"][data-ms]`).dataset.ms) })),
+  );
+}
+
+test('chapter.html: Figure 7.9 does what its text says — the Sybil n2 passes a false claim at k = 5, and with only members attesting all 15 honest agents reject it; with 20% liars and no Sybil, k = 9 protects better than k = 1 and takes longer', async () => {
+  const { page, errors } = await open('chapter.html', undefined, 'consensus-playground[protocol="gossip"][nodes="16"] [data-node="n1"][data-state]');
+  const pg = page.locator('consensus-playground[protocol="gossip"][nodes="16"]');
+  const text = await page.locator('h3:has-text("Checking claims together") ~ p').first().textContent();
+  assert.match(text, /higher confidence than individual checks/);
+  assert.match(text, /increases latency/);
+  await pg.evaluate((el) => el.setAttribute('speed', '1'));
+  // n2 is the Sybil, with horns; k is 5; nobody else is a traitor.
+  assert.equal(await pg.locator('[data-node="n2"]').getAttribute('data-byzantine'), 'sybil');
+  assert.equal(await pg.locator('[data-node][data-byzantine]').count(), 1);
+  assert.equal(await pg.getByLabel('Threshold k', { exact: true }).inputValue(), '5');
+  assert.equal(await pg.getByLabel('One Sybil').isChecked(), true);
+  assert.equal(await pg.getByLabel('Only members attest').isChecked(), false);
+  // "Raising k does not help, as the chart shows: eleven identities pass k = 9 too."
+  for (const b of await chart(pg)) assert.equal(b.wrong, 1, JSON.stringify(b));
+  // "every one of the 15 honest agents accepts it"
+  await pg.getByRole('button', { name: 'Publish a false claim' }).click();
+  await decided(pg);
+  let c = await claimCounts(pg);
+  assert.deepEqual([c.truth, c.honest, c.accepted, c.rejected, c.undecided], ['false', '15', '15', '0', '0']);
+  assert.match(await pg.locator(CLAIM).textContent(), /^15 honest agents: 15 accepted the false claim, 0 rejected it, 0 undecided — decided by \d+ ms.*published by n2 \(the Sybil\)/);
+  assert.equal(await pg.locator('[data-node]:not([data-byzantine])[data-verdict="accepted"]').count(), 15);
+  assert.match(await pg.locator('[data-node="n5"]').getAttribute('aria-label'), /^n5: accepted claim c1 \(false\); holds \d+ attestations saying valid/);
+  // "Now tick Only members attest … the run starts again. Publish the false claim again … all 15 reject it"
+  await pg.getByLabel('Only members attest').check();
+  await page.waitForFunction(() => document.querySelector('consensus-playground[nodes="16"]').getAttribute('attestations').includes('members-only'));
+  await pg.locator(`${CLAIM}:not([data-claim])`).waitFor();
+  assert.equal(await pg.getByLabel('Only members attest').isChecked(), true);
+  await pg.getByRole('button', { name: 'Publish a false claim' }).click();
+  await decided(pg);
+  c = await claimCounts(pg);
+  assert.deepEqual([c.claim, c.honest, c.accepted, c.rejected, c.undecided], ['c1', '15', '0', '15', '0']);
+  assert.equal(await pg.locator('[data-node]:not([data-byzantine])[data-verdict="rejected"]').count(), 15);
+  // The chart: at k = 1 the Sybil's one member attestation is still enough; from k = 5 on, never.
+  const admitted = await chart(pg);
+  assert.deepEqual(admitted.map((b) => b.wrong), [1, admitted[1].wrong, 0, 0], JSON.stringify(admitted));
+  // "Untick One Sybil and set Liars to 20%: at k = 1 every honest agent accepts a false claim a
+  // liar publishes, and the share falls as k grows, while the time until every agent has decided grows."
+  await pg.getByLabel('Only members attest').uncheck();
+  await pg.getByLabel('One Sybil').uncheck();
+  await pg.getByLabel('Liars', { exact: true }).selectOption('0.2');
+  await page.waitForFunction(() => document.querySelector('consensus-playground[nodes="16"]').getAttribute('liars') === '20%');
+  assert.equal(await pg.locator('[data-node][data-byzantine="lie"]').count(), 3);
+  const bars = await chart(pg);
+  assert.equal(bars[0].wrong, 1, JSON.stringify(bars));
+  assert.ok(bars[3].wrong < bars[1].wrong && bars[1].wrong < bars[0].wrong, JSON.stringify(bars));
+  assert.ok(bars[3].ms > bars[0].ms, JSON.stringify(bars));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('gossip: 100 agents, 20% liars — a false claim a liar publishes passes at k = 1 and mostly fails at k = 9; the dense grid shows verdicts', async () => {
+  const ready = 'consensus-playground .cp-gs-grid[data-live]';
+  const { page, errors } = await open('?protocol=gossip&nodes=100&seed=7&speed=1&attestations=k=1&liars=20%25', undefined, ready);
+  const pg = page.locator('consensus-playground');
+  assert.equal(await pg.getByLabel('Attestations').isChecked(), true);
+  assert.equal(await pg.getByLabel('Liars', { exact: true }).inputValue(), '0.2');
+  await pg.getByRole('button', { name: 'Publish a false claim' }).click();
+  await decided(pg);
+  const k1 = await claimCounts(pg);
+  assert.equal(k1.honest, '80');
+  assert.equal(Number(k1.wrong), 1);
+  assert.match(await pg.locator('.cp-gs-grid').getAttribute('aria-label'), /^100 agents, their verdicts on claim c1: 0 undecided, 100 accepted, 0 rejected, 0 crashed; 20 of them liars or Sybils/);
+  await pg.getByLabel('Threshold k', { exact: true }).focus();
+  await pg.getByLabel('Threshold k', { exact: true }).selectOption('9');
+  await page.waitForFunction(() => document.querySelector('consensus-playground').getAttribute('attestations').startsWith('k=9'));
+  await pg.locator(`${CLAIM}:not([data-claim])`).waitFor();
+  // The select that started the run again keeps the focus.
+  assert.equal(await page.evaluate(() => document.activeElement?.name), 'k');
+  await page.waitForSelector(ready);
+  await pg.getByRole('button', { name: 'Publish a false claim' }).click();
+  await decided(pg);
+  const k9 = await claimCounts(pg);
+  assert.equal(k9.honest, '80');
+  assert.ok(Number(k9.wrong) < 0.2, JSON.stringify(k9));
+  assert.ok(Number(k9.decidedMs) > 0);
+  const bars = await chart(pg);
+  assert.ok(bars[3].wrong < bars[0].wrong, JSON.stringify(bars));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('gossip: the Collective validation controls are labelled and reachable by Tab; Agents above 100 are off while attesting', async () => {
+  const { page, errors } = await open('?protocol=gossip&nodes=16&seed=3');
+  const pg = page.locator('consensus-playground');
+  const on = pg.getByLabel('Attestations');
+  assert.equal(await on.isChecked(), false);
+  assert.equal(await pg.getByRole('button', { name: 'Publish a false claim' }).isVisible(), false);
+  await on.focus();
+  await page.keyboard.press('Space');
+  await page.waitForFunction(() => document.querySelector('consensus-playground').getAttribute('attestations') === 'k=3,accuracy=0.95');
+  await pg.getByRole('button', { name: 'Publish a false claim' }).waitFor();
+  // The section's code and stylesheet come when attestations are turned on, not before.
+  const files = await fetched(page);
+  assert.ok(files.some((f) => /^gossip-attest-[A-Z0-9]+\.js$/.test(f)) && files.includes('protocols/gossip-attest.css') && files.includes('stage/traitors.css'), files.join(' '));
+  for (const label of ['Threshold k', 'Accuracy', 'Liars', 'One Sybil', 'Only members attest']) assert.equal(await pg.getByLabel(label, { exact: true }).count(), 1, label);
+  // Tab from the switch through every control, in reading order.
+  await on.focus();
+  const order = [];
+  for (let i = 0; i < 7; i++) {
+    await page.keyboard.press('Tab');
+    order.push(await page.evaluate(() => document.activeElement.name || document.activeElement.textContent));
+  }
+  assert.deepEqual(order, ['k', 'accuracy', 'liars', 'sybil', 'members-only', 'Publish a true claim', 'Publish a false claim']);
+  assert.deepEqual(await pg.getByLabel('Agents', { exact: true }).evaluate((s) => [...s.options].filter((o) => o.disabled).map((o) => o.value)), ['1000', '10000']);
+  // A true claim, published by an honest agent: decided, and the chart's figure says what it shows.
+  await pg.evaluate((el) => el.setAttribute('speed', '1'));
+  await pg.getByRole('button', { name: 'Publish a true claim' }).click();
+  await decided(pg);
+  assert.equal((await claimCounts(pg)).truth, 'true');
+  await chart(pg);
+  assert.match(await pg.locator('.cp-gs-chart').getAttribute('aria-label'), /^For k = 1, 3, 5 and 9: k = 1: \d+% of honest agents accepted the false claim/);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -134,7 +134,7 @@ test('vote: keyboard — Enter on a focused node opens its actions, Tab reaches 
 test('chapter.html: the Paxos figure elects a leader; the voting figure warns, and two conflicting proposals on x both pass', async () => {
   const { page, errors } = await open('chapter.html');
   const widgets = page.locator('consensus-playground');
-  assert.equal(await widgets.count(), 8); // and Figure 7.8, gossip (browser-gossip.test.mjs)
+  assert.equal(await widgets.count(), 9); // and Figures 7.8 and 7.9, gossip (browser-gossip.test.mjs)
   const [paxos, vote] = [widgets.nth(2), widgets.nth(3)];
   assert.equal(await paxos.getAttribute('protocol'), 'paxos');
   await paxos.locator('[data-slots-of]').first().waitFor();

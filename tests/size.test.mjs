@@ -58,15 +58,25 @@ const PBFT_GZIP9_BYTES = 109_000;
 // Raised to 334,500 B (334,054) for issue #13: the combined wasm hosts gossip too (252,517 B),
 // and gossip's chunk and stylesheet come with it, and the dense view's worker on that wasm
 // (gossip-worker-combined.js: such a page fetches no gossip_bg.wasm).
-// Raised to 339,000 B (338,612) for collective validation in gossip (its wasm and chunk).
-const EVERY_MECHANISM_GZIP9_BYTES = 339_000;
+// Raised to 341,400 B (341,308) for issue #13 §6: the combined wasm hosts collective validation
+// (src/gossip/attest.rs, merged before the page's part: about 338.7 KB with the page as it was),
+// and gossip's chunk, stylesheet and combined worker carry the page's part that every gossip
+// widget needs (+2.7 KB: the Attestations switch, verdicts on the ring and the grid, the worker's
+// publish, verdicts and the chart's runs); the Collective validation section itself is fetched
+// when attestations are on (gossip-attest-*.js, protocols/gossip-attest.css: 4.2 KB, apart).
+const EVERY_MECHANISM_GZIP9_BYTES = 341_400;
 // Gossip's widget: its chunk (the ring's views, the panel, the dense view's grid and plot), its
 // stylesheet, its wasm, and the dense view's worker (fetched from 31 agents on; counted always).
-// Over issue #11's 90,000 B, on purpose for now: 87,787 B with gossip alone; collective
-// validation (issue #13 §6: claims, attestations, verdicts, their JS API; +4.1 KB of wasm) and
-// the traitors it needs (the simulator's Byzantine machinery, `lie` and `sybil`; +3.9 KB) brought
-// it to 96,276 B. What would bring it back is in the README's Size section.
-const GOSSIP_GZIP9_BYTES = 96_500;
+// Raised to 99,000 B (98,969) for issue #13 §6, on purpose, in two steps. (1) Collective
+// validation in the core (src/gossip/attest.rs; the gossip feature now brings the simulator's
+// traitors): with the page unchanged the widget weighed 96,276 B, its wasm 69,882 B (61,576
+// before). (2) The page's part every gossip widget loads, +2,693 B gzip: the chunk +2.2 KB (the
+// Attestations switch, the attributes attestations, liars and sybil, verdicts on the ring and
+// on the dense grid), the stylesheet +0.15 KB, the worker +0.31 KB (publish, verdicts in frames,
+// the chart's runs). The Collective validation section (controls, tally, chart: 3,420 B of chunk
+// and 732 B of stylesheet) is fetched only when attestations are on. Over issue #11's 90,000 B
+// by 9 KB (see README "Size"): the test below holds gossip to this ceiling instead.
+const GOSSIP_GZIP9_BYTES = 99_000;
 
 const total = () => widgetSizes().find((s) => s.what === 'widget total');
 
@@ -76,11 +86,11 @@ test(`the widget's transfer does not grow: at most ${CEILING_GZIP9_BYTES} B gzip
   assert.ok(t.gzip9_bytes <= CEILING_GZIP9_BYTES, `${t.gzip9_bytes} B gzip -9 > ${CEILING_GZIP9_BYTES} B`);
 });
 
-test(`issue #11: a widget of any one mechanism transfers at most ${ONE_MECHANISM_GZIP9_BYTES} B (PBFT's: ${PBFT_GZIP9_BYTES} B; gossip's: ${GOSSIP_GZIP9_BYTES} B)`, () => {
+test(`issue #11: a widget of any one mechanism transfers at most ${ONE_MECHANISM_GZIP9_BYTES} B (PBFT's: ${PBFT_GZIP9_BYTES} B, gossip's: ${GOSSIP_GZIP9_BYTES} B)`, () => {
   const each = widgetSizes().filter((s) => s.what.endsWith(' widget total'));
   assert.ok(['raft', 'paxos', 'vote', 'pbft', 'hotstuff', 'generals', 'gossip'].every((m) => each.some((s) => s.what === `${m} widget total`)), JSON.stringify(each));
   for (const s of each) {
-    const ceiling = { 'pbft widget total': PBFT_GZIP9_BYTES, 'gossip widget total': GOSSIP_GZIP9_BYTES }[s.what] ?? ONE_MECHANISM_GZIP9_BYTES;
+    const ceiling = s.what === 'pbft widget total' ? PBFT_GZIP9_BYTES : s.what === 'gossip widget total' ? GOSSIP_GZIP9_BYTES : ONE_MECHANISM_GZIP9_BYTES;
     assert.ok(s.gzip9_bytes <= ceiling, `${s.what}: ${s.gzip9_bytes} B > ${ceiling} B`);
   }
 });
@@ -132,6 +142,11 @@ test('the Experiments panel is not part of the load: its chunk, stylesheet, work
 test('the Network and bugs panel is not part of the load either: its chunk and stylesheet exist apart', () => {
   const lazy = widgetSizes().filter((s) => s.what.startsWith('Network and bugs'));
   assert.equal(lazy.length, 2, JSON.stringify(lazy));
+});
+
+test('gossip’s Collective validation section is not part of the load: its chunk and stylesheet exist apart, fetched when attestations are on', () => {
+  const lazy = widgetSizes('gossip').filter((s) => s.what.startsWith('Gossip’s Collective validation'));
+  assert.deepEqual(lazy.map((s) => s.path.replace(/-[A-Z0-9]+\.js$/, '-*.js')).sort(), ['www/dist/gossip-attest-*.js', 'www/dist/protocols/gossip-attest.css']);
 });
 
 test('the Raft module is part of a Raft widget’s load: one chunk of its own (with the wasm glue) and its own wasm', () => {

@@ -15,6 +15,14 @@
 // one byte per agent. Every step happens in the wasm core; this module draws, forwards clicks
 // and chooses which agents a "crash 10%" hits (a seeded shuffle). Apart from its wasm glue it
 // imports nothing: what it needs comes from the stage (cx).
+//
+// Collective validation (issue #13 §6; attributes attestations, liars, sybil): agents publish
+// claims, attest them and decide at k agreeing attestations, all in the wasm core
+// (publishClaim, tally, verdicts). This module picks which agents lie (a seeded shuffle, as for
+// crashes) and passes them as the Simulation's `byzantine` option, colours each agent by its
+// verdict on the latest claim, and charts what the core measures for k = 1, 3, 5 and 9 (runs of
+// their own, in a worker). The section's controls, tally and chart are www/protocols/gossip-attest.js
+// (and gossip-attest.css), fetched when a run starts with attestations on.
 import init, { Simulation } from '../pkg/consensus_playground.js';
 
 export const name = 'gossip';
@@ -53,6 +61,64 @@ const RUMORS = ['off', 'on'];
 const DEFAULTS = { mode: 'push-pull', fanout: '1', 'interval-ms': '100', 'drop-rate': '0', rumors: 'off' };
 const num = (x) => x.toLocaleString('en-US');
 
+// ---- collective validation: settings ----------------------------------------------------------
+
+/** Every agent ends up holding every attestation: at most this many agents attest. */
+const ATTEST_MAX = 100;
+const KS = [1, 3, 5, 9];
+const ACCURACIES = [0.8, 0.95, 1];
+const LIAR_SHARES = [0, 0.1, 0.2, 0.3, 0.4];
+/** Runs per k in the chart. */
+const SWEEP_RUNS = 6;
+/** verdicts' codes, in order. */
+const VERDICTS = ['undecided', 'accepted', 'rejected', 'crashed'];
+const GLYPHS = ['?', '✓', '✗', ''];
+const pct = (f) => `${Math.round(f * 100)}%`;
+
+/**
+ * The `attestations` attribute as the Simulation's option: absent or `off`, null; `on` (or
+ * empty), the defaults; else tokens `k=5`, `accuracy=0.95`, `members-only`, `sybils=4`.
+ */
+function attestationsOf(text) {
+  if (text === null || text === 'off') return null;
+  const a = {};
+  for (const t of text.split(/[\s,]+/).filter(Boolean)) {
+    const [key, v] = t.split('=');
+    if (key === 'members-only') a.membersOnly = v !== 'off' && v !== 'false';
+    else if (['k', 'accuracy', 'sybils'].includes(key)) a[key] = Number(v);
+  }
+  return a;
+}
+
+/** The attribute's text for attestations `a`. */
+const attestationsText = (a) => [`k=${a.k ?? 3}`, `accuracy=${a.accuracy ?? 0.95}`, ...(a.membersOnly ? ['members-only'] : []), ...(a.sybils !== undefined ? [`sybils=${a.sybils}`] : [])].join(',');
+
+/** `liars`: `20%`, a fraction (`0.2`) or a count (`3`) of the agents. */
+function liarCount(text, n) {
+  if (!text) return 0;
+  const x = parseFloat(text);
+  if (!Number.isFinite(x) || x <= 0) return 0;
+  return Math.min(n - 1, text.trim().endsWith('%') ? Math.round((x / 100) * n) : x < 1 ? Math.round(x * n) : Math.round(x));
+}
+
+/** `sybil`: present (empty or `on`), one liar is a Sybil; `off` or absent, none. */
+const sybilOn = (text) => text !== null && text !== 'off';
+
+/**
+ * The traitors the attributes ask for, [id, behaviour] each: `liars` of the agents drawn by a
+ * seeded shuffle (the run's seed), the first of them a Sybil when `sybil` is on (a Sybil alone
+ * if there are no liars). Only with attestations on.
+ */
+function traitorsOf(attr, n) {
+  if (!attestationsOf(attr('attestations'))) return [];
+  let k = liarCount(attr('liars'), n);
+  const sybil = sybilOn(attr('sybil'));
+  if (sybil) k = Math.max(k, 1);
+  const seed = (Number(attr('seed') ?? 7) || 0) ^ 0x11a5;
+  const ids = pick([...Array(n).keys()], Math.min(k, n - 1), seed).map((i) => `n${i + 1}`);
+  return ids.map((id, i) => [id, sybil && i === 0 ? 'sybil' : 'lie']);
+}
+
 export const legend = [
   ['gs-susceptible', 'susceptible'],
   ['gs-infective', 'infective'],
@@ -80,6 +146,15 @@ export function options(attr) {
   if (n('drop-rate')) o.dropRate = Number(attr('drop-rate'));
   // Rumor mongering on top of anti-entropy (push, feedback, counter, k = 2), at the same interval.
   if (attr('rumors') === 'on') o.rumors = o.intervalMs ? { intervalMs: o.intervalMs } : {};
+  // Collective validation: at most ATTEST_MAX agents; the liars as traitors from the start.
+  const a = attestationsOf(attr('attestations'));
+  if (a) {
+    o.attestations = a;
+    const size = Math.min(Number(attr('nodes') ?? 5) || 5, ATTEST_MAX);
+    if (Number(attr('nodes')) > ATTEST_MAX) o.nodes = ATTEST_MAX;
+    const t = traitorsOf(attr, size);
+    if (t.length) o.byzantine = Object.fromEntries(t);
+  }
   return o;
 }
 
@@ -95,7 +170,7 @@ export const routine = ['Show routine events', 'Exchanges that changed nothing']
 const widgets = new WeakMap();
 function widget(cx) {
   let w = widgets.get(cx);
-  if (!w) widgets.set(cx, (w = { writes: 0, crashes: 0, last: null, scene: null, panel: null, seed: 0 }));
+  if (!w) widgets.set(cx, (w = { writes: 0, crashes: 0, last: null, scene: null, panel: null, seed: 0, claims: 0, claim: null, traitors: [] }));
   return w;
 }
 
@@ -136,18 +211,24 @@ const agentOf = (text) => {
 
 // ---- the ring (up to 30 agents) ---------------------------------------------------------------
 
-/** agentStates for one frame's node views (memoized by that array): state and index per agent. */
+/**
+ * agentStates for one frame's node views (memoized by that array): state and index per agent,
+ * and while a claim is shown, every agent's verdict on it (the core's verdicts).
+ */
 const frames = new WeakMap();
 function statesOf(cx, nodes) {
   let f = frames.get(nodes);
   if (!f) {
     let states = null;
+    let verdicts = null;
+    const claim = cx && widget(cx).claim;
     try {
       states = cx?.sim?.agentStates(KEY) ?? null;
+      if (claim) verdicts = cx.sim.verdicts(claim.id);
     } catch {
       states = null;
     }
-    f = { states, index: new Map(nodes.map((n, i) => [n.id, i])) };
+    f = { states, verdicts, claim, index: new Map(nodes.map((n, i) => [n.id, i])) };
     frames.set(nodes, f);
   }
   return f;
@@ -156,12 +237,36 @@ function statesOf(cx, nodes) {
 const versionText = (v) => (v ? `${v.ts}@${v.writer}` : '—');
 const held = (n) => n.store?.find((e) => e.key === KEY);
 
+/** A claim as the page says it: `claim c2 (false)`. */
+const claimText = (c) => `claim ${c.id} (${c.truth ? 'true' : 'false'})`;
+
+/** The attestations of claim `id` agent `n` holds, as its node view lists them: [valid, invalid]. */
+function attestationsHeld(n, id) {
+  const c = [0, 0];
+  for (const e of n.store ?? []) if (e.key.startsWith(`att/${id}/`)) c[e.value === 'valid' ? 0 : 1]++;
+  return c;
+}
+
 export function nodeLabel(n, nodes, cx) {
-  const { states, index } = statesOf(cx, nodes);
+  const { states, verdicts, claim, index } = statesOf(cx, nodes);
   const code = n.crashed ? 3 : (states?.[index.get(n.id)] ?? 0);
   const epidemic = STATES[code];
   const e = held(n);
   const value = e ? (e.deleted ? '∅' : String(e.value)) : '·';
+  if (verdicts) {
+    // Collective validation: the colour and the glyph say the agent's verdict on the latest claim.
+    const v = n.crashed ? 3 : (verdicts[index.get(n.id)] ?? 0);
+    const verdict = VERDICTS[v];
+    const [valid, invalid] = attestationsHeld(n, claim.id);
+    return {
+      state: n.crashed ? 'crashed' : `gs-${verdict}`,
+      number: GLYPHS[v],
+      sub: n.paused ? `paused, ${verdict}` : verdict,
+      label: `${n.id}: ${v === 0 ? 'has not decided on' : v === 3 ? 'crashed, did not decide' : verdict} ${claimText(claim)}; holds ${valid} attestation${valid === 1 ? '' : 's'} saying valid, ${invalid} saying invalid${n.paused ? ', paused' : ''}`,
+      data: { epidemic, value: e ? (e.deleted ? 'deleted' : e.value) : 'none', verdict },
+      timer: ((t) => (t ? [t.start, t.deadline] : null))(n.timers?.find((t) => t.kind === 'antiEntropy') ?? n.timers?.[0]),
+    };
+  }
   return {
     state: n.crashed ? 'crashed' : `gs-${epidemic}`,
     number: value.length > 4 ? `${value.slice(0, 3)}…` : value,
@@ -239,11 +344,86 @@ export function nodeActions(n, cx, common) {
 
 export function nodeDetails(n) {
   const rows = [['clock', n.clock ?? '—']];
-  const store = n.store ?? [];
+  // Claims and attestations (collective validation) are entries too: counted, not listed.
+  const store = (n.store ?? []).filter((e) => !/^(claim|att)\//.test(e.key));
+  const claims = (n.store ?? []).filter((e) => e.key.startsWith('claim/'));
+  for (const c of claims) {
+    const id = c.key.slice(6);
+    const [valid, invalid] = attestationsHeld(n, id);
+    rows.push([`claim ${id}`, `${c.value === 'true' ? 'true' : 'false'}; attestations held: ${valid} valid, ${invalid} invalid`]);
+  }
   if (!store.length) rows.push(['store', 'empty']);
   for (const e of store) rows.push([`key ${e.key}`, `${e.deleted ? `deleted (death certificate until ${Math.round(e.expiresMs)} ms)` : e.value}, version ${versionText(e.version)}`]);
   rows.push(['hot rumors', (n.hot ?? []).map((h) => `${h.key} ${versionText(h.version)} (told ${h.count})`).join('; ') || 'none']);
   return rows;
+}
+
+// ---- collective validation: the panel's section, in both views ----------------------------------
+
+/** The ring's legend (the stage's) drops the colours of x while the ring shows verdicts. */
+function legendShowsClaims(host, claims) {
+  const l = host?.querySelector('.cp-stage > .cp-legend');
+  if (l) l.toggleAttribute('data-claims', claims);
+}
+
+/** Elements whose attributes of collective validation the module watches (a change: a new run). */
+const watched = new WeakSet();
+
+/**
+ * The Collective validation section: the Attestations switch (the attribute `attestations`: a
+ * change starts a new run) and, while it is on, the rest (gossip-attest.js, fetched then): the
+ * controls, Publish a true or a false claim, the honest agents' tally, the key and the chart.
+ */
+function attestSection(cx, w) {
+  const { el } = cx.dom;
+  const title = 'Collective validation: agents publish claims, each agent checks what it holds and attests it; an agent decides at k agreeing attestations (a new run)';
+  const on = el('input', { type: 'checkbox', name: 'attestations', title });
+  on.addEventListener('change', () => {
+    refocus = 'attestations';
+    cx.configure('attestations', on.checked ? attestationsText(attestationsOf(cx.attr('attestations')) ?? {}) : 'off');
+  });
+  const slot = el('div', { class: 'cp-gs-attest-body' });
+  const root = el('fieldset', { class: 'cp-gs-attest' }, el('legend', { text: 'Collective validation' }), el('label', { class: 'cp-gs-check', title }, on, ' Attestations'), slot);
+  const lib = {
+    KS, ACCURACIES, LIAR_SHARES, SWEEP_RUNS, GLYPHS, pct, num, pick, attestationsOf, attestationsText, options, claimText, legendShowsClaims,
+    refocus: (name) => (refocus = name),
+    worker: () => new Worker(cx.combined ? WORKER_COMBINED : WORKER, { type: 'module' }),
+  };
+  let body = null;
+  let loading = null;
+  return {
+    root,
+    /** A new run: the switch and the body show its settings; no claim yet. */
+    layout(n) {
+      const host = root.closest('consensus-playground');
+      if (host && !watched.has(host)) {
+        watched.add(host);
+        new MutationObserver(() => host.mech?.name === 'gossip' && host.reset()).observe(host, { attributeFilter: ['attestations', 'liars', 'sybil'] });
+      }
+      const a = attestationsOf(cx.attr('attestations'));
+      on.checked = !!a;
+      slot.hidden = !a;
+      w.claim = null;
+      w.claims = 0;
+      w.traitors = a ? traitorsOf((name) => cx.attr(name), n) : [];
+      legendShowsClaims(host, false);
+      refocus = null; // the run started again without rebuilding the panel: its control kept the focus
+      if (w.scene) w.scene.aside.hidden = !!a;
+      if (!a) return;
+      cx.stylesheet('stage/traitors.css');
+      cx.stylesheet('protocols/gossip-attest.css');
+      loading ??= import('./gossip-attest.js').then((m) => {
+        body = m.attestBody(cx, w, lib);
+        slot.append(body.root);
+      });
+      loading.then(
+        () => body.layout(n, host),
+        (e) => w.panel?.note(`Collective validation could not load: ${e.message}`),
+      );
+    },
+    published: (r) => body?.published(r),
+    show: (tally, now) => body?.show(tally, now),
+  };
 }
 
 // ---- the panel: settings and actions, in both views -------------------------------------------
@@ -259,6 +439,7 @@ export function panel(cx) {
   const { el, button } = cx.dom;
   cx.stylesheet(CSS);
   const w = widget(cx);
+  const attest = (w.attest = attestSection(cx, w));
   const setting = (attr, label, values, text, title) => {
     const select = el('select', { name: attr, title, 'aria-label': label }, ...values.map((v) => el('option', { value: String(v), text: text(v) })));
     select.addEventListener('change', () => {
@@ -344,17 +525,21 @@ export function panel(cx) {
     summary,
     note,
     done,
+    attest.root,
   );
   if (refocus) {
-    const f = fields.find(([, s]) => s.name === refocus);
+    const f = root.querySelector(`[name="${refocus}"]`);
     refocus = null;
-    if (f) queueMicrotask(() => f[1].focus({ preventScroll: true }));
+    if (f) queueMicrotask(() => f.focus({ preventScroll: true }));
   }
   const sync = (n) => {
+    const attesting = !!attestationsOf(cx.attr('attestations'));
     for (const [, s] of fields) {
       const v = s.name === 'nodes' ? String(n) : (cx.attr(s.name) ?? DEFAULTS[s.name]);
       if (![...s.options].some((o) => o.value === v)) s.append(el('option', { value: v, text: s.name === 'nodes' ? num(Number(v)) : v }));
       s.value = v;
+      // Collective validation: every agent keeps every attestation, so at most ATTEST_MAX agents.
+      if (s.name === 'nodes') for (const o of s.options) o.disabled = attesting && Number(o.value) > ATTEST_MAX;
     }
   };
   let allSaid = '';
@@ -393,12 +578,13 @@ export function panel(cx) {
       w.crashes = 0;
       w.last = null;
       w.seed = Number(cx.attr('seed') ?? 7) || 0;
-      w.n = w.scene ? Number(cx.attr('nodes')) : ids.length;
+      w.n = w.scene ? Math.min(Number(cx.attr('nodes')), attestationsOf(cx.attr('attestations')) ? ATTEST_MAX : Infinity) : ids.length;
       allSaid = '';
       done.textContent = '';
       note.textContent = '';
       sync(w.n);
       w.panel.show([w.n, 0, 0, 0], 0, w.n, false);
+      attest.layout(w.n);
     },
     update(nodes) {
       const sim = cx.sim;
@@ -413,6 +599,7 @@ export function panel(cx) {
         informed = 0;
       }
       w.panel.show(counts, informed, nodes.length - counts[3], sim.network().partitioned);
+      if (w.claim) attest.show(sim.tally(w.claim.id), sim.now);
     },
   };
 }
@@ -429,6 +616,11 @@ const rgba = (hex) => {
   return (0xff << 24) | ((v & 0xff) << 16) | (v & 0xff00) | (v >> 16);
 };
 const PIXELS = COLORS.map(rgba);
+// Verdicts on a claim (collective validation), apart from the colours above in hue and
+// lightness (Okabe & Ito): undecided mid grey, accepted reddish purple (dark), rejected yellow
+// (light), crashed near-black; each cell also carries the verdict's glyph.
+const VERDICT_COLORS = ['#b8bec7', '#cc79a7', '#f0e442', '#262626'];
+const VERDICT_PIXELS = VERDICT_COLORS.map(rgba);
 const GAP_PIXEL = rgba(GAP);
 // The plot (viewBox units).
 const PW = 340, PH = 190, PL = 38, PR = 18, PT = 10, PB = 34;
@@ -449,6 +641,13 @@ export function scene(cx) {
     { class: 'cp-legend cp-gs-key' },
     ...['susceptible (lacks x)', 'infective (hot rumor)', 'removed (holds x)', 'crashed'].map((s, i) => el('span', {}, el('i', { class: 'cp-gs-swatch', style: `background:${COLORS[i]}` }), s)),
   );
+  // While a claim is shown, the cells say verdicts instead.
+  const vkey = el(
+    'div',
+    { class: 'cp-legend cp-gs-vgrid', hidden: '' },
+    ...VERDICTS.map((v, i) => el('span', {}, el('i', { class: 'cp-gs-swatch', style: `background:${VERDICT_COLORS[i]}` }), `${v}${GLYPHS[i] ? ` ${GLYPHS[i]}` : ''}`)),
+    el('span', {}, el('i', { class: 'cp-gs-swatch cp-gs-horn' }), 'liar or Sybil'),
+  );
   const plot = svg('svg', { viewBox: `0 0 ${PW} ${PH}`, class: 'cp-gs-plot', role: 'img', 'aria-label': 'Fraction of live agents informed since the latest write, and what theory predicts' });
   const grid = svg('g', { class: 'cp-gs-axes' });
   const theoryPath = svg('path', { class: 'cp-gs-theory' });
@@ -462,7 +661,7 @@ export function scene(cx) {
     el('span', {}, el('i', { class: 'cp-gs-k cp-gs-k-run' }), 'this run (live agents)'),
     el('span', {}, el('i', { class: 'cp-gs-k cp-gs-k-theory' }), 'theory: anti-entropy in synchronous rounds (mean field)'),
   );
-  const root = el('div', { class: 'cp-stage cp-gs-scene' }, canvas, key);
+  const root = el('div', { class: 'cp-stage cp-gs-scene' }, canvas, key, vkey);
   const split = el('p', { class: 'cp-hint cp-gs-split', hidden: '' }, 'Split in halves: theory’s curve knows nothing of the partition (half the exchanges go nowhere).');
   const aside = el('figure', { class: 'cp-panel cp-gs-figure' }, el('h3', { text: `Informed since the latest write` }), plot, caption, split);
   const ctx = canvas.getContext('2d');
@@ -474,6 +673,8 @@ export function scene(cx) {
   let now = 0;
   let n = 0;
   let states = new Uint8Array(0);
+  let verdicts = null; // the latest claim's verdicts (collective validation), once one is published
+  let traitors = []; // agent indices
   let partitioned = false;
   let interval = 100;
   let cols = 1, rows = 1, cell = 1;
@@ -502,13 +703,44 @@ export function scene(cx) {
     px.fill(GAP_PIXEL);
     const W = canvas.width;
     const inner = cell >= 5 ? cell - 1 : cell;
+    const pixels = verdicts ? VERDICT_PIXELS : PIXELS;
+    const codes = verdicts ?? states;
     for (let i = 0; i < n; i++) {
-      const color = PIXELS[states[i] ?? 0];
+      const color = pixels[codes[i] ?? 0];
       const x0 = (i % cols) * cell;
       const y0 = Math.floor(i / cols) * cell;
       for (let y = 0; y < inner; y++) px.fill(color, (y0 + y) * W + x0, (y0 + y) * W + x0 + inner);
     }
     ctx.putImageData(img, 0, 0);
+    if (verdicts && cell >= 12) {
+      // The verdict's glyph in each cell, so colour is not the only cue.
+      ctx.font = `${Math.round(cell * 0.5)}px system-ui, sans-serif`;
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'middle';
+      for (let i = 0; i < n; i++) {
+        const g = GLYPHS[verdicts[i]];
+        if (!g) continue;
+        ctx.fillStyle = verdicts[i] === 1 ? '#fff' : '#1f2937';
+        ctx.fillText(g, (i % cols) * cell + inner / 2, Math.floor(i / cols) * cell + inner / 2 + 1);
+      }
+    }
+    if (traitors.length && attestationsOf(cx.attr('attestations'))) {
+      // Traitors: a dark corner (the ring's horns), outlined in white.
+      ctx.fillStyle = '#7f1d1d';
+      ctx.strokeStyle = '#fff';
+      ctx.lineWidth = 1;
+      const c = Math.max(3, Math.round(cell * 0.35));
+      for (const i of traitors) {
+        const x0 = (i % cols) * cell, y0 = Math.floor(i / cols) * cell;
+        ctx.beginPath();
+        ctx.moveTo(x0, y0);
+        ctx.lineTo(x0 + c, y0);
+        ctx.lineTo(x0, y0 + c);
+        ctx.closePath();
+        ctx.fill();
+        ctx.stroke();
+      }
+    }
     if (partitioned) {
       // The halves: agents 1 … n/2 and the rest, in reading order.
       const h = n >> 1;
@@ -579,6 +811,9 @@ export function scene(cx) {
   function frame(m) {
     now = m.now;
     states = m.states;
+    verdicts = m.claim?.verdicts ?? null;
+    key.hidden = !!verdicts;
+    vkey.hidden = !verdicts;
     partitioned = m.partitioned;
     split.hidden = !partitioned;
     const counts = m.counts;
@@ -589,8 +824,16 @@ export function scene(cx) {
     canvas.dataset.informed = String(m.informed);
     canvas.dataset.live = String(live);
     canvas.dataset.counts = counts.join(',');
+    if (m.claim) {
+      w.attest?.show(m.claim.tally, now);
+      const v = [0, 0, 0, 0];
+      for (const x of verdicts) v[x]++;
+      canvas.dataset.verdicts = v.join(',');
+      canvas.setAttribute('aria-label', `${num(n)} agents, their verdicts on claim ${m.claim.id}: ${num(v[0])} undecided, ${num(v[1])} accepted, ${num(v[2])} rejected, ${num(v[3])} crashed; ${traitors.length} of them liars or Sybils`);
+      lastLabel = performance.now();
+    }
     // The canvas's text alternative: the counts (at most twice a second).
-    if (performance.now() - lastLabel > 500 || m.informed === live) {
+    if (!m.claim && (performance.now() - lastLabel > 500 || m.informed === live)) {
       lastLabel = performance.now();
       canvas.setAttribute('aria-label', `${num(n)} agents: ${text}; ${num(counts[0])} susceptible, ${num(counts[1])} infective, ${num(counts[2])} removed, ${num(counts[3])} crashed${partitioned ? '; split in halves' : ''}`);
     }
@@ -618,7 +861,10 @@ export function scene(cx) {
       } else if (m.type === 'ready') {
         n = m.n;
         interval = m.intervalMs;
+        traitors = m.traitors ?? [];
         geometry();
+      } else if (m.type === 'published') {
+        w.attest?.published(m);
       } else if (m.type === 'wrote') {
         if (m.accepted === false) {
           w.panel?.note(`The write was refused: ${m.reason ?? `${m.at} is down`}.`);
@@ -655,6 +901,11 @@ export function scene(cx) {
       samples = [];
       n = Number(options.nodes);
       states = new Uint8Array(n);
+      verdicts = null;
+      traitors = [];
+      key.hidden = false;
+      vkey.hidden = true;
+      delete canvas.dataset.verdicts;
       geometry();
       draw();
       drawPlot();
@@ -666,6 +917,7 @@ export function scene(cx) {
     },
     step: () => post({ type: 'step' }),
     write: (value, at) => post({ type: 'write', value, at }),
+    publish: (id, truth, at) => post({ type: 'publish', id, truth, at }),
     crash(fraction, seed) {
       const live = [];
       for (let i = 0; i < n; i++) if (states[i] !== 3) live.push(i);
