@@ -314,7 +314,7 @@ impl<P: Protocol> Simulation<P> {
         };
         for i in 0..n {
             sim.act(i, |p, node, cx, out| p.on_start(node, cx, out));
-            // Large populations (gossip's 10,000): no list of every node to search at each
+            // Large populations (thousands of nodes): no list of every node to search at each
             // start. Nothing reads `touched` before it is cleared below, so runs are the same.
             if P::MAX_NODES > config::MAX_NODES {
                 sim.touched.clear();
