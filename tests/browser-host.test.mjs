@@ -257,3 +257,30 @@ test('chapter.html: Figure 7.1 runs plain RequestVote elections as its text says
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('other mechanisms: Multi-Paxos announces its leader with its ballot round and each chosen slot with its value; PBFT its first primary in view 0', async () => {
+  const { page, errors, context } = await hostPage(
+    'mechanisms-host.html',
+    `<!doctype html><meta charset="utf-8">
+     <script>
+       window.__cp = [];
+       for (const type of ['cp-leader', 'cp-commit']) document.addEventListener(type, (e) => window.__cp.push({ type, of: e.target.getAttribute('protocol'), detail: e.detail }));
+     </script>
+     <script type="module" src="dist/consensus-playground.js"></script>
+     <consensus-playground protocol="paxos" nodes="3" seed="3" speed="1"></consensus-playground>
+     <consensus-playground protocol="pbft" nodes="4" seed="8" paused></consensus-playground>`,
+  );
+  const paxos = page.locator('consensus-playground[protocol="paxos"]');
+  await page.waitForFunction(() => window.__cp.some((e) => e.of === 'pbft' && e.type === 'cp-leader'));
+  const pbft = (await page.evaluate(() => window.__cp)).find((e) => e.of === 'pbft');
+  assert.deepEqual(pbft.detail, { id: 'n1', term: 0, timeMs: 0 });
+  await page.waitForFunction(() => window.__cp.some((e) => e.of === 'paxos' && e.type === 'cp-leader'));
+  const leader = (await page.evaluate(() => window.__cp)).find((e) => e.of === 'paxos' && e.type === 'cp-leader');
+  assert.equal(leader.detail.term, await paxos.evaluate((el, id) => el.simulation.nodes().find((n) => n.id === id).ballot.round, leader.detail.id));
+  await paxos.locator('.cp-toolbar').getByRole('button', { name: 'Client request' }).click();
+  await page.waitForFunction(() => window.__cp.some((e) => e.of === 'paxos' && e.type === 'cp-commit' && e.detail.value === 'x=1'));
+  const commit = (await page.evaluate(() => window.__cp)).find((e) => e.of === 'paxos' && e.type === 'cp-commit' && e.detail.value === 'x=1');
+  assert.equal(commit.detail.slot, commit.detail.index);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
