@@ -50,7 +50,9 @@ function buildWasm(outDir, cargoFeatures, speed = false) {
   const profile = speed ? 'release' : 'wasm-release';
   run('cargo', ['rustc', '--quiet', '--lib', '--profile', profile, '--target', 'wasm32-unknown-unknown', ...cargoFeatures, '--crate-type', 'cdylib']);
   const raw = join(ROOT, `target/wasm32-unknown-unknown/${profile}/consensus_playground.wasm`);
-  run('wasm-bindgen', ['--target', 'web', '--out-dir', outDir, '--no-typescript', raw]);
+  // TypeScript declarations for www/pkg (the JavaScript API, which a package's users import:
+  // consensus_playground.d.ts, a few KB, nothing fetched); none for the widgets' builds.
+  run('wasm-bindgen', ['--target', 'web', '--out-dir', outDir, ...(speed ? [] : ['--no-typescript']), raw]);
   const wasm = join(outDir, 'consensus_playground_bg.wasm');
   run(join(ROOT, 'node_modules/.bin/wasm-opt'), [speed ? '-O3' : '-Oz', '--strip-debug', '--strip-producers', ...features, wasm, '-o', wasm]);
   return wasm;

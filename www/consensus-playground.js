@@ -8,7 +8,13 @@
 // 0.2–0.3 s to cross), snapshot-interval (default 20, or off), experiments (off hides that panel),
 // byzantine (traitors from the start, for the Byzantine mechanisms: "n1:equivocate, n2:silent"),
 // and gossip's mode, fanout, interval-ms, drop-rate and rumors (nodes up to 10,000 there: from 31 on, a
-// dense view run in a Web Worker replaces the ring).
+// dense view run in a Web Worker replaces the ring). For a chapter (stage/settings.js): paused
+// (start paused), autoplay="visible" (run only while on screen), hide="events,faults,…" (parts:
+// actions, panel, faults, events, metrics, legend, experiments, clients), faults at the start for
+// every mechanism (latency-ms="10-15", drop-rate, duplicate-rate, bugs="no-log-check"), and
+// Raft's election-timeout-ms="150-300", heartbeat-ms, pre-vote, check-quorum, read-index (on/off).
+// It tells the host page what happens with events cp-leader, cp-commit, cp-crash, cp-restart,
+// cp-partition, cp-heal, cp-violation (stage/host-events.js; types in consensus-playground.d.ts).
 //
 // This file is the element's shell: attributes, loading (the mechanism's module,
 // www/protocols/<name>.js, then its wasm core), the frame loop, and the simulation's life (reset, step, act). It
@@ -28,8 +34,10 @@ import { nodeActions } from './stage/actions.js';
 import { controls } from './stage/controls.js';
 import { eventLog } from './stage/eventlog.js';
 import { faults } from './stage/faults.js';
+import { hostEvents } from './stage/host-events.js';
 import { metrics } from './stage/metrics.js';
 import { ring } from './stage/ring.js';
+import { commonOptions, hidden, onOff, range } from './stage/settings.js';
 
 const MAX_FRAME_MS = 100; // a long frame (hidden tab) advances the clock by at most this much wall time
 // The DOM helpers that the modules loaded later (mechanisms, panels) get from the element rather
@@ -69,7 +77,7 @@ function stylesheet(path) {
 }
 
 export class ConsensusPlayground extends HTMLElement {
-  static observedAttributes = ['protocol', 'mechanism', 'nodes', 'seed', 'speed', 'snapshot-interval', 'experiments', 'byzantine', 'mode', 'fanout', 'interval-ms', 'drop-rate', 'rumors'];
+  static observedAttributes = ['protocol', 'mechanism', 'nodes', 'seed', 'speed', 'snapshot-interval', 'experiments', 'byzantine', 'mode', 'fanout', 'interval-ms', 'drop-rate', 'rumors', 'paused', 'autoplay', 'hide', 'latency-ms', 'duplicate-rate', 'bugs', 'election-timeout-ms', 'heartbeat-ms', 'pre-vote', 'check-quorum', 'read-index'];
 
   constructor() {
     super();
@@ -82,12 +90,22 @@ export class ConsensusPlayground extends HTMLElement {
   connectedCallback() {
     stylesheet('consensus-playground.css');
     this.speed = this.speedAttr();
+    this.watchScreen();
     if (this.mounting !== this.mechanismName()) this.mount(this.mechanismName());
     else if (this.mech) this.startLoop();
   }
 
   disconnectedCallback() {
     this.stopLoop();
+    this.screen?.disconnect();
+  }
+
+  /** autoplay="visible": the frame loop runs only while the element is on screen. */
+  watchScreen() {
+    this.screen?.disconnect();
+    this.offscreen = this.getAttribute('autoplay') === 'visible';
+    if (this.offscreen) (this.screen = new IntersectionObserver(([e]) => ((this.offscreen = !e.isIntersecting) ? this.stopLoop() : this.mech && this.startLoop()))).observe(this);
+    else if (this.mech) this.startLoop();
   }
 
   attributeChangedCallback(name, oldValue, value) {
@@ -97,8 +115,16 @@ export class ConsensusPlayground extends HTMLElement {
     } else if (name === 'speed') {
       this.speed = this.speedAttr();
       this.controls?.setSpeed(this.speed);
-    } else if (name === 'experiments') {
-      if (this.experiments) this.experiments.hidden = value === 'off';
+    } else if (name === 'paused') {
+      if (this.controls) this.setPlaying(value === null);
+    } else if (name === 'autoplay') {
+      if (this.isConnected) this.watchScreen();
+    } else if (name === 'experiments' || name === 'hide') {
+      try {
+        if (this.controls) this.showParts();
+      } catch (e) {
+        this.showError(`Bad settings: ${e.message}`);
+      }
     } else if (this.simulation || this.scene) {
       this.reset();
     }
@@ -124,8 +150,9 @@ export class ConsensusPlayground extends HTMLElement {
     // what it does not know, and the banner says so.
     const traitors = this.getAttribute('byzantine');
     if (traitors && this.traitorUI) opts.byzantine = this.traitorUI.parseTraitors(traitors);
-    // The mechanism's own attributes (Raft: snapshot-interval).
-    return { ...opts, ...this.mech?.options?.((a) => this.getAttribute(a)) };
+    // Faults at the start, then the mechanism's own attributes (Raft: snapshot-interval).
+    const attr = (a) => this.getAttribute(a);
+    return { ...opts, ...commonOptions(attr), ...this.mech?.options?.(attr, { range, onOff }) };
   }
 
   // ---- loading ------------------------------------------------------------------------------
@@ -143,7 +170,7 @@ export class ConsensusPlayground extends HTMLElement {
     this.simulation?.free();
     this.simulation = null;
     this.mech = null;
-    this.playing = true;
+    this.playing = !this.hasAttribute('paused');
     this.lastFrame = null;
     this.banner = el('div', { class: 'cp-banner', role: 'alert', hidden: '' });
     this.replaceChildren(el('div', { class: 'cp-root' }, this.banner));
@@ -217,12 +244,14 @@ export class ConsensusPlayground extends HTMLElement {
       mech.kvClients !== false,
     );
     this.controls.setSpeed(this.speed);
+    this.controls.showPlaying(this.playing);
+    this.hostEvents = hostEvents(this);
     this.ring = ring({
       select: (id) => this.select(id),
       toggleLink: (p, q, cut) => this.act((s) => (cut ? s.repairLink(p, q, true) : s.cutLink(p, q, true))),
       drop: (id) => this.act((s) => s.dropMessage(id)),
     });
-    const legend = el('div', { class: 'cp-legend', 'aria-hidden': 'true' }, ...mech.legend.map(([key, text]) => el('span', {}, el('i', { class: `cp-lg cp-lg-${key}` }), text)));
+    const legend = (this.legend = el('div', { class: 'cp-legend', 'aria-hidden': 'true' }, ...mech.legend.map(([key, text]) => el('span', {}, el('i', { class: `cp-lg cp-lg-${key}` }), text))));
     this.metrics = metrics();
     this.actions = nodeActions(mech, cx, () => this.select(null), this.traitorUI);
     this.panel = mech.panel(cx);
@@ -234,6 +263,13 @@ export class ConsensusPlayground extends HTMLElement {
     this.experiments = mech.experiments ? this.buildExperiments(mech.experiments) : null;
     this.replaceChildren(el('div', { class: 'cp-root' }, this.controls.root, this.banner, main, this.events.root, ...(this.experiments ? [this.experiments] : [])));
     this.actions.show(null, true);
+  }
+
+  /** Hides the parts named by `hide` (and the Experiments panel with experiments="off"); throws if `hide` is bad. */
+  showParts() {
+    const h = hidden((a) => this.getAttribute(a));
+    const parts = { actions: this.actions?.root, panel: this.panel?.root, faults: this.faults?.root, events: this.events?.root, metrics: this.metrics?.root, legend: this.legend, experiments: this.experiments, clients: this.querySelector('.cp-clients') };
+    for (const k in parts) if (parts[k]) parts[k].hidden = h.has(k);
   }
 
   /**
@@ -261,7 +297,6 @@ export class ConsensusPlayground extends HTMLElement {
         this.failed('The Experiments panel'),
       );
     });
-    details.hidden = this.getAttribute('experiments') === 'off';
     return details;
   }
 
@@ -290,7 +325,7 @@ export class ConsensusPlayground extends HTMLElement {
       this.panel.layout([]);
       return;
     }
-    this.replaceSimulation(() => new this.Simulation(opts), 'Bad settings');
+    this.replaceSimulation(() => (this.showParts(), new this.Simulation(opts)), 'Bad settings');
   }
 
   /**
@@ -390,7 +425,8 @@ export class ConsensusPlayground extends HTMLElement {
   }
 
   startLoop() {
-    if (this.raf) return;
+    if (this.raf || this.offscreen) return;
+    this.lastFrame = null;
     const frame = (t) => {
       this.raf = requestAnimationFrame(frame);
       if (this.scene) {
@@ -437,6 +473,7 @@ export class ConsensusPlayground extends HTMLElement {
     this.ring.renderMessages(sim.messages(), now, this.mech);
     this.panel.update(nodes);
     this.events.update(sim);
+    this.hostEvents(sim, nodes, this.mech);
     if (this.selected) this.actions.show(nodes.find((x) => x.id === this.selected));
     this.ring.renderLinks(sim.network());
     this.metrics.render(sim.stats(), now);

@@ -43,6 +43,12 @@ export function options(attr) {
   return opts;
 }
 
+/** The k-th value decided (the event cp-commit): slot k (executed in order), and its value while a learner's view holds it. */
+export function commit(nodes, k) {
+  for (const n of nodes) for (const c of n.chosen) if (c.slot === k) return { slot: k, value: c.value };
+  return { slot: k };
+}
+
 export const hint = 'Click a node (or focus it and press Enter) to have it try to lead with a new ballot, send it a client command to propose, or crash it. Click a message in flight to drop it.';
 export const routine = ['Show heartbeats', 'Heartbeats and replies that change nothing'];
 

@@ -26,11 +26,24 @@ export const legend = [
   ['no', 'refused / failure'],
 ];
 
-/** The Simulation options this mechanism reads from the element's attributes (`attr(name)`). */
-export function options(attr) {
+/**
+ * The Simulation options this mechanism reads from the element's attributes (`attr(name)`):
+ * snapshot-interval, election-timeout-ms ("150-300"), heartbeat-ms, and pre-vote, check-quorum,
+ * read-index ("on" / "off").
+ */
+export function options(attr, { range, onOff }) {
   // Snapshots every 20 applied entries by default here, so that learners see one happen.
   const snap = attr('snapshot-interval');
-  return { snapshotInterval: snap === null ? 20 : snap === 'off' ? null : Number(snap) };
+  const o = { snapshotInterval: snap === null ? 20 : snap === 'off' ? null : Number(snap) };
+  if (attr('election-timeout-ms') !== null) o.electionTimeoutMs = range(attr('election-timeout-ms'));
+  if (attr('heartbeat-ms') !== null) o.heartbeatMs = Number(attr('heartbeat-ms'));
+  for (const [a, k] of [['pre-vote', 'preVote'], ['check-quorum', 'checkQuorum'], ['read-index', 'readIndex']]) if (attr(a) !== null) o[k] = onOff(attr(a));
+  return o;
+}
+
+/** The k-th value decided (the event cp-commit): entry k's command, while a log still holds it. */
+export function commit(nodes, k) {
+  for (const n of nodes) for (const e of n.log) if (e.index === k) return { value: e.command };
 }
 
 export const hint = 'Click a node (or focus it and press Enter) to start an election, crash or restart it, or send it a client request. Click a message in flight to drop it.';

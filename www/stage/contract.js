@@ -27,8 +27,13 @@
  * @property {(n: object) => [string, string|number][]} nodeDetails   the selected node's state, as rows
  * @property {Action[]} toolbar            toolbar buttons: slot 'cluster' (after Reset) or 'clients' (before KV clients)
  * @property {(cx: Stage) => Panel} panel  per widget: the mechanism's own panel (Raft: the logs)
- * @property {(attr: (name: string) => string|null) => object} [options]   Simulation options of its
- *   own, read from the element's attributes (Raft: snapshot-interval)
+ * @property {(attr: (name: string) => string|null, parse: {range: Function, onOff: Function}) => object} [options]
+ *   Simulation options of its own, read from the element's attributes (Raft: snapshot-interval,
+ *   election-timeout-ms, pre-vote, …); `parse` (stage/settings.js) reads "150-300" as [150, 300]
+ *   and "on"/"off" as true/false, and passes anything else on for the core to refuse
+ * @property {(nodes: object[], k: number) => object|undefined} [commit]   more facts for the host
+ *   page's cp-commit event about the k-th value decided cluster-wide (Raft: the entry's command;
+ *   Multi-Paxos: the slot and its value), read from the node views
  * @property {string} hint                 what clicking a node does (shown while none is selected)
  * @property {boolean} [traitors]          the node actions offer to make a node a traitor (the Byzantine
  *   mechanisms; needs a wasm core built with traitors, whose Simulation has setByzantine)
