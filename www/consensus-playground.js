@@ -169,7 +169,7 @@ export class ConsensusPlayground extends HTMLElement {
     this.build(mech);
     if (this.check) this.openCheck();
     else this.reset();
-    if (this.pendingRun) this.openRun();
+    if (this.pendingRun) this.loadRun(this.pendingRun);
     if (this.isConnected) this.startLoop();
   }
 
@@ -342,32 +342,7 @@ export class ConsensusPlayground extends HTMLElement {
    * (an exported file): its attributes, its start, its actions; paused where it was.
    */
   loadRun(run) {
-    if (typeof run === 'string') run = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(run.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))));
-    if (!run || typeof run.attributes !== 'object') throw new Error('not a run: it has no attributes');
-    this.pendingRun = run;
-    for (const name of ConsensusPlayground.observedAttributes) if (!(name in run.attributes)) this.removeAttribute(name);
-    for (const [name, value] of Object.entries(run.attributes)) if (this.getAttribute(name) !== String(value)) this.setAttribute(name, String(value));
-    if (this.mech) this.openRun();
-  }
-
-  openRun() {
-    const run = this.pendingRun;
-    this.pendingRun = null;
-    if (run.check) {
-      this.check = run.check;
-      this.openCheck();
-    } else this.reset();
-    return this.travel((h) => h.open(run));
-  }
-
-  /** The element's attributes, as a run records them (the settings). */
-  runAttributes() {
-    return Object.fromEntries([...this.attributes].filter((a) => !['id', 'class', 'style'].includes(a.name)).map((a) => [a.name, a.value]));
-  }
-
-  /** A new simulation at the start of the current run (time travel replays from it). */
-  make() {
-    return this.makeSimulation();
+    return import('./stage/history.js').then((m) => m.load(this, run)).catch(this.failed('The run'));
   }
 
   /**

@@ -38,7 +38,7 @@ export function controls(on, extra, cx, kvClients = true) {
     root: el(
       'div',
       { class: 'cp-toolbar' },
-      el('div', { class: 'cp-group' }, play, on.stepBack ? button('Step back', 'Undo the last event handled (time travel)', on.stepBack) : '', button('Step', 'Handle the next event (pauses)', on.step), button('Reset', 'Start again from the same seed', on.reset), ...slot('cluster')),
+      el('div', { class: 'cp-group' }, play, on.stepBack ? button('Step back', 'Back one event', on.stepBack) : '', button('Step', 'Handle the next event (pauses)', on.step), button('Reset', 'Start again from the same seed', on.reset), ...slot('cluster')),
       el('label', { class: 'cp-group cp-speed-label' }, el('span', { text: 'Speed' }), speed, speedOut),
       el(
         'div',

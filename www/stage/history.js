@@ -19,9 +19,26 @@ const justBefore = (at) => Math.max(0, (Math.round(at * 1000) - 0.5) / 1000);
 /** The run in a link: base64url of its JSON. */
 export const encode = (record) => btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify(record)))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 
+/** Opens `run` (a link's base64url text, or the record) in widget `host`: its settings, then its actions. */
+export function load(host, run) {
+  if (typeof run === 'string') run = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(run.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))));
+  if (!run || typeof run.attributes !== 'object' || !Array.isArray(run.actions)) throw new Error('not a recorded run (no attributes or actions)');
+  host.pendingRun = run;
+  for (const name of host.constructor.observedAttributes) if (!(name in run.attributes)) host.removeAttribute(name);
+  for (const [name, value] of Object.entries(run.attributes)) if (host.getAttribute(name) !== String(value)) host.setAttribute(name, String(value));
+  // Loading: the widget opens it once its mechanism is here (mount).
+  if (!host.mech) return;
+  host.pendingRun = null;
+  if (run.check) {
+    host.check = run.check;
+    host.openCheck();
+  } else host.reset();
+  return host.travel((h) => h.open(run));
+}
+
 /**
- * @param {HTMLElement} host   the element: simulation, make() (a new simulation at the start of
- *   the run), show(sim), setPlaying(on), render(), record attributes and check options
+ * @param {HTMLElement} host   the element: simulation, makeSimulation() (a new simulation at the
+ *   start of the run), show(sim), setPlaying(on), render(), checkOptions, attributes
  * @param {object} tl          its timeline (timeline.js): the run's record
  */
 export function history(host, tl) {
@@ -95,7 +112,7 @@ export function history(host, tl) {
         return;
       }
       const from = checkpoints.filter((c) => due(c, target)).at(-1);
-      const next = from ? from.sim.clone() : host.make();
+      const next = from ? from.sim.clone() : host.makeSimulation();
       const p = from ? { ev: from.ev, applied: from.applied } : { ev: 0, applied: 0 };
       replay(next, p, target);
       settle(next, p);
@@ -137,7 +154,7 @@ export function history(host, tl) {
     record() {
       return {
         consensusPlayground: 1,
-        attributes: host.runAttributes(),
+        attributes: Object.fromEntries([...host.attributes].filter((a) => !['id', 'class', 'style'].includes(a.name)).map((a) => [a.name, a.value])),
         check: host.checkOptions ?? null,
         actions: run.log,
         at: [host.simulation.now, run.ev],
@@ -146,7 +163,6 @@ export function history(host, tl) {
     },
     /** Opens `record` (a link's or a file's): the same run, paused at the same point. */
     open(record) {
-      if (!Array.isArray(record?.actions)) throw new Error('not a run: it has no actions');
       api.reset();
       run.log = record.actions.map(({ at, ev, do: name, args }) => ({ at: Number(at), ev: Number(ev), do: String(name), args: Array.isArray(args) ? args : [] }));
       const [at, ev] = record.at ?? [];
@@ -154,13 +170,31 @@ export function history(host, tl) {
       run.ev = run.applied = 0;
       host.setPlaying(false);
       // To the furthest point the run reached, then back to the moment it was at.
-      const sim = host.make();
+      const sim = host.makeSimulation();
       const pos = { ev: 0, applied: 0 };
       run.end = { at: sim.now, ev: 0 };
       replay(sim, pos, { at: Number(endAt ?? sim.now), ev: endEv === undefined ? undefined : Number(endEv) });
       settle(sim, pos);
       host.show(sim);
       api.seek({ at: Number(at ?? sim.now), ev: ev === undefined ? undefined : Number(ev) });
+    },
+    /** Share…: shows or hides Copy link, Export and Import (built in `box` the first time). */
+    share(box, toggle) {
+      if (!box.firstChild) {
+        const { button, el } = host.cx.dom;
+        const status = el('span', { class: 'cp-share-status', role: 'status' });
+        const file = el('input', { type: 'file', accept: 'application/json,.json', hidden: '', 'aria-label': 'Import a run (JSON file)' });
+        file.addEventListener('change', () => file.files[0] && api.importFile(file.files[0], status).finally(() => (file.value = '')));
+        box.append(
+          button('Copy link', 'A link to this run at this moment: the settings, the seed and every action taken', () => api.copyLink(status)),
+          button('Export', 'Download this run as a JSON file', () => api.exportFile(status)),
+          button('Import…', 'Open a run exported as a JSON file', () => file.click()),
+          file,
+          status,
+        );
+      }
+      box.hidden = !box.hidden;
+      toggle.setAttribute('aria-expanded', String(!box.hidden));
     },
     /** Copies a link to this run at this moment (and shows it). */
     async copyLink(status) {
@@ -189,7 +223,7 @@ export function history(host, tl) {
     /** Opens a run from a JSON file (File), saying so in `status`. */
     async importFile(file, status) {
       try {
-        host.loadRun(JSON.parse(await file.text()));
+        load(host, JSON.parse(await file.text()));
         status.textContent = `Opened ${file.name}`;
       } catch (e) {
         status.textContent = `Could not open ${file.name}: ${e.message}`;
