@@ -219,3 +219,28 @@ test('Jump to the violation: with a bug switched on, back to the start and to th
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a failing seed of consensus-sim check (its "page" link) becomes a run like any other: its link reopens it', async () => {
+  const { page, errors } = await open('?check=0&nodes=3&events=20000&faults=crash,pause,partition,cut,drop,duplicate,reorder&bug=no-log-check');
+  const pg = page.locator('consensus-playground');
+  await pg.locator('.cp-banner').waitFor();
+  const start = (await state(page)).now;
+  await pg.locator('[data-node="n1"]').click();
+  await pg.locator('.cp-actions').getByRole('button', { name: /^(Crash|Restart)$/ }).click();
+  await advance(page, 200);
+  const here = await state(page);
+  await pg.getByRole('button', { name: 'Share…' }).click();
+  await pg.getByRole('button', { name: 'Copy link' }).click();
+  const link = new URL(await pg.locator('.cp-run-link').getAttribute('href'));
+  const record = JSON.parse(Buffer.from(link.searchParams.get('run'), 'base64url').toString());
+  assert.deepEqual(record.check, { seed: 0, nodes: 3, events: 20000, faults: 'crash,pause,partition,cut,drop,duplicate,reorder', bug: 'no-log-check' });
+  const { page: other, errors: otherErrors } = await open(link.search);
+  await other.waitForFunction((t) => document.querySelector('consensus-playground').simulation?.now === t && !document.querySelector('consensus-playground').dirty, here.now);
+  assert.deepEqual(await state(other), here);
+  // Its timeline starts where the check stopped.
+  assert.equal(await other.locator('consensus-playground').getByRole('slider', { name: 'Time' }).getAttribute('min'), String(start));
+  assert.deepEqual(errors, []);
+  assert.deepEqual(otherErrors, []);
+  await page.close();
+  await other.close();
+});
