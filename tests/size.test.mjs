@@ -39,11 +39,18 @@ import { BUDGET_GZIP9_BYTES, mechanisms, widgetSizes } from '../scripts/size.mjs
 // the horns of non-traitors (+0.5 KB of element code and CSS); the Raft wasm is +0.58 KB
 // (72,640) after gossip at scale changed the simulator (partitions as groups, up to 10,000
 // nodes). Over issue #11's 88,500 B by 0.78 KB: see README "Size".
-const CEILING_GZIP9_BYTES = 89_300;
+// Raised to 90,300 B (90,237) for issue #14 §1 and §3, on purpose: every widget records the
+// reader's actions (a recording view of the Simulation), counts the events handled, and shows
+// the timeline under the ring (the Time slider, Jump to the violation, Share…) and Step back
+// (+0.91 KB of element code, +16 B of CSS). What they do (checkpoints, replay, links, Export and
+// Import: 2.3 KB) is a chunk fetched on first use (history-*.js), and the widgets' wasm has no
+// clone() (+5.5 KB gzip measured: see Cargo.toml, feature `snapshots`).
+const CEILING_GZIP9_BYTES = 90_300;
 
 // Issue #11 §6: a page with one widget of one mechanism, and a page with a widget of every
 // mechanism.
-const ONE_MECHANISM_GZIP9_BYTES = 90_000;
+// Raised to 90,300 B for issue #14's time travel, as above: Raft's widget weighs 90,237 B.
+const ONE_MECHANISM_GZIP9_BYTES = 90_300;
 // PBFT's widget is over issue #11's 90,000 B, on purpose for now: its core is the largest
 // (three-phase normal case, checkpoints and watermarks, view changes weighed without signatures,
 // state transfer, retransmission, six invariants: ~28 KB of its wasm against HotStuff's ~18 KB).
@@ -51,7 +58,8 @@ const ONE_MECHANISM_GZIP9_BYTES = 90_000;
 // named in the README's Size section. This ceiling keeps it from growing.
 // Raised to 109,000 B (108,951) for issue #13: the element's scene support (+0.5 KB, as above)
 // and the simulator's changes for gossip at scale in PBFT's wasm (87,970 B).
-const PBFT_GZIP9_BYTES = 109_000;
+// Raised to 110,000 B (109,932) for issue #14's time travel in the element (+0.95 KB, as above).
+const PBFT_GZIP9_BYTES = 110_000;
 // Raised from 200,000 B (set for three mechanisms) for issue #12's three Byzantine ones: the
 // combined wasm hosts six mechanisms (226,307 B), and six chunks and stylesheets come with it
 // (291,129 B in all). The chapter page is such a page.
@@ -65,7 +73,8 @@ const PBFT_GZIP9_BYTES = 109_000;
 // publish, verdicts and the chart's runs); the Collective validation section itself is fetched
 // when attestations are on (gossip-attest-*.js, protocols/gossip-attest.css: 4.2 KB, apart).
 // Then 341,927 B after the review fixes in gossip's core (combined wasm 257,516 B).
-const EVERY_MECHANISM_GZIP9_BYTES = 342_000;
+// Raised to 343,000 B (342,881) for issue #14's time travel in the element (+0.95 KB, as above).
+const EVERY_MECHANISM_GZIP9_BYTES = 343_000;
 // Gossip's widget: its chunk (the ring's views, the panel, the dense view's grid and plot), its
 // stylesheet, its wasm, and the dense view's worker (fetched from 31 agents on; counted always).
 // Raised to 99,000 B (98,969) for issue #13 §6, on purpose, in two steps. (1) Collective
@@ -79,7 +88,8 @@ const EVERY_MECHANISM_GZIP9_BYTES = 342_000;
 // by 9 KB (see README "Size"): the test below holds gossip to this ceiling instead.
 // Then 99,206 B after review fixes in the core (a tie rule for verdicts, identities spelled as
 // members' names, the attestations' population cap): +237 B of wasm.
-const GOSSIP_GZIP9_BYTES = 99_500;
+// Raised to 100,200 B (100,162) for issue #14's time travel in the element (+0.95 KB, as above).
+const GOSSIP_GZIP9_BYTES = 100_200;
 
 const total = () => widgetSizes().find((s) => s.what === 'widget total');
 
@@ -140,6 +150,11 @@ test(`issue #4 budget: the widget's transfer is at most 70 KB (${BUDGET_GZIP9_BY
 test('the Experiments panel is not part of the load: its chunk, stylesheet, worker and wasm exist apart', () => {
   const lazy = widgetSizes().filter((s) => s.what.startsWith('Experiments'));
   assert.equal(lazy.length, 4, JSON.stringify(lazy));
+});
+
+test('time travel is not part of the load: its chunk (checkpoints, replay, links, Export and Import) exists apart', () => {
+  const lazy = widgetSizes().filter((s) => s.what.startsWith('Time travel'));
+  assert.deepEqual(lazy.map((s) => s.path.replace(/-[A-Z0-9]+\.js$/, '-*.js')), ['www/dist/history-*.js']);
 });
 
 test('the Network and bugs panel is not part of the load either: its chunk and stylesheet exist apart', () => {
