@@ -104,9 +104,11 @@ export function history(host, tl) {
       if (!sim) return;
       if (target.at !== undefined) target = { ...target, at: Math.max(run.start, target.at) };
       const pos = { ev: run.ev, applied: run.applied };
+      const before = run.applied;
       if (due({ at: sim.now, ev: run.ev }, target)) {
         replay(sim, pos, target);
         settle(sim, pos);
+        if (pos.applied > before) host.faults.sync(sim); // the dials, if an action moved them
         host.dirty = true;
         host.render();
         return;
