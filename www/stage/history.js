@@ -17,7 +17,11 @@ const exact = (at) => (Math.round(at * 1000) + 0.5) / 1000;
 const justBefore = (at) => Math.max(0, (Math.round(at * 1000) - 0.5) / 1000);
 
 /** The run in a link: base64url of its JSON. */
-export const encode = (record) => btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify(record)))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+export function encode(record) {
+  let text = '';
+  for (const b of new TextEncoder().encode(JSON.stringify(record))) text += String.fromCharCode(b);
+  return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
 
 /** Opens `run` (a link's base64url text, or the record) in widget `host`: its settings, then its actions. */
 export function load(host, run) {
