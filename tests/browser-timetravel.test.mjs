@@ -244,3 +244,28 @@ test('a failing seed of consensus-sim check (its "page" link) becomes a run like
   await page.close();
   await other.close();
 });
+
+test('every mechanism on the ring travels in time: a crash and a restart, back and forward to the same views', async () => {
+  for (const q of ['protocol=paxos&seed=2', 'protocol=vote&seed=1', 'protocol=pbft&nodes=4&seed=3&byzantine=n2:equivocate', 'protocol=hotstuff&nodes=4', 'protocol=generals&nodes=4&m=1', 'protocol=gossip&nodes=16']) {
+    const { page, errors } = await open(`?${q}&speed=1`);
+    const r = await page.evaluate(async () => {
+      const pg = document.querySelector('consensus-playground');
+      pg.setPlaying(false);
+      const views = () => JSON.stringify([pg.simulation.now, pg.simulation.nodes(), pg.simulation.messages()]);
+      pg.act((s) => s.crash('n3'));
+      pg.advance(pg.simulation.now + 300);
+      const [t, a] = [pg.simulation.now, views()];
+      pg.advance(pg.simulation.now + 10);
+      pg.act((s) => s.restart('n3'));
+      pg.advance(pg.simulation.now + 500);
+      const [u, b] = [pg.simulation.now, views()];
+      await pg.seek(t);
+      const back = views() === a;
+      await pg.seek(u);
+      return { back, forward: views() === b, log: pg.timeline.run.log.map((x) => x.do) };
+    });
+    assert.deepEqual(r, { back: true, forward: true, log: ['crash', 'restart'] }, q);
+    assert.deepEqual(errors, [], q);
+    await page.close();
+  }
+});
