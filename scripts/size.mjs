@@ -2,7 +2,7 @@
 // load: the element (consensus-playground.js), its stylesheet, M's module chunk (from
 // www/protocols/M.js, with its wasm glue), M's wasm (pkg/M_bg.wasm) and M's own stylesheet
 // (protocols/M.css) if it has one. Files fetched only when a reader opens a panel (Experiments: chunk,
-// stylesheet, worker, wasm; Network and bugs: chunk, stylesheet) or turns a feature on (gossip's
+// stylesheet, worker, wasm; Network and bugs: chunk, stylesheet), uses time travel (a chunk) or turns a feature on (gossip's
 // attestations: a chunk and a stylesheet) are listed apart.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +24,9 @@ const measure = (what, path) => {
 const LAZY = [
   ['Experiments panel, on opening (not in the total)', /^(experiments-.*\.js|experiments\.css|fig16-worker\.js|pkg\/experiments_bg\.wasm)$/],
   ['Network and bugs panel, on opening (not in the total)', /^(faults-panel-.*\.js|stage\/faults\.css)$/],
+  // Time travel, share links and saved runs (www/stage/history.js): fetched on first use of the
+  // timeline, Step back, Copy link, Export or Import, or by a ?run= link.
+  ['Time travel, on first use (not in the total)', /^history-[A-Z0-9]+\.js$/],
   // Gossip's Collective validation section (www/protocols/gossip-attest.js): fetched when a run
   // starts with attestations on, with its stylesheet (and stage/traitors.css, counted with the
 // traitor controls).

@@ -25,7 +25,7 @@ test('start an election, watch the messages, commit a client request, crash the 
   assert.equal(await pg.locator('[data-message="RequestVote"]').count(), 4, 'one RequestVote to each other node');
 
   // Step handles one event: the first RequestVote arrives and a vote goes back.
-  await pg.getByRole('button', { name: 'Step' }).click();
+  await pg.getByRole('button', { name: 'Step', exact: true }).click();
   await page.waitForFunction(() => document.querySelectorAll('[data-message="RequestVoteResponse"]').length === 1);
 
   // Faster, and play: n1 wins (every other timer is ≥ 150 ms away).
@@ -120,10 +120,11 @@ for (const viewport of [{ width: 1280, height: 800 }, { width: 400, height: 800 
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `${path || 'index'}: the page scrolls sideways by ${overflow}px`);
       const pg = page.locator('consensus-playground').first();
-      for (const name of ['Pause', 'Step', 'Client request']) {
-        assert.ok(await pg.locator('.cp-toolbar').getByRole('button', { name }).isVisible(), name);
+      for (const name of ['Pause', 'Step back', 'Step', 'Client request']) {
+        assert.ok(await pg.locator('.cp-toolbar').getByRole('button', { name, exact: true }).isVisible(), name);
       }
       assert.ok(await pg.getByRole('slider', { name: 'Speed' }).isVisible());
+      assert.ok(await pg.getByRole('slider', { name: 'Time' }).isVisible(), 'the timeline');
       const ring = await pg.locator('.cp-ring').boundingBox();
       assert.ok(ring.width >= 300 && ring.x >= 0 && ring.x + ring.width <= viewport.width, JSON.stringify(ring));
       // Node labels sit inside the ring's box (none is cut off).
@@ -179,7 +180,7 @@ test('faults from the page: cut a link, pause a node, loss dial, bug switch, vio
     for (let k = 0; k < 3; k++) s.startElection('n5');
     s.runUntil(s.now + 60);
   });
-  await pg.getByRole('button', { name: 'Step' }).click(); // any action redraws
+  await pg.getByRole('button', { name: 'Step', exact: true }).click(); // any action redraws
   const banner = pg.locator('.cp-banner');
   await banner.waitFor();
   assert.match(await banner.textContent(), /^Safety violation — Leader Completeness \(n5\)/);

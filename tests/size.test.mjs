@@ -48,10 +48,17 @@ import { BUDGET_GZIP9_BYTES, mechanisms, widgetSizes } from '../scripts/size.mjs
 // election-timeout-ms, heartbeat-ms, pre-vote, check-quorum, read-index; the committed entry's
 // command for cp-commit). embed.html's forwarding (www/embed.js) is loaded by that page only.
 // Over issue #11's 90,000 B for one mechanism's widget by 0.7 KB: see README "Size".
-const CEILING_GZIP9_BYTES = 90_700;
+// Then, for issue #14 §1 and §3 (90,237 B with them alone), on purpose: every widget records the
+// reader's actions (a recording view of the Simulation), counts the events handled, and shows
+// the timeline under the ring (the Time slider, Jump to the violation, Share…) and Step back
+// (+0.91 KB of element code, +16 B of CSS). What they do (checkpoints, replay, links, Export and
+// Import: 2.3 KB) is a chunk fetched on first use (history-*.js), and the widgets' wasm has no
+// clone() (+5.5 KB gzip measured: see Cargo.toml, feature `snapshots`).
+const CEILING_GZIP9_BYTES = MEASURE;
 
 // Issue #11 §6: a page with one widget of one mechanism, and a page with a widget of every
 // mechanism.
+// Raft's widget has its own ceiling above (over this one, on purpose, for issue #14).
 const ONE_MECHANISM_GZIP9_BYTES = 90_000;
 // PBFT's widget is over issue #11's 90,000 B, on purpose for now: its core is the largest
 // (three-phase normal case, checkpoints and watermarks, view changes weighed without signatures,
@@ -61,7 +68,8 @@ const ONE_MECHANISM_GZIP9_BYTES = 90_000;
 // Raised to 109,000 B (108,951) for issue #13: the element's scene support (+0.5 KB, as above)
 // and the simulator's changes for gossip at scale in PBFT's wasm (87,970 B).
 // Raised to 110,300 B (110,227) for issue #14 §4: the element's host events and attributes (+1.24 KB, as above).
-const PBFT_GZIP9_BYTES = 110_300;
+// Then, for issue #14's time travel in the element (109,932 B with it alone) (+0.95 KB, as above).
+const PBFT_GZIP9_BYTES = MEASURE;
 // Raised from 200,000 B (set for three mechanisms) for issue #12's three Byzantine ones: the
 // combined wasm hosts six mechanisms (226,307 B), and six chunks and stylesheets come with it
 // (291,129 B in all). The chapter page is such a page.
@@ -77,7 +85,8 @@ const PBFT_GZIP9_BYTES = 110_300;
 // Then 341,927 B after the review fixes in gossip's core (combined wasm 257,516 B).
 // Raised to 343,400 B (343,378) for issue #14 §4: the element's host events and attributes
 // (+1.24 KB, as above), Raft's and Multi-Paxos' chunks (their attributes, cp-commit's value).
-const EVERY_MECHANISM_GZIP9_BYTES = 343_400;
+// Then, for issue #14's time travel in the element (342,881 B with it alone) (+0.95 KB, as above).
+const EVERY_MECHANISM_GZIP9_BYTES = MEASURE;
 // Gossip's widget: its chunk (the ring's views, the panel, the dense view's grid and plot), its
 // stylesheet, its wasm, and the dense view's worker (fetched from 31 agents on; counted always).
 // Raised to 99,000 B (98,969) for issue #13 §6, on purpose, in two steps. (1) Collective
@@ -92,7 +101,8 @@ const EVERY_MECHANISM_GZIP9_BYTES = 343_400;
 // Then 99,206 B after review fixes in the core (a tie rule for verdicts, identities spelled as
 // members' names, the attestations' population cap): +237 B of wasm.
 // Raised to 100,500 B (100,455) for issue #14 §4: the element's host events and attributes (+1.24 KB, as above).
-const GOSSIP_GZIP9_BYTES = 100_500;
+// Then, for issue #14's time travel in the element (100,162 B with it alone) (+0.95 KB, as above).
+const GOSSIP_GZIP9_BYTES = MEASURE;
 
 const total = () => widgetSizes().find((s) => s.what === 'widget total');
 
@@ -153,6 +163,11 @@ test(`issue #4 budget: the widget's transfer is at most 70 KB (${BUDGET_GZIP9_BY
 test('the Experiments panel is not part of the load: its chunk, stylesheet, worker and wasm exist apart', () => {
   const lazy = widgetSizes().filter((s) => s.what.startsWith('Experiments'));
   assert.equal(lazy.length, 4, JSON.stringify(lazy));
+});
+
+test('time travel is not part of the load: its chunk (checkpoints, replay, links, Export and Import) exists apart', () => {
+  const lazy = widgetSizes().filter((s) => s.what.startsWith('Time travel'));
+  assert.deepEqual(lazy.map((s) => s.path.replace(/-[A-Z0-9]+\.js$/, '-*.js')), ['www/dist/history-*.js']);
 });
 
 test('the Network and bugs panel is not part of the load either: its chunk and stylesheet exist apart', () => {

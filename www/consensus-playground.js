@@ -38,6 +38,7 @@ import { hostEvents } from './stage/host-events.js';
 import { metrics } from './stage/metrics.js';
 import { ring } from './stage/ring.js';
 import { commonOptions, hidden, onOff, range } from './stage/settings.js';
+import { timeline } from './stage/timeline.js';
 
 const MAX_FRAME_MS = 100; // a long frame (hidden tab) advances the clock by at most this much wall time
 // The DOM helpers that the modules loaded later (mechanisms, panels) get from the element rather
@@ -195,6 +196,7 @@ export class ConsensusPlayground extends HTMLElement {
     this.build(mech);
     if (this.check) this.openCheck();
     else this.reset();
+    if (this.pendingRun) this.loadRun(this.pendingRun);
     if (this.isConnected) this.startLoop();
   }
 
@@ -227,6 +229,9 @@ export class ConsensusPlayground extends HTMLElement {
    */
   build(mech) {
     this.mech = mech;
+    // A new timeline: the history module binds again on first use.
+    this.history?.reset();
+    this.history = this.historyLoading = null;
     this.scene?.free();
     this.scene = null;
     const cx = (this.cx = this.stageApi());
@@ -234,6 +239,7 @@ export class ConsensusPlayground extends HTMLElement {
     this.controls = controls(
       {
         togglePlay: () => this.setPlaying(!this.playing),
+        stepBack: () => this.travel((h) => h.stepBack()),
         step: () => this.stepOnce(),
         reset: () => this.reset(),
         speed: (s) => (this.speed = s),
@@ -257,7 +263,8 @@ export class ConsensusPlayground extends HTMLElement {
     this.panel = mech.panel(cx);
     this.faults = faults(cx, () => this.Simulation.bugList(mech.name), this.failed('The Network and bugs panel'));
     this.events = eventLog(mech.routine);
-    const stage = el('div', { class: 'cp-stage' }, this.ring.root, legend, this.metrics.root);
+    this.timeline = timeline({ seek: (target) => this.travel((h) => h.seek(target)), history: () => this.loadHistory() });
+    const stage = el('div', { class: 'cp-stage' }, this.ring.root, this.timeline.root, legend, this.metrics.root);
     const side = el('div', { class: 'cp-side' }, this.actions.root, this.panel.root, this.faults.root);
     const main = el('div', { class: 'cp-main' }, stage, side);
     this.experiments = mech.experiments ? this.buildExperiments(mech.experiments) : null;
@@ -281,7 +288,7 @@ export class ConsensusPlayground extends HTMLElement {
     this.controls = controls({ togglePlay: () => this.setPlaying(!this.playing), step: () => this.stepOnce(), reset: () => this.reset(), speed: (s) => (this.speed = s) }, mech.toolbar, cx, false);
     this.controls.setSpeed(this.speed);
     this.panel = mech.panel(cx);
-    this.ring = this.actions = this.faults = this.events = this.metrics = this.experiments = null;
+    this.ring = this.actions = this.faults = this.events = this.metrics = this.experiments = this.timeline = null;
     const main = el('div', { class: 'cp-main cp-main-scene' }, this.scene.root, el('div', { class: 'cp-side' }, this.panel.root, this.scene.aside ?? ''));
     this.replaceChildren(el('div', { class: 'cp-root' }, this.controls.root, this.banner, main));
   }
@@ -340,7 +347,37 @@ export class ConsensusPlayground extends HTMLElement {
   openCheck() {
     const options = this.check;
     this.check = null;
-    if (this.replaceSimulation(() => this.Simulation.fromCheck({ protocol: this.mechanismName(), ...options }), 'Could not replay the check run')) this.setPlaying(false);
+    if (this.replaceSimulation(() => this.Simulation.fromCheck({ protocol: this.mechanismName(), ...options }), 'Could not replay the check run')) {
+      this.checkOptions = options; // the run starts where the check stopped (a link says so)
+      this.setPlaying(false);
+    }
+  }
+
+  // ---- time travel, share links and saved runs (stage/timeline.js; stage/history.js) -------
+
+  /** The history module (fetched on first use), bound to this widget. */
+  loadHistory() {
+    return (this.historyLoading ??= import('./stage/history.js').then((m) => (this.history = m.history(this, this.timeline))));
+  }
+
+  /** Runs `fn(history)` once the history module is here; paused, since the reader is looking back. */
+  travel(fn) {
+    if (!this.simulation) return Promise.resolve();
+    this.setPlaying(false);
+    return this.loadHistory().then((h) => this.simulation && fn(h), this.failed('Time travel'));
+  }
+
+  /** Goes to simulated time `ms` of the run (back or forward), as the timeline does. */
+  seek(ms) {
+    return this.travel((h) => h.seek({ at: ms }));
+  }
+
+  /**
+   * Opens a recorded run: a `?run=` link's value (base64url of the JSON) or the JSON itself
+   * (an exported file): its attributes, its start, its actions; paused where it was.
+   */
+  loadRun(run) {
+    return import('./stage/history.js').then((m) => m.load(this, run)).catch(this.failed('The run'));
   }
 
   /**
@@ -349,27 +386,42 @@ export class ConsensusPlayground extends HTMLElement {
    * the banner says why (`failure: message`). Returns whether it worked.
    */
   replaceSimulation(make, failure) {
+    let sim;
     try {
       this.simulation?.free();
-      this.simulation = make();
-    } catch (e) {
       this.simulation = null;
+      sim = make();
+    } catch (e) {
       this.showError(`${failure}: ${e.message}`);
       return false;
     }
-    this.banner.hidden = true;
+    this.makeSimulation = make;
+    this.checkOptions = null;
+    this.history?.reset();
+    this.timeline.reset(sim);
     this.commandCount = 0;
     this.selected = null;
+    this.controls.clientsOff();
+    this.show(sim);
+    return true;
+  }
+
+  /**
+   * Shows simulation `sim` from scratch (nodes, the mechanism's panel, event log, dials,
+   * metrics) in place of the one shown, which is freed: a new run, or the run at another time.
+   */
+  show(sim) {
+    if (this.simulation !== sim) this.simulation?.free();
+    this.simulation = sim;
+    this.banner.hidden = true;
     this.violationCount = 0;
     this.violationNodes = new Set();
     this.metrics.reset();
     this.events.reset();
-    this.layout(this.simulation.ids);
-    this.faults.sync(this.simulation);
-    this.controls.clientsOff();
+    this.layout(sim.ids);
+    this.faults.sync(sim);
     this.dirty = true;
     this.render();
-    return true;
   }
 
   /** Places nodes `ids` on the ring and in the mechanism's panel. */
@@ -389,15 +441,25 @@ export class ConsensusPlayground extends HTMLElement {
     if (!this.simulation && !this.scene) return;
     this.setPlaying(false);
     if (this.scene) return this.scene.step();
-    this.simulation.step();
+    if (this.history) this.history.step();
+    else this.timeline.ran(this.simulation.step() ? 1 : 0, this.simulation);
     this.dirty = true;
     this.render();
   }
 
+  /** Runs the simulation on to simulated time `ms`, applying the recorded actions due by then. */
+  advance(ms) {
+    if (this.history) this.history.advance(ms);
+    else this.timeline.ran(this.simulation.runUntil(ms), this.simulation);
+    this.dirty = true;
+  }
+
+  /** Applies action `fn(sim)`, recorded (timeline.js); in the past, it forks the run there. */
   act(fn) {
     if (!this.simulation) return;
+    this.history?.fork();
     try {
-      fn(this.simulation);
+      fn(this.timeline.recording(this.simulation));
     } catch (e) {
       this.events.note(e.message, this.simulation.now);
     }
@@ -441,10 +503,7 @@ export class ConsensusPlayground extends HTMLElement {
       if (this.playing) {
         const dt = this.lastFrame === null ? 0 : Math.min(t - this.lastFrame, MAX_FRAME_MS);
         this.lastFrame = t;
-        if (dt > 0) {
-          this.simulation.runUntil(this.simulation.now + dt * this.speed);
-          this.dirty = true;
-        }
+        if (dt > 0) this.advance(this.simulation.now + dt * this.speed);
       }
       if (this.dirty) this.render();
     };
@@ -468,6 +527,7 @@ export class ConsensusPlayground extends HTMLElement {
       this.banner.textContent = v.length ? `Safety violation — ${v[0].rule} (${v[0].nodes.join(', ')}) at ${fmtMs(v[0].time)}: ${v[0].detail}` : '';
       this.violationNodes = new Set(v.flatMap((x) => x.nodes));
     }
+    this.timeline.show(now, v[0]?.time);
     const nodes = sim.nodes();
     this.ring.renderNodes(nodes, now, this.mech, this.selected, this.violationNodes, this.cx);
     this.ring.renderMessages(sim.messages(), now, this.mech);

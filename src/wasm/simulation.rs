@@ -31,6 +31,7 @@ pub struct SimulationJs {
 
 /// The simulation behind the class, by mechanism (an enum, not a trait object: a build that
 /// hosts one mechanism pays nothing for the dispatch).
+#[cfg_attr(feature = "snapshots", derive(Clone))]
 pub(super) enum Inner {
     #[cfg(feature = "raft")]
     Raft(Simulation<crate::raft::Raft>),
@@ -1193,6 +1194,21 @@ impl SimulationJs {
     #[wasm_bindgen(getter, js_name = nextEventAt)]
     pub fn next_event_at(&self) -> JsValue {
         each!(&self.inner, s => Hosted::next_event_at(s)).map_or(JsValue::NULL, |t| JsValue::from_f64(ms(t)))
+    }
+}
+
+/// Snapshots (feature `snapshots`: in www/pkg/, not in the widgets' wasm; see Cargo.toml).
+#[cfg(feature = "snapshots")]
+#[wasm_bindgen(js_class = Simulation)]
+impl SimulationJs {
+    /// A snapshot: a new, independent `Simulation` in exactly this one's state (clock, pending
+    /// events, random number generator, nodes, network, clients, event log, checker). Both run
+    /// on alike, event for event, until one is acted on; each must be freed. It costs memory in
+    /// proportion to the state (logs, messages in flight, the event log): the page's timeline
+    /// keeps a few as checkpoints to replay from.
+    #[wasm_bindgen(js_name = clone)]
+    pub fn snapshot(&self) -> SimulationJs {
+        SimulationJs { inner: self.inner.clone() }
     }
 }
 

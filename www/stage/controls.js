@@ -11,7 +11,7 @@ const speedLabel = (s) => (s >= 0.1 ? s.toFixed(2) : s >= 0.01 ? s.toFixed(3) : 
 export const actionButton = (a, cx) => button(a.text, a.title, () => a.run(cx));
 
 /**
- * @param {{togglePlay(): void, step(): void, reset(): void, speed(s: number): void, clients(on: boolean): void}} on
+ * @param {{togglePlay(): void, stepBack?(): void, step(): void, reset(): void, speed(s: number): void, clients(on: boolean): void}} on
  * @param {import('./contract.js').Action[]} extra   the mechanism's toolbar buttons
  * @param {import('./contract.js').Stage} cx
  * @param {boolean} [kvClients]   whether to offer KV clients (not for gossip, which has no leader to send to)
@@ -38,7 +38,7 @@ export function controls(on, extra, cx, kvClients = true) {
     root: el(
       'div',
       { class: 'cp-toolbar' },
-      el('div', { class: 'cp-group' }, play, button('Step', 'Handle the next event (pauses)', on.step), button('Reset', 'Start again from the same seed', on.reset), ...slot('cluster')),
+      el('div', { class: 'cp-group' }, play, on.stepBack ? button('Step back', 'Back one event', on.stepBack) : '', button('Step', 'Handle the next event (pauses)', on.step), button('Reset', 'Start again from the same seed', on.reset), ...slot('cluster')),
       el('label', { class: 'cp-group cp-speed-label' }, el('span', { text: 'Speed' }), speed, speedOut),
       el(
         'div',
@@ -59,6 +59,10 @@ export function controls(on, extra, cx, kvClients = true) {
     /** Unticks KV clients (a new run has none). */
     clientsOff() {
       clients.checked = false;
+    },
+    /** Ticks KV clients or not (time travel: as they were at that moment). */
+    showClients(on) {
+      clients.checked = on;
     },
     showClock(now) {
       setText(clock, `t = ${fmtMs(now)}`);
