@@ -101,7 +101,7 @@ test('a bug switched on by attribute, a partition and a heal: cp-partition, cp-h
     s.clientRequest('x');
     s.runUntil(s.now + 100);
   });
-  await pg.getByRole('button', { name: 'Step' }).click();
+  await pg.getByRole('button', { name: 'Step', exact: true }).click();
   await waitHeard(page, () => window.__cp.some((e) => e.type === 'cp-partition'));
   await pg.evaluate((el) => {
     const s = el.simulation;
@@ -109,7 +109,7 @@ test('a bug switched on by attribute, a partition and a heal: cp-partition, cp-h
     for (let k = 0; k < 3; k++) s.startElection('n5');
     s.runUntil(s.now + 60);
   });
-  await pg.getByRole('button', { name: 'Step' }).click();
+  await pg.getByRole('button', { name: 'Step', exact: true }).click();
   await waitHeard(page, () => window.__cp.some((e) => e.type === 'cp-violation'));
   const [v] = await heard(page, 'cp-violation');
   assert.equal(v.detail.rule, 'Leader Completeness');
