@@ -33,6 +33,10 @@ test('start an election, watch the messages, commit a client request, crash the 
   await pg.getByRole('button', { name: 'Play' }).click();
   await page.waitForSelector('consensus-playground [data-node="n1"][data-state="leader"]');
   assert.deepEqual(await page.locator('[data-state="leader"]').count(), 1);
+  // n1 is still selected: as leader it is not offered Start election (issue #14 §5: it was), while
+  // its other actions stay (Crash).
+  await pg.getByRole('button', { name: 'Start election' }).waitFor({ state: 'detached' });
+  assert.equal(await pg.getByRole('button', { name: 'Crash' }).count(), 1);
   await page.waitForFunction(() => window.__drawn.includes('AppendEntriesResponse'));
   const drawn = new Set(await page.evaluate(() => window.__drawn));
   assert.deepEqual([...drawn].sort(), ['AppendEntries', 'AppendEntriesResponse', 'RequestVote', 'RequestVoteResponse']);

@@ -133,7 +133,8 @@ export function nodeActions(n, cx, common) {
   const live = !n.crashed && !n.paused;
   const leader = cx.sim.leader();
   return [
-    live && { text: 'Start election', title: 'As if its election timer fired (§5.2)', run: () => cx.act((s) => s.startElection(id)) },
+    // A leader has no election timer to fire (§5.2): not offered there.
+    live && n.state !== 'leader' && { text: 'Start election', title: 'As if its election timer fired (§5.2)', run: () => cx.act((s) => s.startElection(id)) },
     n.crashed ? common.crash : { ...common.crash, title: 'Stop it; its disk (term, vote, log) survives' },
     !n.crashed && { text: 'Client request', title: 'A client sends a command to this node', run: () => cx.clientRequest(id) },
     live && n.state !== 'leader' && leader && {
