@@ -209,14 +209,9 @@ impl<P: Wire> KvNode<P> {
         }
     }
 
-    fn reply(&mut self, lines: &mut Vec<String>, dest: &str, in_reply_to: Option<u64>, mut body: Value) {
-        self.next_msg_id += 1;
-        body["msg_id"] = json!(self.next_msg_id);
-        if let Some(id) = in_reply_to {
-            body["in_reply_to"] = json!(id);
-        }
+    fn reply(&mut self, lines: &mut Vec<String>, dest: &str, in_reply_to: Option<u64>, body: Value) {
         let src = self.node.as_ref().and_then(|n| self.names.get(n.me())).cloned().unwrap_or_default();
-        lines.push(json!({ "src": src, "dest": dest, "body": body }).to_string());
+        lines.push(super::reply_line(&mut self.next_msg_id, &src, dest, in_reply_to, body));
     }
 
     fn error(&mut self, lines: &mut Vec<String>, dest: &str, in_reply_to: Option<u64>, code: u64, text: &str) {
@@ -230,14 +225,12 @@ impl<P: Wire> Process for KvNode<P> {
         let mut lines = Vec::new();
         self.advance(now);
         self.drain(&mut lines);
-        let Ok(msg) = serde_json::from_str::<Value>(line) else {
+        let Some(super::Envelope { src, msg_id, kind, body }) = super::Envelope::parse(line) else {
             self.log.push(format!("not JSON, ignored: {line}"));
             return lines;
         };
-        let src = msg["src"].as_str().unwrap_or_default().to_string();
-        let body = &msg["body"];
-        let msg_id = body["msg_id"].as_u64();
-        let Some(kind) = body["type"].as_str() else {
+        let body = &body;
+        let Some(kind) = kind.as_deref() else {
             self.error(&mut lines, &src, msg_id, code::MALFORMED_REQUEST, "a body needs a type");
             return lines;
         };

@@ -40,6 +40,40 @@ pub trait Process {
 }
 pub use topology::Topology;
 
+/// An incoming message's envelope, read from one line: its sender, `msg_id`, body and the
+/// body's `type`.
+pub(crate) struct Envelope {
+    /// `src`, or "" when missing.
+    pub src: String,
+    /// `body.msg_id`, if any.
+    pub msg_id: Option<u64>,
+    /// `body.type`, if a string.
+    pub kind: Option<String>,
+    /// The body.
+    pub body: serde_json::Value,
+}
+
+impl Envelope {
+    /// The line as a message, or None when it is not JSON (the node logs it and answers
+    /// nothing: there is no one to answer).
+    pub(crate) fn parse(line: &str) -> Option<Envelope> {
+        let mut msg = serde_json::from_str::<serde_json::Value>(line).ok()?;
+        let body = msg["body"].take();
+        Some(Envelope { src: msg["src"].as_str().unwrap_or_default().to_string(), msg_id: body["msg_id"].as_u64(), kind: body["type"].as_str().map(str::to_string), body })
+    }
+}
+
+/// One line out, `{src, dest, body}`, with the next of the node's message ids (`next_msg_id`,
+/// counted up here) in `body.msg_id`, and `in_reply_to` when it answers a message.
+pub(crate) fn reply_line(next_msg_id: &mut u64, src: &str, dest: &str, in_reply_to: Option<u64>, mut body: serde_json::Value) -> String {
+    *next_msg_id += 1;
+    body["msg_id"] = serde_json::json!(*next_msg_id);
+    if let Some(id) = in_reply_to {
+        body["in_reply_to"] = serde_json::json!(id);
+    }
+    serde_json::json!({ "src": src, "dest": dest, "body": body }).to_string()
+}
+
 /// A protocol number from a peer's message (term, index, ballot round, timestamp): an integer
 /// up to 2⁵³ − 1 (what JSON carries exactly, the bound the wasm parsers use), else None — the
 /// message is ignored, so that a peer's huge number cannot overflow the core's `+ 1`.
