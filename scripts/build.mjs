@@ -27,6 +27,9 @@ import { dirname, join } from 'node:path';
 import { ROOT, ensureNpmPackages, ensureRust, ensureWasmBindgen } from './setup.mjs';
 import { widgetSizes } from './size.mjs';
 
+// `--js-only`: bundle www/dist/ again from the wasm builds already made (www/pkg/, target/*-pkg/),
+// for a change to www/ alone (seconds instead of minutes); a change to src/ needs a full build.
+const JS_ONLY = process.argv.includes('--js-only');
 ensureRust();
 ensureWasmBindgen();
 ensureNpmPackages();
@@ -47,13 +50,17 @@ const features = ['--enable-bulk-memory', '--enable-nontrapping-float-to-int', '
  * the events per second for 1.6× the bytes (README "Speed").
  */
 function buildWasm(outDir, cargoFeatures, speed = false) {
+  const wasm = join(outDir, 'consensus_playground_bg.wasm');
+  if (JS_ONLY) {
+    if (!existsSync(wasm)) throw new Error(`--js-only: ${wasm} is missing; run a full build first`);
+    return wasm;
+  }
   const profile = speed ? 'release' : 'wasm-release';
   run('cargo', ['rustc', '--quiet', '--lib', '--profile', profile, '--target', 'wasm32-unknown-unknown', ...cargoFeatures, '--crate-type', 'cdylib']);
   const raw = join(ROOT, `target/wasm32-unknown-unknown/${profile}/consensus_playground.wasm`);
   // TypeScript declarations for www/pkg (the JavaScript API, which a package's users import:
   // consensus_playground.d.ts, a few KB, nothing fetched); none for the widgets' builds.
   run('wasm-bindgen', ['--target', 'web', '--out-dir', outDir, ...(speed ? [] : ['--no-typescript']), raw]);
-  const wasm = join(outDir, 'consensus_playground_bg.wasm');
   run(join(ROOT, 'node_modules/.bin/wasm-opt'), [speed ? '-O3' : '-Oz', '--strip-debug', '--strip-producers', ...features, wasm, '-o', wasm]);
   return wasm;
 }
