@@ -16,7 +16,8 @@
 // none: at once), then its actions (`do`: a Simulation method and `args`, or a list of
 // {do, args}), then it pauses and shows its caption. A step with a `task` waits for the reader
 // to take that action (or "Do it for me"), says whether what they did was it, and only then
-// offers Next. Back is time travel: the run as it was when the previous step was reached.
+// offers Next (a task: {do, args?: what it must be called with, example?: the arguments Do it for
+// me uses when any will do, message?: the in-flight message it must name, hint?, done?}). Back is time travel: the run as it was when the previous step was reached.
 // Conditions (all of a `when` must hold; `within` ms bounds the wait, then `otherwise` is shown):
 //   leader: true | false | "new"     a leader exists, none, a different one than at the step's start
 //   committed: N                     stats().committed ≥ N (a Raft index, a decided slot, …)
@@ -35,7 +36,7 @@
 const WAIT_CAP_MS = 60_000; // Skip ahead (and a `when` without `within`) gives up after this much simulated time
 const CONDITIONS = ['leader', 'committed', 'violation', 'event', 'node', 'count', 'message'];
 const STEP_KEYS = ['at', 'after', 'when', 'within', 'otherwise', 'set', 'do', 'args', 'caption', 'task'];
-const TASK_KEYS = ['do', 'args', 'message', 'hint', 'done'];
+const TASK_KEYS = ['do', 'args', 'example', 'message', 'hint', 'done'];
 // Simulation methods a scenario may not call: they are not actions on the run.
 const NOT_ACTIONS = /^(free|clone|constructor|step|runUntil|nodes|messages|network|history|leader|violations|stats|eventsSince|config|ids|now|byzantine)$/;
 
@@ -100,6 +101,7 @@ export function validate(s) {
       for (const k of Object.keys(t)) if (!TASK_KEYS.includes(k)) fail(`${p}.task.${k}`, `unknown field (a task has ${TASK_KEYS.join(', ')})`);
       actions(`${p}.task`, t.do, t.args);
       if (t.message !== undefined && !isObj(t.message)) fail(`${p}.task.message`, 'expected an object of field values');
+      if (t.example !== undefined && !Array.isArray(t.example)) fail(`${p}.task.example`, 'expected the arguments Do it for me passes when the task takes any');
     }
   });
   return s;
@@ -274,7 +276,7 @@ export function scenario(host, s) {
     const t = step()?.task;
     if (state !== 'task') return;
     const [a] = list(t.do, t.args);
-    const args = t.message ? [[...taskMessages.values()].find((m) => matches(m, resolve(t.message)))?.id] : resolve(a.args ?? []);
+    const args = t.message ? [[...taskMessages.values()].find((m) => matches(m, resolve(t.message)))?.id] : resolve(a.args ?? t.example ?? []);
     host.act((sim) => sim[a.do](...args));
   };
 
