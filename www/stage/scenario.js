@@ -272,8 +272,8 @@ export function scenario(host, s) {
     keep(index);
     fire('step');
   };
-  // The run as it stands, for Back and Next to come back to step i.
-  const keep = (i) => host.loadHistory().then((h) => host.simulation && (reached[i] = h.record()));
+  // The run as it stands (a copy: the record goes on growing), for Back and Next to come back to step i.
+  const keep = (i) => host.history && (reached[i] = JSON.parse(JSON.stringify(host.history.record())));
 
   const skipAhead = () => {
     if (state !== 'waiting') return;
@@ -347,7 +347,8 @@ export function scenario(host, s) {
       host.scenario = null;
     },
     /** Starts at step 1: the scenario's settings (a new run), then its first step. */
-    begin() {
+    async begin() {
+      await host.loadHistory(); // (Back and Next travel in time; each step keeps the run as it was)
       reached.length = taskDone.length = 0;
       index = -1;
       for (const [k, v] of Object.entries(s.settings ?? {})) if (host.getAttribute(k) !== String(v)) host.setAttribute(k, String(v));
