@@ -46,6 +46,11 @@ test('Raft’s first election from start to end: Next, Skip ahead, a task the re
   assert.ok(await pg.evaluate((el) => el.simulation.nodes().some((n) => n.state === 'candidate')));
   assert.ok(await pg.getByRole('button', { name: 'Play' }).isVisible());
   const t2 = await pg.evaluate((el) => el.simulation.now);
+  // A task on a message: drop one of the RequestVotes in flight (click it on the ring).
+  assert.ok(await panel(pg).getByRole('button', { name: 'Next' }).isDisabled());
+  await pg.locator('[data-message="RequestVote"]').first().click();
+  await panel(pg).locator('.cp-sc-status', { hasText: 'Lost: that server will never hear' }).waitFor();
+  assert.equal(await pg.evaluate((el) => el.simulation.stats().messagesDropped), 1);
 
   await panel(pg).getByRole('button', { name: 'Next' }).click();
   await reachStep(pg, 3);
@@ -74,6 +79,7 @@ test('Raft’s first election from start to end: Next, Skip ahead, a task the re
 
   const events = await page.evaluate(() => window.__sc);
   assert.deepEqual(events.filter((e) => e.kind === 'step').map((e) => e.step), [2, 3, 4, 5, 6, 7]);
+  assert.ok(events.some((e) => e.kind === 'task-done' && e.step === 2));
   assert.ok(events.some((e) => e.kind === 'task-done' && e.step === 6));
   assert.equal(events.at(-1).kind, 'finished');
   assert.ok(events.every((e) => e.scenario === 'first-election' && e.of === 7));
@@ -180,6 +186,7 @@ test('a course author’s scenario: written inside the element, or loaded from a
   const inline = await hostPage(`<consensus-playground protocol="raft"><script type="application/json">${tiny('raft', 'Inline: {leader} leads.')}</script></consensus-playground>`);
   const pg = inline.page.locator('consensus-playground');
   await pg.locator('.cp-scenario h3', { hasText: 'A tiny scenario' }).waitFor();
+  await reachStep(pg, 1);
   assert.equal(await pg.getAttribute('nodes'), '3', 'its settings are set');
   await panel(pg).getByRole('button', { name: 'Next' }).click();
   await reachStep(pg, 2);
