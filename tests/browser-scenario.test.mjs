@@ -33,6 +33,10 @@ test('Raft’s first election from start to end: Next, Skip ahead, a task the re
   const pg = page.locator('consensus-playground');
   await listen(page);
   assert.match(await panel(pg).locator('h3').textContent(), /The first election/);
+  // The page lists the mechanism's scenarios (the build's scenarios/index.json), this one current.
+  await page.locator('nav.scenarios a[aria-current="page"]', { hasText: 'The first election' }).waitFor();
+  assert.ok((await page.locator('nav.scenarios a').count()) >= 5);
+  assert.equal(await page.locator('nav.scenarios a', { hasText: 'Figure 8' }).getAttribute('href'), '?protocol=raft&scenario=figure-8');
   await reachStep(pg, 1);
   assert.match(await panel(pg).locator('.cp-sc-caption').textContent(), /Five servers start as followers/);
   // The scenario's settings are the widget's: pre-vote off, seed 7, paused at t = 0.
