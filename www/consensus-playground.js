@@ -37,8 +37,11 @@ import { controls } from './stage/controls.js';
 import { eventLog } from './stage/eventlog.js';
 import { faults } from './stage/faults.js';
 import { hostEvents } from './stage/host-events.js';
+import { inflight } from './stage/inflight.js';
+import { openHelp, shortcuts } from './stage/keys.js';
+import { liveRegion } from './stage/live.js';
 import { metrics } from './stage/metrics.js';
-import { ring } from './stage/ring.js';
+import { ring, stillMotion } from './stage/ring.js';
 import { commonOptions, hidden, onOff, range } from './stage/settings.js';
 import { timeline } from './stage/timeline.js';
 
@@ -86,6 +89,7 @@ export class ConsensusPlayground extends HTMLElement {
     super();
     this.simulation = null;
     this.speed = 0.05;
+    this.live = liveRegion(this); // narration for screen readers (stage/live.js), in every build
     // Also: mech (the mechanism's module, once loaded and drawn), mounting (the mechanism being,
     // or last, loaded), playing, selected (the node whose actions are open), raf (frame loop).
   }
@@ -177,7 +181,7 @@ export class ConsensusPlayground extends HTMLElement {
     this.simulation?.free();
     this.simulation = null;
     this.mech = null;
-    this.playing = !this.hasAttribute('paused');
+    this.playing = !this.hasAttribute('paused') && !stillMotion(); // reduced motion: paused
     this.lastFrame = null;
     this.banner = el('div', { class: 'cp-banner', role: 'alert', hidden: '' });
     this.replaceChildren(el('div', { class: 'cp-root' }, this.banner));
@@ -251,6 +255,7 @@ export class ConsensusPlayground extends HTMLElement {
         reset: () => (this.scenario ? this.scenario.begin() : this.reset()),
         speed: (s) => (this.speed = s),
         clients: (on) => this.act((sim) => (on ? sim.startClients({ clients: 2, thinkMs: 60 }) : sim.stopClients())),
+        help: () => openHelp(this, dom),
       },
       mech.toolbar,
       cx,
@@ -271,11 +276,15 @@ export class ConsensusPlayground extends HTMLElement {
     this.faults = faults(cx, () => this.Simulation.bugList(mech.name), this.failed('The Network and bugs panel'));
     this.events = eventLog(mech.routine);
     this.timeline = timeline({ seek: (target) => this.travel((h) => h.seek(target)), history: () => this.loadHistory() });
-    const stage = el('div', { class: 'cp-stage' }, this.ring.root, this.timeline.root, legend, this.metrics.root);
+    this.inflight = inflight((id) => this.act((s) => s.dropMessage(id)), this.failed('Messages in flight'));
+    // Panels are groups, not landmarks: a page with several widgets would have many alike.
+    for (const p of [this.panel.root, this.events.root]) p.setAttribute('role', 'group');
+    shortcuts(this, dom);
+    const stage = el('div', { class: 'cp-stage' }, this.ring.root, this.timeline.root, this.inflight.root, legend, this.metrics.root);
     const side = el('div', { class: 'cp-side' }, this.actions.root, this.panel.root, this.faults.root);
     const main = el('div', { class: 'cp-main' }, stage, side);
     this.experiments = mech.experiments ? this.buildExperiments(mech.experiments) : null;
-    this.replaceChildren(el('div', { class: 'cp-root' }, this.controls.root, this.banner, main, this.events.root, ...(this.experiments ? [this.experiments] : [])));
+    this.replaceChildren(el('div', { class: 'cp-root' }, this.controls.root, this.banner, main, this.events.root, ...(this.experiments ? [this.experiments] : []), this.live.root));
     this.actions.show(null, true);
   }
 
@@ -292,12 +301,14 @@ export class ConsensusPlayground extends HTMLElement {
    */
   buildScene(mech, cx) {
     this.scene = mech.scene(cx);
-    this.controls = controls({ togglePlay: () => this.setPlaying(!this.playing), step: () => this.stepOnce(), reset: () => this.reset(), speed: (s) => (this.speed = s) }, mech.toolbar, cx, false);
+    this.controls = controls({ togglePlay: () => this.setPlaying(!this.playing), step: () => this.stepOnce(), reset: () => this.reset(), speed: (s) => (this.speed = s), help: () => openHelp(this, dom) }, mech.toolbar, cx, false);
     this.controls.setSpeed(this.speed);
     this.panel = mech.panel(cx);
-    this.ring = this.actions = this.faults = this.events = this.metrics = this.experiments = this.timeline = null;
+    this.panel.root.setAttribute('role', 'group');
+    this.ring = this.actions = this.faults = this.events = this.metrics = this.experiments = this.timeline = this.inflight = null;
+    shortcuts(this, dom);
     const main = el('div', { class: 'cp-main cp-main-scene' }, this.scene.root, el('div', { class: 'cp-side' }, this.panel.root, this.scene.aside ?? ''));
-    this.replaceChildren(el('div', { class: 'cp-root' }, this.controls.root, this.banner, main));
+    this.replaceChildren(el('div', { class: 'cp-root' }, this.controls.root, this.banner, main, this.live.root));
   }
 
   /** The Experiments panel: its code is fetched when the panel is first opened. */
@@ -435,6 +446,7 @@ export class ConsensusPlayground extends HTMLElement {
     this.violationNodes = new Set();
     this.metrics.reset();
     this.events.reset();
+    this.inflight.reset();
     this.layout(sim.ids);
     this.faults.sync(sim);
     this.dirty = true;
@@ -498,9 +510,11 @@ export class ConsensusPlayground extends HTMLElement {
 
   /** Opens node `id`'s actions (null closes them). */
   select(id) {
+    const was = this.selected;
     this.selected = id;
     this.actions.show((id && this.simulation?.nodes().find((x) => x.id === id)) || null, true);
     if (id) this.actions.focus();
+    else if (was) this.ring.focusNode(was); // closed: focus goes back to the node
   }
 
   stopLoop() {
@@ -552,7 +566,9 @@ export class ConsensusPlayground extends HTMLElement {
     this.timeline.show(now, v[0]?.time);
     const nodes = sim.nodes();
     this.ring.renderNodes(nodes, now, this.mech, this.selected, this.violationNodes, this.cx);
-    this.ring.renderMessages(sim.messages(), now, this.mech);
+    const msgs = sim.messages();
+    this.ring.renderMessages(msgs, now, this.mech);
+    this.inflight.render(msgs, this.mech);
     this.panel.update(nodes);
     this.events.update(sim);
     this.hostEvents(sim, nodes, this.mech);
