@@ -28,6 +28,12 @@
 // returns. A message's position is a pure function of its send and delivery times and the
 // simulated clock, so pause, step and speed cost nothing.
 //
+// Keyboard and screen readers (README "Keyboard and screen readers"): every action by keyboard
+// (a node's Links, Messages in flight: stage/by-keyboard.js), focus kept on the control used,
+// shortcuts for the widget in use (stage/keys.js: Space, S, ← →, ?, Escape; the help is
+// stage/help.js, fetched on first use), a polite live region (stage/live.js);
+// prefers-reduced-motion: reduce starts paused and draws each message at its sender until delivered.
+//
 // Hooks for tests and course scripts (light DOM, so document.querySelector finds them): see
 // README "Embedding it in a course page"; element.simulation is the wasm Simulation.
 import { button, clamp, el, fmtMs, svg } from './dom.js';

@@ -34,7 +34,7 @@ export function nodeActions(mech, cx, close, traitors) {
   };
   // Links: the toggles come with stage/by-keyboard.js, fetched when a reader first opens it.
   const linkToggles = (id) => {
-    const d = el('details', { class: 'cp-node-links' }, el('summary', { text: 'Links', 'data-key': 'links' }));
+    const d = el('details', { class: 'cp-node-links' }, el('summary', { text: 'Links (pressed: cut)', 'data-key': 'links' }));
     d.addEventListener('toggle', () => {
       linksOpen = d.open;
       if (d.open && !d.update) import('./by-keyboard.js').then((m) => (d.update ??= m.linkToggles(d, id, cx))(), console.error);

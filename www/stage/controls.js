@@ -1,6 +1,6 @@
 // The toolbar: Play / Pause, Step, Reset, the Speed slider, KV clients and the simulated clock,
 // with two slots for the mechanism's own buttons (after Reset; before KV clients), and ? (the
-// keyboard shortcuts' help, stage/help.js).
+// keyboard shortcuts' help, stage/help.js) at the end of the first group.
 import { button, clamp, el, fmtMs, setText } from '../dom.js';
 
 // Speed slider: 0…100 maps to 0.001×…1× on a log scale.
@@ -41,7 +41,7 @@ export function controls(on, extra, cx, kvClients = true) {
     root: el(
       'div',
       { class: 'cp-toolbar' },
-      el('div', { class: 'cp-group' }, play, on.stepBack ? button('Step back', 'Back one event', on.stepBack) : '', button('Step', 'Handle the next event (pauses)', on.step), button('Reset', 'Start again from the same seed', on.reset), ...slot('cluster')),
+      el('div', { class: 'cp-group' }, play, on.stepBack ? button('Step back', 'Back one event', on.stepBack) : '', button('Step', 'Handle the next event (pauses)', on.step), button('Reset', 'Start again from the same seed', on.reset), ...slot('cluster'), help),
       el('label', { class: 'cp-group cp-speed-label' }, el('span', { text: 'Speed' }), speed, speedOut),
       el(
         'div',
@@ -49,7 +49,6 @@ export function controls(on, extra, cx, kvClients = true) {
         ...slot('clients'),
         kvClients ? el('label', { class: 'cp-clients', title: 'Two key-value clients send put, get, cas and increment to the leader, with retries' }, clients, el('span', { text: 'KV clients' })) : '',
         clock,
-        help,
       ),
     ),
     showPlaying(on) {
