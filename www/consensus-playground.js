@@ -282,7 +282,7 @@ export class ConsensusPlayground extends HTMLElement {
     this.faults = faults(cx, () => this.Simulation.bugList(mech.name), this.failed('The Network and bugs panel'));
     this.events = eventLog(mech.routine);
     this.timeline = timeline({ seek: (target) => this.travel((h) => h.seek(target)), history: () => this.loadHistory() });
-    this.inflight = inflight((id) => this.act((s) => s.dropMessage(id)), this.failed('Messages in flight'));
+    this.inflight = inflight((id) => this.act((s) => s.dropMessage(id)), this.failed('Messages in flight'), stylesheet);
     // Panels are groups, not landmarks: a page with several widgets would have many alike.
     for (const p of [this.panel.root, this.events.root]) p.setAttribute('role', 'group');
     shortcuts(this, dom);

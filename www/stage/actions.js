@@ -32,12 +32,12 @@ export function nodeActions(mech, cx, close, traitors) {
     const same = had.dataset.key && now.find((b) => b.dataset.key === had.dataset.key);
     (same || now[Math.min(list.indexOf(had), now.length - 1)] || root).focus?.({ preventScroll: true });
   };
-  // Links: the toggles come with stage/by-keyboard.js, fetched when a reader first opens it.
+  // Links: the toggles come with stage/by-keyboard.js (and keyboard.css), fetched when a reader first opens it.
   const linkToggles = (id) => {
     const d = el('details', { class: 'cp-node-links' }, el('summary', { text: 'Links (pressed: cut)', 'data-key': 'links' }));
     d.addEventListener('toggle', () => {
       linksOpen = d.open;
-      if (d.open && !d.update) import('./by-keyboard.js').then((m) => (d.update ??= m.linkToggles(d, id, cx))(), console.error);
+      if (d.open && !d.update) Promise.all([import('./by-keyboard.js'), cx.stylesheet('stage/keyboard.css')]).then(([m]) => (d.update ??= m.linkToggles(d, id, cx))(), console.error);
       d.update?.();
     });
     d.open = linksOpen;

@@ -33,7 +33,7 @@ function keydown(e) {
 
 /** Opens the keyboard help of widget `host` (stage/help.js, fetched on first use); `dom` is the element's el and button. */
 export function openHelp(host, dom) {
-  return import('./help.js').then((m) => m.openHelp(host, dom), host.failed('The help'));
+  return Promise.all([import('./help.js'), host.cx.stylesheet('stage/keyboard.css')]).then(([m]) => m.openHelp(host, dom), host.failed('The help'));
 }
 
 /**
