@@ -88,7 +88,7 @@ test('axe-core: no violations in the chapter page’s widgets (the page’s own 
   await page.close();
 });
 
-test('keyboard only: Tab to a node, Enter opens it, crash it (focus moves to Restart), Escape closes (focus back on the node); Space, S, ←, →, ?', async () => {
+test('keyboard only: Tab to a node, Enter opens it, crash it (focus moves to Restart), Escape closes (focus back on the node); Space, S, ←, →, ?, Escape on Share…', async () => {
   const { page, errors } = await open('index.html?nodes=5&seed=7');
   const pg = page.locator('consensus-playground');
   await pg.locator('[data-state="leader"]').waitFor();
@@ -138,6 +138,15 @@ test('keyboard only: Tab to a node, Enter opens it, crash it (focus moves to Res
   await page.keyboard.press('Escape');
   await page.waitForFunction(() => !document.querySelector('dialog.cp-help[open]'));
   assert.equal((await focused(page)).cls, 'cp-ring');
+
+  // Share… opens its box; Escape closes it, focus back on Share….
+  await tabTo(page, (f) => f.text === 'Share…');
+  await page.keyboard.press('Enter');
+  await pg.locator('.cp-share:not([hidden])').waitFor();
+  await page.keyboard.press('Escape');
+  assert.equal(await pg.locator('.cp-share').isHidden(), true);
+  assert.equal((await focused(page)).text, 'Share…');
+  assert.equal(await pg.getByRole('button', { name: 'Share…' }).getAttribute('aria-expanded'), 'false');
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -51,8 +51,13 @@ export function nodeActions(mech, cx, close, traitors) {
         if (sig !== '' || force) show('', el('h3', { text: 'Nodes' }), el('p', { class: 'cp-hint', text: mech.hint }));
         return;
       }
+      const closer = () => {
+        const x = el('button', { type: 'button', class: 'cp-close', 'aria-label': 'Close node actions', title: 'Close (Escape)', text: '×', 'data-key': 'close' });
+        x.addEventListener('click', close);
+        return x;
+      };
       if (n.removed) {
-        if (sig !== `${n.id}|removed` || force) show(`${n.id}|removed`, el('h3', { text: `${n.id} has left the cluster` }));
+        if (sig !== `${n.id}|removed` || force) show(`${n.id}|removed`, el('div', { class: 'cp-actions-head' }, el('h3', { text: `${n.id} has left the cluster` }), closer()));
         return;
       }
       const common = commonActions(n);
@@ -60,8 +65,6 @@ export function nodeActions(mech, cx, close, traitors) {
       const actions = mech.nodeActions(n, cx, common).filter(Boolean);
       const now = [n.id, n.byzantine, cx.ids.length, ...actions.map((a) => a.text + a.title)].join('|');
       if (now !== sig || force) {
-        const x = el('button', { type: 'button', class: 'cp-close', 'aria-label': 'Close node actions', title: 'Close (Escape)', text: '×', 'data-key': 'close' });
-        x.addEventListener('click', close);
         details = el('dl', { class: 'cp-state' });
         detailsSig = '';
         const traitor = traitors && typeof cx.sim.setByzantine === 'function' ? traitors.traitorSelect(n, cx) : '';
@@ -72,7 +75,7 @@ export function nodeActions(mech, cx, close, traitors) {
           return b;
         });
         links = linkToggles(n.id);
-        show(now, el('div', { class: 'cp-actions-head' }, el('h3', { text: n.id }), x), el('div', { class: 'cp-buttons' }, ...buttons), traitor, links, details);
+        show(now, el('div', { class: 'cp-actions-head' }, el('h3', { text: n.id }), closer()), el('div', { class: 'cp-buttons' }, ...buttons), traitor, links, details);
       }
       links.update?.();
       const rows = mech.nodeDetails(n);
