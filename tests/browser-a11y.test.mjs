@@ -238,6 +238,12 @@ test('shortcuts go to the widget in use, and never while typing in a field', asy
   }
   assert.equal(await a.locator('.typing').inputValue(), 's ?');
   assert.equal(await a.locator('.editing').textContent(), 's ?');
+  // Escape is no typing: from the speed slider it still closes the node's actions.
+  await a.locator('[data-node="n3"]').click();
+  await a.getByRole('slider', { name: 'Speed' }).focus();
+  await page.keyboard.press('Escape');
+  assert.equal(await a.locator('.cp-actions h3').textContent(), 'Nodes');
+  assert.equal((await focused(page)).node, 'n3');
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -3,8 +3,8 @@
 // Escape closes what is open (the Share… box, the node's actions: focus returns to the node).
 // One listener per page: a key goes to the widget that has focus, or, while focus is on the page's
 // body, to the one the reader last used (clicked or focused) if it is on screen. Never while the
-// reader types (an input, a select, a text area, contenteditable), nor inside a dialog; Space on a
-// button presses the button, as everywhere.
+// reader types (an input, a select, a text area, contenteditable), nor inside a dialog (Escape
+// alone works from a slider or a checkbox); Space on a button presses the button, as everywhere.
 
 let last = null; // the widget the reader last clicked or focused
 const widgets = new WeakMap(); // widget → its key actions
@@ -25,8 +25,10 @@ function keydown(e) {
   const body = t === document.body || t === document.documentElement;
   const w = body ? last : t.closest?.('consensus-playground');
   const on = w && widgets.get(w);
-  if (!on || (body && !onScreen(w)) || t.closest?.('input, select, textarea, dialog') || t.isContentEditable) return;
+  if (!on || (body && !onScreen(w)) || t.closest?.('select, textarea, dialog') || t.isContentEditable) return;
   const k = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+  // In an input, no shortcut; but Escape still closes, from a slider or a checkbox.
+  if (t.tagName === 'INPUT' && (k !== 'Escape' || !/^(range|checkbox|radio)$/.test(t.type))) return;
   const act = { ' ': !t.closest?.('button, [role="button"], summary, a[href]') && on.togglePlay, s: on.step, ArrowLeft: on.back, ArrowRight: on.step, '?': on.help, Escape: on.escape }[k];
   if (act && act() !== false) e.preventDefault();
 }
