@@ -267,7 +267,7 @@ test('the live region narrates, politely and coalesced: a leader, then two crash
   await page.close();
 });
 
-test('prefers-reduced-motion: the widget starts paused, and a message stays at its sender until it is delivered', async () => {
+test('prefers-reduced-motion: the widget starts paused, and a message stays still (near its sender) until it is delivered', async () => {
   for (const reducedMotion of ['reduce', 'no-preference']) {
     const context = await open.context({ viewport: { width: 1280, height: 800 }, reducedMotion });
     const page = await context.newPage();

@@ -32,7 +32,8 @@
 // (a node's Links, Messages in flight: stage/by-keyboard.js), focus kept on the control used,
 // shortcuts for the widget in use (stage/keys.js: Space, S, ← →, ?, Escape; the help is
 // stage/help.js, fetched on first use), a polite live region (stage/live.js);
-// prefers-reduced-motion: reduce starts paused and draws each message at its sender until delivered.
+// prefers-reduced-motion: reduce starts paused and draws each message still (a third of the way
+// from its sender) until it is delivered.
 //
 // Hooks for tests and course scripts (light DOM, so document.querySelector finds them): see
 // README "Embedding it in a course page"; element.simulation is the wasm Simulation.

@@ -4,8 +4,9 @@
 // message looks come from the mechanism (contract.js).
 import { clamp, setAttr, setText, svg } from '../dom.js';
 
-// prefers-reduced-motion: reduce: messages do not glide; each is drawn at its sender until it is
-// delivered (it jumps there, event by event), and the element starts paused.
+// prefers-reduced-motion: reduce: messages do not glide; each is drawn still, a third of the way
+// from its sender (clear of the node's name, apart from its siblings), until it is delivered and
+// gone: the picture changes event by event. The element starts paused.
 const motion = typeof matchMedia === 'function' ? matchMedia('(prefers-reduced-motion: reduce)') : null;
 /** Whether the reader asked for reduced motion (read at each use, so a change applies at once). */
 export const stillMotion = () => !!motion?.matches;
@@ -213,7 +214,7 @@ export function ring(on) {
           messageEls.set(m.id, g);
           messageLayer.append(g);
         }
-        const { x, y } = messagePos(pos.get(m.from), pos.get(m.to), m.sentAt, m.deliverAt, stillMotion() ? m.sentAt : now, NODE_R * scale);
+        const { x, y } = messagePos(pos.get(m.from), pos.get(m.to), m.sentAt, m.deliverAt, stillMotion() ? m.sentAt + (m.deliverAt - m.sentAt) / 3 : now, NODE_R * scale);
         setAttr(g, 'transform', `translate(${x.toFixed(1)} ${y.toFixed(1)})`);
       }
       for (const [id, g] of messageEls) {
