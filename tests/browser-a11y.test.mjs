@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
-import { browserPage } from './browser-page.mjs';
+import { widgetSizes } from '../scripts/size.mjs';
+import { browserPage, fetched } from './browser-page.mjs';
 
 const open = browserPage();
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -292,4 +293,23 @@ test('prefers-reduced-motion: the widget starts paused, and a message stays stil
     assert.equal(moved, reducedMotion !== 'reduce', reducedMotion);
     await context.close();
   }
+});
+
+test('the help, Links and Messages in flight are fetched on first use, not on load (scripts/size.mjs counts them apart)', async () => {
+  const { page, errors } = await open('index.html?nodes=3&seed=5&paused');
+  const pg = page.locator('consensus-playground');
+  const mine = async () => (await fetched(page)).filter((f) => /^(help|by-keyboard)-[A-Z0-9]+\.js$|^stage\/keyboard\.css$/.test(f)).map((f) => f.replace(/-[A-Z0-9]+\.js$/, '-*.js')).sort();
+  assert.deepEqual(await mine(), []);
+  await pg.locator('.cp-ring').focus();
+  await page.keyboard.press('?');
+  await pg.locator('dialog.cp-help[open]').waitFor();
+  assert.deepEqual(await mine(), ['help-*.js', 'stage/keyboard.css']);
+  await page.keyboard.press('Escape');
+  await pg.locator('.cp-inflight summary').click();
+  await pg.locator('.cp-inflight-list').waitFor({ state: 'attached' });
+  assert.deepEqual(await mine(), ['by-keyboard-*.js', 'help-*.js', 'stage/keyboard.css']);
+  const lazy = widgetSizes().filter((x) => x.what.startsWith('Keyboard help'));
+  assert.deepEqual(lazy.map((x) => x.path.replace(/-[A-Z0-9]+\.js$/, '-*.js')).sort(), ['www/dist/by-keyboard-*.js', 'www/dist/help-*.js', 'www/dist/stage/keyboard.css']);
+  assert.deepEqual(errors, []);
+  await page.close();
 });
