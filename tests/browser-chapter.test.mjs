@@ -199,3 +199,26 @@ test('chapter.html, the exercise: Crash applies to both clusters, Restart brings
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('chapter.html, the exercise by keyboard alone: Tab reaches the fault bar, Enter partitions both clusters and heals them', async () => {
+  const { page, errors } = await open('chapter.html');
+  await page.locator('#ex-raft').scrollIntoViewIfNeeded();
+  await page.locator('#ex-partition:not([disabled])').waitFor();
+  // From the server picker, Tab goes through Crash and Restart to Partition.
+  await page.locator('#ex-server').focus();
+  for (const name of ['Crash', 'Restart', 'Partition {n1, n2} | {n3, n4, n5}']) {
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), name);
+  }
+  await page.keyboard.press('Enter');
+  const [r, g] = await cuts(page);
+  assert.ok(r.partitioned && g.partitioned && r.cut.length === 12);
+  assert.deepEqual(r.cut, g.cut);
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Heal');
+  await page.keyboard.press('Enter');
+  assert.deepEqual((await cuts(page)).map((c) => [c.partitioned, c.cut.length]), [[false, 0], [false, 0]]);
+  assert.match(await page.locator('#ex-note').textContent(), /Healed both networks/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
