@@ -22,7 +22,7 @@
 //      controls' chunk and stage/traitors.css (fetched by the Byzantine mechanisms' widgets),
 // and prints the sizes (scripts/size.mjs).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ROOT, ensureNpmPackages, ensureRust, ensureWasmBindgen } from './setup.mjs';
 import { widgetSizes } from './size.mjs';
@@ -125,9 +125,11 @@ await esbuild.build({ ...common, plugins: [glue(widgetPkg('combined'))], define:
 // each mechanism's own (www/protocols/<m>.css, if it has one), fetched by its widgets only.
 // (gossip's Collective validation has one of its own, fetched when attestations are on).
 const mechanismCss = [...MECHANISMS.map((m) => `protocols/${m}.css`), 'protocols/gossip-attest.css'].filter((f) => existsSync(join(www, f)));
-await esbuild.build({ ...common, entryPoints: ['consensus-playground.css', 'experiments.css', 'stage/faults.css', 'stage/traitors.css', ...mechanismCss].map((f) => join(www, f)), outbase: www, outdir: dist });
+await esbuild.build({ ...common, entryPoints: ['consensus-playground.css', 'experiments.css', 'stage/faults.css', 'stage/traitors.css', 'stage/scenario.css', ...mechanismCss].map((f) => join(www, f)), outbase: www, outdir: dist });
 mkdirSync(join(dist, 'pkg'), { recursive: true });
 for (const m of [...MECHANISMS, 'combined']) copyFileSync(widgetWasm[m], join(dist, `pkg/${m}_bg.wasm`));
 copyFileSync(experimentsWasm, join(dist, 'pkg/experiments_bg.wasm'));
+// The guided scenarios (www/scenarios/<protocol>/<name>.json): data a widget fetches when it opens one.
+cpSync(join(www, 'scenarios'), join(dist, 'scenarios'), { recursive: true, filter: (f) => !/\.[a-z]+$/.test(f) || f.endsWith('.json') });
 
 for (const s of widgetSizes()) console.error(`[build] ${s.path}: ${s.bytes} bytes, ${s.gzip9_bytes} gzip -9`);

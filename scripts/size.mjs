@@ -27,6 +27,9 @@ const LAZY = [
   // Time travel, share links and saved runs (www/stage/history.js): fetched on first use of the
   // timeline, Step back, Copy link, Export or Import, or by a ?run= link.
   ['Time travel, on first use (not in the total)', /^history-[A-Z0-9]+\.js$/],
+  // Guided scenarios (www/stage/scenario.js and its stylesheet, and the scenario's JSON): fetched
+  // when a widget opens one (scenario="…", ?scenario=, or one written inside the element).
+  ['A guided scenario, when one is opened (not in the total)', /^(scenario-[A-Z0-9]+\.js|stage\/scenario\.css|scenarios\/.*\.json)$/],
   // Gossip's Collective validation section (www/protocols/gossip-attest.js): fetched when a run
   // starts with attestations on, with its stylesheet (and stage/traitors.css, counted with the
 // traitor controls).

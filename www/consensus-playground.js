@@ -15,6 +15,8 @@
 // Raft's election-timeout-ms="150-300", heartbeat-ms, pre-vote, check-quorum, read-index (on/off).
 // It tells the host page what happens with events cp-leader, cp-commit, cp-crash, cp-restart,
 // cp-partition, cp-heal, cp-violation (stage/host-events.js; types in consensus-playground.d.ts).
+// scenario="first-election" (or protocol/name, a URL, or JSON inside the element) opens a guided
+// scenario (stage/scenario.js, fetched then; its steps dispatch cp-scenario).
 //
 // This file is the element's shell: attributes, loading (the mechanism's module,
 // www/protocols/<name>.js, then its wasm core), the frame loop, and the simulation's life (reset, step, act). It
@@ -78,7 +80,7 @@ function stylesheet(path) {
 }
 
 export class ConsensusPlayground extends HTMLElement {
-  static observedAttributes = ['protocol', 'mechanism', 'nodes', 'seed', 'speed', 'snapshot-interval', 'experiments', 'byzantine', 'mode', 'fanout', 'interval-ms', 'drop-rate', 'rumors', 'paused', 'autoplay', 'hide', 'latency-ms', 'duplicate-rate', 'bugs', 'election-timeout-ms', 'heartbeat-ms', 'pre-vote', 'check-quorum', 'read-index'];
+  static observedAttributes = ['protocol', 'mechanism', 'nodes', 'seed', 'speed', 'snapshot-interval', 'experiments', 'byzantine', 'mode', 'fanout', 'interval-ms', 'drop-rate', 'rumors', 'paused', 'autoplay', 'hide', 'latency-ms', 'duplicate-rate', 'bugs', 'election-timeout-ms', 'heartbeat-ms', 'pre-vote', 'check-quorum', 'read-index', 'scenario'];
 
   constructor() {
     super();
@@ -90,6 +92,8 @@ export class ConsensusPlayground extends HTMLElement {
 
   connectedCallback() {
     stylesheet('consensus-playground.css');
+    // A scenario written inside the element (<script type="application/json">), read before the widget replaces its children.
+    this.inlineScenario ??= this.querySelector(':scope > script[type="application/json"]')?.textContent;
     this.speed = this.speedAttr();
     this.watchScreen();
     if (this.mounting !== this.mechanismName()) this.mount(this.mechanismName());
@@ -118,6 +122,8 @@ export class ConsensusPlayground extends HTMLElement {
       this.controls?.setSpeed(this.speed);
     } else if (name === 'paused') {
       if (this.controls) this.setPlaying(value === null);
+    } else if (name === 'scenario') {
+      if (this.simulation) value === null ? this.scenario?.close() : this.openScenario();
     } else if (name === 'autoplay') {
       if (this.isConnected) this.watchScreen();
     } else if (name === 'experiments' || name === 'hide') {
@@ -197,6 +203,7 @@ export class ConsensusPlayground extends HTMLElement {
     if (this.check) this.openCheck();
     else this.reset();
     if (this.pendingRun) this.loadRun(this.pendingRun);
+    else if (this.getAttribute('scenario') || this.inlineScenario) this.openScenario();
     if (this.isConnected) this.startLoop();
   }
 
@@ -241,7 +248,7 @@ export class ConsensusPlayground extends HTMLElement {
         togglePlay: () => this.setPlaying(!this.playing),
         stepBack: () => this.travel((h) => h.stepBack()),
         step: () => this.stepOnce(),
-        reset: () => this.reset(),
+        reset: () => (this.scenario ? this.scenario.begin() : this.reset()),
         speed: (s) => (this.speed = s),
         clients: (on) => this.act((sim) => (on ? sim.startClients({ clients: 2, thinkMs: 60 }) : sim.stopClients())),
       },
@@ -353,6 +360,16 @@ export class ConsensusPlayground extends HTMLElement {
     }
   }
 
+  // ---- guided scenarios (stage/scenario.js, fetched when a widget opens one) -----------------
+
+  /** Opens the scenario the `scenario` attribute names (a built-in's name or a URL), or the one written inside the element. */
+  openScenario() {
+    const spec = this.getAttribute('scenario');
+    return import('./stage/scenario.js')
+      .then((m) => m.open(this, spec ? { spec } : { text: this.inlineScenario }, import.meta.url))
+      .catch(this.failed('The scenario'));
+  }
+
   // ---- time travel, share links and saved runs (stage/timeline.js; stage/history.js) -------
 
   /** The history module (fetched on first use), bound to this widget. */
@@ -449,6 +466,8 @@ export class ConsensusPlayground extends HTMLElement {
 
   /** Runs the simulation on to simulated time `ms`, applying the recorded actions due by then. */
   advance(ms) {
+    // A guided scenario stops the run where its step's moment is checked.
+    if (this.scenario?.stopAt != null) ms = Math.min(ms, this.scenario.stopAt);
     if (this.history) this.history.advance(ms);
     else this.timeline.ran(this.simulation.runUntil(ms), this.simulation);
     this.dirty = true;
@@ -458,11 +477,14 @@ export class ConsensusPlayground extends HTMLElement {
   act(fn) {
     if (!this.simulation) return;
     this.history?.fork();
+    const log = this.timeline.run.log;
+    const n = log.length;
     try {
       fn(this.timeline.recording(this.simulation));
     } catch (e) {
       this.events.note(e.message, this.simulation.now);
     }
+    this.scenario?.acted(log.slice(n));
     this.dirty = true;
     this.render();
   }
@@ -537,6 +559,7 @@ export class ConsensusPlayground extends HTMLElement {
     if (this.selected) this.actions.show(nodes.find((x) => x.id === this.selected));
     this.ring.renderLinks(sim.network());
     this.metrics.render(sim.stats(), now);
+    this.scenario?.frame();
   }
 }
 

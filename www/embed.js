@@ -7,7 +7,7 @@
 // events carry only facts about the simulated run). A classic script at the end of the body, so
 // the attributes are set before the element's module upgrades it.
 (() => {
-  const ATTRIBUTES = ['protocol', 'mechanism', 'nodes', 'seed', 'speed', 'paused', 'autoplay', 'hide', 'experiments', 'latency-ms', 'drop-rate', 'duplicate-rate', 'bugs', 'snapshot-interval', 'election-timeout-ms', 'heartbeat-ms', 'pre-vote', 'check-quorum', 'read-index', 'leader-timeout-ms', 'backoff', 'backoff-ms', 'quorum', 'weights', 'policy', 'policies', 'timeout-ms', 'byzantine', 'checkpoint-interval', 'view-change-ms', 'view-timeout-ms', 'mode', 'fanout', 'interval-ms', 'rumors', 'attestations', 'liars', 'sybil', 'commander', 'm', 'round-ms', 'first-order'];
+  const ATTRIBUTES = ['protocol', 'mechanism', 'nodes', 'seed', 'speed', 'paused', 'autoplay', 'hide', 'experiments', 'latency-ms', 'drop-rate', 'duplicate-rate', 'bugs', 'snapshot-interval', 'election-timeout-ms', 'heartbeat-ms', 'pre-vote', 'check-quorum', 'read-index', 'leader-timeout-ms', 'backoff', 'backoff-ms', 'quorum', 'weights', 'policy', 'policies', 'timeout-ms', 'byzantine', 'checkpoint-interval', 'view-change-ms', 'view-timeout-ms', 'mode', 'fanout', 'interval-ms', 'rumors', 'attestations', 'liars', 'sybil', 'commander', 'm', 'round-ms', 'first-order', 'scenario'];
   const EVENTS = ['cp-leader', 'cp-commit', 'cp-crash', 'cp-restart', 'cp-partition', 'cp-heal', 'cp-violation', 'cp-scenario'];
   const params = new URLSearchParams(location.search);
   const pg = document.querySelector('consensus-playground');
