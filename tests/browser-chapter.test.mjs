@@ -51,12 +51,35 @@ test('chapter.html: a section per mechanism, each with its widget; every widget 
     await page.waitForFunction(([el, t]) => el.simulation.now > t, [await w.elementHandle(), t0]);
     assert.equal(await w.locator('.cp-banner', { hasText: /Bad settings|could not load/ }).count(), 0, id);
   }
-  // The guided scenarios named in the issue, one per section widget.
-  assert.equal(await page.locator('#fig-raft-election').getAttribute('scenario'), 'first-election');
-  assert.equal(await page.locator('#fig-paxos').getAttribute('scenario'), 'two-phases');
-  assert.equal(await page.locator('#fig-hotstuff').getAttribute('scenario'), 'normal-case');
-  assert.equal(await page.locator('#fig-generals-three').getAttribute('scenario'), 'three-generals');
-  assert.equal(await page.locator('#fig-gossip').getAttribute('scenario'), 'push-pull-race');
+  // Each section's figures offer the guided scenarios the issue names, its primary one first.
+  const primary = await page.locator('.guided').evaluateAll((bars) => bars.map((b) => b.nextElementSibling.id + ':' + b.querySelector('button').dataset.scenario));
+  assert.deepEqual(primary, ['fig-vote:quorum-kinds', 'fig-raft-election:first-election', 'fig-raft-cluster:leader-crash', 'fig-paxos:two-phases', 'fig-generals-three:three-generals', 'fig-generals-four:four-generals', 'fig-pbft:normal-case', 'fig-hotstuff:normal-case', 'fig-gossip:push-pull-race', 'fig-attest:attestations']);
+  assert.deepEqual(await page.locator('#fig-raft-cluster').evaluate((el) => el.dataset.scenarios.split(' ').sort()), ['figure-8', 'leader-crash', 'partition-prevote']);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('chapter.html: a Guided button opens its scenario in the figure (from the defaults and the scenario\'s settings); Back to the figure restores the figure the text describes', async () => {
+  const { page, errors } = await open('chapter.html');
+  const fig = page.locator('#fig-raft-election');
+  const bar = page.locator('.guided', { has: page.locator('[data-scenario="first-election"]') });
+  assert.equal(await bar.getAttribute('aria-label'), 'Guided scenarios for Figure 7.2');
+  await bar.getByRole('button', { name: 'The first election' }).click();
+  await fig.locator('.cp-scenario').waitFor();
+  assert.equal(await fig.getAttribute('scenario'), 'first-election');
+  assert.equal(await bar.getByRole('button', { name: 'The first election' }).getAttribute('aria-pressed'), 'true');
+  // The figure's own settings gave way to the scenario's (five servers); its place on the page stays.
+  await fig.locator('[data-node="n5"]').waitFor();
+  assert.equal(await fig.getAttribute('id'), 'fig-raft-election');
+  assert.equal(await fig.getAttribute('autoplay'), 'visible');
+  assert.equal(await fig.getAttribute('experiments'), 'off'); // how it shows, not what it runs
+  // Back to the figure: the scenario closes and the figure's attributes come back, a new run.
+  await bar.getByRole('button', { name: 'Back to the figure' }).click();
+  await fig.locator('.cp-scenario').waitFor({ state: 'detached' });
+  await fig.locator('[data-node="n5"]').waitFor({ state: 'detached' });
+  assert.equal(await fig.getAttribute('scenario'), null);
+  assert.deepEqual(await fig.evaluate((el) => [el.getAttribute('nodes'), el.getAttribute('seed'), el.getAttribute('pre-vote'), el.getAttribute('experiments'), el.simulation.config.preVote, el.simulation.nodes().length]), ['3', '1', 'off', 'off', false, 3]);
+  assert.equal(await bar.getByRole('button', { name: 'Back to the figure' }).isHidden(), true);
   assert.deepEqual(errors, []);
   await page.close();
 });

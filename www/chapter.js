@@ -258,3 +258,89 @@ if (raft && gossip) {
     if (visible && !raf) raf = requestAnimationFrame(frame);
   }).observe($('exercise'));
 }
+
+// ---- guided scenarios, one click away from each figure ---------------------------------------
+//
+// A figure's data-scenarios names the built-in scenarios that go with it (the primary one first).
+// A button above the figure opens one in the figure's widget: the widget's own settings are
+// cleared first, so the scenario starts from the defaults and its own settings, as it would on a
+// page of its own; Back to the figure closes it and puts the figure's attributes back (a new
+// run, as the text describes it). Opening one at load would replace the settings the text
+// describes (the scenarios choose their own nodes, seeds and traitors) and pause every figure at
+// its first step.
+
+const TITLES = {
+  'raft/first-election': 'The first election',
+  'raft/split-vote': 'A split vote',
+  'raft/leader-crash': 'The leader crashes',
+  'raft/figure-8': 'Figure 8',
+  'raft/partition-prevote': 'A partition, with and without PreVote',
+  'paxos/two-phases': 'Paxos in two phases',
+  'paxos/dueling-proposers': 'Dueling proposers',
+  'paxos/gap-fill': 'A new leader fills a gap',
+  'vote/quorum-kinds': 'Majority, supermajority, weighted',
+  'vote/small-quorum': 'A quorum too small',
+  'vote/weighted': 'Weighted voting',
+  'pbft/normal-case': 'PBFT’s normal case',
+  'pbft/traitor-primary': 'A traitor primary',
+  'pbft/too-many-traitors': 'f + 1 traitors',
+  'generals/three-generals': 'Three generals',
+  'generals/four-generals': 'Four generals',
+  'generals/traitor-commander': 'A traitorous commander',
+  'hotstuff/normal-case': 'A block per view',
+  'hotstuff/leader-crash': 'A leader crashes',
+  'hotstuff/traitor-leader': 'A traitor leader',
+  'gossip/push-pull-race': 'Push, pull and push-pull',
+  'gossip/rumor-mongering': 'Rumor mongering',
+  'gossip/attestations': 'Collective validation',
+};
+/** Attributes a scenario does not replace: where and how the figure shows, not what it runs. */
+const KEEP = /^(id|class|style|protocol|mechanism|autoplay|hide|experiments|data-.*|aria-.*|role|scenario)$/;
+
+function guided(w) {
+  const names = w.dataset.scenarios.trim().split(/\s+/);
+  const saved = [...w.attributes].filter((a) => !KEEP.test(a.name)).map((a) => [a.name, a.value]);
+  const figureName = w.closest('figure')?.querySelector('figcaption')?.textContent.split(' — ')[0] ?? 'this figure';
+  const buttons = names.map((name) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.dataset.scenario = name;
+    b.setAttribute('aria-pressed', 'false');
+    b.textContent = TITLES[`${mechanismOf(w)}/${name}`] ?? name;
+    b.addEventListener('click', () => open(name));
+    return b;
+  });
+  const back = document.createElement('button');
+  back.type = 'button';
+  back.className = 'guided-back';
+  back.textContent = 'Back to the figure';
+  back.hidden = true;
+  back.addEventListener('click', restore);
+  const label = document.createElement('span');
+  label.className = 'guided-label';
+  label.textContent = 'Guided:';
+  const bar = h('div', { class: 'guided', role: 'group', 'aria-label': `Guided scenarios for ${figureName}` });
+  bar.append(label, ...buttons, back);
+  w.before(bar);
+
+  const pressed = (name) => {
+    for (const b of buttons) b.setAttribute('aria-pressed', String(b.dataset.scenario === name));
+    back.hidden = name === null;
+  };
+  function open(name) {
+    // From the defaults: every setting of the figure goes (each a new run; the scenario sets its own).
+    for (const a of [...w.attributes]) if (!KEEP.test(a.name)) w.removeAttribute(a.name);
+    w.setAttribute('scenario', name);
+    pressed(name);
+    w.scrollIntoView({ block: 'nearest' });
+  }
+  function restore() {
+    w.removeAttribute('scenario');
+    w.scenario?.close(); // (also when the reader closed it with ×: the run stays, the figure comes back)
+    for (const a of [...w.attributes]) if (!KEEP.test(a.name) && !saved.some(([n]) => n === a.name)) w.removeAttribute(a.name);
+    for (const [n, v] of saved) if (w.getAttribute(n) !== v) w.setAttribute(n, v);
+    pressed(null);
+  }
+}
+
+for (const w of document.querySelectorAll('consensus-playground[data-scenarios]')) guided(w);
