@@ -88,7 +88,7 @@ test('keyboard: Enter on a node opens its actions; clicking a message drops it',
 
 test('chapter.html: two embedded widgets run independently', async () => {
   const { page, errors } = await open('chapter.html');
-  const [small, large] = [page.locator('consensus-playground').nth(0), page.locator('consensus-playground').nth(1)];
+  const [small, large] = [page.locator('#fig-raft-election'), page.locator('#fig-raft-cluster')];
   assert.equal(await small.locator('[data-node]').count(), 3);
   assert.equal(await large.locator('[data-node]').count(), 5);
   // experiments="off" on the first: a chapter that does not need Figure 16 hides the panel.
@@ -123,7 +123,8 @@ for (const viewport of [{ width: 1280, height: 800 }, { width: 400, height: 800 
       const { page, errors } = await open(path, viewport);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `${path || 'index'}: the page scrolls sideways by ${overflow}px`);
-      const pg = page.locator('consensus-playground').first();
+      // The chapter's first Raft figure (its first widget is the voting one).
+      const pg = page.locator(path ? '#fig-raft-election' : 'consensus-playground').first();
       for (const name of ['Pause', 'Step back', 'Step', 'Client request']) {
         assert.ok(await pg.locator('.cp-toolbar').getByRole('button', { name, exact: true }).isVisible(), name);
       }
