@@ -118,6 +118,13 @@ test('hotstuff/leader-crash: the leader n3 crashes, the pacemaker times out, n4 
       const [timeouts, committed] = await sim((s) => [s.eventsSince(0).filter((e) => e.kind === 'timeout').map((e) => Math.round(e.time)), s.stats().committed]);
       assert.ok(committed >= 1);
       assert.ok(timeouts.includes(378), `timeouts at ${timeouts}`);
+      // The first committed block is n4's of view 3; n2's blocks of views 1 and 5 are in the tree, never certified.
+      const n1 = await sim((s) => s.nodes().find((n) => n.id === 'n1'));
+      const b = n1.blocks.find((x) => x.id === n1.executedBlock);
+      assert.deepEqual([b.view, b.height, b.proposer], [3, 1, 'n4']);
+      const left = n1.blocks.filter((x) => x.proposer === 'n2' && [1, 5].includes(x.view));
+      assert.equal(left.length, 2);
+      assert.ok(left.every((x) => !n1.blocks.some((y) => y.justify.block === x.id)), 'no QC for them');
     },
     7: async (pg, sim) => {
       const [n3, violations] = await sim((s) => [s.nodes().find((n) => n.id === 'n3'), s.violations()]);
@@ -134,6 +141,10 @@ test('hotstuff/traitor-leader: n2 equivocates in view 5 and only one of its bloc
       assert.equal(blocks.length, 2, 'two different blocks for view 5');
     },
     4: async (pg, sim) => {
+      // n1 voted for one block, n3 and n4 for the other.
+      const votes = await sim((s) => Object.fromEntries(s.eventsSince(0).map((e) => /^(n\d) votes for n2's block (#\w+) \(view 5/.exec(e.text)).filter(Boolean).map((m) => [m[1], m[2]])));
+      assert.equal(votes.n3, votes.n4);
+      assert.notEqual(votes.n1, votes.n3);
       const qc = await sim((s) => s.nodes().find((n) => n.id === 'n3').highQc);
       assert.equal(qc.view, 5);
       assert.equal(qc.voters.length, 3);
