@@ -25,6 +25,7 @@
 //   event: KIND                      an event of that kind since the step began (eventsSince: crash,
 //                                    restart, leader, partition, heal, deliver, timeout, decide, …)
 //   node: {field: value, …}, count   at least `count` (default 1) nodes whose view has those values
+//                                    (a value may be a comparison: {"executedHeight": {">=": 7}})
 //   message: {field: value, …}       a message in flight with those values (kind, from, to, term, …)
 // Captions may say "{leader}" (its id) and "{time}" (the simulated time), as of the step's moment.
 // Arguments may name nodes by role: "$leader" (sim.leader()), "$others" (every other node, a list),
@@ -110,8 +111,16 @@ export function validate(s) {
   return s;
 }
 
-/** Whether `x` has every field value of `pattern` (values compared as JSON). */
-const matches = (x, pattern) => Object.entries(pattern).every(([k, v]) => JSON.stringify(x?.[k]) === JSON.stringify(v));
+const COMPARE = { '>=': (a, b) => a >= b, '<=': (a, b) => a <= b, '>': (a, b) => a > b, '<': (a, b) => a < b };
+/**
+ * Whether `x` has every field value of `pattern`: equal as JSON, or a comparison with a number
+ * (`{"executedHeight": {">=": 7}}`; >=, <=, >, <).
+ */
+const matches = (x, pattern) =>
+  Object.entries(pattern).every(([k, v]) => {
+    const [op] = isObj(v) ? Object.keys(v) : [];
+    return op in COMPARE && Object.keys(v).length === 1 ? typeof x?.[k] === 'number' && COMPARE[op](x[k], v[op]) : JSON.stringify(x?.[k]) === JSON.stringify(v);
+  });
 
 /**
  * Runs scenario `s` (validated) in widget `host` (the element): `{root, frame(), acted(entries),
@@ -213,6 +222,7 @@ export function scenario(host, s) {
 
   // A caption's "{leader}" and "{time}": the leader's id and the simulated time when the step was reached.
   const fill = (text) => text.replace(/\{(leader|time)\}/g, (_, k) => (k === 'leader' ? (sim()?.leader() ?? 'no one') : `${Math.round(sim()?.now ?? 0)} ms`));
+  const captions = []; // captions[i]: step i's caption as it was when reached ({leader} then)
   const show = () => {
     const st = step();
     label.textContent = `Step ${index + 1} of ${s.steps.length}`;
@@ -225,7 +235,7 @@ export function scenario(host, s) {
       caption.textContent = '';
       status.textContent = 'Running on to the next moment…';
     } else {
-      caption.textContent = fill(state === 'late' ? (st.otherwise ?? st.caption) : st.caption);
+      caption.textContent = captions[index] ?? '';
       status.textContent = state === 'task' ? (st.task.hint ?? '') : taskDone[index] ? (st.task.done ?? 'Done.') : '';
     }
   };
@@ -247,7 +257,13 @@ export function scenario(host, s) {
     reached.length = i;
     taskDone.length = i;
     const st = step();
-    if (st.set) for (const [k, v] of Object.entries(st.set)) host.setAttribute(k, String(v));
+    if (st.set) {
+      // A new run, even for attributes read only at a reset; then what the mechanism's module does on its own change (a MutationObserver) has happened too.
+      for (const [k, v] of Object.entries(st.set)) host.setAttribute(k, String(v));
+      host.reset();
+      await Promise.resolve();
+      if (index !== i) return;
+    }
     if (!sim()) return fail('the run did not start: see the banner');
     start = { now: sim().now, leader: sim().leader() ?? null, seq: sim().eventsSince(0).pop()?.seq ?? 0 };
     state = 'waiting';
@@ -264,6 +280,7 @@ export function scenario(host, s) {
     host.setPlaying(false);
     state = late ? 'late' : 'shown';
     perform(list(st.do, st.args));
+    captions[index] = fill(late ? (st.otherwise ?? st.caption) : st.caption);
     if (!late && st.task) {
       state = 'task';
       task(st);
