@@ -22,7 +22,7 @@
 //      controls' chunk and stage/traitors.css (fetched by the Byzantine mechanisms' widgets),
 // and prints the sizes (scripts/size.mjs).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ROOT, ensureNpmPackages, ensureRust, ensureWasmBindgen } from './setup.mjs';
 import { widgetSizes } from './size.mjs';
@@ -131,5 +131,11 @@ for (const m of [...MECHANISMS, 'combined']) copyFileSync(widgetWasm[m], join(di
 copyFileSync(experimentsWasm, join(dist, 'pkg/experiments_bg.wasm'));
 // The guided scenarios (www/scenarios/<protocol>/<name>.json): data a widget fetches when it opens one.
 cpSync(join(www, 'scenarios'), join(dist, 'scenarios'), { recursive: true, filter: (f) => !/\.[a-z]+$/.test(f) || f.endsWith('.json') });
+// And their list, for pages that offer them (index.html): {protocol: [{name, title}]}, in each
+// scenario's `order` (then by name).
+const scenarioList = Object.fromEntries(
+  readdirSync(join(www, 'scenarios')).sort().map((p) => [p, readdirSync(join(www, 'scenarios', p)).filter((f) => f.endsWith('.json')).sort().map((f) => JSON.parse(readFileSync(join(www, 'scenarios', p, f), 'utf8'))).sort((a, b) => (a.order ?? 99) - (b.order ?? 99)).map(({ name, title }) => ({ name, title }))]),
+);
+writeFileSync(join(dist, 'scenarios/index.json'), JSON.stringify(scenarioList));
 
 for (const s of widgetSizes()) console.error(`[build] ${s.path}: ${s.bytes} bytes, ${s.gzip9_bytes} gzip -9`);

@@ -61,6 +61,11 @@ export interface ConsensusPlaygroundAttributes {
   'read-index'?: 'on' | 'off' | '';
   /** The Byzantine mechanisms: traitors from the start, "n1:equivocate, n2:silent". */
   byzantine?: string;
+  /**
+   * A guided scenario: a built-in's name ("first-election"), "protocol/name"
+   * ("paxos/dueling-proposers") or a URL ending in .json (README "Guided scenarios").
+   */
+  scenario?: string;
   /** Mechanism-specific attributes (README's table): quorum, weights, mode, m, … */
   [name: string]: string | undefined;
 }
@@ -106,6 +111,20 @@ export interface ViolationDetail {
   timeMs: number;
 }
 
+/** cp-scenario: a guided scenario reached a step, saw its task done (or not), or finished. */
+export interface ScenarioDetail {
+  /** The scenario's `name` (null if it has none). */
+  scenario: string | null;
+  /** The step reached (1-based). */
+  step: number;
+  /** How many steps it has. */
+  of: number;
+  kind: 'step' | 'task-done' | 'task-wrong' | 'finished';
+  /** The step's caption as written ({leader} not filled in). */
+  caption: string;
+  timeMs: number;
+}
+
 export interface ConsensusPlaygroundEventMap {
   'cp-leader': CustomEvent<LeaderDetail>;
   'cp-commit': CustomEvent<CommitDetail>;
@@ -114,8 +133,7 @@ export interface ConsensusPlaygroundEventMap {
   'cp-partition': CustomEvent<PartitionDetail>;
   'cp-heal': CustomEvent<HealDetail>;
   'cp-violation': CustomEvent<ViolationDetail>;
-  /** Reserved for guided scenarios (a step reached, a task done); not dispatched yet. */
-  'cp-scenario': CustomEvent<unknown>;
+  'cp-scenario': CustomEvent<ScenarioDetail>;
 }
 
 /** What embed.html posts to its parent window for each event. */
@@ -150,6 +168,10 @@ export class ConsensusPlayground extends HTMLElement {
   stepOnce(): void;
   /** A new run from the same seed and settings. */
   reset(): void;
+  /** Opens the scenario the `scenario` attribute names, or the one written inside the element (resolves once it shows, or failed: the banner says why). */
+  openScenario(): Promise<unknown>;
+  /** The guided scenario open in the widget, or null: close() leaves it (the run stays). */
+  scenario: { close(): void } | null;
 }
 
 declare global {

@@ -15,6 +15,8 @@
 // Raft's election-timeout-ms="150-300", heartbeat-ms, pre-vote, check-quorum, read-index (on/off).
 // It tells the host page what happens with events cp-leader, cp-commit, cp-crash, cp-restart,
 // cp-partition, cp-heal, cp-violation (stage/host-events.js; types in consensus-playground.d.ts).
+// scenario="first-election" (or protocol/name, a URL, or JSON inside the element) opens a guided
+// scenario (stage/scenario.js, fetched then; its steps dispatch cp-scenario).
 //
 // This file is the element's shell: attributes, loading (the mechanism's module,
 // www/protocols/<name>.js, then its wasm core), the frame loop, and the simulation's life (reset, step, act). It

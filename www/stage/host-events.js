@@ -6,7 +6,8 @@
 //   cp-partition {groups, timeMs} / cp-heal {timeMs}   the nodes split into groups that cannot
 //                                     talk to each other, or are one group again
 //   cp-violation {rule, nodes, detail, timeMs}
-//   cp-scenario                       reserved (guided scenarios: a step reached, a task done)
+//   cp-scenario {scenario, step, of, kind, caption, timeMs}   dispatched by stage/scenario.js (a
+//                                     guided scenario's step reached, its task done, its end)
 // Everything is read from what the wasm Simulation reports, once per redraw: eventsSince's kinds
 // (crash, restart; partition, cut, repair, heal), leader(), stats().committed and violations();
 // nothing here knows a protocol. A mechanism's module may add facts about a decision

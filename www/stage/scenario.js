@@ -28,7 +28,9 @@
 //   message: {field: value, …}       a message in flight with those values (kind, from, to, term, …)
 // Captions may say "{leader}" (its id) and "{time}" (the simulated time), as of the step's moment.
 // Arguments may name nodes by role: "$leader" (sim.leader()), "$others" (every other node, a list),
-// "$follower" (the first live node that is not the leader).
+// "$follower" (the first live node that is not the leader), "$crashed" (the first crashed node).
+// An action with `each` ({field: value, …}) is taken once per message in flight with those values,
+// the message's id first: {"do": "dropMessage", "each": {"from": "n5"}} drops all of n5's.
 // The element tells the host page with cp-scenario events: {scenario, step, of, kind:
 // 'step' | 'task-done' | 'task-wrong' | 'finished', caption, timeMs}. Nothing here knows a
 // protocol: the scenario names the fields and methods, the Simulation does the rest.
@@ -72,6 +74,7 @@ export function validate(s) {
       const p = Array.isArray(d) ? `${path}[${k}]` : path;
       if (!isObj(a) || typeof a.do !== 'string' || NOT_ACTIONS.test(a.do)) fail(p, 'expected a Simulation action’s name (crash, restart, partition, heal, clientRequest, startElection, dropMessage, …)');
       if (a.args !== undefined && !Array.isArray(a.args)) fail(`${p}.args`, 'expected a list of arguments');
+      if (a.each !== undefined && !isObj(a.each)) fail(`${p}.each`, 'expected an object of field values (the messages in flight to act on)');
     });
   };
   s.steps.forEach((st, i) => {
@@ -143,6 +146,13 @@ export function scenario(host, s) {
   const reached = []; // reached[i]: the run's record when step i was shown (time travel: Back, Next)
   const taskDone = [];
   let own = false; // the scenario itself is acting (not the reader)
+  let want = []; // the task's actions, their "$leader"s resolved when the step was reached
+  // The task of step `st`, as the run stands now (the leader it names is this one, even once crashed).
+  const task = (st) => {
+    want = list(st.task.do, st.task.args).map((a) => ({ do: a.do, args: a.args === undefined ? undefined : resolve(a.args) }));
+    want.message = st.task.message && resolve(st.task.message);
+    taskMessages = new Map(sim().messages().map((m) => [m.id, m]));
+  };
 
   const fire = (kind, extra = {}) => host.dispatchEvent(new CustomEvent('cp-scenario', { detail: { scenario: s.name ?? null, step: index + 1, of: s.steps.length, kind, caption: s.steps[index]?.caption ?? '', timeMs: host.simulation?.now ?? 0, ...extra }, bubbles: true, composed: true }));
   const sim = () => host.simulation;
@@ -156,6 +166,7 @@ export function scenario(host, s) {
     const leader = sim().leader() ?? null;
     if (x === '$leader') return leader;
     if (x === '$others') return sim().ids.filter((id) => id !== leader);
+    if (x === '$crashed') return sim().nodes().find((n) => n.crashed)?.id ?? null;
     if (x === '$follower') return sim().nodes().find((n) => n.id !== leader && !n.crashed && !n.removed)?.id ?? null;
     return x;
   };
@@ -163,7 +174,10 @@ export function scenario(host, s) {
   const perform = (actions) => {
     own = true;
     try {
-      for (const a of actions) host.act((sim) => sim[a.do](...resolve(a.args ?? [])));
+      for (const a of actions) {
+        const ids = a.each ? sim().messages().filter((m) => matches(m, resolve(a.each))).map((m) => [m.id]) : [[]];
+        for (const id of ids) host.act((sim) => sim[a.do](...id, ...resolve(a.args ?? [])));
+      }
     } finally {
       own = false;
     }
@@ -225,7 +239,7 @@ export function scenario(host, s) {
       state = 'shown';
       await host.loadRun(reached[i]);
       state = step().task && !taskDone[i] ? 'task' : 'shown';
-      if (state === 'task') taskMessages = new Map(sim().messages().map((m) => [m.id, m]));
+      if (state === 'task') task(step());
       show();
       fire('step');
       return;
@@ -252,14 +266,14 @@ export function scenario(host, s) {
     perform(list(st.do, st.args));
     if (!late && st.task) {
       state = 'task';
-      taskMessages = new Map(sim().messages().map((m) => [m.id, m]));
+      task(st);
     }
     show();
     keep(index);
     fire('step');
   };
-  // The run as it stands, for Back and Next to come back to step i.
-  const keep = (i) => host.loadHistory().then((h) => host.simulation && (reached[i] = h.record()));
+  // The run as it stands (a copy: the record goes on growing), for Back and Next to come back to step i.
+  const keep = (i) => host.history && (reached[i] = JSON.parse(JSON.stringify(host.history.record())));
 
   const skipAhead = () => {
     if (state !== 'waiting') return;
@@ -273,17 +287,15 @@ export function scenario(host, s) {
 
   // The task's action, as the reader would take it.
   const doTask = () => {
-    const t = step()?.task;
     if (state !== 'task') return;
-    const [a] = list(t.do, t.args);
-    const args = t.message ? [[...taskMessages.values()].find((m) => matches(m, resolve(t.message)))?.id] : resolve(a.args ?? t.example ?? []);
+    const t = step().task;
+    const [a] = want;
+    const args = t.message ? [[...taskMessages.values()].find((m) => matches(m, want.message))?.id] : (a.args ?? resolve(t.example ?? []));
     host.act((sim) => sim[a.do](...args));
   };
 
-  // Whether recorded action `e` ({do, args}) is what task `t` asks for.
-  const isTask = (t, e) =>
-    list(t.do, t.args).some((a) => a.do === e.do && (a.args === undefined || JSON.stringify(resolve(a.args)) === JSON.stringify(e.args))) &&
-    (!t.message || matches(taskMessages.get(e.args[0]), resolve(t.message)));
+  // Whether recorded action `e` ({do, args}) is what the task asks for.
+  const isTask = (e) => want.some((a) => a.do === e.do && (a.args === undefined || JSON.stringify(a.args) === JSON.stringify(e.args))) && (!want.message || matches(taskMessages.get(e.args[0]), want.message));
 
   const finish = () => {
     state = 'finished';
@@ -316,7 +328,7 @@ export function scenario(host, s) {
       reached.length = index + 1; // the run forked: the steps after this one are not what they were
       if (state !== 'task') return;
       const t = step().task;
-      if (entries.some((e) => isTask(t, e))) {
+      if (entries.some(isTask)) {
         taskDone[index] = true;
         state = 'shown';
         show();
@@ -335,7 +347,8 @@ export function scenario(host, s) {
       host.scenario = null;
     },
     /** Starts at step 1: the scenario's settings (a new run), then its first step. */
-    begin() {
+    async begin() {
+      await host.loadHistory(); // (Back and Next travel in time; each step keeps the run as it was)
       reached.length = taskDone.length = 0;
       index = -1;
       for (const [k, v] of Object.entries(s.settings ?? {})) if (host.getAttribute(k) !== String(v)) host.setAttribute(k, String(v));
