@@ -173,3 +173,64 @@ test('generals/traitor-commander: lieutenants agree whether the commander sends 
   });
   assert.deepEqual(errors, []);
 });
+
+/** Goes on from the shown step to step n's moment (Next, then Skip ahead). */
+async function next(pg, n) {
+  await panel(pg).getByRole('button', { name: 'Next' }).click();
+  await panel(pg).locator('.cp-sc-label', { hasText: `Step ${n} of` }).waitFor();
+  await pg.evaluate((el) => [...el.querySelectorAll('.cp-scenario button')].find((b) => b.textContent === 'Skip ahead' && !b.hidden)?.click());
+  await panel(pg).locator('.cp-sc-caption').filter({ hasText: /./ }).waitFor();
+}
+
+test('the tasks as a reader does them: a weight typed in the Votes panel, a Traitor menu, Order attack, Crash and Try to lead on a node', async () => {
+  // weighted, step 4: n1's weight typed in.
+  let { page, errors } = await open('?protocol=vote&scenario=weighted', undefined, '.cp-scenario .cp-sc-label');
+  let pg = page.locator('consensus-playground');
+  for (const n of [2, 3, 4]) await next(pg, n);
+  await pg.getByLabel("n1's weight").fill('2');
+  await pg.getByLabel("n1's weight").press('Tab');
+  await panel(pg).locator('.cp-sc-status', { hasText: 'n1 now weighs 2' }).waitFor();
+  await next(pg, 5);
+  await next(pg, 6);
+  assert.deepEqual((await results(pg))[1], { status: 'rejected', for: 3, total: 6, q: 4 });
+  assert.deepEqual(errors, []);
+  await page.close();
+
+  // three-generals, steps 3 and 4: n3's Traitor menu, then Order attack in the toolbar.
+  ({ page, errors } = await open('?protocol=generals&scenario=three-generals', undefined, '.cp-scenario .cp-sc-label'));
+  pg = page.locator('consensus-playground');
+  for (const n of [2, 3]) await next(pg, n);
+  await pg.locator('[data-node="n3"]').click();
+  await pg.getByLabel('n3: honest or a traitor (Byzantine behaviour)').selectOption('"flip"');
+  await panel(pg).locator('.cp-sc-status', { hasText: 'n3 is a traitor now' }).waitFor();
+  await next(pg, 4);
+  await pg.getByRole('button', { name: 'Order attack', exact: true }).first().click(); // the toolbar's (n3's actions have none)
+  await panel(pg).locator('.cp-sc-status', { hasText: 'At the next round' }).waitFor();
+  for (const n of [5, 6]) await next(pg, n);
+  assert.deepEqual(await sim(pg, (x) => x.violations().map((v) => v.rule)), ['IC2']);
+  assert.deepEqual(errors, []);
+  await page.close();
+
+  // dueling-proposers, step 5: Crash on n2; gap-fill, step 5: Try to lead on n2.
+  ({ page, errors } = await open('?protocol=paxos&scenario=dueling-proposers', undefined, '.cp-scenario .cp-sc-label'));
+  pg = page.locator('consensus-playground');
+  for (const n of [2, 3, 4, 5]) await next(pg, n);
+  await pg.locator('[data-node="n2"]').click();
+  await pg.locator('.cp-actions').getByRole('button', { name: 'Crash' }).click();
+  await panel(pg).locator('.cp-sc-status', { hasText: 'no rival left' }).waitFor();
+  await next(pg, 6);
+  assert.ok(Object.values(await sim(pg, chosen)).some((c) => c[1] === 'x=1'));
+  assert.deepEqual(errors, []);
+  await page.close();
+
+  ({ page, errors } = await open('?protocol=paxos&scenario=gap-fill', undefined, '.cp-scenario .cp-sc-label'));
+  pg = page.locator('consensus-playground');
+  for (const n of [2, 3, 4, 5]) await next(pg, n);
+  await pg.locator('[data-node="n2"]').click();
+  await pg.locator('.cp-actions').getByRole('button', { name: 'Try to lead' }).click();
+  await panel(pg).locator('.cp-sc-status', { hasText: 'n2 runs phase 1' }).waitFor();
+  await next(pg, 6);
+  assert.equal(await sim(pg, (x) => x.leader()), 'n2');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
