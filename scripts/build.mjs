@@ -20,6 +20,7 @@
 //      experiments.css, worker and pkg/experiments_bg.wasm, and the Network and bugs panel's
 //      chunk and stage/faults.css (each fetched only when its panel is opened), and the traitor
 //      controls' chunk and stage/traitors.css (fetched by the Byzantine mechanisms' widgets),
+//      and the keyboard's chunks (help, by-keyboard) with stage/keyboard.css (fetched on first use),
 // and prints the sizes (scripts/size.mjs).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -125,7 +126,7 @@ await esbuild.build({ ...common, plugins: [glue(widgetPkg('combined'))], define:
 // each mechanism's own (www/protocols/<m>.css, if it has one), fetched by its widgets only.
 // (gossip's Collective validation has one of its own, fetched when attestations are on).
 const mechanismCss = [...MECHANISMS.map((m) => `protocols/${m}.css`), 'protocols/gossip-attest.css'].filter((f) => existsSync(join(www, f)));
-await esbuild.build({ ...common, entryPoints: ['consensus-playground.css', 'experiments.css', 'stage/faults.css', 'stage/traitors.css', 'stage/scenario.css', ...mechanismCss].map((f) => join(www, f)), outbase: www, outdir: dist });
+await esbuild.build({ ...common, entryPoints: ['consensus-playground.css', 'experiments.css', 'stage/faults.css', 'stage/traitors.css', 'stage/scenario.css', 'stage/keyboard.css', ...mechanismCss].map((f) => join(www, f)), outbase: www, outdir: dist });
 mkdirSync(join(dist, 'pkg'), { recursive: true });
 for (const m of [...MECHANISMS, 'combined']) copyFileSync(widgetWasm[m], join(dist, `pkg/${m}_bg.wasm`));
 copyFileSync(experimentsWasm, join(dist, 'pkg/experiments_bg.wasm'));

@@ -30,6 +30,9 @@ const LAZY = [
   // Guided scenarios (www/stage/scenario.js and its stylesheet, and the scenario's JSON): fetched
   // when a widget opens one (scenario="…", ?scenario=, or one written inside the element).
   ['A guided scenario, when one is opened (not in the total)', /^(scenario-[A-Z0-9]+\.js|stage\/scenario\.css|scenarios\/.*\.json)$/],
+  // The keyboard help (www/stage/help.js, on the ? key or button) and the keyboard's Links and
+  // Messages in flight (www/stage/by-keyboard.js), with their stylesheet, fetched on first opening.
+  ['Keyboard help, Links and Messages in flight, on first use (not in the total)', /^((help|by-keyboard)-[A-Z0-9]+\.js|stage\/keyboard\.css)$/],
   // Gossip's Collective validation section (www/protocols/gossip-attest.js): fetched when a run
   // starts with attestations on, with its stylesheet (and stage/traitors.css, counted with the
 // traitor controls).

@@ -124,7 +124,7 @@ test('gossip: the settings are labelled and reachable by Tab; Agents moves betwe
   await page.close();
 });
 
-test('chapter.html: Figure 7.8, 1,000 agents by push, informs all; on this page of several mechanisms the worker runs the wasm the page loaded', async () => {
+test('chapter.html: Figure 7.9, 1,000 agents by push, informs all; on this page of several mechanisms the worker runs the wasm the page loaded', async () => {
   const { page, errors } = await open('chapter.html', undefined, 'consensus-playground[protocol="gossip"] .cp-gs-grid[data-live]');
   const pg = page.locator('consensus-playground[protocol="gossip"][nodes="1000"]');
   assert.equal(await pg.getByLabel('Mode', { exact: true }).inputValue(), 'push');
@@ -153,7 +153,7 @@ async function chart(pg) {
   );
 }
 
-test('chapter.html: Figure 7.9 does what its text says — the Sybil n2 passes a false claim at k = 5, and with only members attesting all 15 honest agents reject it; with 20% liars and no Sybil, k = 9 protects better than k = 1 and takes longer', async () => {
+test('chapter.html: Figure 7.10 does what its text says — the Sybil n2 passes a false claim at k = 5, and with only members attesting all 15 honest agents reject it; with 20% liars and no Sybil, k = 9 protects better than k = 1 and takes longer', async () => {
   const { page, errors } = await open('chapter.html', undefined, 'consensus-playground[protocol="gossip"][nodes="16"] [data-node="n1"][data-state]');
   const pg = page.locator('consensus-playground[protocol="gossip"][nodes="16"]');
   const text = await page.locator('h3:has-text("Checking claims together") ~ p').first().textContent();

@@ -231,12 +231,12 @@ test('embed.html in an iframe: settings from the query string, and the events fo
   await context.close();
 });
 
-test('chapter.html: Figure 7.1 runs plain RequestVote elections as its text says (no PreVote); Figure 7.2 runs PreVote and its text says so', async () => {
+test('chapter.html: Figure 7.2 runs plain RequestVote elections as its text says (no PreVote); Figure 7.3 runs PreVote and its text says so', async () => {
   const { page, errors } = await open('chapter.html');
-  const fig = (k) => page.locator('figure').nth(k);
+  const fig = (k) => page.locator(`figure:has(#${['fig-raft-election', 'fig-raft-cluster'][k]})`);
   const [small, large] = [fig(0).locator('consensus-playground'), fig(1).locator('consensus-playground')];
-  // The text before Figure 7.1 describes a follower that times out, raises its term and sends RequestVote.
-  const before = await page.locator('article > p', { hasText: 'A follower that hears nothing' }).textContent();
+  // The text before Figure 7.2 describes a follower that times out, raises its term and sends RequestVote.
+  const before = await page.locator('#raft p', { hasText: 'A follower that hears nothing' }).textContent();
   assert.match(before.replace(/\s+/g, ' '), /increments its term, votes for itself and sends RequestVote to every other server/);
   assert.equal(await small.evaluate((el) => el.simulation.config.preVote), false);
   assert.match(await fig(0).locator('figcaption').textContent(), /without PreVote/);
@@ -248,10 +248,10 @@ test('chapter.html: Figure 7.1 runs plain RequestVote elections as its text says
   const kinds = await small.evaluate((el) => [...new Set(el.simulation.eventsSince(0).flatMap((e) => [e.kind, e.messageKind]).filter(Boolean))]);
   assert.ok(kinds.includes('RequestVote') && kinds.includes('electionTimeout'), kinds.join(' '));
   assert.ok(!kinds.includes('PreVote') && !kinds.includes('preVote'), kinds.join(' '));
-  // Figure 7.2 runs with PreVote, and the paragraph before it says what PreVote does.
+  // Figure 7.3 runs with PreVote, and the paragraph before it says what PreVote does.
   assert.equal(await large.evaluate((el) => el.simulation.config.preVote), true);
   assert.match(await fig(1).locator('figcaption').textContent(), /with PreVote/);
-  const preVoteText = page.locator('article > p', { hasText: 'PreVote' });
+  const preVoteText = page.locator('#raft p', { hasText: 'PreVote' });
   assert.equal(await preVoteText.count(), 1);
   assert.match((await preVoteText.textContent()).replace(/\s+/g, ' '), /first sends PreVote .* and becomes a candidate and sends RequestVote only if a majority says yes/);
   assert.deepEqual(errors, []);

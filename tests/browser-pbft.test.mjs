@@ -229,8 +229,8 @@ test('traitors from the page: the byzantine attribute, the Traitor menu of a nod
 test('chapter.html: the Byzantine figures — three generals break IC2, four agree, and PBFT loses agreement with f + 1 traitors but not with f', async () => {
   const { page, errors } = await open('chapter.html');
   const widgets = page.locator('consensus-playground');
-  assert.equal(await widgets.count(), 9); // and Figures 7.8 and 7.9, gossip (browser-gossip.test.mjs)
-  const [three, four, pbft] = [widgets.nth(4), widgets.nth(5), widgets.nth(6)];
+  assert.equal(await widgets.count(), 12); // the others: browser-chapter.test.mjs
+  const [three, four, pbft] = [page.locator('#fig-generals-three'), page.locator('#fig-generals-four'), page.locator('#fig-pbft')];
   assert.deepEqual([await three.getAttribute('protocol'), await four.getAttribute('protocol'), await pbft.getAttribute('protocol')], ['generals', 'generals', 'pbft']);
   // Figure 7.5: OM(1) with three generals and a traitorous lieutenant: IC2 fails.
   await three.locator('[data-node="n3"][data-byzantine="flip"]').waitFor();

@@ -134,8 +134,8 @@ test('vote: keyboard — Enter on a focused node opens its actions, Tab reaches 
 test('chapter.html: the Paxos figure elects a leader; the voting figure warns, and two conflicting proposals on x both pass', async () => {
   const { page, errors } = await open('chapter.html');
   const widgets = page.locator('consensus-playground');
-  assert.equal(await widgets.count(), 9); // and Figures 7.8 and 7.9, gossip (browser-gossip.test.mjs)
-  const [paxos, vote] = [widgets.nth(2), widgets.nth(3)];
+  assert.equal(await widgets.count(), 12); // the others: browser-chapter.test.mjs
+  const [paxos, vote] = [page.locator('#fig-paxos'), page.locator('#fig-vote')];
   assert.equal(await paxos.getAttribute('protocol'), 'paxos');
   await paxos.locator('[data-slots-of]').first().waitFor();
   await paxos.getByRole('slider', { name: 'Speed' }).fill('100');

@@ -28,6 +28,13 @@
 // returns. A message's position is a pure function of its send and delivery times and the
 // simulated clock, so pause, step and speed cost nothing.
 //
+// Keyboard and screen readers (README "Keyboard and screen readers"): every action by keyboard
+// (a node's Links, Messages in flight: stage/by-keyboard.js), focus kept on the control used,
+// shortcuts for the widget in use (stage/keys.js: Space, S, ← →, ?, Escape; the help is
+// stage/help.js, fetched on first use), a polite live region (stage/live.js);
+// prefers-reduced-motion: reduce starts paused and draws each message still (a third of the way
+// from its sender) until it is delivered.
+//
 // Hooks for tests and course scripts (light DOM, so document.querySelector finds them): see
 // README "Embedding it in a course page"; element.simulation is the wasm Simulation.
 import { button, clamp, el, fmtMs, svg } from './dom.js';
@@ -37,8 +44,11 @@ import { controls } from './stage/controls.js';
 import { eventLog } from './stage/eventlog.js';
 import { faults } from './stage/faults.js';
 import { hostEvents } from './stage/host-events.js';
+import { inflight } from './stage/inflight.js';
+import { openHelp, shortcuts } from './stage/keys.js';
+import { liveRegion } from './stage/live.js';
 import { metrics } from './stage/metrics.js';
-import { ring } from './stage/ring.js';
+import { ring, stillMotion } from './stage/ring.js';
 import { commonOptions, hidden, onOff, range } from './stage/settings.js';
 import { timeline } from './stage/timeline.js';
 
@@ -90,6 +100,7 @@ export class ConsensusPlayground extends HTMLElement {
     super();
     this.simulation = null;
     this.speed = 0.05;
+    this.live = liveRegion(this); // narration for screen readers (stage/live.js), in every build
     // Also: mech (the mechanism's module, once loaded and drawn), mounting (the mechanism being,
     // or last, loaded), playing, selected (the node whose actions are open), raf (frame loop).
   }
@@ -181,7 +192,7 @@ export class ConsensusPlayground extends HTMLElement {
     this.simulation?.free();
     this.simulation = null;
     this.mech = null;
-    this.playing = !this.hasAttribute('paused');
+    this.playing = !this.hasAttribute('paused') && !stillMotion(); // reduced motion: paused
     this.lastFrame = null;
     this.banner = el('div', { class: 'cp-banner', role: 'alert', hidden: '' });
     this.replaceChildren(el('div', { class: 'cp-root' }, this.banner));
@@ -255,6 +266,7 @@ export class ConsensusPlayground extends HTMLElement {
         reset: () => (this.scenario ? this.scenario.begin() : this.reset()),
         speed: (s) => (this.speed = s),
         clients: (on) => this.act((sim) => (on ? sim.startClients({ clients: 2, thinkMs: 60 }) : sim.stopClients())),
+        help: () => openHelp(this, dom),
       },
       mech.toolbar,
       cx,
@@ -275,11 +287,15 @@ export class ConsensusPlayground extends HTMLElement {
     this.faults = faults(cx, () => this.Simulation.bugList(mech.name), this.failed('The Network and bugs panel'));
     this.events = eventLog(mech.routine);
     this.timeline = timeline({ seek: (target) => this.travel((h) => h.seek(target)), history: () => this.loadHistory() });
-    const stage = el('div', { class: 'cp-stage' }, this.ring.root, this.timeline.root, legend, this.metrics.root);
+    this.inflight = inflight((id) => this.act((s) => s.dropMessage(id)), this.failed('Messages in flight'), stylesheet);
+    // Panels are groups, not landmarks: a page with several widgets would have many alike.
+    for (const p of [this.panel.root, this.events.root]) p.setAttribute('role', 'group');
+    shortcuts(this, dom);
+    const stage = el('div', { class: 'cp-stage' }, this.ring.root, this.timeline.root, this.inflight.root, legend, this.metrics.root);
     const side = el('div', { class: 'cp-side' }, this.actions.root, this.panel.root, this.faults.root);
     const main = el('div', { class: 'cp-main' }, stage, side);
     this.experiments = mech.experiments ? this.buildExperiments(mech.experiments) : null;
-    this.replaceChildren(el('div', { class: 'cp-root' }, this.controls.root, this.banner, main, this.events.root, ...(this.experiments ? [this.experiments] : [])));
+    this.replaceChildren(el('div', { class: 'cp-root' }, this.controls.root, this.banner, main, this.events.root, ...(this.experiments ? [this.experiments] : []), this.live.root));
     this.actions.show(null, true);
   }
 
@@ -296,12 +312,14 @@ export class ConsensusPlayground extends HTMLElement {
    */
   buildScene(mech, cx) {
     this.scene = mech.scene(cx);
-    this.controls = controls({ togglePlay: () => this.setPlaying(!this.playing), step: () => this.stepOnce(), reset: () => this.reset(), speed: (s) => (this.speed = s) }, mech.toolbar, cx, false);
+    this.controls = controls({ togglePlay: () => this.setPlaying(!this.playing), step: () => this.stepOnce(), reset: () => this.reset(), speed: (s) => (this.speed = s), help: () => openHelp(this, dom) }, mech.toolbar, cx, false);
     this.controls.setSpeed(this.speed);
     this.panel = mech.panel(cx);
-    this.ring = this.actions = this.faults = this.events = this.metrics = this.experiments = this.timeline = null;
+    this.panel.root.setAttribute('role', 'group');
+    this.ring = this.actions = this.faults = this.events = this.metrics = this.experiments = this.timeline = this.inflight = null;
+    shortcuts(this, dom);
     const main = el('div', { class: 'cp-main cp-main-scene' }, this.scene.root, el('div', { class: 'cp-side' }, this.panel.root, this.scene.aside ?? ''));
-    this.replaceChildren(el('div', { class: 'cp-root' }, this.controls.root, this.banner, main));
+    this.replaceChildren(el('div', { class: 'cp-root' }, this.controls.root, this.banner, main, this.live.root));
   }
 
   /** The Experiments panel: its code is fetched when the panel is first opened. */
@@ -439,6 +457,7 @@ export class ConsensusPlayground extends HTMLElement {
     this.violationNodes = new Set();
     this.metrics.reset();
     this.events.reset();
+    this.inflight.reset();
     this.layout(sim.ids);
     this.faults.sync(sim);
     this.dirty = true;
@@ -502,9 +521,11 @@ export class ConsensusPlayground extends HTMLElement {
 
   /** Opens node `id`'s actions (null closes them). */
   select(id) {
+    const was = this.selected;
     this.selected = id;
     this.actions.show((id && this.simulation?.nodes().find((x) => x.id === id)) || null, true);
     if (id) this.actions.focus();
+    else if (was) this.ring.focusNode(was); // closed: focus goes back to the node
   }
 
   stopLoop() {
@@ -556,7 +577,9 @@ export class ConsensusPlayground extends HTMLElement {
     this.timeline.show(now, v[0]?.time);
     const nodes = sim.nodes();
     this.ring.renderNodes(nodes, now, this.mech, this.selected, this.violationNodes, this.cx);
-    this.ring.renderMessages(sim.messages(), now, this.mech);
+    const msgs = sim.messages();
+    this.ring.renderMessages(msgs, now, this.mech);
+    this.inflight.render(msgs, this.mech);
     this.panel.update(nodes);
     this.events.update(sim);
     this.hostEvents(sim, nodes, this.mech);

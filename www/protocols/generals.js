@@ -177,7 +177,8 @@ export function panel(cx) {
   const head = el('p', { class: 'cp-gn-head' });
   const thead = el('tr');
   const tbody = el('tbody');
-  const table = el('div', { class: 'cp-gn-scroll' }, el('table', { class: 'cp-gn-table' }, el('thead', {}, thead), tbody));
+  // Focusable, so that a keyboard can scroll it when it is wider than the panel.
+  const table = el('div', { class: 'cp-gn-scroll', tabindex: '0', role: 'group', 'aria-label': 'What each lieutenant heard' }, el('table', { class: 'cp-gn-table' }, el('thead', {}, thead), tbody));
   const deeper = el('p', { class: 'cp-hint', hidden: '' });
   const checks = el('ul', { class: 'cp-gn-checks' });
   const count = el('p', { class: 'cp-gn-count' });
@@ -232,7 +233,7 @@ export function panel(cx) {
           el(
             'table',
             { class: 'cp-gn-table cp-gn-mini' },
-            el('thead', {}, el('tr', {}, el('th', {}), el('th', { text: `from ${c}` }), el('th', { text: `relayed by ${b}` }))),
+            el('thead', {}, el('tr', {}, el('td'), el('th', { text: `from ${c}` }), el('th', { text: `relayed by ${b}` }))),
             el('tbody', {}, el('tr', {}, el('th', { text: `${a} hears` }), cell('attack', `${c} tells ${a} attack`), cell('retreat', `${b} tells ${a}: ${c} said retreat`))),
           ),
           el('p', { class: 'cp-hint', text: who }),
@@ -303,7 +304,7 @@ export function panel(cx) {
       );
       // Columns: from the commander, then relayed by each lieutenant (the path commander → peer).
       thead.replaceChildren(
-        el('th', { title: 'lieutenant', 'aria-label': 'lieutenant' }),
+        el('th', { title: 'lieutenant' }, el('span', { class: 'cp-sr-only', text: 'lieutenant' })),
         el('th', { text: `from ${c.id}`, title: `What the commander ${c.id} told it` }),
         ...relayers.map((p) => el('th', { text: `relayed by ${p.id}`, title: `What ${p.id} told it the commander said (path ${c.id}→${p.id})` })),
         el('th', { text: 'decision (majority)', title: 'What it obeys: the majority of the values it counts (ties: retreat)' }),

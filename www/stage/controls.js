@@ -1,5 +1,6 @@
 // The toolbar: Play / Pause, Step, Reset, the Speed slider, KV clients and the simulated clock,
-// with two slots for the mechanism's own buttons (after Reset; before KV clients).
+// with two slots for the mechanism's own buttons (after Reset; before KV clients), and ? (the
+// keyboard shortcuts' help, stage/help.js) at the end of the first group.
 import { button, clamp, el, fmtMs, setText } from '../dom.js';
 
 // Speed slider: 0…100 maps to 0.001×…1× on a log scale.
@@ -11,7 +12,7 @@ const speedLabel = (s) => (s >= 0.1 ? s.toFixed(2) : s >= 0.01 ? s.toFixed(3) : 
 export const actionButton = (a, cx) => button(a.text, a.title, () => a.run(cx));
 
 /**
- * @param {{togglePlay(): void, stepBack?(): void, step(): void, reset(): void, speed(s: number): void, clients(on: boolean): void}} on
+ * @param {{togglePlay(): void, stepBack?(): void, step(): void, reset(): void, speed(s: number): void, clients(on: boolean): void, help(): void}} on
  * @param {import('./contract.js').Action[]} extra   the mechanism's toolbar buttons
  * @param {import('./contract.js').Stage} cx
  * @param {boolean} [kvClients]   whether to offer KV clients (not for gossip, which has no leader to send to)
@@ -33,12 +34,14 @@ export function controls(on, extra, cx, kvClients = true) {
     showSpeed(s);
     on.speed(s);
   });
+  const help = button('?', 'Keyboard shortcuts (?)', on.help);
+  help.setAttribute('aria-label', 'Keyboard shortcuts (?)');
   const slot = (name) => extra.filter((a) => a.slot === name).map((a) => actionButton(a, cx));
   return {
     root: el(
       'div',
       { class: 'cp-toolbar' },
-      el('div', { class: 'cp-group' }, play, on.stepBack ? button('Step back', 'Back one event', on.stepBack) : '', button('Step', 'Handle the next event (pauses)', on.step), button('Reset', 'Start again from the same seed', on.reset), ...slot('cluster')),
+      el('div', { class: 'cp-group' }, play, on.stepBack ? button('Step back', 'Back one event', on.stepBack) : '', button('Step', 'Handle the next event (pauses)', on.step), button('Reset', 'Start again from the same seed', on.reset), ...slot('cluster'), help),
       el('label', { class: 'cp-group cp-speed-label' }, el('span', { text: 'Speed' }), speed, speedOut),
       el(
         'div',

@@ -6,7 +6,8 @@ const MAX_EVENTS = 150;
 
 /** @param {[string, string]} routine   the routine switch's label and tooltip (from the mechanism) */
 export function eventLog([label, title]) {
-  const list = el('ol', { class: 'cp-events', reversed: '' });
+  // Focusable, so that a keyboard can scroll it (axe-core: scrollable-region-focusable).
+  const list = el('ol', { class: 'cp-events', reversed: '', tabindex: '0', 'aria-label': 'Events, newest first' });
   const routineBox = el('input', { type: 'checkbox' });
   const root = el(
     'section',

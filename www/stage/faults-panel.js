@@ -30,7 +30,7 @@ export function faultsPanel({ act, dom: { button, el } }, bugs) {
   for (const box of boxes) box.addEventListener('change', () => act((s) => s.setBugs(boxes.filter((x) => x.checked).map((x) => x.value))));
   return {
     children: [
-      el('p', { class: 'cp-hint', text: 'Click the line between two nodes to cut or repair that link.' }),
+      el('p', { class: 'cp-hint', text: 'Click the line between two nodes to cut or repair that link (by keyboard: a node’s Links).' }),
       el(
         'div',
         { class: 'cp-dials' },

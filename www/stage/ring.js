@@ -4,6 +4,13 @@
 // message looks come from the mechanism (contract.js).
 import { clamp, setAttr, setText, svg } from '../dom.js';
 
+// prefers-reduced-motion: reduce: messages do not glide; each is drawn still, a third of the way
+// from its sender (clear of the node's name, apart from its siblings), until it is delivered and
+// gone: the picture changes event by event. The element starts paused.
+const motion = typeof matchMedia === 'function' ? matchMedia('(prefers-reduced-motion: reduce)') : null;
+/** Whether the reader asked for reduced motion (read at each use, so a change applies at once). */
+export const stillMotion = () => !!motion?.matches;
+
 export const SIZE = 400; // the ring's viewBox is SIZE × SIZE
 export const NODE_R = 27;
 
@@ -59,7 +66,8 @@ function arcPath(frac, r) {
  * @param {{select(id: string): void, toggleLink(p: string, q: string, cut: boolean): void, drop(id: number): void}} on
  */
 export function ring(on) {
-  const root = svg('svg', { viewBox: `0 0 ${SIZE} ${SIZE}`, class: 'cp-ring', role: 'group', 'aria-label': 'Cluster: nodes and messages in flight' });
+  // Focusable: the stage the shortcuts act on (stage/keys.js), where Space is not a button's.
+  const root = svg('svg', { viewBox: `0 0 ${SIZE} ${SIZE}`, class: 'cp-ring', role: 'group', tabindex: '0', 'aria-label': 'Cluster: nodes and messages in flight. Keys: Space play or pause, S step, arrows back and forward in time, ? help' });
   const linkLayer = svg('g', { class: 'cp-links' });
   const nodeLayer = svg('g', { class: 'cp-nodes' });
   const messageLayer = svg('g', { class: 'cp-messages' });
@@ -94,6 +102,8 @@ export function ring(on) {
 
     /** Draws nodes `ids` around the ring with a link between every pair, and no messages. */
     layout(ids) {
+      // A node that had focus keeps it when the ring is drawn again (time travel, a new run).
+      const focused = nodeLayer.contains(document.activeElement) && document.activeElement.dataset.node;
       nodeLayer.replaceChildren();
       messageLayer.replaceChildren();
       linkLayer.replaceChildren();
@@ -110,6 +120,8 @@ export function ring(on) {
           const [a, b] = [pos.get(p), pos.get(q)];
           const g = svg('g', { class: 'cp-link', 'data-link': `${p}-${q}`, 'data-cut': 'none', role: 'button' });
           const title = svg('title');
+          title.textContent = `Link ${p}–${q}: working. Click to cut it.`;
+          g.setAttribute('aria-label', title.textContent);
           g.append(title, svg('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: 'cp-link-hit' }), svg('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: 'cp-link-line' }));
           g.addEventListener('click', () => on.toggleLink(p, q, g.dataset.cut !== 'none'));
           linkLayer.append(g);
@@ -132,6 +144,8 @@ export function ring(on) {
         // A traitor (a Byzantine node) wears horns.
         const horns = svg('path', { class: 'cp-horns', d: 'M-11 -23 L-23 -37 L-20 -17 Z M11 -23 L23 -37 L20 -17 Z' });
         name.textContent = id;
+        // The aria-label says what these show (name, state, term): screen readers read it alone.
+        for (const t of [number, name, sub]) t.setAttribute('aria-hidden', 'true');
         g.append(hit, track, arc, horns, body, cross, pauseMark, number, name, sub);
         g.addEventListener('click', () => on.select(id));
         g.addEventListener('keydown', (e) => {
@@ -143,6 +157,12 @@ export function ring(on) {
         nodeLayer.append(g);
         nodeEls.set(id, { g, arc, number, sub });
       }
+      if (focused) this.focusNode(focused);
+    },
+
+    /** Moves focus to node `id` (its actions were closed). */
+    focusNode(id) {
+      nodeEls.get(id)?.g.focus({ preventScroll: true });
     },
 
     /** Node states, labels and timers; `selected` is outlined, `violating` (a Set) marked red; `cx` goes to the mechanism. */
@@ -194,7 +214,7 @@ export function ring(on) {
           messageEls.set(m.id, g);
           messageLayer.append(g);
         }
-        const { x, y } = messagePos(pos.get(m.from), pos.get(m.to), m.sentAt, m.deliverAt, now, NODE_R * scale);
+        const { x, y } = messagePos(pos.get(m.from), pos.get(m.to), m.sentAt, m.deliverAt, stillMotion() ? m.sentAt + (m.deliverAt - m.sentAt) / 3 : now, NODE_R * scale);
         setAttr(g, 'transform', `translate(${x.toFixed(1)} ${y.toFixed(1)})`);
       }
       for (const [id, g] of messageEls) {
