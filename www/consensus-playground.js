@@ -91,6 +91,10 @@ function stylesheet(path) {
 
 export class ConsensusPlayground extends HTMLElement {
   static observedAttributes = ['protocol', 'mechanism', 'nodes', 'seed', 'speed', 'snapshot-interval', 'experiments', 'byzantine', 'mode', 'fanout', 'interval-ms', 'drop-rate', 'rumors', 'paused', 'autoplay', 'hide', 'latency-ms', 'duplicate-rate', 'bugs', 'election-timeout-ms', 'heartbeat-ms', 'pre-vote', 'check-quorum', 'read-index', 'scenario'];
+  // The other mechanisms' own attributes (README's table): changing one starts a new run too (a scenario's `set`).
+  static {
+    this.observedAttributes.push('leader-timeout-ms', 'backoff', 'backoff-ms', 'quorum', 'weights', 'policy', 'policies', 'timeout-ms', 'commander', 'm', 'round-ms', 'first-order');
+  }
 
   constructor() {
     super();
