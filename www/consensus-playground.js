@@ -90,12 +90,10 @@ function stylesheet(path) {
 }
 
 export class ConsensusPlayground extends HTMLElement {
-  static observedAttributes = ['protocol', 'mechanism', 'nodes', 'seed', 'speed', 'snapshot-interval', 'experiments', 'byzantine', 'mode', 'fanout', 'interval-ms', 'drop-rate', 'rumors', 'paused', 'autoplay', 'hide', 'latency-ms', 'duplicate-rate', 'bugs', 'election-timeout-ms', 'heartbeat-ms', 'pre-vote', 'check-quorum', 'read-index', 'scenario'];
+  static observedAttributes = ['protocol', 'mechanism', 'nodes', 'seed', 'speed', 'snapshot-interval', 'experiments', 'byzantine', 'mode', 'fanout', 'interval-ms', 'drop-rate', 'rumors', 'paused', 'autoplay', 'hide', 'latency-ms', 'duplicate-rate', 'bugs', 'election-timeout-ms', 'heartbeat-ms', 'pre-vote', 'check-quorum', 'read-index', 'scenario',
+    // The mechanisms' own, so that a change starts a new run (a scenario's `set`): Paxos, voting, the generals, PBFT, HotStuff.
+    'leader-timeout-ms', 'backoff', 'backoff-ms', 'quorum', 'weights', 'policy', 'policies', 'timeout-ms', 'commander', 'm', 'round-ms', 'first-order', 'checkpoint-interval', 'view-change-ms', 'view-timeout-ms'];
   // The other mechanisms' own attributes (README's table): changing one starts a new run too (a scenario's `set`).
-  static {
-    this.observedAttributes.push('leader-timeout-ms', 'backoff', 'backoff-ms', 'quorum', 'weights', 'policy', 'policies', 'timeout-ms', 'commander', 'm', 'round-ms', 'first-order');
-  }
-
   constructor() {
     super();
     this.simulation = null;
@@ -489,8 +487,9 @@ export class ConsensusPlayground extends HTMLElement {
 
   /** Runs the simulation on to simulated time `ms`, applying the recorded actions due by then. */
   advance(ms) {
-    // A guided scenario stops the run where its step's moment is checked.
+    // A guided scenario stops the run where its step's moment is checked (a condition: at the event that met it).
     if (this.scenario?.stopAt != null) ms = Math.min(ms, this.scenario.stopAt);
+    if (this.scenario?.advance(ms)) return void (this.dirty = true);
     if (this.history) this.history.advance(ms);
     else this.timeline.ran(this.simulation.runUntil(ms), this.simulation);
     this.dirty = true;

@@ -674,6 +674,14 @@ impl SimulationJs {
         each!(&self.inner, s => Hosted::config(s))
     }
 
+    /// Time of the next pending event, ms, or null when none is pending. A guided scenario
+    /// (www/stage/scenario.js) waits for a condition event by event up to it, so that a step's
+    /// moment is the instant that met the condition, whatever the frames.
+    #[wasm_bindgen(getter, js_name = nextEventAt)]
+    pub fn next_event_at(&self) -> JsValue {
+        each!(&self.inner, s => Hosted::next_event_at(s)).map_or(JsValue::NULL, |t| JsValue::from_f64(ms(t)))
+    }
+
     /// Simulated time, ms.
     #[wasm_bindgen(getter)]
     pub fn now(&self) -> f64 {
@@ -1190,11 +1198,6 @@ impl SimulationJs {
         each!(&mut self.inner, s => Hosted::set_link_latency(s, f, t, r)).map_err(core)
     }
 
-    /// Time of the next pending event, ms, or null.
-    #[wasm_bindgen(getter, js_name = nextEventAt)]
-    pub fn next_event_at(&self) -> JsValue {
-        each!(&self.inner, s => Hosted::next_event_at(s)).map_or(JsValue::NULL, |t| JsValue::from_f64(ms(t)))
-    }
 }
 
 /// Snapshots (feature `snapshots`: in www/pkg/, not in the widgets' wasm; see Cargo.toml).

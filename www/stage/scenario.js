@@ -292,13 +292,42 @@ export function scenario(host, s) {
   // The run as it stands (a copy: the record goes on growing), for Back and Next to come back to step i.
   const keep = (i) => host.history && (reached[i] = JSON.parse(JSON.stringify(host.history.record())));
 
+  // One event, as Step does (false: none left); null when recorded actions lie ahead (after Back):
+  // then the history module replays them on the way.
+  const stepEvent = () => {
+    const run = host.timeline.run;
+    if (run.applied < run.log.length) return null;
+    const ok = !!sim().step();
+    if (ok) host.timeline.ran(1, sim());
+    return ok;
+  };
+  // A `when` step waits event by event, so that its moment is the instant that met its condition,
+  // whatever the frames: the same run, with its actions at the same point, at any speed.
+  const until = (ms) => {
+    const x = sim();
+    if (x.nextEventAt === undefined) return false; // (a core without it: frame by frame)
+    while (state === 'waiting') {
+      const t = x.nextEventAt;
+      if (t === null || t > ms) break;
+      const ok = stepEvent();
+      if (ok === null) return false;
+      if (!ok) break;
+      const r = due();
+      if (!r) continue;
+      // (the rest of that instant too: what happens at the same µs is one moment)
+      while (x.nextEventAt === x.now && stepEvent());
+      reach(r === 'late');
+    }
+    if (state === 'waiting' && x.now < ms) host.timeline.ran(x.runUntil(ms), x);
+    return true;
+  };
+
   const skipAhead = () => {
     if (state !== 'waiting') return;
     const cap = limit() ?? sim().now;
-    let r;
-    // (a redraw on the way may reach the step first: history.js redraws when it moves the run)
-    while (state === 'waiting' && !(r = due()) && sim().now < cap) host.advance(Math.min(cap, sim().now + 1));
-    reach(r === 'late' || !r);
+    if (step().when === undefined || !until(cap)) host.advance(cap);
+    if (state === 'waiting') reach(due() === 'late' || !due());
+    host.dirty = true;
     host.render();
   };
 
@@ -332,6 +361,10 @@ export function scenario(host, s) {
     root,
     /** Simulated ms the run must not pass before the step's moment is checked (null: no limit). */
     stopAt: null,
+    /** The frame loop's run on to `ms`, when a step waits for a condition: event by event (true if done). */
+    advance(ms) {
+      return state === 'waiting' && step().when !== undefined && until(ms);
+    },
     /** After each redraw: has the step's moment come? (and the messages a task may name). */
     frame() {
       if (state === 'waiting' && sim()) {
