@@ -310,6 +310,11 @@ pub struct Violation {
     pub time_us: Micros,
     /// What was seen, in words.
     pub detail: String,
+    /// The position the violation is about, when it names one: Raft's log index, a Paxos slot,
+    /// a PBFT sequence number (the page highlights that column of its grid). Not in the CLI's
+    /// output, which stays as it was.
+    #[serde(skip)]
+    pub index: Option<u64>,
 }
 
 /// A protocol's invariants, checked by the simulator after every event. Checks are incremental:
