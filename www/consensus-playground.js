@@ -531,7 +531,7 @@ export class ConsensusPlayground extends HTMLElement {
     const nodes = sim.nodes();
     this.ring.renderNodes(nodes, now, this.mech, this.selected, this.violationNodes, this.cx);
     this.ring.renderMessages(sim.messages(), now, this.mech);
-    this.panel.update(nodes);
+    this.panel.update(nodes, v);
     this.events.update(sim);
     this.hostEvents(sim, nodes, this.mech);
     if (this.selected) this.actions.show(nodes.find((x) => x.id === this.selected));
