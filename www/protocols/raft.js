@@ -189,7 +189,7 @@ export function panel(cx) {
   const root = el(
     'section',
     { class: 'cp-panel cp-logs', 'aria-label': 'Logs' },
-    el('h3', { text: 'Logs' }, el('span', { class: 'cp-hint', text: ' (per index, the term of each server’s entry; solid = committed, bar = commitIndex; under a follower, the leader’s nextIndex and matchIndex for it)' })),
+    el('h3', { text: 'Logs' }, el('span', { class: 'cp-hint', text: ' (each entry’s term by index; solid = committed, bar = commitIndex; under a follower, the leader’s nextIndex and matchIndex)' })),
     scroll,
   );
   let sig = '';
@@ -216,8 +216,8 @@ export function panel(cx) {
       const more = () => (lo > 1 ? [el('td')] : []);
       head.replaceChildren(
         el('th', { scope: 'col', text: 'index' }),
-        ...(lo > 1 ? [el('th', { scope: 'col', text: '…', title: `indices 1–${lo - 1} are left out` })] : []),
-        ...cols.map((k) => el('th', { scope: 'col', text: String(k), 'data-col': String(k), ...(k === bad ? { class: 'cp-bad', title: `index ${k}: the violation is about it` } : {}) })),
+        ...(lo > 1 ? [el('th', { scope: 'col', text: '…' })] : []),
+        ...cols.map((k) => el('th', { scope: 'col', text: String(k), 'data-col': String(k), ...(k === bad ? { class: 'cp-bad' } : {}) })),
       );
       const rows = [];
       for (const n of nodes) {
@@ -227,7 +227,7 @@ export function panel(cx) {
         const snap = Math.min(n.snapshotIndex, hi) - lo + 1; // compacted columns in view
         if (snap > 0) {
           const t = `snapshot 1–${n.snapshotIndex}`;
-          cells.push(el('td', { class: 'cp-snap', colspan: String(snap), 'data-snapshot': String(n.snapshotIndex), text: snap > 2 ? t : 'S', title: `${t} (last term ${n.snapshotTerm}): the state machine after them; those entries are compacted away (§7)` }));
+          cells.push(el('td', { class: 'cp-snap', colspan: String(snap), 'data-snapshot': String(n.snapshotIndex), text: snap > 2 ? t : 'S', title: `${t} (last term ${n.snapshotTerm}), compacted (§7)` }));
         }
         for (const k of cols.slice(Math.max(0, snap))) {
           const e = by.get(k);
@@ -245,7 +245,7 @@ export function panel(cx) {
           cells.push(c);
         }
         const role = n.removed ? 'removed' : n.crashed ? 'crashed' : n.state === 'follower' ? '' : n.state;
-        rows.push(el('tr', { 'data-log-of': n.id, class: `${leads ? 'cp-leader-row' : ''}${n.crashed ? ' cp-crashed' : ''}` }, el('th', { scope: 'row', title: `${n.id}: ${role || 'follower'}, commitIndex ${n.commitIndex}` }, n.id, el('small', { text: role })), ...cells));
+        rows.push(el('tr', { 'data-log-of': n.id, class: `${leads ? 'cp-leader-row' : ''}${n.crashed ? ' cp-crashed' : ''}` }, el('th', { scope: 'row' }, n.id, el('small', { text: role })), ...cells));
         // The leader's progress for this follower (§5.3): its nextIndex and matchIndex.
         const next = lead?.nextIndex[n.id];
         if (next === undefined || leads) continue;
@@ -257,12 +257,11 @@ export function panel(cx) {
             { class: 'cp-grid-progress', 'data-progress-of': n.id, 'data-next': String(next), 'data-match': String(match) },
             el('th', { scope: 'row', text: '↳', title: what, 'aria-label': what }),
             ...more(),
-            ...cols.map((k) => (k === next ? el('td', { 'data-next': '', text: 'next', title: `nextIndex ${k}: the next entry ${lead.id} sends ${n.id}` }) : k === match ? el('td', { 'data-match': '', text: 'match', title: `matchIndex ${k}: ${n.id}’s log matches ${lead.id}’s up to here` }) : el('td'))),
+            ...cols.map((k) => (k === next ? el('td', { 'data-next': '', text: 'next' }) : k === match ? el('td', { 'data-match': '', text: 'match' }) : el('td'))),
           ),
         );
       }
       body.replaceChildren(...rows);
-      if (!cols.length) body.append(el('tr', {}, el('td', { class: 'cp-hint', text: 'No entry yet.' })));
       if (atEnd) scroll.scrollLeft = scroll.scrollWidth;
       const th = bad !== shown && head.querySelector('.cp-bad');
       if (th) scroll.scrollLeft = th.offsetLeft - 60;
