@@ -204,7 +204,45 @@ test('pbft grid: sequence numbers line up under their headers, each cell its dig
   const n3 = await pg.evaluate((el) => el.simulation.nodes().find((n) => n.id === 'n3'));
   assert.equal(heads[0], String(Math.max(1, n3.lowWatermark)));
   assert.equal(heads.at(-1), String(n3.highWatermark));
-  assert.match(await pg.getByRole('rowheader', { name: /^n1/ }).textContent(), /n1/);
+  // The primary (here a traitor too) is marked in its row header.
+  assert.match(await pg.locator('[data-phases-of="n1"] th').textContent(), /^n1primary ⚠$/);
+  assert.equal(await pg.locator('[data-phases-of="n1"].cp-leader-row').count(), 1);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('paxos grid: a gap in the slots is marked until a new leader fills it with a no-op (§3)', async () => {
+  const { page, errors } = await open('?protocol=paxos&nodes=3&seed=2');
+  const pg = page.locator('consensus-playground');
+  await pg.getByRole('button', { name: 'Pause' }).click();
+  await pg.getByRole('button', { name: 'Reset' }).click();
+  // As browser-paxos.test.mjs: n1 leads, proposes x=1 in slot 1 and y=2 in slot 2; every Accept
+  // (and Commit) of slot 1 is lost; n1 crashes. n2 and n3 hold y=2 in slot 2, nothing in slot 1.
+  await pg.evaluate((el) => {
+    const s = el.simulation;
+    s.startElection('n1');
+    s.runUntil(s.now + 100);
+    s.clientRequest('x=1');
+    s.clientRequest('y=2');
+    for (let k = 0; k < 40; k++) {
+      for (const m of s.messages()) if ((m.kind === 'Accept' || m.kind === 'Commit') && m.slot === 1) s.dropMessage(m.id);
+      s.runUntil(s.now + 1);
+    }
+    el.act((sim) => sim.crash('n1'));
+  });
+  for (const id of ['n2', 'n3']) {
+    await pg.locator(`[data-slots-of="${id}"] td[data-slot="1"][data-gap]`).waitFor();
+    assert.equal(await pg.locator(`[data-slots-of="${id}"] td[data-slot="2"]`).getAttribute('data-value'), 'y=2');
+  }
+  assert.equal(await pg.locator('[data-slots-of="n1"] td[data-slot="1"][data-gap]').count(), 0, 'n1 accepted x=1 there');
+  await pg.getByRole('slider', { name: 'Speed' }).fill('100');
+  await pg.getByRole('button', { name: 'Play' }).click();
+  await page.waitForFunction(() => ['n2', 'n3'].every((id) => document.querySelector(`[data-slots-of="${id}"] [data-slot="1"]`)?.dataset.chosen === 'true'));
+  for (const id of ['n2', 'n3']) {
+    const one = pg.locator(`[data-slots-of="${id}"] td[data-slot="1"]`);
+    assert.equal(await one.getAttribute('data-value'), 'no-op');
+    assert.equal(await one.getAttribute('data-gap'), null);
+  }
   assert.deepEqual(errors, []);
   await page.close();
 });

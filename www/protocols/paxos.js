@@ -204,7 +204,7 @@ export function panel(cx) {
   const root = el(
     'section',
     { class: 'cp-panel cp-slots', 'aria-label': 'Slots' },
-    el('h3', { text: 'Slots' }, el('span', { class: 'cp-hint', text: ' (a row per acceptor, under its promised ballot; per slot the value it accepted over its ballot, 2.n3 = round 2 of n3; solid = chosen, as it knows; bar = executed; no-op = a gap a new leader filled)' })),
+    el('h3', { text: 'Slots' }, el('span', { class: 'cp-hint', text: ' (a row per acceptor, under its promised ballot; per slot the value it accepted over its ballot, 2.n3 = round 2 of n3; solid = chosen, as it knows; bar = executed; dotted = a gap, no-op = a gap a new leader filled)' })),
     scroll,
   );
   let sig = '';
@@ -247,11 +247,13 @@ function row(el, n, cols, first, bad) {
   const accepted = new Map(n.accepted.map((a) => [a.slot, a]));
   const chosen = new Map(n.chosen.map((c) => [c.slot, c.value]));
   const lead = n.state === 'leader' && !n.crashed;
+  const top = Math.max(n.accepted.at(-1)?.slot ?? 0, n.chosen.at(-1)?.slot ?? 0);
   const cells = cols.map((k) => {
     const a = accepted.get(k);
     const isChosen = chosen.has(k);
     const mark = { ...(k === n.executed ? { 'data-commit-index': '' } : {}), ...(k === bad ? { class: 'cp-bad' } : {}) };
-    if (!a && !isChosen) return el('td', { 'data-slot': String(k), ...mark });
+    // A gap: nothing here while a later slot holds a value; a new leader fills it (§3).
+    if (!a && !isChosen) return k < top ? el('td', { 'data-slot': String(k), 'data-gap': '', title: `${n.id}, slot ${k}: a gap (a new leader fills it: a reported value, else a no-op, §3)`, ...mark }) : el('td', { 'data-slot': String(k), ...mark });
     // What it knows chosen wins over what it accepted (an older ballot's value, never chosen).
     const value = isChosen ? chosen.get(k) : a.value;
     const b = a ? ballot(a.ballot) : '—';

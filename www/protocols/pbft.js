@@ -350,11 +350,11 @@ export function panel(cx) {
         ...nodes.map((n) => {
           const bySeq = new Map(n.log.map((e) => [e.seq, e]));
           const gone = Math.min(n.lowWatermark, hi) - lo + 1; // checkpointed columns in view
-          const role = n.byzantine ? `⚠ ${n.byzantine}` : n.crashed ? 'crashed' : n.state === 'primary' ? 'primary' : n.status === 'view-change' ? `→ view ${n.view}` : '';
+          const role = n.crashed ? 'crashed' : n.state === 'primary' ? `primary${n.byzantine ? ' ⚠' : ''}` : n.byzantine ? `⚠ ${n.byzantine}` : n.status === 'view-change' ? `→ view ${n.view}` : '';
           const tr = el(
             'tr',
             { 'data-phases-of': n.id, class: `${n.id === picked ? 'cp-pb-picked' : ''}${n.crashed ? ' cp-crashed' : ''}${n.state === 'primary' && !n.crashed ? ' cp-leader-row' : ''}`, tabindex: '0', title: `Show ${n.id}’s certificates` },
-            el('th', { scope: 'row' }, n.id, el('small', { class: 'cp-pb-role', text: role })),
+            el('th', { scope: 'row', ...(n.byzantine ? { title: `a traitor: ${n.byzantine}` } : {}) }, n.id, el('small', { class: 'cp-pb-role', text: role })),
             ...more(),
             ...(gone > 0 ? [el('td', { class: 'cp-snap', colspan: String(gone), 'data-checkpoint': String(n.lowWatermark), text: gone > 2 ? `checkpoint ${n.lowWatermark}` : 'h', title: `${n.id}: sequence numbers up to ${n.lowWatermark}, its stable checkpoint (h): their certificates are discarded (§4.3)` })] : []),
             ...cols.slice(Math.max(0, gone)).map((k) => {
