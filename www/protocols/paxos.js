@@ -222,7 +222,6 @@ export function panel(cx) {
       const s = JSON.stringify([bad, nodes.map((n) => [n.state, n.crashed, n.promised, n.accepted.slice(-COLS), n.chosen.length, n.chosen.at(-1)?.slot, n.executed])]);
       if (s === sig) return;
       sig = s;
-      const atEnd = scroll.scrollLeft + scroll.clientWidth >= scroll.scrollWidth - 4;
       let last = 0;
       for (const n of nodes) last = Math.max(last, n.accepted.at(-1)?.slot ?? 0, n.chosen.at(-1)?.slot ?? 0);
       empty.hidden = last > 0;
@@ -235,9 +234,10 @@ export function panel(cx) {
         ...cols.map((k) => el('th', { scope: 'col', text: String(k), 'data-col': String(k), title: `slot ${k}`, ...(k === bad ? { class: 'cp-bad' } : {}) })),
       );
       body.replaceChildren(...nodes.map((n) => row(el, n, cols, first, bad)));
-      if (atEnd) scroll.scrollLeft = scroll.scrollWidth;
+      // The newest stay in view by CSS (the box scrolls from its right end); the column a
+      // violation names is scrolled to when it appears.
       const th = bad !== shown && head.querySelector('.cp-bad');
-      if (th) scroll.scrollLeft = th.offsetLeft - 60;
+      if (th) scroll.scrollLeft += th.getBoundingClientRect().left - scroll.getBoundingClientRect().left - 60;
       shown = bad;
     },
   };

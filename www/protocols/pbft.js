@@ -240,6 +240,7 @@ export function panel(cx) {
   let selected = null;
   let sig = '';
   let shown; // the sequence number a violation names, scrolled to
+  let newest; // the highest sequence number shown
   // Also while paused: the stage redraws nothing when a node is selected.
   follow.set(cx, (id) => {
     if (id === selected) return;
@@ -337,8 +338,6 @@ export function panel(cx) {
       const lo = Math.max(1, Math.min(...nodes.map((n) => n.lowWatermark)), hi - COLS + 1); // h itself: the checkpoint
       const cols = [];
       for (let k = lo; k <= hi; k++) cols.push(k);
-      const prev = head.querySelector('[data-newest]');
-      const follow = !prev || prev.offsetLeft + prev.offsetWidth <= scroll.scrollLeft + scroll.clientWidth + 2;
       const focused = matrix.contains(document.activeElement) ? document.activeElement.dataset.phasesOf : null; // kept across the redraw
       const more = () => (lo > 1 ? [el('td')] : []);
       head.replaceChildren(
@@ -381,13 +380,11 @@ export function panel(cx) {
         }),
       );
       if (!last) matrix.append(el('tr', {}, el('td', { class: 'cp-hint', colspan: String(cols.length + 1), text: 'No request yet: click Request.' })));
-      if (follow) {
-        const th = head.querySelector('[data-newest]');
-        if (th) scroll.scrollLeft = th.offsetLeft + th.offsetWidth + 24 - scroll.clientWidth;
-      }
-      const th = bad !== shown && head.querySelector('.cp-bad');
-      if (th) scroll.scrollLeft = th.offsetLeft - 60;
-      shown = bad;
+      // A new sequence number is scrolled into view; the one a violation names when it appears.
+      const th = last !== newest ? head.querySelector('[data-newest]') : bad !== shown && head.querySelector('.cp-bad');
+      const past = th && th.getBoundingClientRect().right - scroll.getBoundingClientRect().right;
+      if (past > 0) scroll.scrollLeft += past + 24;
+      [newest, shown] = [last, bad];
       if (focused) matrix.querySelector(`[data-phases-of="${focused}"]`)?.focus({ preventScroll: true });
       drawCert(nodes.find((n) => n.id === picked) ?? nodes[0], primaryOf);
     },

@@ -210,7 +210,6 @@ export function panel(cx) {
       const s = JSON.stringify([bad, lo, hi, lead?.id, lead?.nextIndex, lead?.matchIndex, nodes.map((n) => [n.state, n.crashed, n.snapshotIndex, n.commitIndex, n.log.filter((e) => e.index >= lo).map((e) => e.term)])]);
       if (s === sig) return;
       sig = s;
-      const atEnd = scroll.scrollLeft + scroll.clientWidth >= scroll.scrollWidth - 4;
       const cols = [];
       for (let k = lo; k <= hi; k++) cols.push(k);
       const more = () => (lo > 1 ? [el('td')] : []);
@@ -262,9 +261,10 @@ export function panel(cx) {
         );
       }
       body.replaceChildren(...rows);
-      if (atEnd) scroll.scrollLeft = scroll.scrollWidth;
+      // The newest stay in view by CSS (the box scrolls from its right end); the column a
+      // violation names is scrolled to when it appears.
       const th = bad !== shown && head.querySelector('.cp-bad');
-      if (th) scroll.scrollLeft = th.offsetLeft - 60;
+      if (th) scroll.scrollLeft += th.getBoundingClientRect().left - scroll.getBoundingClientRect().left - 60;
       shown = bad;
     },
   };
