@@ -310,9 +310,9 @@ pub struct Violation {
     pub time_us: Micros,
     /// What was seen, in words.
     pub detail: String,
-    /// The position the violation is about, when it names one: Raft's log index, a Paxos slot,
-    /// a PBFT sequence number (the page highlights that column of its grid). Not in the CLI's
-    /// output, which stays as it was.
+    /// The position in the replicated sequence the violation is about, when it names one (a
+    /// log index, a slot, a sequence number: the protocol's own numbering); the page highlights
+    /// that column of its grid. Not in the CLI's output, which stays as it was.
     #[serde(skip)]
     pub index: Option<u64>,
 }
