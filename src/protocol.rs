@@ -310,6 +310,11 @@ pub struct Violation {
     pub time_us: Micros,
     /// What was seen, in words.
     pub detail: String,
+    /// The position in the replicated sequence the violation is about, when it names one (a
+    /// log index, a slot, a sequence number: the protocol's own numbering); the page highlights
+    /// that column of its grid. Not in the CLI's output, which stays as it was.
+    #[serde(skip)]
+    pub index: Option<u64>,
 }
 
 /// A protocol's invariants, checked by the simulator after every event. Checks are incremental:

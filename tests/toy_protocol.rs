@@ -88,6 +88,7 @@ impl Invariants<TickTock> for DecidedOnce {
                 nodes: vec![format!("n{}", node + 1)],
                 time_us: now,
                 detail: format!("decided tick {d} a second time"),
+                index: None,
             });
         }
     }

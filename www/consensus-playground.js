@@ -579,7 +579,7 @@ export class ConsensusPlayground extends HTMLElement {
     const msgs = sim.messages();
     this.ring.renderMessages(msgs, now, this.mech);
     this.inflight.render(msgs, this.mech);
-    this.panel.update(nodes);
+    this.panel.update(nodes, v);
     this.events.update(sim);
     this.hostEvents(sim, nodes, this.mech);
     if (this.selected) this.actions.show(nodes.find((x) => x.id === this.selected));

@@ -247,7 +247,7 @@ fn check_with<P: Chaos>(args: CheckArgs) -> Result<ExitCode, String> {
         let (sim, mut report) = chaos::run::<P>(&cfg).map_err(|e| e.to_string())?;
         if P::LINEARIZABLE {
             if let Err(detail) = lincheck::check(sim.history()) {
-                report.violations.push(Violation { rule: "Linearizability", nodes: Vec::new(), time_us: report.time_us, detail });
+                report.violations.push(Violation { rule: "Linearizability", nodes: Vec::new(), time_us: report.time_us, detail, index: None });
             }
         }
         Ok(report)

@@ -160,7 +160,7 @@ impl Checker {
         };
         for (rule, who, what) in found {
             if self.reported.insert((run, rule)) {
-                self.violations.push(Violation { rule, nodes: who.into_iter().map(node_name).collect(), time_us: now, detail: format!("{what}: {why}") });
+                self.violations.push(Violation { rule, nodes: who.into_iter().map(node_name).collect(), time_us: now, detail: format!("{what}: {why}"), index: None });
             }
         }
     }

@@ -116,7 +116,7 @@ impl Chaos for Gossip {
                     node_name(b),
                     show(b)
                 );
-                vec![Violation { rule: CONVERGENCE, nodes: vec![node_name(a), node_name(b)], time_us: sim.now(), detail }]
+                vec![Violation { rule: CONVERGENCE, nodes: vec![node_name(a), node_name(b)], time_us: sim.now(), detail, index: None }]
             }
         })
     }

@@ -71,7 +71,7 @@ pub struct Checker {
 
 impl Checker {
     fn report(&mut self, now: Micros, rule: &'static str, agent: NodeId, detail: String) {
-        self.violations.push(Violation { rule, nodes: vec![node_name(agent)], time_us: now, detail });
+        self.violations.push(Violation { rule, nodes: vec![node_name(agent)], time_us: now, detail, index: None });
     }
 
     fn raise(&mut self, agent: NodeId, key: &str, floor: Floor) {

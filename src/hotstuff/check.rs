@@ -74,7 +74,7 @@ impl Checker {
     fn report(&mut self, now: Micros, rule: &'static str, nodes: Vec<String>, detail: String) {
         let key = format!("{rule}|{}|{detail}", nodes.join(","));
         if self.reported.insert(key) {
-            self.violations.push(Violation { rule, nodes, time_us: now, detail });
+            self.violations.push(Violation { rule, nodes, time_us: now, detail, index: None });
         }
     }
 

@@ -240,6 +240,7 @@ impl Invariants<Broadcast> for Checker {
                     nodes: vec![crate::protocol::node_name(i)],
                     time_us: now,
                     detail: format!("held {} values, now {len}", self.held[i]),
+                    index: None,
                 });
             }
             self.held[i] = len;

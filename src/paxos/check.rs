@@ -74,10 +74,11 @@ impl Checker {
         &self.chosen
     }
 
-    fn report(&mut self, now: Micros, rule: &'static str, nodes: Vec<String>, detail: String) {
+    /// Records a violation once; `slot` is the slot it is about, if any.
+    fn report(&mut self, now: Micros, rule: &'static str, nodes: Vec<String>, slot: Option<Slot>, detail: String) {
         let key = format!("{rule}|{}|{detail}", nodes.join(","));
         if self.reported.insert(key) {
-            self.violations.push(Violation { rule, nodes, time_us: now, detail });
+            self.violations.push(Violation { rule, nodes, time_us: now, detail, index: slot });
         }
     }
 
@@ -108,7 +109,7 @@ impl Checker {
                     node_name(i),
                     ballot_text(b, &names)
                 );
-                self.report(now, ONE_VALUE_PER_BALLOT, vec![node_name(i)], detail);
+                self.report(now, ONE_VALUE_PER_BALLOT, vec![node_name(i)], Some(slot), detail);
                 return;
             }
             Some((_, who)) => {
@@ -130,7 +131,7 @@ impl Checker {
         let proposed = self.proposals.get(&(slot, b)).is_some_and(|vs| vs.contains(&value));
         if !proposed {
             let detail = format!("{value} is chosen in slot {slot} under ballot {} but was never proposed there", ballot_text(b, &names));
-            self.report(now, NONTRIVIALITY, vec![node_name(i)], detail);
+            self.report(now, NONTRIVIALITY, vec![node_name(i)], Some(slot), detail);
         }
         match self.chosen.get(&slot) {
             Some((cb, cv)) if *cv != value => {
@@ -139,7 +140,7 @@ impl Checker {
                     ballot_text(b, &names),
                     ballot_text(*cb, &names)
                 );
-                self.report(now, CONSISTENCY, vec![node_name(i)], detail);
+                self.report(now, CONSISTENCY, vec![node_name(i)], Some(slot), detail);
             }
             Some(_) => {}
             None => {
@@ -154,22 +155,22 @@ impl Checker {
             Some((_, v)) if *v == d.value => {}
             Some((_, v)) => {
                 let detail = format!("{who} learned {} in slot {}, but {v} is the value chosen there", d.value, d.slot);
-                self.report(now, LEARNED_CHOSEN, vec![who.clone()], detail);
+                self.report(now, LEARNED_CHOSEN, vec![who.clone()], Some(d.slot), detail);
             }
             None => {
                 let detail = format!("{who} learned {} in slot {}, which no majority accepted under one ballot", d.value, d.slot);
-                self.report(now, LEARNED_CHOSEN, vec![who.clone()], detail);
+                self.report(now, LEARNED_CHOSEN, vec![who.clone()], Some(d.slot), detail);
             }
         }
         if d.slot != self.next_exec[i] {
             let detail = format!("{who} executed slot {} before slot {}", d.slot, self.next_exec[i]);
-            self.report(now, EXECUTION_AGREEMENT, vec![who.clone()], detail);
+            self.report(now, EXECUTION_AGREEMENT, vec![who.clone()], Some(d.slot), detail);
         }
         self.next_exec[i] = d.slot + 1;
         match self.executed.get(&d.slot) {
             Some(v) if *v != d.value => {
                 let detail = format!("{who} executed {} in slot {}, another replica executed {v}", d.value, d.slot);
-                self.report(now, EXECUTION_AGREEMENT, vec![who], detail);
+                self.report(now, EXECUTION_AGREEMENT, vec![who], Some(d.slot), detail);
             }
             Some(_) => {}
             None => {
@@ -210,7 +211,7 @@ impl Invariants<Paxos> for Checker {
             if p < self.promised[i] {
                 let names = self.names();
                 let detail = format!("{}'s promise went from {} down to {}", node_name(i), ballot_text(self.promised[i], &names), ballot_text(p, &names));
-                self.report(now, PROMISE_MONOTONIC, vec![node_name(i)], detail);
+                self.report(now, PROMISE_MONOTONIC, vec![node_name(i)], None, detail);
             }
             self.promised[i] = p;
         }

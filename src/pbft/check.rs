@@ -51,11 +51,12 @@ pub struct Checker {
 }
 
 impl Checker {
-    fn report(&mut self, now: Micros, rule: &'static str, nodes: Vec<NodeId>, detail: String) {
+    /// Records a violation, the first of each rule; `seq` is the sequence number it is about, if any.
+    fn report(&mut self, now: Micros, rule: &'static str, nodes: Vec<NodeId>, seq: Option<Seq>, detail: String) {
         if self.violations.iter().any(|v| v.rule == rule) {
             return;
         }
-        self.violations.push(Violation { rule, nodes: nodes.into_iter().map(node_name).collect(), time_us: now, detail });
+        self.violations.push(Violation { rule, nodes: nodes.into_iter().map(node_name).collect(), time_us: now, detail, index: seq });
     }
 
     /// seq → the digest honest replicas executed there.
@@ -96,13 +97,13 @@ impl Invariants<Pbft> for Checker {
         }
         if d.seq != self.next[i] {
             let detail = format!("{} executed sequence number {} after {}", node_name(i), d.seq, self.next[i] - 1);
-            self.report(now, PREFIX, vec![i], detail);
+            self.report(now, PREFIX, vec![i], Some(d.seq), detail);
         }
         self.next[i] = d.seq + 1;
         match self.executed.get(&d.seq) {
             Some(&(other, j)) if other != d.digest => {
                 let detail = format!("{} and {} executed different requests at sequence number {} (digests {:x} and {:x})", node_name(j), node_name(i), d.seq, other, d.digest);
-                self.report(now, AGREEMENT, vec![j, i], detail);
+                self.report(now, AGREEMENT, vec![j, i], Some(d.seq), detail);
             }
             Some(_) => {}
             None => {
@@ -113,11 +114,11 @@ impl Invariants<Pbft> for Checker {
         if let Some(r) = &d.request {
             if !self.requested.contains_key(&d.digest) {
                 let detail = format!("{} executed a request no client sent ({} at {})", node_name(i), r.operation, d.seq);
-                self.report(now, FROM_CLIENTS, vec![i], detail);
+                self.report(now, FROM_CLIENTS, vec![i], Some(d.seq), detail);
             }
             if !d.duplicate && !self.once[i].insert((r.client.clone(), r.timestamp)) {
                 let detail = format!("{} executed request {} of {} twice", node_name(i), r.timestamp, r.client);
-                self.report(now, FROM_CLIENTS, vec![i], detail);
+                self.report(now, FROM_CLIENTS, vec![i], Some(d.seq), detail);
             }
             if let (Some(id), Some(o)) = (r.client.strip_prefix('c').and_then(|c| c.parse::<ClientId>().ok()), &d.output) {
                 self.results.entry((id, r.timestamp)).or_insert_with(|| o.clone());
@@ -131,7 +132,7 @@ impl Invariants<Pbft> for Checker {
                 output.value,
                 from.iter().map(|k| node_name(*k)).collect::<Vec<_>>().join(", ")
             );
-            self.report(now, CLIENT_RESULT, from.to_vec(), detail);
+            self.report(now, CLIENT_RESULT, from.to_vec(), None, detail);
         }
     }
     fn check(&mut self, now: Micros, nodes: &mut [PbftNode], touched: &[NodeId]) {
@@ -150,13 +151,13 @@ impl Invariants<Pbft> for Checker {
                         // (§4.5.1).
                         if let Some(&(cv, cd)) = self.committed.get(&s).and_then(|cs| cs.iter().find(|(_, x)| *x != d)) {
                             let detail = format!("{} committed digest {d:x} at sequence number {s} in view {v}, where digest {cd:x} was committed in view {cv}", node_name(i));
-                            self.report(now, AGREEMENT, vec![i], detail);
+                            self.report(now, AGREEMENT, vec![i], Some(s), detail);
                         }
                         self.committed.entry(s).or_default().push((v, d));
                     }
                     Trail::InWindow(s, low, high) => {
                         if s <= low || s > high {
-                            self.report(now, WATERMARKS, vec![i], format!("{} accepted sequence number {s} outside its watermarks {low}–{high}", node_name(i)));
+                            self.report(now, WATERMARKS, vec![i], Some(s), format!("{} accepted sequence number {s} outside its watermarks {low}–{high}", node_name(i)));
                         }
                     }
                     Trail::NewView(v, h, pps) => {
@@ -174,7 +175,7 @@ impl Invariants<Pbft> for Checker {
                         if let Some((s, cv, d)) = lost.first() {
                             let now_there = placed.get(s).map_or("nothing".to_string(), |x| format!("digest {x:x}"));
                             let detail = format!("{} entered view {v} with {now_there} at sequence number {s}, where digest {d:x} was committed in view {cv}", node_name(i));
-                            self.report(now, VIEW_CHANGE_SAFETY, vec![i], detail);
+                            self.report(now, VIEW_CHANGE_SAFETY, vec![i], Some(*s), detail);
                         }
                     }
                 }

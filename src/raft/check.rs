@@ -85,10 +85,11 @@ impl Checker {
         self.committed.len() as u64
     }
 
-    fn report(&mut self, now: Micros, rule: &'static str, nodes: Vec<String>, detail: String) {
+    /// Records a violation once; `index` is the log index it is about, if any.
+    fn report(&mut self, now: Micros, rule: &'static str, nodes: Vec<String>, index: Option<LogIndex>, detail: String) {
         let key = format!("{rule}|{}|{detail}", nodes.join(","));
         if self.reported.insert(key) {
-            self.violations.push(Violation { rule, nodes, time_us: now, detail });
+            self.violations.push(Violation { rule, nodes, time_us: now, detail, index });
         }
     }
 
@@ -110,7 +111,7 @@ impl Checker {
                     "{node} applied (term {}, {}) at index {i}, another server applied (term {t}, {c})",
                     entry.term, entry.command
                 );
-                self.report(now, STATE_MACHINE_SAFETY, vec![node.to_string()], detail);
+                self.report(now, STATE_MACHINE_SAFETY, vec![node.to_string()], Some(entry.index), detail);
             }
             None => self.applied.push((entry.term, entry.command.clone())),
         }
@@ -141,7 +142,7 @@ impl Checker {
                 if first != i {
                     let (a, b) = (node_name(nodes[first].as_ref().node_id()), node_name(n.node_id()));
                     let detail = format!("{a} and {b} were both leader in term {}", n.current_term());
-                    self.report(now, ELECTION_SAFETY, vec![a, b], detail);
+                    self.report(now, ELECTION_SAFETY, vec![a, b], None, detail);
                 }
             }
             // commitIndex monotonicity.
@@ -152,7 +153,7 @@ impl Checker {
                     self.commit_seen[i],
                     n.commit_index()
                 );
-                self.report(now, COMMIT_MONOTONIC, vec![node_name(n.node_id())], detail);
+                self.report(now, COMMIT_MONOTONIC, vec![node_name(n.node_id())], None, detail);
             }
             self.commit_seen[i] = n.commit_index();
         }
@@ -204,7 +205,7 @@ impl Checker {
                         "{ia} and {ib} both hold an entry of term {} at index {k} but their logs differ at or before it",
                         ea.term
                     );
-                    self.report(now, LOG_MATCHING, vec![ia, ib], detail);
+                    self.report(now, LOG_MATCHING, vec![ia, ib], Some(k), detail);
                     break;
                 }
             }
@@ -229,7 +230,7 @@ impl Checker {
                     c.term,
                     c.command
                 );
-                self.report(now, COMMITTED_KEPT, vec![node_name(n.node_id())], detail);
+                self.report(now, COMMITTED_KEPT, vec![node_name(n.node_id())], Some(index), detail);
                 break;
             }
         }
@@ -264,7 +265,7 @@ impl Checker {
                         c.term,
                         c.command
                     );
-                    self.report(now, STATE_MACHINE_SAFETY, vec![node_name(n.node_id())], detail);
+                    self.report(now, STATE_MACHINE_SAFETY, vec![node_name(n.node_id())], Some(index as LogIndex), detail);
                 }
                 None => {
                     // Entries are committed in index order, so this is the next one.
@@ -296,7 +297,7 @@ impl Checker {
                 c.term,
                 c.seen_in_term
             );
-            self.report(now, LEADER_COMPLETENESS, vec![node_name(leader.node_id())], detail);
+            self.report(now, LEADER_COMPLETENESS, vec![node_name(leader.node_id())], Some(index as LogIndex), detail);
         }
     }
 }

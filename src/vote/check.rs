@@ -60,7 +60,7 @@ fn pid(id: ProposalId) -> String {
 
 impl Checker {
     fn report(&mut self, now: Micros, rule: &'static str, nodes: Vec<NodeId>, detail: String) {
-        self.violations.push(Violation { rule, nodes: names(&nodes), time_us: now, detail });
+        self.violations.push(Violation { rule, nodes: names(&nodes), time_us: now, detail, index: None });
     }
 
     /// Checks proposal `p` of a node whose weights are `weights`.

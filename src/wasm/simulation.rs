@@ -573,6 +573,9 @@ struct ViolationJs<'a> {
     nodes: &'a [String],
     time: f64,
     detail: &'a str,
+    /// The log index, slot or sequence number named, when the rule is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    index: Option<f64>,
 }
 
 /// What every mechanism's view of a message in flight begins with: `{id, from, to, kind,
@@ -1013,11 +1016,13 @@ impl SimulationJs {
         each!(&self.inner, s => Hosted::leader(s).map_or(JsValue::NULL, |i| JsValue::from_str(&Hosted::ids(s)[i])))
     }
 
-    /// Safety violations found so far: `[{rule, nodes, time, detail}]` (time in ms); `[]` when safe.
+    /// Safety violations found so far: `[{rule, nodes, time, detail, index?}]` (time in ms;
+    /// `index`, when the rule is about one position: Raft's log index, a Paxos slot, a PBFT
+    /// sequence number); `[]` when safe.
     pub fn violations(&self) -> JsValue {
         each!(&self.inner, s => Hosted::violations(s))
             .iter()
-            .map(|v| to_js(&ViolationJs { rule: v.rule, nodes: &v.nodes, time: ms(v.time_us), detail: &v.detail }))
+            .map(|v| to_js(&ViolationJs { rule: v.rule, nodes: &v.nodes, time: ms(v.time_us), detail: &v.detail, index: v.index.map(|i| i as f64) }))
             .collect::<Array>()
             .into()
     }

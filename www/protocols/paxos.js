@@ -186,12 +186,13 @@ export function nodeDetails(n) {
 /** A ballot's colour: one hue per round, as Raft's entries per term. */
 const roundColor = (round) => `hsl(${(round * 67 + 200) % 360} 70% 86%)`;
 
-const MAX_SLOTS = 30; // columns drawn: the latest slots
+const COLS = 24; // slots shown: the latest (the grid scrolls; the newest stay in view)
 
 /**
- * The Slots panel: a row per acceptor with its promised ballot, a column per slot; a cell is
- * what the acceptor accepted there, (ballot, value), solid once this node knows the slot
- * chosen, a no-op in grey.
+ * The Slots panel: one grid aligned by slot, a row per acceptor (the leader marked) under its
+ * promised ballot, a column per slot; a cell is what the acceptor accepted there, (ballot,
+ * value), solid once this node knows the slot chosen, a bar after the slots it executed; a
+ * no-op (grey) is a gap a new leader filled (§3); the slot a violation names is highlighted.
  */
 export function panel(cx) {
   const { el } = cx.dom;
@@ -199,14 +200,15 @@ export function panel(cx) {
   const head = el('tr');
   const body = el('tbody');
   const empty = el('p', { class: 'cp-hint', text: 'No slot holds a value yet: send a client request.' });
-  const scroll = el('div', { class: 'cp-slot-scroll' }, el('table', { class: 'cp-slot-table' }, el('thead', {}, head), body), empty);
+  const scroll = el('div', { class: 'cp-grid-scroll' }, el('table', { class: 'cp-grid' }, el('thead', {}, head), body), empty);
   const root = el(
     'section',
     { class: 'cp-panel cp-slots', 'aria-label': 'Slots' },
-    el('h3', { text: 'Slots' }, el('span', { class: 'cp-hint', text: ' (a row per acceptor, under its promised ballot; per slot the value it accepted over its ballot, 2.n3 = round 2 of n3; solid = chosen, as it knows)' })),
+    el('h3', { text: 'Slots' }, el('span', { class: 'cp-hint', text: ' (a row per acceptor, under its promised ballot; per slot the value it accepted over its ballot, 2.n3 = round 2 of n3; solid = chosen, as it knows; bar = executed; dotted = a gap, no-op = a gap a new leader filled)' })),
     scroll,
   );
   let sig = '';
+  let shown; // the slot a violation names, scrolled to
   return {
     root,
     layout() {
@@ -214,57 +216,69 @@ export function panel(cx) {
       head.replaceChildren();
       body.replaceChildren();
     },
-    update(nodes) {
-      // What the table shows: the latest slots only (a long run has thousands).
-      const s = JSON.stringify(nodes.map((n) => [n.state, n.crashed, n.promised, n.accepted.slice(-MAX_SLOTS), n.chosen.length, n.chosen.at(-1)?.slot, n.executed]));
+    update(nodes, violations = []) {
+      const bad = violations.find((v) => v.index)?.index;
+      // What the grid shows: the latest slots only (a long run has thousands).
+      const s = JSON.stringify([bad, nodes.map((n) => [n.state, n.crashed, n.promised, n.accepted.slice(-COLS), n.chosen.length, n.chosen.at(-1)?.slot, n.executed])]);
       if (s === sig) return;
       sig = s;
-      const atEnd = scroll.scrollLeft + scroll.clientWidth >= scroll.scrollWidth - 4;
       let last = 0;
       for (const n of nodes) last = Math.max(last, n.accepted.at(-1)?.slot ?? 0, n.chosen.at(-1)?.slot ?? 0);
       empty.hidden = last > 0;
-      const first = Math.max(1, last - MAX_SLOTS + 1);
+      const first = Math.max(1, Math.min(last - COLS + 1, bad ?? last), last - 4 * COLS);
       const cols = [];
       for (let k = first; k <= last; k++) cols.push(k);
       head.replaceChildren(
-        el('th', { class: 'cp-slot-node', text: 'slot', title: 'Per acceptor: the highest ballot it promised; it accepts nothing lower (§2.2)' }),
-        ...(first > 1 ? [el('th', { text: '…', title: `Slots 1–${first - 1} are left out` })] : []),
-        ...cols.map((k) => el('th', { text: String(k), title: `slot ${k}` })),
+        el('th', { scope: 'col', text: 'slot', title: 'Per acceptor: the highest ballot it promised; it accepts nothing lower (§2.2)' }),
+        ...(first > 1 ? [el('th', { scope: 'col', text: '…', title: `Slots 1–${first - 1} are left out` })] : []),
+        ...cols.map((k) => el('th', { scope: 'col', text: String(k), 'data-col': String(k), title: `slot ${k}`, ...(k === bad ? { class: 'cp-bad' } : {}) })),
       );
-      body.replaceChildren(...nodes.map((n) => row(el, n, cols, first)));
-      if (atEnd) scroll.scrollLeft = scroll.scrollWidth;
+      body.replaceChildren(...nodes.map((n) => row(el, n, cols, first, bad)));
+      // The newest stay in view by CSS (the box scrolls from its right end); the column a
+      // violation names is scrolled to when it appears.
+      const th = bad !== shown && head.querySelector('.cp-bad');
+      if (th) scroll.scrollLeft += th.getBoundingClientRect().left - scroll.getBoundingClientRect().left - 60;
+      shown = bad;
     },
   };
 }
 
-function row(el, n, cols, first) {
+function row(el, n, cols, first, bad) {
   const accepted = new Map(n.accepted.map((a) => [a.slot, a]));
   const chosen = new Map(n.chosen.map((c) => [c.slot, c.value]));
   const lead = n.state === 'leader' && !n.crashed;
+  const top = Math.max(n.accepted.at(-1)?.slot ?? 0, n.chosen.at(-1)?.slot ?? 0);
   const cells = cols.map((k) => {
     const a = accepted.get(k);
     const isChosen = chosen.has(k);
-    if (!a && !isChosen) return el('td', { 'data-slot': String(k) });
+    const mark = { ...(k === n.executed ? { 'data-commit-index': '' } : {}), ...(k === bad ? { class: 'cp-bad' } : {}) };
+    // A gap: nothing here while a later slot holds a value; a new leader fills it (§3).
+    if (!a && !isChosen) return k < top ? el('td', { 'data-slot': String(k), 'data-gap': '', title: `${n.id}, slot ${k}: a gap (a new leader fills it: a reported value, else a no-op, §3)`, ...mark }) : el('td', { 'data-slot': String(k), ...mark });
     // What it knows chosen wins over what it accepted (an older ballot's value, never chosen).
     const value = isChosen ? chosen.get(k) : a.value;
     const b = a ? ballot(a.ballot) : '—';
     const text = valueText(value);
-    const attrs = {
-      'data-slot': String(k),
-      'data-chosen': String(isChosen),
-      'data-ballot': b,
-      'data-value': text,
-      class: `cp-slot${value === null ? ' cp-noop' : ''}`,
-      title: `${n.id}, slot ${k}: ${a ? `accepted (${b}, ${valueText(a.value)})` : 'nothing accepted'}${isChosen ? `; chosen: ${text}` : '; not known chosen'}${k <= n.executed ? ', executed' : ''}`,
-    };
-    const td = el('td', attrs, el('span', { class: 'cp-slot-v', text: valueText(value, true) }), el('span', { class: 'cp-slot-b', text: b }));
+    const td = el(
+      'td',
+      {
+        'data-slot': String(k),
+        'data-chosen': String(isChosen),
+        'data-ballot': b,
+        'data-value': text,
+        ...mark,
+        class: `cp-slot${value === null ? ' cp-noop' : ''}${k === bad ? ' cp-bad' : ''}`,
+        title: `${n.id}, slot ${k}: ${a ? `accepted (${b}, ${valueText(a.value)})` : 'nothing accepted'}${isChosen ? `; chosen: ${text}` : '; not known chosen'}${value === null ? ' (a gap a new leader filled, §3)' : ''}${k <= n.executed ? ', executed' : ''}`,
+      },
+      el('span', { class: 'cp-slot-v', text: valueText(value, true) }),
+      el('span', { class: 'cp-slot-b', text: b }),
+    );
     if (a && value !== null) td.style.background = roundColor(a.ballot.round);
     return td;
   });
   return el(
     'tr',
     { 'data-slots-of': n.id, class: `${lead ? 'cp-leader-row' : ''}${n.crashed ? ' cp-crashed' : ''}` },
-    el('th', { class: 'cp-slot-node', 'data-promised': ballot(n.promised), title: `${n.id} promised ${ballot(n.promised)}` }, el('b', { text: n.id }), el('span', { class: 'cp-slot-b', text: ballot(n.promised) })),
+    el('th', { scope: 'row', 'data-promised': ballot(n.promised), title: `${n.id}${lead ? ', the leader,' : ''} promised ${ballot(n.promised)}` }, n.id, el('small', { text: lead ? `leader ${ballot(n.promised)}` : ballot(n.promised) })),
     ...(first > 1 ? [el('td', {})] : []),
     ...cells,
   );

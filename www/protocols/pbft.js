@@ -4,7 +4,7 @@
 // shapes and sentences, the legend, what a replica shows (primary or backup, its view, a view
 // change under way and its timer, a traitor's behaviour), its node actions (Start view change,
 // Client request), and the PBFT panel: the view and its primary, how many traitors N tolerates,
-// a matrix of the phase each replica reached per sequence number, and for one replica its
+// a grid of the phase each replica reached per sequence number, and for one replica its
 // certificates (one slot per sender for the pre-prepare, the prepares and the commits) with its
 // watermarks and checkpoints. Every step happens in the wasm core; this module draws and
 // forwards clicks. Apart from its wasm glue it imports nothing: what it needs comes from the
@@ -177,7 +177,8 @@ export function nodeDetails(n) {
   return rows;
 }
 
-const ROWS = 8; // sequence numbers shown: the latest
+const ROWS = 8; // sequence numbers in the certificates: the latest
+const COLS = 24; // sequence numbers in the grid: at most, from the low watermark to the high one
 const PHASE = { none: '·', 'pre-prepared': 'pp', prepared: 'p', committed: 'c', executed: '✓' };
 
 /** The view most running replicas are in (on a tie, the higher), and who is changing view. */
@@ -200,8 +201,10 @@ export function tolerance(N) {
 
 /**
  * The PBFT panel: the view and its primary, the tolerance note (and a warning past f traitors),
- * the phase matrix (a row per replica, a column per recent sequence number; a click picks the
- * replica) and the picked replica's certificates: per sequence number its pre-prepare, one
+ * the grid (a row per replica, the primary marked; a column per sequence number from the low
+ * watermark h to the high one H; per cell the request's digest and its phase, a bar after the
+ * last executed, the checkpointed prefix as one cell, the sequence number a violation names
+ * highlighted; a click picks the replica) and the picked replica's certificates: per sequence number its pre-prepare, one
  * prepare and one commit slot per sender (lit: same digest as its pre-prepare; hatched red:
  * another digest), its phase and discarded duplicates; its watermarks h..H and checkpoints.
  */
@@ -211,7 +214,9 @@ export function panel(cx) {
   const viewLine = el('p', { class: 'cp-pb-view', role: 'status' });
   const note = el('p', { class: 'cp-hint cp-pb-note' });
   const warn = el('p', { class: 'cp-pb-warn', role: 'alert', hidden: '' });
-  const matrix = el('table', { class: 'cp-pb-matrix' });
+  const head = el('tr');
+  const matrix = el('tbody');
+  const scroll = el('div', { class: 'cp-grid-scroll' }, el('table', { class: 'cp-grid cp-pb-grid' }, el('thead', {}, head), matrix));
   const certHead = el('h3');
   const marks = el('div', { class: 'cp-hint cp-pb-marks' });
   const bar = el('div', { class: 'cp-pb-bar', role: 'img' });
@@ -222,8 +227,8 @@ export function panel(cx) {
     viewLine,
     note,
     warn,
-    el('h3', { text: 'Phases' }, el('span', { class: 'cp-hint', text: ' (pp pre-prepared, p prepared, c committed-local, ✓ executed; click a row)' })),
-    el('div', { class: 'cp-pb-scroll' }, matrix),
+    el('h3', { text: 'Phases' }, el('span', { class: 'cp-hint', text: ' (per sequence number, h to H: the request digest and its phase, pp pre-prepared, p prepared, c committed-local, ✓ executed; bar = executed through; click a row)' })),
+    scroll,
     certHead,
     marks,
     bar,
@@ -234,11 +239,13 @@ export function panel(cx) {
   let picked = null; // the replica whose certificates show: picked in the table, or the node selected on the ring
   let selected = null;
   let sig = '';
+  let shown; // the sequence number a violation names, scrolled to
+  let newest; // the highest sequence number shown
   // Also while paused: the stage redraws nothing when a node is selected.
   follow.set(cx, (id) => {
     if (id === selected) return;
     [selected, picked] = [id, id];
-    api.update(cx.sim.nodes());
+    api.update(cx.sim.nodes(), cx.sim.violations());
   });
 
   const slotCell = (votes, from, digest, na) => {
@@ -309,8 +316,9 @@ export function panel(cx) {
       sig = '';
       note.textContent = tolerance(ids.length);
     },
-    update(nodes) {
-      const s = JSON.stringify([picked, nodes.map((n) => [n.view, n.status, n.crashed, n.paused, n.byzantine, n.executed, n.lowWatermark, n.checkpoints, n.log.slice(-ROWS)])]);
+    update(nodes, violations = []) {
+      const bad = violations.find((v) => v.index)?.index;
+      const s = JSON.stringify([picked, bad, nodes.map((n) => [n.view, n.status, n.crashed, n.paused, n.byzantine, n.executed, n.lowWatermark, n.highWatermark, n.checkpoints, n.log.slice(-COLS)])]);
       if (s === sig) return;
       sig = s;
       const N = nodes.length;
@@ -324,39 +332,60 @@ export function panel(cx) {
       warn.hidden = traitors.length <= f;
       warn.textContent = `${plural(traitors.length, 'traitor')} > f = ${f}: safety is no longer guaranteed.`;
       note.textContent = `${tolerance(N)}${traitors.length && traitors.length <= f ? ` Traitors now: ${traitors.map((n) => n.id).join(' ')}.` : ''}`;
-      // The matrix: the latest sequence numbers any replica holds.
+      // The grid: sequence numbers from the lowest low watermark h to the highest high one H (§4.3).
       const last = Math.max(0, ...nodes.map((n) => Math.max(n.executed, n.log.at(-1)?.seq ?? 0)));
+      const hi = Math.max(last, ...nodes.map((n) => n.highWatermark));
+      const lo = Math.max(1, Math.min(...nodes.map((n) => n.lowWatermark)), hi - COLS + 1); // h itself: the checkpoint
       const cols = [];
-      for (let k = Math.max(1, last - ROWS + 1); k <= last; k++) cols.push(k);
+      for (let k = lo; k <= hi; k++) cols.push(k);
       const focused = matrix.contains(document.activeElement) ? document.activeElement.dataset.phasesOf : null; // kept across the redraw
-      matrix.replaceChildren(
-        el('thead', {}, el('tr', {}, el('th', { text: 'seq' }), ...cols.map((k) => el('th', { text: String(k) })))),
-        el(
-          'tbody',
-          {},
-          ...nodes.map((n) => {
-            const bySeq = new Map(n.log.map((e) => [e.seq, e.phase]));
-            const tr = el(
-              'tr',
-              { 'data-phases-of': n.id, class: `${n.id === picked ? 'cp-pb-picked' : ''}${n.crashed ? ' cp-crashed' : ''}`, tabindex: '0', title: `Show ${n.id}’s certificates` },
-              el('th', {}, el('b', { text: n.id }), el('span', { class: 'cp-pb-role', text: n.byzantine ? ` ⚠ ${n.byzantine}` : n.state === 'primary' && !n.crashed ? ' primary' : '' })),
-              ...cols.map((k) => {
-                const phase = bySeq.get(k) ?? (k <= n.executed ? 'executed' : 'none');
-                return el('td', { class: 'cp-pb-phase', 'data-seq': String(k), 'data-phase': phase, text: PHASE[phase], title: `${n.id}, seq ${k}: ${phase}` });
-              }),
-            );
-            const pick = () => {
-              picked = n.id;
-              api.update(cx.sim.nodes());
-            };
-            tr.addEventListener('click', pick);
-            tr.addEventListener('keydown', (ev) => (ev.key === 'Enter' || ev.key === ' ') && (ev.preventDefault(), pick()));
-            return tr;
-          }),
-        ),
+      const more = () => (lo > 1 ? [el('td')] : []);
+      head.replaceChildren(
+        el('th', { scope: 'col', text: 'seq' }),
+        ...(lo > 1 ? [el('th', { scope: 'col', text: '…', title: `sequence numbers 1–${lo - 1} are left out` })] : []),
+        ...cols.map((k) => el('th', { scope: 'col', text: String(k), 'data-col': String(k), ...(k === last ? { 'data-newest': '' } : {}), ...(k === bad ? { class: 'cp-bad', title: `seq ${k}: the violation is about it` } : {}) })),
       );
+      matrix.replaceChildren(
+        ...nodes.map((n) => {
+          const bySeq = new Map(n.log.map((e) => [e.seq, e]));
+          const gone = Math.min(n.lowWatermark, hi) - lo + 1; // checkpointed columns in view
+          const role = n.crashed ? 'crashed' : n.state === 'primary' ? `primary${n.byzantine ? ' ⚠' : ''}` : n.byzantine ? `⚠ ${n.byzantine}` : n.status === 'view-change' ? `→ view ${n.view}` : '';
+          const tr = el(
+            'tr',
+            { 'data-phases-of': n.id, class: `${n.id === picked ? 'cp-pb-picked' : ''}${n.crashed ? ' cp-crashed' : ''}${n.state === 'primary' && !n.crashed ? ' cp-leader-row' : ''}`, tabindex: '0', title: `Show ${n.id}’s certificates` },
+            el('th', { scope: 'row', ...(n.byzantine ? { title: `a traitor: ${n.byzantine}` } : {}) }, n.id, el('small', { class: 'cp-pb-role', text: role })),
+            ...more(),
+            ...(gone > 0 ? [el('td', { class: 'cp-snap', colspan: String(gone), 'data-checkpoint': String(n.lowWatermark), text: gone > 2 ? `checkpoint ${n.lowWatermark}` : 'h', title: `${n.id}: sequence numbers up to ${n.lowWatermark}, its stable checkpoint (h): their certificates are discarded (§4.3)` })] : []),
+            ...cols.slice(Math.max(0, gone)).map((k) => {
+              const e = bySeq.get(k);
+              const phase = e?.phase ?? (k <= n.executed ? 'executed' : 'none');
+              const out = k > n.highWatermark;
+              const d = e?.digest;
+              const td = el(
+                'td',
+                { class: `cp-pb-phase${out ? ' cp-pb-out' : ''}${k === bad ? ' cp-bad' : ''}`, 'data-seq': String(k), 'data-phase': phase, ...(k === n.executed ? { 'data-commit-index': '' } : {}), title: `${n.id}, seq ${k}: ${out ? `beyond its high watermark H = ${n.highWatermark}` : phase}${d === null || d === undefined ? '' : `, digest ${hex(d)}${e.request ? `, ${opText(e.request.operation)}` : ''}`}` },
+                PHASE[phase],
+              );
+              if (d !== null && d !== undefined) td.append(el('small', { text: d.toString(16).padStart(4, '0').slice(0, 4) }));
+              return td;
+            }),
+          );
+          const pick = () => {
+            picked = n.id;
+            api.update(cx.sim.nodes(), cx.sim.violations());
+          };
+          tr.addEventListener('click', pick);
+          tr.addEventListener('keydown', (ev) => (ev.key === 'Enter' || ev.key === ' ') && (ev.preventDefault(), pick()));
+          return tr;
+        }),
+      );
+      if (!last) matrix.append(el('tr', {}, el('td', { class: 'cp-hint', colspan: String(cols.length + 1), text: 'No request yet: click Request.' })));
+      // A new sequence number is scrolled into view; the one a violation names when it appears.
+      const th = last !== newest ? head.querySelector('[data-newest]') : bad !== shown && head.querySelector('.cp-bad');
+      const past = th && th.getBoundingClientRect().right - scroll.getBoundingClientRect().right;
+      if (past > 0) scroll.scrollLeft += past + 24;
+      [newest, shown] = [last, bad];
       if (focused) matrix.querySelector(`[data-phases-of="${focused}"]`)?.focus({ preventScroll: true });
-      if (!cols.length) matrix.append(el('caption', { class: 'cp-hint', text: 'No request yet: click Request.' }));
       drawCert(nodes.find((n) => n.id === picked) ?? nodes[0], primaryOf);
     },
   };

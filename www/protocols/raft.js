@@ -172,71 +172,100 @@ export function nodeDetails(n) {
 
 /** An entry's colour: one hue per term. */
 const termColor = (term) => `hsl(${(term * 67 + 200) % 360} 70% 84%)`;
+const COLS = 24; // log indices shown: the latest (the grid scrolls; the newest stay in view)
 
-/** The Logs panel: one row per node, a box per entry showing its term, solid once committed. */
+/**
+ * The Logs panel: one grid aligned by log index, a row per server (the leader marked), a cell
+ * per entry showing its term (a colour per term; solid once committed, a bar after commitIndex;
+ * entries compacted into a snapshot as one hatched cell, §7), under each follower's row the
+ * leader's nextIndex ("next") and matchIndex ("match") for it (§5.3), and the index a violation
+ * names highlighted.
+ */
 export function panel(cx) {
   const { el } = cx.dom;
-  const root = el('section', { class: 'cp-panel cp-logs', 'aria-label': 'Logs' });
-  let rows = new Map();
+  const head = el('tr');
+  const body = el('tbody');
+  const scroll = el('div', { class: 'cp-grid-scroll' }, el('table', { class: 'cp-grid' }, el('thead', {}, head), body));
+  const root = el(
+    'section',
+    { class: 'cp-panel cp-logs', 'aria-label': 'Logs' },
+    el('h3', { text: 'Logs' }, el('span', { class: 'cp-hint', text: ' (each entry’s term by index; solid = committed, bar = commitIndex; under a follower, the leader’s nextIndex and matchIndex)' })),
+    scroll,
+  );
+  let sig = '';
+  let shown; // the index a violation names, scrolled to
   return {
     root,
-    layout(ids) {
-      rows = new Map();
-      const els = ids.map((id) => {
-        const entries = el('div', { class: 'cp-entries' });
-        const snap = el('span', { class: 'cp-snapshot', hidden: '' });
-        entries.append(snap);
-        const row = el('div', { class: 'cp-log-row', 'data-log-of': id }, el('span', { class: 'cp-log-id', text: id }), entries);
-        rows.set(id, { row, entries, snap, cells: [], sig: '' });
-        return row;
-      });
-      root.replaceChildren(el('h3', { text: 'Logs' }, el('span', { class: 'cp-hint', text: ' (each box is an entry showing its term; solid = committed)' })), ...els);
+    layout() {
+      sig = '';
     },
-    update(nodes) {
-      for (const n of nodes) updateRow(rows.get(n.id), n, el);
+    update(nodes, violations = []) {
+      const bad = violations.find((v) => v.index)?.index;
+      const lead = nodes.filter((n) => n.state === 'leader' && !n.crashed).sort((a, b) => b.currentTerm - a.currentTerm)[0];
+      const lastOf = (n) => n.log.at(-1)?.index ?? n.snapshotIndex;
+      let hi = Math.max(0, ...nodes.map(lastOf));
+      if (lead) hi = Math.max(hi, ...Object.values(lead.nextIndex));
+      // The index a violation names stays in view (within a few screens of the newest).
+      const lo = Math.max(1, Math.min(hi - COLS + 1, bad ?? hi), hi - 4 * COLS);
+      const s = JSON.stringify([bad, lo, hi, lead?.id, lead?.nextIndex, lead?.matchIndex, nodes.map((n) => [n.state, n.crashed, n.snapshotIndex, n.commitIndex, n.log.filter((e) => e.index >= lo).map((e) => e.term)])]);
+      if (s === sig) return;
+      sig = s;
+      const cols = [];
+      for (let k = lo; k <= hi; k++) cols.push(k);
+      const more = () => (lo > 1 ? [el('td')] : []);
+      head.replaceChildren(
+        el('th', { scope: 'col', text: 'index' }),
+        ...(lo > 1 ? [el('th', { scope: 'col', text: '…' })] : []),
+        ...cols.map((k) => el('th', { scope: 'col', text: String(k), 'data-col': String(k), ...(k === bad ? { class: 'cp-bad' } : {}) })),
+      );
+      const rows = [];
+      for (const n of nodes) {
+        const leads = n === lead;
+        const by = new Map(n.log.map((e) => [e.index, e]));
+        const cells = more();
+        const snap = Math.min(n.snapshotIndex, hi) - lo + 1; // compacted columns in view
+        if (snap > 0) {
+          const t = `snapshot 1–${n.snapshotIndex}`;
+          cells.push(el('td', { class: 'cp-snap', colspan: String(snap), 'data-snapshot': String(n.snapshotIndex), text: snap > 2 ? t : 'S', title: `${t} (last term ${n.snapshotTerm}), compacted (§7)` }));
+        }
+        for (const k of cols.slice(Math.max(0, snap))) {
+          const e = by.get(k);
+          const a = { ...(k === n.commitIndex ? { 'data-commit-index': '' } : {}) };
+          if (k === bad) a.class = 'cp-bad';
+          if (!e) {
+            cells.push(el('td', a));
+            continue;
+          }
+          const committed = k <= n.commitIndex;
+          const config = e.command && typeof e.command === 'object' && Array.isArray(e.command.$config);
+          const cmd = e.command === null ? 'no-op (§8)' : config ? `configuration ${e.command.$config.join(' ')} (§4.1)` : JSON.stringify(e.command);
+          const c = el('td', { ...a, class: `cp-entry${config ? ' cp-config-entry' : ''}${k === bad ? ' cp-bad' : ''}`, 'data-entry': String(k), 'data-entry-term': String(e.term), 'data-committed': String(committed), text: String(e.term), title: `${n.id}, index ${k}, term ${e.term}: ${cmd}${committed ? ', committed' : ', not committed yet'}` });
+          c.style.background = termColor(e.term);
+          cells.push(c);
+        }
+        const role = n.removed ? 'removed' : n.crashed ? 'crashed' : n.state === 'follower' ? '' : n.state;
+        rows.push(el('tr', { 'data-log-of': n.id, class: `${leads ? 'cp-leader-row' : ''}${n.crashed ? ' cp-crashed' : ''}` }, el('th', { scope: 'row' }, n.id, el('small', { text: role })), ...cells));
+        // The leader's progress for this follower (§5.3): its nextIndex and matchIndex.
+        const next = lead?.nextIndex[n.id];
+        if (next === undefined || leads) continue;
+        const match = lead.matchIndex[n.id];
+        const what = `the leader ${lead.id}’s nextIndex ${next} and matchIndex ${match} for ${n.id}`;
+        rows.push(
+          el(
+            'tr',
+            { class: 'cp-grid-progress', 'data-progress-of': n.id, 'data-next': String(next), 'data-match': String(match) },
+            el('th', { scope: 'row', text: '↳', title: what, 'aria-label': what }),
+            ...more(),
+            ...cols.map((k) => (k === next ? el('td', { 'data-next': '', text: 'next' }) : k === match ? el('td', { 'data-match': '', text: 'match' }) : el('td'))),
+          ),
+        );
+      }
+      body.replaceChildren(...rows);
+      // The newest stay in view by CSS (the box scrolls from its right end); the column a
+      // violation names is scrolled to when it appears.
+      const th = bad !== shown && head.querySelector('.cp-bad');
+      if (th) scroll.scrollLeft += th.getBoundingClientRect().left - scroll.getBoundingClientRect().left - 60;
+      shown = bad;
     },
   };
-}
-
-function updateRow(row, n, el) {
-  const last = n.log.length ? n.log[n.log.length - 1] : null;
-  const sig = `${n.snapshotIndex}|${n.log.length}|${last?.term}|${n.commitIndex}|${n.crashed}|${n.state}`;
-  if (sig === row.sig) return;
-  row.sig = sig;
-  row.row.classList.toggle('cp-crashed', n.crashed);
-  row.row.classList.toggle('cp-leader-row', n.state === 'leader' && !n.crashed);
-  const cells = row.cells;
-  const atEnd = row.entries.scrollLeft + row.entries.clientWidth >= row.entries.scrollWidth - 4;
-  // The snapshot stands in for entries 1..snapshotIndex (§7).
-  row.snap.hidden = n.snapshotIndex === 0;
-  if (n.snapshotIndex > 0) {
-    row.snap.textContent = `snapshot 1–${n.snapshotIndex}`;
-    row.snap.title = `Snapshot: the state machine after entries 1–${n.snapshotIndex} (last term ${n.snapshotTerm}); those entries are compacted away`;
-    row.snap.dataset.snapshot = String(n.snapshotIndex);
-  }
-  // Cells are keyed by position in the kept log; a compaction shifts every index.
-  if (cells.length && n.log.length && cells[0].dataset.entry !== String(n.log[0].index)) {
-    while (cells.length) cells.pop().remove();
-  }
-  while (cells.length > n.log.length) cells.pop().remove();
-  n.log.forEach((entry, k) => {
-    let c = cells[k];
-    if (!c) {
-      c = el('span', { class: 'cp-entry', 'data-entry': String(entry.index) });
-      cells.push(c);
-      row.entries.append(c);
-    }
-    const committed = entry.index <= n.commitIndex;
-    if (c.dataset.entryTerm !== String(entry.term) || c.dataset.committed !== String(committed)) {
-      c.dataset.entryTerm = String(entry.term);
-      c.dataset.committed = String(committed);
-      c.textContent = String(entry.term);
-      c.style.background = termColor(entry.term);
-      const config = entry.command && typeof entry.command === 'object' && Array.isArray(entry.command.$config);
-      c.classList.toggle('cp-config-entry', config);
-      const cmd = entry.command === null ? 'no-op (§8)' : config ? `configuration ${entry.command.$config.join(' ')} (§4.1)` : JSON.stringify(entry.command);
-      c.title = `index ${entry.index}, term ${entry.term}: ${cmd}${committed ? ', committed' : ', not committed yet'}`;
-    }
-  });
-  if (atEnd) row.entries.scrollLeft = row.entries.scrollWidth;
 }

@@ -104,7 +104,7 @@
  * @typedef {object} Panel
  * @property {Element} root                        goes in the side column, under the node actions
  * @property {(ids: string[]) => void} layout      a new cluster (Reset) or a node joined
- * @property {(nodes: object[]) => void} update    every redraw
+ * @property {(nodes: object[], violations: object[]) => void} update    every redraw (violations: sim.violations())
  */
 
 export {};
