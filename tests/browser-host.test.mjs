@@ -115,6 +115,9 @@ test('a bug switched on by attribute, a partition and a heal: cp-partition, cp-h
   assert.equal(v.detail.rule, 'Leader Completeness');
   assert.deepEqual(v.detail.nodes, ['n5']);
   assert.ok(v.detail.detail.length > 0 && v.detail.timeMs > 0);
+  // The index the rule names (a committed entry's), as violations() reports it.
+  assert.ok(Number.isInteger(v.detail.index) && v.detail.index >= 1);
+  assert.equal(v.detail.index, await pg.evaluate((el) => el.simulation.violations()[0].index));
   const [cut] = await heard(page, 'cp-partition');
   assert.deepEqual(cut.detail.groups, [['n1', 'n2', 'n3', 'n4'], ['n5']]);
   assert.equal((await heard(page, 'cp-heal')).length, 1);

@@ -108,6 +108,8 @@ export interface ViolationDetail {
   rule: string;
   nodes: string[];
   detail: string;
+  /** The log index (Raft), slot (Multi-Paxos) or sequence number (PBFT) the rule names, or null. */
+  index: number | null;
   timeMs: number;
 }
 

@@ -5,7 +5,7 @@
 //   cp-crash / cp-restart {id, timeMs}
 //   cp-partition {groups, timeMs} / cp-heal {timeMs}   the nodes split into groups that cannot
 //                                     talk to each other, or are one group again
-//   cp-violation {rule, nodes, detail, timeMs}
+//   cp-violation {rule, nodes, detail, index, timeMs}   (index: the log index, slot or sequence number it names, or null)
 //   cp-scenario {scenario, step, of, kind, caption, timeMs}   dispatched by stage/scenario.js (a
 //                                     guided scenario's step reached, its task done, its end)
 // Everything is read from what the wasm Simulation reports, once per redraw: eventsSince's kinds
@@ -52,7 +52,7 @@ export function hostEvents(host) {
     if (l && `${l}` !== `${leader}`) fire('cp-leader', { id: l[0], term: l[1] ?? null, timeMs: won[l[0]] ?? now });
     leader = l;
     for (const c = s.stats().committed; committed < c; ) fire('cp-commit', { index: ++committed, ...mech.commit?.(nodes, committed), timeMs: now });
-    for (const v of s.violations().slice(violations)) violations++, fire('cp-violation', { rule: v.rule, nodes: v.nodes, detail: v.detail, timeMs: v.time });
+    for (const v of s.violations().slice(violations)) violations++, fire('cp-violation', { rule: v.rule, nodes: v.nodes, detail: v.detail, index: v.index ?? null, timeMs: v.time });
   };
 }
 
