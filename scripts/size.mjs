@@ -27,6 +27,9 @@ const LAZY = [
   // Time travel, share links and saved runs (www/stage/history.js): fetched on first use of the
   // timeline, Step back, Copy link, Export or Import, or by a ?run= link.
   ['Time travel, on first use (not in the total)', /^history-[A-Z0-9]+\.js$/],
+  // The space-time diagram (www/stage/spacetime.js and its stylesheet): fetched when "Space-time"
+  // is first opened.
+  ['Space-time diagram, on opening (not in the total)', /^(spacetime-[A-Z0-9]+\.js|stage\/spacetime\.css)$/],
   // Gossip's Collective validation section (www/protocols/gossip-attest.js): fetched when a run
   // starts with attestations on, with its stylesheet (and stage/traitors.css, counted with the
 // traitor controls).
