@@ -822,8 +822,10 @@ fn a_paused_server_sends_its_written_reply_when_it_resumes_not_while_frozen() {
 /// the messages in flight, the event log and the counters; recording it changes nothing.
 #[test]
 fn the_message_log_records_every_send_delivery_and_loss() {
-    use consensus_playground::sim::Fate;
+    use consensus_playground::sim::{Fate, MESSAGE_LOG_CAPACITY};
     let mut s = sim(7);
+    assert_eq!(s.message_log().iter().count(), 0, "off unless asked for");
+    s.keep_message_log(MESSAGE_LOG_CAPACITY);
     s.set_drop_rate(0.05).unwrap();
     s.run_until(400 * MS);
     let m = s.in_flight().next().expect("a message in flight").id;
@@ -850,7 +852,7 @@ fn the_message_log_records_every_send_delivery_and_loss() {
         assert_eq!(r.fate, Fate::Delivered((e.time * 1000.0).round() as u64), "{e:?}");
         assert_eq!(Some(r.kind), e.message_kind);
     }
-    // The same run without looking at the record: the same events.
+    // The same run without the record: the same events.
     let mut t = sim(7);
     t.set_drop_rate(0.05).unwrap();
     t.run_until(400 * MS);
@@ -858,5 +860,19 @@ fn the_message_log_records_every_send_delivery_and_loss() {
     t.crash(l).unwrap();
     t.run_until(900 * MS);
     assert_eq!(texts(&s), texts(&t));
-    assert_eq!(t.message_log().iter().copied().collect::<Vec<_>>(), log, "the same run records the same messages");
+    assert_eq!(t.message_log().iter().count(), 0);
+    // The same run recorded again: the same record.
+    let mut u = sim(7);
+    u.keep_message_log(MESSAGE_LOG_CAPACITY);
+    u.set_drop_rate(0.05).unwrap();
+    u.run_until(400 * MS);
+    u.drop_message(m).unwrap();
+    u.crash(l).unwrap();
+    u.run_until(900 * MS);
+    assert_eq!(u.message_log().iter().copied().collect::<Vec<_>>(), log, "the same run records the same messages");
+    // Bounded: the newest `capacity`.
+    u.keep_message_log(10);
+    assert_eq!(u.message_log().iter().map(|r| r.seq).collect::<Vec<_>>(), log[log.len() - 10..].iter().map(|r| r.seq).collect::<Vec<_>>());
+    u.run_until(1000 * MS);
+    assert_eq!(u.message_log().iter().count(), 10);
 }

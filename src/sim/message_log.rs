@@ -1,15 +1,16 @@
 //! The record of a run's recent messages, for a space-time diagram: who sent what to whom,
-//! when it left, and when it was delivered or lost. Bounded: the last
-//! [`MESSAGE_LOG_CAPACITY`] messages sent. Recording draws nothing and schedules nothing, so
-//! a run is the same with it; the same run records the same messages, so a replay from the
-//! start rebuilds it.
+//! when it left, and when it was delivered or lost. Off until asked for
+//! ([`Simulation::keep_message_log`](super::Simulation::keep_message_log): the JS `Simulation`
+//! keeps the last [`MESSAGE_LOG_CAPACITY`]), so runs that never draw one pay nothing.
+//! Recording draws nothing and schedules nothing, so a run is the same with it; the same run
+//! records the same messages, so a replay from the start rebuilds it.
 
 use std::collections::VecDeque;
 
 use super::Micros;
 use crate::protocol::NodeId;
 
-/// How many messages [`MessageLog`] keeps (the oldest sent go first).
+/// How many messages the JS `Simulation`'s [`MessageLog`] keeps (the oldest sent go first).
 pub const MESSAGE_LOG_CAPACITY: usize = 2048;
 
 /// What became of a logged message.
@@ -49,21 +50,39 @@ pub struct LoggedMessage {
     key: u64,
 }
 
-/// The last [`MESSAGE_LOG_CAPACITY`] messages sent, oldest first, with their fates.
+/// The last `capacity` messages sent, oldest first, with their fates (none while `capacity`
+/// is 0, the default).
 #[derive(Clone, Debug, Default)]
 pub struct MessageLog {
     records: VecDeque<LoggedMessage>,
     next_seq: u64,
+    capacity: usize,
 }
 
 impl MessageLog {
+    /// How many messages it keeps (0: off).
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Keeps the last `capacity` messages sent from now on (0: none, forgetting those kept).
+    pub(super) fn keep(&mut self, capacity: usize) {
+        self.capacity = capacity;
+        while self.records.len() > capacity {
+            self.records.pop_front();
+        }
+    }
+
     /// Every record kept, oldest first.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &LoggedMessage> {
         self.records.iter()
     }
 
     fn push(&mut self, mut r: LoggedMessage) {
-        if self.records.len() == MESSAGE_LOG_CAPACITY {
+        if self.capacity == 0 {
+            return;
+        }
+        if self.records.len() == self.capacity {
             self.records.pop_front();
         }
         self.next_seq += 1;
@@ -89,6 +108,9 @@ impl MessageLog {
 
     /// Message `id` ended (delivered or lost).
     pub(super) fn ended(&mut self, id: u64, fate: Fate) {
+        if self.records.is_empty() {
+            return;
+        }
         if let Some(r) = self.find(id) {
             r.fate = fate;
         }
@@ -98,6 +120,9 @@ impl MessageLog {
     /// stable-storage write was done): out of the record. A resumed sender's is sent again,
     /// under a new id.
     pub(super) fn unsent(&mut self, id: u64) {
+        if self.records.is_empty() {
+            return;
+        }
         let k = self.records.partition_point(|r| r.key < id);
         if let Some(j) = self.records.range(k..).take_while(|r| r.key == id).position(|r| r.id == Some(id)) {
             self.records.remove(k + j);

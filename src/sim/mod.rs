@@ -384,10 +384,23 @@ impl<P: Protocol> Simulation<P> {
     pub fn in_flight(&self) -> impl Iterator<Item = &Message<P::Msg>> {
         self.in_flight.values()
     }
-    /// The last [`MESSAGE_LOG_CAPACITY`] messages sent, oldest first, with when they left and
-    /// when they were delivered or lost: what a space-time diagram draws.
+    /// The messages sent since [`keep_message_log`](Self::keep_message_log), at most its
+    /// `capacity` (the newest), oldest first, with when they left and when they were delivered
+    /// or lost: what a space-time diagram draws. Empty unless asked for.
     pub fn message_log(&self) -> &MessageLog {
         &self.message_log
+    }
+    /// Keeps a record of the last `capacity` messages sent from now on ([`message_log`](Self::message_log);
+    /// 0 stops it). Changes nothing in the run.
+    /// Messages already in flight (those sent by the nodes' start) are recorded first.
+    pub fn keep_message_log(&mut self, capacity: usize) {
+        let was_off = self.message_log.capacity() == 0;
+        self.message_log.keep(capacity);
+        if was_off {
+            for m in self.in_flight.values() {
+                self.message_log.sent(m.id, m.from, m.to, P::msg_kind(&m.payload), m.sent_at, m.deliver_at);
+            }
+        }
     }
     /// The simulation's RNG, for actions that draw (a random agent to write at): a draw here
     /// changes the run that follows, the same way for the same seed and the same calls.

@@ -165,6 +165,7 @@ trait Hosted {
     fn stats(&self) -> Stats;
     fn events_since(&self, after: u64) -> impl Iterator<Item = EventView> + '_;
     fn message_log(&self) -> &MessageLog;
+    fn keep_message_log(&mut self, capacity: usize);
     fn next_event_at(&self) -> Option<Micros>;
     #[cfg(feature = "byzantine")]
     fn behaviours(&self) -> &'static [crate::protocol::BehaviourInfo];
@@ -294,6 +295,9 @@ impl<P: Mechanism> Hosted for Simulation<P> {
     fn message_log(&self) -> &MessageLog {
         Simulation::message_log(self)
     }
+    fn keep_message_log(&mut self, capacity: usize) {
+        Simulation::keep_message_log(self, capacity)
+    }
     #[cfg(feature = "byzantine")]
     fn behaviours(&self) -> &'static [crate::protocol::BehaviourInfo] {
         P::BEHAVIOURS
@@ -347,8 +351,9 @@ fn protocol_of(v: &JsValue) -> JsResult<String> {
 }
 
 /// Builds the simulation of mechanism `name` (one of [`PROTOCOLS`]).
+/// Its message record is kept ([`logged`]).
 fn build(name: &str, options: &JsValue) -> JsResult<Inner> {
-    match name {
+    Ok(logged(match name {
         #[cfg(feature = "raft")]
         "raft" => Ok(Inner::Raft(<crate::raft::Raft as Mechanism>::build(options)?)),
         #[cfg(feature = "paxos")]
@@ -364,7 +369,14 @@ fn build(name: &str, options: &JsValue) -> JsResult<Inner> {
         #[cfg(feature = "gossip")]
         "gossip" => Ok(Inner::Gossip(<crate::gossip::Gossip as Mechanism>::build(options)?)),
         _ => Err(invalid("protocol", format!("must be one of {}", PROTOCOLS.join(", ")))),
-    }
+    }?))
+}
+
+/// `inner` keeping a record of its last [`sim::MESSAGE_LOG_CAPACITY`] messages, for
+/// `messageLog()` (the page's space-time diagram).
+fn logged(mut inner: Inner) -> Inner {
+    each!(&mut inner, s => Hosted::keep_message_log(s, sim::MESSAGE_LOG_CAPACITY));
+    inner
 }
 
 /// The deliberate bugs of mechanism `name` (one of [`PROTOCOLS`]).
@@ -668,7 +680,7 @@ impl SimulationJs {
         #[cfg(not(feature = "byzantine"))]
         let traitors = 0;
         let cfg = ChaosConfig { seed, nodes, events, faults, bugs, traitors };
-        Ok(SimulationJs { inner: from_check(&name, &cfg)? })
+        Ok(SimulationJs { inner: logged(from_check(&name, &cfg)?) })
     }
 
     /// The settings in effect, in the constructor's shape (without `byzantine`: see
@@ -1046,7 +1058,8 @@ impl SimulationJs {
 
     /// The recent messages, for a space-time diagram: those still in flight or sent, delivered
     /// or lost at or after `sinceMs` (0 when absent), oldest sent first, from a record of the
-    /// last 2048 messages sent: `[{seq, id, from, to, kind, sentMs, dueMs, deliveredMs,
+    /// last 2048 messages sent (since the simulation was made; for `fromCheck`, since the
+    /// check stopped): `[{seq, id, from, to, kind, sentMs, dueMs, deliveredMs,
     /// droppedMs}]`. `seq` numbers the record from 1 in order of sending; `id` is the
     /// message's id in `messages()`, or null for a message lost as it was sent (to the drop
     /// rate or a cut link: then `dueMs` is null and `droppedMs` is `sentMs`); `dueMs` is when

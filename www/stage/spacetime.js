@@ -144,6 +144,7 @@ export function spacetime({ dom, mech, ring, events, act }) {
       d.head.setAttribute('class', 'cp-st-head');
     }
     d.g.setAttribute('aria-label', name(r));
+    d.title.textContent = name(r);
     d.g.toggleAttribute('data-in-flight', endOf(r) === null);
     d.g.toggleAttribute('data-lost', r.droppedMs !== null);
   }
@@ -254,8 +255,8 @@ export function spacetime({ dom, mech, ring, events, act }) {
     const d = ev.messageId != null ? [...drawn.values()].find((a) => a.rec.id === ev.messageId && a.rec.sentMs <= ev.time) : null;
     if (d) d.g.classList.add('cp-st-told');
     const node = ev.node ?? ev.to;
-    spot.setAttribute('cx', x(ev.time));
-    spot.setAttribute('cy', node ? y(node) : TOP);
+    spot.setAttribute('cx', d ? d.line.getAttribute('x2') : x(ev.time));
+    spot.setAttribute('cy', d ? d.line.getAttribute('y2') : node ? y(node) : TOP);
     spot.setAttribute('visibility', ev.time >= now - WINDOW_MS && (!node || rows.has(node)) ? 'visible' : 'hidden');
     spot.dataset.seq = String(ev.seq);
   }
@@ -332,6 +333,8 @@ export function spacetime({ dom, mech, ring, events, act }) {
       now = s.now;
       const t0 = Math.max(0, now - WINDOW_MS);
       for (const m of msgs) if (m.id != null) fields.set(`${m.id}@${m.sentAt}`, m);
+      // (the oldest go first, well before the record's 2,048 messages)
+      if (fields.size > 4096) for (const k of [...fields.keys()].slice(0, 2048)) fields.delete(k);
       // The events since the last frame; those before the window go.
       const fresh = s.eventsSince(lastSeq);
       if (fresh.length) lastSeq = fresh[fresh.length - 1].seq;
@@ -372,7 +375,6 @@ export function spacetime({ dom, mech, ring, events, act }) {
           d.rec = r;
           place(d);
         }
-        d.title.textContent = d.g.getAttribute('aria-label');
       }
       for (const [seq, d] of drawn) {
         if (!keep.has(seq)) {
