@@ -554,7 +554,7 @@ export class ConsensusPlayground extends HTMLElement {
     if (this.selected) this.actions.show(nodes.find((x) => x.id === this.selected));
     this.ring.renderLinks(sim.network());
     this.metrics.render(sim.stats(), now);
-    if (this.spacetimeOpen && this.spacetime) this.spacetime.render(sim, msgs);
+    if (this.spacetimeOpen && this.spacetime) this.spacetime.render(sim, msgs, nodes);
   }
 }
 

@@ -262,7 +262,7 @@ export function spacetime({ dom, mech, ring, events, act }) {
   }
 
   /** The node lines: a line each, crashed and paused stretches, the leader's stretches. */
-  function drawLines(ids, t0, leader) {
+  function drawLines(ids, t0, leader, nodes) {
     const parts = [];
     for (const id of ids) {
       const yy = y(id);
@@ -275,6 +275,8 @@ export function spacetime({ dom, mech, ring, events, act }) {
     const begin = (k, node, t) => open.has(`${k} ${node}`) || open.set(`${k} ${node}`, t);
     const end = (k, node, t, mark) => {
       const s = open.get(`${k} ${node}`);
+      // (a crashed or paused node had been so since before the window; a leader, only if it is known)
+      if (s === undefined && k === 'leader') return;
       open.delete(`${k} ${node}`);
       stretches.push([k, node, s ?? t0, t, mark]);
     };
@@ -295,6 +297,8 @@ export function spacetime({ dom, mech, ring, events, act }) {
     }
     // The leader now, if no event in the window made it so: it has led since before the window.
     if (leader && !stretches.some(([k, n]) => k === 'leader' && n === leader)) stretches.push(['leader', leader, t0, now]);
+    // Crashed or paused since before the window, with no event of it in the window.
+    for (const n of nodes) for (const k of ['crashed', 'paused']) if (n[k] && !stretches.some(([kind, id]) => kind === k && id === n.id)) stretches.push([k, n.id, t0, now]);
     for (const [kind, node, a, b, mark] of stretches) {
       if (!rows.has(node) || b < t0) continue;
       const yy = y(node);
@@ -321,8 +325,11 @@ export function spacetime({ dom, mech, ring, events, act }) {
   return {
     root,
 
-    /** Draws simulation `s` at its clock; `msgs` its messages in flight (as the ring drew them). */
-    render(s, msgs) {
+    /**
+     * Draws simulation `s` at its clock; `msgs` its messages in flight and `nodes` its nodes (as
+     * the ring drew them).
+     */
+    render(s, msgs, nodes) {
       if (s !== sim) {
         sim = s;
         lastSeq = 0;
@@ -354,7 +361,7 @@ export function spacetime({ dom, mech, ring, events, act }) {
       plot.setAttribute('height', height + 4);
       world.setAttribute('transform', `translate(${(-t0 * PX_PER_MS + 4).toFixed(1)} 0)`);
       drawAxis(t0, height);
-      drawLines(ids, t0, s.leader());
+      drawLines(ids, t0, s.leader(), nodes);
       nowLine.setAttribute('x1', x(now));
       nowLine.setAttribute('x2', x(now));
       nowLine.setAttribute('y1', TOP - 4);
