@@ -23,7 +23,7 @@ const arrows = (page) =>
   page.evaluate(() =>
     [...document.querySelectorAll('.cp-st-msg')].map((g) => {
       const l = g.querySelector('.cp-st-line');
-      return { seq: Number(g.dataset.seq), id: g.dataset.messageId, name: g.getAttribute('aria-label'), x1: Number(l.getAttribute('x1')), y1: Number(l.getAttribute('y1')), x2: Number(l.getAttribute('x2')), y2: Number(l.getAttribute('y2')), inFlight: g.hasAttribute('data-in-flight'), lost: g.hasAttribute('data-lost'), cls: g.getAttribute('class') };
+      return { seq: Number(g.dataset.seq), id: g.dataset.stMessage, name: g.getAttribute('aria-label'), x1: Number(l.getAttribute('x1')), y1: Number(l.getAttribute('y1')), x2: Number(l.getAttribute('x2')), y2: Number(l.getAttribute('y2')), inFlight: g.hasAttribute('data-in-flight'), lost: g.hasAttribute('data-lost'), cls: g.getAttribute('class') };
     }),
   );
 const ms = (t) => `${Math.round(t * 10) / 10} ms`;
@@ -78,7 +78,7 @@ test('the diagram: opened from the timeline (fetched then), arrows for the elect
   for (const k of ['RequestVote', 'RequestVoteResponse', 'AppendEntries', 'AppendEntriesResponse']) assert.ok(kinds.has(k), `${k} drawn`);
   const leader = await page.evaluate(() => document.querySelector('consensus-playground').simulation.leader());
   assert.ok(log.some((r) => r.kind === 'RequestVote' && r.from === leader && r.deliveredMs !== null));
-  assert.equal(await pg.locator(`.cp-st-leader[data-node="${leader}"]`).count(), 1, 'the leader’s stretch is marked');
+  assert.equal(await pg.locator(`.cp-st-leader[data-st-node="${leader}"]`).count(), 1, 'the leader’s stretch is marked');
   // Named for assistive technology, as the issue spells it.
   const rv = log.find((r) => r.kind === 'RequestVote' && r.deliveredMs !== null);
   await pg.getByRole('button', { name: nameOf(rv), exact: true }).waitFor();
@@ -92,7 +92,7 @@ test('the diagram: opened from the timeline (fetched then), arrows for the elect
   await page.waitForFunction((seq) => document.querySelector('.cp-st-spot').dataset.seq === seq, seq);
   assert.equal(await pg.locator('.cp-st-spot').getAttribute('visibility'), 'visible');
   assert.equal(Number(await pg.locator('.cp-st-spot').getAttribute('cx')), Number((ev.time * PX_PER_MS).toFixed(1)));
-  assert.equal(await pg.locator(`.cp-st-msg.cp-st-told[data-message-id="${ev.messageId}"]`).count(), 1, 'its message is marked');
+  assert.equal(await pg.locator(`.cp-st-msg.cp-st-told[data-st-message="${ev.messageId}"]`).count(), 1, 'its message is marked');
 
   // Dragging the time slider back to a few ms after the RequestVote left: the diagram follows.
   const slider = pg.getByRole('slider', { name: 'Time' });

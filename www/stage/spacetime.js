@@ -73,18 +73,23 @@ export function spacetime({ dom, mech, ring, events, act }) {
 
   const x = (t) => (t * PX_PER_MS).toFixed(1);
   const y = (id) => rows.get(id) ?? -100;
-  const key = (r) => `${r.id}@${r.sentMs}`;
-  const shown = (r) => fields.get(key(r)) ?? { id: r.id, kind: r.kind, from: r.from, to: r.to, sentAt: r.sentMs, deliverAt: r.dueMs };
+  // A message as messages() showed it in flight: by id, time sent, ends and kind, which stay
+  // the same when the run is replayed (time travel) up to where it forks.
+  const key = (r) => `${r.id}@${r.sentMs} ${r.from}>${r.to} ${r.kind}`;
   const endOf = (r) => r.deliveredMs ?? r.droppedMs;
 
-  /** The class the ring gives message `m` (the mechanism's messageShape), and its colour. */
+  /**
+   * The class the ring gives message `m` (the mechanism's messageShape), and its colour; for a
+   * message whose fields were never seen (null: sent and handled between two frames, or
+   * replayed by a jump in time), a neutral one.
+   */
   function look(m) {
-    let cls = 'cp-st-other';
+    let cls = 'cp-st-unseen';
     let shape = null;
     try {
-      ({ cls, shape } = mech.messageShape(m));
+      if (m) ({ cls, shape } = mech.messageShape(m));
     } catch {
-      // fields not known (a message never seen in flight): the kind's plain colour
+      cls = 'cp-st-unseen';
     }
     if (!colours.has(cls)) {
       const g = svg('g', { class: `cp-msg ${cls}` });
@@ -150,9 +155,9 @@ export function spacetime({ dom, mech, ring, events, act }) {
   }
 
   function arrow(r) {
-    const { cls, colour } = look(shown(r));
+    const { cls, colour } = look(fields.get(key(r)) ?? null);
     const g = svg('g', { class: `cp-st-msg ${cls}`, 'data-seq': r.seq, 'data-kind': r.kind, role: 'button', tabindex: '-1', style: `--cp-st-c: ${colour}` });
-    if (r.id !== null) g.setAttribute('data-message-id', r.id);
+    if (r.id !== null) g.setAttribute('data-st-message', r.id);
     const title = svg('title');
     const d = { g, title, rec: r, hit: svg('line', { class: 'cp-st-hit' }), line: svg('line', { class: 'cp-st-line' }), head: svg('path') };
     g.append(title, d.hit, d.line, d.head);
@@ -228,7 +233,7 @@ export function spacetime({ dom, mech, ring, events, act }) {
     if (said) dl.append(row('Fields', said));
     if (said2) dl.append(row('On arrival', said2.text));
     const kids = [el('h4', { text: `${r.kind}${r.id !== null ? ` #${r.id}` : ''}` }), dl];
-    if (!seen && !said2) kids.push(el('p', { class: 'cp-st-note', text: 'Its fields were not seen in flight here (the run was replayed to this moment).' }));
+    if (!seen) kids.push(el('p', { class: 'cp-st-note', text: 'Its fields were not seen in flight here (it came and went between two frames, or a jump in time replayed it), so it is drawn grey.' }));
     const inFlight = r.id !== null && endOf(r) === null;
     const close = button('Close', 'Deselect this message', () => select(null));
     const actions = el('div', { class: 'cp-st-actions' });
@@ -303,10 +308,11 @@ export function spacetime({ dom, mech, ring, events, act }) {
       if (!rows.has(node) || b < t0) continue;
       const yy = y(node);
       const from = Math.max(a, t0);
-      parts.unshift(svg('line', { class: `cp-st-${kind}`, x1: x(from), x2: x(b), y1: yy, y2: yy, 'data-node': node }));
-      if (kind === 'crashed' && a >= t0) parts.push(svg('path', { class: 'cp-st-crash', d: `M${x(a) - 5} ${yy - 5} l10 10 m0 -10 l-10 10`, 'data-node': node }));
-      if (kind === 'paused' && a >= t0) parts.push(svg('path', { class: 'cp-st-pause', d: `M${x(a) - 2.5} ${yy - 6} v12 M${Number(x(a)) + 2.5} ${yy - 6} v12`, 'data-node': node }));
-      if (mark === 'restart' && b >= t0) parts.push(svg('circle', { class: 'cp-st-restart', cx: x(b), cy: yy, r: 3.5, 'data-node': node }));
+      // (the leader's band under the node's line; crashed and paused stretches over it)
+      parts[kind === 'leader' ? 'unshift' : 'push'](svg('line', { class: `cp-st-${kind}`, x1: x(from), x2: x(b), y1: yy, y2: yy, 'data-st-node': node }));
+      if (kind === 'crashed' && a >= t0) parts.push(svg('path', { class: 'cp-st-crash', d: `M${x(a) - 5} ${yy - 5} l10 10 m0 -10 l-10 10`, 'data-st-node': node }));
+      if (kind === 'paused' && a >= t0) parts.push(svg('path', { class: 'cp-st-pause', d: `M${x(a) - 2.5} ${yy - 6} v12 M${Number(x(a)) + 2.5} ${yy - 6} v12`, 'data-st-node': node }));
+      if (mark === 'restart' && b >= t0) parts.push(svg('circle', { class: 'cp-st-restart', cx: x(b), cy: yy, r: 3.5, 'data-st-node': node }));
     }
     lines.replaceChildren(...parts);
   }
@@ -339,7 +345,7 @@ export function spacetime({ dom, mech, ring, events, act }) {
       }
       now = s.now;
       const t0 = Math.max(0, now - WINDOW_MS);
-      for (const m of msgs) if (m.id != null) fields.set(`${m.id}@${m.sentAt}`, m);
+      for (const m of msgs) if (m.id != null) fields.set(key({ id: m.id, sentMs: m.sentAt, from: m.from, to: m.to, kind: m.kind }), m);
       // (the oldest go first, well before the record's 2,048 messages)
       if (fields.size > 4096) for (const k of [...fields.keys()].slice(0, 2048)) fields.delete(k);
       // The events since the last frame; those before the window go.
@@ -374,6 +380,13 @@ export function spacetime({ dom, mech, ring, events, act }) {
         keep.add(r.seq);
         let d = drawn.get(r.seq);
         if (!d) {
+          d = arrow(r);
+          drawn.set(r.seq, d);
+          arrows.append(d.g);
+          place(d);
+        } else if (d.g.classList.contains('cp-st-unseen') && fields.has(key(r))) {
+          // seen in flight since: drawn again in its kind's colour
+          d.g.remove();
           d = arrow(r);
           drawn.set(r.seq, d);
           arrows.append(d.g);
