@@ -155,9 +155,7 @@ test('every mechanism of the ring draws its messages in the diagram; at 400 px i
     // Something to say: a client request (or the mechanism's own start) and time for replies.
     await page.evaluate(() => {
       const pg = document.querySelector('consensus-playground');
-      try {
-        pg.act((s) => s.clientRequest('x', 'n1'));
-      } catch {}
+      pg.act((s) => (s.startRun ? s.startRun('attack') : s.clientRequest('x', 'n1'))); // the generals: an order
     });
     await advance(page, 300);
     await settled(page);
