@@ -23,6 +23,9 @@ pub enum Fate {
     /// Lost at this time, µs: to the drop rate or a cut link (when sent), to a user's drop, to
     /// a cut link or a crashed receiver (on arrival), or to the receiver's crash while held.
     Lost(Micros),
+    /// Never left after all: its sender paused or crashed before its stable-storage write was
+    /// done (a resumed sender sends it again, under a new id). Left out of [`MessageLog::iter`].
+    Withdrawn,
 }
 
 /// One message of the record.
@@ -73,9 +76,9 @@ impl MessageLog {
         }
     }
 
-    /// Every record kept, oldest first.
+    /// Every message kept, oldest first (but those withdrawn).
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &LoggedMessage> {
-        self.records.iter()
+        self.records.iter().filter(|r| r.fate != Fate::Withdrawn)
     }
 
     fn push(&mut self, mut r: LoggedMessage) {
@@ -113,19 +116,6 @@ impl MessageLog {
         }
         if let Some(r) = self.find(id) {
             r.fate = fate;
-        }
-    }
-
-    /// Message `id` never left after all (its sender paused or crashed before its
-    /// stable-storage write was done): out of the record. A resumed sender's is sent again,
-    /// under a new id.
-    pub(super) fn unsent(&mut self, id: u64) {
-        if self.records.is_empty() {
-            return;
-        }
-        let k = self.records.partition_point(|r| r.key < id);
-        if let Some(j) = self.records.range(k..).take_while(|r| r.key == id).position(|r| r.id == Some(id)) {
-            self.records.remove(k + j);
         }
     }
 }

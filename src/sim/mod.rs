@@ -1172,7 +1172,7 @@ impl<P: Protocol> Simulation<P> {
         let now = self.now;
         let ids: Vec<u64> = self.in_flight.values().filter(|m| m.from == i && m.sent_at > now).map(|m| m.id).collect();
         for &id in &ids {
-            self.message_log.unsent(id);
+            self.message_log.ended(id, Fate::Withdrawn);
         }
         ids.into_iter().filter_map(|id| self.in_flight.remove(&id)).collect()
     }

@@ -1082,7 +1082,7 @@ impl SimulationJs {
                 .filter(|r| r.sent_at >= since || !matches!(r.fate, Fate::Delivered(t) | Fate::Lost(t) if t < since))
                 .map(|r| {
                     let (delivered, dropped) = match r.fate {
-                        Fate::InFlight => (None, None),
+                        Fate::InFlight | Fate::Withdrawn => (None, None),
                         Fate::Delivered(t) => (Some(ms(t)), None),
                         Fate::Lost(t) => (None, Some(ms(t))),
                     };
