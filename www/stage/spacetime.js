@@ -120,8 +120,9 @@ export function spacetime({ dom, mech, ring, events, act }) {
     // Lost as it was sent: a stub towards the receiver, crossed.
     if (r.dueMs === null) return [y1, r.sentMs + LOST_MS, y1 + (y2 - y1) * 0.35, true];
     if (r.deliveredMs !== null) return [y1, r.deliveredMs, y2, false];
-    // In flight (it ends at now) or lost (at its loss): where it had got to.
-    const t = Math.max(r.sentMs, r.droppedMs ?? now);
+    // In flight (it ends at now; at its due time if its receiver is paused and holds it) or
+    // lost (at its loss): where it had got to.
+    const t = Math.max(r.sentMs, r.droppedMs ?? Math.min(now, r.dueMs));
     const f = r.dueMs > r.sentMs ? Math.min(1, (t - r.sentMs) / (r.dueMs - r.sentMs)) : 1;
     return [y1, t, y1 + (y2 - y1) * f, r.droppedMs !== null];
   }
