@@ -137,6 +137,9 @@ test('the diagram: opened from the timeline (fetched then), arrows for the elect
   await page.keyboard.press('Enter');
   assert.equal(await pg.locator(`.cp-st-msg[data-seq="${second}"]`).getAttribute('aria-pressed'), 'true');
   assert.equal(await page.evaluate(() => document.querySelector('consensus-playground').simulation.now), back, 'the arrow keys did not move time');
+  await page.keyboard.press('Escape');
+  assert.equal(await pg.locator('.cp-st-details').isVisible(), false, 'Escape deselects');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.seq), second, 'focus stays on the arrow');
 
   // Closing hides it.
   await toggle.click();

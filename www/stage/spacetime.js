@@ -4,7 +4,7 @@
 // leader's stretches are marked on the lines. The window is the last WINDOW_MS before the
 // simulation's clock, so it follows the run and the time slider. Hovering a line of the event
 // log (or, by default, its newest line) marks that event here; clicking an arrow (or Enter on
-// it: ← → move between arrows) selects the message: marked on the ring too, with its details
+// it: ← → move between arrows; Escape deselects) selects the message: marked on the ring too, with its details
 // and, in flight, a Drop button.
 //
 // Fetched when "Space-time" is first opened (with stage/spacetime.css). It reads only what every
@@ -190,6 +190,7 @@ export function spacetime({ dom, mech, ring, events, act }) {
     const seq = Number(g.dataset.seq);
     if (e.key === 'Enter' || e.key === ' ') {
       e.preventDefault();
+      e.stopPropagation(); // (Space: not the widget's pause)
       select(seq, true);
     } else if (e.key === 'ArrowLeft' || e.key === 'ArrowRight' || e.key === 'Home' || e.key === 'End') {
       e.preventDefault();
@@ -199,6 +200,15 @@ export function spacetime({ dom, mech, ring, events, act }) {
       const next = e.key === 'Home' ? 0 : e.key === 'End' ? order.length - 1 : k + (e.key === 'ArrowLeft' ? -1 : 1);
       if (order[next]) rove(order[next].g, true);
     }
+  });
+
+  // Escape deselects, focus back on the arrow.
+  root.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || selected === null) return;
+    const g = drawn.get(selected)?.g;
+    select(null);
+    g?.focus();
+    e.stopPropagation();
   });
 
   let told = ''; // what the details say now: rebuilt only when it changes (focus stays on Drop)
