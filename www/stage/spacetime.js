@@ -376,7 +376,8 @@ export function spacetime({ dom, mech, ring, events, act }) {
       const width = WINDOW_MS * PX_PER_MS + 12;
       plot.setAttribute('width', width);
       plot.setAttribute('height', height + 4);
-      world.setAttribute('transform', `translate(${(-t0 * PX_PER_MS + 4).toFixed(1)} 0)`);
+      // Now at the right edge, early in a run too (the time before 0 left blank).
+      world.setAttribute('transform', `translate(${(-(now - WINDOW_MS) * PX_PER_MS + 4).toFixed(1)} 0)`);
       drawAxis(t0, height);
       drawLines(ids, t0, s.leader(), nodes);
       nowLine.setAttribute('x1', x(now));
