@@ -33,6 +33,9 @@ const LAZY = [
   // The keyboard help (www/stage/help.js, on the ? key or button) and the keyboard's Links and
   // Messages in flight (www/stage/by-keyboard.js), with their stylesheet, fetched on first opening.
   ['Keyboard help, Links and Messages in flight, on first use (not in the total)', /^((help|by-keyboard)-[A-Z0-9]+\.js|stage\/keyboard\.css)$/],
+  // The space-time diagram (www/stage/spacetime.js and its stylesheet): fetched when "Space-time"
+  // is first opened.
+  ['Space-time diagram, on opening (not in the total)', /^(spacetime-[A-Z0-9]+\.js|stage\/spacetime\.css)$/],
   // Gossip's Collective validation section (www/protocols/gossip-attest.js): fetched when a run
   // starts with attestations on, with its stylesheet (and stage/traitors.css, counted with the
 // traitor controls).

@@ -816,3 +816,63 @@ fn a_paused_server_sends_its_written_reply_when_it_resumes_not_while_frozen() {
     s.run_until(30 * MS);
     assert_eq!(s.stats().messages_dropped, 0, "nothing was lost");
 }
+
+/// The message record (`Simulation::message_log`, the space-time diagram's source, issue #14
+/// §1): every message sent, with when it left and when it was delivered or lost, agreeing with
+/// the messages in flight, the event log and the counters; recording it changes nothing.
+#[test]
+fn the_message_log_records_every_send_delivery_and_loss() {
+    use consensus_playground::sim::{Fate, MESSAGE_LOG_CAPACITY};
+    let mut s = sim(7);
+    assert_eq!(s.message_log().iter().count(), 0, "off unless asked for");
+    s.keep_message_log(MESSAGE_LOG_CAPACITY);
+    s.set_drop_rate(0.05).unwrap();
+    s.run_until(400 * MS);
+    let m = s.in_flight().next().expect("a message in flight").id;
+    s.drop_message(m).unwrap();
+    let l = s.leader().expect("a leader by 400 ms");
+    s.crash(l).unwrap();
+    s.run_until(900 * MS);
+    let log: Vec<_> = s.message_log().iter().copied().collect();
+    let stats = s.stats();
+    assert_eq!(log.len() as u64, stats.messages_sent + stats.messages_duplicated, "one record per copy sent");
+    assert!(log.windows(2).all(|w| w[0].seq < w[1].seq), "in order of sending");
+    let lost = log.iter().filter(|r| matches!(r.fate, Fate::Lost(_))).count() as u64;
+    assert_eq!(lost, stats.messages_dropped);
+    let delivered = log.iter().filter(|r| matches!(r.fate, Fate::Delivered(_))).count() as u64;
+    assert_eq!(delivered, stats.messages_delivered);
+    assert!(log.iter().any(|r| r.id.is_none() && r.due_at.is_none()), "drop rate: some lost as sent, without an id");
+    assert_eq!(log.iter().find(|r| r.id == Some(m)).unwrap().fate, Fate::Lost(400 * MS), "the user's drop, at its time");
+    for f in s.in_flight() {
+        let r = log.iter().find(|r| r.id == Some(f.id)).expect("in flight and recorded");
+        assert_eq!((r.from, r.to, r.sent_at, r.due_at, r.fate), (f.from, f.to, f.sent_at, Some(f.deliver_at), Fate::InFlight));
+    }
+    for e in s.events_since(0).filter(|e| e.kind == "deliver") {
+        let r = log.iter().find(|r| r.id == e.message_id).expect("a delivered message is recorded");
+        assert_eq!(r.fate, Fate::Delivered((e.time * 1000.0).round() as u64), "{e:?}");
+        assert_eq!(Some(r.kind), e.message_kind);
+    }
+    // The same run without the record: the same events.
+    let mut t = sim(7);
+    t.set_drop_rate(0.05).unwrap();
+    t.run_until(400 * MS);
+    t.drop_message(m).unwrap();
+    t.crash(l).unwrap();
+    t.run_until(900 * MS);
+    assert_eq!(texts(&s), texts(&t));
+    assert_eq!(t.message_log().iter().count(), 0);
+    // The same run recorded again: the same record.
+    let mut u = sim(7);
+    u.keep_message_log(MESSAGE_LOG_CAPACITY);
+    u.set_drop_rate(0.05).unwrap();
+    u.run_until(400 * MS);
+    u.drop_message(m).unwrap();
+    u.crash(l).unwrap();
+    u.run_until(900 * MS);
+    assert_eq!(u.message_log().iter().copied().collect::<Vec<_>>(), log, "the same run records the same messages");
+    // Bounded: the newest `capacity`.
+    u.keep_message_log(10);
+    assert_eq!(u.message_log().iter().map(|r| r.seq).collect::<Vec<_>>(), log[log.len() - 10..].iter().map(|r| r.seq).collect::<Vec<_>>());
+    u.run_until(1000 * MS);
+    assert_eq!(u.message_log().iter().count(), 10);
+}

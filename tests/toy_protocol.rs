@@ -456,6 +456,7 @@ fn the_simulator_names_no_protocol() {
         ("sim/config.rs", include_str!("../src/sim/config.rs")),
         ("sim/chaos.rs", include_str!("../src/sim/chaos.rs")),
         ("sim/measure.rs", include_str!("../src/sim/measure.rs")),
+        ("sim/message_log.rs", include_str!("../src/sim/message_log.rs")),
         ("protocol.rs", include_str!("../src/protocol.rs")),
     ] {
         let lower = text.to_lowercase();

@@ -279,6 +279,44 @@ test('crash, restart and drop through the API', () => {
   assert.ok(sim.stats().messagesDropped >= 1);
 });
 
+test('messageLog: each message with its send and delivery (or loss) times, for the space-time diagram (issue #14 §1)', () => {
+  const sim = new Simulation({ seed: 3, nodes: 3 });
+  sim.startElection('n2');
+  const sent = sim.messages();
+  sim.dropMessage(sent[1].id);
+  sim.runUntil(100);
+  assert.equal(sim.leader(), 'n2');
+  const log = sim.messageLog(0);
+  const rv = log.filter((m) => m.kind === 'RequestVote');
+  assert.deepEqual(
+    rv.map(({ id, from, to, sentMs, dueMs }) => ({ id, from, to, sentMs, dueMs })),
+    sent.map(({ id, from, to, sentAt, deliverAt }) => ({ id, from, to, sentMs: sentAt, dueMs: deliverAt })),
+  );
+  assert.deepEqual([rv[0].deliveredMs, rv[0].droppedMs], [sent[0].deliverAt, null], 'delivered when due');
+  assert.deepEqual([rv[1].deliveredMs, rv[1].droppedMs], [null, 0], 'dropped by hand at 0 ms');
+  const delivered = sim.eventsSince(0).filter((e) => e.kind === 'deliver');
+  for (const e of delivered) assert.equal(log.find((m) => m.id === e.messageId).deliveredMs, e.time, `${e.messageKind} ${e.from}→${e.to}`);
+  assert.ok(log.some((m) => m.kind === 'RequestVoteResponse' && m.from !== 'n2' && m.to === 'n2'));
+  assert.ok(log.every((m, k) => k === 0 || m.seq > log[k - 1].seq), 'in order of sending');
+  for (const m of sim.messages()) assert.deepEqual(log.find((x) => x.id === m.id).deliveredMs, null, 'in flight: neither delivered nor dropped');
+  // sinceMs: what is still in flight or was sent, delivered or lost since then.
+  const recent = sim.messageLog(60);
+  assert.ok(recent.length < log.length && recent.every((m) => m.sentMs >= 60 || (m.deliveredMs ?? m.droppedMs ?? Infinity) >= 60));
+  assert.deepEqual(sim.messageLog(), log);
+  throwsError(() => sim.messageLog(-1), /^sinceMs must be a non-negative number of ms \(got -1\)$/);
+  // A loss to the drop rate never enters the network: no id, no due time.
+  const lossy = new Simulation({ seed: 3, nodes: 3, dropRate: 0.5 });
+  lossy.runUntil(500);
+  const lost = lossy.messageLog().find((m) => m.id === null);
+  assert.ok(lost && lost.dueMs === null && lost.droppedMs === lost.sentMs);
+  // Recording changes nothing, and a replay records the same.
+  const again = new Simulation({ seed: 3, nodes: 3 });
+  again.startElection('n2');
+  again.dropMessage(sent[1].id);
+  again.runUntil(100);
+  assert.deepEqual(again.messageLog(0), log);
+});
+
 test('same seed and same actions give the same events', () => {
   const run = (seed) => {
     const sim = new Simulation({ seed, dropRate: 0.1 });

@@ -284,7 +284,9 @@ export class ConsensusPlayground extends HTMLElement {
     this.panel = mech.panel(cx);
     this.faults = faults(cx, () => this.Simulation.bugList(mech.name), this.failed('The Network and bugs panel'));
     this.events = eventLog(mech.routine);
-    this.timeline = timeline({ seek: (target) => this.travel((h) => h.seek(target)), history: () => this.loadHistory() });
+    this.timeline = timeline({ seek: (target) => this.travel((h) => h.seek(target)), history: () => this.loadHistory(), spacetime: (open) => this.showSpacetime(open) });
+    this.spacetime = null;
+    this.spacetimeOpen = false;
     this.inflight = inflight((id) => this.act((s) => s.dropMessage(id)), this.failed('Messages in flight'), stylesheet);
     // Panels are groups, not landmarks: a page with several widgets would have many alike.
     for (const p of [this.panel.root, this.events.root]) p.setAttribute('role', 'group');
@@ -295,6 +297,20 @@ export class ConsensusPlayground extends HTMLElement {
     this.experiments = mech.experiments ? this.buildExperiments(mech.experiments) : null;
     this.replaceChildren(el('div', { class: 'cp-root' }, this.controls.root, this.banner, main, this.events.root, ...(this.experiments ? [this.experiments] : []), this.live.root));
     this.actions.show(null, true);
+  }
+
+  /** Opens (or closes) the space-time diagram under the timeline: stage/spacetime.js, fetched on first opening. */
+  showSpacetime(open) {
+    this.spacetimeOpen = open;
+    if (this.spacetime) this.spacetime.root.hidden = !open;
+    else if (open)
+      Promise.all([import('./stage/spacetime.js'), stylesheet('stage/spacetime.css')]).then(([m]) => {
+        if (this.spacetime || !this.spacetimeOpen || !this.ring) return;
+        this.spacetime = m.spacetime({ dom, mech: this.mech, ring: this.ring.root, events: this.events.root, act: (fn) => this.act(fn) });
+        this.timeline.root.after(this.spacetime.root);
+        this.dirty = true;
+      }, this.failed('The space-time diagram'));
+    this.dirty = true;
   }
 
   /** Hides the parts named by `hide` (and the Experiments panel with experiments="off"); throws if `hide` is bad. */
@@ -585,6 +601,7 @@ export class ConsensusPlayground extends HTMLElement {
     if (this.selected) this.actions.show(nodes.find((x) => x.id === this.selected));
     this.ring.renderLinks(sim.network());
     this.metrics.render(sim.stats(), now);
+    if (this.spacetimeOpen && this.spacetime) this.spacetime.render(sim, msgs, nodes);
     this.scenario?.frame();
   }
 }

@@ -15,6 +15,7 @@ pub mod chaos;
 mod clients;
 pub mod config;
 pub mod measure;
+pub mod message_log;
 pub mod network;
 pub mod view;
 
@@ -29,6 +30,7 @@ use crate::error::{Error, Result};
 pub use crate::protocol::{Micros, Violation};
 pub use clients::{HistoryOp, Workload};
 pub use config::SimConfig;
+pub use message_log::{Fate, LoggedMessage, MessageLog, MESSAGE_LOG_CAPACITY};
 pub use network::Network;
 pub use view::{ClientReply, EventView, Stats};
 
@@ -251,6 +253,8 @@ pub struct Simulation<P: Protocol> {
     states: Vec<P::Node>,
     in_flight: InFlight<P::Msg>,
     next_message_id: u64,
+    /// The recent messages and their fates, for a space-time diagram.
+    message_log: MessageLog,
     checker: P::Checker,
     stats: Stats,
     /// Since when no running node has led (None while one does): `Stats::leaderless_*`.
@@ -302,6 +306,7 @@ impl<P: Protocol> Simulation<P> {
             states,
             in_flight: InFlight::default(),
             next_message_id: 1,
+            message_log: MessageLog::default(),
             stats: Stats::default(),
             leaderless_since: Some(0),
             events: VecDeque::with_capacity(if FAST_PATHS { EVENT_LOG_CAPACITY } else { 0 }),
@@ -378,6 +383,24 @@ impl<P: Protocol> Simulation<P> {
     /// Messages in flight, in order of id.
     pub fn in_flight(&self) -> impl Iterator<Item = &Message<P::Msg>> {
         self.in_flight.values()
+    }
+    /// The messages sent since [`keep_message_log`](Self::keep_message_log), at most its
+    /// `capacity` (the newest), oldest first, with when they left and when they were delivered
+    /// or lost: what a space-time diagram draws. Empty unless asked for.
+    pub fn message_log(&self) -> &MessageLog {
+        &self.message_log
+    }
+    /// Keeps a record of the last `capacity` messages sent from now on ([`message_log`](Self::message_log);
+    /// 0 stops it). Changes nothing in the run.
+    /// Messages already in flight (those sent by the nodes' start) are recorded first.
+    pub fn keep_message_log(&mut self, capacity: usize) {
+        let was_off = self.message_log.capacity() == 0;
+        self.message_log.keep(capacity);
+        if was_off {
+            for m in self.in_flight.values() {
+                self.message_log.sent(m.id, m.from, m.to, P::msg_kind(&m.payload), m.sent_at, m.deliver_at);
+            }
+        }
     }
     /// The simulation's RNG, for actions that draw (a random agent to write at): a draw here
     /// changes the run that follows, the same way for the same seed and the same calls.
@@ -773,6 +796,7 @@ impl<P: Protocol> Simulation<P> {
         for id in std::mem::take(&mut n.inbox) {
             if self.in_flight.remove(&id).is_some() {
                 self.stats.messages_dropped += 1;
+                self.message_log.ended(id, Fate::Lost(self.now));
             }
         }
         // Messages still waiting for their stable-storage write, or held by a pause, never
@@ -808,6 +832,7 @@ impl<P: Protocol> Simulation<P> {
             .remove(&id)
             .ok_or_else(|| Error::invalid("messageId", format!("must be a message in flight ({id} is not)")))?;
         self.stats.messages_dropped += 1;
+        self.message_log.ended(id, Fate::Lost(self.now));
         self.record("drop", Some(m.to), Some(&m), Text::Sim(view::SimNote::Dropped));
         Ok(())
     }
@@ -1090,6 +1115,7 @@ impl<P: Protocol> Simulation<P> {
         let net = &self.network;
         if net.is_cut(from, to) || (net.drop_rate > 0.0 && chance(&mut self.rng, net.drop_rate)) {
             self.stats.messages_dropped += 1;
+            self.message_log.lost_at_send(self.next_message_id - 1, from, to, P::msg_kind(&payload), self.now + delay);
             return;
         }
         let copies = if net.duplicate_rate > 0.0 && chance(&mut self.rng, net.duplicate_rate) { 2 } else { 1 };
@@ -1135,6 +1161,7 @@ impl<P: Protocol> Simulation<P> {
     fn launch(&mut self, mut m: Message<P::Msg>) {
         m.id = self.next_message_id;
         self.next_message_id += 1;
+        self.message_log.sent(m.id, m.from, m.to, P::msg_kind(&m.payload), m.sent_at, m.deliver_at);
         self.schedule(m.deliver_at, Scheduled::Deliver(m.id));
         self.in_flight.insert(m.id, m);
     }
@@ -1144,6 +1171,9 @@ impl<P: Protocol> Simulation<P> {
     fn take_unsent(&mut self, i: NodeId) -> Vec<Message<P::Msg>> {
         let now = self.now;
         let ids: Vec<u64> = self.in_flight.values().filter(|m| m.from == i && m.sent_at > now).map(|m| m.id).collect();
+        for &id in &ids {
+            self.message_log.ended(id, Fate::Withdrawn);
+        }
         ids.into_iter().filter_map(|id| self.in_flight.remove(&id)).collect()
     }
 
@@ -1151,14 +1181,17 @@ impl<P: Protocol> Simulation<P> {
         let (from, to) = (m.from, m.to);
         if self.nodes[to].crashed {
             self.stats.messages_dropped += 1;
+            self.message_log.ended(m.id, Fate::Lost(self.now));
             return self.record("lost", Some(to), Some(&m), Text::Sim(view::SimNote::LostCrashed));
         }
         if self.network.is_cut(from, to) {
             self.stats.messages_dropped += 1;
+            self.message_log.ended(m.id, Fate::Lost(self.now));
             return self.record("lost", Some(to), Some(&m), Text::Sim(view::SimNote::LostCut));
         }
         self.stats.messages_delivered += 1;
         let (id, kind) = (m.id, P::msg_kind(&m.payload));
+        self.message_log.ended(id, Fate::Delivered(self.now));
         let ((note, routine), _) = self.act_with(to, |p, n, cx, out| p.on_msg(n, cx, from, m.payload, out));
         self.push_record("deliver", Some(to), Some((id, kind, from, to)), Text::Note(note), routine)
     }

@@ -12,7 +12,7 @@ use super::{
 use crate::kv::Op;
 use crate::protocol::{BugInfo, BugSet, NodeId};
 use crate::sim::chaos::{self, Chaos, ChaosConfig};
-use crate::sim::{self, ClientReply, EventView, HistoryOp, Micros, Network, SimConfig, Simulation, Stats, Violation, Workload};
+use crate::sim::{self, ClientReply, EventView, Fate, HistoryOp, MessageLog, Micros, Network, SimConfig, Simulation, Stats, Violation, Workload};
 use crate::error::{Error, Result};
 
 // ---- Simulation ----------------------------------------------------------------------------
@@ -164,6 +164,8 @@ trait Hosted {
     fn violations(&self) -> &[Violation];
     fn stats(&self) -> Stats;
     fn events_since(&self, after: u64) -> impl Iterator<Item = EventView> + '_;
+    fn message_log(&self) -> &MessageLog;
+    fn keep_message_log(&mut self, capacity: usize);
     fn next_event_at(&self) -> Option<Micros>;
     #[cfg(feature = "byzantine")]
     fn behaviours(&self) -> &'static [crate::protocol::BehaviourInfo];
@@ -290,6 +292,12 @@ impl<P: Mechanism> Hosted for Simulation<P> {
     fn next_event_at(&self) -> Option<Micros> {
         Simulation::next_event_at(self)
     }
+    fn message_log(&self) -> &MessageLog {
+        Simulation::message_log(self)
+    }
+    fn keep_message_log(&mut self, capacity: usize) {
+        Simulation::keep_message_log(self, capacity)
+    }
     #[cfg(feature = "byzantine")]
     fn behaviours(&self) -> &'static [crate::protocol::BehaviourInfo] {
         P::BEHAVIOURS
@@ -343,8 +351,9 @@ fn protocol_of(v: &JsValue) -> JsResult<String> {
 }
 
 /// Builds the simulation of mechanism `name` (one of [`PROTOCOLS`]).
+/// Its message record is kept ([`logged`]).
 fn build(name: &str, options: &JsValue) -> JsResult<Inner> {
-    match name {
+    Ok(logged(match name {
         #[cfg(feature = "raft")]
         "raft" => Ok(Inner::Raft(<crate::raft::Raft as Mechanism>::build(options)?)),
         #[cfg(feature = "paxos")]
@@ -360,7 +369,14 @@ fn build(name: &str, options: &JsValue) -> JsResult<Inner> {
         #[cfg(feature = "gossip")]
         "gossip" => Ok(Inner::Gossip(<crate::gossip::Gossip as Mechanism>::build(options)?)),
         _ => Err(invalid("protocol", format!("must be one of {}", PROTOCOLS.join(", ")))),
-    }
+    }?))
+}
+
+/// `inner` keeping a record of its last [`sim::MESSAGE_LOG_CAPACITY`] messages, for
+/// `messageLog()` (the page's space-time diagram).
+fn logged(mut inner: Inner) -> Inner {
+    each!(&mut inner, s => Hosted::keep_message_log(s, sim::MESSAGE_LOG_CAPACITY));
+    inner
 }
 
 /// The deliberate bugs of mechanism `name` (one of [`PROTOCOLS`]).
@@ -667,7 +683,7 @@ impl SimulationJs {
         #[cfg(not(feature = "byzantine"))]
         let traitors = 0;
         let cfg = ChaosConfig { seed, nodes, events, faults, bugs, traitors };
-        Ok(SimulationJs { inner: from_check(&name, &cfg)? })
+        Ok(SimulationJs { inner: logged(from_check(&name, &cfg)?) })
     }
 
     /// The settings in effect, in the constructor's shape (without `byzantine`: see
@@ -1053,6 +1069,53 @@ impl SimulationJs {
         Ok(each!(&self.inner, s => Hosted::events_since(s, after).map(|e| to_js(&e)).collect::<Array>()).into())
     }
 
+    /// The recent messages, for a space-time diagram: those still in flight or sent, delivered
+    /// or lost at or after `sinceMs` (0 when absent), oldest sent first, from a record of the
+    /// last 2048 messages sent (since the simulation was made; for `fromCheck`, since the
+    /// check stopped): `[{seq, id, from, to, kind, sentMs, dueMs, deliveredMs,
+    /// droppedMs}]`. `seq` numbers the record from 1 in order of sending; `id` is the
+    /// message's id in `messages()`, or null for a message lost as it was sent (to the drop
+    /// rate or a cut link: then `dueMs` is null and `droppedMs` is `sentMs`); `dueMs` is when
+    /// the network was to deliver it; `deliveredMs` when its receiver handled it (later than
+    /// `dueMs` if the receiver was paused) and `droppedMs` when it was lost (a drop, a cut
+    /// link, a crashed receiver), or null; both null: in flight. Recording changes nothing
+    /// in the run, and the same run records the same messages.
+    #[wasm_bindgen(js_name = messageLog)]
+    pub fn message_log(&self, since_ms: JsValue) -> JsResult<JsValue> {
+        let since = match since_ms.as_f64() {
+            _ if since_ms.is_undefined() => 0,
+            Some(f) if f.is_finite() && f >= 0.0 => (f * 1000.0).ceil() as Micros,
+            _ => return Err(got("sinceMs", "must be a non-negative number of ms", &since_ms)),
+        };
+        each!(&self.inner, s => {
+            let names = Hosted::ids(s);
+            let name = |i: NodeId| names.get(i).map_or("?", String::as_str);
+            Ok(Hosted::message_log(s)
+                .iter()
+                .filter(|r| r.sent_at >= since || !matches!(r.fate, Fate::Delivered(t) | Fate::Lost(t) if t < since))
+                .map(|r| {
+                    let (delivered, dropped) = match r.fate {
+                        Fate::InFlight | Fate::Withdrawn => (None, None),
+                        Fate::Delivered(t) => (Some(ms(t)), None),
+                        Fate::Lost(t) => (None, Some(ms(t))),
+                    };
+                    to_js(&LoggedMessageJs {
+                        seq: r.seq as f64,
+                        id: r.id.map(|i| i as f64),
+                        from: name(r.from),
+                        to: name(r.to),
+                        kind: r.kind,
+                        sent_ms: ms(r.sent_at),
+                        due_ms: r.due_at.map(ms),
+                        delivered_ms: delivered,
+                        dropped_ms: dropped,
+                    })
+                })
+                .collect::<Array>()
+                .into())
+        })
+    }
+
 }
 
 /// Traitors (feature `byzantine`: www/pkg and the widgets of the Byzantine mechanisms, PBFT,
@@ -1238,6 +1301,21 @@ impl SimulationJs {
         let name = string(id, param)?;
         each!(&self.inner, s => Hosted::index_of(s, param, &name)).map_err(core)
     }
+}
+
+/// One message of `Simulation.messageLog()`, times in ms.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LoggedMessageJs<'a> {
+    seq: f64,
+    id: Option<f64>,
+    from: &'a str,
+    to: &'a str,
+    kind: &'static str,
+    sent_ms: f64,
+    due_ms: Option<f64>,
+    delivered_ms: Option<f64>,
+    dropped_ms: Option<f64>,
 }
 
 /// `Simulation.stats()`: counters as numbers, times in ms.

@@ -15,7 +15,8 @@ export function eventLog([label, title]) {
     el('div', { class: 'cp-events-head' }, el('h3', { text: 'What happened' }), el('label', { class: 'cp-routine', title }, routineBox, el('span', { text: label }))),
     list,
   );
-  const line = (kind, time, text) => el('li', { class: `cp-ev cp-ev-${kind}` }, el('span', { class: 'cp-ev-time', text: fmtMs(time) }), el('span', { text }));
+  // data-seq: the event's seq (the space-time diagram marks the event a line is about).
+  const line = (kind, time, text, seq) => el('li', { class: `cp-ev cp-ev-${kind}`, ...(seq && { 'data-seq': seq }) }, el('span', { class: 'cp-ev-time', text: fmtMs(time) }), el('span', { text }));
   let lastSeq = 0;
   return {
     root,
@@ -32,7 +33,7 @@ export function eventLog([label, title]) {
       const frag = document.createDocumentFragment();
       for (let k = events.length - 1; k >= 0 && frag.childNodes.length < MAX_EVENTS; k--) {
         const ev = events[k];
-        if (!ev.routine || routineBox.checked) frag.append(line(ev.kind, ev.time, ev.text));
+        if (!ev.routine || routineBox.checked) frag.append(line(ev.kind, ev.time, ev.text, ev.seq));
       }
       list.prepend(frag);
       while (list.childElementCount > MAX_EVENTS) list.lastElementChild.remove();

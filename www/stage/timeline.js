@@ -13,8 +13,9 @@ import { button, el, fmtMs } from '../dom.js';
 const views = new WeakMap();
 
 /**
- * @param {{seek(target: {at?: number, ev?: number}): void, history(): Promise<object>}} on
- *   seek: go to a point of the run (time travel); history: the history module, once loaded
+ * @param {{seek(target: {at?: number, ev?: number}): void, history(): Promise<object>, spacetime(open: boolean): void}} on
+ *   seek: go to a point of the run (time travel); history: the history module, once loaded;
+ *   spacetime: open or close the space-time diagram
  */
 export function timeline(on) {
   const run = { log: [], ev: 0, applied: 0, start: 0, end: { at: 0, ev: 0 }, violationAt: null };
@@ -24,6 +25,13 @@ export function timeline(on) {
   const box = el('div', { class: 'cp-group cp-share', hidden: '' });
   const share = button('Share…', 'Copy link, Export, Import', () => on.history().then((h) => h.share(box, share)));
   share.setAttribute('aria-expanded', 'false');
+  // The space-time diagram (stage/spacetime.js, fetched on first opening).
+  const spacetime = button('Space-time', 'A space-time diagram: one line per node, messages as arrows', () => {
+    const open = spacetime.getAttribute('aria-expanded') !== 'true';
+    spacetime.setAttribute('aria-expanded', String(open));
+    on.spacetime(open);
+  });
+  spacetime.setAttribute('aria-expanded', 'false');
   let pending = null;
   // The slider's own keys (← → by a hundredth of the run: its step, Page Up / Down, Home, End)
   // and drags go there, one replay per frame however fast it moves; at its top, the furthest point.
@@ -31,7 +39,7 @@ export function timeline(on) {
     if (pending === null) requestAnimationFrame(() => (on.seek(pending > run.end.at - slider.step ? run.end : { at: pending }), (pending = null)));
     pending = Number(slider.value);
   });
-  const root = el('div', { class: 'cp-timeline' }, el('label', { class: 'cp-time-label' }, el('span', { text: 'Time' }), slider), jump, share, box);
+  const root = el('div', { class: 'cp-timeline' }, el('label', { class: 'cp-time-label' }, el('span', { text: 'Time' }), slider), jump, spacetime, share, box);
   jump.hidden = true;
   return {
     root,
