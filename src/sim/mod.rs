@@ -14,6 +14,7 @@
 pub mod chaos;
 mod clients;
 pub mod config;
+mod linearizable;
 pub mod measure;
 pub mod network;
 pub mod view;

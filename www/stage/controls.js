@@ -33,7 +33,8 @@ export function controls(on, extra, cx, kvClients = true) {
     showSpeed(s);
     on.speed(s);
   });
-  const slot = (name) => extra.filter((a) => a.slot === name).map((a) => actionButton(a, cx));
+  const made = [];
+  const slot = (name) => extra.filter((a) => a.slot === name).map((a) => (made.push([a, actionButton(a, cx)]), made.at(-1)[1]));
   return {
     root: el(
       'div',
@@ -66,6 +67,14 @@ export function controls(on, extra, cx, kvClients = true) {
     },
     showClock(now) {
       setText(clock, `t = ${fmtMs(now)}`);
+    },
+    /** Disables the mechanism's buttons that cannot act now (their `disabled(cx)` says why, in the title). */
+    sync() {
+      for (const [a, b] of made) {
+        const why = a.disabled?.(cx) || '';
+        if (b.disabled !== !!why) b.disabled = !!why;
+        if (b.title !== (why || a.title)) b.title = why || a.title;
+      }
     },
   };
 }
