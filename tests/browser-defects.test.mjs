@@ -140,3 +140,48 @@ test('400 × 800: the ring and the node panel are both on screen once a node is 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('stale-read: the page checks its clients’ history and shows the stale read like any violation', async () => {
+  // What a learner does (a link to it, Share… → Copy link): 3 nodes, seed 34, the stale-read bug
+  // and CheckQuorum off, so that the isolated leader keeps believing it leads; Isolate the
+  // leader (n1) at 1 s; KV clients on at 2 s, once n2 and n3 have a new leader. A client whose
+  // reads go to n1 gets values the new leader's writes have replaced (seed 34: at 2,101.6 ms).
+  const record = {
+    consensusPlayground: 1,
+    attributes: { nodes: '3', seed: '34', bugs: 'stale-read', 'check-quorum': 'off', speed: '0.2' },
+    check: null,
+    actions: [
+      { at: 1000, do: 'cutLink', args: ['n1', 'n2', true] },
+      { at: 1000, do: 'cutLink', args: ['n1', 'n3', true] },
+      { at: 2000, do: 'startClients', args: [{ clients: 2, thinkMs: 60 }] },
+    ],
+    at: [2050],
+    end: [2050],
+  };
+  const run = Buffer.from(JSON.stringify(record)).toString('base64url');
+  const { page, errors } = await open(`?run=${run}`);
+  const pg = page.locator('consensus-playground');
+  await page.waitForFunction(() => document.querySelector('consensus-playground .cp-clock')?.textContent === 't = 2050.0 ms');
+  assert.equal(await pg.locator('[data-node="n1"]').getAttribute('data-state'), 'leader', 'n1 still believes it leads');
+  assert.equal(await pg.locator('[data-node="n2"][data-state="leader"], [data-node="n3"][data-state="leader"]').count(), 1, 'n2 or n3 leads the others');
+  assert.equal(await pg.locator('.cp-banner').isHidden(), true);
+  await page.evaluate(() => {
+    window.__violations = [];
+    document.addEventListener('cp-violation', (e) => window.__violations.push(e.detail));
+  });
+  await pg.getByRole('button', { name: 'Play' }).click();
+  await pg.locator('.cp-banner').waitFor();
+  assert.match(await pg.locator('.cp-banner').textContent(), /^Safety violation — Linearizability \(n1\) at 2101\.6 ms: client \d's get \w got .* from n1, but no order of the operations on key/);
+  await page.waitForFunction(() => window.__violations.length === 1);
+  const [v] = await page.evaluate(() => window.__violations);
+  assert.equal(v.rule, 'Linearizability');
+  assert.deepEqual(v.nodes, ['n1']);
+  assert.equal(v.timeMs, 2101.621);
+  assert.match(await pg.locator('[data-node="n1"]').getAttribute('class'), /\bcp-violating\b/);
+  // Jump to the violation, as for the checker's own.
+  await pg.getByRole('button', { name: 'Pause' }).click();
+  await pg.getByRole('button', { name: 'Jump to the violation' }).click();
+  await page.waitForFunction(() => document.querySelector('consensus-playground .cp-clock').textContent === 't = 2101.6 ms');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
