@@ -12,7 +12,7 @@
 //! hold after the window become the next cut's, and the window empties: the search only ever
 //! looks at the operations since the last quiet moment on that key.
 
-use crate::collections::{Map, Set};
+use crate::collections::Map;
 use crate::kv::{Kv, Op, Output};
 
 use super::{HistoryOp, Micros, Violation};
@@ -42,20 +42,18 @@ impl Linearizability {
             return;
         }
         self.on = true;
-        let mut events: Vec<(Micros, u8, usize)> = Vec::new();
+        // Calls come in the history's order; answers nearly so (an insertion sort, small in the wasm).
+        let mut answers: Vec<(Micros, usize)> = history.iter().enumerate().filter_map(|(h, op)| Some((op.return_us?, h))).collect();
+        crate::collections::sort_small(&mut answers);
+        let mut answers = answers.into_iter().peekable();
         for (h, op) in history.iter().enumerate() {
-            events.push((op.call_us, 0, h));
-            if let Some(r) = op.return_us {
-                events.push((r, 1, h));
+            while let Some((at, a)) = answers.next_if(|&(at, _)| at < op.call_us) {
+                self.answered(history, a, at, Vec::new());
             }
+            self.called(history, h);
         }
-        events.sort();
-        for (at, kind, h) in events {
-            if kind == 0 {
-                self.called(history, h);
-            } else {
-                self.answered(history, h, at, Vec::new());
-            }
+        for (at, a) in answers {
+            self.answered(history, a, at, Vec::new());
         }
     }
 
@@ -94,7 +92,7 @@ impl Linearizability {
                 let seen = op.output.as_ref().map_or_else(String::new, |o| op.op.output_sentence(o));
                 let by = if nodes.is_empty() { String::new() } else { format!(" from {}", nodes.join(", ")) };
                 let detail = format!(
-                    "client {}'s {} got {seen}{by}, but no order of the operations on key {:?} explains every answer the clients got (a read returned stale data, or a write was lost)",
+                    "client {}'s {} got {seen}{by}, but no order of the operations on key \"{}\" explains every answer the clients got (a read returned stale data, or a write was lost)",
                     op.client,
                     op.op.sentence(),
                     op.op.key()
@@ -132,7 +130,8 @@ fn orders(states: &[Option<String>], ops: &[&HistoryOp], now: Micros) -> Option<
     let complete = must == n;
     let mut ends: Vec<Option<String>> = Vec::new();
     let mut any = false;
-    let mut seen: Set<(Vec<bool>, Option<String>)> = Set::new();
+    // Tried already (a list: a window holds a handful of operations, and a set would weigh more in the wasm).
+    let mut seen: Vec<(Vec<bool>, Option<String>)> = Vec::new();
     let mut stack: Vec<(Vec<bool>, usize, Option<String>)> = states.iter().map(|s| (vec![false; n], 0, s.clone())).collect();
     while let Some((done, placed, state)) = stack.pop() {
         if placed == must {
@@ -145,9 +144,10 @@ fn orders(states: &[Option<String>], ops: &[&HistoryOp], now: Micros) -> Option<
             }
             continue;
         }
-        if !seen.insert((done.clone(), state.clone())) {
+        if seen.iter().any(|(d, st)| *d == done && *st == state) {
             continue;
         }
+        seen.push((done.clone(), state.clone()));
         // The next operation cannot have been called after an operation not yet placed was answered.
         let bound = (0..n).filter(|&j| !done[j]).filter_map(ret).min().unwrap_or(Micros::MAX);
         for j in (0..n).filter(|&j| !done[j] && ops[j].call_us <= bound) {
