@@ -12,7 +12,6 @@
 //! hold after the window become the next cut's, and the window empties: the search only ever
 //! looks at the operations since the last quiet moment on that key.
 
-use crate::collections::Map;
 use crate::kv::{Kv, Op, Output};
 
 use super::{HistoryOp, Micros, Violation};
@@ -22,7 +21,8 @@ use super::{HistoryOp, Micros, Violation};
 pub(super) struct Linearizability {
     /// Whether the check runs.
     pub(super) on: bool,
-    keys: Map<String, KeyWindow>,
+    /// Each key's window (a list: the workload's keys are few).
+    keys: Vec<(String, KeyWindow)>,
     /// The first violation (the check stops there).
     pub(super) found: Vec<Violation>,
 }
@@ -63,11 +63,9 @@ impl Linearizability {
             return;
         }
         let key = history[h].op.key();
-        if !self.keys.contains_key(key) {
-            self.keys.insert(key.to_string(), KeyWindow { states: vec![None], window: Vec::new() });
-        }
-        if let Some(k) = self.keys.get_mut(key) {
-            k.window.push(h);
+        match self.keys.iter_mut().find(|(k, _)| k == key) {
+            Some((_, k)) => k.window.push(h),
+            None => self.keys.push((key.to_string(), KeyWindow { states: vec![None], window: vec![h] })),
         }
     }
 
@@ -78,7 +76,7 @@ impl Linearizability {
             return false;
         }
         let op = &history[h];
-        let Some(k) = self.keys.get_mut(op.op.key()) else { return false };
+        let Some((_, k)) = self.keys.iter_mut().find(|(k, _)| k == op.op.key()) else { return false };
         let ops: Vec<&HistoryOp> = k.window.iter().map(|&i| &history[i]).collect();
         match orders(&k.states, &ops, now) {
             Some(ends) => {
