@@ -35,8 +35,10 @@ const SEARCH = {
   'stale-truncate': ['--seeds', '0..20', '--nodes', '5'],
   'forget-vote': ['--seeds', '0..100', '--nodes', '3'],
   figure8: ['--seeds', '0..200', '--nodes', '3'],
-  // Only the linearizability check sees this one; partitions make deposed leaders.
-  'stale-read': ['--seeds', '0..130', '--nodes', '3', '--faults', 'partition'],
+  // Only the linearizability check sees this one; partitions make deposed leaders, and pauses
+  // wake them with a stale view (since clients keep the leader that answered them, they no
+  // longer drift onto a deposed one by timeouts: partitions alone find it in none of 300 seeds).
+  'stale-read': ['--seeds', '0..90', '--nodes', '3', '--faults', 'partition,pause'],
 };
 
 for (const [bug, range] of Object.entries(SEARCH)) {

@@ -451,6 +451,7 @@ fn the_simulator_names_no_protocol() {
     for (file, text) in [
         ("sim/mod.rs", include_str!("../src/sim/mod.rs")),
         ("sim/clients.rs", include_str!("../src/sim/clients.rs")),
+        ("sim/linearizable.rs", include_str!("../src/sim/linearizable.rs")),
         ("sim/network.rs", include_str!("../src/sim/network.rs")),
         ("sim/view.rs", include_str!("../src/sim/view.rs")),
         ("sim/config.rs", include_str!("../src/sim/config.rs")),

@@ -468,6 +468,7 @@ export class ConsensusPlayground extends HTMLElement {
     this.simulation = sim;
     this.banner.hidden = true;
     this.violationCount = 0;
+    this.actionError = null;
     this.violationNodes = new Set();
     this.metrics.reset();
     this.events.reset();
@@ -519,8 +520,12 @@ export class ConsensusPlayground extends HTMLElement {
     const n = log.length;
     try {
       fn(this.timeline.recording(this.simulation));
+      if (this.actionError) (this.actionError = null), (this.violationCount = -1);
     } catch (e) {
+      // Said where the learner looks (the banner), not only in the event log.
       this.events.note(e.message, this.simulation.now);
+      this.actionError = e.message;
+      this.violationCount = -1;
     }
     this.scenario?.acted(log.slice(n));
     this.dirty = true;
@@ -585,11 +590,12 @@ export class ConsensusPlayground extends HTMLElement {
     const v = sim.violations();
     if (v.length !== this.violationCount) {
       this.violationCount = v.length;
-      this.banner.hidden = v.length === 0;
-      this.banner.textContent = v.length ? `Safety violation — ${v[0].rule} (${v[0].nodes.join(', ')}) at ${fmtMs(v[0].time)}: ${v[0].detail}` : '';
+      this.banner.hidden = v.length === 0 && !this.actionError;
+      this.banner.textContent = v.length ? `Safety violation — ${v[0].rule} (${v[0].nodes.join(', ')}) at ${fmtMs(v[0].time)}: ${v[0].detail}` : this.actionError ? `Not done: ${this.actionError}` : '';
       this.violationNodes = new Set(v.flatMap((x) => x.nodes));
     }
     this.timeline.show(now, v[0]?.time);
+    this.controls.sync();
     const nodes = sim.nodes();
     this.ring.renderNodes(nodes, now, this.mech, this.selected, this.violationNodes, this.cx);
     const msgs = sim.messages();

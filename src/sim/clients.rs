@@ -2,7 +2,10 @@
 //!
 //! Each client issues one operation at a time to the node it believes leads, waits for the
 //! answer, and on a timeout or a redirect retries the same command (same client id and seq) at
-//! another node; the store's sessions make the retry take effect once (dissertation §6.3).
+//! another node; the store's sessions make the retry take effect once (dissertation §6.3). A
+//! client remembers the node that answered it (it leads, when one answer is enough) and sends
+//! its next operation there; a timeout is the timeout of one attempt of one operation (its seq
+//! and attempt), so an old operation's timer never cuts a later one short.
 //! Clients sit outside the cluster: their messages take the network's latency but no partition
 //! or loss applies to them. Every operation is recorded in a history, with its call and return
 //! times, for the linearizability check.
@@ -11,7 +14,7 @@ use rand::Rng;
 
 use super::{view::SimNote, Micros, Scheduled, Simulation, Text};
 use crate::kv::{ClientId, Command, Op, Output};
-use crate::protocol::{ClientCall, Invariants, NodeId, Protocol};
+use crate::protocol::{ClientCall, Invariants, NodeId, Protocol, Violation};
 
 /// Client workload settings.
 #[derive(Clone, Debug, PartialEq)]
@@ -84,8 +87,9 @@ pub(super) enum ClientMsg {
     Request { client: usize, node: usize, command: Command },
     /// Node `from` answers a client: the output, or a redirect to the leader it knows (if any).
     Reply { client: usize, from: NodeId, seq: u64, answer: Result<Output, Option<usize>> },
-    /// A client's timer: start the next operation, or give up on `attempt` and retry.
-    Tick { client: usize, attempt: Option<u32> },
+    /// A client's timer: start the next operation, or give up on `attempt` (operation seq,
+    /// attempt number) and retry.
+    Tick { client: usize, attempt: Option<(u64, u32)> },
 }
 
 /// The clients and their history.
@@ -94,6 +98,8 @@ pub(super) struct Clients {
     workload: Option<Workload>,
     clients: Vec<Client>,
     pub(super) history: Vec<HistoryOp>,
+    /// The incremental linearizability check of `history` (off unless asked for).
+    pub(super) linearizable: super::linearizable::Linearizability,
     /// Messages scheduled, by id.
     pub(super) messages: crate::collections::Map<u64, ClientMsg>,
     next_id: u64,
@@ -135,6 +141,20 @@ impl<P: Protocol> Simulation<P> {
         &self.clients.history
     }
 
+    /// Checks from now on, as each answer arrives, that the client history is linearizable
+    /// (the history so far included); [`Self::history_violations`] has what it finds. Off by
+    /// default: the CLI checks the whole history at the end instead ([`crate::lincheck`]).
+    pub fn check_history(&mut self) {
+        let clients = &mut self.clients;
+        clients.linearizable.enable(&clients.history);
+    }
+
+    /// What the check of [`Self::check_history`] found: the first answer that made the client
+    /// history not linearizable, if any (rule `Linearizability`).
+    pub fn history_violations(&self) -> &[Violation] {
+        &self.clients.linearizable.found
+    }
+
     pub(super) fn schedule_client(&mut self, at: Micros, msg: ClientMsg) {
         let id = self.clients.next_id;
         self.clients.next_id += 1;
@@ -156,7 +176,7 @@ impl<P: Protocol> Simulation<P> {
         }
     }
 
-    fn client_tick(&mut self, c: usize, attempt: Option<u32>) -> Option<u64> {
+    fn client_tick(&mut self, c: usize, attempt: Option<(u64, u32)>) -> Option<u64> {
         let workload = self.clients.workload.clone()?;
         let n = self.nodes.len();
         match attempt {
@@ -179,9 +199,10 @@ impl<P: Protocol> Simulation<P> {
                 let history = self.clients.history.len();
                 self.clients.history.push(HistoryOp { client: cl.id, op: op.clone(), call_us: self.now, return_us: None, output: None });
                 cl.pending = Some(Pending { seq: cl.seq, op, history, attempt: 0, answers: Vec::new() });
+                self.clients.linearizable.called(&self.clients.history, history);
                 Some(self.client_send(c))
             }
-            Some(a) if self.clients.clients[c].pending.as_ref().is_some_and(|p| p.attempt == a) => {
+            Some((seq, a)) if self.clients.clients[c].pending.as_ref().is_some_and(|p| p.seq == seq && p.attempt == a) => {
                 // No answer in time: try the next node.
                 let cl = &mut self.clients.clients[c];
                 cl.guess = (cl.guess + 1) % n;
@@ -199,7 +220,7 @@ impl<P: Protocol> Simulation<P> {
         let cl = &mut self.clients.clients[c];
         let p = cl.pending.as_mut().expect("a client sends only a pending operation");
         p.attempt += 1;
-        let (attempt, node) = (p.attempt, cl.guess);
+        let (seq, attempt, node) = (p.seq, p.attempt, cl.guess);
         let command = Command { client: cl.id, seq: p.seq, op: p.op.clone() };
         let note = SimNote::ClientSends { client: cl.id, op: command.op.clone(), seq: p.seq, attempt };
         if broadcast && attempt > 1 {
@@ -210,7 +231,7 @@ impl<P: Protocol> Simulation<P> {
         }
         let at = self.now + self.client_latency();
         self.schedule_client(at, ClientMsg::Request { client: c, node, command });
-        self.schedule_client(self.now + timeout, ClientMsg::Tick { client: c, attempt: Some(attempt) });
+        self.schedule_client(self.now + timeout, ClientMsg::Tick { client: c, attempt: Some((seq, attempt)) });
         self.record("client", Some(node), None, Text::Sim(note))
     }
 
@@ -250,16 +271,28 @@ impl<P: Protocol> Simulation<P> {
                     crate::collections::sort_small(&mut vouched);
                 }
                 let p = cl.pending.take().expect("checked above");
+                if quorum == 1 {
+                    // It answered: it leads (or did). The next operation goes there.
+                    cl.guess = from;
+                }
                 let id = cl.id;
                 self.checker.on_client_accept(self.now, id, seq, &output, &vouched);
-                let cl = &mut self.clients.clients[c];
                 let h = &mut self.clients.history[p.history];
                 h.return_us = Some(self.now);
                 h.output = Some(output.clone());
-                let note = SimNote::ClientGets { client: cl.id, op: p.op.clone(), output: output.clone() };
+                let note = SimNote::ClientGets { client: id, op: p.op.clone(), output: output.clone() };
                 let next = self.now + self.rng.random_range(0..=think);
                 self.schedule_client(next, ClientMsg::Tick { client: c, attempt: None });
-                Some(self.record("client", None, None, Text::Sim(note)))
+                let record = self.record("client", None, None, Text::Sim(note));
+                if self.clients.linearizable.on {
+                    let names = vouched.iter().map(|&i| self.names[i].clone()).collect();
+                    if self.clients.linearizable.answered(&self.clients.history, p.history, self.now, names) {
+                        let v = &self.clients.linearizable.found[0];
+                        let note = SimNote::Violation { rule: v.rule, detail: v.detail.clone() };
+                        self.record("violation", None, None, Text::Sim(note));
+                    }
+                }
+                Some(record)
             }
             Err(redirect) => {
                 cl.guess = redirect.unwrap_or((cl.guess + 1) % n);

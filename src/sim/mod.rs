@@ -14,6 +14,7 @@
 pub mod chaos;
 mod clients;
 pub mod config;
+mod linearizable;
 pub mod measure;
 pub mod message_log;
 pub mod network;

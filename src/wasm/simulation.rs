@@ -162,6 +162,10 @@ trait Hosted {
     fn history(&self) -> &[HistoryOp];
     fn leader(&self) -> Option<NodeId>;
     fn violations(&self) -> &[Violation];
+    /// Turns on the incremental check of the client history, for a mechanism whose clients
+    /// expect a linearizable store ([`Chaos::LINEARIZABLE`]).
+    fn check_history(&mut self);
+    fn history_violations(&self) -> &[Violation];
     fn stats(&self) -> Stats;
     fn events_since(&self, after: u64) -> impl Iterator<Item = EventView> + '_;
     fn message_log(&self) -> &MessageLog;
@@ -282,6 +286,14 @@ impl<P: Mechanism> Hosted for Simulation<P> {
     }
     fn violations(&self) -> &[Violation] {
         Simulation::violations(self)
+    }
+    fn check_history(&mut self) {
+        if P::LINEARIZABLE {
+            Simulation::check_history(self)
+        }
+    }
+    fn history_violations(&self) -> &[Violation] {
+        Simulation::history_violations(self)
     }
     fn stats(&self) -> Stats {
         Simulation::stats(self)
@@ -644,9 +656,9 @@ impl SimulationJs {
             let _ = js_sys::Reflect::delete_property(&rest, &"byzantine".into());
             let mut sim = SimulationJs { inner: build(&name, &rest)? };
             sim.set_traitors(&traitors)?;
-            return Ok(sim);
+            return Ok(sim.checking_history());
         }
-        Ok(SimulationJs { inner: build(&name, &options)? })
+        Ok(SimulationJs { inner: build(&name, &options)? }.checking_history())
     }
 
     /// Replays a `consensus-sim check` run (same seed, nodes, events, faults and bug) up to
@@ -683,7 +695,7 @@ impl SimulationJs {
         #[cfg(not(feature = "byzantine"))]
         let traitors = 0;
         let cfg = ChaosConfig { seed, nodes, events, faults, bugs, traitors };
-        Ok(SimulationJs { inner: logged(from_check(&name, &cfg)?) })
+        Ok(SimulationJs { inner: logged(from_check(&name, &cfg)?) }.checking_history())
     }
 
     /// The settings in effect, in the constructor's shape (without `byzantine`: see
@@ -1035,9 +1047,17 @@ impl SimulationJs {
     /// Safety violations found so far: `[{rule, nodes, time, detail, index?}]` (time in ms;
     /// `index`, when the rule is about one position: Raft's log index, a Paxos slot, a PBFT
     /// sequence number); `[]` when safe.
+    /// The checker's, and `Linearizability` when the KV clients' history (`history()`) stops
+    /// being linearizable (checked as each answer arrives: a stale read shows when it is read).
     pub fn violations(&self) -> JsValue {
-        each!(&self.inner, s => Hosted::violations(s))
-            .iter()
+        // The checker's and the client history's, in order of time (each list is; a new one is
+        // never earlier than those before it, so the list only grows at its end).
+        let (mut a, mut b) = each!(&self.inner, s => (Hosted::violations(s).iter().peekable(), Hosted::history_violations(s).iter().peekable()));
+        std::iter::from_fn(|| match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if y.time_us < x.time_us => b.next(),
+            (Some(_), _) => a.next(),
+            _ => b.next(),
+        })
             .map(|v| to_js(&ViolationJs { rule: v.rule, nodes: &v.nodes, time: ms(v.time_us), detail: &v.detail, index: v.index.map(|i| i as f64) }))
             .collect::<Array>()
             .into()
@@ -1116,6 +1136,14 @@ impl SimulationJs {
         })
     }
 
+}
+
+impl SimulationJs {
+    /// The simulation with its client history checked as answers arrive (see `violations()`).
+    fn checking_history(mut self) -> Self {
+        each!(&mut self.inner, s => Hosted::check_history(s));
+        self
+    }
 }
 
 /// Traitors (feature `byzantine`: www/pkg and the widgets of the Byzantine mechanisms, PBFT,

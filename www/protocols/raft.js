@@ -124,7 +124,14 @@ export function nodeLabel(n, nodes) {
 }
 
 export const toolbar = [
-  { slot: 'cluster', text: 'Add node', title: 'The leader adds a new server to the configuration (§4.1)', run: (cx) => cx.act((s) => s.addNode()) },
+  {
+    slot: 'cluster',
+    text: 'Add node',
+    title: 'The leader adds a new server to the configuration (§4.1)',
+    run: (cx) => cx.act((s) => s.addNode()),
+    // The simulator's limit (nodes 1–16, removed ones included), and addNode's first rule.
+    disabled: (cx) => (cx.sim.ids.length >= 16 ? 'The cluster has 16 nodes, the most the ring holds' : !cx.sim.leader() ? 'No leader to add a server: wait for an election' : null),
+  },
   { slot: 'clients', text: 'Client request', title: 'Send a client command to the leader', run: (cx) => cx.clientRequest() },
 ];
 

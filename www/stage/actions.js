@@ -84,9 +84,11 @@ export function nodeActions(mech, cx, close, traitors) {
       detailsSig = s;
       details.replaceChildren(...rows.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: String(v) })]));
     },
-    /** Moves focus to the first button (a node was just opened). */
+    /** Moves focus to the first button (a node was just opened), and the panel into view when it is not (narrow: under the ring). */
     focus() {
       root.querySelector('button')?.focus({ preventScroll: true });
+      const r = root.getBoundingClientRect();
+      if (r.top < 0 || r.bottom > innerHeight) root.scrollIntoView({ block: r.height > innerHeight ? 'start' : 'nearest' });
     },
   };
 }

@@ -36,7 +36,8 @@ export function controls(on, extra, cx, kvClients = true) {
   });
   const help = button('?', 'Keyboard shortcuts (?)', on.help);
   help.setAttribute('aria-label', 'Keyboard shortcuts (?)');
-  const slot = (name) => extra.filter((a) => a.slot === name).map((a) => actionButton(a, cx));
+  const made = [];
+  const slot = (name) => extra.filter((a) => a.slot === name).map((a) => (made.push([a, actionButton(a, cx)]), made.at(-1)[1]));
   return {
     root: el(
       'div',
@@ -69,6 +70,14 @@ export function controls(on, extra, cx, kvClients = true) {
     },
     showClock(now) {
       setText(clock, `t = ${fmtMs(now)}`);
+    },
+    /** Disables the mechanism's buttons that cannot act now (their `disabled(cx)` says why, in the title). */
+    sync() {
+      for (const [a, b] of made) {
+        const why = a.disabled?.(cx) || '';
+        if (b.disabled !== !!why) b.disabled = !!why;
+        if (b.title !== (why || a.title)) b.title = why || a.title;
+      }
     },
   };
 }

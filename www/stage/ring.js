@@ -14,22 +14,86 @@ export const stillMotion = () => !!motion?.matches;
 export const SIZE = 400; // the ring's viewBox is SIZE × SIZE
 export const NODE_R = 27;
 
+// A node's parts, in its own units (before its scale): the body (and timer arc), the line under
+// it (its state), and its name, outside the ring on its radius, where no message passes (they
+// travel inside the ring). Sizes are those of the widest texts: "n16", "candidate 12/16".
+const GAP = 12; // from the body's edge to the name
+const NAME = { h: 14, w: 30 };
+const SUB = { y: NODE_R + 20, h: 12, w: 84 };
+const SUB_BOX = [-SUB.w / 2, SUB.y - SUB.h * 0.85, SUB.w / 2, SUB.y + SUB.h * 0.25];
+/** Below this scale the line under each node is not drawn (CSS: .cp-ring[data-crowded]). */
+export const CROWDED = 0.85;
+
+const meet = ([l1, t1, r1, b1], [l2, t2, r2, b2]) => l1 < r2 && l2 < r1 && t1 < b2 && t2 < b1;
+
+/** The box of a text of `size` at `p` ({x, y, anchor}), `[left, top, right, bottom]`. */
+function textBox(p, { h, w }) {
+  const left = p.anchor === 'start' ? p.x : p.anchor === 'end' ? p.x - w : p.x - w / 2;
+  return [left, p.y - h * 0.85, left + w, p.y + h * 0.25];
+}
+
 /**
- * How large a node is drawn among `n`: full size up to 12, smaller beyond, so that neighbours do
- * not overlap (gossip draws up to 30 agents on the ring); the circle grows into the room saved.
+ * Where node `i` of `n` writes its name, in the node's units: `{x, y, anchor}` (SVG
+ * text-anchor; `y` the baseline). Outside the ring on the node's radius: centred on it at the
+ * sides, standing off by half its height at the top and bottom; and below the line under the
+ * node (`sub`: drawn) where it would meet it.
+ */
+export function namePos(i, n, sub = true) {
+  const a = n === 1 ? -Math.PI / 2 : -Math.PI / 2 + (2 * Math.PI * i) / n;
+  const [c, s] = [Math.cos(a), Math.sin(a)];
+  const d = NODE_R + GAP;
+  const anchor = c > 0.35 ? 'start' : c < -0.35 ? 'end' : 'middle';
+  const p = { x: c * d, y: s * (d + (anchor === 'middle' ? NAME.h / 2 : 0)) + NAME.h * 0.35, anchor };
+  if (sub && meet(textBox(p, NAME), SUB_BOX)) p.y = SUB_BOX[3] + NAME.h * 0.85 + 1;
+  return p;
+}
+
+/** The boxes a node's drawing covers around its centre (node units). */
+function footprint(i, n, sub) {
+  const boxes = [[-NODE_R - 6, -NODE_R - 6, NODE_R + 6, NODE_R + 6], textBox(namePos(i, n, sub), NAME)];
+  if (sub) boxes.push(SUB_BOX);
+  return boxes;
+}
+
+/** Whether `n` nodes at scale `s` (the line under each drawn or not) keep clear of each other. */
+function fits(n, s, sub) {
+  const pts = Array.from({ length: n }, (_, i) => {
+    const p = ringPos(i, n, s);
+    return footprint(i, n, sub).map(([l, t, r, b]) => [p.x + l * s, p.y + t * s, p.x + r * s, p.y + b * s]);
+  });
+  const inside = pts.every((bs) => bs.every(([l, t, r, b]) => l >= 0 && t >= 0 && r <= SIZE && b <= SIZE));
+  if (!inside) return false;
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) for (const a of pts[i]) if (pts[j].some((b) => meet(a, b))) return false;
+  return true;
+}
+
+function ringPos(i, n, s) {
+  if (n === 1) return { x: SIZE / 2, y: SIZE / 2 };
+  const a = -Math.PI / 2 + (2 * Math.PI * i) / n;
+  // Room at the edge for a name beside the body.
+  const r = SIZE / 2 - (NODE_R + GAP + NAME.w + 2) * s;
+  return { x: SIZE / 2 + r * Math.cos(a), y: SIZE / 2 + r * Math.sin(a) };
+}
+
+const scales = new Map();
+/**
+ * How large a node is drawn among `n`: the largest scale (at most 1) at which no node's body,
+ * name or line under it overlaps another's, with the line under each node while that fits at
+ * CROWDED or more, without it below (gossip draws up to 30 agents on the ring).
  */
 export function nodeScale(n) {
-  let s = 1;
-  for (let k = 0; k < 3; k++) s = Math.min(1, (2 * Math.PI * (SIZE / 2 - (NODE_R + 34) * s)) / n / (2 * (NODE_R + 11)));
-  return s;
+  if (!scales.has(n)) {
+    let s = 1;
+    while (s > CROWDED && !fits(n, s, true)) s -= 0.01;
+    if (s <= CROWDED) while (s > 0.2 && !fits(n, s, false)) s -= 0.01;
+    scales.set(n, Math.round(s * 100) / 100);
+  }
+  return scales.get(n);
 }
 
 /** Where node `i` of `n` sits: on a circle, the first at the top, clockwise. */
 export function nodePos(i, n) {
-  if (n === 1) return { x: SIZE / 2, y: SIZE / 2 };
-  const a = -Math.PI / 2 + (2 * Math.PI * i) / n;
-  const r = SIZE / 2 - (NODE_R + 34) * nodeScale(n);
-  return { x: SIZE / 2 + r * Math.cos(a), y: SIZE / 2 + r * Math.sin(a) };
+  return ringPos(i, n, nodeScale(n));
 }
 
 /**
@@ -110,7 +174,7 @@ export function ring(on) {
       pos = new Map(ids.map((id, i) => [id, nodePos(i, ids.length)]));
       scale = nodeScale(ids.length);
       // Crowded: the line under each node would run into its neighbours' (CSS hides it).
-      root.toggleAttribute('data-crowded', scale < 0.85);
+      root.toggleAttribute('data-crowded', scale < CROWDED);
       nodeEls = new Map();
       linkEls = new Map();
       messageEls = new Map();
@@ -128,8 +192,9 @@ export function ring(on) {
           linkEls.set(`${p}-${q}`, { g, title, p, q });
         }
       });
-      for (const id of ids) {
+      for (const [i, id] of ids.entries()) {
         const { x, y } = pos.get(id);
+        const np = namePos(i, ids.length, scale >= CROWDED);
         const g = svg('g', { 'data-node': id, class: 'cp-node', transform: `translate(${x} ${y})${scale < 1 ? ` scale(${scale.toFixed(3)})` : ''}`, tabindex: '0', role: 'button' });
         // A fixed, invisible hit area around everything that moves, so the node's box is stable.
         const hit = svg('circle', { r: NODE_R + 11, class: 'cp-hit' });
@@ -137,8 +202,8 @@ export function ring(on) {
         const arc = svg('path', { class: 'cp-timer' });
         const body = svg('circle', { r: NODE_R, class: 'cp-body' });
         const number = svg('text', { class: 'cp-term', y: 9 });
-        const name = svg('text', { class: 'cp-name', y: -NODE_R - 12 });
-        const sub = svg('text', { class: 'cp-sub', y: NODE_R + 20 });
+        const name = svg('text', { class: 'cp-name', x: np.x.toFixed(1), y: np.y.toFixed(1), style: `text-anchor: ${np.anchor}` });
+        const sub = svg('text', { class: 'cp-sub', y: SUB.y });
         const cross = svg('path', { class: 'cp-cross', d: 'M-14 -14 L14 14 M14 -14 L-14 14' });
         const pauseMark = svg('path', { class: 'cp-pause-mark', d: 'M-7 -11 V11 M7 -11 V11' });
         // A traitor (a Byzantine node) wears horns.
