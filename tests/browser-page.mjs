@@ -43,8 +43,12 @@ export function browserPage() {
   return open;
 }
 
-/** The files of www/dist/ the page has fetched so far, e.g. 'raft-ABCD1234.js'. */
-export const fetched = (page) => page.evaluate(() => performance.getEntriesByType('resource').map((r) => r.name).filter((n) => n.includes('/dist/')).map((n) => n.split('/dist/')[1]));
+/**
+ * The files of www/dist/ the page has fetched so far, e.g. 'raft-ABCD1234.js' (not index.html's
+ * own list of guided scenarios, scenarios/index.json, which is the page's and no widget's).
+ */
+export const fetched = (page) =>
+  page.evaluate(() => performance.getEntriesByType('resource').map((r) => r.name).filter((n) => n.includes('/dist/')).map((n) => n.split('/dist/')[1]).filter((f) => f !== 'scenarios/index.json'));
 
 /** Records every message kind the element ever draws (a MutationObserver in the page), in window.__drawn. */
 export async function watchMessages(page) {

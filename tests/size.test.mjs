@@ -55,12 +55,22 @@ import { BUDGET_GZIP9_BYTES, mechanisms, widgetSizes } from '../scripts/size.mjs
 // Import: 2.3 KB) is a chunk fetched on first use (history-*.js), and the widgets' wasm has no
 // clone() (+5.5 KB gzip measured: see Cargo.toml, feature `snapshots`).
 // Both (§1, §3 and §4) merged: 91,637 B. Over issue #11's 90,000 B by 1.6 KB: see README "Size".
-const CEILING_GZIP9_BYTES = 91_700;
+// Raised to 100,100 B (100,036) for the rest of issue #14, on purpose, each named in README "Size":
+// the wasm +4.2 KB (the clients' history checked for linearizability as answers arrive, so a
+// stale read shows in the page; the bounded message record behind the space-time diagram;
+// Violation.index; nextEventAt), the element +2.9 KB (shortcuts, focus, the live region, the
+// keyboard's Messages in flight, the scenario and space-time hooks, action errors in the banner),
+// its CSS +0.4 KB (the shared log grid), Raft's chunk +0.6 KB (the log grid with nextIndex and
+// matchIndex). A size pass is due (README "Size").
+const CEILING_GZIP9_BYTES = 100_100;
 
 // Issue #11 §6: a page with one widget of one mechanism, and a page with a widget of every
 // mechanism.
 // Raft's widget has its own ceiling above (over this one, on purpose, for issue #14).
-const ONE_MECHANISM_GZIP9_BYTES = 90_000;
+// Raised to 98,300 B (the generals' 98,195, the largest of the others) for issue #14, on
+// purpose, by the same element, CSS and wasm additions as Raft's (README "Size"); paxos 90,022,
+// vote 92,773, HotStuff 95,891.
+const ONE_MECHANISM_GZIP9_BYTES = 98_300;
 // PBFT's widget is over issue #11's 90,000 B, on purpose for now: its core is the largest
 // (three-phase normal case, checkpoints and watermarks, view changes weighed without signatures,
 // state transfer, retransmission, six invariants: ~28 KB of its wasm against HotStuff's ~18 KB).
@@ -71,7 +81,8 @@ const ONE_MECHANISM_GZIP9_BYTES = 90_000;
 // Raised to 110,300 B (110,227) for issue #14 §4: the element's host events and attributes (+1.24 KB, as above).
 // Then, for issue #14's time travel in the element (109,932 B with it alone) (+0.95 KB, as above).
 // Both merged: 111,176 B.
-const PBFT_GZIP9_BYTES = 111_200;
+// Raised to 119,900 B (119,850) for the rest of issue #14, as Raft's above (PBFT's chunk carries its phase grid).
+const PBFT_GZIP9_BYTES = 119_900;
 // Raised from 200,000 B (set for three mechanisms) for issue #12's three Byzantine ones: the
 // combined wasm hosts six mechanisms (226,307 B), and six chunks and stylesheets come with it
 // (291,129 B in all). The chapter page is such a page.
@@ -89,7 +100,8 @@ const PBFT_GZIP9_BYTES = 111_200;
 // (+1.24 KB, as above), Raft's and Multi-Paxos' chunks (their attributes, cp-commit's value).
 // Then, for issue #14's time travel in the element (342,881 B with it alone) (+0.95 KB, as above).
 // Both merged: 344,327 B.
-const EVERY_MECHANISM_GZIP9_BYTES = 344_400;
+// Raised to 356,000 B (355,923) for the rest of issue #14, as Raft's above.
+const EVERY_MECHANISM_GZIP9_BYTES = 356_000;
 // Gossip's widget: its chunk (the ring's views, the panel, the dense view's grid and plot), its
 // stylesheet, its wasm, and the dense view's worker (fetched from 31 agents on; counted always).
 // Raised to 99,000 B (98,969) for issue #13 §6, on purpose, in two steps. (1) Collective
@@ -106,7 +118,8 @@ const EVERY_MECHANISM_GZIP9_BYTES = 344_400;
 // Raised to 100,500 B (100,455) for issue #14 §4: the element's host events and attributes (+1.24 KB, as above).
 // Then, for issue #14's time travel in the element (100,162 B with it alone) (+0.95 KB, as above).
 // Both merged: 101,406 B.
-const GOSSIP_GZIP9_BYTES = 101_500;
+// Raised to 109,300 B (109,256) for the rest of issue #14, as Raft's above.
+const GOSSIP_GZIP9_BYTES = 109_300;
 
 const total = () => widgetSizes().find((s) => s.what === 'widget total');
 
