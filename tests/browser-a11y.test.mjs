@@ -140,7 +140,9 @@ test('keyboard only: Tab to a node, Enter opens it, crash it (focus moves to Res
   await page.waitForFunction(() => !document.querySelector('dialog.cp-help[open]'));
   assert.equal((await focused(page)).cls, 'cp-ring');
 
-  // Share… opens its box; Escape closes it, focus back on Share….
+  // Share… opens its box; Escape closes it, focus back on Share…. (With the space-time diagram
+  // open too, whose button is also expanded: Escape closes the Share… box and hides nothing else.)
+  await pg.getByRole('button', { name: 'Space-time' }).click();
   await tabTo(page, (f) => f.text === 'Share…');
   await page.keyboard.press('Enter');
   await pg.locator('.cp-share:not([hidden])').waitFor();
@@ -148,6 +150,8 @@ test('keyboard only: Tab to a node, Enter opens it, crash it (focus moves to Res
   assert.equal(await pg.locator('.cp-share').isHidden(), true);
   assert.equal((await focused(page)).text, 'Share…');
   assert.equal(await pg.getByRole('button', { name: 'Share…' }).getAttribute('aria-expanded'), 'false');
+  assert.ok(await pg.getByRole('button', { name: 'Share…' }).isVisible());
+  assert.equal(await pg.getByRole('button', { name: 'Space-time' }).getAttribute('aria-expanded'), 'true');
   assert.deepEqual(errors, []);
   await page.close();
 });

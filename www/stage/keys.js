@@ -51,7 +51,7 @@ export function shortcuts(host, dom) {
     help: () => void openHelp(host, dom),
     escape: () => {
       // The Share… box, then the node's actions (focus goes back to the node on the ring).
-      const share = host.timeline?.root.querySelector('[aria-expanded="true"]');
+      const share = host.timeline?.root.querySelector('.cp-share:not([hidden])')?.previousElementSibling;
       if (share) {
         share.nextElementSibling.hidden = true;
         share.setAttribute('aria-expanded', 'false');
