@@ -222,3 +222,23 @@ test('a bad scenario is named in the banner, field and rule; the widget still ru
   assert.match(await missing.page.locator('.cp-banner').textContent(), /scenario "no-such-scenario": 404/);
   await missing.page.close();
 });
+
+test('Back while the run is on its way to a step’s moment: the run is the reader’s again (Play goes past that moment)', async () => {
+  const { page, errors } = await open('?protocol=raft&scenario=split-vote', undefined, '.cp-scenario .cp-sc-label');
+  const pg = page.locator('consensus-playground');
+  await reachStep(pg, 1);
+  await panel(pg).getByRole('button', { name: 'Next' }).click();
+  await reachStep(pg, 2);
+  const t2 = await pg.evaluate((el) => el.simulation.now);
+  // Step 3 waits 30 ms; the speed is low, so it is still on its way when Back is pressed.
+  await pg.evaluate((el) => (el.speed = 0.001));
+  await panel(pg).getByRole('button', { name: 'Next' }).click();
+  await panel(pg).locator('.cp-sc-label', { hasText: 'Step 3 of' }).waitFor();
+  await panel(pg).getByRole('button', { name: 'Back' }).click();
+  await panel(pg).locator('.cp-sc-label', { hasText: 'Step 2 of' }).waitFor();
+  await page.waitForFunction((t) => document.querySelector('consensus-playground').simulation.now === t, t2);
+  await pg.evaluate((el) => (el.speed = 1));
+  await pg.getByRole('button', { name: 'Play' }).click();
+  await page.waitForFunction((t) => document.querySelector('consensus-playground').simulation.now > t + 100, t2);
+  assert.deepEqual(errors, []);
+});

@@ -245,6 +245,7 @@ export function scenario(host, s) {
   const go = async (i) => {
     if (i < 0 || i >= s.steps.length) return;
     index = i;
+    api.stopAt = null; // (Back while the run was on its way to a step's moment)
     if (reached[i]) {
       state = 'shown';
       await host.loadRun(reached[i]);
