@@ -330,6 +330,7 @@ function guided(w) {
   function open(name) {
     // From the defaults: every setting of the figure goes (each a new run; the scenario sets its own).
     for (const a of [...w.attributes]) if (!KEEP.test(a.name)) w.removeAttribute(a.name);
+    w.removeAttribute('scenario'); // (the same one again, after the reader left it: it opens anew)
     w.setAttribute('scenario', name);
     pressed(name);
     w.scrollIntoView({ block: 'nearest' });

@@ -93,7 +93,6 @@ export class ConsensusPlayground extends HTMLElement {
   static observedAttributes = ['protocol', 'mechanism', 'nodes', 'seed', 'speed', 'snapshot-interval', 'experiments', 'byzantine', 'mode', 'fanout', 'interval-ms', 'drop-rate', 'rumors', 'paused', 'autoplay', 'hide', 'latency-ms', 'duplicate-rate', 'bugs', 'election-timeout-ms', 'heartbeat-ms', 'pre-vote', 'check-quorum', 'read-index', 'scenario',
     // The mechanisms' own, so that a change starts a new run (a scenario's `set`): Paxos, voting, the generals, PBFT, HotStuff.
     'leader-timeout-ms', 'backoff', 'backoff-ms', 'quorum', 'weights', 'policy', 'policies', 'timeout-ms', 'commander', 'm', 'round-ms', 'first-order', 'checkpoint-interval', 'view-change-ms', 'view-timeout-ms'];
-  // The other mechanisms' own attributes (README's table): changing one starts a new run too (a scenario's `set`).
   constructor() {
     super();
     this.simulation = null;
@@ -184,6 +183,7 @@ export class ConsensusPlayground extends HTMLElement {
    */
   async mount(name) {
     this.mounting = name;
+    this.scenario?.close(); // (the widget opens it again once loaded, if the attribute still names one)
     this.stopLoop();
     this.scene?.free();
     this.scene = null;

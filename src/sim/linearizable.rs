@@ -10,11 +10,17 @@
 //! operation returns what its client saw; an operation still without an answer may have taken
 //! effect or not. When no operation on the key is left in progress, the values the key may
 //! hold after the window become the next cut's, and the window empties: the search only ever
-//! looks at the operations since the last quiet moment on that key.
+//! looks at the operations since the last quiet moment on that key. A key whose window reaches
+//! [`MAX_WINDOW`] operations (one that never quiets: an operation its client gave up on, or
+//! many clients) is no longer checked, rather than let each answer's search grow without bound.
 
 use crate::kv::{Kv, Op, Output};
 
 use super::{HistoryOp, Micros, Violation};
+
+/// Operations in one key's window beyond which the check gives that key up (the search over a
+/// window is exponential in its length; the page's two clients keep it to a few).
+pub(super) const MAX_WINDOW: usize = 24;
 
 /// The incremental check's state: off until [`Linearizability::enable`].
 #[derive(Clone, Debug, Default)]
@@ -33,6 +39,8 @@ struct KeyWindow {
     states: Vec<Option<String>>,
     /// The operations since the cut, by index in the history, answered or not.
     window: Vec<usize>,
+    /// The window reached [`MAX_WINDOW`]: the key is no longer checked.
+    given_up: bool,
 }
 
 impl Linearizability {
@@ -64,8 +72,13 @@ impl Linearizability {
         }
         let key = history[h].op.key();
         match self.keys.iter_mut().find(|(k, _)| k == key) {
+            Some((_, k)) if k.given_up => {}
+            Some((_, k)) if k.window.len() >= MAX_WINDOW => {
+                k.given_up = true;
+                k.window = Vec::new();
+            }
             Some((_, k)) => k.window.push(h),
-            None => self.keys.push((key.to_string(), KeyWindow { states: vec![None], window: vec![h] })),
+            None => self.keys.push((key.to_string(), KeyWindow { states: vec![None], window: vec![h], given_up: false })),
         }
     }
 
@@ -77,6 +90,9 @@ impl Linearizability {
         }
         let op = &history[h];
         let Some((_, k)) = self.keys.iter_mut().find(|(k, _)| k == op.op.key()) else { return false };
+        if k.given_up {
+            return false;
+        }
         let ops: Vec<&HistoryOp> = k.window.iter().map(|&i| &history[i]).collect();
         match orders(&k.states, &ops, now) {
             Some(ends) => {
@@ -159,4 +175,32 @@ fn orders(states: &[Option<String>], ops: &[&HistoryOp], now: Micros) -> Option<
         }
     }
     any.then_some(ends)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(client: u32, at: Micros) -> HistoryOp {
+        HistoryOp { client, op: Op::Put { key: "x".into(), value: format!("{client}") }, call_us: at, return_us: None, output: None }
+    }
+
+    #[test]
+    fn a_key_that_never_quiets_is_given_up_at_max_window_rather_than_searched_ever_longer() {
+        let mut l = Linearizability::default();
+        l.enable(&[]);
+        // Operations on x that never get an answer (their clients gave up): the window never
+        // empties, and each answer would search it all.
+        let mut history: Vec<HistoryOp> = (0..MAX_WINDOW as u32 + 5).map(|c| put(c, u64::from(c))).collect();
+        for h in 0..history.len() {
+            l.called(&history, h);
+        }
+        let (_, k) = &l.keys[0];
+        assert!(k.given_up && k.window.is_empty(), "window {} at most {MAX_WINDOW}", k.window.len());
+        // An answer on x is no longer checked (nor searched): no violation, whatever it says.
+        history[0].return_us = Some(1_000);
+        history[0].output = Some(Output { ok: true, value: None });
+        assert!(!l.answered(&history, 0, 1_000, Vec::new()));
+        assert!(l.found.is_empty());
+    }
 }

@@ -334,8 +334,9 @@ export function panel(cx) {
       note.textContent = `${tolerance(N)}${traitors.length && traitors.length <= f ? ` Traitors now: ${traitors.map((n) => n.id).join(' ')}.` : ''}`;
       // The grid: sequence numbers from the lowest low watermark h to the highest high one H (§4.3).
       const last = Math.max(0, ...nodes.map((n) => Math.max(n.executed, n.log.at(-1)?.seq ?? 0)));
-      const hi = Math.max(last, ...nodes.map((n) => n.highWatermark));
-      const lo = Math.max(1, Math.min(...nodes.map((n) => n.lowWatermark)), hi - COLS + 1); // h itself: the checkpoint
+      // (at most COLS of them: the newest activity, or the sequence number a violation names, in view)
+      const lo = Math.max(1, Math.min(...nodes.map((n) => n.lowWatermark)), Math.min(last, bad ?? last) - COLS + 1); // h itself: the checkpoint
+      const hi = Math.max(last, Math.min(Math.max(...nodes.map((n) => n.highWatermark)), lo + COLS - 1));
       const cols = [];
       for (let k = lo; k <= hi; k++) cols.push(k);
       const focused = matrix.contains(document.activeElement) ? document.activeElement.dataset.phasesOf : null; // kept across the redraw

@@ -28,8 +28,9 @@ export function load(host, run) {
   if (typeof run === 'string') run = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(run.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))));
   if (!run || typeof run.attributes !== 'object' || !Array.isArray(run.actions)) throw new Error('not a recorded run (no attributes or actions)');
   host.pendingRun = run;
-  for (const name of host.constructor.observedAttributes) if (!(name in run.attributes)) host.removeAttribute(name);
-  for (const [name, value] of Object.entries(run.attributes)) if (host.getAttribute(name) !== String(value)) host.setAttribute(name, String(value));
+  // (a guided scenario's attribute stays as it is: a scenario's Back and Next open its records)
+  for (const name of host.constructor.observedAttributes) if (name !== 'scenario' && !(name in run.attributes)) host.removeAttribute(name);
+  for (const [name, value] of Object.entries(run.attributes)) if (name !== 'scenario' && host.getAttribute(name) !== String(value)) host.setAttribute(name, String(value));
   // Loading: the widget opens it once its mechanism is here (mount).
   if (!host.mech) return;
   host.pendingRun = null;
@@ -160,7 +161,8 @@ export function history(host, tl) {
     record() {
       return {
         consensusPlayground: 1,
-        attributes: Object.fromEntries([...host.attributes].filter((a) => !['id', 'class', 'style'].includes(a.name)).map((a) => [a.name, a.value])),
+        // (not a guided scenario's name: a run opened from a link or a file is the run, not the scenario)
+        attributes: Object.fromEntries([...host.attributes].filter((a) => !['id', 'class', 'style', 'scenario'].includes(a.name)).map((a) => [a.name, a.value])),
         check: host.checkOptions ?? null,
         actions: run.log,
         at: [host.simulation.now, run.ev],

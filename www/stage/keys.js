@@ -27,6 +27,8 @@ function keydown(e) {
   const on = w && widgets.get(w);
   if (!on || (body && !onScreen(w)) || t.closest?.('select, textarea, dialog') || t.isContentEditable) return;
   const k = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+  // A box that scrolls (the generals' table, the event log) keeps its own arrows and Space.
+  if (/^(ArrowLeft|ArrowRight| )$/.test(k) && !body && (t.scrollWidth > t.clientWidth || t.scrollHeight > t.clientHeight)) return;
   // In an input, no shortcut; but Escape still closes, from a slider or a checkbox.
   if (t.tagName === 'INPUT' && (k !== 'Escape' || !/^(range|checkbox|radio)$/.test(t.type))) return;
   const act = { ' ': !t.closest?.('button, [role="button"], summary, a[href]') && on.togglePlay, s: on.step, ArrowLeft: on.back, ArrowRight: on.step, '?': on.help, Escape: on.escape }[k];

@@ -27,7 +27,8 @@
 //   node: {field: value, …}, count   at least `count` (default 1) nodes whose view has those values
 //                                    (a value may be a comparison: {"executedHeight": {">=": 7}})
 //   message: {field: value, …}       a message in flight with those values (kind, from, to, term, …)
-// Captions may say "{leader}" (its id) and "{time}" (the simulated time), as of the step's moment.
+// Captions may say "{leader}" (its id) and "{time}" (the simulated time), as of the step's moment
+// (after its actions).
 // Arguments may name nodes by role: "$leader" (sim.leader()), "$others" (every other node, a list),
 // "$follower" (the first live node that is not the leader), "$crashed" (the first crashed node).
 // An action with `each` ({field: value, …}) is taken once per message in flight with those values,
@@ -41,7 +42,7 @@ const CONDITIONS = ['leader', 'committed', 'violation', 'event', 'node', 'count'
 const STEP_KEYS = ['at', 'after', 'when', 'within', 'otherwise', 'set', 'do', 'args', 'caption', 'task'];
 const TASK_KEYS = ['do', 'args', 'example', 'message', 'hint', 'done'];
 // Simulation methods a scenario may not call: they are not actions on the run.
-const NOT_ACTIONS = /^(free|clone|constructor|step|runUntil|nodes|messages|network|history|leader|violations|stats|eventsSince|config|ids|now|byzantine)$/;
+const NOT_ACTIONS = /^(free|clone|constructor|step|runUntil|nodes|messages|network|history|leader|violations|stats|eventsSince|config|ids|now|byzantine|messageLog|nextEventAt)$/;
 
 /** Where the built-in scenarios are: www/scenarios/<protocol>/<name>.json, copied to www/dist/scenarios/. */
 const builtIn = (base, protocol, name) => new URL(`scenarios/${protocol}/${name}.json`, base).href;
@@ -73,7 +74,7 @@ export function validate(s) {
     const list = Array.isArray(d) ? d : [{ do: d, args }];
     list.forEach((a, k) => {
       const p = Array.isArray(d) ? `${path}[${k}]` : path;
-      if (!isObj(a) || typeof a.do !== 'string' || NOT_ACTIONS.test(a.do)) fail(p, 'expected a Simulation action’s name (crash, restart, partition, heal, clientRequest, startElection, dropMessage, …)');
+      if (!isObj(a) || typeof a.do !== 'string' || !/^[a-z][A-Za-z]*$/.test(a.do) || NOT_ACTIONS.test(a.do)) fail(p, 'expected a Simulation action’s name (crash, restart, partition, heal, clientRequest, startElection, dropMessage, …)');
       if (a.args !== undefined && !Array.isArray(a.args)) fail(`${p}.args`, 'expected a list of arguments');
       if (a.each !== undefined && !isObj(a.each)) fail(`${p}.each`, 'expected an object of field values (the messages in flight to act on)');
     });
@@ -138,7 +139,7 @@ export function scenario(host, s) {
   const skip = button('Skip ahead', 'Run on to this step’s moment now', () => skipAhead());
   const doIt = button('Do it for me', 'Take the action this step asks for', () => doTask());
   const close = el('button', { type: 'button', class: 'cp-close', 'aria-label': 'Leave the scenario', text: '×' });
-  close.addEventListener('click', () => api.close());
+  close.addEventListener('click', () => api.close(true));
   const root = el(
     'section',
     { class: 'cp-panel cp-scenario', 'aria-label': `Scenario: ${title}` },
@@ -200,7 +201,11 @@ export function scenario(host, s) {
     }
     if (w.committed !== undefined && x.stats().committed < w.committed) return false;
     if (w.violation && !x.violations().length) return false;
-    if (w.event && !x.eventsSince(start.seq).some((e) => e.kind === w.event)) return false;
+    if (w.event && !start.event) {
+      // (the events since the last look only: this runs after every event while a step waits)
+      for (const e of x.eventsSince(start.seq)) if (((start.seq = e.seq), e.kind === w.event)) start.event = true;
+      if (!start.event) return false;
+    }
     if (w.node && x.nodes().filter((n) => matches(n, resolve(w.node))).length < (w.count ?? 1)) return false;
     if (w.message && !x.messages().some((m) => matches(m, resolve(w.message)))) return false;
     return true;
@@ -249,6 +254,7 @@ export function scenario(host, s) {
     if (reached[i]) {
       state = 'shown';
       await host.loadRun(reached[i]);
+      if (index !== i) return; // (pressed again meanwhile)
       state = step().task && !taskDone[i] ? 'task' : 'shown';
       if (state === 'task') task(step());
       show();
@@ -337,7 +343,7 @@ export function scenario(host, s) {
     if (state !== 'task') return;
     const t = step().task;
     const [a] = want;
-    const args = t.message ? [[...taskMessages.values()].find((m) => matches(m, want.message))?.id] : (a.args ?? resolve(t.example ?? []));
+    const args = t.message ? [(sim().messages().find((m) => matches(m, want.message)) ?? [...taskMessages.values()].find((m) => matches(m, want.message)))?.id] : (a.args ?? resolve(t.example ?? []));
     host.act((sim) => sim[a.do](...args));
   };
 
@@ -371,7 +377,7 @@ export function scenario(host, s) {
       if (state === 'waiting' && sim()) {
         const r = due();
         if (r) reach(r === 'late');
-      } else if (state === 'task' && sim()) for (const m of sim().messages()) taskMessages.set(m.id, m);
+      } else if (state === 'task' && want.message && sim()) for (const m of sim().messages()) if (matches(m, want.message)) taskMessages.set(m.id, m);
     },
     /** The actions the element just recorded: the reader's, unless the scenario took them. */
     acted(entries) {
@@ -390,12 +396,19 @@ export function scenario(host, s) {
         fire('task-wrong');
       }
     },
-    /** Leaves the scenario: the run stays as it is. */
-    close() {
+    /**
+     * Leaves the scenario: the run stays as it is. `byReader` (×): the widget forgets it too (the
+     * `scenario` attribute goes, and one written inside the element), so setting it again opens it.
+     */
+    close(byReader = false) {
       api.stopAt = null;
       state = 'idle';
       root.remove();
-      host.scenario = null;
+      if (host.scenario === api) host.scenario = null;
+      if (byReader) {
+        host.inlineScenario = null;
+        host.removeAttribute('scenario');
+      }
     },
     /** Starts at step 1: the scenario's settings (a new run), then its first step. */
     async begin() {
@@ -403,6 +416,10 @@ export function scenario(host, s) {
       reached.length = taskDone.length = 0;
       index = -1;
       for (const [k, v] of Object.entries(s.settings ?? {})) if (host.getAttribute(k) !== String(v)) host.setAttribute(k, String(v));
+      // A new run always (Reset, or settings the widget already had), after what a mechanism's
+      // module does on its own change of attributes (a MutationObserver).
+      host.reset();
+      await Promise.resolve();
       host.setPlaying(false);
       return go(0);
     },
