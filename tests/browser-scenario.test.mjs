@@ -242,3 +242,24 @@ test('Back while the run is on its way to a step’s moment: the run is the read
   await page.waitForFunction((t) => document.querySelector('consensus-playground').simulation.now > t + 100, t2);
   assert.deepEqual(errors, []);
 });
+
+test('Reset starts the scenario again from a new run; × leaves it and forgets it, so the same scenario opens again', async () => {
+  const { page, errors } = await open('?protocol=raft&scenario=leader-crash', undefined, '.cp-scenario .cp-sc-label');
+  const pg = page.locator('consensus-playground');
+  await reachStep(pg, 1);
+  await panel(pg).getByRole('button', { name: 'Next' }).click();
+  await reachStep(pg, 2);
+  assert.ok((await pg.evaluate((el) => el.simulation.now)) > 0);
+  await pg.locator('.cp-toolbar').getByRole('button', { name: 'Reset' }).click();
+  await reachStep(pg, 1);
+  assert.equal(await pg.evaluate((el) => el.simulation.now), 0, 'a new run, at its start');
+  assert.equal(await pg.evaluate((el) => el.simulation.leader()), null);
+  // ×: the panel goes, the run stays, the attribute goes; setting it again opens it anew.
+  await panel(pg).getByRole('button', { name: 'Leave the scenario' }).click();
+  assert.equal(await pg.locator('.cp-scenario').count(), 0);
+  assert.equal(await pg.getAttribute('scenario'), null);
+  await pg.evaluate((el) => el.setAttribute('scenario', 'leader-crash'));
+  await reachStep(pg, 1);
+  assert.equal(await pg.locator('.cp-scenario').count(), 1);
+  assert.deepEqual(errors, []);
+});

@@ -62,7 +62,8 @@ import { BUDGET_GZIP9_BYTES, mechanisms, widgetSizes } from '../scripts/size.mjs
 // keyboard's Messages in flight, the scenario and space-time hooks, action errors in the banner),
 // its CSS +0.4 KB (the shared log grid), Raft's chunk +0.6 KB (the log grid with nextIndex and
 // matchIndex). A size pass is due (README "Size").
-const CEILING_GZIP9_BYTES = 100_100;
+// Then 100,141 B with the review's fixes (the incremental check's window cap, a scenario closed on mount, keys left to boxes that scroll).
+const CEILING_GZIP9_BYTES = 100_200;
 
 // Issue #11 §6: a page with one widget of one mechanism, and a page with a widget of every
 // mechanism.
@@ -70,7 +71,8 @@ const CEILING_GZIP9_BYTES = 100_100;
 // Raised to 98,300 B (the generals' 98,195, the largest of the others) for issue #14, on
 // purpose, by the same element, CSS and wasm additions as Raft's (README "Size"); paxos 90,022,
 // vote 92,773, HotStuff 95,891.
-const ONE_MECHANISM_GZIP9_BYTES = 98_300;
+// Then 98,299 B (the generals') with the review's fixes.
+const ONE_MECHANISM_GZIP9_BYTES = 98_400;
 // PBFT's widget is over issue #11's 90,000 B, on purpose for now: its core is the largest
 // (three-phase normal case, checkpoints and watermarks, view changes weighed without signatures,
 // state transfer, retransmission, six invariants: ~28 KB of its wasm against HotStuff's ~18 KB).
@@ -82,7 +84,8 @@ const ONE_MECHANISM_GZIP9_BYTES = 98_300;
 // Then, for issue #14's time travel in the element (109,932 B with it alone) (+0.95 KB, as above).
 // Both merged: 111,176 B.
 // Raised to 119,900 B (119,850) for the rest of issue #14, as Raft's above (PBFT's chunk carries its phase grid).
-const PBFT_GZIP9_BYTES = 119_900;
+// Then 119,995 B with the review's fixes.
+const PBFT_GZIP9_BYTES = 120_100;
 // Raised from 200,000 B (set for three mechanisms) for issue #12's three Byzantine ones: the
 // combined wasm hosts six mechanisms (226,307 B), and six chunks and stylesheets come with it
 // (291,129 B in all). The chapter page is such a page.
@@ -101,7 +104,8 @@ const PBFT_GZIP9_BYTES = 119_900;
 // Then, for issue #14's time travel in the element (342,881 B with it alone) (+0.95 KB, as above).
 // Both merged: 344,327 B.
 // Raised to 356,000 B (355,923) for the rest of issue #14, as Raft's above.
-const EVERY_MECHANISM_GZIP9_BYTES = 356_000;
+// Then 356,058 B with the review's fixes.
+const EVERY_MECHANISM_GZIP9_BYTES = 356_200;
 // Gossip's widget: its chunk (the ring's views, the panel, the dense view's grid and plot), its
 // stylesheet, its wasm, and the dense view's worker (fetched from 31 agents on; counted always).
 // Raised to 99,000 B (98,969) for issue #13 §6, on purpose, in two steps. (1) Collective
@@ -119,7 +123,8 @@ const EVERY_MECHANISM_GZIP9_BYTES = 356_000;
 // Then, for issue #14's time travel in the element (100,162 B with it alone) (+0.95 KB, as above).
 // Both merged: 101,406 B.
 // Raised to 109,300 B (109,256) for the rest of issue #14, as Raft's above.
-const GOSSIP_GZIP9_BYTES = 109_300;
+// Then 109,343 B with the review's fixes.
+const GOSSIP_GZIP9_BYTES = 109_400;
 
 const total = () => widgetSizes().find((s) => s.what === 'widget total');
 
