@@ -49,7 +49,7 @@ test('raft grid: entries line up under their index headers; the leader’s nextI
   await pg.getByRole('button', { name: 'Crash' }).click();
   await writes(4);
   await page.waitForFunction((l) => document.querySelector(`[data-log-of="${l}"] [data-entry="8"][data-committed="true"]`), leader);
-  await pg.getByRole('button', { name: 'Pause' }).click();
+  await pg.locator('.cp-toolbar').getByRole('button', { name: 'Pause' }).click();
   await pg.getByRole('button', { name: 'Restart' }).click();
 
   /** The leader's progress rows as drawn, and as sim.nodes() says, once the page shows the paused state. */

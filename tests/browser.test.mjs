@@ -33,9 +33,12 @@ test('start an election, watch the messages, commit a client request, crash the 
   await pg.getByRole('button', { name: 'Play' }).click();
   await page.waitForSelector('consensus-playground [data-node="n1"][data-state="leader"]');
   assert.deepEqual(await page.locator('[data-state="leader"]').count(), 1);
-  // n1 is still selected: as leader it is not offered Start election (issue #14 §5: it was), while
-  // its other actions stay (Crash).
-  await pg.getByRole('button', { name: 'Start election' }).waitFor({ state: 'detached' });
+  // n1 is still selected: as leader it cannot start an election (issue #14 §5: it was offered
+  // it), and its buttons keep their places (nothing moves under the pointer): Start election is
+  // disabled there, saying why, and its other actions stay (Crash).
+  await page.waitForFunction(() => document.querySelector('.cp-actions .cp-buttons [aria-disabled="true"]')?.textContent === 'Start election');
+  assert.match(await pg.locator('.cp-actions').getByRole('button', { name: 'Start election' }).getAttribute('title'), /a leader has no election timer/);
+  assert.deepEqual(await pg.locator('.cp-actions .cp-buttons button').allTextContents(), ['Start election', 'Crash', 'Client request', 'Transfer leadership here', 'Pause', 'Remove from cluster', 'Isolate']);
   assert.equal(await pg.getByRole('button', { name: 'Crash' }).count(), 1);
   await page.waitForFunction(() => window.__drawn.includes('AppendEntriesResponse'));
   const drawn = new Set(await page.evaluate(() => window.__drawn));

@@ -137,20 +137,23 @@ export const toolbar = [
 
 export function nodeActions(n, cx, common) {
   const id = n.id;
-  const live = !n.crashed && !n.paused;
   const leader = cx.sim.leader();
+  // The same buttons in the same places whatever the node's state (issue #14 §5: nothing moves
+  // under the pointer); those that cannot act now are disabled and say why.
+  const down = n.crashed ? 'It is crashed' : n.paused ? 'It is paused' : null;
   return [
-    // A leader has no election timer to fire (§5.2): not offered there.
-    live && n.state !== 'leader' && { text: 'Start election', title: 'As if its election timer fired (§5.2)', run: () => cx.act((s) => s.startElection(id)) },
+    // A leader has no election timer to fire (§5.2).
+    { text: 'Start election', title: 'As if its election timer fired (§5.2)', run: () => cx.act((s) => s.startElection(id)), disabled: down ?? (n.state === 'leader' ? 'It leads: a leader has no election timer to fire (§5.2)' : null) },
     n.crashed ? common.crash : { ...common.crash, title: 'Stop it; its disk (term, vote, log) survives' },
-    !n.crashed && { text: 'Client request', title: 'A client sends a command to this node', run: () => cx.clientRequest(id) },
-    live && n.state !== 'leader' && leader && {
+    { text: 'Client request', title: 'A client sends a command to this node', run: () => cx.clientRequest(id), disabled: n.crashed ? 'It is crashed' : null },
+    {
       text: 'Transfer leadership here',
       title: 'The leader brings this node up to date, then tells it to start an election now (TimeoutNow, §3.10)',
       run: () => cx.act((s) => s.transferLeadership(id)),
+      disabled: down ?? (n.state === 'leader' ? 'It leads already' : !leader ? 'No leader to transfer from' : null),
     },
     common.pause,
-    !n.crashed && leader && { text: 'Remove from cluster', title: 'The leader appends a configuration without this server (§4.1)', run: () => cx.act((s) => s.removeNode(id)) },
+    { text: 'Remove from cluster', title: 'The leader appends a configuration without this server (§4.1)', run: () => cx.act((s) => s.removeNode(id)), disabled: n.crashed ? 'It is crashed' : !leader ? 'No leader to remove it' : null },
     common.isolate,
   ];
 }

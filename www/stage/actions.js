@@ -63,14 +63,17 @@ export function nodeActions(mech, cx, close, traitors) {
       const common = commonActions(n);
       for (const k in common) if (common[k]) common[k].key = k; // (a mechanism may copy them: the key goes along)
       const actions = mech.nodeActions(n, cx, common).filter(Boolean);
-      const now = [n.id, n.byzantine, cx.ids.length, ...actions.map((a) => a.text + a.title)].join('|');
+      const now = [n.id, n.byzantine, cx.ids.length, ...actions.map((a) => a.text + a.title + (a.disabled || ''))].join('|');
       if (now !== sig || force) {
         details = el('dl', { class: 'cp-state' });
         detailsSig = '';
         const traitor = traitors && typeof cx.sim.setByzantine === 'function' ? traitors.traitorSelect(n, cx) : '';
         traitor?.querySelector?.('select')?.setAttribute('data-key', 'traitor');
+        // An action that cannot act now (`disabled`: why) keeps its place, and can keep focus:
+        // aria-disabled, its reason as its title, a click that does nothing.
         const buttons = actions.map((a) => {
-          const b = actionButton(a, cx);
+          const b = actionButton(a.disabled ? { ...a, title: a.disabled, run() {} } : a, cx);
+          if (a.disabled) b.setAttribute('aria-disabled', 'true');
           b.dataset.key = a.key ?? a.text;
           return b;
         });

@@ -79,7 +79,7 @@
  *   (Paxos, voting): the build bundles it and size.mjs counts it to that mechanism's widgets only
  */
 
-/** @typedef {{text: string, title: string, run: (cx: Stage) => void, slot?: 'cluster'|'clients', disabled?: (cx: Stage) => string|null}} Action  (`disabled`: a toolbar button's reason it cannot act now, or null) */
+/** @typedef {{text: string, title: string, run: (cx: Stage) => void, slot?: 'cluster'|'clients', disabled?: ((cx: Stage) => string|null) | string | null}} Action  (`disabled`: why it cannot act now, or null: a toolbar button's as a function of the stage, a node action's as a string; a node action keeps its place and says why) */
 /** @typedef {{crash: Action, pause: Action|null, isolate: Action}} CommonActions  Crash or Restart; Pause or Resume (null while crashed); Isolate */
 /** @typedef {[string, string]} LegendItem  a swatch (CSS class cp-lg-<key>) and its text */
 

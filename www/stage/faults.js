@@ -5,7 +5,7 @@
 // on the ring (ring.js).
 import { el } from '../dom.js';
 
-/** Crash or Restart, Pause or Resume (null while crashed), and Isolate, for node `n`. */
+/** Crash or Restart, Pause or Resume (disabled while crashed: the buttons keep their places), and Isolate, for node `n`. */
 export function commonActions(n) {
   const id = n.id;
   const action = (text, title, fn) => ({ text, title, run: (cx) => cx.act(fn) });
@@ -14,7 +14,7 @@ export function commonActions(n) {
     pause: n.paused
       ? action('Resume', 'Wake it with the view it had', (s) => s.resume(id))
       : n.crashed
-        ? null
+        ? { ...action('Pause', ''), disabled: 'It is crashed: restart it first' }
         : action('Pause', 'Freeze it (a long GC pause): it wakes later with a stale view', (s) => s.pause(id)),
     isolate: action('Isolate', 'Cut every link to and from it', (s) => s.ids.filter((o) => o !== id).forEach((o) => s.cutLink(id, o, true))),
   };
