@@ -4,7 +4,7 @@
 // Waits are for conditions on the page, never for a length of time.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { browserPage } from './browser-page.mjs';
+import { browserPage, paxosGap } from './browser-page.mjs';
 
 const open = browserPage();
 
@@ -216,20 +216,9 @@ test('paxos grid: a gap in the slots is marked until a new leader fills it with 
   const pg = page.locator('consensus-playground');
   await pg.getByRole('button', { name: 'Pause' }).click();
   await pg.getByRole('button', { name: 'Reset' }).click();
-  // As browser-paxos.test.mjs: n1 leads, proposes x=1 in slot 1 and y=2 in slot 2; every Accept
-  // (and Commit) of slot 1 is lost; n1 crashes. n2 and n3 hold y=2 in slot 2, nothing in slot 1.
-  await pg.evaluate((el) => {
-    const s = el.simulation;
-    s.startElection('n1');
-    s.runUntil(s.now + 100);
-    s.clientRequest('x=1');
-    s.clientRequest('y=2');
-    for (let k = 0; k < 40; k++) {
-      for (const m of s.messages()) if ((m.kind === 'Accept' || m.kind === 'Commit') && m.slot === 1) s.dropMessage(m.id);
-      s.runUntil(s.now + 1);
-    }
-    el.act((sim) => sim.crash('n1'));
-  });
+  // n1 leads, proposes x=1 in slot 1 and y=2 in slot 2; every Accept (and Commit) of slot 1 is
+  // lost; n1 crashes. n2 and n3 hold y=2 in slot 2, nothing in slot 1.
+  await paxosGap(pg);
   for (const id of ['n2', 'n3']) {
     await pg.locator(`[data-slots-of="${id}"] td[data-slot="1"][data-gap]`).waitFor();
     assert.equal(await pg.locator(`[data-slots-of="${id}"] td[data-slot="2"]`).getAttribute('data-value'), 'y=2');

@@ -68,3 +68,30 @@ export async function pausedAtStart(widget, how = 'click') {
   await widget.getByRole('button', { name: 'Pause' })[how]();
   await widget.getByRole('button', { name: 'Reset' })[how]();
 }
+
+/** Runs the widget on by `ms` simulated ms, paused (as the frame loop does while playing), and redraws it. */
+export const advance = (page, ms) =>
+  page.evaluate((ms) => {
+    const pg = document.querySelector('consensus-playground');
+    pg.advance(pg.simulation.now + ms);
+    pg.render();
+  }, ms);
+
+/**
+ * Multi-Paxos with a gap, in widget `pg` (3 nodes): n1 leads, proposes x=1 in slot 1 and y=2 in
+ * slot 2; every Accept (and Commit) of slot 1 is lost; n1 crashes (a recorded action). n2 and n3
+ * hold y=2 in slot 2 and nothing in slot 1, which the next leader fills with a no-op.
+ */
+export const paxosGap = (pg) =>
+  pg.evaluate((el) => {
+    const s = el.simulation;
+    s.startElection('n1');
+    s.runUntil(s.now + 100);
+    s.clientRequest('x=1');
+    s.clientRequest('y=2');
+    for (let k = 0; k < 40; k++) {
+      for (const m of s.messages()) if ((m.kind === 'Accept' || m.kind === 'Commit') && m.slot === 1) s.dropMessage(m.id);
+      s.runUntil(s.now + 1);
+    }
+    el.act((sim) => sim.crash('n1'));
+  });

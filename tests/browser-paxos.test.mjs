@@ -3,7 +3,7 @@
 // length of time. Needs www/dist/ (node scripts/build.mjs).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { browserPage, fetched, pausedAtStart, watchMessages } from './browser-page.mjs';
+import { browserPage, fetched, pausedAtStart, paxosGap, watchMessages } from './browser-page.mjs';
 
 const open = browserPage();
 
@@ -111,18 +111,7 @@ test('paxos: a new leader fills a gap with a no-op, drawn apart from values', as
   // As a course script would: n1 leads, proposes x=1 in slot 1 and y=2 in slot 2; every
   // Accept (and Commit) of slot 1 is lost, then n1 crashes. The next leader hears of y=2 in
   // slot 2 from the promises, of nothing in slot 1, and proposes a no-op there.
-  await pg.evaluate((el) => {
-    const s = el.simulation;
-    s.startElection('n1');
-    s.runUntil(s.now + 100);
-    s.clientRequest('x=1');
-    s.clientRequest('y=2');
-    for (let k = 0; k < 40; k++) {
-      for (const m of s.messages()) if ((m.kind === 'Accept' || m.kind === 'Commit') && m.slot === 1) s.dropMessage(m.id);
-      s.runUntil(s.now + 1);
-    }
-    s.crash('n1');
-  });
+  await paxosGap(pg);
   await pg.getByRole('slider', { name: 'Speed' }).fill('100');
   await pg.getByRole('button', { name: 'Play' }).click();
   await page.waitForFunction(() => ['n2', 'n3'].every((id) => document.querySelector(`[data-slots-of="${id}"] [data-slot="1"]`)?.dataset.chosen === 'true'));

@@ -4,18 +4,11 @@
 // travel"). Waits are for conditions on the page, never for a length of time.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { browserPage, fetched } from './browser-page.mjs';
+import { advance, browserPage, fetched } from './browser-page.mjs';
 
 const open = browserPage();
 const PX_PER_MS = 1.5; // www/stage/spacetime.js
 
-// Runs the widget on by `ms` simulated ms, paused (as the frame loop does while playing).
-const advance = (page, ms) =>
-  page.evaluate((ms) => {
-    const pg = document.querySelector('consensus-playground');
-    pg.advance(pg.simulation.now + ms);
-    pg.render();
-  }, ms);
 // The simulation's record of the messages in the diagram's window (the last 500 ms).
 const record = (page) => page.evaluate(() => document.querySelector('consensus-playground').simulation.messageLog(Math.max(0, document.querySelector('consensus-playground').simulation.now - 500)));
 // Every arrow drawn: its record's seq, accessible name, line and classes.

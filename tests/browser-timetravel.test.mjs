@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { browserPage } from './browser-page.mjs';
+import { advance, browserPage } from './browser-page.mjs';
 
 const open = browserPage();
 
@@ -17,13 +17,6 @@ const state = (page) =>
     const s = pg.simulation;
     return { now: s.now, nodes: JSON.stringify(s.nodes()), messages: JSON.stringify(s.messages()), events: document.querySelector('.cp-events').innerText };
   });
-// Runs the widget on by `ms` simulated ms, paused (as the frame loop does while playing).
-const advance = (page, ms) =>
-  page.evaluate((ms) => {
-    const pg = document.querySelector('consensus-playground');
-    pg.advance(pg.simulation.now + ms);
-    pg.render();
-  }, ms);
 const seek = (page, ms) => page.evaluate((ms) => document.querySelector('consensus-playground').seek(ms), ms);
 const run = (page) => page.evaluate(() => JSON.parse(JSON.stringify(document.querySelector('consensus-playground').timeline.run)));
 
