@@ -144,6 +144,22 @@ test('400 × 800: the ring and the node panel are both on screen once a node is 
   await page.close();
 });
 
+test('400 × 800: a guided scenario’s panel and the whole ring are on the first screen, no scrolling', async () => {
+  // The step counter sits beside Back and Next, and the page's header is tighter on a phone:
+  // the reader sees the caption and every node it talks about at once.
+  const { page, errors } = await open('?protocol=raft&scenario=leader-crash', { width: 400, height: 800 }, '.cp-scenario');
+  const pg = page.locator('consensus-playground');
+  await pg.locator('.cp-scenario .cp-sc-caption').filter({ hasText: /./ }).waitFor();
+  const onScreen = async (loc) => {
+    const b = await loc.boundingBox();
+    return b.y >= 0 && b.y + b.height <= 800 && b.x >= 0 && b.x + b.width <= 400;
+  };
+  assert.ok(await onScreen(pg.locator('.cp-scenario')), 'the scenario panel');
+  for (const node of await pg.locator('.cp-ring [data-node]').all()) assert.ok(await onScreen(node), `node ${await node.getAttribute('data-node')}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('stale-read: the page checks its clients’ history and shows the stale read like any violation', async () => {
   // What a learner does (a link to it, Share… → Copy link): 3 nodes, seed 34, the stale-read bug
   // and CheckQuorum off, so that the isolated leader keeps believing it leads; Isolate the

@@ -18,7 +18,7 @@ const panel = (pg) => pg.locator('.cp-scenario');
 /** Waits until the scenario panel says step `n` (of any) and its Next (or Finish) is enabled. */
 const atStep = async (pg, n) => {
   await panel(pg).locator('.cp-sc-label', { hasText: `Step ${n} of` }).waitFor();
-  await pg.page().waitForFunction(() => !document.querySelector('.cp-scenario .cp-buttons button:last-child').disabled || !document.querySelector('.cp-scenario .cp-buttons button:nth-child(2)').hidden);
+  await pg.page().waitForFunction(() => !document.querySelector('.cp-scenario .cp-buttons button:last-of-type').disabled || !document.querySelector('.cp-scenario .cp-buttons button:nth-child(2)').hidden);
 };
 /** Step n's moment: Skip ahead if the run is still on its way there. */
 const reachStep = async (pg, n) => {

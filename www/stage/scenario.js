@@ -143,10 +143,12 @@ export function scenario(host, s) {
   const root = el(
     'section',
     { class: 'cp-panel cp-scenario', 'aria-label': `Scenario: ${title}` },
-    el('div', { class: 'cp-sc-head' }, el('h3', { text: title }), label, close),
+    el('div', { class: 'cp-sc-head' }, el('h3', { text: title }), close),
     caption,
     status,
-    el('div', { class: 'cp-buttons' }, back, skip, doIt, next),
+    // The step counter sits beside Back and Next, not under the title: one row less (issue #14 §5:
+    // at 400 px the ring and this panel fit on one screen).
+    el('div', { class: 'cp-buttons' }, back, skip, doIt, next, label),
   );
 
   let index = -1;
