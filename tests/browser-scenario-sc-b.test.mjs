@@ -162,7 +162,12 @@ test('hotstuff/traitor-leader: n2 equivocates in view 5 and only one of its bloc
 });
 
 test('gossip/push-pull-race: the same write reaches all 16 agents fastest with push-pull, then pull, then push', async () => {
-  const clock = (pg, sim) => sim((s) => [s.now, s.nodes().filter((n) => n.clock === 1).length]);
+  // The Gossip panel reads x from the agents' stores: the scenario's writes (Do it for me, and
+  // steps 3 and 5's own) show there as a click on Write here does.
+  const clock = async (pg, sim) => {
+    await pg.locator('.cp-gs-summary', { hasText: '16 of 16 informed — x = v1 (version 1@n1, written at n1)' }).waitFor();
+    return sim((s) => [s.now, s.nodes().filter((n) => n.clock === 1).length]);
+  };
   const seen = await walk('gossip', 'push-pull-race', { 2: clock, 4: clock, 6: clock });
   const [push, pull, pushPull] = [seen[2], seen[4], seen[6]];
   for (const [, informed] of [push, pull, pushPull]) assert.equal(informed, 16);
@@ -180,7 +185,13 @@ test('gossip/rumor-mongering: without anti-entropy the rumor dies leaving 2 agen
 });
 
 test('gossip/attestations: with honest agents all 16 reject the false claim; a Sybil and three liars make the 12 honest accept it; members-only makes them reject it', async () => {
-  const tally = (pg, sim) => sim((s) => s.tally('c1'));
+  // The panel's tally reads the latest claim from the agents' stores: the scenario's claims show
+  // there as Publish does (without a time to decide: the page did not see it published).
+  const tally = async (pg, sim) => {
+    const t = await sim((s) => s.tally('c1'));
+    await pg.locator('.cp-gs-attest-body', { hasText: `${t.accepted + t.rejected + t.undecided} honest agents: ${t.accepted} accepted the false claim, ${t.rejected} rejected it, 0 undecided — decided` }).waitFor();
+    return t;
+  };
   const first = async (pg, sim) => {
     // "Two honest checks were wrong (n6 and n12 attested valid)".
     const valid = await sim((s) => s.nodes()[0].store.filter((e) => e.key.startsWith('att/c1/') && e.value === 'valid').map((e) => e.key.slice(7)));

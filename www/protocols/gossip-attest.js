@@ -185,12 +185,16 @@ export function attestBody(cx, w, lib) {
       if (!c) return;
       const { accepted: a, rejected: r, undecided: u } = tally;
       const honest = a + r + u;
-      const decided = u === 0 && honest > 0 ? Math.max(0, tally.lastAtMs - c.t) : null;
+      const settled = u === 0 && honest > 0;
+      // (a claim found in the stores, not published by the page, has no publish time: c.t null)
+      const decided = settled && c.t !== null ? Math.max(0, tally.lastAtMs - c.t) : null;
       const wrong = (c.truth ? r : a) / Math.max(1, honest);
       Object.assign(summary.dataset, { claim: c.id, truth: String(c.truth), honest: String(honest), accepted: String(a), rejected: String(r), undecided: String(u), decidedMs: decided === null ? '' : String(Math.round(decided)), wrong: wrong.toFixed(3) });
       const head = `${num(honest)} honest agents: ${num(a)} accepted the ${c.truth ? 'true' : 'false'} claim, ${num(r)} rejected it, ${num(u)} undecided`;
-      summary.replaceChildren(el('b', { text: head }), decided === null ? ` — ${Math.round(now - c.t)} ms since it was published` : ` — decided by ${Math.round(decided)} ms`, el('br'), `${claimText(c)}, published by ${c.at} (${c.by}).`);
-      const all = decided === null ? '' : `${head}, decided by ${Math.round(decided)} ms.`;
+      const by = decided === null ? '' : ` by ${Math.round(decided)} ms`;
+      const since = c.t === null ? '' : ` — ${Math.round(now - c.t)} ms since it was published`;
+      summary.replaceChildren(el('b', { text: head }), settled ? ` — decided${by}` : since, el('br'), `${claimText(c)}, published by ${c.at} (${c.by}).`);
+      const all = settled ? `${head}, decided${by}.` : '';
       if (all !== announced) said.textContent = announced = all;
     },
   };

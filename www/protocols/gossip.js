@@ -221,6 +221,7 @@ function statesOf(cx, nodes) {
   if (!f) {
     let states = null;
     let verdicts = null;
+    if (cx && !widget(cx).scene) fromStores(widget(cx), nodes);
     const claim = cx && widget(cx).claim;
     try {
       states = cx?.sim?.agentStates(KEY) ?? null;
@@ -232,6 +233,31 @@ function statesOf(cx, nodes) {
     frames.set(nodes, f);
   }
   return f;
+}
+
+/** The entry with the newest version (logical clock, then writer) any agent holds among the keys passing `test`. */
+function newest(nodes, test) {
+  let best = null;
+  for (const n of nodes)
+    for (const e of n.store ?? []) if (test(e.key) && (!best || e.version.ts > best.version.ts || (e.version.ts === best.version.ts && e.version.writer > best.version.writer))) best = e;
+  return best;
+}
+
+/**
+ * What the panel says about x and about the latest claim, read from the agents' stores (small
+ * view): a scenario's write or claim, a replayed link and a step back in time show as the page's
+ * own clicks do. A claim the page published keeps its publish time (its time to decide is
+ * shown); one it only finds in the stores has none (null).
+ */
+function fromStores(w, nodes) {
+  const x = newest(nodes, (k) => k === KEY);
+  w.last = x && { at: x.version.writer, version: x.version, value: x.deleted ? '∅' : x.value };
+  const kept = (id) => nodes.some((n) => n.store?.some((e) => e.key === `claim/${id}`));
+  if (w.claim && kept(w.claim.id)) return;
+  const c = newest(nodes, (k) => k.startsWith('claim/'));
+  const t = c && w.traitors.find(([id]) => id === c.version.writer);
+  w.claim = c && { id: c.key.slice(6), truth: c.value === 'true', t: null, at: c.version.writer, by: t ? (t[1] === 'sybil' ? 'the Sybil' : 'a liar') : 'an honest agent' };
+  legendShowsClaims(w.attest?.root.closest('consensus-playground'), !!c);
 }
 
 const versionText = (v) => (v ? `${v.ts}@${v.writer}` : '—');
