@@ -35,10 +35,10 @@ const SEARCH = {
   'stale-truncate': ['--seeds', '0..20', '--nodes', '5'],
   'forget-vote': ['--seeds', '0..100', '--nodes', '3'],
   figure8: ['--seeds', '0..200', '--nodes', '3'],
-  // Only the linearizability check sees this one; partitions make deposed leaders, and pauses
-  // wake them with a stale view (since clients keep the leader that answered them, they no
-  // longer drift onto a deposed one by timeouts: partitions alone find it in none of 300 seeds).
-  'stale-read': ['--seeds', '0..90', '--nodes', '3', '--faults', 'partition,pause'],
+  // Only the linearizability check sees this one: a leader left with a minority while its
+  // readers linger (the nemesis aims partitions at a leader that serves reads, issue #16 §1;
+  // partitions alone: 14 of 300 seeds at 40,000 events, first 13; blind, none of 300).
+  'stale-read': ['--seeds', '0..90', '--nodes', '3', '--faults', 'partition'],
 };
 
 for (const [bug, range] of Object.entries(SEARCH)) {

@@ -416,9 +416,10 @@ fn first_caught(bug: Bug, traitors: usize) -> Option<u64> {
 
 #[test]
 fn random_search_catches_qc_2f_without_traitors() {
-    // Rare (1 seed of 300: a partition into two halves that each lead two views in a row, long
-    // enough for both to commit), but found.
-    assert_eq!(first_caught(Bug::Qc2f, 0), Some(74));
+    // A partition into two halves that each lead two views in a row, long enough for both to
+    // commit: 1 seed of 300 (first 74) with the blind search of before; 20 of 300 (first 6)
+    // since the nemesis draws each seed's faults (swarm testing) and aims (issue #16 §1).
+    assert_eq!(first_caught(Bug::Qc2f, 0), Some(6));
 }
 
 #[test]

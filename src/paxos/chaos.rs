@@ -5,8 +5,9 @@ use rand::Rng;
 use rand_pcg::Pcg64Mcg;
 
 use super::sim::{Options, Paxos};
+use super::Slot;
 use crate::error::Result;
-use crate::sim::chaos::{Chaos, ChaosConfig};
+use crate::sim::chaos::{Chaos, ChaosConfig, Moment};
 use crate::sim::{chance, Simulation};
 
 /// The options a randomized run of Paxos uses for `cfg`, drawn from `rng`: `cfg.bugs`; backoff
@@ -31,5 +32,29 @@ impl Chaos for Paxos {
     /// The command goes to the leader (refused, not an error, when none leads).
     fn command(sim: &mut Simulation<Paxos>, command: String) -> Result<()> {
         sim.client_request(command, None).map(|_| ())
+    }
+
+    /// An acceptor holding a promise or an accepted value that no chosen value covers yet
+    /// (reboot it: both must survive a crash, Paxos Made Simple §2.3); a leader with proposals
+    /// not yet chosen (crash it: the next leader must find them in phase 1); any leader (leave
+    /// it a minority).
+    fn moments(sim: &Simulation<Paxos>, out: &mut Vec<Moment>) {
+        for i in 0..sim.ids().len() {
+            if sim.is_crashed(i) {
+                continue;
+            }
+            let n = &sim.node_state(i).core;
+            // (only the slots past those executed: the maps keep every slot, and this runs after
+            // every event of an aiming run)
+            let open = |slots: &mut dyn Iterator<Item = &Slot>| slots.take_while(|&&s| s > n.executed()).any(|s| !n.chosen().contains_key(s));
+            if n.role() == super::node::Role::Leader {
+                out.push(Moment::Leads(i));
+                if open(&mut n.proposals().iter().rev().map(|(s, _)| s)) {
+                    out.push(Moment::Unreplicated(i));
+                }
+            } else if open(&mut n.accepted().iter().rev().map(|(s, _)| s)) || (n.leader().is_none() && n.promised() > n.ballot()) {
+                out.push(Moment::Promised(i));
+            }
+        }
     }
 }

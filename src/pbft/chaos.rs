@@ -7,7 +7,7 @@ use rand_pcg::Pcg64Mcg;
 use super::node::Options;
 use super::sim::Pbft;
 use crate::error::Result;
-use crate::sim::chaos::{Chaos, ChaosConfig};
+use crate::sim::chaos::{Chaos, ChaosConfig, Moment};
 use crate::sim::Simulation;
 
 /// The options a randomized run of PBFT uses for `cfg`, drawn from `rng`: `cfg.bugs`; a
@@ -30,6 +30,21 @@ impl Chaos for Pbft {
         } else {
             sim.broadcast_request(command);
             Ok(())
+        }
+    }
+
+    /// An honest primary while a traitor waits for its turn (depose it as it takes over: the
+    /// view change that follows makes the next replica primary, §4.4, until the traitor's view
+    /// comes and its lies are tested).
+    fn moments(sim: &Simulation<Pbft>, out: &mut Vec<Moment>) {
+        let n = sim.ids().len();
+        if !(0..n).any(|i| sim.byzantine(i).is_some()) {
+            return;
+        }
+        for i in (0..n).filter(|&i| !sim.is_crashed(i) && sim.byzantine(i).is_none()) {
+            if sim.node_state(i).core.is_primary() {
+                out.push(Moment::Depose(i));
+            }
         }
     }
 }

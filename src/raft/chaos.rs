@@ -4,8 +4,8 @@
 use rand::Rng;
 use rand_pcg::Pcg64Mcg;
 
-use super::{Config, Raft, Result};
-use crate::sim::chaos::{Chaos, ChaosConfig};
+use super::{Config, Raft, Result, Role};
+use crate::sim::chaos::{Chaos, ChaosConfig, Moment};
 use crate::sim::{chance, Simulation};
 
 /// The settings a randomized run of Raft uses for `cfg`, drawn from `rng`.
@@ -51,5 +51,33 @@ impl Chaos for Raft {
 
     fn command(sim: &mut Simulation<Raft>, command: String) -> Result<()> {
         sim.client_request(command, None).map(|_| ())
+    }
+
+    /// A leader whose last entry only a minority holds (crash it: Figure 8's schedule, §5.4.2);
+    /// a follower or candidate that voted in an election still without a leader (reboot it:
+    /// votedFor must survive, Figure 2); a leader that has committed an entry of its term
+    /// (leave it a minority: a stale leader answering reads, §6.4 and §8).
+    fn moments(sim: &Simulation<Raft>, out: &mut Vec<Moment>) {
+        for i in 0..sim.ids().len() {
+            if sim.is_crashed(i) || sim.is_removed(i) {
+                continue;
+            }
+            let n = sim.node(i);
+            match n.role() {
+                Role::Leader => {
+                    // (one that serves reads: it has committed an entry of its term, §6.4)
+                    if n.log().iter().rev().any(|e| e.index <= n.commit_index() && e.term == n.current_term()) {
+                        out.push(Moment::Leads(i));
+                    }
+                    let last = n.last_log_index();
+                    let holders = 1 + n.match_index().iter().filter(|(_, &m)| m >= last).count();
+                    if last > n.commit_index() && 2 * holders <= n.cluster().len() {
+                        out.push(Moment::Unreplicated(i));
+                    }
+                }
+                _ if n.leader_id().is_none() && n.voted_for().is_some_and(|c| c != i) => out.push(Moment::Promised(i)),
+                _ => {}
+            }
+        }
     }
 }

@@ -99,11 +99,27 @@ pub struct ChaosConfig {
 }
 
 impl ChaosConfig {
+    /// The fault kinds this seed turns on (swarm testing, Groce et al., ISSTA 2012, as
+    /// TigerBeetle's VOPR uses it): each of `faults` is on with probability ½, drawn from the
+    /// seed alone, and at least one is on when `faults` is not empty. Some runs are quiet
+    /// (a lone kind of fault, rare), some are storms; a run that mixes everything every time
+    /// drowns the few faults at the right moment that real bugs need in many others.
+    pub fn swarm(&self) -> Vec<Fault> {
+        let mut rng = Pcg64Mcg::seed_from_u64(self.seed ^ 0x5a4a_7e57);
+        let mut on: Vec<Fault> = self.faults.iter().copied().filter(|_| chance(&mut rng, 0.5)).collect();
+        if on.is_empty() && !self.faults.is_empty() {
+            on.push(self.faults[rng.random_range(0..self.faults.len())]);
+        }
+        on
+    }
+
     /// The simulator's settings for this run: the seed and size, and the network the faults
-    /// ask for (1–60 ms latency with `reorder`, else 10–15 ms; 5% loss with `drop`; 5%
-    /// duplication with `duplicate`). A protocol adds its own ([`Chaos::simulation`]).
+    /// this seed turns on ask for ([`Self::swarm`]: 1–60 ms latency with `reorder`, else
+    /// 10–15 ms; 5% loss with `drop`; 5% duplication with `duplicate`). A protocol adds its
+    /// own ([`Chaos::simulation`]).
     pub fn sim_config(&self) -> SimConfig {
-        let has = |f| self.faults.contains(&f);
+        let on = self.swarm();
+        let has = |f| on.contains(&f);
         SimConfig {
             seed: self.seed,
             nodes: self.nodes,
@@ -128,6 +144,33 @@ pub struct ChaosReport {
     pub violations: Vec<Violation>,
 }
 
+/// A moment of a run at which a fault is most likely to expose a bug, as the protocol sees it
+/// (issue #16 §1: the protocol names its interesting moments, and the nemesis aims at them
+/// without knowing the protocol). Each names a node by index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Moment {
+    /// The node leads and holds entries that only a minority has: crashing it now (or
+    /// cutting it off) leaves them partly replicated for the next leader to deal with.
+    Unreplicated(usize),
+    /// The node has just promised something it must keep across a crash (a vote, a promise):
+    /// a reboot now tests that the promise was persisted.
+    Promised(usize),
+    /// The node leads: cut off with one other node, it keeps a minority and may go on
+    /// believing it leads while the majority moves on (a stale leader).
+    Leads(usize),
+    /// The node has just taken the lead, and the run should see the lead pass on (an honest
+    /// primary while a traitor waits for its turn): cut off alone, or crashed, as it begins.
+    Depose(usize),
+}
+
+impl Moment {
+    /// Whether the nemesis aims at the moment as it begins (watched event by event: a vote
+    /// just cast, an entry just appended), rather than at some time while it lasts (a leader).
+    pub fn edge(self) -> bool {
+        !matches!(self, Moment::Leads(_))
+    }
+}
+
 /// What a protocol adds to randomized runs.
 pub trait Chaos: Protocol {
     /// Whether the clients' histories must be linearizable (`consensus-sim check` checks them
@@ -143,6 +186,9 @@ pub trait Chaos: Protocol {
     fn act(_sim: &mut Simulation<Self>, _rng: &mut Pcg64Mcg) {}
     /// An extra command from outside the workload (a JSON string), to whoever leads.
     fn command(sim: &mut Simulation<Self>, command: String) -> Result<()>;
+    /// The interesting moments of the run as it stands ([`Moment`]), pushed to `out`, at
+    /// which the nemesis aims some of its faults. Default: none (faults strike at random).
+    fn moments(_sim: &Simulation<Self>, _out: &mut Vec<Moment>) {}
     /// After a run of [`run`] that found no violation: the protocol's own end-of-run checks
     /// (an eventually consistent mechanism's convergence once writes stop and faults are
     /// undone, say), which may run the simulation further. Returns what they found. Default:
@@ -205,9 +251,13 @@ pub fn run<P: Chaos>(cfg: &ChaosConfig) -> Result<(Simulation<P>, ChaosReport)> 
     // Key-value clients with sessions and retries (0 to 3 of them: quiet runs leave leaders
     // with nothing of their own term to commit, where old-term commit bugs hide); their
     // history is checked for linearizability after the run (crate::lincheck).
-    let clients = Pcg64Mcg::seed_from_u64(cfg.seed ^ 0x0c11_e475).random_range(0..=3);
+    let mut draw = Pcg64Mcg::seed_from_u64(cfg.seed ^ 0x0c11_e475);
+    let clients = draw.random_range(0..=3);
+    // Half the runs' clients mostly read (swarm testing of the workload: a reader that lingers
+    // at a leader cut off from the rest is how a stale read shows).
+    let read_share = chance(&mut draw, 0.5).then(|| draw.random_range(0.9..0.995));
     if clients > 0 {
-        sim.start_clients(Workload { clients, ..Workload::default() });
+        sim.start_clients(Workload { clients, read_share, ..Workload::default() });
     }
     let mut report = drive(&mut sim, cfg, true, |_| false)?;
     if report.violations.is_empty() {
@@ -231,31 +281,110 @@ pub fn run_workload<P: Chaos>(cfg: &ChaosConfig, workload: Workload) -> Result<S
     Ok(sim)
 }
 
-/// The fault schedule shared by [`run`] and [`run_workload`].
-fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, extra_commands: bool, done: impl Fn(&Simulation<P>) -> bool) -> Result<ChaosReport> {
+/// A fault aimed at `moment`, of a kind this run turns on (`on`); none when no kind fits.
+fn aim<P: Chaos>(sim: &mut Simulation<P>, moment: Moment, on: &[Fault], rng: &mut Pcg64Mcg) -> Result<()> {
+    let n = sim.ids().len();
+    let has = |f| on.contains(&f);
+    match moment {
+        Moment::Unreplicated(i) | Moment::Promised(i) if sim.is_removed(i) || sim.is_crashed(i) => {}
+        // Crash it now; half the time it is back at once (a reboot with its persistent state
+        // only), else it stays down until the schedule restarts it.
+        Moment::Unreplicated(i) if has(Fault::Crash) => {
+            sim.crash(i)?;
+            if chance(rng, 0.2) {
+                sim.restart(i)?;
+            }
+        }
+        // (or, without crashes, cut off alone)
+        Moment::Unreplicated(i) if has(Fault::Partition) && n > 1 => sim.partition(&[vec![i]])?,
+        Moment::Promised(i) if has(Fault::Crash) => {
+            sim.crash(i)?;
+            sim.restart(i)?;
+        }
+        // With one other node when two are still a minority (5 nodes and more), else alone.
+        Moment::Leads(i) if has(Fault::Partition) && n > 1 && !sim.is_removed(i) => {
+            let group = if n >= 5 { vec![i, (i + rng.random_range(1..n)) % n] } else { vec![i] };
+            sim.partition(&[group])?;
+        }
+        Moment::Depose(i) if sim.is_removed(i) || sim.is_crashed(i) => {}
+        Moment::Depose(i) if has(Fault::Partition) && n > 1 => sim.partition(&[vec![i]])?,
+        Moment::Depose(i) if has(Fault::Crash) => sim.crash(i)?,
+        // (without partitions: down until the schedule restarts it)
+        Moment::Leads(i) if has(Fault::Crash) && !sim.is_removed(i) && !sim.is_crashed(i) => sim.crash(i)?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The fault schedule shared by [`run`] and [`run_workload`]; `open_ended` for [`run`]'s runs
+/// (extra commands, aimed faults), not for a workload that must finish.
+fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, open_ended: bool, done: impl Fn(&Simulation<P>) -> bool) -> Result<ChaosReport> {
     let mut rng = Pcg64Mcg::seed_from_u64(cfg.seed ^ 0x5eed_f00d_cafe_d00d);
     let mut events = 0;
     let mut command = 0u64;
     // Each run draws its own client rate: busy runs replicate a lot, quiet ones leave leaders
     // with nothing of their own term to commit.
     let client_rate = rng.random_range(0.02..0.5);
-    // And its own fault rate, from rare to stormy.
-    let fault_rate = rng.random_range(0.03..0.4);
-    let actions: Vec<Fault> = cfg.faults.iter().copied().filter(|f| !matches!(f, Fault::Duplicate | Fault::Reorder)).collect();
+    // And its own fault rate, from rare to stormy, about log-uniform from 0.3% to 40% a step (as
+    // many runs with a fault every few seconds as with several a second: quiet runs let a
+    // partition outlast an election). (Halvings, not `ln`/`exp`: no libm in the wasm.)
+    let fault_rate = 0.4 / f64::from(1u32 << rng.random_range(0..7)) * rng.random_range(0.7..1.0);
+    let actions: Vec<Fault> = cfg.swarm().into_iter().filter(|f| !matches!(f, Fault::Duplicate | Fault::Reorder)).collect();
+    // How often a fault aims at a moment the protocol names, when there is one (drawn per run
+    // too: some runs only aim, some never do).
+    let aim_rate = if chance(&mut rng, 0.2) { 0.0 } else { rng.random_range(0.2..1.0) };
+    // (a workload that must finish is not aimed at: aimed faults can keep a cluster from
+    // serving it for simulated minutes)
+    let aim_rate = if open_ended { aim_rate } else { 0.0 };
+    // The nemesis aims with its own RNG (the random faults' draws stay as they are).
+    let mut aim_rng = Pcg64Mcg::seed_from_u64(cfg.seed ^ 0xa1_5eed);
+    let mut moments: Vec<Moment> = Vec::new();
+    let mut before: Vec<Moment> = Vec::new();
+    let mut hold_until = 0;
     // A run in which nothing happens for 10,000 steps in a row (minutes of simulated time: a
     // lone voter with no clients, say) stops: it would never reach `cfg.events`.
     let mut idle = 0;
     while events < cfg.events && sim.violations().is_empty() && !done(sim) && idle < IDLE_STEPS {
         let until = sim.now() + rng.random_range(1..=30) * MS;
-        let handled = sim.run_until(until);
+        let mut handled = 0;
+        if aim_rate > 0.0 && !actions.is_empty() {
+            // Event by event, so that a fault can strike right after the event that made a
+            // moment (a vote just cast, an entry just appended), before the next message.
+            while let Some(t) = sim.next_event_at().filter(|&t| t <= until) {
+                handled += sim.run_until(t);
+                if !sim.violations().is_empty() || events + handled >= cfg.events {
+                    break;
+                }
+                moments.clear();
+                P::moments(sim, &mut moments);
+                for &m in &moments {
+                    if m.edge() && !before.contains(&m) && chance(&mut aim_rng, aim_rate) {
+                        aim(sim, m, &actions, &mut aim_rng)?;
+                    }
+                }
+                std::mem::swap(&mut moments, &mut before);
+            }
+        }
+        handled += sim.run_until(until);
         idle = if handled == 0 { idle + 1 } else { 0 };
         events += handled;
-        if extra_commands && chance(&mut rng, client_rate) {
+        if open_ended && chance(&mut rng, client_rate) {
             command += 1;
             P::command(sim, format!("\"c{command}\""))?;
         }
         P::act(sim, &mut rng);
-        if actions.is_empty() || !chance(&mut rng, fault_rate) {
+        if actions.is_empty() || sim.now() < hold_until || !chance(&mut rng, fault_rate) {
+            continue;
+        }
+        moments.clear();
+        P::moments(sim, &mut moments);
+        moments.retain(|m| !m.edge());
+        if !moments.is_empty() && chance(&mut aim_rng, aim_rate) {
+            aim(sim, moments[aim_rng.random_range(0..moments.len())], &actions, &mut aim_rng)?;
+            // Then the nemesis holds still a while, so that the protocol's reaction (an
+            // election on the majority's side, clients reading from the stale leader) plays
+            // out before the next fault.
+            hold_until = sim.now() + aim_rng.random_range(100..=2_000) * MS;
             continue;
         }
         // Like Jepsen's nemeses, aim at the leader half the time: its failures are the
@@ -267,6 +396,12 @@ fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, extra_commands: b
         };
         let action = actions[rng.random_range(0..actions.len())];
         if sim.is_removed(i) {
+            continue;
+        }
+        // A node that aimed faults left down comes back as often as one crashes.
+        let down: Vec<usize> = if aim_rate > 0.0 { (0..n).filter(|&k| sim.is_crashed(k) && !sim.is_removed(k)).collect() } else { Vec::new() };
+        if action == Fault::Crash && !down.is_empty() && chance(&mut rng, 0.5) {
+            sim.restart(down[rng.random_range(0..down.len())])?;
             continue;
         }
         match action {

@@ -29,6 +29,10 @@ pub struct Workload {
     pub timeout_us: Micros,
     /// Pause between an answer and the client's next operation, µs (drawn from 0 ..= this).
     pub think_us: Micros,
+    /// The share of operations that are reads (gets), the rest drawn from the other kinds
+    /// as usual; None: the usual mix (7 in 20 are gets). A read-heavy client lingers at a
+    /// leader that can no longer commit, where a stale read shows (issue #16 §1).
+    pub read_share: Option<f64>,
 }
 
 impl Default for Workload {
@@ -39,6 +43,7 @@ impl Default for Workload {
             keys: vec!["x".into(), "y".into()],
             timeout_us: 200_000,
             think_us: 20_000,
+            read_share: None,
         }
     }
 }
@@ -187,7 +192,16 @@ impl<P: Protocol> Simulation<P> {
                 }
                 let key = workload.keys[self.rng.random_range(0..workload.keys.len())].clone();
                 let v = |rng: &mut rand_pcg::Pcg64Mcg| rng.random_range(0..5u32).to_string();
-                let op = match self.rng.random_range(0..20u32) {
+                let kind = match workload.read_share {
+                    None => self.rng.random_range(0..20u32),
+                    Some(p) if super::chance(&mut self.rng, p) => 5,
+                    // (the other kinds, in their usual proportions: 0..=4 and 12..=19)
+                    Some(_) => match self.rng.random_range(0..13u32) {
+                        r @ 0..=4 => r,
+                        r => r + 7,
+                    },
+                };
+                let op = match kind {
                     0..=4 => Op::Put { key, value: v(&mut self.rng) },
                     5..=11 => Op::Get { key },
                     12..=15 => Op::Cas { key, from: v(&mut self.rng), to: v(&mut self.rng) },
