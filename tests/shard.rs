@@ -9,7 +9,7 @@
 //! build runs them in seconds.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_consensus-sim");
@@ -50,7 +50,7 @@ fn scratch(name: &str) -> PathBuf {
 
 /// Runs `args` as shards 0/k … k−1/k, each into `dir/shard-i.json`; returns the files, in
 /// shard order. Every shard exits 0, whatever it found.
-fn shards(dir: &PathBuf, args: &[&str], k: u64) -> Vec<String> {
+fn shards(dir: &Path, args: &[&str], k: u64) -> Vec<String> {
     (0..k)
         .map(|i| {
             let spec = format!("{i}/{k}");
