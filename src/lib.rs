@@ -57,6 +57,8 @@ pub mod paxos;
 pub mod pbft;
 pub mod protocol;
 pub mod raft;
+#[cfg(not(target_family = "wasm"))]
+pub mod shard;
 pub mod sim;
 pub mod vote;
 

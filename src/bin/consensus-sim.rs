@@ -1,12 +1,13 @@
 //! `consensus-sim`: the native command line of the simulator. JSON on stdout.
 //!
 //! ```text
-//! consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T] [--byzantine K]
+//! consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T] [--byzantine K] [--shard i/k]
 //! consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]
-//! consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]
+//! consensus-sim fig16 [--trials N] [--seed S] [--model disk|network] [--shard i/k]
 //! consensus-sim messages [--protocol P]
 //! consensus-sim bench [--workload raft|gossip]
-//! consensus-sim gossip [--experiment rounds|rumors|attest|all] [--seeds A..B] [--nodes LIST] [--threads T]
+//! consensus-sim gossip [--experiment rounds|rumors|attest|all] [--seeds A..B] [--nodes LIST] [--threads T] [--shard i/k]
+//! consensus-sim merge [FILE …]
 //! consensus-sim maelstrom [--setting 3d|3e] [--topology T] [--nodes N] [--latency-ms L] [--latency-dist D] [--rate R] [--time-limit S] [--partition] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y]
 //! consensus-sim maelstrom-node [--protocol gossip|raft|paxos] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y] [--ignore-topology]
 //! ```
@@ -89,6 +90,15 @@
 //! that does not lead; 10 for another type); `--protocol paxos` the same with Multi-Paxos.
 //! `--seed` (0) seeds the node's RNG (mixed with its index).
 //!
+//! `--shard i/k` (`check`, `fig16`, `gossip`) runs the i-th of k equal slices (i from 0 to
+//! k − 1) of the seeds (`check`, `gossip`) or of each range's trials (`fig16`); a seed or trial
+//! runs the same wherever it lands. Instead of the summary a shard prints its raw results, one
+//! JSON line per summary line (`consensus_playground::shard::Part`: the shard, the command, the
+//! line, the slice, the settings, the per-seed or per-trial data, its wall time), and exits 0
+//! once it has run (2 on bad arguments). `merge` reads the k shards' lines (the files, or
+//! stdin), checks they are one complete run, and prints what the unsharded run prints, with its
+//! exit status; `wall_ms` is then the shards' wall times added up.
+//!
 //! `history` runs C key-value clients doing N operations each under the faults, then writes the
 //! history as JSON Lines, one operation per line, times in simulated ms; `"return":null` means no
 //! answer came (the operation may or may not have taken effect).
@@ -107,10 +117,12 @@ use consensus_playground::raft::Raft;
 use consensus_playground::vote::Vote;
 use consensus_playground::sim::chaos::{self, Chaos, ChaosConfig, Fault};
 use consensus_playground::sim::{HistoryOp, Violation, Workload};
+use consensus_playground::shard::{self, Part, Shard};
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network]\n       consensus-sim messages [--protocol P]\n       consensus-sim bench [--workload raft|gossip]\n       consensus-sim gossip [--experiment rounds|rumors|attest|all] [--seeds A..B] [--nodes LIST] [--threads T]\n       consensus-sim maelstrom [--setting 3d|3e] [--topology line|grid|tree2|tree3|tree4|total] [--nodes N] [--latency-ms L] [--latency-dist constant|uniform|exponential] [--rate R] [--time-limit S] [--partition] [--nemesis-interval S] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y]\n       consensus-sim maelstrom-node [--protocol gossip|raft|paxos] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y] [--ignore-topology]";
+const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T] [--byzantine K] [--shard i/k]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network] [--shard i/k]\n       consensus-sim messages [--protocol P]\n       consensus-sim bench [--workload raft|gossip]\n       consensus-sim gossip [--experiment rounds|rumors|attest|all] [--seeds A..B] [--nodes LIST] [--threads T] [--shard i/k]\n       consensus-sim merge [FILE …]   (the outputs of --shard 0/k … k-1/k; no FILE: stdin)\n       consensus-sim maelstrom [--setting 3d|3e] [--topology line|grid|tree2|tree3|tree4|total] [--nodes N] [--latency-ms L] [--latency-dist constant|uniform|exponential] [--rate R] [--time-limit S] [--partition] [--nemesis-interval S] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y]\n       consensus-sim maelstrom-node [--protocol gossip|raft|paxos] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y] [--ignore-topology]";
 
 fn main() -> ExitCode {
     match run() {
@@ -142,6 +154,7 @@ fn run() -> Result<ExitCode, String> {
         "gossip" => gossip(&mut parser),
         "maelstrom" => maelstrom(&mut parser),
         "maelstrom-node" => maelstrom_node(&mut parser),
+        "merge" => merge(&mut parser),
         other => Err(format!("unknown command {other:?}")),
     }
 }
@@ -179,6 +192,56 @@ fn protocol_arg(value: &str) -> Result<String, String> {
     }
 }
 
+/// `consensus-sim merge [FILE …]`: the shards' outputs (the files, or stdin without any, or
+/// for `-`), combined into the output one unsharded run prints, and its exit status.
+fn merge(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
+    use lexopt::prelude::*;
+    use std::io::Read;
+    let mut files = Vec::new();
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        match arg {
+            Value(v) => files.push(v.string().map_err(|e| e.to_string())?),
+            Short('h') | Long("help") => {
+                println!("usage: consensus-sim merge [FILE …]   (no FILE, or -: standard input)");
+                return Ok(ExitCode::SUCCESS);
+            }
+            other => return Err(format!("merge takes file names, not options ({})", other.unexpected())),
+        }
+    }
+    if files.is_empty() {
+        files.push("-".into());
+    }
+    let mut parts = Vec::new();
+    for file in &files {
+        let (name, text) = if file == "-" {
+            let mut text = String::new();
+            std::io::stdin().read_to_string(&mut text).map_err(|e| format!("merge: stdin: {e}"))?;
+            ("stdin", text)
+        } else {
+            (file.as_str(), std::fs::read_to_string(file).map_err(|e| format!("merge: {file}: {e}"))?)
+        };
+        parts.extend(shard::read_parts(name, &text)?);
+    }
+    let run = shard::assemble(parts)?;
+    match run.command.as_str() {
+        "check" => {
+            let s: CheckSettings = serde_json::from_value(run.settings.clone()).map_err(|e| format!("merge: check settings: {e}"))?;
+            run.expect(1, s.seeds.0..s.seeds.1)?;
+            let line = &run.lines[0];
+            let mut tally = CheckTally::default();
+            for data in &line.data {
+                tally.extend(serde_json::from_value(data.clone()).map_err(|e| format!("merge: check: {e}"))?);
+            }
+            let (out, code) = check_report(&s, &tally, line.wall_ms);
+            println!("{out}");
+            Ok(code)
+        }
+        "fig16" => fig16_merge(&run),
+        "gossip" => gossip_merge(&run),
+        other => Err(format!("merge: {other} is not a command that shards (check, fig16, gossip)")),
+    }
+}
+
 /// `check`'s settings, whatever the mechanism.
 struct CheckArgs {
     protocol: String,
@@ -189,6 +252,7 @@ struct CheckArgs {
     bug: Option<String>,
     threads: Option<usize>,
     traitors: usize,
+    shard: Option<Shard>,
 }
 
 fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
@@ -200,6 +264,7 @@ fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     let mut threads = None;
     let mut traitors = 0usize;
     let mut protocol = "raft".to_string();
+    let mut shard = None;
     while let Some((key, value)) = next_option(parser)? {
         match key.as_str() {
             "protocol" => protocol = protocol_arg(&value)?,
@@ -210,13 +275,14 @@ fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
             "bug" => bug = Some(value),
             "threads" => threads = Some(value.parse::<usize>().ok().filter(|t| *t > 0).ok_or("--threads must be a positive integer")?),
             "byzantine" => traitors = value.parse().map_err(|_| "--byzantine must be a number of traitors from 0 to --nodes")?,
+            "shard" => shard = Some(Shard::parse(&value)?),
             other => return Err(format!("unknown option --{other}")),
         }
     }
     if traitors > nodes {
         return Err(format!("--byzantine must be a number of traitors from 0 to --nodes ({traitors} > {nodes})"));
     }
-    let args = CheckArgs { protocol, seeds: seeds.ok_or("--seeds is required")?, events, faults, nodes, bug, threads, traitors };
+    let args = CheckArgs { protocol, seeds: seeds.ok_or("--seeds is required")?, events, faults, nodes, bug, threads, traitors, shard };
     match args.protocol.as_str() {
         "paxos" => check_with::<Paxos>(args),
         "vote" => check_with::<Vote>(args),
@@ -228,8 +294,109 @@ fn check(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     }
 }
 
+/// What `check`'s output depends on (not `--threads`: it changes the wall time alone), as a
+/// shard prints it and `merge` reads it back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct CheckSettings {
+    protocol: String,
+    seeds: (u64, u64),
+    events: u64,
+    faults: Vec<String>,
+    nodes: usize,
+    bug: Option<String>,
+    byzantine: usize,
+}
+
+/// `check`'s results over some seeds, in seed order: what a shard prints, and what `merge`
+/// adds up.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct CheckTally {
+    events: u64,
+    committed: u64,
+    violations: usize,
+    failing_seeds: Vec<u64>,
+    /// The first failing seed's first violation.
+    first_violation: Option<FirstViolation>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct FirstViolation {
+    seed: u64,
+    rule: String,
+    nodes: Vec<String>,
+    time_us: u64,
+    detail: String,
+}
+
+impl CheckTally {
+    /// Adds the next seed's report.
+    fn add(&mut self, seed: u64, report: &chaos::ChaosReport) {
+        self.events += report.events;
+        self.committed += report.committed;
+        if let Some(v) = report.violations.first() {
+            self.violations += report.violations.len();
+            if self.first_violation.is_none() {
+                self.first_violation = Some(FirstViolation { seed, rule: v.rule.to_string(), nodes: v.nodes.clone(), time_us: v.time_us, detail: v.detail.clone() });
+            }
+            self.failing_seeds.push(seed);
+        }
+    }
+
+    /// Adds the tally of the seeds that follow.
+    fn extend(&mut self, next: CheckTally) {
+        self.events += next.events;
+        self.committed += next.committed;
+        self.violations += next.violations;
+        self.failing_seeds.extend(next.failing_seeds);
+        self.first_violation = self.first_violation.take().or(next.first_violation);
+    }
+}
+
+/// `check`'s output line, and its exit status (1 when a violation is found without a bug
+/// switch, or none with one).
+fn check_report(s: &CheckSettings, t: &CheckTally, wall_ms: u64) -> (serde_json::Value, ExitCode) {
+    let CheckSettings { protocol, seeds: (first, last), events, faults, nodes, bug, .. } = s;
+    let faults = faults.join(",");
+    let first_violation = t.first_violation.as_ref().map_or(serde_json::Value::Null, |v| {
+        let seed = v.seed;
+        json!({
+            "seed": seed,
+            "rule": v.rule,
+            "nodes": v.nodes,
+            "time_ms": v.time_us as f64 / 1000.0,
+            "detail": v.detail,
+            "page": format!(
+                "?{}check={seed}&nodes={nodes}&events={events}&faults={faults}{}",
+                if protocol == "raft" { String::new() } else { format!("protocol={protocol}&") },
+                bug.as_ref().map_or(String::new(), |b| format!("&bug={b}")),
+            ),
+            "replay": format!(
+                "consensus-sim check{} --seeds {seed}..{} --events {events} --faults {faults} --nodes {nodes}{}",
+                if protocol == "raft" { String::new() } else { format!(" --protocol {protocol}") },
+                seed + 1,
+                bug.as_ref().map_or(String::new(), |b| format!(" --bug {b}")),
+            ),
+        })
+    });
+    let out = json!({
+        "protocol": protocol,
+        "runs": last - first,
+        "events": t.events,
+        "committed": t.committed,
+        "violations": t.violations,
+        "failing_seeds": t.failing_seeds,
+        "first_violation": first_violation,
+        "faults": s.faults,
+        "nodes": nodes,
+        "bug": bug,
+        "wall_ms": wall_ms,
+    });
+    let found = !t.failing_seeds.is_empty();
+    (out, if found != bug.is_some() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
 fn check_with<P: Chaos>(args: CheckArgs) -> Result<ExitCode, String> {
-    let CheckArgs { protocol, seeds: (first, last), events, faults, nodes, bug, threads, traitors } = args;
+    let CheckArgs { protocol, seeds: (first, last), events, faults, nodes, bug, threads, traitors, shard } = args;
     let bug_index = match bug {
         None => None,
         Some(name) => Some(BugSet::index_of(P::BUGS, &name).ok_or_else(|| {
@@ -239,6 +406,16 @@ fn check_with<P: Chaos>(args: CheckArgs) -> Result<ExitCode, String> {
     };
     let bug = bug_index.map(|i| P::BUGS[i]);
     let bugs = bug_index.map_or(BugSet::NONE, |i| BugSet::NONE.with(i, true));
+    let settings = CheckSettings {
+        protocol,
+        seeds: (first, last),
+        events,
+        faults: faults.iter().map(|f| f.name().to_string()).collect(),
+        nodes,
+        bug: bug.map(|b| b.name.to_string()),
+        byzantine: traitors,
+    };
+    let seeds = shard.map_or(first..last, |s| s.slice(first..last));
     let started = Instant::now();
     // One run per seed, each independent of the others: run them in parallel, then combine the
     // reports in seed order below, as one thread would have.
@@ -253,61 +430,39 @@ fn check_with<P: Chaos>(args: CheckArgs) -> Result<ExitCode, String> {
         Ok(report)
     };
     // (`collect` into a Vec keeps the seeds' order.)
-    let run_all = || (first..last).into_par_iter().map(run_seed).collect::<Vec<_>>();
+    let run_all = || seeds.clone().into_par_iter().map(run_seed).collect::<Vec<_>>();
     let reports = match threads {
         Some(n) => rayon::ThreadPoolBuilder::new().num_threads(n).build().map_err(|e| e.to_string())?.install(run_all),
         None => run_all(),
     };
-    let (mut total_events, mut total_violations, mut committed) = (0u64, 0usize, 0u64);
-    let mut failing = Vec::new();
-    let mut first_violation = serde_json::Value::Null;
-    for (seed, report) in (first..last).zip(reports) {
-        let report = report?;
-        total_events += report.events;
-        committed += report.committed;
-        if let Some(v) = report.violations.first() {
-            total_violations += report.violations.len();
-            if failing.is_empty() {
-                first_violation = json!({
-                    "seed": seed,
-                    "rule": v.rule,
-                    "nodes": v.nodes,
-                    "time_ms": v.time_us as f64 / 1000.0,
-                    "detail": v.detail,
-                    "page": format!(
-                        "?{}check={seed}&nodes={nodes}&events={events}&faults={}{}",
-                        if protocol == "raft" { String::new() } else { format!("protocol={protocol}&") },
-                        faults.iter().map(|f| f.name()).collect::<Vec<_>>().join(","),
-                        bug.map_or(String::new(), |b| format!("&bug={}", b.name)),
-                    ),
-                    "replay": format!(
-                        "consensus-sim check{} --seeds {seed}..{} --events {events} --faults {} --nodes {nodes}{}",
-                        if protocol == "raft" { String::new() } else { format!(" --protocol {protocol}") },
-                        seed + 1,
-                        faults.iter().map(|f| f.name()).collect::<Vec<_>>().join(","),
-                        bug.map_or(String::new(), |b| format!(" --bug {}", b.name)),
-                    ),
-                });
-            }
-            failing.push(seed);
-        }
+    let mut tally = CheckTally::default();
+    for (seed, report) in seeds.clone().zip(reports) {
+        tally.add(seed, &report?);
     }
-    let out = json!({
-        "protocol": protocol,
-        "runs": last - first,
-        "events": total_events,
-        "committed": committed,
-        "violations": total_violations,
-        "failing_seeds": failing,
-        "first_violation": first_violation,
-        "faults": faults.iter().map(|f| f.name()).collect::<Vec<_>>(),
-        "nodes": nodes,
-        "bug": bug.map(|b| b.name),
-        "wall_ms": started.elapsed().as_millis() as u64,
-    });
+    let wall_ms = started.elapsed().as_millis() as u64;
+    if let Some(shard) = shard {
+        // A shard's verdict is partial: `merge` gives the exit status.
+        print_part(shard, "check", 0, seeds, &settings, &tally, wall_ms)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (out, code) = check_report(&settings, &tally, wall_ms);
     println!("{out}");
-    let found = !failing.is_empty();
-    Ok(if found != bug.is_some() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(code)
+}
+
+/// Prints a shard's share of output line `line` (see `consensus_playground::shard::Part`).
+fn print_part(shard: Shard, command: &str, line: usize, slice: std::ops::Range<u64>, settings: &impl Serialize, data: &impl Serialize, wall_ms: u64) -> Result<(), String> {
+    let part = Part {
+        shard,
+        command: command.to_string(),
+        line,
+        slice: [slice.start, slice.end],
+        settings: serde_json::to_value(settings).map_err(|e| e.to_string())?,
+        data: serde_json::to_value(data).map_err(|e| e.to_string())?,
+        wall_ms,
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", serde_json::to_string(&part).map_err(|e| e.to_string())?).and_then(|()| out.flush()).map_err(|e| e.to_string())
 }
 
 fn history(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
@@ -369,37 +524,98 @@ fn history_line(h: &HistoryOp) -> serde_json::Value {
     o
 }
 
+/// What `fig16`'s output depends on, as a shard prints it and `merge` reads it back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Fig16Settings {
+    trials: usize,
+    seed: u64,
+    model: String,
+}
+
 fn fig16(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
-    use consensus_playground::raft::experiments::{fig16_range, Fig16Model, FIG16_RANGES_MS};
-    let (mut trials, mut seed, mut model) = (1000usize, 1u64, Fig16Model::Disk);
+    use consensus_playground::raft::experiments::{fig16_range, fig16_trial, Fig16Model, Fig16Trial, FIG16_RANGES_MS};
+    let (mut trials, mut seed, mut model, mut shard) = (1000usize, 1u64, Fig16Model::Disk, None);
     while let Some((key, value)) = next_option(parser)? {
         match key.as_str() {
             "trials" => trials = value.parse().ok().filter(|t| *t > 0).ok_or("--trials must be a positive integer")?,
             "seed" => seed = value.parse().map_err(|_| "--seed must be a non-negative integer")?,
             "model" => model = Fig16Model::from_name(&value).ok_or("--model must be disk or network")?,
+            "shard" => shard = Some(Shard::parse(&value)?),
             other => return Err(format!("unknown option --{other}")),
         }
     }
+    let settings = Fig16Settings { trials, seed, model: model.name().to_string() };
     let mut out = std::io::stdout().lock();
-    for range in FIG16_RANGES_MS {
+    for (line, range) in FIG16_RANGES_MS.into_iter().enumerate() {
         let started = Instant::now();
-        let r = fig16_range(seed, range, trials, model);
-        let round = |x: f64| (x * 1000.0).round() / 1000.0;
-        let line = json!({
-            "range_ms": [r.range_ms.0, r.range_ms.1],
-            "model": model.name(),
-            "trials": r.trials,
-            "no_leader_to_crash": r.no_leader_to_crash,
-            "capped": r.capped,
-            "median_ms": round(r.median_ms),
-            "p90_ms": round(r.p90_ms),
-            "p99_ms": round(r.p99_ms),
-            "max_ms": round(r.max_ms),
-            "mean_ms": round(r.mean_ms),
-            "cdf": r.cdf.iter().map(|(ms, p)| json!([round(*ms), p])).collect::<Vec<_>>(),
-            "wall_ms": started.elapsed().as_millis() as u64,
-        });
-        if writeln!(out, "{line}").is_err() {
+        let Some(shard) = shard else {
+            let r = fig16_range(seed, range, trials, model);
+            if writeln!(out, "{}", fig16_line(model, &r, started.elapsed().as_millis() as u64)).is_err() {
+                break;
+            }
+            continue;
+        };
+        // Trial t is seed `seed + t` in every shard. A trial's outcome: the µs to the new
+        // leader, "capped", or null (no leader to crash).
+        let slice = shard.slice(0..trials as u64);
+        let outcomes: Vec<serde_json::Value> = slice
+            .clone()
+            .map(|t| match fig16_trial(seed.wrapping_add(t), range, model) {
+                Fig16Trial::Elected(us) => json!(us),
+                Fig16Trial::Capped => json!("capped"),
+                Fig16Trial::NoLeaderToCrash => serde_json::Value::Null,
+            })
+            .collect();
+        print_part(shard, "fig16", line, slice, &settings, &json!({ "range_ms": range, "outcomes": outcomes }), started.elapsed().as_millis() as u64)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One line of `fig16`'s output.
+fn fig16_line(model: consensus_playground::raft::experiments::Fig16Model, r: &consensus_playground::raft::experiments::Fig16Summary, wall_ms: u64) -> serde_json::Value {
+    let round = |x: f64| (x * 1000.0).round() / 1000.0;
+    json!({
+        "range_ms": [r.range_ms.0, r.range_ms.1],
+        "model": model.name(),
+        "trials": r.trials,
+        "no_leader_to_crash": r.no_leader_to_crash,
+        "capped": r.capped,
+        "median_ms": round(r.median_ms),
+        "p90_ms": round(r.p90_ms),
+        "p99_ms": round(r.p99_ms),
+        "max_ms": round(r.max_ms),
+        "mean_ms": round(r.mean_ms),
+        "cdf": r.cdf.iter().map(|(ms, p)| json!([round(*ms), p])).collect::<Vec<_>>(),
+        "wall_ms": wall_ms,
+    })
+}
+
+/// `merge` for `fig16`: every range's trials, summarized as one run would.
+fn fig16_merge(run: &shard::Assembled) -> Result<ExitCode, String> {
+    use consensus_playground::raft::experiments::{fig16_summary, Fig16Model, Fig16Trial, FIG16_RANGES_MS};
+    let s: Fig16Settings = serde_json::from_value(run.settings.clone()).map_err(|e| format!("merge: fig16 settings: {e}"))?;
+    let model = Fig16Model::from_name(&s.model).ok_or("merge: fig16 settings: the model must be disk or network")?;
+    run.expect(FIG16_RANGES_MS.len(), 0..s.trials as u64)?;
+    let mut out = std::io::stdout().lock();
+    for (range, line) in FIG16_RANGES_MS.into_iter().zip(&run.lines) {
+        let mut outcomes = Vec::with_capacity(s.trials);
+        for data in &line.data {
+            if data["range_ms"] != json!(range) {
+                return Err(format!("merge: fig16: a part for range {} where {range:?} belongs", data["range_ms"]));
+            }
+            for o in data["outcomes"].as_array().ok_or("merge: fig16: a part without outcomes")? {
+                outcomes.push(match o {
+                    serde_json::Value::Null => Fig16Trial::NoLeaderToCrash,
+                    serde_json::Value::String(c) if c == "capped" => Fig16Trial::Capped,
+                    other => Fig16Trial::Elected(other.as_u64().ok_or_else(|| format!("merge: fig16: {other} is not a trial's outcome (µs, \"capped\" or null)"))?),
+                });
+            }
+        }
+        if outcomes.len() != s.trials {
+            return Err(format!("merge: fig16: {} trials for range {range:?}, not {}", outcomes.len(), s.trials));
+        }
+        let r = fig16_summary(range, outcomes);
+        if writeln!(out, "{}", fig16_line(model, &r, line.wall_ms)).is_err() {
             break;
         }
     }
@@ -553,111 +769,63 @@ fn gossip_bench() -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `consensus-sim gossip --experiment attest`: collective validation (`gossip::attest::run`)
-/// against k and the fraction of liars, then one Sybil against identity admission.
-fn gossip_attest(nodes: &[usize], seeds: &[u64], pool: &rayon::ThreadPool) -> Result<(), String> {
-    use consensus_playground::gossip::attest::{run, Attestations};
-    let round = |x: f64| (x * 1000.0).round() / 1000.0;
-    let measure = |n: usize, liars: usize, behaviour: &str, a: Attestations, truth: bool| -> Result<serde_json::Value, String> {
-        let started = Instant::now();
-        let runs = pool.install(|| seeds.par_iter().map(|&seed| run(n, liars, behaviour, a, truth, seed).map_err(|e| e.to_string())).collect::<Result<Vec<_>, String>>())?;
-        let count = runs.len() as f64;
-        let wrong = runs.iter().map(|r| r.wrong(truth)).sum::<f64>() / count;
-        let complete: Vec<f64> = runs.iter().filter(|r| r.complete).map(|r| r.tally.last_at as f64 / 1000.0).collect();
-        let mean_ms = complete.iter().sum::<f64>() / complete.len().max(1) as f64;
-        let max_ms = complete.iter().copied().fold(0.0, f64::max);
-        Ok(json!({
-            "experiment": "attest", "n": n, "liars": liars, "behaviour": behaviour, "k": a.k, "accuracy": a.accuracy,
-            "members_only": a.members_only, "sybils": a.sybils, "claim": truth, "seeds": seeds.len(),
-            "wrong": round(wrong), "runs_with_any_wrong": runs.iter().filter(|r| r.wrong(truth) > 0.0).count(),
-            "incomplete": runs.len() - complete.len(), "all_decided_ms_mean": round(mean_ms), "all_decided_ms_max": round(max_ms),
-            "wall_ms": started.elapsed().as_millis() as u64,
-        }))
-    };
-    for &n in nodes {
-        for k in [1, 3, 5, 9] {
-            for tenths in [0, 1, 2, 3, 4] {
-                let liars = n * tenths / 10;
-                for truth in [false, true] {
-                    println!("{}", measure(n, liars, "lie", Attestations { k, ..Attestations::default() }, truth)?);
-                    std::io::stdout().flush().map_err(|e| e.to_string())?;
-                }
-            }
-        }
-        for sybils in [0, 4, 20] {
-            for members_only in [false, true] {
-                let a = Attestations { k: 5, sybils, members_only, ..Attestations::default() };
-                println!("{}", measure(n, 1, "sybil", a, false)?);
-                std::io::stdout().flush().map_err(|e| e.to_string())?;
-            }
-        }
-    }
-    Ok(())
+/// One line of `consensus-sim gossip`'s output: one experiment's settings, run once per seed.
+#[derive(Clone, Copy, Debug)]
+enum GossipPoint {
+    /// Collective validation (`gossip::attest::run`).
+    Attest { n: usize, liars: usize, behaviour: &'static str, a: consensus_playground::gossip::attest::Attestations, truth: bool },
+    /// One update spread by anti-entropy (`gossip::experiment::spread`).
+    Rounds { n: usize, exchange: consensus_playground::gossip::Exchange, synchronous: bool },
+    /// Rumor mongering alone (`gossip::experiment::residue`); `demers`: the counter as Demers
+    /// simulated it, `table`: the paper's table to compare.
+    Rumors { n: usize, feedback: bool, interest: consensus_playground::gossip::Interest, demers: bool, table: Option<u32>, k: u32 },
 }
 
-/// `consensus-sim gossip`: see the module's documentation.
-fn gossip(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
-    use consensus_playground::gossip::experiment::{demers_residue, residue, spread};
-    use consensus_playground::gossip::{Exchange, Interest, Options, Rumors};
-    let (mut experiment, mut seeds, mut nodes, mut threads) = ("all".to_string(), (0u64, 300u64), None::<Vec<usize>>, None::<usize>);
-    while let Some((key, value)) = next_option(parser)? {
-        match key.as_str() {
-            "experiment" if ["rounds", "rumors", "attest", "all"].contains(&value.as_str()) => experiment = value,
-            "experiment" => return Err("--experiment must be rounds, rumors, attest or all".into()),
-            "seeds" => seeds = parse_seeds(&value)?,
-            "nodes" => {
-                let list: Result<Vec<usize>, _> = value.split(',').map(|v| v.trim().parse::<usize>()).collect();
-                nodes = Some(list.ok().filter(|l| l.iter().all(|n| (2..=10_000).contains(n))).ok_or("--nodes must be a comma-separated list of integers from 2 to 10000")?);
+/// What `gossip`'s output depends on, as a shard prints it and `merge` reads it back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct GossipSettings {
+    experiment: String,
+    seeds: (u64, u64),
+    nodes: Option<Vec<usize>>,
+}
+
+const MS: u64 = 1_000;
+
+/// The lines `gossip` prints, in order: collective validation against k and the fraction of
+/// liars, then one Sybil against identity admission; the rounds to spread one update; rumor
+/// mongering's residue against its traffic.
+fn gossip_points(s: &GossipSettings) -> Vec<GossipPoint> {
+    use consensus_playground::gossip::attest::Attestations;
+    use consensus_playground::gossip::{Exchange, Interest};
+    let (all, nodes) = (s.experiment == "all", s.nodes.as_deref());
+    let mut points = Vec::new();
+    if s.experiment == "attest" || all {
+        for &n in nodes.unwrap_or(&[100]) {
+            for k in [1, 3, 5, 9] {
+                for tenths in [0, 1, 2, 3, 4] {
+                    for truth in [false, true] {
+                        points.push(GossipPoint::Attest { n, liars: n * tenths / 10, behaviour: "lie", a: Attestations { k, ..Attestations::default() }, truth });
+                    }
+                }
             }
-            "threads" => threads = Some(value.parse::<usize>().ok().filter(|t| *t > 0).ok_or("--threads must be a positive integer")?),
-            other => return Err(format!("unknown option --{other}")),
-        }
-    }
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads.unwrap_or(0)).build().map_err(|e| e.to_string())?;
-    let round = |x: f64| (x * 1000.0).round() / 1000.0;
-    let round4 = |x: f64| (x * 10_000.0).round() / 10_000.0;
-    let seed_list: Vec<u64> = (seeds.0..seeds.1).collect();
-    let quantiles = |mut v: Vec<u64>| {
-        v.sort_unstable();
-        let mean = v.iter().sum::<u64>() as f64 / v.len() as f64;
-        let p99 = v[((v.len() * 99).div_ceil(100)).saturating_sub(1)];
-        (mean, p99, *v.last().unwrap_or(&0), *v.first().unwrap_or(&0))
-    };
-    const MS: u64 = 1_000;
-    if experiment == "attest" || experiment == "all" {
-        gossip_attest(nodes.as_deref().unwrap_or(&[100]), &seed_list, &pool)?;
-    }
-    if experiment == "rounds" || experiment == "all" {
-        for &n in nodes.as_deref().unwrap_or(&[100, 1000, 10_000]) {
-            for exchange in Exchange::ALL {
-                for synchronous in [true, false] {
-                    let started = Instant::now();
-                    // Rounds of 100 ms, latency 1 ms: an exchange (3 messages at most) ends well within its round.
-                    let options = Options { exchange, synchronous, interval_us: 100 * MS, ..Options::default() };
-                    let runs: Vec<_> = pool.install(|| {
-                        seed_list.par_iter().map(|&seed| spread(n, options.clone(), (MS, MS), seed, 1_000).map_err(|e| e.to_string())).collect::<Result<Vec<_>, String>>()
-                    })?;
-                    let incomplete = runs.iter().filter(|r| !r.complete).count();
-                    let messages = runs.iter().map(|r| r.messages as f64).sum::<f64>() / runs.len() as f64 / n as f64;
-                    let (mean, p99, max, min) = quantiles(runs.iter().map(|r| r.rounds).collect());
-                    let ln = (n as f64).ln();
-                    let theory = match exchange {
-                        Exchange::Push => json!({ "source": "Pittel 1987: log2 n + ln n + O(1)", "rounds": round(ln / 2f64.ln() + ln) }),
-                        Exchange::Pull => json!({ "source": "Karp et al. 2000: pull, log2 n + O(log log n)", "rounds": round(ln / 2f64.ln()) }),
-                        Exchange::PushPull => json!({ "source": "Karp et al. 2000: log3 n + O(log log n)", "rounds": round(ln / 3f64.ln()) }),
-                    };
-                    println!("{}", json!({
-                        "experiment": "rounds", "n": n, "mode": exchange.name(), "rounds_model": if synchronous { "synchronous" } else { "independent" },
-                        "seeds": seed_list.len(), "incomplete": incomplete, "mean": round(mean), "p99": p99, "max": max, "min": min,
-                        "messages_per_agent": round(messages), "theory": theory, "wall_ms": started.elapsed().as_millis() as u64,
-                    }));
-                    std::io::stdout().flush().map_err(|e| e.to_string())?;
+            for sybils in [0, 4, 20] {
+                for members_only in [false, true] {
+                    points.push(GossipPoint::Attest { n, liars: 1, behaviour: "sybil", a: Attestations { k: 5, sybils, members_only, ..Attestations::default() }, truth: false });
                 }
             }
         }
     }
-    if experiment == "rumors" || experiment == "all" {
-        for &n in nodes.as_deref().unwrap_or(&[1000]) {
+    if s.experiment == "rounds" || all {
+        for &n in nodes.unwrap_or(&[100, 1000, 10_000]) {
+            for exchange in Exchange::ALL {
+                for synchronous in [true, false] {
+                    points.push(GossipPoint::Rounds { n, exchange, synchronous });
+                }
+            }
+        }
+    }
+    if s.experiment == "rumors" || all {
+        for &n in nodes.unwrap_or(&[1000]) {
             // (feedback, interest, consecutive counter and "already knew" judged at the round's
             // start: the reading that reproduces Demers' Table 1, the paper's table to compare)
             let variants = [
@@ -669,28 +837,235 @@ fn gossip(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
             ];
             for (feedback, interest, demers, table) in variants {
                 for k in 1..=5u32 {
-                    let started = Instant::now();
-                    let rumors = Rumors { interval_us: 100 * MS, pull: false, feedback, interest, k, consecutive: demers, judged_at_round_start: demers };
-                    let runs: Vec<_> = pool.install(|| {
-                        seed_list.par_iter().map(|&seed| residue(n, rumors, true, (MS, MS), seed).map_err(|e| e.to_string())).collect::<Result<Vec<_>, String>>()
-                    })?;
-                    let count = runs.len() as f64;
-                    let s = runs.iter().map(|r| r.residue).sum::<f64>() / count;
-                    let m = runs.iter().map(|r| r.traffic).sum::<f64>() / count;
-                    let t_ave = runs.iter().map(|r| r.t_ave).sum::<f64>() / count;
-                    let t_last = runs.iter().map(|r| r.t_last as f64).sum::<f64>() / count;
-                    println!("{}", json!({
-                        "experiment": "rumors", "n": n, "mode": "push", "feedback": feedback,
-                        "interest": if interest == Interest::Counter { "counter" } else { "coin" }, "k": k,
-                        "counter": if demers { "consecutive, judged at the round's start" } else { "every unnecessary contact, judged on arrival" },
-                        "seeds": seed_list.len(), "residue": round4(s), "traffic": round(m), "t_ave": round(t_ave), "t_last": round(t_last),
-                        "e_to_minus_m": round4((-m).exp()),
-                        "analytic_residue": if feedback { json!(round4(demers_residue(k))) } else { serde_json::Value::Null },
-                        "paper_table": table, "wall_ms": started.elapsed().as_millis() as u64,
-                    }));
-                    std::io::stdout().flush().map_err(|e| e.to_string())?;
+                    points.push(GossipPoint::Rumors { n, feedback, interest, demers, table, k });
                 }
             }
+        }
+    }
+    points
+}
+
+/// One point's runs, one per seed in seed order (what a shard prints for its seeds).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum GossipRuns {
+    Attest(Vec<AttestRun>),
+    Rounds(Vec<SpreadRun>),
+    Rumors(Vec<ResidueRun>),
+}
+
+/// `gossip::attest::Run`, field for field.
+#[derive(Debug, Serialize, Deserialize)]
+struct AttestRun {
+    accepted: usize,
+    rejected: usize,
+    undecided: usize,
+    last_at: u64,
+    honest: usize,
+    complete: bool,
+}
+
+/// `gossip::experiment::Spread`, field for field.
+#[derive(Debug, Serialize, Deserialize)]
+struct SpreadRun {
+    n: usize,
+    complete: bool,
+    informed: usize,
+    rounds: u64,
+    time_us: u64,
+    events: u64,
+    messages: u64,
+}
+
+/// `gossip::experiment::Residue`, field for field (its fractions written exactly).
+#[derive(Debug, Serialize, Deserialize)]
+struct ResidueRun {
+    n: usize,
+    #[serde(with = "shard::exact_f64")]
+    residue: f64,
+    #[serde(with = "shard::exact_f64")]
+    traffic: f64,
+    rounds: u64,
+    #[serde(with = "shard::exact_f64")]
+    t_ave: f64,
+    t_last: u64,
+}
+
+impl GossipRuns {
+    /// Runs `point` once per seed, in parallel on `pool`.
+    fn run(point: GossipPoint, seeds: &[u64], pool: &rayon::ThreadPool) -> Result<GossipRuns, String> {
+        use consensus_playground::gossip::experiment::{residue, spread};
+        use consensus_playground::gossip::{attest, Options, Rumors};
+        fn each<T: Send>(seeds: &[u64], pool: &rayon::ThreadPool, f: impl Fn(u64) -> consensus_playground::error::Result<T> + Sync) -> Result<Vec<T>, String> {
+            pool.install(|| seeds.par_iter().map(|&seed| f(seed).map_err(|e| e.to_string())).collect())
+        }
+        Ok(match point {
+            GossipPoint::Attest { n, liars, behaviour, a, truth } => GossipRuns::Attest(
+                each(seeds, pool, |seed| attest::run(n, liars, behaviour, a, truth, seed))?
+                    .into_iter()
+                    .map(|r| AttestRun { accepted: r.tally.accepted, rejected: r.tally.rejected, undecided: r.tally.undecided, last_at: r.tally.last_at, honest: r.honest, complete: r.complete })
+                    .collect(),
+            ),
+            GossipPoint::Rounds { n, exchange, synchronous } => {
+                // Rounds of 100 ms, latency 1 ms: an exchange (3 messages at most) ends well within its round.
+                let options = Options { exchange, synchronous, interval_us: 100 * MS, ..Options::default() };
+                GossipRuns::Rounds(
+                    each(seeds, pool, |seed| spread(n, options.clone(), (MS, MS), seed, 1_000))?
+                        .into_iter()
+                        .map(|r| SpreadRun { n: r.n, complete: r.complete, informed: r.informed, rounds: r.rounds, time_us: r.time_us, events: r.events, messages: r.messages })
+                        .collect(),
+                )
+            }
+            GossipPoint::Rumors { n, feedback, interest, demers, k, .. } => {
+                let rumors = Rumors { interval_us: 100 * MS, pull: false, feedback, interest, k, consecutive: demers, judged_at_round_start: demers };
+                GossipRuns::Rumors(
+                    each(seeds, pool, |seed| residue(n, rumors, true, (MS, MS), seed))?
+                        .into_iter()
+                        .map(|r| ResidueRun { n: r.n, residue: r.residue, traffic: r.traffic, rounds: r.rounds, t_ave: r.t_ave, t_last: r.t_last })
+                        .collect(),
+                )
+            }
+        })
+    }
+
+    /// How many runs (seeds).
+    fn len(&self) -> usize {
+        match self {
+            GossipRuns::Attest(r) => r.len(),
+            GossipRuns::Rounds(r) => r.len(),
+            GossipRuns::Rumors(r) => r.len(),
+        }
+    }
+
+    /// Appends the runs of the seeds that follow (the same point's).
+    fn extend(&mut self, next: GossipRuns) -> Result<(), String> {
+        match (self, next) {
+            (GossipRuns::Attest(a), GossipRuns::Attest(b)) => a.extend(b),
+            (GossipRuns::Rounds(a), GossipRuns::Rounds(b)) => a.extend(b),
+            (GossipRuns::Rumors(a), GossipRuns::Rumors(b)) => a.extend(b),
+            _ => return Err("merge: gossip: parts of one line hold runs of different experiments".into()),
+        }
+        Ok(())
+    }
+
+    /// The output line of `point`, from its runs over all `seeds` seeds.
+    fn line(&self, point: GossipPoint, seeds: usize, wall_ms: u64) -> Result<serde_json::Value, String> {
+        use consensus_playground::gossip::experiment::demers_residue;
+        use consensus_playground::gossip::{Exchange, Interest};
+        let round = |x: f64| (x * 1000.0).round() / 1000.0;
+        let round4 = |x: f64| (x * 10_000.0).round() / 10_000.0;
+        Ok(match (point, self) {
+            (GossipPoint::Attest { n, liars, behaviour, a, truth }, GossipRuns::Attest(runs)) => {
+                use consensus_playground::gossip::attest::{Run, Tally};
+                let runs: Vec<Run> = runs.iter().map(|r| Run { tally: Tally { accepted: r.accepted, rejected: r.rejected, undecided: r.undecided, last_at: r.last_at }, honest: r.honest, complete: r.complete }).collect();
+                let count = runs.len() as f64;
+                let wrong = runs.iter().map(|r| r.wrong(truth)).sum::<f64>() / count;
+                let complete: Vec<f64> = runs.iter().filter(|r| r.complete).map(|r| r.tally.last_at as f64 / 1000.0).collect();
+                let mean_ms = complete.iter().sum::<f64>() / complete.len().max(1) as f64;
+                let max_ms = complete.iter().copied().fold(0.0, f64::max);
+                json!({
+                    "experiment": "attest", "n": n, "liars": liars, "behaviour": behaviour, "k": a.k, "accuracy": a.accuracy,
+                    "members_only": a.members_only, "sybils": a.sybils, "claim": truth, "seeds": seeds,
+                    "wrong": round(wrong), "runs_with_any_wrong": runs.iter().filter(|r| r.wrong(truth) > 0.0).count(),
+                    "incomplete": runs.len() - complete.len(), "all_decided_ms_mean": round(mean_ms), "all_decided_ms_max": round(max_ms),
+                    "wall_ms": wall_ms,
+                })
+            }
+            (GossipPoint::Rounds { n, exchange, synchronous }, GossipRuns::Rounds(runs)) => {
+                let incomplete = runs.iter().filter(|r| !r.complete).count();
+                let messages = runs.iter().map(|r| r.messages as f64).sum::<f64>() / runs.len() as f64 / n as f64;
+                let mut v: Vec<u64> = runs.iter().map(|r| r.rounds).collect();
+                v.sort_unstable();
+                let mean = v.iter().sum::<u64>() as f64 / v.len() as f64;
+                let p99 = v[((v.len() * 99).div_ceil(100)).saturating_sub(1)];
+                let (max, min) = (*v.last().unwrap_or(&0), *v.first().unwrap_or(&0));
+                let ln = (n as f64).ln();
+                let theory = match exchange {
+                    Exchange::Push => json!({ "source": "Pittel 1987: log2 n + ln n + O(1)", "rounds": round(ln / 2f64.ln() + ln) }),
+                    Exchange::Pull => json!({ "source": "Karp et al. 2000: pull, log2 n + O(log log n)", "rounds": round(ln / 2f64.ln()) }),
+                    Exchange::PushPull => json!({ "source": "Karp et al. 2000: log3 n + O(log log n)", "rounds": round(ln / 3f64.ln()) }),
+                };
+                json!({
+                    "experiment": "rounds", "n": n, "mode": exchange.name(), "rounds_model": if synchronous { "synchronous" } else { "independent" },
+                    "seeds": seeds, "incomplete": incomplete, "mean": round(mean), "p99": p99, "max": max, "min": min,
+                    "messages_per_agent": round(messages), "theory": theory, "wall_ms": wall_ms,
+                })
+            }
+            (GossipPoint::Rumors { n, feedback, interest, demers, table, k }, GossipRuns::Rumors(runs)) => {
+                let count = runs.len() as f64;
+                let s = runs.iter().map(|r| r.residue).sum::<f64>() / count;
+                let m = runs.iter().map(|r| r.traffic).sum::<f64>() / count;
+                let t_ave = runs.iter().map(|r| r.t_ave).sum::<f64>() / count;
+                let t_last = runs.iter().map(|r| r.t_last as f64).sum::<f64>() / count;
+                json!({
+                    "experiment": "rumors", "n": n, "mode": "push", "feedback": feedback,
+                    "interest": if interest == Interest::Counter { "counter" } else { "coin" }, "k": k,
+                    "counter": if demers { "consecutive, judged at the round's start" } else { "every unnecessary contact, judged on arrival" },
+                    "seeds": seeds, "residue": round4(s), "traffic": round(m), "t_ave": round(t_ave), "t_last": round(t_last),
+                    "e_to_minus_m": round4((-m).exp()),
+                    "analytic_residue": if feedback { json!(round4(demers_residue(k))) } else { serde_json::Value::Null },
+                    "paper_table": table, "wall_ms": wall_ms,
+                })
+            }
+            _ => return Err("merge: gossip: a line's runs are of another experiment than its settings make it".into()),
+        })
+    }
+}
+
+/// `consensus-sim gossip`: see the module's documentation.
+fn gossip(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
+    let (mut experiment, mut seeds, mut nodes, mut threads, mut shard) = ("all".to_string(), (0u64, 300u64), None::<Vec<usize>>, None::<usize>, None);
+    while let Some((key, value)) = next_option(parser)? {
+        match key.as_str() {
+            "experiment" if ["rounds", "rumors", "attest", "all"].contains(&value.as_str()) => experiment = value,
+            "experiment" => return Err("--experiment must be rounds, rumors, attest or all".into()),
+            "seeds" => seeds = parse_seeds(&value)?,
+            "nodes" => {
+                let list: Result<Vec<usize>, _> = value.split(',').map(|v| v.trim().parse::<usize>()).collect();
+                nodes = Some(list.ok().filter(|l| l.iter().all(|n| (2..=10_000).contains(n))).ok_or("--nodes must be a comma-separated list of integers from 2 to 10000")?);
+            }
+            "threads" => threads = Some(value.parse::<usize>().ok().filter(|t| *t > 0).ok_or("--threads must be a positive integer")?),
+            "shard" => shard = Some(Shard::parse(&value)?),
+            other => return Err(format!("unknown option --{other}")),
+        }
+    }
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads.unwrap_or(0)).build().map_err(|e| e.to_string())?;
+    let settings = GossipSettings { experiment, seeds, nodes };
+    let slice = shard.map_or(seeds.0..seeds.1, |s| s.slice(seeds.0..seeds.1));
+    let seed_list: Vec<u64> = slice.clone().collect();
+    for (line, point) in gossip_points(&settings).into_iter().enumerate() {
+        let started = Instant::now();
+        let runs = GossipRuns::run(point, &seed_list, &pool)?;
+        let wall_ms = started.elapsed().as_millis() as u64;
+        match shard {
+            Some(shard) => print_part(shard, "gossip", line, slice.clone(), &settings, &runs, wall_ms)?,
+            None => {
+                println!("{}", runs.line(point, seed_list.len(), wall_ms)?);
+                std::io::stdout().flush().map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `merge` for `gossip`: every line's runs over all the seeds, summarized as one run would.
+fn gossip_merge(run: &shard::Assembled) -> Result<ExitCode, String> {
+    let s: GossipSettings = serde_json::from_value(run.settings.clone()).map_err(|e| format!("merge: gossip settings: {e}"))?;
+    let points = gossip_points(&s);
+    run.expect(points.len(), s.seeds.0..s.seeds.1)?;
+    let seeds = (s.seeds.1 - s.seeds.0) as usize;
+    let mut out = std::io::stdout().lock();
+    for (point, line) in points.into_iter().zip(&run.lines) {
+        let mut parts = line.data.iter().map(|d| serde_json::from_value::<GossipRuns>(d.clone()).map_err(|e| format!("merge: gossip: {e}")));
+        let mut runs = parts.next().ok_or("merge: gossip: a line without parts")??;
+        for next in parts {
+            runs.extend(next?)?;
+        }
+        if runs.len() != seeds {
+            return Err(format!("merge: gossip: {} runs for a line, not one per seed ({seeds})", runs.len()));
+        }
+        if writeln!(out, "{}", runs.line(point, seeds, line.wall_ms)?).is_err() {
+            break;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -201,10 +201,19 @@ pub struct Fig16Summary {
 
 /// Runs `trials` trials for one range (seeds `seed`, `seed + 1`, …) and summarizes them.
 pub fn fig16_range(seed: u64, range_ms: (u64, u64), trials: usize, model: Fig16Model) -> Fig16Summary {
-    let (mut capped, mut no_leader_to_crash) = (0, 0);
-    let mut ms: Vec<f64> = Vec::with_capacity(trials);
-    for t in 0..trials as u64 {
-        match fig16_trial(seed.wrapping_add(t), range_ms, model) {
+    fig16_summary(range_ms, (0..trials as u64).map(|t| fig16_trial(seed.wrapping_add(t), range_ms, model)))
+}
+
+/// Summarizes one range's trials, whatever ran them (trial `t` of a range is seed `seed + t`
+/// wherever it runs: `consensus-sim fig16 --shard` runs a slice of them, `merge` summarizes
+/// them all here).
+pub fn fig16_summary(range_ms: (u64, u64), outcomes: impl IntoIterator<Item = Fig16Trial>) -> Fig16Summary {
+    let outcomes = outcomes.into_iter();
+    let (mut trials, mut capped, mut no_leader_to_crash) = (0, 0, 0);
+    let mut ms: Vec<f64> = Vec::with_capacity(outcomes.size_hint().0);
+    for outcome in outcomes {
+        trials += 1;
+        match outcome {
             Fig16Trial::Elected(us) => ms.push(us as f64 / 1000.0),
             Fig16Trial::Capped => {
                 capped += 1;
