@@ -1,0 +1,2 @@
+export * from './consensus-trait.js';
+export { createConsensus } from '../pkg/consensus_playground.js';
