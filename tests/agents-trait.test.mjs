@@ -375,3 +375,23 @@ test('stop() settles every pending proposal and clears the timers; a stopped age
   assert.equal(await c.get('a').propose('k', 2), false, 'a stopped agent does not write');
   c.stop();
 });
+
+test("the README's first ConsensusTrait example runs as written and exits", LIMIT, async () => {
+  const { readFileSync, writeFileSync, rmSync } = await import('node:fs');
+  const { execFile } = await import('node:child_process');
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Agents that agree for real: ConsensusTrait'));
+  const code = section.match(/```js\n([\s\S]*?)```/)[1];
+  // Inside the package, so that 'consensus-playground' resolves to itself through "exports".
+  const file = new URL(`./.readme-agents-${process.pid}.mjs`, import.meta.url);
+  writeFileSync(file, code);
+  try {
+    const out = await new Promise((resolve, reject) =>
+      execFile(process.execPath, [file.pathname], { timeout: 15_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))));
+    const lines = out.trim().split('\n').filter((l) => !/ leads term /.test(l));
+    assert.deepEqual(lines, ['true', '100 100', 'true { for: 2, against: 0, total: 3 } 2', 'true']);
+    assert.match(out, /node-00\d: node-00\d leads term \d+/);
+  } finally {
+    rmSync(file, { force: true });
+  }
+});
