@@ -6,4 +6,5 @@ import init from '../pkg/consensus_playground.js';
 await init({ module_or_path: new URL('../pkg/consensus_playground_bg.wasm', import.meta.url) });
 
 export { ConsensusTrait, createConsensusTrait, EVENTS, MECHANISM_NAMES } from './consensus-trait.js';
+export { connectBroadcastChannel, connectPorts, meshPorts } from './transports.js';
 export { createConsensus } from '../pkg/consensus_playground.js';

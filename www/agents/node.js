@@ -7,4 +7,5 @@ import { initSync } from '../pkg/consensus_playground.js';
 initSync({ module: readFileSync(new URL('../pkg/consensus_playground_bg.wasm', import.meta.url)) });
 
 export { ConsensusTrait, createConsensusTrait, EVENTS, MECHANISM_NAMES } from './consensus-trait.js';
+export { connectBroadcastChannel, connectPorts, meshPorts } from './transports.js';
 export { createConsensus } from '../pkg/consensus_playground.js';
