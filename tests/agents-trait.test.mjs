@@ -395,3 +395,18 @@ test("the README's first ConsensusTrait example runs as written and exits", LIMI
     rmSync(file, { force: true });
   }
 });
+
+test('the transport kit: agents over BroadcastChannel (one channel, each keeps what is addressed to it) agree', LIMIT, async () => {
+  const { connectBroadcastChannel } = await import('consensus-playground');
+  const ids = ['a', 'b', 'c'];
+  const name = `agents-trait-${process.pid}`;
+  const agents = ids.map((id) => new ConsensusTrait(id, { mechanism: 'raft', ...FAST, nodes: ids }));
+  const links = agents.map((a) => connectBroadcastChannel(a, name));
+  const applied = agents.map((a) => new Promise((resolve) => a.subscribe('k', resolve)));
+  for (const a of agents) a.start();
+  const r = await agents[2].proposeWithResult('k', 'over BroadcastChannel');
+  assert.equal(r.accepted, true, r.error);
+  assert.deepEqual(await Promise.all(applied), ['over BroadcastChannel', 'over BroadcastChannel', 'over BroadcastChannel']);
+  for (const a of agents) a.stop();
+  for (const l of links) l.close();
+});
