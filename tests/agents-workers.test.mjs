@@ -153,41 +153,55 @@ test('raft, 5 worker threads: 1,000 proposals, the leader\'s worker terminated m
   await c.stop();
 });
 
-test('raft, 5 worker threads: a cut between {n1, n2} and {n3, n4, n5}: partition events, the minority read-only, then healed', { timeout: 60_000 }, async () => {
-  const ids = ['n1', 'n2', 'n3', 'n4', 'n5'];
-  const c = await workers(ids);
-  const elected = agreeOnLeader(c, ids);
+// PBFT's quorum is ⌈(N + f + 1) / 2⌉: 4 of 5, so a 2 | 3 cut leaves both sides read-only; with 4
+// replicas (quorum 3) the primary n1 is cut off alone and the others change view without it.
+const SPLITS = {
+  raft: [['n1', 'n2'], ['n3', 'n4', 'n5']],
+  simple_majority: [['n1', 'n2'], ['n3', 'n4', 'n5']],
+  pbft: [['n1'], ['n2', 'n3', 'n4']],
+};
+for (const [mechanism, [small, large]] of Object.entries(SPLITS)) {
+test(`${mechanism}, ${small.length + large.length} worker threads: a cut between {${small}} and {${large}}: partition events, the minority read-only, then healed`, { timeout: 60_000 }, async () => {
+  const ids = [...small, ...large];
+  const c = await workers(ids, { ...CONFIG, mechanism });
+  const elected = mechanism === 'raft' ? agreeOnLeader(c, ids) : null;
   for (const id of ids) c.post(id, { op: 'start' });
   await elected;
   const everywhere = ids.map((id) => c.event((m) => m.id === id && m.name === 'state:changed' && m.args[1] === 'before'));
-  assert.equal((await c.propose('n3', 'x', 'before'))?.accepted, true);
+  assert.equal((await c.propose(large[0], 'x', 'before'))?.accepted, true);
   await Promise.all(everywhere);
-  const minority = ['n1', 'n2'].map((id) => c.event((m) => m.id === id && m.name === 'partition:detected' && m.args[0].side === 'minority' && m.args[0].reachable.length === 2));
-  const majority = ['n3', 'n4', 'n5'].map((id) => c.event((m) => m.id === id && m.name === 'partition:detected' && m.args[0].side === 'majority' && m.args[0].reachable.length === 3));
-  for (const id of ['n1', 'n2']) c.post(id, { op: 'cut', peers: ['n3', 'n4', 'n5'] });
-  for (const id of ['n3', 'n4', 'n5']) c.post(id, { op: 'cut', peers: ['n1', 'n2'] });
-  for (const m of await Promise.all(minority)) assert.deepEqual(m.args[0], { side: 'minority', reachable: ['n1', 'n2'] });
-  for (const m of await Promise.all(majority)) assert.deepEqual(m.args[0], { side: 'majority', reachable: ['n3', 'n4', 'n5'] });
-  const r = await c.propose('n1', 'x', 'minority');
+  const minority = small.map((id) => c.event((m) => m.id === id && m.name === 'partition:detected' && m.args[0].side === 'minority' && m.args[0].reachable.length === small.length));
+  const majority = large.map((id) => c.event((m) => m.id === id && m.name === 'partition:detected' && m.args[0].side === 'majority' && m.args[0].reachable.length === large.length));
+  for (const id of small) c.post(id, { op: 'cut', peers: large });
+  for (const id of large) c.post(id, { op: 'cut', peers: small });
+  for (const m of await Promise.all(minority)) assert.deepEqual(m.args[0], { side: 'minority', reachable: small });
+  for (const m of await Promise.all(majority)) assert.deepEqual(m.args[0], { side: 'majority', reachable: large });
+  const r = await c.propose(small[0], 'x', 'minority');
   assert.equal(r.accepted, false);
   assert.match(r.error, /no quorum/);
-  assert.equal((await c.state('n2')).values.x, 'before', 'get serves the last value');
+  assert.equal((await c.state(small.at(-1))).values.x, 'before', 'get serves the last value');
   // The majority side may keep its leader (no leader:elected then): write through any of it.
   for (let attempt = 0; ; attempt++) {
-    const w = await c.propose(['n3', 'n4', 'n5'][attempt % 3], 'x', 'majority');
+    const w = await c.propose(large[attempt % large.length], 'x', 'majority');
     if (w.accepted) break;
     assert.ok(attempt < 20, w.error);
   }
   const healed = ids.map((id) => c.event((m) => m.id === id && m.name === 'partition:healed'));
   for (const id of ids) c.post(id, { op: 'heal' });
   await Promise.all(healed);
-  // The minority catches up, and writes again.
-  const caughtUp = ['n1', 'n2'].map((id) => c.event((m) => m.id === id && m.name === 'state:changed' && m.args[1] === 'healed'));
+  // The minority writes again (Raft brings it up to date first; a vote's Decided messages lost
+  // in the cut are not sent again, so voting's minority only sees later writes). PBFT: the old
+  // primary, cut off alone, missed the view change; how it rejoins the new view is the core's
+  // catch-up (checkpoints, state transfer), not checked here: the write goes through the
+  // replicas of the new view.
+  const writer = mechanism === 'pbft' ? large[0] : small[0];
+  const caughtUp = (mechanism === 'pbft' ? large : small).map((id) => c.event((m) => m.id === id && m.name === 'state:changed' && m.args[1] === 'healed'));
   for (let attempt = 0; ; attempt++) {
-    const w = await c.propose('n1', 'x', 'healed');
+    const w = await c.propose(writer, 'x', 'healed');
     if (w.accepted) break;
     assert.ok(attempt < 20, w.error);
   }
   await Promise.all(caughtUp);
   await c.stop();
 });
+}

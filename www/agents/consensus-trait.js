@@ -466,7 +466,8 @@ export class ConsensusTrait {
   /** The quorum a write needs, in nodes (voting: in weight). */
   #quorum() {
     const n = this.#members.length;
-    if (this.#core === 'pbft') return 2 * Math.floor((n - 1) / 3) + 1;
+    // PBFT's quorum as its core counts it: ⌈(N + f + 1) / 2⌉, which is 2f + 1 when N = 3f + 1.
+    if (this.#core === 'pbft') return Math.ceil((n + Math.floor((n - 1) / 3) + 1) / 2);
     if (this.#core === 'vote') return this.#node.view.quorumRequired;
     return Math.floor(n / 2) + 1;
   }
