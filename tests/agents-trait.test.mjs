@@ -401,12 +401,19 @@ test('the transport kit: agents over BroadcastChannel (one channel, each keeps w
   const ids = ['a', 'b', 'c'];
   const name = `agents-trait-${process.pid}`;
   const agents = ids.map((id) => new ConsensusTrait(id, { mechanism: 'raft', ...FAST, nodes: ids }));
-  const links = agents.map((a) => connectBroadcastChannel(a, name));
+  let onRefused;
+  const refused = new Promise((resolve) => (onRefused = resolve));
+  const links = agents.map((a) => connectBroadcastChannel(a, name, { onError: (e) => onRefused(e.message) }));
   const applied = agents.map((a) => new Promise((resolve) => a.subscribe('k', resolve)));
   for (const a of agents) a.start();
+  // A stranger on the channel, addressing a: dropped and reported, never thrown into the channel.
+  const stranger = new BroadcastChannel(name);
+  stranger.postMessage({ from: 'z', to: 'a', message: { type: 'AgentHeartbeat' } });
   const r = await agents[2].proposeWithResult('k', 'over BroadcastChannel');
   assert.equal(r.accepted, true, r.error);
   assert.deepEqual(await Promise.all(applied), ['over BroadcastChannel', 'over BroadcastChannel', 'over BroadcastChannel']);
+  assert.match(await refused, /^fromNodeId must be another member of a's cluster/);
+  stranger.close();
   for (const a of agents) a.stop();
   for (const l of links) l.close();
 });

@@ -23,7 +23,10 @@ for (const name of forward) agent.on(name, (...args) => parentPort.postMessage({
 agent.on('state:changed', (key, value) => /^k\d+$/.test(key) || parentPort.postMessage({ op: 'event', id, name: 'state:changed', args: [key, value] }));
 
 parentPort.on('message', async (m) => {
-  if (m.op === 'ports') connectPorts(agent, Object.fromEntries(Object.entries(m.ports).map(([p, port]) => [p, cuttable(p, port)])));
+  if (m.op === 'ports') {
+    const ports = Object.fromEntries(Object.entries(m.ports).map(([p, port]) => [p, cuttable(p, port)]));
+    connectPorts(agent, ports, { onError: (e) => { throw e; } }); // a refused message fails the test
+  }
   else if (m.op === 'start') agent.start();
   else if (m.op === 'stop') {
     agent.stop();

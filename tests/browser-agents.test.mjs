@@ -14,7 +14,7 @@ const PAGE = `<!doctype html>
   import { ConsensusTrait, connectBroadcastChannel } from 'consensus-playground';
   const ids = ['a', 'b', 'c'];
   const agents = ids.map((id) => new ConsensusTrait(id, { mechanism: 'raft', timeout: 1000, heartbeatInterval: 20, electionTimeout: [60, 120], nodes: ids }));
-  for (const a of agents) connectBroadcastChannel(a, 'browser-agents-test');
+  for (const a of agents) connectBroadcastChannel(a, 'browser-agents-test', { onError: (e) => console.error(e.message) });
   const everywhere = agents.map((a) => new Promise((resolve) => a.subscribe('k', resolve)));
   for (const a of agents) a.start();
   const r = await agents[1].proposeWithResult('k', 'in a tab');

@@ -1,15 +1,25 @@
 // Transports for ConsensusTrait (issue #15 §2): each a few lines on setMessageSender /
 // handleMessage. Messages are the cores' JSON-safe objects, so structured clone carries them.
+// A message the agent refuses (a sender outside its cluster, a malformed message: handleMessage
+// throws) is dropped, as a server drops bad input, and handed to `options.onError` if given.
+
+function deliver(agent, from, message, onError) {
+  try {
+    agent.handleMessage(from, message);
+  } catch (e) {
+    onError?.(e, from, message);
+  }
+}
 
 /**
  * Connects `agent` to its peers over MessagePorts, one per peer: `ports` is `{peerId: port}`
  * (Node worker_threads' MessagePort or the browser's). Returns `{close()}`.
  * `meshPorts(ids)` makes the ports for a whole cluster.
  */
-export function connectPorts(agent, ports) {
+export function connectPorts(agent, ports, { onError } = {}) {
   const me = agent.getNodeId();
   for (const [peer, port] of Object.entries(ports)) {
-    port.onmessage = (e) => agent.handleMessage(peer, e.data);
+    port.onmessage = (e) => deliver(agent, peer, e.data, onError);
   }
   agent.setMessageSender((to, message) => ports[to]?.postMessage(message));
   return {
@@ -41,12 +51,12 @@ export function meshPorts(ids) {
  * one origin, or threads of one Node process): each message goes to all, addressed `{from, to,
  * message}`, and each agent keeps those addressed to it. Returns `{close()}`.
  */
-export function connectBroadcastChannel(agent, name = 'consensus-playground') {
+export function connectBroadcastChannel(agent, name = 'consensus-playground', { onError } = {}) {
   const me = agent.getNodeId();
   const channel = new BroadcastChannel(name);
   channel.onmessage = (e) => {
     const { from, to, message } = e.data ?? {};
-    if (to === me && typeof from === 'string') agent.handleMessage(from, message);
+    if (to === me && typeof from === 'string') deliver(agent, from, message, onError);
   };
   agent.setMessageSender((to, message) => channel.postMessage({ from: me, to, message }));
   return {
