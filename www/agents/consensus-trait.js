@@ -31,6 +31,17 @@ const HEARTBEAT = 'AgentHeartbeat';
 const FORWARD = 'AgentForward';
 
 const now = () => performance.now();
+/** After the tasks already queued (Node: setImmediate; browsers: a MessageChannel task). */
+const nextTurn = (() => {
+  if (typeof setImmediate === 'function') return (fn) => setImmediate(fn);
+  const queue = [];
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => queue.shift()?.();
+  return (fn) => {
+    queue.push(fn);
+    channel.port2.postMessage(null);
+  };
+})();
 
 function fail(param, rule, got) {
   return new Error(`${param} ${rule}${arguments.length > 2 ? ` (got ${describe(got)})` : ''}`);
@@ -322,12 +333,22 @@ export class ConsensusTrait {
 
   // ---- the core, driven ------------------------------------------------------------------------
 
-  /** Calls into the core, sends its outbox, reads what changed, and sets the next tick. */
+  /**
+   * Calls into the core and sends its outbox at once; reads what changed (events, decisions,
+   * the next tick) once per turn of the event loop, however many calls the turn made: reading
+   * the core's view costs in proportion to its log.
+   */
   #call(fn) {
     const out = fn();
     this.#send(out);
-    this.#observe();
+    if (this.#observing) return;
+    this.#observing = true;
+    nextTurn(() => {
+      this.#observing = false;
+      this.#observe();
+    });
   }
+  #observing = false;
 
   #send(outbox) {
     for (const { to, message } of outbox ?? []) {
@@ -532,6 +553,7 @@ export class ConsensusTrait {
       }
       if (this.#core === 'gossip') {
         this.#call(() => this.#node.set(key, value));
+        this.#observe(); // get(key) shows it once the promise resolves
         const r = this.#result(base, { accepted: true, status: 'accepted', votes: { for: 1, against: 0, total: this.#members.length }, quorumRequired: 1, error: null, local: true });
         this.emit('consensus:accepted', r);
         this.emit('proposal:accepted', r);
@@ -548,8 +570,7 @@ export class ConsensusTrait {
         base.proposalId = proposalId;
         // The core keeps the deadline (config.timeout); its result settles the promise.
         this.#pending.set(proposalId, { ...base, resolve });
-        const r = this.#node.result(proposalId);
-        if (r.status !== 'open') this.#settle(proposalId, r);
+        this.#observe(); // settles it now if the proposer's own weight decides it
         return;
       }
       const p = { ...base, resolve };
