@@ -261,6 +261,34 @@ test('pbft: the mechanism really runs PBFT (view and sequence numbers, pre-prepa
   c.stop();
 });
 
+test('pbft with a traitor primary (a transport that rewrites its pre-prepares): the honest replicas change view and agree, and never apply the forged value', LIMIT, async () => {
+  const c = cluster('pbft', ['n1', 'n2', 'n3', 'n4'], { timeout: 2000, electionTimeout: [100, 200] });
+  // n1, the primary of view 0, forges the value in every PrePrepare it sends to n3 and n4 (the
+  // digest still names the true request: an equivocation the digest check exposes).
+  const honest = ['n2', 'n3', 'n4'].map((id) => c.get(id));
+  const traitor = c.get('n1');
+  let forged = 0;
+  const agents = c.agents;
+  traitor.setMessageSender((to, message) => {
+    if (message.type === 'PrePrepare' && message.request && to !== 'n2') {
+      message = structuredClone(message);
+      message.request.operation.value = 'forged';
+      forged++;
+    }
+    setTimeout(() => agents.get(to).handleMessage('n1', structuredClone(message)), 0);
+  });
+  const seen = [];
+  for (const a of honest) a.subscribe('x', (v) => seen.push([a.getNodeId(), v]));
+  c.start();
+  const r = await c.get('n3').proposeWithResult('x', 'true value');
+  assert.equal(r.accepted, true, r.error);
+  await c.until(() => honest.every((a) => a.get('x') === 'true value'));
+  assert.ok(forged > 0, 'the traitor forged');
+  assert.deepEqual(seen.filter(([, v]) => v !== 'true value'), [], 'no honest replica applied the forged value');
+  assert.ok(honest.every((a) => a.getDebugState().view >= 1), 'the honest replicas left the traitor\'s view');
+  c.stop();
+});
+
 test('paxos and gossip: propose → true and every agent gets the value (gossip: set locally, spread eventually)', LIMIT, async () => {
   for (const mechanism of ['paxos', 'gossip']) {
     const c = cluster(mechanism, ['a', 'b', 'c']);
@@ -291,6 +319,9 @@ test('bad arguments throw an Error naming the parameter', () => {
     [() => new ConsensusTrait('a', { electionTimeout: [5, 1] }), /^config\.electionTimeout /],
     [() => new ConsensusTrait('a', { quorm: 0.5 }), /^config\.quorm is not an option/],
     [() => new ConsensusTrait('a', { quorum: -2 }), /^config\.quorum /],
+    [() => new ConsensusTrait('a', { quorum: 'most' }), /^config\.quorum /],
+    [() => new ConsensusTrait('a', { policy: 'maybe' }), /^config\.policy /],
+    [() => new ConsensusTrait('a', { nodes: 'b' }), /^config\.nodes /],
     [() => new ConsensusTrait('a', { mechanism: 'raft', quorum: 0.5 }), /^config\.quorum is an option of simple_majority/],
     [() => new ConsensusTrait('a', { nodes: [{ address: 'h' }] }), /^config\.nodes\[0\]\.id /],
     [() => a.addNode('b'), /^node /],

@@ -149,18 +149,22 @@ export class ConsensusTrait {
     }
     if (config.quorum !== undefined) {
       const q = config.quorum;
-      if (!(typeof q === 'string' || (typeof q === 'number' && Number.isFinite(q) && q > 0))) {
+      if (!(['majority', 'supermajority', 'unanimous'].includes(q) || (typeof q === 'number' && Number.isFinite(q) && q > 0))) {
         throw fail('config.quorum', "must be a fraction (0 < q < 1) of the total weight, a weight count (≥ 1), 'majority', 'supermajority' or 'unanimous'", q);
       }
     }
     if (config.weights !== undefined && !isObject(config.weights)) throw fail('config.weights', 'must be an object {nodeId: weight}', config.weights);
+    const p = config.policy;
+    if (p !== undefined && !['approve', 'reject', 'manual'].includes(p) && !(isObject(p) && Object.keys(p).join() === 'random' && typeof p.random === 'number' && p.random >= 0 && p.random <= 1)) {
+      throw fail('config.policy', "must be 'approve', 'reject', 'manual' or {random: p} with 0 ≤ p ≤ 1", p);
+    }
     Object.assign(cfg, { quorum: config.quorum, weights: config.weights, policy: config.policy, exclusive: config.exclusive });
     this.#cfg = cfg;
     this.#nodes.set(this.#id, { id: this.#id, address: null, metadata: {} });
+    if (config.nodes !== undefined && !Array.isArray(config.nodes)) throw fail('config.nodes', 'must be an array of node ids or {id, address, metadata}', config.nodes);
     for (const [k, n] of (config.nodes ?? []).entries()) {
       this.#addNode(typeof n === 'string' ? { id: n } : n, `config.nodes[${k}]`);
     }
-    if (config.nodes !== undefined && !Array.isArray(config.nodes)) throw fail('config.nodes', 'must be an array of node ids or {id, address, metadata}', config.nodes);
     if (config.messageSender !== undefined) this.setMessageSender(config.messageSender);
   }
 
@@ -341,6 +345,10 @@ export class ConsensusTrait {
   #call(fn) {
     const out = fn();
     this.#send(out);
+    this.#observeSoon();
+    return out;
+  }
+  #observeSoon() {
     if (this.#observing) return;
     this.#observing = true;
     nextTurn(() => {
@@ -624,7 +632,18 @@ export class ConsensusTrait {
   #pbftNext() {
     while (this.#pbftQueue.length && !this.#pending.has(this.#pbftQueue[0].proposalId)) this.#pbftQueue.shift();
     const c = this.#pbftQueue[0];
-    if (c) this.#call(() => this.#node.propose(c));
+    if (!c) return;
+    const out = this.#call(() => this.#node.propose(c));
+    // PBFT §4.1: a client that gets no reply soon enough sends its request to every replica, so
+    // that each backup expects it and suspects a primary that does not order it. The request is
+    // the one the core just sent (to the backups in a PrePrepare, or to the primary).
+    const sent = (out ?? []).find((o) => o.message.type === 'PrePrepare' || o.message.type === 'Request')?.message.request;
+    const p = this.#pending.get(c.proposalId);
+    if (!sent || !p) return;
+    p.retransmit = setInterval(() => {
+      if (!this.#running || !this.#pending.has(c.proposalId)) return clearInterval(p.retransmit);
+      for (const m of this.#members) if (m !== this.#id) this.#transmit(m, { type: 'Request', request: sent });
+    }, Math.max(1, this.#cfg.timeout / 4));
   }
 
   #result(base, r) {
@@ -647,6 +666,7 @@ export class ConsensusTrait {
     if (!p) return;
     this.#pending.delete(proposalId);
     clearTimeout(p.timer);
+    clearInterval(p.retransmit);
     const status = r.status === 'open' ? 'rejected' : r.status;
     const result = this.#result(p, { ...r, status, accepted: status === 'accepted' });
     if (status === 'accepted') {
