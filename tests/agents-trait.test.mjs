@@ -82,6 +82,14 @@ function next(agent, event, filter = () => true) {
   });
 }
 
+/** A client's write: retried (the outcome of a timed-out one is unknown; a leader may change
+ *  under load) until acknowledged, at most 20 times. → the last result. */
+async function commit(agent, key, value) {
+  let r;
+  for (let attempt = 0; attempt < 20 && !r?.accepted; attempt++) r = await agent.proposeWithResult(key, value);
+  return r;
+}
+
 function leaderOf(c) {
   const leaders = c.all().filter((a) => a.isLeader());
   return leaders.length === 1 ? leaders[0] : null;
@@ -252,9 +260,11 @@ test('pbft: the mechanism really runs PBFT (view and sequence numbers, pre-prepa
   await c.until(() => c.all().every((a) => a.get('x') === 'v'));
   const d = backup.getDebugState();
   assert.equal(d.core, 'pbft');
-  assert.equal(d.view, 0);
-  assert.equal(d.primaryId, 'n1');
-  assert.equal(d.leaderId, 'n1');
+  // View 0 unless a slow run made the backups suspect the primary: the primary of view v is
+  // replica v mod N either way.
+  assert.ok(Number.isInteger(d.view) && d.view >= 0, JSON.stringify(d));
+  assert.equal(d.primaryId, ['n1', 'n2', 'n3', 'n4'][d.view % 4]);
+  assert.equal(d.leaderId, d.primaryId);
   assert.ok(d.sequence >= 1, JSON.stringify(d));
   assert.equal(d.coreView.mechanism, 'pbft');
   assert.ok(d.coreView.log.some((e) => e.seq === r.index), JSON.stringify(d.coreView.log));
@@ -350,7 +360,7 @@ test('a partitioned minority: partition:detected {side, reachable}, writes fail 
   const c = cluster('raft', ids, { timeout: 300 });
   c.start();
   await c.until(() => agreed(c));
-  const r0 = await c.get('a').proposeWithResult('k', 'before');
+  const r0 = await commit(c.get('a'), 'k', 'before');
   assert.equal(r0.accepted, true, r0.error);
   await c.until(() => c.all().every((x) => x.get('k') === 'before'));
   const [a, b, d] = [c.get('a'), c.get('b'), c.get('d')];
@@ -379,7 +389,8 @@ test('a partitioned minority: partition:detected {side, reachable}, writes fail 
   assert.equal(b.get('k'), 'before');
   // The majority side elects (if it must) and writes.
   await c.until(() => agreed(c, ['c', 'd', 'e']));
-  assert.equal(await d.propose('k', 'after'), true);
+  const ra = await commit(d, 'k', 'after');
+  assert.equal(ra.accepted, true, ra.error);
   // Heal: events on both sides, and the minority catches up.
   const healed = [a, b, d].map((x) => next(x, 'partition:healed'));
   const reconnected = next(a, 'node:reconnected');
@@ -388,7 +399,7 @@ test('a partitioned minority: partition:detected {side, reachable}, writes fail 
   await c.until(() => agreed(c));
   assert.ok(['c', 'd', 'e'].includes((await reconnected)[0]));
   await c.until(() => c.all().every((x) => x.get('k') === 'after'));
-  const rh = await b.proposeWithResult('k', 'healed');
+  const rh = await commit(b, 'k', 'healed');
   assert.equal(rh.accepted, true, rh.error);
   c.stop();
 });
