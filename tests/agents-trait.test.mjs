@@ -431,7 +431,7 @@ test("the README's first ConsensusTrait example runs as written and exits", LIMI
     const out = await new Promise((resolve, reject) =>
       execFile(process.execPath, [file.pathname], { timeout: 15_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))));
     const lines = out.trim().split('\n').filter((l) => !/ leads term /.test(l));
-    assert.deepEqual(lines, ['true', '100 100', 'true { for: 2, against: 0, total: 3 } 2', 'true']);
+    assert.deepEqual(lines, ['true', '[ 100, 100, 100 ]', 'true { for: 2, against: 0, total: 3 } 2', 'true']);
     assert.match(out, /node-00\d: node-00\d leads term \d+/);
   } finally {
     rmSync(file, { force: true });

@@ -4,13 +4,21 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ConsensusTrait, connectPorts } from 'consensus-playground';
 
-const { id, ids, config } = workerData;
+const { id, ids, config, traitor } = workerData;
 const agent = new ConsensusTrait(id, { ...config, nodes: ids.filter((x) => x !== id) });
 const blocked = new Set(); // peers whose link the test cut (both ways)
 
+/** A traitor's lie (`traitor: {forgeTo: [ids]}`): the value in each PrePrepare it sends them is
+ *  rewritten, while the digest still names the true request. */
+const lie = (peer, m) => {
+  if (!traitor?.forgeTo.includes(peer) || m.type !== 'PrePrepare' || !m.request) return m;
+  parentPort.postMessage({ op: 'event', id, name: 'forged', args: [peer, m.seq] });
+  return { ...m, request: { ...m.request, operation: { ...m.request.operation, value: 'forged' } } };
+};
+
 /** A port whose traffic stops while the test cuts the link to `peer`. */
 const cuttable = (peer, port) => ({
-  postMessage: (m) => blocked.has(peer) || port.postMessage(m),
+  postMessage: (m) => blocked.has(peer) || port.postMessage(lie(peer, m)),
   set onmessage(fn) {
     port.onmessage = (e) => blocked.has(peer) || fn(e);
   },

@@ -13,7 +13,7 @@ const WORKER = new URL('./agents-worker.mjs', import.meta.url);
 const CONFIG = { mechanism: 'raft', timeout: 1000, heartbeatInterval: 20, electionTimeout: [150, 300] };
 
 /** Starts one worker per id, wired into a full mesh; returns the cluster's handle. */
-async function workers(ids, config = CONFIG) {
+async function workers(ids, config = CONFIG, traitors = {}) {
   const mesh = meshPorts(ids);
   const threads = new Map();
   const listeners = new Set();
@@ -24,7 +24,7 @@ async function workers(ids, config = CONFIG) {
     ids.map(
       (id) =>
         new Promise((resolve, reject) => {
-          const w = new Worker(WORKER, { workerData: { id, ids, config } });
+          const w = new Worker(WORKER, { workerData: { id, ids, config, traitor: traitors[id] ?? null } });
           threads.set(id, w);
           w.on('error', reject);
           w.on('exit', () => {
@@ -203,3 +203,24 @@ test(`${mechanism}, ${small.length + large.length} worker threads: a cut between
   await c.stop();
 });
 }
+
+test('pbft, 4 worker threads, the primary a traitor (its transport forges the value in its pre-prepares to n3 and n4): the honest replicas change view, commit, and never apply the forged value', { timeout: 60_000 }, async () => {
+  const ids = ['n1', 'n2', 'n3', 'n4'];
+  const honest = ['n2', 'n3', 'n4'];
+  const c = await workers(ids, { ...CONFIG, mechanism: 'pbft' }, { n1: { forgeTo: ['n3', 'n4'] } });
+  const values = [];
+  c.on((m) => m.name === 'state:changed' && honest.includes(m.id) && values.push([m.id, m.args[1]]));
+  const forged = c.event((m) => m.name === 'forged');
+  const applied = honest.map((id) => c.event((m) => m.id === id && m.name === 'state:changed' && m.args[1] === 'true value'));
+  for (const id of ids) c.post(id, { op: 'start' });
+  for (let attempt = 0; ; attempt++) {
+    const r = await c.propose('n3', 'x', 'true value');
+    if (r.accepted) break;
+    assert.ok(attempt < 20, r.error);
+  }
+  await forged;
+  await Promise.all(applied);
+  assert.deepEqual(values.filter(([, v]) => v !== 'true value'), [], 'no honest replica applied the forged value');
+  for (const id of honest) assert.ok((await c.state(id)).view >= 1, `${id} left the traitor's view`);
+  await c.stop();
+});

@@ -420,10 +420,9 @@ export class ConsensusTrait {
       if (!isObject(cmd) || typeof cmd.key !== 'string' || !('value' in cmd)) continue; // a no-op, or not this layer's
       this.#apply(cmd.key, cmd.value);
       if (this.#core !== 'vote' && this.#pending.has(cmd.proposalId)) {
-        const p = this.#pending.get(cmd.proposalId);
+        // The commit rule guarantees a quorum: that is what `votes.for` reports.
         const q = this.#quorum();
         this.#settle(cmd.proposalId, { accepted: true, status: 'accepted', index: d.index, votes: { for: q, against: 0, total: this.#members.length }, error: null });
-        void p;
       }
     }
   }
