@@ -1,0 +1,137 @@
+// ConsensusTrait (issue #15 §1): the lesson's agent API on the Rust cores of `createConsensus`.
+// See README.md, "Agents that agree for real: ConsensusTrait".
+
+/** The lesson's names; `vote` is accepted for `simple_majority` (the same core). */
+export type Mechanism = 'simple_majority' | 'vote' | 'raft' | 'paxos' | 'pbft' | 'gossip';
+
+export interface NodeInfo {
+  id: string;
+  address?: string | null;
+  metadata?: Record<string, unknown>;
+}
+
+export interface ConsensusTraitConfig {
+  /** Default 'simple_majority'. */
+  mechanism?: Mechanism;
+  /** ms: a proposal's deadline, and how long a silent node stays "reachable" (default 5000). */
+  timeout?: number;
+  /** simple_majority: a fraction 0 < q < 1 of the total weight, a weight count ≥ 1, or 'majority' (default), 'supermajority', 'unanimous'. */
+  quorum?: number | 'majority' | 'supermajority' | 'unanimous';
+  /** simple_majority: {nodeId: weight} (1 each otherwise). */
+  weights?: Record<string, number>;
+  /** simple_majority: how this voter votes: 'approve' (default), 'reject', 'manual' (vote() by hand) or {random: p}. */
+  policy?: 'approve' | 'reject' | 'manual' | { random: number };
+  /** simple_majority: a voter approves at most one open proposal per key (default true). */
+  exclusive?: boolean;
+  /** ms between heartbeats: Raft's and Paxos's leader heartbeat, gossip's round, and this layer's liveness messages (default min(1000, timeout / 5); Raft's core: 50). */
+  heartbeatInterval?: number;
+  /** [lo, hi] ms: Raft's election timeout; Paxos's leader timeout (lo) and backoff (hi − lo); PBFT's view-change timeout (lo). */
+  electionTimeout?: [number, number];
+  /** Raft: batch commands for batchWindow ms into one AppendEntries (default false). */
+  batchUpdates?: boolean;
+  /** ms (default 10). */
+  batchWindow?: number;
+  /** Accepted and checked; not yet passed to the Raft core (see the README). */
+  snapshotInterval?: number;
+  /** The original implementation's spelling of setMessageSender(fn). */
+  messageSender?: (toNodeId: string, message: object) => void;
+  /** The other members (ids or NodeInfo), as addNode would add them. */
+  nodes?: Array<string | NodeInfo>;
+  /** Seeds the core's random draws (default 1, mixed with the node id). */
+  seed?: number;
+}
+
+export interface ProposalResult {
+  proposalId: string;
+  accepted: boolean;
+  status: 'accepted' | 'rejected' | 'timeout';
+  key: string;
+  value: unknown;
+  votes: { for: number; against: number; total: number };
+  quorumRequired: number | null;
+  /** Why it was not accepted; null when it was. */
+  error: string | null;
+  /** Raft, Paxos, PBFT: the log index, slot or sequence number it was decided at. */
+  index?: number;
+  /** Gossip: the value is set locally and spreads (eventually consistent). */
+  local?: true;
+}
+
+export interface DebugState {
+  nodeId: string;
+  mechanism: Mechanism;
+  core: 'vote' | 'raft' | 'paxos' | 'pbft' | 'gossip';
+  running: boolean;
+  role: string | null;
+  /** The original implementation's name for role. */
+  state: string | null;
+  /** Raft's term, Paxos's promised ballot round, PBFT's view; null otherwise. */
+  currentTerm: number | null;
+  /** The original implementation's name for currentTerm. */
+  term: number | null;
+  leaderId: string | null;
+  commitIndex: number;
+  logLength: number;
+  members: string[];
+  reachable: string[];
+  partition: null | 'minority' | 'majority';
+  pending: number;
+  values: Record<string, unknown>;
+  /** PBFT: the view and the last executed sequence number. */
+  view?: number;
+  sequence?: number;
+  /** The core's own view (createConsensus's `view`). */
+  coreView: Record<string, unknown> | null;
+  [more: string]: unknown;
+}
+
+export interface ConsensusTraitEvents {
+  'leader:elected': (leaderId: string, term: number) => void;
+  'state:changed': (key: string, newValue: unknown, oldValue: unknown) => void;
+  /** Raft: (candidateId, term); simple_majority: (proposer, proposalId, {key, value}). */
+  'vote:requested': (from: string, termOrProposalId: number | string, proposal?: { key: string; value: unknown }) => void;
+  /** Raft: (candidateId, term); simple_majority: (proposer, proposalId). */
+  'vote:granted': (to: string, termOrProposalId: number | string) => void;
+  'log:appended': (entry: { term: number; index: number; command: unknown }) => void;
+  'node:unreachable': (nodeId: string) => void;
+  'node:reconnected': (nodeId: string) => void;
+  'partition:detected': (info: { side: 'minority' | 'majority'; reachable: string[] }) => void;
+  'partition:healed': () => void;
+  'consensus:accepted': (result: ProposalResult) => void;
+  /** The original implementation's name for consensus:accepted (both fire). */
+  'proposal:accepted': (result: ProposalResult) => void;
+  'proposal:rejected': (result: ProposalResult) => void;
+  'proposal:timeout': (result: ProposalResult) => void;
+}
+
+export declare const EVENTS: ReadonlyArray<keyof ConsensusTraitEvents>;
+export declare const MECHANISM_NAMES: ReadonlyArray<Mechanism>;
+
+export declare class ConsensusTrait {
+  constructor(nodeId: string, config?: ConsensusTraitConfig);
+  readonly mechanism: Mechanism;
+  readonly running: boolean;
+  getNodeId(): string;
+  /** Before the first start(), or while stopped before it (see the README). */
+  addNode(node: NodeInfo): this;
+  removeNode(nodeId: string): boolean;
+  getNodes(): Array<{ id: string; address: string | null; metadata: Record<string, unknown>; self: boolean; reachable: boolean }>;
+  getLeader(): string | null;
+  isLeader(): boolean;
+  setMessageSender(fn: (toNodeId: string, message: object) => void): this;
+  handleMessage(fromNodeId: string, message: object): void;
+  start(): this;
+  stop(): this;
+  propose(key: string, value: unknown): Promise<boolean>;
+  proposeWithResult(key: string, value: unknown): Promise<ProposalResult>;
+  vote(proposalId: string, approve: boolean): this;
+  get(key: string): unknown;
+  subscribe(key: string, callback: (newValue: unknown, oldValue: unknown, key: string) => void): () => void;
+  getDebugState(): DebugState;
+  on<E extends keyof ConsensusTraitEvents>(event: E, listener: ConsensusTraitEvents[E]): this;
+  once<E extends keyof ConsensusTraitEvents>(event: E, listener: ConsensusTraitEvents[E]): this;
+  off<E extends keyof ConsensusTraitEvents>(event: E, listener: ConsensusTraitEvents[E]): this;
+  emit<E extends keyof ConsensusTraitEvents>(event: E, ...args: Parameters<ConsensusTraitEvents[E]>): void;
+}
+
+export declare function createConsensusTrait(nodeId: string, config?: ConsensusTraitConfig): ConsensusTrait;

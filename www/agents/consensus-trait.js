@@ -1,0 +1,803 @@
+// ConsensusTrait (issue #15 §1): the lesson's agent API, on the nodes of `createConsensus`.
+//
+// One agent is one `createConsensus` node (www/pkg, the Rust cores) plus the bookkeeping an
+// agent developer needs around it: real timers that drive the core's `tick`, a transport hook
+// (`setMessageSender` / `handleMessage`), promises that settle when the core decides, a
+// key/value map applied from the core's `decisions` in order, and events read from what the
+// node observes. Every vote, append, ballot and quorum count is a call into the wasm core; this
+// file holds no protocol logic. The wasm is initialized by the entry that imports this module
+// (node.js in Node, browser.js in browsers), not here.
+
+import { createConsensus } from '../pkg/consensus_playground.js';
+
+/** The lesson's mechanism names → the core each runs (`vote` is also accepted for simple_majority). */
+const MECHANISMS = { simple_majority: 'vote', vote: 'vote', raft: 'raft', paxos: 'paxos', pbft: 'pbft', gossip: 'gossip' };
+const KNOWN = 'simple_majority, raft, paxos, pbft, gossip';
+
+const CONFIG_KEYS = [
+  'mechanism', 'timeout', 'quorum', 'weights', 'policy', 'exclusive', 'heartbeatInterval', 'electionTimeout',
+  'batchUpdates', 'batchWindow', 'snapshotInterval', 'messageSender', 'nodes', 'seed',
+];
+
+/** Every event an agent emits (`proposal:accepted` is the original implementation's name for `consensus:accepted`). */
+export const EVENTS = [
+  'leader:elected', 'state:changed', 'vote:requested', 'vote:granted', 'log:appended', 'node:unreachable',
+  'node:reconnected', 'partition:detected', 'partition:healed', 'consensus:accepted', 'proposal:accepted',
+  'proposal:rejected', 'proposal:timeout',
+];
+
+/** This layer's own messages (liveness and a Raft follower's hand-off to its leader): types the cores do not use. */
+const HEARTBEAT = 'AgentHeartbeat';
+const FORWARD = 'AgentForward';
+
+const now = () => performance.now();
+/** After the tasks already queued (Node: setImmediate; browsers: a MessageChannel task). */
+const nextTurn = (() => {
+  if (typeof setImmediate === 'function') return (fn) => setImmediate(fn);
+  const queue = [];
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => queue.shift()?.();
+  return (fn) => {
+    queue.push(fn);
+    channel.port2.postMessage(null);
+  };
+})();
+
+function fail(param, rule, got) {
+  return new Error(`${param} ${rule}${arguments.length > 2 ? ` (got ${describe(got)})` : ''}`);
+}
+function describe(v) {
+  if (typeof v === 'function') return 'a function';
+  try {
+    const s = JSON.stringify(v);
+    return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}…` : s;
+  } catch {
+    return String(v);
+  }
+}
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+function nonEmptyString(v, param) {
+  if (typeof v !== 'string' || v === '') throw fail(param, 'must be a non-empty string', v);
+  return v;
+}
+function positiveMs(v, param) {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw fail(param, 'must be a positive number of milliseconds', v);
+  return v;
+}
+/** A value the transport can carry and the cores store: JSON, round-tripped. */
+function jsonValue(v, param) {
+  let text;
+  try {
+    text = JSON.stringify(v);
+  } catch (e) {
+    throw fail(param, `must be a JSON value (${e.message})`);
+  }
+  if (text === undefined) throw fail(param, 'must be a JSON value', v);
+  return JSON.parse(text);
+}
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * One agent. `new ConsensusTrait(nodeId, config)`; `createConsensusTrait(nodeId, config)` is the same.
+ * See README.md, "Agents that agree for real: ConsensusTrait".
+ */
+export class ConsensusTrait {
+  #id;
+  #mechanism; // the lesson's name, as given
+  #core; // the core's name
+  #cfg;
+  #nodes = new Map(); // id → {id, address, metadata}
+  #members = null; // the sorted ids the core was built with
+  #node = null; // the createConsensus node
+  #running = false;
+  #sender = null;
+  #listeners = new Map();
+  #subscribers = new Map();
+  #kv = new Map();
+  #applied = 0; // the last decision index applied
+  #pending = new Map(); // proposalId → {key, value, resolve, timer, index?}
+  #waiting = []; // Raft: proposals waiting for a leader to be known
+  #pbftQueue = []; // PBFT: one request outstanding per client (§4.1)
+  #counter = 0;
+  #stamp = Date.now().toString(36);
+  #tickTimer = null;
+  #livenessTimer = null;
+  #lastHeard = new Map();
+  #lastSent = new Map();
+  #unreachable = new Set();
+  #side = null; // null, 'minority' or 'majority'
+  #sideKey = null;
+  #leaderKey = null; // `${term}/${leader}` last announced
+  #lastLogIndex = 0;
+
+  constructor(nodeId, config = {}) {
+    this.#id = nonEmptyString(nodeId, 'nodeId');
+    if (config === undefined || config === null) config = {};
+    if (!isObject(config)) throw fail('config', 'must be an object', config);
+    for (const k of Object.keys(config)) {
+      if (!CONFIG_KEYS.includes(k)) throw fail(`config.${k}`, `is not an option (known: ${CONFIG_KEYS.join(', ')})`);
+    }
+    const mechanism = config.mechanism ?? 'simple_majority';
+    if (typeof mechanism !== 'string' || !Object.hasOwn(MECHANISMS, mechanism)) {
+      throw new Error(`Unknown consensus mechanism ${describe(mechanism)} (known: ${KNOWN}; config.mechanism)`);
+    }
+    this.#mechanism = mechanism;
+    this.#core = MECHANISMS[mechanism];
+    const cfg = { timeout: positiveMs(config.timeout ?? 5000, 'config.timeout') };
+    cfg.heartbeatInterval = config.heartbeatInterval === undefined ? undefined : positiveMs(config.heartbeatInterval, 'config.heartbeatInterval');
+    cfg.liveness = cfg.heartbeatInterval ?? Math.min(1000, cfg.timeout / 5);
+    if (config.electionTimeout !== undefined) {
+      const e = config.electionTimeout;
+      if (!Array.isArray(e) || e.length !== 2 || e.some((x) => typeof x !== 'number' || !(x > 0)) || e[0] > e[1]) {
+        throw fail('config.electionTimeout', 'must be [lo, hi], positive milliseconds with lo ≤ hi', e);
+      }
+      cfg.electionTimeout = e;
+    }
+    if (config.batchUpdates !== undefined && typeof config.batchUpdates !== 'boolean') throw fail('config.batchUpdates', 'must be a boolean', config.batchUpdates);
+    cfg.batchUpdates = config.batchUpdates ?? false;
+    cfg.batchWindow = positiveMs(config.batchWindow ?? 10, 'config.batchWindow');
+    if (config.snapshotInterval !== undefined && !(Number.isInteger(config.snapshotInterval) && config.snapshotInterval > 0)) {
+      throw fail('config.snapshotInterval', 'must be a positive integer (entries)', config.snapshotInterval);
+    }
+    cfg.snapshotInterval = config.snapshotInterval;
+    if (config.seed !== undefined && !(Number.isInteger(config.seed) && config.seed >= 0)) throw fail('config.seed', 'must be a non-negative integer', config.seed);
+    cfg.seed = config.seed;
+    if (this.#core !== 'vote') {
+      for (const k of ['quorum', 'weights', 'policy', 'exclusive']) {
+        if (config[k] !== undefined) throw fail(`config.${k}`, `is an option of simple_majority, not of ${mechanism}`);
+      }
+    }
+    if (config.quorum !== undefined) {
+      const q = config.quorum;
+      if (!(['majority', 'supermajority', 'unanimous'].includes(q) || (typeof q === 'number' && Number.isFinite(q) && q > 0))) {
+        throw fail('config.quorum', "must be a fraction (0 < q < 1) of the total weight, a weight count (≥ 1), 'majority', 'supermajority' or 'unanimous'", q);
+      }
+    }
+    if (config.weights !== undefined && !isObject(config.weights)) throw fail('config.weights', 'must be an object {nodeId: weight}', config.weights);
+    const p = config.policy;
+    if (p !== undefined && !['approve', 'reject', 'manual'].includes(p) && !(isObject(p) && Object.keys(p).join() === 'random' && typeof p.random === 'number' && p.random >= 0 && p.random <= 1)) {
+      throw fail('config.policy', "must be 'approve', 'reject', 'manual' or {random: p} with 0 ≤ p ≤ 1", p);
+    }
+    Object.assign(cfg, { quorum: config.quorum, weights: config.weights, policy: config.policy, exclusive: config.exclusive });
+    this.#cfg = cfg;
+    this.#nodes.set(this.#id, { id: this.#id, address: null, metadata: {} });
+    if (config.nodes !== undefined && !Array.isArray(config.nodes)) throw fail('config.nodes', 'must be an array of node ids or {id, address, metadata}', config.nodes);
+    for (const [k, n] of (config.nodes ?? []).entries()) {
+      this.#addNode(typeof n === 'string' ? { id: n } : n, `config.nodes[${k}]`);
+    }
+    if (config.messageSender !== undefined) this.setMessageSender(config.messageSender);
+  }
+
+  // ---- identity and membership ----------------------------------------------------------------
+
+  getNodeId() {
+    return this.#id;
+  }
+
+  /** The lesson's mechanism name, as configured. */
+  get mechanism() {
+    return this.#mechanism;
+  }
+
+  /** Adds a member: before the first start() (the cores take their members when built; see the README). */
+  addNode(node) {
+    this.#changeMembers('addNode');
+    this.#addNode(node, 'node');
+    return this;
+  }
+
+  #addNode(node, param) {
+    if (!isObject(node)) throw fail(param, 'must be an object {id, address?, metadata?}', node);
+    const id = nonEmptyString(node.id, `${param}.id`);
+    if (node.address !== undefined && node.address !== null && typeof node.address !== 'string') throw fail(`${param}.address`, 'must be a string', node.address);
+    if (node.metadata !== undefined && !isObject(node.metadata)) throw fail(`${param}.metadata`, 'must be an object', node.metadata);
+    const old = this.#nodes.get(id);
+    this.#nodes.set(id, { id, address: node.address ?? old?.address ?? null, metadata: jsonValue(node.metadata ?? old?.metadata ?? {}, `${param}.metadata`) });
+  }
+
+  removeNode(nodeId) {
+    nonEmptyString(nodeId, 'nodeId');
+    if (nodeId === this.#id) throw fail('nodeId', 'must not be this agent itself', nodeId);
+    this.#changeMembers('removeNode');
+    return this.#nodes.delete(nodeId);
+  }
+
+  #changeMembers(what) {
+    if (this.#running) {
+      throw new Error(
+        `${what}: ${this.#id} is running; the membership of a ${this.#mechanism} cluster is fixed while it runs ` +
+          '(createConsensus builds each core with its members; stop() first)',
+      );
+    }
+  }
+
+  /** [{id, address, metadata, self, reachable}] in id order. */
+  getNodes() {
+    return [...this.#nodes.values()]
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((n) => ({ ...n, metadata: { ...n.metadata }, self: n.id === this.#id, reachable: n.id === this.#id || !this.#unreachable.has(n.id) }));
+  }
+
+  getLeader() {
+    if (!this.#node) return null;
+    const v = this.#node.view;
+    if (this.#core === 'raft' || this.#core === 'paxos') return v.leaderId ?? null;
+    if (this.#core === 'pbft') return v.primaryId ?? null;
+    return null;
+  }
+
+  isLeader() {
+    const l = this.getLeader();
+    return l !== null && l === this.#id;
+  }
+
+  // ---- transport -------------------------------------------------------------------------------
+
+  setMessageSender(fn) {
+    if (typeof fn !== 'function') throw fail('messageSender', 'must be a function (toNodeId, message) => void', fn);
+    this.#sender = fn;
+    return this;
+  }
+
+  /** A message from `fromNodeId` (a member) arrives. A stopped agent ignores it (it is down). */
+  handleMessage(fromNodeId, message) {
+    nonEmptyString(fromNodeId, 'fromNodeId');
+    if (!isObject(message) || typeof message.type !== 'string') throw fail('message', 'must be an object with a string type', message);
+    if (!this.#running) return;
+    if (fromNodeId === this.#id || !this.#members.includes(fromNodeId)) {
+      throw fail('fromNodeId', `must be another member of ${this.#id}'s cluster (${this.#members.join(', ')})`, fromNodeId);
+    }
+    this.#heard(fromNodeId);
+    if (message.type === HEARTBEAT) return;
+    if (message.type === FORWARD) {
+      this.#onForward(message);
+      return;
+    }
+    if (this.#core === 'raft' && message.type === 'RequestVote') this.emit('vote:requested', fromNodeId, message.term);
+    if (this.#core === 'vote' && message.type === 'Proposal') this.emit('vote:requested', fromNodeId, message.proposalId, { key: message.key, value: message.value });
+    this.#call(() => this.#node.handleMessage(fromNodeId, message));
+  }
+
+  // ---- life ------------------------------------------------------------------------------------
+
+  start() {
+    if (this.#running) return this;
+    const members = [...this.#nodes.keys()].sort();
+    if (this.#node && !same(members, this.#members)) {
+      throw new Error(
+        `start: ${this.#id}'s members changed since its ${this.#mechanism} core was built (${this.#members.join(', ')}); ` +
+          'a core keeps the members it was built with: create a new ConsensusTrait to join another cluster',
+      );
+    }
+    if (members.length > 1 && !this.#sender) {
+      throw new Error(`messageSender: ${this.#id} has peers but no way to reach them: call setMessageSender(fn) (or give config.messageSender) before start()`);
+    }
+    if (!this.#node) {
+      this.#node = createConsensus(this.#core, this.#id, members, this.#coreOptions());
+      this.#members = members;
+      this.#t0 = now();
+    }
+    this.#running = true;
+    const t = now();
+    for (const m of this.#members) if (m !== this.#id) this.#lastHeard.set(m, t);
+    this.#unreachable.clear();
+    this.#side = this.#sideKey = null;
+    this.#livenessTimer = setInterval(() => this.#liveness(), this.#cfg.liveness);
+    this.#call(() => this.#node.tick(this.#clock()));
+    return this;
+  }
+
+  #t0 = 0;
+  #clock() {
+    return Math.max(0, now() - this.#t0);
+  }
+
+  /** Stops the agent: clears every timer (Node can exit) and settles every pending proposal as rejected. The core's state is kept for start(). */
+  stop() {
+    this.#running = false;
+    clearTimeout(this.#tickTimer);
+    clearInterval(this.#livenessTimer);
+    this.#tickTimer = this.#livenessTimer = null;
+    for (const [id, p] of [...this.#pending]) this.#settle(id, { accepted: false, status: 'rejected', error: `${this.#id} stopped before ${id} was decided` });
+    for (const p of this.#waiting.splice(0)) this.#settle(p.proposalId, { accepted: false, status: 'rejected', error: `${this.#id} stopped` });
+    this.#pbftQueue.length = 0;
+    return this;
+  }
+
+  get running() {
+    return this.#running;
+  }
+
+  #coreOptions() {
+    const c = this.#cfg;
+    const o = {};
+    if (c.seed !== undefined) o.seed = c.seed;
+    if (this.#core === 'raft') {
+      if (c.electionTimeout) o.electionTimeoutMs = c.electionTimeout;
+      if (c.heartbeatInterval !== undefined) o.heartbeatMs = c.heartbeatInterval;
+      if (c.batchUpdates) o.batchMs = c.batchWindow;
+      // snapshotInterval is not passed on: the core's snapshot carries its own key-value store,
+      // not this layer's map (see the README).
+    } else if (this.#core === 'paxos') {
+      if (c.heartbeatInterval !== undefined) o.heartbeatMs = c.heartbeatInterval;
+      if (c.electionTimeout) {
+        o.leaderTimeoutMs = c.electionTimeout[0];
+        o.backoffMs = Math.max(1, c.electionTimeout[1] - c.electionTimeout[0]);
+      }
+    } else if (this.#core === 'pbft') {
+      if (c.electionTimeout) o.viewChangeMs = c.electionTimeout[0];
+    } else if (this.#core === 'vote') {
+      o.timeout = c.timeout;
+      for (const k of ['quorum', 'weights', 'policy', 'exclusive']) if (c[k] !== undefined) o[k] = c[k];
+    } else if (this.#core === 'gossip') {
+      if (c.heartbeatInterval !== undefined) o.intervalMs = c.heartbeatInterval;
+    }
+    return o;
+  }
+
+  // ---- the core, driven ------------------------------------------------------------------------
+
+  /**
+   * Calls into the core and sends its outbox at once; reads what changed (events, decisions,
+   * the next tick) once per turn of the event loop, however many calls the turn made: reading
+   * the core's view costs in proportion to its log.
+   */
+  #call(fn) {
+    const out = fn();
+    this.#send(out);
+    this.#observeSoon();
+    return out;
+  }
+  #observeSoon() {
+    if (this.#observing) return;
+    this.#observing = true;
+    nextTurn(() => {
+      this.#observing = false;
+      this.#observe();
+    });
+  }
+  #observing = false;
+
+  #send(outbox) {
+    for (const { to, message } of outbox ?? []) {
+      if (this.#core === 'raft' && message.type === 'RequestVoteResponse' && message.voteGranted) this.emit('vote:granted', to, message.term);
+      if (this.#core === 'vote' && message.type === 'Vote' && message.approve) this.emit('vote:granted', to, message.proposalId);
+      this.#transmit(to, message);
+    }
+  }
+
+  #transmit(to, message) {
+    this.#lastSent.set(to, now());
+    try {
+      this.#sender?.(to, message);
+    } catch {
+      // A transport that throws lost the message; the protocol copes with loss.
+    }
+  }
+
+  #observe() {
+    if (!this.#node) return;
+    const v = this.#node.view;
+    // A new leader (a new term, ballot or view), as this node learns of it.
+    let leader = null;
+    let term = null;
+    if (this.#core === 'raft') [leader, term] = [v.leaderId, v.currentTerm];
+    else if (this.#core === 'paxos') [leader, term] = [v.leaderId, v.promised?.round ?? null];
+    else if (this.#core === 'pbft') [leader, term] = [v.state === 'normal' ? v.primaryId : null, v.view];
+    if (leader) {
+      const key = `${term}/${leader}`;
+      if (key !== this.#leaderKey) {
+        this.#leaderKey = key;
+        this.emit('leader:elected', leader, term);
+        if (this.#core === 'raft') this.#flushWaiting();
+      }
+    }
+    if (this.#core === 'raft') {
+      const last = v.log.length ? v.log[v.log.length - 1].index : v.snapshotIndex;
+      if (last < this.#lastLogIndex) this.#lastLogIndex = last; // a conflicting suffix was truncated (§5.3)
+      for (const e of v.log) if (e.index > this.#lastLogIndex) this.emit('log:appended', e);
+      this.#lastLogIndex = Math.max(this.#lastLogIndex, last);
+    }
+    // Decisions, applied in order.
+    if (this.#core === 'gossip') this.#applyGossip(v);
+    else this.#applyDecisions(v);
+    if (this.#core === 'vote') {
+      for (const id of [...this.#pending.keys()]) {
+        const r = this.#node.result(id);
+        if (r && r.status !== 'open') this.#settle(id, r);
+      }
+    }
+    this.#schedule(v);
+  }
+
+  #applyDecisions(v) {
+    const done = this.#core === 'raft' ? v.lastApplied : this.#core === 'vote' ? Infinity : v.executed;
+    if (done !== Infinity && done <= this.#applied) return;
+    for (const d of this.#node.decisions) {
+      if (d.index <= this.#applied) continue;
+      this.#applied = d.index;
+      const cmd = this.#core === 'pbft' ? d.value?.operation : d.value;
+      if (!isObject(cmd) || typeof cmd.key !== 'string' || !('value' in cmd)) continue; // a no-op, or not this layer's
+      this.#apply(cmd.key, cmd.value);
+      if (this.#core !== 'vote' && this.#pending.has(cmd.proposalId)) {
+        // The commit rule guarantees a quorum: that is what `votes.for` reports.
+        const q = this.#quorum();
+        this.#settle(cmd.proposalId, { accepted: true, status: 'accepted', index: d.index, votes: { for: q, against: 0, total: this.#members.length }, error: null });
+      }
+    }
+  }
+
+  #applyGossip(v) {
+    for (const e of v.store) {
+      const value = e.deleted || e.value === null ? undefined : e.value;
+      const old = this.#kv.get(e.key);
+      if (!same(old, value)) this.#apply(e.key, value);
+    }
+  }
+
+  #apply(key, value) {
+    const old = this.#kv.get(key);
+    if (value === undefined) this.#kv.delete(key);
+    else this.#kv.set(key, value);
+    if (same(old, value)) return;
+    this.emit('state:changed', key, value, old);
+    for (const fn of [...(this.#subscribers.get(key) ?? [])]) {
+      try {
+        fn(value, old, key);
+      } catch (e) {
+        queueMicrotask(() => {
+          throw e;
+        });
+      }
+    }
+  }
+
+  #schedule(v) {
+    clearTimeout(this.#tickTimer);
+    this.#tickTimer = null;
+    if (!this.#running) return;
+    const next = Math.min(...(v.timers ?? []).map((t) => t.atMs));
+    if (!Number.isFinite(next)) return;
+    this.#tickTimer = setTimeout(() => {
+      this.#tickTimer = null;
+      if (this.#running) this.#call(() => this.#node.tick(Math.max(this.#clock(), v.nowMs)));
+    }, Math.max(0, next - this.#clock()));
+  }
+
+  // ---- liveness and partitions -----------------------------------------------------------------
+
+  #heard(from) {
+    this.#lastHeard.set(from, now());
+    if (this.#unreachable.delete(from)) {
+      this.emit('node:reconnected', from);
+      this.#updateSide();
+    }
+  }
+
+  #liveness() {
+    const t = now();
+    for (const m of this.#members) {
+      if (m === this.#id) continue;
+      if (t - (this.#lastSent.get(m) ?? -Infinity) >= this.#cfg.liveness * 0.9) this.#transmit(m, { type: HEARTBEAT });
+      if (!this.#unreachable.has(m) && t - this.#lastHeard.get(m) > this.#cfg.timeout) {
+        this.#unreachable.add(m);
+        this.emit('node:unreachable', m);
+      }
+    }
+    this.#updateSide();
+  }
+
+  #reachable() {
+    return this.#members.filter((m) => m === this.#id || !this.#unreachable.has(m));
+  }
+
+  /** The quorum a write needs, in nodes (voting: in weight). */
+  #quorum() {
+    const n = this.#members.length;
+    // PBFT's quorum as its core counts it: ⌈(N + f + 1) / 2⌉, which is 2f + 1 when N = 3f + 1.
+    if (this.#core === 'pbft') return Math.ceil((n + Math.floor((n - 1) / 3) + 1) / 2);
+    if (this.#core === 'vote') return this.#node.view.quorumRequired;
+    return Math.floor(n / 2) + 1;
+  }
+
+  #hasQuorum() {
+    const reachable = this.#reachable();
+    if (this.#core === 'vote') {
+      const w = this.#cfg.weights ?? {};
+      return reachable.reduce((s, m) => s + (w[m] ?? 1), 0) >= this.#quorum();
+    }
+    return reachable.length >= this.#quorum();
+  }
+
+  #updateSide() {
+    if (!this.#running) return;
+    const reachable = this.#reachable();
+    const side = !this.#hasQuorum() ? 'minority' : reachable.length < this.#members.length ? 'majority' : null;
+    const key = side && `${side}:${reachable.join(',')}`;
+    if (key === this.#sideKey) return;
+    this.#sideKey = key;
+    this.#side = side;
+    // Again whenever the side or the reachable set changes (nodes go silent one by one).
+    if (side === null) this.emit('partition:healed');
+    else this.emit('partition:detected', { side, reachable });
+  }
+
+  // ---- proposals -------------------------------------------------------------------------------
+
+  /** → Promise<boolean>: accepted or not; always settles. */
+  async propose(key, value) {
+    return (await this.proposeWithResult(key, value)).accepted;
+  }
+
+  /** → Promise<{proposalId, accepted, status, key, value, votes: {for, against, total}, quorumRequired, error}>. */
+  proposeWithResult(key, value) {
+    nonEmptyString(key, 'key');
+    if (value === undefined) throw fail('value', 'must be a JSON value (undefined is not one)');
+    value = jsonValue(value, 'value');
+    return new Promise((resolve) => {
+      let proposalId = `${this.#id}:${this.#stamp}-${++this.#counter}`;
+      const base = { proposalId, key, value };
+      const reject = (error) => {
+        const r = this.#result(base, { accepted: false, status: 'rejected', error });
+        this.emit('proposal:rejected', r);
+        resolve(r);
+      };
+      // The lesson's simple_majority snippet proposes without start(): a never-started agent starts here.
+      if (!this.#running && !this.#node) {
+        try {
+          this.start();
+        } catch (e) {
+          return reject(e.message);
+        }
+      }
+      if (!this.#running) return reject(`${this.#id} is stopped (call start())`);
+      if (this.#core !== 'gossip' && this.#side === 'minority') {
+        const reachable = this.#reachable();
+        return reject(
+          `no quorum: the cluster has no quorum reachable from ${this.#id} (it reaches ${reachable.join(', ')}: ` +
+            `${reachable.length} of ${this.#members.length}; a write needs ${this.#quorum()}${this.#core === 'vote' ? ' weight' : ''}); read-only until the partition heals`,
+        );
+      }
+      if (this.#core === 'gossip') {
+        this.#call(() => this.#node.set(key, value));
+        this.#observe(); // get(key) shows it once the promise resolves
+        const r = this.#result(base, { accepted: true, status: 'accepted', votes: { for: 1, against: 0, total: this.#members.length }, quorumRequired: 1, error: null, local: true });
+        this.emit('consensus:accepted', r);
+        this.emit('proposal:accepted', r);
+        return resolve(r);
+      }
+      if (this.#core === 'vote') {
+        try {
+          this.#call(() => this.#node.propose(key, value));
+        } catch (e) {
+          return reject(e.message);
+        }
+        const mine = this.#node.proposals;
+        proposalId = mine[mine.length - 1].proposalId;
+        base.proposalId = proposalId;
+        // The core keeps the deadline (config.timeout); its result settles the promise.
+        this.#pending.set(proposalId, { ...base, resolve });
+        this.#observe(); // settles it now if the proposer's own weight decides it
+        return;
+      }
+      const p = { ...base, resolve };
+      p.timer = setTimeout(() => {
+        this.#settle(proposalId, {
+          accepted: false,
+          status: 'timeout',
+          error: `timed out after ${this.#cfg.timeout} ms without a decision; the outcome is unknown (it may still be applied)`,
+        });
+      }, this.#cfg.timeout);
+      this.#pending.set(proposalId, p);
+      const command = { proposalId, key, value };
+      if (this.#core === 'raft') this.#raftPropose(command);
+      else if (this.#core === 'pbft') {
+        this.#pbftQueue.push(command);
+        if (this.#pbftQueue.length === 1) this.#pbftNext();
+      } else this.#call(() => this.#node.propose(command));
+    });
+  }
+
+  #raftPropose(command) {
+    const leader = this.getLeader();
+    if (leader === this.#id) {
+      try {
+        this.#call(() => this.#node.propose({ proposalId: command.proposalId, key: command.key, value: command.value }));
+        return;
+      } catch {
+        // No longer the leader: fall through.
+      }
+    }
+    const known = this.getLeader();
+    if (known && known !== this.#id) this.#transmit(known, { type: FORWARD, proposalId: command.proposalId, key: command.key, value: command.value, hops: (command.hops ?? 0) + 1 });
+    else if (this.#waiting.length < 10_000) this.#waiting.push(command);
+  }
+
+  #flushWaiting() {
+    const waiting = this.#waiting.splice(0).filter((c) => c.forwarded || this.#pending.has(c.proposalId));
+    for (const c of waiting) this.#raftPropose(c);
+  }
+
+  /** Raft: a follower hands a proposal to the leader it knows (the core refuses a follower's propose). */
+  #onForward(m) {
+    if (this.#core !== 'raft') return;
+    const command = { proposalId: m.proposalId, key: m.key, value: m.value };
+    if (typeof command.proposalId !== 'string' || typeof command.key !== 'string') return;
+    // Passed on to the leader this node knows, or held until it knows one; a proposal that
+    // still finds no leader times out at its proposer.
+    if ((m.hops ?? 1) < 3) this.#raftPropose({ ...command, hops: m.hops ?? 1, forwarded: true });
+  }
+
+  #pbftNext() {
+    while (this.#pbftQueue.length && !this.#pending.has(this.#pbftQueue[0].proposalId)) this.#pbftQueue.shift();
+    const c = this.#pbftQueue[0];
+    if (!c) return;
+    const out = this.#call(() => this.#node.propose(c));
+    // PBFT §4.1: a client that gets no reply soon enough sends its request to every replica, so
+    // that each backup expects it and suspects a primary that does not order it. The request is
+    // the one the core just sent (to the backups in a PrePrepare, or to the primary).
+    const sent = (out ?? []).find((o) => o.message.type === 'PrePrepare' || o.message.type === 'Request')?.message.request;
+    const p = this.#pending.get(c.proposalId);
+    if (!sent || !p) return;
+    p.retransmit = setInterval(() => {
+      if (!this.#running || !this.#pending.has(c.proposalId)) return clearInterval(p.retransmit);
+      for (const m of this.#members) if (m !== this.#id) this.#transmit(m, { type: 'Request', request: sent });
+    }, Math.max(1, this.#cfg.timeout / 4));
+  }
+
+  #result(base, r) {
+    return {
+      proposalId: base.proposalId,
+      accepted: r.accepted,
+      status: r.status,
+      key: base.key,
+      value: base.value,
+      votes: r.votes ?? { for: 0, against: 0, total: this.#members?.length ?? this.#nodes.size },
+      quorumRequired: r.quorumRequired ?? (this.#members ? this.#quorum() : null),
+      error: r.error ?? null,
+      ...(r.index !== undefined ? { index: r.index } : {}),
+      ...(r.local ? { local: true } : {}),
+    };
+  }
+
+  #settle(proposalId, r) {
+    const p = this.#pending.get(proposalId);
+    if (!p) return;
+    this.#pending.delete(proposalId);
+    clearTimeout(p.timer);
+    clearInterval(p.retransmit);
+    const status = r.status === 'open' ? 'rejected' : r.status;
+    const result = this.#result(p, { ...r, status, accepted: status === 'accepted' });
+    if (status === 'accepted') {
+      this.emit('consensus:accepted', result);
+      this.emit('proposal:accepted', result);
+    } else if (status === 'timeout') {
+      if (!result.error) result.error = `timed out after ${this.#cfg.timeout} ms without a quorum`;
+      this.emit('proposal:timeout', result);
+    } else {
+      if (!result.error) result.error = 'rejected';
+      this.emit('proposal:rejected', result);
+    }
+    p.resolve(result);
+    if (this.#core === 'pbft' && this.#pbftQueue[0]?.proposalId === proposalId) {
+      this.#pbftQueue.shift();
+      if (this.#running) this.#pbftNext();
+    }
+  }
+
+  /** simple_majority: a voter decides by hand on `proposalId` (policy 'manual'). */
+  vote(proposalId, approve) {
+    nonEmptyString(proposalId, 'proposalId');
+    if (typeof approve !== 'boolean') throw fail('approve', 'must be a boolean', approve);
+    if (this.#core !== 'vote') throw new Error(`vote: only simple_majority agents vote by hand (this one runs ${this.#mechanism})`);
+    if (!this.#running) throw new Error(`vote: ${this.#id} is not running (call start())`);
+    this.#call(() => this.#node.vote(proposalId, approve));
+    return this;
+  }
+
+  // ---- state -----------------------------------------------------------------------------------
+
+  /** The last value applied for `key` (gossip: the local value), or undefined. Served in read-only mode too. */
+  get(key) {
+    nonEmptyString(key, 'key');
+    return this.#kv.get(key);
+  }
+
+  /** Calls `callback(newValue, oldValue, key)` whenever `key` changes here; returns the function that unsubscribes. */
+  subscribe(key, callback) {
+    nonEmptyString(key, 'key');
+    if (typeof callback !== 'function') throw fail('callback', 'must be a function', callback);
+    if (!this.#subscribers.has(key)) this.#subscribers.set(key, new Set());
+    const set = this.#subscribers.get(key);
+    const entry = (...a) => callback(...a);
+    set.add(entry);
+    return () => {
+      set.delete(entry);
+    };
+  }
+
+  /** {nodeId, mechanism, core, role, state, currentTerm, term, leaderId, commitIndex, logLength, …, view: the core's own}. */
+  getDebugState() {
+    const v = this.#node?.view ?? null;
+    const s = {
+      nodeId: this.#id,
+      mechanism: this.#mechanism,
+      core: this.#core,
+      running: this.#running,
+      role: null,
+      currentTerm: null,
+      leaderId: this.getLeader(),
+      commitIndex: this.#applied,
+      logLength: 0,
+      members: this.#members ? [...this.#members] : [...this.#nodes.keys()].sort(),
+      reachable: this.#members ? this.#reachable() : [],
+      partition: this.#side,
+      pending: this.#pending.size,
+      values: Object.fromEntries(this.#kv),
+    };
+    if (v) {
+      s.role = v.state;
+      if (this.#core === 'raft') Object.assign(s, { currentTerm: v.currentTerm, commitIndex: v.commitIndex, logLength: v.log.length ? v.log[v.log.length - 1].index : v.snapshotIndex, votedFor: v.votedFor });
+      else if (this.#core === 'paxos') Object.assign(s, { currentTerm: v.ballot.round, ballot: v.ballot, commitIndex: v.executed, logLength: v.accepted.length });
+      else if (this.#core === 'pbft') Object.assign(s, { currentTerm: v.view, view: v.view, sequence: v.executed, primaryId: v.primaryId, commitIndex: v.executed, logLength: v.log.length, lowWatermark: v.lowWatermark, highWatermark: v.highWatermark });
+      else if (this.#core === 'vote') Object.assign(s, { quorumRequired: v.quorumRequired, totalWeight: v.totalWeight, weight: v.weight, policy: v.policy, quorumsIntersect: v.quorumsIntersect, proposals: v.proposals });
+      else if (this.#core === 'gossip') Object.assign(s, { clock: v.clock, logLength: v.store.length });
+    }
+    // The original implementation's names.
+    s.term = s.currentTerm;
+    s.state = s.role;
+    s.coreView = v;
+    return s;
+  }
+
+  // ---- events ----------------------------------------------------------------------------------
+
+  on(event, listener) {
+    this.#checkEvent(event);
+    if (typeof listener !== 'function') throw fail('listener', 'must be a function', listener);
+    if (!this.#listeners.has(event)) this.#listeners.set(event, []);
+    this.#listeners.get(event).push(listener);
+    return this;
+  }
+
+  once(event, listener) {
+    if (typeof listener !== 'function') throw fail('listener', 'must be a function', listener);
+    const wrapped = (...a) => {
+      this.off(event, wrapped);
+      listener(...a);
+    };
+    return this.on(event, wrapped);
+  }
+
+  off(event, listener) {
+    this.#checkEvent(event);
+    const list = this.#listeners.get(event);
+    const k = list ? list.indexOf(listener) : -1;
+    if (k >= 0) list.splice(k, 1);
+    return this;
+  }
+
+  #checkEvent(event) {
+    if (!EVENTS.includes(event)) throw fail('event', `must be one of ${EVENTS.join(', ')}`, event);
+  }
+
+  /** Calls the listeners of `event`; a listener that throws does not stop the agent (its error is rethrown asynchronously). */
+  emit(event, ...args) {
+    for (const fn of [...(this.#listeners.get(event) ?? [])]) {
+      try {
+        fn(...args);
+      } catch (e) {
+        queueMicrotask(() => {
+          throw e;
+        });
+      }
+    }
+  }
+}
+
+/** The lesson's factory: `new ConsensusTrait(nodeId, config)`. */
+export function createConsensusTrait(nodeId, config) {
+  return new ConsensusTrait(nodeId, config);
+}
+
+export const MECHANISM_NAMES = Object.keys(MECHANISMS);
