@@ -66,7 +66,8 @@ impl Chaos for Raft {
             match n.role() {
                 Role::Leader => {
                     // (one that serves reads: it has committed an entry of its term, §6.4)
-                    if n.log().iter().rev().any(|e| e.index <= n.commit_index() && e.term == n.current_term()) {
+                    // (terms never fall along a log: only its last entries can be of this term)
+                    if n.log().iter().rev().take_while(|e| e.term == n.current_term()).any(|e| e.index <= n.commit_index()) {
                         out.push(Moment::Leads(i));
                     }
                     let last = n.last_log_index();

@@ -287,8 +287,8 @@ fn aim<P: Chaos>(sim: &mut Simulation<P>, moment: Moment, on: &[Fault], rng: &mu
     let has = |f| on.contains(&f);
     match moment {
         Moment::Unreplicated(i) | Moment::Promised(i) if sim.is_removed(i) || sim.is_crashed(i) => {}
-        // Crash it now; half the time it is back at once (a reboot with its persistent state
-        // only), else it stays down until the schedule restarts it.
+        // Crash it now; a fifth of the time it is back at once (a reboot with its persistent
+        // state only), else it stays down until the schedule restarts it.
         Moment::Unreplicated(i) if has(Fault::Crash) => {
             sim.crash(i)?;
             if chance(rng, 0.2) {
