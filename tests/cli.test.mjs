@@ -173,3 +173,25 @@ test('messages --protocol pbft|hotstuff measures N = 4, 7, 10, 13 and 16, every 
     }
   }
 });
+
+// Issue #16 §2: a failing seed shrinks to the actions that matter, printed as the page's JS API
+// names them (crash, restart, partition, cutLink, clientRequest, …) with their simulated times.
+test('shrink: a failing check seed shrinks to a short list of actions; a seed that does not fail says so', () => {
+  const run = (...args) => spawnSync(BIN, ['shrink', ...args], { encoding: 'utf8' });
+  const r = run('--seed', '28', '--nodes', '5', '--events', '5000', '--bug', 'forget-vote');
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.deepEqual([out.rule, out.stepsBefore, out.steps, out.clients], ['Election Safety', 28, 14, 0]);
+  assert.equal(out.actions.length, 14);
+  for (const [k, a] of out.actions.entries()) {
+    assert.equal(a.do, k % 2 ? 'restart' : 'crash', 'reboots: a crash and a restart at one moment');
+    assert.match(a.args[0], /^n[1-5]$/);
+    assert.equal(typeof a.atMs, 'number');
+  }
+  const clean = run('--seed', '28', '--nodes', '5', '--events', '5000');
+  assert.equal(clean.status, 1);
+  assert.equal(JSON.parse(clean.stdout).failing, false);
+  const bad = run('--nodes', '5');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--seed is required/);
+});

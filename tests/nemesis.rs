@@ -6,7 +6,7 @@
 
 use consensus_playground::protocol::{BugSet, Protocol};
 use consensus_playground::raft::Raft;
-use consensus_playground::sim::chaos::{self, ChaosConfig, Fault, Moment};
+use consensus_playground::sim::chaos::{self, Action, ChaosConfig, Fault, Moment};
 
 fn cfg(seed: u64, bug: Option<&str>) -> ChaosConfig {
     let bugs = bug.map_or(BugSet::NONE, |b| BugSet::NONE.with(BugSet::index_of(Raft::BUGS, b).unwrap(), true));
@@ -57,4 +57,39 @@ fn aimed_faults_find_forget_vote_at_5_nodes_within_60_seeds_and_the_same_seeds_w
         assert_eq!(report.violations[0].rule, "Election Safety", "seed {s}");
         assert!(chaos::run::<Raft>(&cfg(s, None)).unwrap().1.violations.is_empty(), "seed {s} without the bug");
     }
+}
+
+#[test]
+fn a_recorded_run_replays_from_its_actions_alone_to_the_same_violation() {
+    // The nemesis records what it did (issue #16 §2); the simulation of the seed plus those
+    // actions at their times is the same run: the same violation at the same moment.
+    for (seed, bug) in [(28, "forget-vote"), (0, "no-log-check"), (3, "stale-truncate")] {
+        let c = cfg(seed, Some(bug));
+        let (_, report, steps) = chaos::run_recorded::<Raft>(&c).unwrap();
+        let v = &report.violations[0];
+        assert!(!steps.is_empty(), "seed {seed}: the nemesis acted");
+        let (_, again) = chaos::replay::<Raft>(&c, None, &steps, report.time_us).unwrap();
+        assert!(!again.is_empty(), "seed {seed}, {bug}: no violation on replay ({} steps, first at {:?})", steps.len(), steps.first());
+        assert_eq!((again[0].rule, again[0].time_us, &again[0].nodes), (v.rule, v.time_us, &v.nodes), "seed {seed}, {bug}");
+    }
+}
+
+#[test]
+fn a_failing_run_shrinks_to_a_short_list_of_actions_each_of_which_matters() {
+    // forget-vote, 5 nodes, seed 28: 28 actions and 3 clients shrink to 7 reboots (14 actions:
+    // a crash and a restart at one moment each) and no clients, and the violation is the same.
+    let c = cfg(28, Some("forget-vote"));
+    let s = chaos::shrink::<Raft>(&c).unwrap().expect("seed 28 fails");
+    assert_eq!((s.rule, s.steps_before, s.steps.len(), s.clients), ("Election Safety", 28, 14, 0));
+    assert!(s.steps.chunks(2).all(|p| matches!((&p[0].action, &p[1].action), (Action::Crash(a), Action::Restart(b)) if a == b) && p[0].at_us == p[1].at_us));
+    let (_, found) = chaos::replay::<Raft>(&c, Some(s.clients), &s.steps, s.time_us).unwrap();
+    assert_eq!(found[0].rule, "Election Safety");
+    // 1-minimal: without any one of its actions, the run no longer breaks the rule.
+    for k in 0..s.steps.len() {
+        let fewer: Vec<_> = s.steps.iter().enumerate().filter(|&(j, _)| j != k).map(|(_, st)| st.clone()).collect();
+        let (_, found) = chaos::replay::<Raft>(&c, Some(s.clients), &fewer, s.time_us).unwrap();
+        assert!(found.iter().all(|v| v.rule != "Election Safety"), "action {k} ({:?}) is not needed", s.steps[k]);
+    }
+    // A run without a violation does not shrink.
+    assert!(chaos::shrink::<Raft>(&cfg(28, None)).unwrap().is_none());
 }

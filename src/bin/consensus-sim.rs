@@ -122,7 +122,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T] [--byzantine K] [--shard i/k]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network] [--shard i/k]\n       consensus-sim messages [--protocol P]\n       consensus-sim bench [--workload raft|gossip]\n       consensus-sim gossip [--experiment rounds|rumors|attest|all] [--seeds A..B] [--nodes LIST] [--threads T] [--shard i/k]\n       consensus-sim merge [FILE …]   (the outputs of --shard 0/k … k-1/k; no FILE: stdin)\n       consensus-sim maelstrom [--setting 3d|3e] [--topology line|grid|tree2|tree3|tree4|total] [--nodes N] [--latency-ms L] [--latency-dist constant|uniform|exponential] [--rate R] [--time-limit S] [--partition] [--nemesis-interval S] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y]\n       consensus-sim maelstrom-node [--protocol gossip|raft|paxos] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y] [--ignore-topology]";
+const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T] [--byzantine K] [--shard i/k]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network] [--shard i/k]\n       consensus-sim messages [--protocol P]\n       consensus-sim bench [--workload raft|gossip]\n       consensus-sim gossip [--experiment rounds|rumors|attest|all] [--seeds A..B] [--nodes LIST] [--threads T] [--shard i/k]\n       consensus-sim merge [FILE …]   (the outputs of --shard 0/k … k-1/k; no FILE: stdin)\n       consensus-sim shrink [--protocol P] --seed S [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--byzantine K]\n       consensus-sim maelstrom [--setting 3d|3e] [--topology line|grid|tree2|tree3|tree4|total] [--nodes N] [--latency-ms L] [--latency-dist constant|uniform|exponential] [--rate R] [--time-limit S] [--partition] [--nemesis-interval S] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y]\n       consensus-sim maelstrom-node [--protocol gossip|raft|paxos] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y] [--ignore-topology]";
 
 fn main() -> ExitCode {
     match run() {
@@ -155,6 +155,7 @@ fn run() -> Result<ExitCode, String> {
         "maelstrom" => maelstrom(&mut parser),
         "maelstrom-node" => maelstrom_node(&mut parser),
         "merge" => merge(&mut parser),
+        "shrink" => shrink(&mut parser),
         other => Err(format!("unknown command {other:?}")),
     }
 }
@@ -463,6 +464,100 @@ fn print_part(shard: Shard, command: &str, line: usize, slice: std::ops::Range<u
     };
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", serde_json::to_string(&part).map_err(|e| e.to_string())?).and_then(|()| out.flush()).map_err(|e| e.to_string())
+}
+
+/// `shrink` (issue #16 §2): the failing run of one `check` seed, made small: the actions left,
+/// as the page's JS API names them, with their simulated times.
+fn shrink(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
+    let (mut seed, mut events, mut nodes, mut traitors) = (None, 10_000u64, 5usize, 0usize);
+    let mut faults = Fault::ALL.to_vec();
+    let mut bug = None;
+    let mut protocol = "raft".to_string();
+    while let Some((key, value)) = next_option(parser)? {
+        match key.as_str() {
+            "protocol" => protocol = protocol_arg(&value)?,
+            "seed" => seed = Some(value.parse::<u64>().map_err(|_| "--seed must be a non-negative integer")?),
+            "events" => events = value.parse().map_err(|_| "--events must be a positive integer")?,
+            "faults" => faults = Fault::parse_list(&value).map_err(|e| e.to_string())?,
+            "nodes" => nodes = value.parse().map_err(|_| format!("--nodes must be an integer from 1 to {}", consensus_playground::sim::config::MAX_NODES))?,
+            "bug" => bug = Some(value),
+            "byzantine" => traitors = value.parse().map_err(|_| "--byzantine must be a number of traitors from 0 to --nodes")?,
+            other => return Err(format!("unknown option --{other}")),
+        }
+    }
+    if traitors > nodes {
+        return Err(format!("--byzantine must be a number of traitors from 0 to --nodes ({traitors} > {nodes})"));
+    }
+    let seed = seed.ok_or("--seed is required")?;
+    match protocol.as_str() {
+        "paxos" => shrink_with::<Paxos>(&protocol, seed, events, faults, nodes, bug, traitors),
+        "vote" => shrink_with::<Vote>(&protocol, seed, events, faults, nodes, bug, traitors),
+        "pbft" => shrink_with::<Pbft>(&protocol, seed, events, faults, nodes, bug, traitors),
+        "hotstuff" => shrink_with::<consensus_playground::hotstuff::HotStuff>(&protocol, seed, events, faults, nodes, bug, traitors),
+        "generals" => shrink_with::<consensus_playground::generals::Generals>(&protocol, seed, events, faults, nodes, bug, traitors),
+        "gossip" => shrink_with::<Gossip>(&protocol, seed, events, faults, nodes, bug, traitors),
+        _ => shrink_with::<Raft>(&protocol, seed, events, faults, nodes, bug, traitors),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn shrink_with<P: Chaos>(protocol: &str, seed: u64, events: u64, faults: Vec<Fault>, nodes: usize, bug: Option<String>, traitors: usize) -> Result<ExitCode, String> {
+    let bugs = match &bug {
+        None => BugSet::NONE,
+        Some(name) => BugSet::NONE.with(
+            BugSet::index_of(P::BUGS, name).ok_or_else(|| {
+                let names: Vec<&str> = P::BUGS.iter().map(|b| b.name).collect();
+                format!("--bug must be one of {} ({name:?} is not)", names.join(", "))
+            })?,
+            true,
+        ),
+    };
+    let cfg = ChaosConfig { seed, nodes, events, faults, bugs, traitors };
+    let Some(s) = chaos::shrink::<P>(&cfg).map_err(|e| e.to_string())? else {
+        println!("{}", json!({ "protocol": protocol, "seed": seed, "bug": bug, "failing": false }));
+        return Ok(ExitCode::from(1));
+    };
+    let (sim, _) = chaos::replay::<P>(&cfg, Some(s.clients), &s.steps, s.time_us).map_err(|e| e.to_string())?;
+    let name = |i: usize| sim.ids().get(i).cloned().unwrap_or_else(|| format!("n{}", i + 1));
+    let actions: Vec<serde_json::Value> = s
+        .steps
+        .iter()
+        .map(|st| {
+            use chaos::Action::*;
+            let (what, args) = match &st.action {
+                Crash(i) => ("crash", json!([name(*i)])),
+                Restart(i) => ("restart", json!([name(*i)])),
+                Pause(i) => ("pause", json!([name(*i)])),
+                Resume(i) => ("resume", json!([name(*i)])),
+                Partition(g) => {
+                    let rest: Vec<String> = (0..sim.ids().len()).filter(|i| !g.contains(i)).map(name).collect();
+                    ("partition", json!([[g.iter().map(|&i| name(i)).collect::<Vec<_>>(), rest]]))
+                }
+                Heal => ("heal", json!([])),
+                Cut { from, to, both } => ("cutLink", json!([name(*from), name(*to), both])),
+                Repair { from, to, both } => ("repairLink", json!([name(*from), name(*to), both])),
+                Drop(k) => ("dropInFlight", json!([k])),
+                Command(c) => ("clientRequest", json!([c])),
+                Protocol(what, i) => (*what, json!([name(*i)])),
+            };
+            json!({ "atMs": st.at_us as f64 / 1000.0, "do": what, "args": args })
+        })
+        .collect();
+    let out = json!({
+        "protocol": protocol,
+        "seed": seed,
+        "bug": bug,
+        "rule": s.rule,
+        "stepsBefore": s.steps_before,
+        "steps": s.steps.len(),
+        "clients": s.clients,
+        "timeMs": s.time_us as f64 / 1000.0,
+        "timeBeforeMs": s.time_before_us as f64 / 1000.0,
+        "replays": s.tries,
+        "actions": actions,
+    });
+    println!("{out}");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn history(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {

@@ -5,7 +5,7 @@ use rand::Rng;
 use rand_pcg::Pcg64Mcg;
 
 use super::{Config, Raft, Result, Role};
-use crate::sim::chaos::{Chaos, ChaosConfig, Moment};
+use crate::sim::chaos::{Action, Chaos, ChaosConfig, Moment};
 use crate::sim::{chance, Simulation};
 
 /// The settings a randomized run of Raft uses for `cfg`, drawn from `rng`.
@@ -33,19 +33,39 @@ impl Chaos for Raft {
 
     /// Now and then the leader hands over to another node (dissertation §3.10), or the
     /// membership changes by one server (§4.1; refused while a change is in progress).
-    fn act(sim: &mut Simulation<Raft>, rng: &mut Pcg64Mcg) {
+    fn act(sim: &mut Simulation<Raft>, rng: &mut Pcg64Mcg, did: &mut Vec<Action>) {
         if chance(rng, 0.01) {
-            let _ = sim.transfer_leadership(rng.random_range(0..sim.ids().len()));
+            let to = rng.random_range(0..sim.ids().len());
+            if sim.transfer_leadership(to).is_ok() {
+                did.push(Action::Protocol("transferLeadership", to));
+            }
         }
         if chance(rng, 0.004) {
             let members = sim.leader().map_or(0, |l| sim.node(l).cluster().len());
             // 15, not `MAX_NODES`: the cap the runs were recorded with, so that raising the
             // cap changes no run (at 15 nodes `add_node` used to be refused).
             if members > 2 && (chance(rng, 0.5) || sim.ids().len() >= 15) {
-                let _ = sim.remove_node(rng.random_range(0..sim.ids().len()));
+                let i = rng.random_range(0..sim.ids().len());
+                if sim.remove_node(i).is_ok() {
+                    did.push(Action::Protocol("removeNode", i));
+                }
             } else if sim.ids().len() < 15 {
-                let _ = sim.add_node();
+                if let Ok(i) = sim.add_node() {
+                    did.push(Action::Protocol("addNode", i));
+                }
             }
+        }
+    }
+
+    /// `transferLeadership` and `removeNode` on a node this run has (a shortened list may lack
+    /// the `addNode` that made it), `addNode` as it comes.
+    fn replay(sim: &mut Simulation<Raft>, name: &str, node: usize) -> Result<()> {
+        let exists = node < sim.ids().len();
+        match name {
+            "transferLeadership" if exists => sim.transfer_leadership(node),
+            "removeNode" if exists => sim.remove_node(node),
+            "addNode" => sim.add_node().map(|_| ()),
+            _ => Ok(()),
         }
     }
 

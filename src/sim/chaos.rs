@@ -171,6 +171,97 @@ impl Moment {
     }
 }
 
+/// One thing the nemesis did to a run (issue #16 §2: what `shrink` removes and replays). Nodes
+/// by index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// The node crashes.
+    Crash(usize),
+    /// The node restarts with its persistent state.
+    Restart(usize),
+    /// The node freezes.
+    Pause(usize),
+    /// The node resumes.
+    Resume(usize),
+    /// The network splits: these nodes on one side, the rest on the other.
+    Partition(Vec<usize>),
+    /// Every partition and cut link heals.
+    Heal,
+    /// The link `from` → `to` is cut (both ways when `both`).
+    Cut {
+        /// One end.
+        from: usize,
+        /// The other.
+        to: usize,
+        /// Both directions.
+        both: bool,
+    },
+    /// The link is repaired.
+    Repair {
+        /// One end.
+        from: usize,
+        /// The other.
+        to: usize,
+        /// Both directions.
+        both: bool,
+    },
+    /// The k-th message in flight (in the simulator's order) is lost; none if fewer are.
+    Drop(usize),
+    /// An extra command (a JSON string) to whoever leads.
+    Command(String),
+    /// One of the protocol's own actions ([`Chaos::act`]), by the name the JS API gives it
+    /// (`transferLeadership`, `addNode`, `removeNode`, …), on a node.
+    Protocol(&'static str, usize),
+}
+
+/// An [`Action`] at a simulated time, µs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// When, µs: after every event up to this time.
+    pub at_us: Micros,
+    /// What.
+    pub action: Action,
+}
+
+/// Applies `action` to `sim` (a protocol action through [`Chaos::replay`]). A refused action
+/// (a node already down, say), or one naming a node `sim` does not have, is skipped, not an
+/// error: replaying a shortened list may ask for either. ([`Chaos::replay`] checks a protocol
+/// action's node itself: `addNode` names the node it adds.)
+pub fn apply<P: Chaos>(sim: &mut Simulation<P>, action: &Action) -> Result<()> {
+    // (a node the shortened list never added is no node: the action is skipped)
+    let n = sim.ids().len();
+    let exists = match *action {
+        Action::Crash(i) | Action::Restart(i) | Action::Pause(i) | Action::Resume(i) => i < n,
+        Action::Partition(ref group) => group.iter().all(|&i| i < n),
+        Action::Cut { from, to, .. } | Action::Repair { from, to, .. } => from < n && to < n,
+        // (the protocol checks its own: addNode names the node it is to add)
+        Action::Heal | Action::Drop(_) | Action::Command(_) | Action::Protocol(..) => true,
+    };
+    if !exists {
+        return Ok(());
+    }
+    let _ = match *action {
+        Action::Crash(i) => sim.crash(i),
+        Action::Restart(i) => sim.restart(i),
+        Action::Pause(i) => sim.pause(i),
+        Action::Resume(i) => sim.resume(i),
+        Action::Partition(ref group) => sim.partition(std::slice::from_ref(group)),
+        Action::Heal => {
+            sim.heal();
+            Ok(())
+        }
+        Action::Cut { from, to, both } => sim.cut_link(from, to, both),
+        Action::Repair { from, to, both } => sim.repair_link(from, to, both),
+        Action::Drop(k) => {
+            let pick = sim.in_flight().map(|m| m.id).nth(k);
+            pick.map_or(Ok(()), |id| sim.drop_message(id))
+        }
+        Action::Command(ref c) => P::command(sim, c.clone()),
+        Action::Protocol(name, i) => P::replay(sim, name, i),
+    };
+    Ok(())
+}
+
 /// What a protocol adds to randomized runs.
 pub trait Chaos: Protocol {
     /// Whether the clients' histories must be linearizable (`consensus-sim check` checks them
@@ -182,8 +273,13 @@ pub trait Chaos: Protocol {
     /// the seeds cover the protocol's options. Errors: settings the protocol refuses.
     fn simulation(cfg: &ChaosConfig, rng: &mut Pcg64Mcg) -> Result<Simulation<Self>>;
     /// Once per step of the schedule, before the fault: the protocol's own actions, drawn from
-    /// `rng` (leadership transfers, membership changes, …). Refused actions are no error.
-    fn act(_sim: &mut Simulation<Self>, _rng: &mut Pcg64Mcg) {}
+    /// `rng` (leadership transfers, membership changes, …), each done pushed to `did`
+    /// ([`Action::Protocol`]). Refused actions are no error (and are not pushed).
+    fn act(_sim: &mut Simulation<Self>, _rng: &mut Pcg64Mcg, _did: &mut Vec<Action>) {}
+    /// Does again one of the actions [`Self::act`] reported ([`Action::Protocol`]).
+    fn replay(_sim: &mut Simulation<Self>, _name: &str, _node: usize) -> Result<()> {
+        Ok(())
+    }
     /// An extra command from outside the workload (a JSON string), to whoever leads.
     fn command(sim: &mut Simulation<Self>, command: String) -> Result<()>;
     /// The interesting moments of the run as it stands ([`Moment`]), pushed to `out`, at
@@ -247,24 +343,162 @@ pub fn traitors<P: Protocol>(cfg: &ChaosConfig) -> Vec<(usize, Byzantine)> {
 /// schedule in a row in which nothing happened; then, when nothing was found, the protocol's
 /// end-of-run checks run ([`Chaos::finish`]).
 pub fn run<P: Chaos>(cfg: &ChaosConfig) -> Result<(Simulation<P>, ChaosReport)> {
+    run_recorded(cfg).map(|(sim, report, _)| (sim, report))
+}
+
+/// [`run`], and every action the nemesis took, in order ([`replay`] does the run again from them).
+pub fn run_recorded<P: Chaos>(cfg: &ChaosConfig) -> Result<(Simulation<P>, ChaosReport, Vec<Step>)> {
     let mut sim = simulation::<P>(cfg)?;
-    // Key-value clients with sessions and retries (0 to 3 of them: quiet runs leave leaders
-    // with nothing of their own term to commit, where old-term commit bugs hide); their
-    // history is checked for linearizability after the run (crate::lincheck).
-    let mut draw = Pcg64Mcg::seed_from_u64(cfg.seed ^ 0x0c11_e475);
-    let clients = draw.random_range(0..=3);
-    // Half the runs' clients mostly read (swarm testing of the workload: a reader that lingers
-    // at a leader cut off from the rest is how a stale read shows).
-    let read_share = chance(&mut draw, 0.5).then(|| draw.random_range(0.9..0.995));
-    if clients > 0 {
-        sim.start_clients(Workload { clients, read_share, ..Workload::default() });
+    if let Some(w) = workload(cfg, None) {
+        sim.start_clients(w);
     }
-    let mut report = drive(&mut sim, cfg, true, |_| false)?;
+    let mut log = Vec::new();
+    let mut report = drive(&mut sim, cfg, true, |_| false, &mut log)?;
     if report.violations.is_empty() {
         let found = P::finish(&mut sim, cfg)?;
         report.violations.extend(found);
     }
-    Ok((sim, report))
+    Ok((sim, report, log))
+}
+
+/// The clients a run of `cfg` starts (`clients` of them instead of its own number, when given):
+/// key-value clients with sessions and retries, 0 to 3 of them (quiet runs leave leaders with
+/// nothing of their own term to commit, where old-term commit bugs hide); their history is
+/// checked for linearizability after the run (crate::lincheck).
+fn workload(cfg: &ChaosConfig, clients: Option<usize>) -> Option<Workload> {
+    let mut draw = Pcg64Mcg::seed_from_u64(cfg.seed ^ 0x0c11_e475);
+    let own = draw.random_range(0..=3);
+    // Half the runs' clients mostly read (swarm testing of the workload: a reader that lingers
+    // at a leader cut off from the rest is how a stale read shows).
+    let read_share = chance(&mut draw, 0.5).then(|| draw.random_range(0.9..0.995));
+    let clients = clients.unwrap_or(own);
+    (clients > 0).then(|| Workload { clients, read_share, ..Workload::default() })
+}
+
+/// Does a run of `cfg` again from its actions: a fresh simulation of `cfg` with its clients
+/// (`clients` of them, when given), each step applied at its time ([`apply`]), on to
+/// `until_us`; then, when nothing was found, the end-of-run checks. Stops at the first
+/// violation. With every step [`run_recorded`] gave, it is the same run.
+pub fn replay<P: Chaos>(cfg: &ChaosConfig, clients: Option<usize>, steps: &[Step], until_us: Micros) -> Result<(Simulation<P>, Vec<Violation>)> {
+    let mut sim = simulation::<P>(cfg)?;
+    if let Some(w) = workload(cfg, clients) {
+        sim.start_clients(w);
+    }
+    for step in steps {
+        if !sim.violations().is_empty() {
+            break;
+        }
+        // (steps at one time follow each other with no event between them, as they were taken)
+        if step.at_us > sim.now() {
+            sim.run_until(step.at_us);
+        }
+        if sim.violations().is_empty() {
+            apply(&mut sim, &step.action)?;
+        }
+    }
+    if sim.violations().is_empty() && until_us > sim.now() {
+        sim.run_until(until_us);
+    }
+    let mut found = sim.violations().to_vec();
+    if found.is_empty() {
+        found = P::finish(&mut sim, cfg)?;
+    }
+    Ok((sim, found))
+}
+
+/// A failing run made small ([`shrink`]).
+#[derive(Clone, Debug)]
+pub struct Shrunk {
+    /// The rule that still fails.
+    pub rule: &'static str,
+    /// The actions left, in order.
+    pub steps: Vec<Step>,
+    /// How many actions the run took at first.
+    pub steps_before: usize,
+    /// The clients left (the run's own number at first).
+    pub clients: usize,
+    /// When the violation is found now, µs (at first: `time_before_us`).
+    pub time_us: Micros,
+    /// When it was found at first, µs.
+    pub time_before_us: Micros,
+    /// The replays tried.
+    pub tries: usize,
+}
+
+/// Shrinks the failing run of `cfg` (issue #16 §2): removes actions (delta debugging, Zeller &
+/// Hildebrandt, TSE 2002: halves, then quarters, … down to single actions) and clients while
+/// the same rule still fails, each candidate replayed from the start ([`replay`]); the run then
+/// ends where the violation is found. None when the run of `cfg` finds no violation.
+pub fn shrink<P: Chaos>(cfg: &ChaosConfig) -> Result<Option<Shrunk>> {
+    let (sim, report, steps) = run_recorded::<P>(cfg)?;
+    let Some((rule, time_before)) = failure(&sim, &report.violations) else { return Ok(None) };
+    let until = report.time_us;
+    let mut clients = workload(cfg, None).map_or(0, |w| w.clients);
+    let mut tries = 0;
+    // Whether these steps with these clients still break `rule`, and when.
+    let mut fails = |steps: &[Step], clients: usize| -> Result<Option<Micros>> {
+        tries += 1;
+        let (sim, found) = replay::<P>(cfg, Some(clients), steps, until)?;
+        Ok(failure(&sim, &found).filter(|f| f.0 == rule).map(|f| f.1))
+    };
+    let mut time = fails(&steps, clients)?.unwrap_or(time_before);
+    let mut current = steps.clone();
+    // ddmin: try removing each of n chunks; on success keep the rest and coarsen, else refine.
+    let mut n = 2;
+    while current.len() >= 2 {
+        let chunk = current.len().div_ceil(n);
+        let mut removed = false;
+        for c in 0..n {
+            let (lo, hi) = (c * chunk, ((c + 1) * chunk).min(current.len()));
+            if lo >= hi {
+                continue;
+            }
+            let candidate: Vec<Step> = current[..lo].iter().chain(&current[hi..]).cloned().collect();
+            if let Some(t) = fails(&candidate, clients)? {
+                current = candidate;
+                time = t;
+                n = (n - 1).max(2);
+                removed = true;
+                break;
+            }
+        }
+        if !removed {
+            if n >= current.len() {
+                break;
+            }
+            n = (2 * n).min(current.len());
+        }
+    }
+    if current.len() == 1 {
+        if let Some(t) = fails(&[], clients)? {
+            current.clear();
+            time = t;
+        }
+    }
+    // Then fewer clients, while it still fails.
+    while clients > 0 {
+        match fails(&current, clients - 1)? {
+            Some(t) => {
+                clients -= 1;
+                time = t;
+            }
+            None => break,
+        }
+    }
+    // The run ends at the violation: actions after it never mattered.
+    current.retain(|s| s.at_us <= time);
+    Ok(Some(Shrunk { rule, steps: current, steps_before: steps.len(), clients, time_us: time, time_before_us: time_before, tries }))
+}
+
+/// The first rule a run broke and when: the checker's first violation, else (for a mechanism
+/// whose clients expect a linearizable store) a client history that is not linearizable, at
+/// the end of the run ([`crate::lincheck`], as `consensus-sim check` checks it).
+fn failure<P: Chaos>(sim: &Simulation<P>, found: &[Violation]) -> Option<(&'static str, Micros)> {
+    match found.first() {
+        Some(v) => Some((v.rule, v.time_us)),
+        None if P::LINEARIZABLE && crate::lincheck::check(sim.history()).is_err() => Some(("Linearizability", sim.now())),
+        None => None,
+    }
 }
 
 /// Runs `workload` (which must end: `ops_per_client` set) under the faults of `cfg`, without
@@ -275,42 +509,57 @@ pub fn run_workload<P: Chaos>(cfg: &ChaosConfig, workload: Workload) -> Result<S
     let total = workload.clients as u64 * workload.ops_per_client.unwrap_or(0);
     sim.start_clients(workload);
     let limit = 600_000 * MS;
-    drive(&mut sim, cfg, false, |s| s.now() > limit || s.history().iter().filter(|h| h.return_us.is_some()).count() as u64 >= total)?;
+    drive(&mut sim, cfg, false, |s| s.now() > limit || s.history().iter().filter(|h| h.return_us.is_some()).count() as u64 >= total, &mut Vec::new())?;
     sim.undo_faults()?;
     sim.run_until(sim.now() + 5_000 * MS);
     Ok(sim)
 }
 
-/// A fault aimed at `moment`, of a kind this run turns on (`on`); none when no kind fits.
-fn aim<P: Chaos>(sim: &mut Simulation<P>, moment: Moment, on: &[Fault], rng: &mut Pcg64Mcg) -> Result<()> {
+/// A fault aimed at `moment`, of a kind this run turns on (`on`); none when no kind fits. What
+/// it did goes to `log`.
+fn aim<P: Chaos>(sim: &mut Simulation<P>, moment: Moment, on: &[Fault], rng: &mut Pcg64Mcg, log: &mut Vec<Step>) -> Result<()> {
     let n = sim.ids().len();
     let has = |f| on.contains(&f);
+    let mut did = |sim: &mut Simulation<P>, action: Action| log.push(Step { at_us: sim.now(), action });
     match moment {
         Moment::Unreplicated(i) | Moment::Promised(i) if sim.is_removed(i) || sim.is_crashed(i) => {}
         // Crash it now; a fifth of the time it is back at once (a reboot with its persistent
         // state only), else it stays down until the schedule restarts it.
         Moment::Unreplicated(i) if has(Fault::Crash) => {
             sim.crash(i)?;
+            did(sim, Action::Crash(i));
             if chance(rng, 0.2) {
                 sim.restart(i)?;
+                did(sim, Action::Restart(i));
             }
         }
         // (or, without crashes, cut off alone)
-        Moment::Unreplicated(i) if has(Fault::Partition) && n > 1 => sim.partition(&[vec![i]])?,
+        Moment::Unreplicated(i) if has(Fault::Partition) && n > 1 => {
+            sim.partition(&[vec![i]])?;
+            did(sim, Action::Partition(vec![i]));
+        }
         Moment::Promised(i) if has(Fault::Crash) => {
             sim.crash(i)?;
+            did(sim, Action::Crash(i));
             sim.restart(i)?;
+            did(sim, Action::Restart(i));
         }
         // With one other node when two are still a minority (5 nodes and more), else alone.
         Moment::Leads(i) if has(Fault::Partition) && n > 1 && !sim.is_removed(i) => {
             let group = if n >= 5 { vec![i, (i + rng.random_range(1..n)) % n] } else { vec![i] };
-            sim.partition(&[group])?;
+            sim.partition(std::slice::from_ref(&group))?;
+            did(sim, Action::Partition(group));
         }
         Moment::Depose(i) if sim.is_removed(i) || sim.is_crashed(i) => {}
-        Moment::Depose(i) if has(Fault::Partition) && n > 1 => sim.partition(&[vec![i]])?,
-        Moment::Depose(i) if has(Fault::Crash) => sim.crash(i)?,
+        Moment::Depose(i) if has(Fault::Partition) && n > 1 => {
+            sim.partition(&[vec![i]])?;
+            did(sim, Action::Partition(vec![i]));
+        }
         // (without partitions: down until the schedule restarts it)
-        Moment::Leads(i) if has(Fault::Crash) && !sim.is_removed(i) && !sim.is_crashed(i) => sim.crash(i)?,
+        Moment::Depose(i) | Moment::Leads(i) if has(Fault::Crash) && !sim.is_removed(i) && !sim.is_crashed(i) => {
+            sim.crash(i)?;
+            did(sim, Action::Crash(i));
+        }
         _ => {}
     }
     Ok(())
@@ -318,7 +567,7 @@ fn aim<P: Chaos>(sim: &mut Simulation<P>, moment: Moment, on: &[Fault], rng: &mu
 
 /// The fault schedule shared by [`run`] and [`run_workload`]; `open_ended` for [`run`]'s runs
 /// (extra commands, aimed faults), not for a workload that must finish.
-fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, open_ended: bool, done: impl Fn(&Simulation<P>) -> bool) -> Result<ChaosReport> {
+fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, open_ended: bool, done: impl Fn(&Simulation<P>) -> bool, log: &mut Vec<Step>) -> Result<ChaosReport> {
     let mut rng = Pcg64Mcg::seed_from_u64(cfg.seed ^ 0x5eed_f00d_cafe_d00d);
     let mut events = 0;
     let mut command = 0u64;
@@ -359,7 +608,7 @@ fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, open_ended: bool,
                 P::moments(sim, &mut moments);
                 for &m in &moments {
                     if m.edge() && !before.contains(&m) && chance(&mut aim_rng, aim_rate) {
-                        aim(sim, m, &actions, &mut aim_rng)?;
+                        aim(sim, m, &actions, &mut aim_rng, log)?;
                     }
                 }
                 std::mem::swap(&mut moments, &mut before);
@@ -370,9 +619,13 @@ fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, open_ended: bool,
         events += handled;
         if open_ended && chance(&mut rng, client_rate) {
             command += 1;
-            P::command(sim, format!("\"c{command}\""))?;
+            let c = format!("\"c{command}\"");
+            P::command(sim, c.clone())?;
+            log.push(Step { at_us: sim.now(), action: Action::Command(c) });
         }
-        P::act(sim, &mut rng);
+        let mut did = Vec::new();
+        P::act(sim, &mut rng, &mut did);
+        log.extend(did.into_iter().map(|action| Step { at_us: sim.now(), action }));
         if actions.is_empty() || sim.now() < hold_until || !chance(&mut rng, fault_rate) {
             continue;
         }
@@ -380,7 +633,7 @@ fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, open_ended: bool,
         P::moments(sim, &mut moments);
         moments.retain(|m| !m.edge());
         if !moments.is_empty() && chance(&mut aim_rng, aim_rate) {
-            aim(sim, moments[aim_rng.random_range(0..moments.len())], &actions, &mut aim_rng)?;
+            aim(sim, moments[aim_rng.random_range(0..moments.len())], &actions, &mut aim_rng, log)?;
             // Then the nemesis holds still a while, so that the protocol's reaction (an
             // election on the majority's side, clients reading from the stale leader) plays
             // out before the next fault.
@@ -401,27 +654,35 @@ fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, open_ended: bool,
         // A node that aimed faults left down comes back as often as one crashes.
         let down: Vec<usize> = if aim_rate > 0.0 { (0..n).filter(|&k| sim.is_crashed(k) && !sim.is_removed(k)).collect() } else { Vec::new() };
         if action == Fault::Crash && !down.is_empty() && chance(&mut rng, 0.5) {
-            sim.restart(down[rng.random_range(0..down.len())])?;
+            let k = down[rng.random_range(0..down.len())];
+            sim.restart(k)?;
+            log.push(Step { at_us: sim.now(), action: Action::Restart(k) });
             continue;
         }
+        let mut did = |sim: &Simulation<P>, action: Action| log.push(Step { at_us: sim.now(), action });
         match action {
             Fault::Crash => {
                 if sim.is_crashed(i) {
                     sim.restart(i)?;
+                    did(sim, Action::Restart(i));
                 } else {
                     sim.crash(i)?;
+                    did(sim, Action::Crash(i));
                     // Half the crashes are a quick reboot: the node is back before anyone
                     // notices, with only its persistent state.
                     if chance(&mut rng, 0.5) {
                         sim.restart(i)?;
+                        did(sim, Action::Restart(i));
                     }
                 }
             }
             Fault::Pause => {
                 if sim.is_paused(i) {
                     sim.resume(i)?;
+                    did(sim, Action::Resume(i));
                 } else if !sim.is_crashed(i) {
                     sim.pause(i)?;
+                    did(sim, Action::Pause(i));
                 }
             }
             Fault::Partition => {
@@ -432,8 +693,10 @@ fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, open_ended: bool,
                     }
                     let split = rng.random_range(1..n);
                     sim.partition(&[order[..split].to_vec()])?;
+                    did(sim, Action::Partition(order[..split].to_vec()));
                 } else {
                     sim.heal();
+                    did(sim, Action::Heal);
                 }
             }
             Fault::Cut if n > 1 => {
@@ -441,8 +704,10 @@ fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, open_ended: bool,
                 let both = chance(&mut rng, 0.5);
                 if chance(&mut rng, 0.6) {
                     sim.cut_link(i, j, both)?;
+                    did(sim, Action::Cut { from: i, to: j, both });
                 } else {
                     sim.repair_link(i, j, both)?;
+                    did(sim, Action::Repair { from: i, to: j, both });
                 }
             }
             Fault::Drop => {
@@ -450,6 +715,7 @@ fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, open_ended: bool,
                 let pick = sim.in_flight().map(|m| m.id).nth(k);
                 if let Some(id) = pick {
                     sim.drop_message(id)?;
+                    did(sim, Action::Drop(k));
                 }
             }
             _ => {}

@@ -885,11 +885,14 @@ impl<P: Protocol> Simulation<P> {
 
     /// Splits the network into `groups` of node ids: links between groups are cut both ways,
     /// links within a group work. Nodes in no group form one more group.
-    /// Errors: a node listed twice.
+    /// Errors: a node listed twice, or an index that is no node.
     pub fn partition(&mut self, groups: &[Vec<NodeId>]) -> Result<()> {
         let mut seen = vec![false; self.nodes.len()];
         for (g, members) in groups.iter().enumerate() {
             for (k, &i) in members.iter().enumerate() {
+                if i >= seen.len() {
+                    return Err(Error::invalid(format!("groups[{g}][{k}]"), format!("must be a node (there are {})", seen.len())));
+                }
                 if std::mem::replace(&mut seen[i], true) {
                     return Err(Error::invalid(format!("groups[{g}][{k}]"), format!("must not list a node twice ({} is)", self.names[i])));
                 }
