@@ -65,7 +65,8 @@ import { BUDGET_GZIP9_BYTES, mechanisms, widgetSizes } from '../scripts/size.mjs
 // Then 100,141 B with the review's fixes (the incremental check's window cap, a scenario closed on mount, keys left to boxes that scroll).
 // Then 100,301 B: a node's buttons keep their places, disabled with their reason (issue #14 §5: nothing moves under the pointer).
 // Raised to 101,900 B (101,810) for the randomized runner's nemesis that aims (issue #16 §1: swarm draws, the moments the protocol names, event-by-event aiming), in every widget's wasm because Simulation.fromCheck opens a failing `check` seed in the page as the very same run: +1.5 KB.
-const CEILING_GZIP9_BYTES = 101_900;
+// Then 102,097 B: Raft's leadership transfers and membership changes reported to the nemesis's record (issue #16 §2; the record itself is compiled out of the page's runs).
+const CEILING_GZIP9_BYTES = 102_200;
 
 // Issue #11 §6: a page with one widget of one mechanism, and a page with a widget of every
 // mechanism.
@@ -76,7 +77,8 @@ const CEILING_GZIP9_BYTES = 101_900;
 // Then 98,299 B (the generals') with the review's fixes.
 // Then 98,399 B (the generals'): a crashed node's Pause disabled in its place, and the style of a disabled button.
 // Raised to 99,200 B (the generals' 99,136) for the randomized runner's nemesis that aims (issue #16 §1: swarm draws, the moments the protocol names, event-by-event aiming), in every widget's wasm because Simulation.fromCheck opens a failing `check` seed in the page as the very same run: +0.7 KB to +1.9 KB by mechanism (Paxos' and PBFT's name moments).
-const ONE_MECHANISM_GZIP9_BYTES = 99_200;
+// Then 99,178 B (the generals'), as Raft's above.
+const ONE_MECHANISM_GZIP9_BYTES = 99_300;
 // PBFT's widget is over issue #11's 90,000 B, on purpose for now: its core is the largest
 // (three-phase normal case, checkpoints and watermarks, view changes weighed without signatures,
 // state transfer, retransmission, six invariants: ~28 KB of its wasm against HotStuff's ~18 KB).
@@ -91,7 +93,8 @@ const ONE_MECHANISM_GZIP9_BYTES = 99_200;
 // Then 119,995 B with the review's fixes.
 // Then 120,095 B (a crashed node's Pause disabled in its place).
 // Raised to 121,800 B (121,709) for the nemesis that aims (issue #16 §1), as Raft's above.
-const PBFT_GZIP9_BYTES = 121_800;
+// Then 121,819 B, as Raft's above.
+const PBFT_GZIP9_BYTES = 121_900;
 // Raised from 200,000 B (set for three mechanisms) for issue #12's three Byzantine ones: the
 // combined wasm hosts six mechanisms (226,307 B), and six chunks and stylesheets come with it
 // (291,129 B in all). The chapter page is such a page.
@@ -113,7 +116,8 @@ const PBFT_GZIP9_BYTES = 121_800;
 // Then 356,058 B with the review's fixes.
 // Then 356,218 B (the node buttons kept in place).
 // Raised to 360,400 B (360,314) for the nemesis that aims (issue #16 §1), as Raft's above.
-const EVERY_MECHANISM_GZIP9_BYTES = 360_400;
+// Then 360,913 B, as Raft's above.
+const EVERY_MECHANISM_GZIP9_BYTES = 361_000;
 // Gossip's widget: its chunk (the ring's views, the panel, the dense view's grid and plot), its
 // stylesheet, its wasm, and the dense view's worker (fetched from 31 agents on; counted always).
 // Raised to 99,000 B (98,969) for issue #13 §6, on purpose, in two steps. (1) Collective
@@ -134,6 +138,7 @@ const EVERY_MECHANISM_GZIP9_BYTES = 360_400;
 // Then 109,343 B with the review's fixes.
 // Then 109,443 B (a crashed node's Pause disabled in its place).
 // Raised to 110,500 B (110,403) for the nemesis that aims (issue #16 §1), as Raft's above.
+// Then 110,453 B, as Raft's above.
 const GOSSIP_GZIP9_BYTES = 110_500;
 
 const total = () => widgetSizes().find((s) => s.what === 'widget total');

@@ -343,22 +343,44 @@ pub fn traitors<P: Protocol>(cfg: &ChaosConfig) -> Vec<(usize, Byzantine)> {
 /// schedule in a row in which nothing happened; then, when nothing was found, the protocol's
 /// end-of-run checks run ([`Chaos::finish`]).
 pub fn run<P: Chaos>(cfg: &ChaosConfig) -> Result<(Simulation<P>, ChaosReport)> {
-    run_recorded(cfg).map(|(sim, report, _)| (sim, report))
+    run_logged(cfg, &mut ())
 }
 
 /// [`run`], and every action the nemesis took, in order ([`replay`] does the run again from them).
 pub fn run_recorded<P: Chaos>(cfg: &ChaosConfig) -> Result<(Simulation<P>, ChaosReport, Vec<Step>)> {
+    let mut log = Vec::new();
+    let (sim, report) = run_logged(cfg, &mut log)?;
+    Ok((sim, report, log))
+}
+
+/// Where the schedule writes what it did: nowhere (`()`: [`run`], the CLI's `check` and the
+/// page, whose wasm then carries no recording) or a list ([`run_recorded`]).
+trait Log {
+    /// The nemesis did `action()` at `at_us`.
+    fn did(&mut self, at_us: Micros, action: impl FnOnce() -> Action);
+}
+
+impl Log for () {
+    fn did(&mut self, _: Micros, _: impl FnOnce() -> Action) {}
+}
+
+impl Log for Vec<Step> {
+    fn did(&mut self, at_us: Micros, action: impl FnOnce() -> Action) {
+        self.push(Step { at_us, action: action() });
+    }
+}
+
+fn run_logged<P: Chaos>(cfg: &ChaosConfig, log: &mut impl Log) -> Result<(Simulation<P>, ChaosReport)> {
     let mut sim = simulation::<P>(cfg)?;
     if let Some(w) = workload(cfg, None) {
         sim.start_clients(w);
     }
-    let mut log = Vec::new();
-    let mut report = drive(&mut sim, cfg, true, |_| false, &mut log)?;
+    let mut report = drive(&mut sim, cfg, true, |_| false, log)?;
     if report.violations.is_empty() {
         let found = P::finish(&mut sim, cfg)?;
         report.violations.extend(found);
     }
-    Ok((sim, report, log))
+    Ok((sim, report))
 }
 
 /// The clients a run of `cfg` starts (`clients` of them instead of its own number, when given):
@@ -509,7 +531,7 @@ pub fn run_workload<P: Chaos>(cfg: &ChaosConfig, workload: Workload) -> Result<S
     let total = workload.clients as u64 * workload.ops_per_client.unwrap_or(0);
     sim.start_clients(workload);
     let limit = 600_000 * MS;
-    drive(&mut sim, cfg, false, |s| s.now() > limit || s.history().iter().filter(|h| h.return_us.is_some()).count() as u64 >= total, &mut Vec::new())?;
+    drive(&mut sim, cfg, false, |s| s.now() > limit || s.history().iter().filter(|h| h.return_us.is_some()).count() as u64 >= total, &mut ())?;
     sim.undo_faults()?;
     sim.run_until(sim.now() + 5_000 * MS);
     Ok(sim)
@@ -517,48 +539,47 @@ pub fn run_workload<P: Chaos>(cfg: &ChaosConfig, workload: Workload) -> Result<S
 
 /// A fault aimed at `moment`, of a kind this run turns on (`on`); none when no kind fits. What
 /// it did goes to `log`.
-fn aim<P: Chaos>(sim: &mut Simulation<P>, moment: Moment, on: &[Fault], rng: &mut Pcg64Mcg, log: &mut Vec<Step>) -> Result<()> {
+fn aim<P: Chaos>(sim: &mut Simulation<P>, moment: Moment, on: &[Fault], rng: &mut Pcg64Mcg, log: &mut impl Log) -> Result<()> {
     let n = sim.ids().len();
     let has = |f| on.contains(&f);
-    let mut did = |sim: &mut Simulation<P>, action: Action| log.push(Step { at_us: sim.now(), action });
     match moment {
         Moment::Unreplicated(i) | Moment::Promised(i) if sim.is_removed(i) || sim.is_crashed(i) => {}
         // Crash it now; a fifth of the time it is back at once (a reboot with its persistent
         // state only), else it stays down until the schedule restarts it.
         Moment::Unreplicated(i) if has(Fault::Crash) => {
             sim.crash(i)?;
-            did(sim, Action::Crash(i));
+            log.did(sim.now(), || Action::Crash(i));
             if chance(rng, 0.2) {
                 sim.restart(i)?;
-                did(sim, Action::Restart(i));
+                log.did(sim.now(), || Action::Restart(i));
             }
         }
         // (or, without crashes, cut off alone)
         Moment::Unreplicated(i) if has(Fault::Partition) && n > 1 => {
             sim.partition(&[vec![i]])?;
-            did(sim, Action::Partition(vec![i]));
+            log.did(sim.now(), || Action::Partition(vec![i]));
         }
         Moment::Promised(i) if has(Fault::Crash) => {
             sim.crash(i)?;
-            did(sim, Action::Crash(i));
+            log.did(sim.now(), || Action::Crash(i));
             sim.restart(i)?;
-            did(sim, Action::Restart(i));
+            log.did(sim.now(), || Action::Restart(i));
         }
         // With one other node when two are still a minority (5 nodes and more), else alone.
         Moment::Leads(i) if has(Fault::Partition) && n > 1 && !sim.is_removed(i) => {
             let group = if n >= 5 { vec![i, (i + rng.random_range(1..n)) % n] } else { vec![i] };
             sim.partition(std::slice::from_ref(&group))?;
-            did(sim, Action::Partition(group));
+            log.did(sim.now(), || Action::Partition(group));
         }
         Moment::Depose(i) if sim.is_removed(i) || sim.is_crashed(i) => {}
         Moment::Depose(i) if has(Fault::Partition) && n > 1 => {
             sim.partition(&[vec![i]])?;
-            did(sim, Action::Partition(vec![i]));
+            log.did(sim.now(), || Action::Partition(vec![i]));
         }
         // (without partitions: down until the schedule restarts it)
         Moment::Depose(i) | Moment::Leads(i) if has(Fault::Crash) && !sim.is_removed(i) && !sim.is_crashed(i) => {
             sim.crash(i)?;
-            did(sim, Action::Crash(i));
+            log.did(sim.now(), || Action::Crash(i));
         }
         _ => {}
     }
@@ -567,7 +588,7 @@ fn aim<P: Chaos>(sim: &mut Simulation<P>, moment: Moment, on: &[Fault], rng: &mu
 
 /// The fault schedule shared by [`run`] and [`run_workload`]; `open_ended` for [`run`]'s runs
 /// (extra commands, aimed faults), not for a workload that must finish.
-fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, open_ended: bool, done: impl Fn(&Simulation<P>) -> bool, log: &mut Vec<Step>) -> Result<ChaosReport> {
+fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, open_ended: bool, done: impl Fn(&Simulation<P>) -> bool, log: &mut impl Log) -> Result<ChaosReport> {
     let mut rng = Pcg64Mcg::seed_from_u64(cfg.seed ^ 0x5eed_f00d_cafe_d00d);
     let mut events = 0;
     let mut command = 0u64;
@@ -621,11 +642,13 @@ fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, open_ended: bool,
             command += 1;
             let c = format!("\"c{command}\"");
             P::command(sim, c.clone())?;
-            log.push(Step { at_us: sim.now(), action: Action::Command(c) });
+            log.did(sim.now(), || Action::Command(c));
         }
         let mut did = Vec::new();
         P::act(sim, &mut rng, &mut did);
-        log.extend(did.into_iter().map(|action| Step { at_us: sim.now(), action }));
+        for action in did {
+            log.did(sim.now(), || action);
+        }
         if actions.is_empty() || sim.now() < hold_until || !chance(&mut rng, fault_rate) {
             continue;
         }
@@ -656,33 +679,32 @@ fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, open_ended: bool,
         if action == Fault::Crash && !down.is_empty() && chance(&mut rng, 0.5) {
             let k = down[rng.random_range(0..down.len())];
             sim.restart(k)?;
-            log.push(Step { at_us: sim.now(), action: Action::Restart(k) });
+            log.did(sim.now(), || Action::Restart(k));
             continue;
         }
-        let mut did = |sim: &Simulation<P>, action: Action| log.push(Step { at_us: sim.now(), action });
         match action {
             Fault::Crash => {
                 if sim.is_crashed(i) {
                     sim.restart(i)?;
-                    did(sim, Action::Restart(i));
+                    log.did(sim.now(), || Action::Restart(i));
                 } else {
                     sim.crash(i)?;
-                    did(sim, Action::Crash(i));
+                    log.did(sim.now(), || Action::Crash(i));
                     // Half the crashes are a quick reboot: the node is back before anyone
                     // notices, with only its persistent state.
                     if chance(&mut rng, 0.5) {
                         sim.restart(i)?;
-                        did(sim, Action::Restart(i));
+                        log.did(sim.now(), || Action::Restart(i));
                     }
                 }
             }
             Fault::Pause => {
                 if sim.is_paused(i) {
                     sim.resume(i)?;
-                    did(sim, Action::Resume(i));
+                    log.did(sim.now(), || Action::Resume(i));
                 } else if !sim.is_crashed(i) {
                     sim.pause(i)?;
-                    did(sim, Action::Pause(i));
+                    log.did(sim.now(), || Action::Pause(i));
                 }
             }
             Fault::Partition => {
@@ -693,10 +715,10 @@ fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, open_ended: bool,
                     }
                     let split = rng.random_range(1..n);
                     sim.partition(&[order[..split].to_vec()])?;
-                    did(sim, Action::Partition(order[..split].to_vec()));
+                    log.did(sim.now(), || Action::Partition(order[..split].to_vec()));
                 } else {
                     sim.heal();
-                    did(sim, Action::Heal);
+                    log.did(sim.now(), || Action::Heal);
                 }
             }
             Fault::Cut if n > 1 => {
@@ -704,10 +726,10 @@ fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, open_ended: bool,
                 let both = chance(&mut rng, 0.5);
                 if chance(&mut rng, 0.6) {
                     sim.cut_link(i, j, both)?;
-                    did(sim, Action::Cut { from: i, to: j, both });
+                    log.did(sim.now(), || Action::Cut { from: i, to: j, both });
                 } else {
                     sim.repair_link(i, j, both)?;
-                    did(sim, Action::Repair { from: i, to: j, both });
+                    log.did(sim.now(), || Action::Repair { from: i, to: j, both });
                 }
             }
             Fault::Drop => {
@@ -715,7 +737,7 @@ fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, open_ended: bool,
                 let pick = sim.in_flight().map(|m| m.id).nth(k);
                 if let Some(id) = pick {
                     sim.drop_message(id)?;
-                    did(sim, Action::Drop(k));
+                    log.did(sim.now(), || Action::Drop(k));
                 }
             }
             _ => {}
