@@ -396,15 +396,17 @@ fn check_report(s: &CheckSettings, t: &CheckTally, wall_ms: u64) -> (serde_json:
     (out, if found != bug.is_some() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
+/// `--bug NAME`: the index of one of `P`'s bug switches. Errors name the option and list them.
+fn bug_arg<P: Chaos>(name: &str) -> Result<usize, String> {
+    BugSet::index_of(P::BUGS, name).ok_or_else(|| {
+        let names: Vec<&str> = P::BUGS.iter().map(|b| b.name).collect();
+        format!("--bug must be one of {} ({name:?} is not)", names.join(", "))
+    })
+}
+
 fn check_with<P: Chaos>(args: CheckArgs) -> Result<ExitCode, String> {
     let CheckArgs { protocol, seeds: (first, last), events, faults, nodes, bug, threads, traitors, shard } = args;
-    let bug_index = match bug {
-        None => None,
-        Some(name) => Some(BugSet::index_of(P::BUGS, &name).ok_or_else(|| {
-            let names: Vec<&str> = P::BUGS.iter().map(|b| b.name).collect();
-            format!("--bug must be one of {} ({name:?} is not)", names.join(", "))
-        })?),
-    };
+    let bug_index = bug.as_deref().map(bug_arg::<P>).transpose()?;
     let bug = bug_index.map(|i| P::BUGS[i]);
     let bugs = bug_index.map_or(BugSet::NONE, |i| BugSet::NONE.with(i, true));
     let settings = CheckSettings {
@@ -489,30 +491,25 @@ fn shrink(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
         return Err(format!("--byzantine must be a number of traitors from 0 to --nodes ({traitors} > {nodes})"));
     }
     let seed = seed.ok_or("--seed is required")?;
+    // (the bug switch is resolved against the mechanism's own list in shrink_with)
+    let cfg = ChaosConfig { seed, nodes, events, faults, bugs: BugSet::NONE, traitors };
+    let bug = bug.as_deref();
     match protocol.as_str() {
-        "paxos" => shrink_with::<Paxos>(&protocol, seed, events, faults, nodes, bug, traitors),
-        "vote" => shrink_with::<Vote>(&protocol, seed, events, faults, nodes, bug, traitors),
-        "pbft" => shrink_with::<Pbft>(&protocol, seed, events, faults, nodes, bug, traitors),
-        "hotstuff" => shrink_with::<consensus_playground::hotstuff::HotStuff>(&protocol, seed, events, faults, nodes, bug, traitors),
-        "generals" => shrink_with::<consensus_playground::generals::Generals>(&protocol, seed, events, faults, nodes, bug, traitors),
-        "gossip" => shrink_with::<Gossip>(&protocol, seed, events, faults, nodes, bug, traitors),
-        _ => shrink_with::<Raft>(&protocol, seed, events, faults, nodes, bug, traitors),
+        "paxos" => shrink_with::<Paxos>(&protocol, cfg, bug),
+        "vote" => shrink_with::<Vote>(&protocol, cfg, bug),
+        "pbft" => shrink_with::<Pbft>(&protocol, cfg, bug),
+        "hotstuff" => shrink_with::<consensus_playground::hotstuff::HotStuff>(&protocol, cfg, bug),
+        "generals" => shrink_with::<consensus_playground::generals::Generals>(&protocol, cfg, bug),
+        "gossip" => shrink_with::<Gossip>(&protocol, cfg, bug),
+        _ => shrink_with::<Raft>(&protocol, cfg, bug),
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn shrink_with<P: Chaos>(protocol: &str, seed: u64, events: u64, faults: Vec<Fault>, nodes: usize, bug: Option<String>, traitors: usize) -> Result<ExitCode, String> {
-    let bugs = match &bug {
-        None => BugSet::NONE,
-        Some(name) => BugSet::NONE.with(
-            BugSet::index_of(P::BUGS, name).ok_or_else(|| {
-                let names: Vec<&str> = P::BUGS.iter().map(|b| b.name).collect();
-                format!("--bug must be one of {} ({name:?} is not)", names.join(", "))
-            })?,
-            true,
-        ),
-    };
-    let cfg = ChaosConfig { seed, nodes, events, faults, bugs, traitors };
+fn shrink_with<P: Chaos>(protocol: &str, mut cfg: ChaosConfig, bug: Option<&str>) -> Result<ExitCode, String> {
+    if let Some(name) = bug {
+        cfg.bugs = BugSet::NONE.with(bug_arg::<P>(name)?, true);
+    }
+    let seed = cfg.seed;
     let Some(s) = chaos::shrink::<P>(&cfg).map_err(|e| e.to_string())? else {
         println!("{}", json!({ "protocol": protocol, "seed": seed, "bug": bug, "failing": false }));
         return Ok(ExitCode::from(1));
