@@ -7,7 +7,7 @@ use consensus_playground::hotstuff::check::{COMMIT_SAFETY, ONE_VOTE_PER_VIEW, UN
 use consensus_playground::hotstuff::{leader_of, quorum_of, Behaviour, Block, Bug, HotStuff, Msg, Options, Qc, GENESIS};
 use consensus_playground::lincheck;
 use consensus_playground::protocol::{BugSet, Byzantine, Protocol};
-use consensus_playground::sim::chaos::{self, ChaosConfig, Fault};
+use consensus_playground::sim::chaos::{self, Action, ChaosConfig, Fault, Step};
 use consensus_playground::sim::{SimConfig, Simulation, Workload};
 
 const MS: u64 = 1_000;
@@ -200,21 +200,58 @@ fn restart_keeps_the_lock_and_the_last_vote_and_executes_again_from_genesis() {
 // ---- bug switches, scripted ---------------------------------------------------------------------
 
 #[test]
-fn bug_qc_2f_two_halves_of_a_partition_commit_conflicting_chains() {
+fn a_partition_into_halves_commits_on_neither_side_even_with_qc_2f_until_healed() {
+    // A commit needs three blocks of consecutive views and a fourth leader to collect the last
+    // QC: with N = 4 and leaders in turn, neither half of two ever leads three views in a row,
+    // so once the blocks in flight at the cut have settled, neither half commits, even when two
+    // votes make a QC (qc-2f; a cut in the middle of a chain can still let a half finish it, see
+    // qc_2f_steps). Before the consecutive-view rule, each half committed its own chain here.
     for bug in [None, Some(Bug::Qc2f)] {
         let mut s = sim_with(4, 8, bug.map_or(Options::default(), bugged));
         run_ms(&mut s, 300);
         assert!(rules(&s).is_empty());
         s.partition(&[vec![0, 1], vec![2, 3]]).unwrap();
+        let before: Vec<u64> = (0..4).map(|i| height(&s, i)).collect();
+        run_ms(&mut s, 2_000);
+        let settled: Vec<u64> = (0..4).map(|i| height(&s, i)).collect();
         run_ms(&mut s, 30_000);
+        assert!(rules(&s).is_empty(), "{bug:?}: {:?}", s.violations());
+        let after: Vec<u64> = (0..4).map(|i| height(&s, i)).collect();
+        assert_eq!(after, settled, "{bug:?}: a half committed ({before:?} at the cut)");
+        s.heal();
+        run_ms(&mut s, 20_000);
+        assert!(height(&s, 0) > after[0], "{bug:?}: progress once healed");
+    }
+}
+
+/// The run `consensus-sim shrink --protocol hotstuff --seed 802 --nodes 4 --bug qc-2f --events
+/// 5000` leaves of the nemesis's seed 802 (704 actions → 15, with 3 clients): 13 extra commands
+/// in the first 0.7 s, then a partition into halves {n3, n4} | {n1, n2} while blocks are in
+/// flight, healed 22 s later.
+fn qc_2f_steps() -> Vec<Step> {
+    let step = |ms: u64, action: Action| Step { at_us: ms * 1000, action };
+    let mut steps: Vec<Step> = [(302, 6), (345, 7), (373, 8), (393, 9), (450, 11), (463, 12), (487, 13), (516, 14), (545, 15), (601, 17), (625, 18), (651, 19), (670, 20)]
+        .into_iter()
+        .map(|(ms, c)| step(ms, Action::Command(format!("\"c{c}\""))))
+        .collect();
+    steps.push(step(764, Action::Partition(vec![2, 3])));
+    steps.push(step(22_841, Action::Heal));
+    steps
+}
+
+#[test]
+fn bug_qc_2f_quorums_of_two_commit_conflicting_blocks_when_a_partition_cuts_a_chain_in_flight() {
+    // Two votes of four make a QC: two quorums need not share a replica, so the halves of a
+    // partition that cuts a chain in flight certify and commit conflicting blocks. With 2f + 1
+    // the same actions are harmless.
+    for bug in [None, Some(Bug::Qc2f)] {
+        let cfg = chaos_cfg(802, 4, bug, 0);
+        let (_, found) = chaos::replay::<HotStuff>(&cfg, Some(3), &qc_2f_steps(), 23_700_000).unwrap();
+        let fired: Vec<&str> = found.iter().map(|v| v.rule).collect();
         if bug.is_some() {
-            assert!(rules(&s).contains(&COMMIT_SAFETY), "{:?}", s.violations());
+            assert!(fired.contains(&COMMIT_SAFETY), "{fired:?}");
         } else {
-            assert!(rules(&s).is_empty(), "{:?}", s.violations());
-            s.heal();
-            let h = height(&s, 0);
-            run_ms(&mut s, 20_000);
-            assert!(height(&s, 0) > h, "progress once healed");
+            assert!(fired.is_empty(), "{fired:?}");
         }
     }
 }
@@ -295,7 +332,12 @@ fn with_traitors_within_f_and_a_lossy_network_the_cluster_keeps_committing() {
             assert_eq!(lincheck::check(sim.history()), Ok(()), "n={nodes} seed {seed}");
             committed_runs += u32::from(r.committed > 0);
         }
-        assert!(committed_runs >= 195, "n={nodes}: {committed_runs} of 200 runs committed");
+        // A commit needs three honest leaders in a row and a fourth to collect the last QC (or the
+        // one after it, which the votes reach after a timeout): with two traitors among seven
+        // leaders in turn and up to 40% of messages lost, 9 runs of 200 commit nothing in 5,000
+        // events (N = 4: 3); before the consecutive-view rule, none.
+        let least = if nodes == 4 { 195 } else { 188 };
+        assert!(committed_runs >= least, "n={nodes}: {committed_runs} of 200 runs committed");
     }
 }
 
@@ -416,10 +458,10 @@ fn first_caught(bug: Bug, traitors: usize) -> Option<u64> {
 
 #[test]
 fn random_search_catches_qc_2f_without_traitors() {
-    // A partition into two halves that each lead two views in a row, long enough for both to
-    // commit: 1 seed of 300 (first 74) with the blind search of before; 20 of 300 (first 6)
-    // since the nemesis draws each seed's faults (swarm testing) and aims (issue #16 §1).
-    assert_eq!(first_caught(Bug::Qc2f, 0), Some(6));
+    // A partition into halves at the right moment (see qc_2f_steps). 1 seed of 300 (first 74)
+    // with the blind search of before; 20 of 300 (first 6) once the nemesis drew each seed's
+    // faults and aimed (issue #16 §1); since the consecutive-view rule, 1 of 300 (first 175).
+    assert_eq!(first_caught(Bug::Qc2f, 0), Some(175));
 }
 
 #[test]
@@ -478,4 +520,47 @@ fn measure_liveness() {
         }
         println!("n={nodes} traitors={traitors}: {committed_runs}/200 runs committed, {total} blocks; by behaviour (runs, committed) {by_kind:?}");
     }
+}
+
+/// The run `consensus-sim shrink --protocol hotstuff --seed 17 --nodes 4 --byzantine 1
+/// --events 5000 --bug any-view-chain` leaves (224 actions → 5, no client): two extra commands
+/// and cut links, with seed 17's traitor.
+fn any_view_chain_steps() -> Vec<Step> {
+    let step = |ms: u64, action: Action| Step { at_us: ms * 1000, action };
+    let link = |from, to, both| Action::Cut { from, to, both };
+    vec![
+        step(1_014, link(2, 3, false)),
+        step(1_046, Action::Command("\"c24\"".into())),
+        step(1_080, Action::Command("\"c25\"".into())),
+        step(1_345, link(1, 0, true)),
+        step(4_003, Action::Repair { from: 1, to: 0, both: false }),
+    ]
+}
+
+#[test]
+fn bug_any_view_chain_a_replica_commits_two_blocks_at_one_height() {
+    // Our own core had this bug until the nemesis found it (seeds 2619, 8498 and 8572 of
+    // 10,000 with a traitor): the decide rule took a three-chain of direct parents from any
+    // views. Two blocks at one height certified in different views then each head a
+    // three-chain, and a replica commits both. The paper's direct parents are consecutive
+    // views (§5 pads a failed view with a dummy block); LibraBFT checks round + 1; so do we.
+    for bug in [None, Some(Bug::AnyViewChain)] {
+        let cfg = chaos_cfg(17, 4, bug, 1);
+        let (sim, found) = chaos::replay::<HotStuff>(&cfg, Some(0), &any_view_chain_steps(), 6_300_000).unwrap();
+        let fired: Vec<&str> = found.iter().map(|v| v.rule).collect();
+        if bug.is_some() {
+            assert!(fired.contains(&COMMIT_SAFETY), "{fired:?}");
+        } else {
+            assert!(fired.is_empty(), "{fired:?}");
+            assert!(height(&sim, 0) > 0);
+            assert_eq!(lincheck::check(sim.history()), Ok(()));
+        }
+    }
+}
+
+#[test]
+fn random_search_catches_any_view_chain_rarely() {
+    // 2 of 300 seeds without a traitor (first 17); with one, 1 of 300 and 23 of 10,000 (first
+    // 17): a rare bug, which is why the blind search never reached it.
+    assert_eq!(first_caught(Bug::AnyViewChain, 0), Some(17));
 }

@@ -20,11 +20,18 @@ pub enum Bug {
     /// vote rule `b.view > vheight` becomes `>=`, §4.3 Algorithm 4's `viewNumber` guard):
     /// an equivocating leader then gets two certificates in one view.
     DoubleVote,
+    /// `any-view-chain`: a block commits when it heads a three-chain of direct parents
+    /// whatever their views (§5's decide rule without its dummy blocks: the paper pads a failed
+    /// view so that a direct parent is always the previous view's block; LibraBFT checks
+    /// `round + 1`). Two blocks at one height certified in different views can then each
+    /// head a three-chain, and a replica commits both. This was our core's own bug until the
+    /// nemesis that aims found it (issue #16; seeds 2619, 8498 and 8572 with a `fork` traitor).
+    AnyViewChain,
 }
 
 impl Bug {
     /// Every bug, in order (bit `i` of a [`crate::protocol::BugSet`] is `ALL[i]`).
-    pub const ALL: [Bug; 3] = [Bug::Qc2f, Bug::IgnoreLock, Bug::DoubleVote];
+    pub const ALL: [Bug; 4] = [Bug::Qc2f, Bug::IgnoreLock, Bug::DoubleVote, Bug::AnyViewChain];
 
     /// The bug's name as the CLI, the page and the JS API spell it.
     pub const fn name(self) -> &'static str {
@@ -32,6 +39,7 @@ impl Bug {
             Bug::Qc2f => "qc-2f",
             Bug::IgnoreLock => "ignore-lock",
             Bug::DoubleVote => "double-vote",
+            Bug::AnyViewChain => "any-view-chain",
         }
     }
 
@@ -41,6 +49,7 @@ impl Bug {
             Bug::Qc2f => "2f votes make a quorum certificate (§3, §4.1: 2f + 1, so two quorums share an honest replica)",
             Bug::IgnoreLock => "safeNode is always true: votes for blocks that conflict with the locked block (§4.2, Algorithm 1)",
             Bug::DoubleVote => "a replica votes for a second block in a view it already voted in (§4.3, Algorithm 4)",
+            Bug::AnyViewChain => "a three-chain of direct parents commits whatever its views (§5: direct parents are consecutive views, failed views padded)",
         }
     }
 
@@ -59,10 +68,10 @@ impl From<Bug> for usize {
 
 /// HotStuff's bugs as the simulator lists them ([`crate::protocol::Protocol::BUGS`]), in
 /// [`Bug::ALL`]'s order.
-pub const BUG_LIST: [BugInfo; 3] = {
-    let mut list = [BugInfo { name: "", breaks: "" }; 3];
+pub const BUG_LIST: [BugInfo; 4] = {
+    let mut list = [BugInfo { name: "", breaks: "" }; 4];
     let mut i = 0;
-    while i < 3 {
+    while i < 4 {
         let b = Bug::ALL[i];
         list[i] = BugInfo { name: b.name(), breaks: b.breaks() };
         i += 1;

@@ -14,8 +14,10 @@
 //!   goes to the leader of the next view, who forms the next QC.
 //! - Chained phases (§5): a QC for `b''` makes it the `generic_qc` (prepare → pre-commit);
 //!   when `b''`'s parent is `b'`, `b'`'s QC becomes `locked_qc` (commit phase, a two-chain);
-//!   when `b'`'s parent is in turn `b`, `b` commits (decide: a three-chain of direct parents),
-//!   and with it every ancestor not yet executed.
+//!   when `b'`'s parent is in turn `b` and the three were proposed in consecutive views, `b`
+//!   commits (decide: a three-chain of direct parents in consecutive views; the paper gets the
+//!   consecutive views by padding failed views with dummy blocks, we check them as
+//!   LibraBFT/DiemBFT do), and with it every ancestor not yet executed.
 //! - Pacemaker (§4.4, Algorithm 5): a view timer, doubled on each successive timeout (at most
 //!   16 times the base) and back to the base on progress; a replica that times out moves to
 //!   the next view and sends a NewView with its highest QC. The NewView goes to every replica,

@@ -201,6 +201,8 @@ pub struct Replica {
     blocks: Map<BlockId, Block>,
     view: View,
     voted_view: View,
+    /// The block it last voted for (in `voted_view`; genesis before any vote).
+    voted_block: BlockId,
     locked_qc: Qc,
     generic_qc: Qc,
     proposed_view: View,
@@ -235,6 +237,7 @@ impl Replica {
             blocks,
             view: 1,
             voted_view: 0,
+            voted_block: GENESIS,
             locked_qc: Qc::genesis(),
             generic_qc: Qc::genesis(),
             proposed_view: 0,
@@ -426,8 +429,17 @@ impl Replica {
     /// A valid QC for a block it holds (§5 Algorithm 3, the chained phases): `generic_qc`
     /// becomes it if newer (pre-commit of `b''`); if `b''`'s parent is the block its own QC
     /// certifies, `locked_qc` becomes that QC (commit phase of `b'`: a two-chain); if `b'`'s
-    /// parent is in turn the block `b'`'s QC certifies, that block `b` commits (decide: a
-    /// three-chain of direct parents). The pacemaker moves past the QC's view.
+    /// parent is in turn the block `b'`'s QC certifies, and `b`, `b'`, `b''` were proposed in
+    /// consecutive views, `b` commits (decide: a three-chain of direct parents in consecutive
+    /// views). The pacemaker moves past the QC's view.
+    ///
+    /// Consecutive views: the paper's Chained HotStuff pads a failed view with a dummy block
+    /// (§5, "dummy nodes"), so there a direct parent is always the previous view's block; we
+    /// do not pad, so we must check the views (the rule LibraBFT/DiemBFT state as
+    /// `b0.round + 1 = b1.round` and `b1.round + 1 = b2.round`). Without the check, two
+    /// blocks at one height certified in different views can each head a three-chain and a
+    /// replica commits both: seed 8572 of `check --protocol hotstuff --nodes 4 --byzantine 1`
+    /// (no fault; two extra client commands) did exactly that.
     fn update(&mut self, opts: &Options, qc: &Qc, out: &mut Out<HotStuff>) -> Option<u64> {
         if qc.view > 0 {
             self.trail.push(Trail::Certified(qc.view, qc.block));
@@ -442,12 +454,15 @@ impl Replica {
         if b2.parent != b1.id || b1.id == GENESIS {
             return None;
         }
-        let (b1_parent, qc0) = (b1.parent, b1.justify.clone());
+        let (b1_parent, qc0, v1, v2) = (b1.parent, b1.justify.clone(), b1.view, b2.view);
         if qc1.view > self.locked_qc.view {
             self.locked_qc = qc1;
         }
         let b0 = self.blocks.get(&qc0.block)?;
         if b1_parent != b0.id || b0.id == GENESIS {
+            return None;
+        }
+        if (v1 != b0.view.saturating_add(1) || v2 != v1.saturating_add(1)) && !opts.bugs.has(Bug::AnyViewChain) {
             return None;
         }
         let id = b0.id;
@@ -525,8 +540,11 @@ impl Replica {
         }
         // On NewViews: a QC they carried for a block still being fetched may be the highest;
         // the leader waits for the block (a lost answer lets the view time out).
+        // The leader counts itself: it is in view v, whether a timeout or a vote brought it.
         let waiting = self.orphan_qcs.iter().any(|q| q.view > self.generic_qc.view);
-        if !waiting && self.new_views.get(&v).is_some_and(|s| s.len() >= self.quorum(opts)) {
+        let me = self.me;
+        let ready = self.new_views.get(&v).map_or(0, |s| s.len() + usize::from(!s.contains(&me)));
+        if !waiting && ready >= self.quorum(opts) {
             self.propose(opts, cx, out);
         }
     }
@@ -674,7 +692,10 @@ impl Replica {
             self.try_propose(opts, cx, out);
             return MsgNote::Refused { view, block: id, why };
         }
-        self.voted_view = self.voted_view.max(view);
+        if view >= self.voted_view {
+            self.voted_view = view;
+            self.voted_block = id;
+        }
         self.trail.push(Trail::Voted(view, id));
         self.enter_view(opts, view.saturating_add(1), true, out);
         let next = leader_of(view.saturating_add(1), self.nodes);
@@ -688,10 +709,16 @@ impl Replica {
         MsgNote::Voted { view, block: id, height, locked: self.locked_qc.view, committed, to: next }
     }
 
-    /// A vote, at the leader of the next view: counted once per voter; 2f + 1 for one block
-    /// make its QC, which the leader acts on (and proposes on, §5's happy path).
+    /// A vote, at the leader of the next view (or, re-sent after that view failed, at the
+    /// leader of a later one up to the view after its own: see [`Replica::send_new_view`]):
+    /// counted once per voter; 2f + 1 for one block make its QC, which the leader acts on (and
+    /// proposes on, §5's happy path).
     fn on_vote(&mut self, opts: &Options, cx: &mut Ctx, from: NodeId, view: View, block: BlockId, out: &mut Out<HotStuff>) -> MsgNote {
-        if leader_of(view.saturating_add(1), self.nodes) != self.me || view < self.generic_qc.view || view == 0 {
+        // (the next view's leader collects even before it reaches that view itself)
+        let last = self.view.saturating_add(1).min(view.saturating_add(self.nodes as u64));
+        let next = view.saturating_add(1);
+        let collects = leader_of(next, self.nodes) == self.me || (next..=last).any(|k| leader_of(k, self.nodes) == self.me);
+        if !collects || view < self.generic_qc.view || view == 0 {
             return MsgNote::VoteIgnored { view, block };
         }
         let quorum = self.quorum(opts);
@@ -747,10 +774,34 @@ impl Replica {
         MsgNote::NewView { view, count, quorum: self.quorum(opts), generic_qc: qc_view, proposed, joined }
     }
 
+    /// Whether [`Replica::send_new_view`] re-sends the last vote: it went to the leader of a
+    /// view since left, and no QC for it is known.
+    fn resends_vote(&self) -> bool {
+        self.voted_view > self.generic_qc.view && self.voted_view.saturating_add(1) < self.view
+    }
+
     /// Sends a NewView for the current view, with the highest QC, to every replica (and counts
     /// its own if it leads that view).
+    ///
+    /// Before it, the replica re-sends its last vote to the leader of the view it enters, when
+    /// that vote went to the leader of a view since left and no QC for it is known: a vote goes
+    /// to the next view's leader, so with that leader down the last block of a three-chain of
+    /// consecutive views would never get its QC. With round-robin leaders and N = 4, one crashed
+    /// replica would then stop every commit (three honest leaders in a row and a fourth to
+    /// collect the votes never happen). This is our pacemaker's choice, not the paper's, which
+    /// leaves the pacemaker open (§4.4). Safety does not change: a QC is 2f + 1 votes for one
+    /// block in one view, whoever collects them.
     fn send_new_view(&mut self, opts: &Options, cx: &mut Ctx, out: &mut Out<HotStuff>) {
         let v = self.view;
+        let (voted, block) = (self.voted_view, self.voted_block);
+        if self.resends_vote() {
+            let to = leader_of(v, self.nodes);
+            if to == self.me {
+                self.on_vote(opts, cx, self.me, voted, block, out);
+            } else {
+                out.send(to, Msg::Vote { view: voted, block });
+            }
+        }
         self.broadcast(out, Msg::NewView { view: v, generic_qc: self.generic_qc.clone() });
         self.count_new_view(opts, cx, self.me, v, out);
     }
@@ -894,7 +945,8 @@ impl Replica {
         self.view = v;
         self.new_views.retain(|&w, _| w >= v);
         let leader = leader_of(v, self.nodes);
-        out.note(Note::Timeout { at: cx.me, view: from, next: v, leader, timeout_us: self.view_timeout_us(opts) });
+        let resent = self.resends_vote().then_some(self.voted_view);
+        out.note(Note::Timeout { at: cx.me, view: from, next: v, leader, timeout_us: self.view_timeout_us(opts), resent });
         self.restart_timer(opts, out);
         self.send_new_view(opts, cx, out);
     }
@@ -915,6 +967,7 @@ impl Replica {
         fresh.blocks = std::mem::take(&mut self.blocks);
         fresh.view = self.view;
         fresh.voted_view = self.voted_view;
+        fresh.voted_block = self.voted_block;
         fresh.locked_qc = std::mem::take(&mut self.locked_qc);
         fresh.generic_qc = std::mem::take(&mut self.generic_qc);
         fresh.proposed_view = self.proposed_view;

@@ -181,6 +181,8 @@ pub enum Note {
         leader: NodeId,
         /// The next timer, µs.
         timeout_us: u64,
+        /// The view of the vote it re-sends to that leader, if any (its collector failed).
+        resent: Option<View>,
     },
     /// A workload client's command arrived.
     ClientCall {
@@ -305,10 +307,11 @@ impl Note {
                 let twin = twin.map_or(String::new(), |t| format!(", and a second block {} for the same view (equivocation)", block_text(t)));
                 format!("{} leads view {view}: proposes block {} at height {height} with {commands} commands, justified by a QC of view {justify}{twin}", name(*at), block_text(*block))
             }
-            Note::Timeout { at, view, next, leader, timeout_us } => format!(
-                "{}'s pacemaker gives up on view {view}: NewView for view {next} to its leader {} (next timeout {} ms)",
+            Note::Timeout { at, view, next, leader, timeout_us, resent } => format!(
+                "{}'s pacemaker gives up on view {view}: NewView for view {next} to its leader {}{} (next timeout {} ms)",
                 name(*at),
                 name(*leader),
+                resent.map_or(String::new(), |v| format!(", with its vote of view {v} again")),
                 timeout_us / 1000
             ),
             Note::ClientCall { at, client, op } => format!("{} takes client {client}'s {} and passes it to every replica", name(*at), op.sentence()),

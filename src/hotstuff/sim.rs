@@ -5,7 +5,9 @@
 //! Messages (Yin et al., PODC 2019, §5 Algorithm 3 and §4.4):
 //! - `Proposal {block}`: the leader of `block.view` proposes `block` (with its `justify` QC) to
 //!   every replica;
-//! - `Vote {view, block}`: a replica's vote, to the leader of `view + 1` (who forms the QC);
+//! - `Vote {view, block}`: a replica's vote, to the leader of `view + 1` (who forms the QC); a
+//!   replica whose next view failed re-sends its last vote, with its NewView, to the leader of
+//!   the view it enters (see [`Replica`]'s `send_new_view`);
 //! - `NewView {view, genericQc}`: a replica that left its view for `view` sends its highest QC
 //!   to every replica (the pacemaker: `view`'s leader proposes on a quorum of them, the others
 //!   join a view f + 1 replicas are past theirs at);

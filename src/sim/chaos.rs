@@ -479,12 +479,13 @@ pub fn shrink<P: Chaos>(cfg: &ChaosConfig) -> Result<Option<Shrunk>> {
             if let Some(t) = fails(&candidate, clients)? {
                 current = candidate;
                 time = t;
-                n = (n - 1).max(2);
                 removed = true;
                 break;
             }
         }
-        if !removed {
+        if removed {
+            n = (n - 1).max(2);
+        } else {
             if n >= current.len() {
                 break;
             }

@@ -48,7 +48,8 @@
 //! Messages (§5 Algorithm 3 and §4.4; `from` is believed, never a field):
 //! - `{type: 'Proposal', block}`: the leader of `block.view` proposes `block`, to every replica;
 //! - `{type: 'Vote', view, block}`: a vote for block `block` (an id) in `view`, to the leader of
-//!   `view + 1`, who forms the QC;
+//!   `view + 1`, who forms the QC (and again, when that view fails, to the leader of the view the
+//!   voter enters next, who may form it instead);
 //! - `{type: 'NewView', view, genericQc}`: a replica that moved to `view` after a timeout sends
 //!   its highest QC (`genericQC`) to every replica;
 //! - `{type: 'Request', command}`: a command (any JSON value) from the replica that took it, to

@@ -93,7 +93,7 @@ export function describeMessage(m) {
       return `${head}: block ${b.label} of view ${b.view}, height ${b.height}, ${plural(b.commands.length, 'command')}, extending ${blockLabel(b.parent)}, justified by ${qcText(b.justify)}; vote for it if it is safe (extends the locked block, or its QC is newer than the lock)`;
     }
     case 'Vote':
-      return `${head}: votes for block ${blockLabel(m.block)} in view ${m.view}; the next view’s leader makes a QC of a quorum of such votes`;
+      return `${head}: votes for block ${blockLabel(m.block)} in view ${m.view}; the next view’s leader makes a QC of a quorum of such votes (a vote sent again after a timeout goes to the leader of the voter’s new view)`;
     case 'NewView':
       return `${head}: enters view ${m.view} (its view timer ran out, or it follows others there), with its highest QC: ${qcText(m.highQc)}`;
     case 'Request':
