@@ -46,7 +46,7 @@ export function options(attr) {
   return opts;
 }
 
-export const hint = 'Click a replica (or focus it and press Enter) to send it a client request, show its block tree, or crash it. Each view’s leader proposes a block; a block with a QC (votes from a quorum) three times in a row commits. Click a message in flight to drop it.';
+export const hint = 'Click a replica (or focus it and press Enter) to send it a client request, show its block tree, or crash it. Each view’s leader proposes a block; when three blocks of consecutive views each get a QC (votes from a quorum), the first commits. Click a message in flight to drop it.';
 export const routine = ['Show routine events', 'Duplicate messages and commands already known'];
 
 /** A block id (decimal digits, '0' the genesis block) as sentences name it: 'genesis', or '#' and
