@@ -71,8 +71,43 @@ impl Fig16Model {
     }
 }
 
+/// How a Figure 16 leader schedules its heartbeats.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Fig16Heartbeats {
+    /// One timer, one AppendEntries to every follower at once (the default).
+    #[default]
+    Broadcast,
+    /// LogCabin's leader, the one the paper measured: a schedule per follower, each heartbeat
+    /// a period after the previous AppendEntries to that follower started, one outstanding
+    /// at a time ([`super::sim::Options::per_follower_heartbeats`]).
+    PerFollower,
+}
+
+impl Fig16Heartbeats {
+    /// Both, in the order the CLI lists them.
+    pub const ALL: [Fig16Heartbeats; 2] = [Fig16Heartbeats::Broadcast, Fig16Heartbeats::PerFollower];
+
+    /// `broadcast` or `per-follower`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fig16Heartbeats::Broadcast => "broadcast",
+            Fig16Heartbeats::PerFollower => "per-follower",
+        }
+    }
+
+    /// The schedule named `name` (`broadcast` or `per-follower`), if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|h| h.name() == name)
+    }
+}
+
 /// The simulation settings of a Figure 16 trial with election timeouts in `[lo, hi]` ms.
-pub fn fig16_config(seed: u64, (lo, hi): (u64, u64), model: Fig16Model) -> Config {
+pub fn fig16_config(seed: u64, range_ms: (u64, u64), model: Fig16Model) -> Config {
+    fig16_config_with(seed, range_ms, model, Fig16Heartbeats::Broadcast)
+}
+
+/// [`fig16_config`] with the leader's heartbeat schedule chosen.
+pub fn fig16_config_with(seed: u64, (lo, hi): (u64, u64), model: Fig16Model, heartbeats: Fig16Heartbeats) -> Config {
     let (latency_us, persist_us) = model.timing();
     Config {
         seed,
@@ -84,6 +119,7 @@ pub fn fig16_config(seed: u64, (lo, hi): (u64, u64), model: Fig16Model) -> Confi
         pre_vote: false,
         check_quorum: false,
         snapshot_interval: None,
+        per_follower_heartbeats: heartbeats == Fig16Heartbeats::PerFollower,
         ..Config::default()
     }
 }
@@ -103,7 +139,15 @@ pub enum Fig16Trial {
 
 /// One Figure 16 trial with the given seed: what [`fig16_range`] summarizes.
 pub fn fig16_trial(seed: u64, range_ms: (u64, u64), model: Fig16Model) -> Fig16Trial {
-    match crash_leader(seed, range_ms, model) {
+    fig16_trial_with(seed, range_ms, model, Fig16Heartbeats::Broadcast)
+}
+
+/// [`fig16_trial`] with the leader's heartbeat schedule chosen. With per-follower schedules
+/// the leader is crashed within a heartbeat interval after a heartbeat to any follower: every
+/// follower's schedule has the same period, so each follower's phase at the crash is uniform
+/// all the same.
+pub fn fig16_trial_with(seed: u64, range_ms: (u64, u64), model: Fig16Model, heartbeats: Fig16Heartbeats) -> Fig16Trial {
+    match crash_leader(seed, range_ms, model, heartbeats) {
         None => Fig16Trial::NoLeaderToCrash,
         Some((mut s, old)) => {
             let crashed_at = s.now();
@@ -121,8 +165,8 @@ pub fn fig16_trial(seed: u64, range_ms: (u64, u64), model: Fig16Model) -> Fig16T
 
 /// The trial's set-up, up to the crash: returns the simulation just after the leader crashed,
 /// and the crashed leader's index; None when no leader held on long enough.
-fn crash_leader(seed: u64, range_ms: (u64, u64), model: Fig16Model) -> Option<(Simulation<super::Raft>, usize)> {
-    let config = fig16_config(seed, range_ms, model);
+fn crash_leader(seed: u64, range_ms: (u64, u64), model: Fig16Model, heartbeats: Fig16Heartbeats) -> Option<(Simulation<super::Raft>, usize)> {
+    let config = fig16_config_with(seed, range_ms, model, heartbeats);
     let heartbeat = config.heartbeat_us;
     let mut rng = Pcg64Mcg::seed_from_u64(seed ^ 0xf16_f16);
     let mut s = Simulation::<super::Raft>::new(config).expect("valid settings");
@@ -201,7 +245,12 @@ pub struct Fig16Summary {
 
 /// Runs `trials` trials for one range (seeds `seed`, `seed + 1`, …) and summarizes them.
 pub fn fig16_range(seed: u64, range_ms: (u64, u64), trials: usize, model: Fig16Model) -> Fig16Summary {
-    fig16_summary(range_ms, (0..trials as u64).map(|t| fig16_trial(seed.wrapping_add(t), range_ms, model)))
+    fig16_range_with(seed, range_ms, trials, model, Fig16Heartbeats::Broadcast)
+}
+
+/// [`fig16_range`] with the leader's heartbeat schedule chosen.
+pub fn fig16_range_with(seed: u64, range_ms: (u64, u64), trials: usize, model: Fig16Model, heartbeats: Fig16Heartbeats) -> Fig16Summary {
+    fig16_summary(range_ms, (0..trials as u64).map(|t| fig16_trial_with(seed.wrapping_add(t), range_ms, model, heartbeats)))
 }
 
 /// Summarizes one range's trials, whatever ran them (trial `t` of a range is seed `seed + t`
