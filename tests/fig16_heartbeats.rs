@@ -9,7 +9,8 @@
 use std::collections::BTreeSet;
 
 use consensus_playground::raft::experiments::{
-    fig16_config, fig16_config_with, fig16_range, fig16_range_with, fig16_trial_with, Fig16Heartbeats, Fig16Model, Fig16Trial,
+    fig16_config, fig16_config_with, fig16_range, fig16_range_with, fig16_trial_with, Fig16Heartbeats, Fig16Model, Fig16Rejoin,
+    Fig16Setup, Fig16Trial,
 };
 use consensus_playground::raft::{Config, Payload, Raft, Role};
 use consensus_playground::sim::chaos::{self, Action};
@@ -133,19 +134,35 @@ fn by_default_one_broadcast_heartbeat_reaches_every_follower_at_the_same_instant
 #[test]
 fn fig16_takes_the_schedule_and_its_default_is_broadcast() {
     let range = (150, 155);
+    let per_follower = Fig16Setup { heartbeats: Fig16Heartbeats::PerFollower, ..Fig16Setup::default() };
+    assert_eq!(Fig16Setup::default(), Fig16Setup { heartbeats: Fig16Heartbeats::Broadcast, rejoin: Fig16Rejoin::Crash });
     assert_eq!(fig16_config(3, range, Fig16Model::Disk), fig16_config_with(3, range, Fig16Model::Disk, Fig16Heartbeats::Broadcast));
     assert!(fig16_config_with(3, range, Fig16Model::Disk, Fig16Heartbeats::PerFollower).per_follower_heartbeats);
-    assert_eq!(fig16_range(1, range, 30, Fig16Model::Disk), fig16_range_with(1, range, 30, Fig16Model::Disk, Fig16Heartbeats::Broadcast));
-    let per = fig16_range_with(1, range, 30, Fig16Model::Disk, Fig16Heartbeats::PerFollower);
-    assert_eq!(per, fig16_range_with(1, range, 30, Fig16Model::Disk, Fig16Heartbeats::PerFollower), "deterministic");
+    assert_eq!(fig16_range(1, range, 30, Fig16Model::Disk), fig16_range_with(1, range, 30, Fig16Model::Disk, Fig16Setup::default()));
+    let per = fig16_range_with(1, range, 30, Fig16Model::Disk, per_follower);
+    assert_eq!(per, fig16_range_with(1, range, 30, Fig16Model::Disk, per_follower), "deterministic");
     assert_eq!((per.trials, per.capped, per.no_leader_to_crash), (30, 0, 0));
     assert!(per.median_ms > 75.0 && per.max_ms < 1_000.0, "{per:?}");
     for seed in 1..20 {
-        assert!(matches!(fig16_trial_with(seed, range, Fig16Model::Disk, Fig16Heartbeats::PerFollower), Fig16Trial::Elected(_)));
+        assert!(matches!(fig16_trial_with(seed, range, Fig16Model::Disk, per_follower), Fig16Trial::Elected(_)));
     }
     assert_eq!(Fig16Heartbeats::from_name("per-follower"), Some(Fig16Heartbeats::PerFollower));
     assert_eq!(Fig16Heartbeats::from_name("broadcast"), Some(Fig16Heartbeats::Broadcast));
     assert_eq!(Fig16Heartbeats::from_name("each"), None);
+    assert_eq!(Fig16Rejoin::from_name("heartbeat"), Some(Fig16Rejoin::Heartbeat));
+}
+
+/// The rejoin at the last heartbeat (the paper's "synchronized broadcast of heartbeat RPCs …
+/// before terminating", dissertation §9.4): all four followers' timers start together, the two
+/// behind still cannot win, and with no randomness (150–150 ms) elections keep splitting far
+/// more often than when the two rejoin at the crash.
+#[test]
+fn with_all_four_followers_synchronized_150_150_ms_rarely_converges() {
+    let range = (150, 150);
+    let at_heartbeat = Fig16Setup { rejoin: Fig16Rejoin::Heartbeat, ..Fig16Setup::default() };
+    let apart = fig16_range_with(1, range, 60, Fig16Model::Disk, Fig16Setup::default());
+    let together = fig16_range_with(1, range, 60, Fig16Model::Disk, at_heartbeat);
+    assert!(together.capped > 2 * apart.capped && together.capped > 30, "capped: {} at the crash, {} at the heartbeat", apart.capped, together.capped);
 }
 
 /// Safety with the option on (Raft paper Figure 3): randomized fault runs — crashes, restarts,
@@ -218,4 +235,48 @@ fn safety_holds_over_200_randomized_fault_runs_with_per_follower_heartbeats() {
         assert!(led, "seed {seed}: a leader within 3 s of healing");
     }
     assert!(events > 50_000 && committed > 5_000, "the runs did something: {events} messages delivered, {committed} committed");
+}
+
+/// `consensus-sim fig16 --heartbeats per-follower --rejoin heartbeat`, run whole and as three
+/// shards merged (issue #16 §4): the same lines, which name the set-up; the default lines do not.
+#[test]
+fn the_cli_takes_the_setup_and_its_shards_merge_to_the_whole_run() {
+    use std::process::Command;
+    const BIN: &str = env!("CARGO_BIN_EXE_consensus-sim");
+    let wall = |text: &str| -> Vec<serde_json::Value> {
+        text.lines()
+            .map(|l| {
+                let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v.as_object_mut().unwrap().remove("wall_ms");
+                v
+            })
+            .collect()
+    };
+    let run = |args: &[&str]| -> String {
+        let o = Command::new(BIN).args(args).output().unwrap();
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let args = ["fig16", "--trials", "9", "--heartbeats", "per-follower", "--rejoin", "heartbeat"];
+    let whole = run(&args);
+    let lines = wall(&whole);
+    assert_eq!(lines.len(), 11);
+    assert!(lines.iter().all(|l| l["heartbeats"] == "per-follower" && l["rejoin"] == "heartbeat"), "{whole}");
+    let dir = std::env::temp_dir().join(format!("fig16-heartbeats-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let files: Vec<String> = (0..3)
+        .map(|i| {
+            let file = dir.join(format!("{i}.json"));
+            std::fs::write(&file, run(&[&args[..], &["--shard", &format!("{i}/3")]].concat())).unwrap();
+            file.to_string_lossy().into_owned()
+        })
+        .collect();
+    let merged = run(&[&["merge"], &files.iter().map(String::as_str).collect::<Vec<_>>()[..]].concat());
+    assert_eq!(wall(&merged), lines);
+    let _ = std::fs::remove_dir_all(&dir);
+    let default = wall(&run(&["fig16", "--trials", "3"]));
+    assert!(default.iter().all(|l| l.get("heartbeats").is_none() && l.get("rejoin").is_none()));
+    let o = Command::new(BIN).args(["fig16", "--heartbeats", "each"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--heartbeats must be broadcast or per-follower"));
 }
