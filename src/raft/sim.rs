@@ -117,7 +117,8 @@ pub struct Options {
     /// outstanding per follower (one that carries entries waits for the follower's disk write),
     /// and what a follower still lacks goes out when it answers; an RPC unanswered for a
     /// period is given up and the next one starts. Off: one heartbeat timer for all followers
-    /// and pipelined AppendEntries (the default; `sim::experiments` measures both).
+    /// and pipelined AppendEntries (the default; `sim::experiments` measures both). Native
+    /// builds only: a wasm build ignores it (the page does not offer it).
     pub per_follower_heartbeats: bool,
 }
 
@@ -176,12 +177,19 @@ fn broadcast(cx: &Ctx, out: &mut Out<Raft>, payload: Payload) {
 }
 
 impl Raft {
+    /// Whether the leader keeps per-follower heartbeat schedules ([`Options::per_follower_heartbeats`]):
+    /// never in a wasm build, whose pages do not offer the option (it would add 0.8 KB gzip to
+    /// the Raft widget); the native CLI and the tests have it.
+    fn per_follower(&self) -> bool {
+        cfg!(not(target_family = "wasm")) && self.options.per_follower_heartbeats
+    }
+
     /// Sends the leader's AppendEntries. With per-follower heartbeats (LogCabin's peer
     /// threads), a request to a follower that has not answered the previous one waits (what it
     /// lacks goes out with the answer, [`Self::answered`]), and each request that goes out
     /// restarts that follower's heartbeat timer: its next heartbeat is a period after this start.
     fn send_appends(&self, n: &mut RaftNode, out: &mut Out<Self>, requests: Vec<AppendEntriesRequest>) {
-        if !self.options.per_follower_heartbeats {
+        if !self.per_follower() {
             return send_appends(out, requests);
         }
         for r in requests {
@@ -222,7 +230,7 @@ impl Raft {
     }
 
     fn start_leader_timers(&self, n: &RaftNode, heartbeat_after: Micros, out: &mut Out<Self>) {
-        if !self.options.per_follower_heartbeats {
+        if !self.per_follower() {
             out.set_timer(Timer::Heartbeat, Delay::After(heartbeat_after));
         } else if heartbeat_after == 0 {
             // Resumed after a pause: every follower's schedule starts again now.
@@ -452,7 +460,7 @@ impl Raft {
                 if moved.is_none() {
                     routine = reply.success && me.match_index().get(&f).copied() == match_before;
                 }
-                if self.options.per_follower_heartbeats {
+                if self.per_follower() {
                     self.answered(n, f, reply.round, out);
                 } else if let Some(r) = next {
                     out.send(r.to, Payload::AppendEntries(r.args));
@@ -490,7 +498,7 @@ impl Raft {
                 } else {
                     MsgNote::SnapshotHeld { index: reply.match_index }
                 };
-                if self.options.per_follower_heartbeats {
+                if self.per_follower() {
                     self.answered(n, f, u64::MAX, out);
                 } else if let Some(r) = next {
                     out.send(r.to, Payload::AppendEntries(r.args));
@@ -580,6 +588,7 @@ impl Protocol for Raft {
                 send_appends(out, requests);
                 out.set_timer(Timer::Heartbeat, Delay::After(self.options.heartbeat_us));
             }
+            Timer::HeartbeatTo(_) if !self.per_follower() => {}
             Timer::HeartbeatTo(f) => {
                 // A period since the last RPC to `f` started.
                 let f = f as NodeId;
@@ -754,7 +763,7 @@ impl Protocol for Raft {
         }
         // InstallSnapshot for followers that need compacted entries.
         for (to, args) in n.core.take_install_snapshots() {
-            if self.options.per_follower_heartbeats {
+            if self.per_follower() {
                 self.rpc_started(n, to, out);
             }
             out.send(to, Payload::InstallSnapshot(args));
