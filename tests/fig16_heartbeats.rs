@@ -153,7 +153,7 @@ fn fig16_takes_the_schedule_and_its_default_is_broadcast() {
 }
 
 /// The rejoin at the last heartbeat (the paper's "synchronized broadcast of heartbeat RPCs …
-/// before terminating", dissertation §9.4): all four followers' timers start together, the two
+/// before terminating", Raft paper §9.3): all four followers' timers start together, the two
 /// behind still cannot win, and with no randomness (150–150 ms) elections keep splitting far
 /// more often than when the two rejoin at the crash.
 #[test]

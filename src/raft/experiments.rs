@@ -111,7 +111,8 @@ pub enum Fig16Rejoin {
     /// Right after the leader's last heartbeat before the crash has reached the others (the
     /// copies to them lost, since they were down): all four followers' election timers start
     /// within the network's jitter of each other, as the paper's did ("a synchronized
-    /// broadcast of heartbeat RPCs from the leader before terminating its process"), and the
+    /// broadcast of heartbeat RPCs from the leader before terminating its process", Raft
+    /// paper §9.3), and the
     /// two still hold shorter logs. A change of the fault schedule only.
     Heartbeat,
 }
