@@ -3,7 +3,7 @@
 //! ```text
 //! consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T] [--byzantine K] [--shard i/k]
 //! consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]
-//! consensus-sim fig16 [--trials N] [--seed S] [--model disk|network] [--shard i/k]
+//! consensus-sim fig16 [--trials N] [--seed S] [--model disk|network] [--heartbeats broadcast|per-follower] [--rejoin crash|heartbeat] [--shard i/k]
 //! consensus-sim messages [--protocol P]
 //! consensus-sim bench [--workload raft|gossip]
 //! consensus-sim gossip [--experiment rounds|rumors|attest|all] [--seeds A..B] [--nodes LIST] [--threads T] [--shard i/k]
@@ -30,7 +30,12 @@
 //! "median_ms","p90_ms","p99_ms","max_ms","mean_ms","cdf":[[ms,fraction],…]}`, one per line
 //! (`capped`: no new leader within 20 s, counted as 20 s; `no_leader_to_crash`: left out). `--model disk` (default) is the
 //! paper's LAN cluster, where the 15 ms broadcast time is mostly a disk write; `network` puts
-//! all 15 ms on the wire (see `sim::experiments::Fig16Model`).
+//! all 15 ms on the wire (see `sim::experiments::Fig16Model`). `--heartbeats per-follower` gives
+//! the leader LogCabin's heartbeat schedules, one per follower (`raft::sim::Options::
+//! per_follower_heartbeats`); the lines then say `"heartbeats":"per-follower"`. `--rejoin
+//! heartbeat` brings the two servers with shorter logs back right after the leader's last
+//! heartbeat instead of at the crash (`sim::experiments::Fig16Rejoin`); the lines then say
+//! `"rejoin":"heartbeat"`.
 //! `check` runs one randomized simulation per seed in `A..B` (B excluded): a client workload,
 //! faults drawn from LIST (crash, pause, partition, cut, drop, duplicate, reorder), the invariant
 //! checker after every event, and the clients' history checked for linearizability at the end
@@ -122,7 +127,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T] [--byzantine K] [--shard i/k]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network] [--shard i/k]\n       consensus-sim messages [--protocol P]\n       consensus-sim bench [--workload raft|gossip]\n       consensus-sim gossip [--experiment rounds|rumors|attest|all] [--seeds A..B] [--nodes LIST] [--threads T] [--shard i/k]\n       consensus-sim merge [FILE …]   (the outputs of --shard 0/k … k-1/k; no FILE: stdin)\n       consensus-sim shrink [--protocol P] --seed S [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--byzantine K]\n       consensus-sim maelstrom [--setting 3d|3e] [--topology line|grid|tree2|tree3|tree4|total] [--nodes N] [--latency-ms L] [--latency-dist constant|uniform|exponential] [--rate R] [--time-limit S] [--partition] [--nemesis-interval S] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y]\n       consensus-sim maelstrom-node [--protocol gossip|raft|paxos] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y] [--ignore-topology]";
+const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T] [--byzantine K] [--shard i/k]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network] [--heartbeats broadcast|per-follower] [--rejoin crash|heartbeat] [--shard i/k]\n       consensus-sim messages [--protocol P]\n       consensus-sim bench [--workload raft|gossip]\n       consensus-sim gossip [--experiment rounds|rumors|attest|all] [--seeds A..B] [--nodes LIST] [--threads T] [--shard i/k]\n       consensus-sim merge [FILE …]   (the outputs of --shard 0/k … k-1/k; no FILE: stdin)\n       consensus-sim shrink [--protocol P] --seed S [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--byzantine K]\n       consensus-sim maelstrom [--setting 3d|3e] [--topology line|grid|tree2|tree3|tree4|total] [--nodes N] [--latency-ms L] [--latency-dist constant|uniform|exponential] [--rate R] [--time-limit S] [--partition] [--nemesis-interval S] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y]\n       consensus-sim maelstrom-node [--protocol gossip|raft|paxos] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y] [--ignore-topology]";
 
 fn main() -> ExitCode {
     match run() {
@@ -622,27 +627,40 @@ struct Fig16Settings {
     trials: usize,
     seed: u64,
     model: String,
+    /// `per-follower`, or absent for the default `broadcast` (so default parts read as before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    heartbeats: Option<String>,
+    /// `heartbeat`, or absent for the default `crash`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rejoin: Option<String>,
 }
 
 fn fig16(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
-    use consensus_playground::raft::experiments::{fig16_range, fig16_trial, Fig16Model, Fig16Trial, FIG16_RANGES_MS};
+    use consensus_playground::raft::experiments::{
+        fig16_range_with, fig16_trial_with, Fig16Heartbeats, Fig16Model, Fig16Rejoin, Fig16Setup, Fig16Trial, FIG16_RANGES_MS,
+    };
     let (mut trials, mut seed, mut model, mut shard) = (1000usize, 1u64, Fig16Model::Disk, None);
+    let mut setup = Fig16Setup::default();
     while let Some((key, value)) = next_option(parser)? {
         match key.as_str() {
             "trials" => trials = value.parse().ok().filter(|t| *t > 0).ok_or("--trials must be a positive integer")?,
             "seed" => seed = value.parse().map_err(|_| "--seed must be a non-negative integer")?,
             "model" => model = Fig16Model::from_name(&value).ok_or("--model must be disk or network")?,
+            "heartbeats" => setup.heartbeats = Fig16Heartbeats::from_name(&value).ok_or("--heartbeats must be broadcast or per-follower")?,
+            "rejoin" => setup.rejoin = Fig16Rejoin::from_name(&value).ok_or("--rejoin must be crash or heartbeat")?,
             "shard" => shard = Some(Shard::parse(&value)?),
             other => return Err(format!("unknown option --{other}")),
         }
     }
-    let settings = Fig16Settings { trials, seed, model: model.name().to_string() };
+    let heartbeats = (setup.heartbeats != Fig16Heartbeats::Broadcast).then(|| setup.heartbeats.name().to_string());
+    let rejoin = (setup.rejoin != Fig16Rejoin::Crash).then(|| setup.rejoin.name().to_string());
+    let settings = Fig16Settings { trials, seed, model: model.name().to_string(), heartbeats, rejoin };
     let mut out = std::io::stdout().lock();
     for (line, range) in FIG16_RANGES_MS.into_iter().enumerate() {
         let started = Instant::now();
         let Some(shard) = shard else {
-            let r = fig16_range(seed, range, trials, model);
-            if writeln!(out, "{}", fig16_line(model, &r, started.elapsed().as_millis() as u64)).is_err() {
+            let r = fig16_range_with(seed, range, trials, model, setup);
+            if writeln!(out, "{}", fig16_line(model, setup, &r, started.elapsed().as_millis() as u64)).is_err() {
                 break;
             }
             continue;
@@ -652,7 +670,7 @@ fn fig16(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
         let slice = shard.slice(0..trials as u64);
         let outcomes: Vec<serde_json::Value> = slice
             .clone()
-            .map(|t| match fig16_trial(seed.wrapping_add(t), range, model) {
+            .map(|t| match fig16_trial_with(seed.wrapping_add(t), range, model, setup) {
                 Fig16Trial::Elected(us) => json!(us),
                 Fig16Trial::Capped => json!("capped"),
                 Fig16Trial::NoLeaderToCrash => serde_json::Value::Null,
@@ -663,10 +681,15 @@ fn fig16(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// One line of `fig16`'s output.
-fn fig16_line(model: consensus_playground::raft::experiments::Fig16Model, r: &consensus_playground::raft::experiments::Fig16Summary, wall_ms: u64) -> serde_json::Value {
+/// One line of `fig16`'s output (`"heartbeats"` and `"rejoin"` only when not the default).
+fn fig16_line(
+    model: consensus_playground::raft::experiments::Fig16Model,
+    setup: consensus_playground::raft::experiments::Fig16Setup,
+    r: &consensus_playground::raft::experiments::Fig16Summary,
+    wall_ms: u64,
+) -> serde_json::Value {
     let round = |x: f64| (x * 1000.0).round() / 1000.0;
-    json!({
+    let mut line = json!({
         "range_ms": [r.range_ms.0, r.range_ms.1],
         "model": model.name(),
         "trials": r.trials,
@@ -679,14 +702,31 @@ fn fig16_line(model: consensus_playground::raft::experiments::Fig16Model, r: &co
         "mean_ms": round(r.mean_ms),
         "cdf": r.cdf.iter().map(|(ms, p)| json!([round(*ms), p])).collect::<Vec<_>>(),
         "wall_ms": wall_ms,
-    })
+    });
+    let default = consensus_playground::raft::experiments::Fig16Setup::default();
+    if setup.heartbeats != default.heartbeats {
+        line["heartbeats"] = json!(setup.heartbeats.name());
+    }
+    if setup.rejoin != default.rejoin {
+        line["rejoin"] = json!(setup.rejoin.name());
+    }
+    line
 }
 
 /// `merge` for `fig16`: every range's trials, summarized as one run would.
 fn fig16_merge(run: &shard::Assembled) -> Result<ExitCode, String> {
-    use consensus_playground::raft::experiments::{fig16_summary, Fig16Model, Fig16Trial, FIG16_RANGES_MS};
+    use consensus_playground::raft::experiments::{fig16_summary, Fig16Heartbeats, Fig16Model, Fig16Rejoin, Fig16Setup, Fig16Trial, FIG16_RANGES_MS};
     let s: Fig16Settings = serde_json::from_value(run.settings.clone()).map_err(|e| format!("merge: fig16 settings: {e}"))?;
     let model = Fig16Model::from_name(&s.model).ok_or("merge: fig16 settings: the model must be disk or network")?;
+    let heartbeats = match &s.heartbeats {
+        None => Fig16Heartbeats::Broadcast,
+        Some(h) => Fig16Heartbeats::from_name(h).ok_or("merge: fig16 settings: the heartbeats must be broadcast or per-follower")?,
+    };
+    let rejoin = match &s.rejoin {
+        None => Fig16Rejoin::Crash,
+        Some(r) => Fig16Rejoin::from_name(r).ok_or("merge: fig16 settings: the rejoin must be crash or heartbeat")?,
+    };
+    let setup = Fig16Setup { heartbeats, rejoin };
     run.expect(FIG16_RANGES_MS.len(), 0..s.trials as u64)?;
     let mut out = std::io::stdout().lock();
     for (range, line) in FIG16_RANGES_MS.into_iter().zip(&run.lines) {
@@ -707,7 +747,7 @@ fn fig16_merge(run: &shard::Assembled) -> Result<ExitCode, String> {
             return Err(format!("merge: fig16: {} trials for range {range:?}, not {}", outcomes.len(), s.trials));
         }
         let r = fig16_summary(range, outcomes);
-        if writeln!(out, "{}", fig16_line(model, &r, line.wall_ms)).is_err() {
+        if writeln!(out, "{}", fig16_line(model, setup, &r, line.wall_ms)).is_err() {
             break;
         }
     }

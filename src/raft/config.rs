@@ -60,6 +60,9 @@ pub struct Config {
     /// on disk when the handler runs; a server that crashes before the reply leaves never
     /// sends it (a crash after the write, before the send).
     pub persist_us: Micros,
+    /// Per-follower heartbeat schedules and one AppendEntries outstanding per follower, as
+    /// LogCabin's leader runs them (see [`Options::per_follower_heartbeats`]). Off by default.
+    pub per_follower_heartbeats: bool,
 }
 
 impl Default for Config {
@@ -80,6 +83,7 @@ impl Default for Config {
             read_index: true,
             batch_us: None,
             persist_us: 0,
+            per_follower_heartbeats: false,
         }
     }
 }
@@ -126,6 +130,7 @@ impl Config {
             snapshot_interval: self.snapshot_interval,
             read_index: self.read_index,
             batch_us: self.batch_us,
+            per_follower_heartbeats: self.per_follower_heartbeats,
         };
         (sim, options)
     }
@@ -148,6 +153,7 @@ impl Config {
             snapshot_interval: o.snapshot_interval,
             read_index: o.read_index,
             batch_us: o.batch_us,
+            per_follower_heartbeats: o.per_follower_heartbeats,
         }
     }
 }

@@ -71,8 +71,87 @@ impl Fig16Model {
     }
 }
 
+/// How a Figure 16 leader schedules its heartbeats.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Fig16Heartbeats {
+    /// One timer, one AppendEntries to every follower at once (the default).
+    #[default]
+    Broadcast,
+    /// LogCabin's leader, the one the paper measured: a schedule per follower, each heartbeat
+    /// a period after the previous AppendEntries to that follower started, one outstanding
+    /// at a time ([`super::sim::Options::per_follower_heartbeats`]).
+    PerFollower,
+}
+
+impl Fig16Heartbeats {
+    /// Both, in the order the CLI lists them.
+    pub const ALL: [Fig16Heartbeats; 2] = [Fig16Heartbeats::Broadcast, Fig16Heartbeats::PerFollower];
+
+    /// `broadcast` or `per-follower`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fig16Heartbeats::Broadcast => "broadcast",
+            Fig16Heartbeats::PerFollower => "per-follower",
+        }
+    }
+
+    /// The schedule named `name` (`broadcast` or `per-follower`), if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|h| h.name() == name)
+    }
+}
+
+/// When the two servers with shorter logs come back before the new election.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Fig16Rejoin {
+    /// At the leader's crash (the default): their election timers start then, up to a
+    /// heartbeat interval after the other two followers' were last restarted by a heartbeat.
+    #[default]
+    Crash,
+    /// Right after the leader's last heartbeat before the crash has reached the others (the
+    /// copies to them lost, since they were down): all four followers' election timers start
+    /// within the network's jitter of each other, as the paper's did ("a synchronized
+    /// broadcast of heartbeat RPCs from the leader before terminating its process", Raft
+    /// paper §9.3), and the
+    /// two still hold shorter logs. A change of the fault schedule only.
+    Heartbeat,
+}
+
+impl Fig16Rejoin {
+    /// Both, in the order the CLI lists them.
+    pub const ALL: [Fig16Rejoin; 2] = [Fig16Rejoin::Crash, Fig16Rejoin::Heartbeat];
+
+    /// `crash` or `heartbeat`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fig16Rejoin::Crash => "crash",
+            Fig16Rejoin::Heartbeat => "heartbeat",
+        }
+    }
+
+    /// The moment named `name` (`crash` or `heartbeat`), if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.name() == name)
+    }
+}
+
+/// A Figure 16 set-up beyond the range and the model: the leader's heartbeat schedule and
+/// when the two servers with shorter logs come back. The default is the README's table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Fig16Setup {
+    /// The leader's heartbeat schedule.
+    pub heartbeats: Fig16Heartbeats,
+    /// When the two servers with shorter logs come back.
+    pub rejoin: Fig16Rejoin,
+}
+
 /// The simulation settings of a Figure 16 trial with election timeouts in `[lo, hi]` ms.
-pub fn fig16_config(seed: u64, (lo, hi): (u64, u64), model: Fig16Model) -> Config {
+pub fn fig16_config(seed: u64, range_ms: (u64, u64), model: Fig16Model) -> Config {
+    fig16_config_with(seed, range_ms, model, Fig16Heartbeats::Broadcast)
+}
+
+/// [`fig16_config`] with the leader's heartbeat schedule chosen.
+pub fn fig16_config_with(seed: u64, (lo, hi): (u64, u64), model: Fig16Model, heartbeats: Fig16Heartbeats) -> Config {
     let (latency_us, persist_us) = model.timing();
     Config {
         seed,
@@ -84,6 +163,7 @@ pub fn fig16_config(seed: u64, (lo, hi): (u64, u64), model: Fig16Model) -> Confi
         pre_vote: false,
         check_quorum: false,
         snapshot_interval: None,
+        per_follower_heartbeats: heartbeats == Fig16Heartbeats::PerFollower,
         ..Config::default()
     }
 }
@@ -103,10 +183,17 @@ pub enum Fig16Trial {
 
 /// One Figure 16 trial with the given seed: what [`fig16_range`] summarizes.
 pub fn fig16_trial(seed: u64, range_ms: (u64, u64), model: Fig16Model) -> Fig16Trial {
-    match crash_leader(seed, range_ms, model) {
+    fig16_trial_with(seed, range_ms, model, Fig16Setup::default())
+}
+
+/// [`fig16_trial`] with another set-up. With per-follower schedules
+/// the leader is crashed within a heartbeat interval after a heartbeat to any follower: every
+/// follower's schedule has the same period, so each follower's phase at the crash is uniform
+/// all the same.
+pub fn fig16_trial_with(seed: u64, range_ms: (u64, u64), model: Fig16Model, setup: Fig16Setup) -> Fig16Trial {
+    match crash_leader(seed, range_ms, model, setup) {
         None => Fig16Trial::NoLeaderToCrash,
-        Some((mut s, old)) => {
-            let crashed_at = s.now();
+        Some((mut s, old, crashed_at)) => {
             while s.now() - crashed_at < FIG16_CAP_US {
                 let Some(e) = s.step_brief() else { break };
                 // A new leader's first AppendEntries (the old leader's may still be in flight).
@@ -119,10 +206,12 @@ pub fn fig16_trial(seed: u64, range_ms: (u64, u64), model: Fig16Model) -> Fig16T
     }
 }
 
-/// The trial's set-up, up to the crash: returns the simulation just after the leader crashed,
-/// and the crashed leader's index; None when no leader held on long enough.
-fn crash_leader(seed: u64, range_ms: (u64, u64), model: Fig16Model) -> Option<(Simulation<super::Raft>, usize)> {
-    let config = fig16_config(seed, range_ms, model);
+/// The trial's set-up, up to the crash: returns the simulation just after the leader crashed
+/// (and the two behind servers came back), the crashed leader's index and the time of the
+/// crash; None when no leader held on long enough.
+fn crash_leader(seed: u64, range_ms: (u64, u64), model: Fig16Model, setup: Fig16Setup) -> Option<(Simulation<super::Raft>, usize, Micros)> {
+    let config = fig16_config_with(seed, range_ms, model, setup.heartbeats);
+    let latest = config.latency_us.1;
     let heartbeat = config.heartbeat_us;
     let mut rng = Pcg64Mcg::seed_from_u64(seed ^ 0xf16_f16);
     let mut s = Simulation::<super::Raft>::new(config).expect("valid settings");
@@ -161,15 +250,26 @@ fn crash_leader(seed: u64, range_ms: (u64, u64), model: Fig16Model) -> Option<(S
             return None;
         }
     }
-    s.run_until(s.now() + rng.random_range(0..heartbeat));
+    let crash_at = s.now() + rng.random_range(0..heartbeat);
+    if setup.rejoin == Fig16Rejoin::Heartbeat {
+        // Once the heartbeat has reached the others (its copies to the two lost), or at the
+        // crash if that comes first.
+        s.run_until((s.now() + latest).min(crash_at));
+        for &i in &behind {
+            s.restart(i).ok()?;
+        }
+    }
+    s.run_until(crash_at);
     if s.node(leader).role() != Role::Leader {
         return None;
     }
     s.crash(leader).ok()?;
-    for &i in &behind {
-        s.restart(i).ok()?;
+    if setup.rejoin == Fig16Rejoin::Crash {
+        for &i in &behind {
+            s.restart(i).ok()?;
+        }
     }
-    Some((s, leader))
+    Some((s, leader, crash_at))
 }
 
 /// Summary of one range's trials, times in ms.
@@ -201,7 +301,12 @@ pub struct Fig16Summary {
 
 /// Runs `trials` trials for one range (seeds `seed`, `seed + 1`, …) and summarizes them.
 pub fn fig16_range(seed: u64, range_ms: (u64, u64), trials: usize, model: Fig16Model) -> Fig16Summary {
-    fig16_summary(range_ms, (0..trials as u64).map(|t| fig16_trial(seed.wrapping_add(t), range_ms, model)))
+    fig16_range_with(seed, range_ms, trials, model, Fig16Setup::default())
+}
+
+/// [`fig16_range`] with another set-up.
+pub fn fig16_range_with(seed: u64, range_ms: (u64, u64), trials: usize, model: Fig16Model, setup: Fig16Setup) -> Fig16Summary {
+    fig16_summary(range_ms, (0..trials as u64).map(|t| fig16_trial_with(seed.wrapping_add(t), range_ms, model, setup)))
 }
 
 /// Summarizes one range's trials, whatever ran them (trial `t` of a range is seed `seed + t`

@@ -912,6 +912,23 @@ impl ConsensusProtocol {
         Ok(self.requests_for_all(false))
     }
 
+    /// Leader only: the AppendEntries for follower `to` alone (a heartbeat on its own schedule,
+    /// carrying what it lacks from nextIndex on); None when it needs the snapshot instead (an
+    /// InstallSnapshot is queued) or is not another member.
+    ///
+    /// Errors: not leader.
+    pub fn heartbeat_to(&mut self, to: NodeId) -> Result<Option<AppendEntriesRequest>> {
+        self.require_leader()?;
+        Ok(if to != self.node_id && self.is_member(to) { self.request_for(to, false) } else { None })
+    }
+
+    /// Whether a leader owes follower `to` an AppendEntries beyond the answer it just had: `to`
+    /// lacks released entries, or a ReadIndex round newer than `answered` waits for it.
+    pub fn owes(&self, to: NodeId, answered: u64) -> bool {
+        let released = self.released.min(self.last_log_index());
+        self.role == Role::Leader && (self.match_index.get(&to).copied().unwrap_or(0) < released || (answered < self.round && !self.reads.is_empty()))
+    }
+
     /// Leader side of AppendEntries (Figure 2, "Leaders"; §5.3, §5.4.2).
     ///
     /// A newer term makes the node a follower. A reply of an older term, or to a node no longer

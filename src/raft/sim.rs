@@ -85,6 +85,8 @@ pub enum Timer {
     TransferTimeout,
     /// Batching: the leader sends what it collected (`Config::batch_us`).
     Flush,
+    /// A leader's heartbeat to one follower, by id ([`Options::per_follower_heartbeats`]).
+    HeartbeatTo(u8),
 }
 
 /// Raft's settings, beyond the simulator's (µs).
@@ -108,6 +110,16 @@ pub struct Options {
     pub read_index: bool,
     /// Batching interval (None: each command is sent at once).
     pub batch_us: Option<Micros>,
+    /// Per-follower heartbeat schedules, as in LogCabin, the implementation the Raft paper
+    /// measured (§9.3; dissertation §9.4): the leader keeps one schedule per follower, as
+    /// LogCabin's one thread per follower does. Each follower gets its next heartbeat a period
+    /// after the leader's previous AppendEntries to it *started*; at most one AppendEntries is
+    /// outstanding per follower (one that carries entries waits for the follower's disk write),
+    /// and what a follower still lacks goes out when it answers; an RPC unanswered for a
+    /// period is given up and the next one starts. Off: one heartbeat timer for all followers
+    /// and pipelined AppendEntries (the default; `sim::experiments` measures both). Native
+    /// builds only: a wasm build ignores it (the page does not offer it).
+    pub per_follower_heartbeats: bool,
 }
 
 /// Raft, with its options: the [`Protocol`] the simulator drives.
@@ -138,12 +150,22 @@ pub struct RaftNode {
     next_read: u64,
     /// Elections this node started (timeouts, TimeoutNow, a user's request).
     elections: u64,
+    /// Per-follower heartbeats only: the followers (bit per id) a leader awaits an answer from.
+    busy: u64,
+    /// Per-follower heartbeats only: followers whose heartbeat fell due while the leader still
+    /// awaited their answer (it goes out with the answer).
+    due: u64,
 }
 
 fn send_appends(out: &mut Out<Raft>, requests: Vec<AppendEntriesRequest>) {
     for r in requests {
         out.send(r.to, Payload::AppendEntries(r.args));
     }
+}
+
+/// `to`'s bit in [`RaftNode::busy`] (ids below 64; the simulator has at most 16 nodes).
+fn bit(to: NodeId) -> u64 {
+    1 << (to & 63)
 }
 
 fn broadcast(cx: &Ctx, out: &mut Out<Raft>, payload: Payload) {
@@ -155,6 +177,50 @@ fn broadcast(cx: &Ctx, out: &mut Out<Raft>, payload: Payload) {
 }
 
 impl Raft {
+    /// Whether the leader keeps per-follower heartbeat schedules ([`Options::per_follower_heartbeats`]):
+    /// never in a wasm build, whose pages do not offer the option (it would add 0.8 KB gzip to
+    /// the Raft widget); the native CLI and the tests have it.
+    fn per_follower(&self) -> bool {
+        cfg!(not(target_family = "wasm")) && self.options.per_follower_heartbeats
+    }
+
+    /// Sends the leader's AppendEntries. With per-follower heartbeats (LogCabin's peer
+    /// threads), a request to a follower that has not answered the previous one waits (what it
+    /// lacks goes out with the answer, [`Self::answered`]), and each request that goes out
+    /// restarts that follower's heartbeat timer: its next heartbeat is a period after this start.
+    fn send_appends(&self, n: &mut RaftNode, out: &mut Out<Self>, requests: Vec<AppendEntriesRequest>) {
+        if !self.per_follower() {
+            return send_appends(out, requests);
+        }
+        for r in requests {
+            if n.busy & bit(r.to) == 0 {
+                self.rpc_started(n, r.to, out);
+                out.send(r.to, Payload::AppendEntries(r.args));
+            }
+        }
+    }
+
+    /// Per-follower heartbeats: an RPC to `to` starts now; its next heartbeat is a period later.
+    fn rpc_started(&self, n: &mut RaftNode, to: NodeId, out: &mut Out<Self>) {
+        n.busy |= bit(to);
+        n.due &= !bit(to);
+        out.push(Effect::CancelTimer(Timer::HeartbeatTo(to as u8)));
+        out.set_timer(Timer::HeartbeatTo(to as u8), Delay::After(self.options.heartbeat_us));
+    }
+
+    /// Per-follower heartbeats: `to` answered (an AppendEntries of ReadIndex round `round`, or
+    /// an InstallSnapshot). LogCabin's peer thread sends again at once only while the follower
+    /// lacks entries (matchIndex < lastLogIndex; here also a newer ReadIndex round): then the
+    /// request from its nextIndex goes out, in place of the core's follow-up (which may start
+    /// after requests held back, or only carry a new commitIndex: that waits for the heartbeat).
+    fn answered(&self, n: &mut RaftNode, to: NodeId, round: u64, out: &mut Out<Self>) {
+        n.busy &= !bit(to);
+        if n.due & bit(to) != 0 || n.core.owes(to, round) {
+            let next = n.core.heartbeat_to(to).ok().flatten();
+            self.send_appends(n, out, next.into_iter().collect());
+        }
+    }
+
     fn reset_election_timer(&self, n: &mut RaftNode, out: &mut Out<Self>) {
         let (lo, hi) = self.options.election_timeout_us;
         out.push(Effect::CancelTimers);
@@ -164,7 +230,14 @@ impl Raft {
     }
 
     fn start_leader_timers(&self, n: &RaftNode, heartbeat_after: Micros, out: &mut Out<Self>) {
-        out.set_timer(Timer::Heartbeat, Delay::After(heartbeat_after));
+        if !self.per_follower() {
+            out.set_timer(Timer::Heartbeat, Delay::After(heartbeat_after));
+        } else if heartbeat_after == 0 {
+            // Resumed after a pause: every follower's schedule starts again now.
+            for f in n.core.others() {
+                out.set_timer(Timer::HeartbeatTo(f as u8), Delay::After(0));
+            }
+        }
         if self.options.check_quorum {
             out.set_timer(Timer::CheckQuorum, Delay::After(self.options.election_timeout_us.0));
         }
@@ -213,7 +286,8 @@ impl Raft {
         n.flush_pending = false;
         let no_op = n.core.last_log_index() > before;
         out.note(Note::Leader { at: cx.me, term: n.core.current_term(), votes, of: n.core.cluster().len(), no_op });
-        send_appends(out, requests);
+        n.busy = 0;
+        self.send_appends(n, out, requests);
         self.start_leader_timers(n, self.options.heartbeat_us, out);
     }
 
@@ -222,7 +296,7 @@ impl Raft {
         match self.options.batch_us {
             None => {
                 let (index, requests) = n.core.replicate_shared(command)?;
-                send_appends(out, requests);
+                self.send_appends(n, out, requests);
                 Ok(index)
             }
             Some(delay) => {
@@ -386,7 +460,9 @@ impl Raft {
                 if moved.is_none() {
                     routine = reply.success && me.match_index().get(&f).copied() == match_before;
                 }
-                if let Some(r) = next {
+                if self.per_follower() {
+                    self.answered(n, f, reply.round, out);
+                } else if let Some(r) = next {
                     out.send(r.to, Payload::AppendEntries(r.args));
                 }
                 if let Some((t, args)) = n.core.take_timeout_now() {
@@ -422,7 +498,9 @@ impl Raft {
                 } else {
                     MsgNote::SnapshotHeld { index: reply.match_index }
                 };
-                if let Some(r) = next {
+                if self.per_follower() {
+                    self.answered(n, f, u64::MAX, out);
+                } else if let Some(r) = next {
                     out.send(r.to, Payload::AppendEntries(r.args));
                 }
                 what
@@ -476,6 +554,8 @@ impl Protocol for Raft {
             confirmed: Vec::new(),
             next_read: 0,
             elections: 0,
+            busy: 0,
+            due: 0,
         }
     }
 
@@ -508,6 +588,32 @@ impl Protocol for Raft {
                 send_appends(out, requests);
                 out.set_timer(Timer::Heartbeat, Delay::After(self.options.heartbeat_us));
             }
+            Timer::HeartbeatTo(_) if !self.per_follower() => {}
+            Timer::HeartbeatTo(f) => {
+                // A period since the last RPC to `f` started.
+                let f = f as NodeId;
+                if !n.core.is_member(f) || n.core.role() != Role::Leader {
+                    return; // removed from the configuration: no more heartbeats
+                }
+                let (busy, due) = (n.busy & bit(f) != 0, n.due & bit(f) != 0);
+                if busy && !due {
+                    // Still awaiting the answer (a disk write, say): LogCabin's peer thread
+                    // waits for it and then sends the heartbeat at once. Its transport reports
+                    // a failed RPC; the simulator's network says nothing, so the leader gives
+                    // it up when the minimum election timeout has passed since it started.
+                    n.due |= bit(f);
+                    let wait = self.options.election_timeout_us.0.saturating_sub(self.options.heartbeat_us);
+                    return out.set_timer(Timer::HeartbeatTo(f as u8), Delay::After(wait));
+                }
+                let Ok(request) = n.core.heartbeat_to(f) else { return };
+                n.busy &= !bit(f);
+                out.note(Note::Heartbeats { at, followers: 1 });
+                match request {
+                    Some(r) => self.send_appends(n, out, vec![r]),
+                    // An InstallSnapshot is queued for it (`after_check` sends it).
+                    None => out.set_timer(Timer::HeartbeatTo(f as u8), Delay::After(self.options.heartbeat_us)),
+                }
+            }
             Timer::CheckQuorum => {
                 if n.core.role() != Role::Leader {
                     return;
@@ -533,7 +639,7 @@ impl Protocol for Raft {
                     return;
                 }
                 out.note(Note::Batch { at, followers: requests.len() });
-                send_appends(out, requests);
+                self.send_appends(n, out, requests);
             }
         }
     }
@@ -548,7 +654,7 @@ impl Protocol for Raft {
                 n.next_read += 1;
                 n.reads.insert(rid, (c, seq, key.clone()));
                 out.note(Note::ReadIndex { at, client: id, key: key.clone(), commit: n.core.commit_index() });
-                send_appends(out, requests);
+                self.send_appends(n, out, requests);
                 return;
             }
         }
@@ -657,6 +763,9 @@ impl Protocol for Raft {
         }
         // InstallSnapshot for followers that need compacted entries.
         for (to, args) in n.core.take_install_snapshots() {
+            if self.per_follower() {
+                self.rpc_started(n, to, out);
+            }
             out.send(to, Payload::InstallSnapshot(args));
         }
     }
@@ -794,9 +903,9 @@ impl Simulation<Raft> {
         let (changed, _) = self.act_with(l, |_, n, _, _| n.core.change_membership(members.clone()));
         let (index, requests) = changed.map_err(|e| Error::invalid("addNode", e.to_string()))?;
         let i = self.spawn_node(&members);
-        self.act(l, |_, _, cx, out| {
+        self.act(l, |p, n, cx, out| {
             out.note(Note::Added { at: cx.me, node: i, index });
-            send_appends(out, requests);
+            p.send_appends(n, out, requests);
         });
         self.settle();
         Ok(i)
@@ -816,11 +925,11 @@ impl Simulation<Raft> {
         if members.is_empty() {
             return Err(Error::invalid("id", format!("must not be the last member ({id} is)")));
         }
-        let (changed, _) = self.act_with(l, |_, n, cx, out| {
+        let (changed, _) = self.act_with(l, |p, n, cx, out| {
             let r = n.core.change_membership(members);
             if let Ok((index, requests)) = r {
                 out.note(Note::Removing { at: cx.me, node: i, index });
-                send_appends(out, requests);
+                p.send_appends(n, out, requests);
                 return Ok(());
             }
             r.map(|_| ())

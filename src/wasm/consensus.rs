@@ -240,6 +240,7 @@ fn raft_options(options: &JsValue) -> JsResult<(Options, u64)> {
         snapshot_interval: None,
         read_index: false,
         batch_us: None,
+        per_follower_heartbeats: false,
     };
     let mut seed = 1;
     if options.is_undefined() || options.is_null() {
@@ -483,7 +484,7 @@ impl RaftMechanism {
 fn timer_name(t: Timer) -> &'static str {
     match t {
         Timer::Election => "election",
-        Timer::Heartbeat => "heartbeat",
+        Timer::Heartbeat | Timer::HeartbeatTo(_) => "heartbeat",
         Timer::CheckQuorum => "checkQuorum",
         Timer::TransferTimeout => "transferTimeout",
         Timer::Flush => "flush",
