@@ -365,6 +365,14 @@ export class ConsensusTrait {
    * the core's view costs in proportion to its log.
    */
   #call(fn) {
+    // The core's clock moves only when it is ticked, and a timer a call sets runs from that clock:
+    // bring it to the present first, or an idle core (a PBFT backup with no timer pending) would
+    // start a timer already late and fire it at once (a false suspicion of the primary).
+    const t = this.#clock();
+    if (this.#running && t - this.#coreNow >= 1) {
+      this.#coreNow = t;
+      this.#send(this.#node.tick(t));
+    }
     const out = fn();
     this.#send(out);
     this.#observeSoon();
@@ -379,6 +387,7 @@ export class ConsensusTrait {
     });
   }
   #observing = false;
+  #coreNow = 0; // the last time the core was ticked to (ms since start())
 
   #send(outbox) {
     for (const { to, message } of outbox ?? []) {
@@ -926,7 +935,7 @@ export class ConsensusTrait {
    * is written. → Promise<{updated, value, previous, attempts, error}>: `value` the committed
    * value (updated) or the last value seen (not updated); `error` why not.
    */
-  async update(key, fn, options = {}) {
+  update(key, fn, options = {}) {
     nonEmptyString(key, 'key');
     if (typeof fn !== 'function') throw fail('fn', 'must be a function (currentValue) => newValue', fn);
     if (!isObject(options)) throw fail('options', 'must be an object {retries}', options);
@@ -934,6 +943,10 @@ export class ConsensusTrait {
     const retries = options.retries ?? 5;
     if (!(Number.isInteger(retries) && retries >= 0)) throw fail('options.retries', 'must be a non-negative integer', retries);
     this.#needsLog('update');
+    return this.#update(key, fn, retries);
+  }
+
+  async #update(key, fn, retries) {
     let current = this.#kv.get(key);
     for (let attempt = 1; ; attempt++) {
       let next;
@@ -966,7 +979,7 @@ export class ConsensusTrait {
    * `expiresAt` the lease's end (ms since the epoch, in the log's time); when refused, `holder`
    * and `expiresAt` are the current holder's.
    */
-  async acquireLock(name, options = {}) {
+  acquireLock(name, options = {}) {
     nonEmptyString(name, 'name');
     if (!isObject(options)) throw fail('options', 'must be an object {leaseMs, holder, wait}', options);
     for (const k of Object.keys(options)) if (!['leaseMs', 'holder', 'wait'].includes(k)) throw fail(`options.${k}`, 'is not an option (known: leaseMs, holder, wait)');
@@ -975,11 +988,17 @@ export class ConsensusTrait {
     const wait = options.wait ?? 0;
     if (!(typeof wait === 'number' && wait >= 0 && !Number.isNaN(wait))) throw fail('options.wait', 'must be a non-negative number of milliseconds', wait);
     this.#needsLog('acquireLock');
-    const deadline = Date.now() + wait;
+    return this.#acquire(name, holder, leaseMs, Date.now() + wait);
+  }
+
+  async #acquire(name, holder, leaseMs, deadline) {
     for (;;) {
       const r = await this.#submit({ op: 'lock', key: name, value: holder, holder, leaseMs, at: Date.now() }, { acquired: null, token: null, holder: null, expiresAt: null });
       if (r.acquired !== false || Date.now() >= deadline || !this.#running) return r;
-      // Refused: try again once it is released (as this agent applies it) or its lease ends.
+      // Refused: try again once it is released (as this agent applies it) or its lease ends; at
+      // once if that happened already (applied in the same turn as the refusal).
+      const now = this.#locks.get(name);
+      if (!now || now.holder !== r.holder || now.expiresAt !== r.expiresAt) continue;
       await new Promise((resolve) => {
         const wake = () => {
           clearTimeout(timer);
