@@ -117,3 +117,16 @@ test('examples/counter across 5 worker threads: increments, decrements and batch
   t.diagnostic(`final value ${values[0]} on ${survivors.join(', ')}: ${book.acked.length} acknowledged operations summing to ${book.sum()}, ${book.unknown.length} unknown (${book.unknown.join(', ') || 'none'}), 1 refused`);
   await c.stop();
 });
+
+test('examples/counter/main.js runs as written (the README\'s command) and ends with every node agreeing', { timeout: 30_000 }, async () => {
+  const { execFile } = await import('node:child_process');
+  const main = new URL('../examples/counter/main.js', import.meta.url);
+  const out = await new Promise((resolve, reject) =>
+    execFile(process.execPath, [main.pathname], { timeout: 25_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))));
+  const lines = out.trim().split('\n');
+  assert.match(lines[1], /^\+1 from each of the 5 nodes: +(n\d=5 ?){5}$/);
+  assert.match(lines[3], /^n3's batch \[10, -1, 1\] \(one command, ok: true\): +(n\d=13 ?){5}$/);
+  assert.match(lines[4], /^crashed the leader (n\d); new leader: (?!\1)n\d$/);
+  assert.match(lines[6], /cut off: increment ok=false \(no quorum: .*it still reads 14$/);
+  assert.match(lines.at(-1), /^healed: every node agrees: +(n\d=15 ?){4}$/);
+});

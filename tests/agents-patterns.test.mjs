@@ -283,3 +283,35 @@ test('bad arguments throw an Error naming the parameter and the rule', () => {
   assert.throws(() => new FencedResource('r').write('7', 'v'), /^Error: token must be a positive integer/);
   agent.stop();
 });
+
+test("the README's pattern blocks run as written, in order, and print what their comments say", LIMIT, async () => {
+  const { readFileSync, writeFileSync, rmSync } = await import('node:fs');
+  const { execFile } = await import('node:child_process');
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const start = readme.indexOf('### Patterns: compare-and-swap, locks with fencing tokens');
+  const section = readme.slice(start, readme.indexOf('\n### ', start + 1));
+  const code = [...section.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]).join('\n');
+  // Inside the package, so that 'consensus-playground' resolves to itself through "exports".
+  const file = new URL(`./.readme-patterns-${process.pid}.mjs`, import.meta.url);
+  writeFileSync(file, code);
+  try {
+    const out = await new Promise((resolve, reject) =>
+      execFile(process.execPath, [file.pathname], { timeout: 15_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))));
+    assert.deepEqual(out.trim().split('\n'), [
+      '[ false, true ]',
+      '9',
+      'true 8',
+      'false nothing written: not enough stock 8',
+      'true true',
+      'false',
+      'true true',
+      'false',
+      'final by b',
+      'true',
+      "true { visits: 9, last: 'a' }",
+      'increment needs an ordered log (mechanism raft, paxos or pbft)',
+    ]);
+  } finally {
+    rmSync(file, { force: true });
+  }
+});
