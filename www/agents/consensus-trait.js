@@ -367,9 +367,11 @@ export class ConsensusTrait {
   #call(fn) {
     // The core's clock moves only when it is ticked, and a timer a call sets runs from that clock:
     // bring it to the present first, or an idle core (a PBFT backup with no timer pending) would
-    // start a timer already late and fire it at once (a false suspicion of the primary).
+    // start a timer already late and fire it at once (a false suspicion of the primary). Only
+    // when that fires nothing: a timer already due (the event loop ran late) fires from its own
+    // setTimeout, after the messages that arrived meanwhile, as before.
     const t = this.#clock();
-    if (this.#running && t - this.#coreNow >= 1) {
+    if (this.#running && t - this.#coreNow >= 1 && !(this.#nextTimerAt <= t)) {
       this.#coreNow = t;
       this.#send(this.#node.tick(t));
     }
@@ -388,6 +390,7 @@ export class ConsensusTrait {
   }
   #observing = false;
   #coreNow = 0; // the last time the core was ticked to (ms since start())
+  #nextTimerAt = Infinity; // the core's next timer, as last read
 
   #send(outbox) {
     for (const { to, message } of outbox ?? []) {
@@ -585,6 +588,7 @@ export class ConsensusTrait {
     this.#tickTimer = null;
     if (!this.#running) return;
     const next = Math.min(...(v.timers ?? []).map((t) => t.atMs));
+    this.#nextTimerAt = next;
     if (!Number.isFinite(next)) return;
     this.#tickTimer = setTimeout(() => {
       this.#tickTimer = null;
