@@ -6,7 +6,7 @@
 // message through JSON, on a later macrotask); real but short timers. Tests wait for events and
 // conditions, never for time, and assert no durations.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import { ConsensusTrait, FencedResource } from 'consensus-playground';
 
 const FAST = { timeout: 1000, heartbeatInterval: 10, electionTimeout: [30, 60] };
@@ -16,6 +16,14 @@ const FAST = { timeout: 1000, heartbeatInterval: 10, electionTimeout: [30, 60] }
 const SLOWER = { pbft: { electionTimeout: [200, 400] } };
 const LIMIT = { timeout: 20_000 }; // a test that hangs fails instead
 const LOGS = { raft: ['a', 'b', 'c'], paxos: ['a', 'b', 'c'], pbft: ['a', 'b', 'c', 'd'] };
+
+// Every cluster is stopped after its test, passed or failed: a failed assertion must not leave
+// timers running (the file would never exit).
+const clusters = new Set();
+afterEach(() => {
+  for (const c of clusters) c.stop();
+  clusters.clear();
+});
 
 /** Agents over an in-memory network; `until(pred)` resolves once pred() holds after a delivery. */
 function cluster(mechanism, ids, config = {}) {
@@ -63,6 +71,7 @@ function cluster(mechanism, ids, config = {}) {
       return l[0] !== null && l.every((x) => x === l[0]);
     }),
   };
+  clusters.add(c);
   return c;
 }
 
