@@ -66,7 +66,9 @@ test('examples/counter across 5 worker threads: increments, decrements and batch
       }
       if (id === crashed) return;
       const r = await ops[k % ops.length](id);
-      assert.ok(r === null || r.ok || r.status === 'timeout', `${id}: ${r?.error}`);
+      // Acknowledged, unknown (timed out, or the node crashed first), or refused at once while a
+      // node hears no quorum (a loaded machine can delay heartbeats past `timeout`).
+      assert.ok(r === null || r.ok || r.status === 'timeout' || /no quorum/.test(r.error), `${id}: ${r?.error}`);
     }
   }
   await Promise.all(c.ids.map(client));
@@ -113,20 +115,20 @@ test('examples/counter across 5 worker threads: increments, decrements and batch
   assert.equal(new Set(values).size, 1, `every node shows the same value: ${values}`);
   if (book.unknown.length === 0) assert.equal(values[0], book.sum());
   else assert.ok(book.explains(values[0]), `${values[0]} is the sum of the ${book.acked.length} acknowledged operations (${book.sum()}) plus some of the ${book.unknown.length} unknown ones (${book.unknown})`);
-  assert.equal(book.refused, 1);
-  t.diagnostic(`final value ${values[0]} on ${survivors.join(', ')}: ${book.acked.length} acknowledged operations summing to ${book.sum()}, ${book.unknown.length} unknown (${book.unknown.join(', ') || 'none'}), 1 refused`);
+  assert.ok(book.refused >= 1);
+  t.diagnostic(`final value ${values[0]} on ${survivors.join(', ')}: ${book.acked.length} acknowledged operations summing to ${book.sum()}, ${book.unknown.length} unknown (${book.unknown.join(', ') || 'none'}), ${book.refused} refused`);
   await c.stop();
 });
 
-test('examples/counter/main.js runs as written (the README\'s command) and ends with every node agreeing', { timeout: 30_000 }, async () => {
+test('examples/counter/main.js runs as written (the README\'s command) and ends with every node agreeing on the acknowledged sum', { timeout: 60_000 }, async () => {
   const { execFile } = await import('node:child_process');
   const main = new URL('../examples/counter/main.js', import.meta.url);
   const out = await new Promise((resolve, reject) =>
-    execFile(process.execPath, [main.pathname], { timeout: 25_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))));
+    execFile(process.execPath, [main.pathname], { timeout: 50_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stdout}\n${stderr}`)) : resolve(stdout))));
   const lines = out.trim().split('\n');
   assert.match(lines[1], /^\+1 from each of the 5 nodes: +(n\d=5 ?){5}$/);
   assert.match(lines[3], /^n3's batch \[10, -1, 1\] \(one command, ok: true\): +(n\d=13 ?){5}$/);
   assert.match(lines[4], /^crashed the leader (n\d); new leader: (?!\1)n\d$/);
   assert.match(lines[6], /cut off: increment ok=false \(no quorum: .*it still reads 14$/);
-  assert.match(lines.at(-1), /^healed: every node agrees: +(n\d=15 ?){4}$/);
+  assert.match(lines.at(-1), /^healed: every node agrees on 15: +(n\d=15 ?){4}$/);
 });
