@@ -7,4 +7,5 @@ await init({ module_or_path: new URL('../pkg/consensus_playground_bg.wasm', impo
 
 export { ConsensusTrait, createConsensusTrait, EVENTS, MECHANISM_NAMES } from './consensus-trait.js';
 export { connectBroadcastChannel, connectPorts, meshPorts } from './transports.js';
+export { FencedResource } from './fencing.js';
 export { createConsensus } from '../pkg/consensus_playground.js';

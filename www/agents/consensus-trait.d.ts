@@ -45,7 +45,8 @@ export interface ProposalResult {
   proposalId: string;
   accepted: boolean;
   status: 'accepted' | 'rejected' | 'timeout';
-  key: string;
+  /** null for batch. */
+  key: string | null;
   value: unknown;
   votes: { for: number; against: number; total: number };
   quorumRequired: number | null;
@@ -55,6 +56,84 @@ export interface ProposalResult {
   index?: number;
   /** Gossip: the value is set locally and spreads (eventually consistent). */
   local?: true;
+}
+
+/** compareAndSwap's result: the command's outcome at its place in the log, the same on every node. */
+export interface CompareAndSwapResult extends ProposalResult {
+  /** Whether it swapped; null when the command was not applied (rejected, timed out). */
+  swapped: boolean | null;
+  /** The value the command found under the key (undefined: absent): the winner's value when another write came first. */
+  seen: unknown;
+  /** The value after it. */
+  current: unknown;
+}
+
+/** increment's result. `value` is the delta proposed. */
+export interface IncrementResult extends ProposalResult {
+  /** false (and `error`) when the key holds something else than a number; null when not applied. */
+  applied: boolean | null;
+  seen: unknown;
+  /** The value after it (the new total when applied). */
+  current: unknown;
+}
+
+export type BatchOperation =
+  | { op: 'set'; key: string; value: unknown }
+  | { op: 'increment'; key: string; delta?: number }
+  | { op: 'compareAndSwap'; key: string; expected?: unknown; value: unknown };
+
+/** batch's result: `key` is null and `value` the operations. */
+export interface BatchResult extends ProposalResult {
+  /** Whether every operation was applied (none is when one fails); null when the command was not applied. */
+  applied: boolean | null;
+  failed: { index: number; key?: string; reason: string } | null;
+  /** Each key's value before the batch. */
+  seen: Record<string, unknown> | undefined;
+  /** Each key's value after it (when applied). */
+  values: Record<string, unknown> | null;
+}
+
+export interface UpdateResult {
+  updated: boolean;
+  /** The value committed (updated) or the last value seen (not updated). */
+  value: unknown;
+  previous: unknown;
+  attempts: number;
+  error: string | null;
+  index?: number;
+}
+
+export interface LockOptions {
+  /** ms the grant lasts (default 10,000), counted in the log's time from the grant. */
+  leaseMs?: number;
+  /** Who takes it (default this agent's id). */
+  holder?: string;
+  /** ms to keep trying when it is held (default 0: answer at once). */
+  wait?: number;
+}
+
+/** acquireLock's result. */
+export interface LockResult extends ProposalResult {
+  /** Whether this request got the lock; null when the command was not applied. */
+  acquired: boolean | null;
+  /** The fencing token of the grant: larger than every earlier grant's. Null when not acquired. */
+  token: number | null;
+  /** The holder: this request's when acquired, the current one's when refused. */
+  holder: string | null;
+  /** When the lease ends (ms since the epoch, in the log's time). */
+  expiresAt: number | null;
+}
+
+export interface ReleaseResult extends ProposalResult {
+  /** false when the lock is no longer held under that token; null when the command was not applied. */
+  released: boolean | null;
+}
+
+export interface LockState {
+  holder: string;
+  token: number;
+  acquiredAt: number;
+  expiresAt: number;
 }
 
 export interface DebugState {
@@ -77,6 +156,8 @@ export interface DebugState {
   partition: null | 'minority' | 'majority';
   pending: number;
   values: Record<string, unknown>;
+  /** The locks as this agent has applied them. */
+  locks: Record<string, LockState>;
   /** PBFT: the view and the last executed sequence number. */
   view?: number;
   sequence?: number;
@@ -125,6 +206,20 @@ export declare class ConsensusTrait {
   propose(key: string, value: unknown): Promise<boolean>;
   proposeWithResult(key: string, value: unknown): Promise<ProposalResult>;
   vote(proposalId: string, approve: boolean): this;
+  /** One replicated command (raft, paxos, pbft; simple_majority and gossip throw): swaps when `key` holds `expected` (undefined: absent). */
+  compareAndSwap(key: string, expected: unknown, newValue: unknown): Promise<CompareAndSwapResult>;
+  /** Adds `delta` (an integer, default 1; negative to decrement) as one replicated command. */
+  increment(key: string, delta?: number): Promise<IncrementResult>;
+  /** Several operations as one replicated command, all or nothing. */
+  batch(operations: BatchOperation[]): Promise<BatchResult>;
+  /** Optimistic update: fn(current) committed with compareAndSwap, recomputed on conflict at most `retries` (5) more times. */
+  update(key: string, fn: (current: unknown) => unknown | Promise<unknown>, options?: { retries?: number }): Promise<UpdateResult>;
+  /** A lock with a lease and a fencing token, granted in the replicated state machine. */
+  acquireLock(name: string, options?: LockOptions): Promise<LockResult>;
+  /** Releases the lock granted under `token`. */
+  releaseLock(name: string, token: number): Promise<ReleaseResult>;
+  /** The lock as this agent has applied it, or null when free. */
+  getLock(name: string): LockState | null;
   get(key: string): unknown;
   subscribe(key: string, callback: (newValue: unknown, oldValue: unknown, key: string) => void): () => void;
   getDebugState(): DebugState;

@@ -78,6 +78,25 @@ function jsonValue(v, param) {
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 /**
+ * One operation of the state machine on a key's current value `v` (undefined: absent) → {value}
+ * (the key's value after it) or {error}. Pure: part of every node's identical step.
+ */
+function stepOne(o, v) {
+  if (o.op === 'set') return 'value' in o ? { value: o.value } : { error: 'set without a value' };
+  if (o.op === 'increment') {
+    const from = v === undefined ? 0 : v;
+    if (!Number.isSafeInteger(o.delta)) return { error: `delta ${describe(o.delta)} is not an integer` };
+    if (typeof from !== 'number') return { error: `${o.key} holds ${describe(v)}, not a number` };
+    return { value: from + o.delta };
+  }
+  if (o.op === 'compareAndSwap') {
+    const ok = o.expectAbsent === true ? v === undefined : v !== undefined && same(v, o.expected);
+    return ok ? { value: o.value } : { error: `${o.key} holds ${describe(v)}, not the value expected` };
+  }
+  return { error: `unknown operation ${describe(o.op)}` };
+}
+
+/**
  * One agent. `new ConsensusTrait(nodeId, config)`; `createConsensusTrait(nodeId, config)` is the same.
  * See README.md, "Agents that agree for real: ConsensusTrait".
  */
@@ -109,6 +128,9 @@ export class ConsensusTrait {
   #sideKey = null;
   #leaderKey = null; // `${term}/${leader}` last announced
   #lastLogIndex = 0;
+  #locks = new Map(); // lock name → {holder, token, acquiredAt, expiresAt}: replicated state
+  #logClock = 0; // the largest `at` of the lock commands applied (ms since the epoch)
+  #lockWaiters = new Map(); // lock name → [wake]: acquireLock({wait}) retries when it is released
 
   constructor(nodeId, config = {}) {
     this.#id = nonEmptyString(nodeId, 'nodeId');
@@ -343,6 +365,16 @@ export class ConsensusTrait {
    * the core's view costs in proportion to its log.
    */
   #call(fn) {
+    // The core's clock moves only when it is ticked, and a timer a call sets runs from that clock:
+    // bring it to the present first, or an idle core (a PBFT backup with no timer pending) would
+    // start a timer already late and fire it at once (a false suspicion of the primary). Only
+    // when that fires nothing: a timer already due (the event loop ran late) fires from its own
+    // setTimeout, after the messages that arrived meanwhile, as before.
+    const t = this.#clock();
+    if (this.#running && t - this.#coreNow >= 1 && !(this.#nextTimerAt <= t)) {
+      this.#coreNow = t;
+      this.#send(this.#node.tick(t));
+    }
     const out = fn();
     this.#send(out);
     this.#observeSoon();
@@ -357,6 +389,8 @@ export class ConsensusTrait {
     });
   }
   #observing = false;
+  #coreNow = 0; // the last time the core was ticked to (ms since start())
+  #nextTimerAt = Infinity; // the core's next timer, as last read
 
   #send(outbox) {
     for (const { to, message } of outbox ?? []) {
@@ -417,14 +451,111 @@ export class ConsensusTrait {
       if (d.index <= this.#applied) continue;
       this.#applied = d.index;
       const cmd = this.#core === 'pbft' ? d.value?.operation : d.value;
-      if (!isObject(cmd) || typeof cmd.key !== 'string' || !('value' in cmd)) continue; // a no-op, or not this layer's
-      this.#apply(cmd.key, cmd.value);
+      if (!isObject(cmd)) continue; // a no-op
+      const outcome = this.#core === 'vote' ? (this.#put(cmd) && {}) : this.#step(cmd, d.index);
+      if (!outcome) continue; // not this layer's
       if (this.#core !== 'vote' && this.#pending.has(cmd.proposalId)) {
         // The commit rule guarantees a quorum: that is what `votes.for` reports.
         const q = this.#quorum();
-        this.#settle(cmd.proposalId, { accepted: true, status: 'accepted', index: d.index, votes: { for: q, against: 0, total: this.#members.length }, error: null });
+        this.#settle(cmd.proposalId, { accepted: true, status: 'accepted', index: d.index, votes: { for: q, against: 0, total: this.#members.length }, error: null, outcome });
       }
     }
+  }
+
+  /** A plain write `{key, value}`: true when applied. */
+  #put(cmd) {
+    if (typeof cmd.key !== 'string' || !('value' in cmd)) return false;
+    this.#apply(cmd.key, cmd.value);
+    return true;
+  }
+
+  /**
+   * The replicated state machine: applies one committed command at log position `index` and
+   * returns its outcome (null when the entry is not this layer's). A pure function of the state
+   * and the command, run in log order on every node, so every node decides the same outcome:
+   * nothing here reads a clock, a random number or anything local.
+   */
+  #step(cmd, index) {
+    if (cmd.op === undefined) return this.#put(cmd) ? {} : null;
+    if (cmd.op !== 'batch' && typeof cmd.key !== 'string') return null;
+    switch (cmd.op) {
+      case 'cas': {
+        const seen = this.#kv.get(cmd.key);
+        const swapped = cmd.expectAbsent === true ? seen === undefined : seen !== undefined && same(seen, cmd.expected);
+        if (swapped) this.#apply(cmd.key, cmd.value);
+        return { swapped, seen, current: swapped ? cmd.value : seen };
+      }
+      case 'batch': {
+        if (!Array.isArray(cmd.value)) return null;
+        // All or nothing: run every operation on a copy of the values it touches; apply the copy
+        // only when none failed.
+        const after = new Map();
+        const read = (k) => (after.has(k) ? after.get(k) : this.#kv.get(k));
+        const seen = {};
+        for (const [k, o] of cmd.value.entries()) {
+          if (!isObject(o) || typeof o.key !== 'string') return { applied: false, failed: { index: k, reason: 'not an operation' }, seen, values: null };
+          const v = read(o.key);
+          if (!(o.key in seen)) seen[o.key] = v;
+          const r = stepOne(o, v);
+          if (r.error) return { applied: false, failed: { index: k, key: o.key, reason: r.error }, seen, values: null };
+          after.set(o.key, r.value);
+        }
+        for (const [k, v] of after) this.#apply(k, v);
+        return { applied: true, failed: null, seen, values: Object.fromEntries(after) };
+      }
+      case 'increment': {
+        const seen = this.#kv.get(cmd.key);
+        const r = stepOne(cmd, seen);
+        if (r.error) return { applied: false, seen, current: seen, error: r.error };
+        this.#apply(cmd.key, r.value);
+        return { applied: true, seen, current: r.value };
+      }
+      case 'lock':
+      case 'unlock':
+        return this.#stepLock(cmd, index);
+      default:
+        return null;
+    }
+  }
+
+  /**
+   * Locks with leases and fencing tokens, decided in the replicated state machine.
+   *
+   * The expiry rule. A lease must end at the same point of the log on every node, so no node's
+   * own clock may decide it. Each lock command carries its proposer's wall clock (`at`:
+   * `Date.now()` when it was proposed), and the state machine keeps a log clock: the largest
+   * `at` applied so far (time in the log never runs backwards). A command is judged at
+   * `max(log clock, at)`: a grant made then lasts until that time + `leaseMs` (`expiresAt`), and
+   * a lock whose `expiresAt` is not after the judging time is free. Every node applies the same
+   * commands in the same order, so every node grants, refuses and expires identically.
+   *
+   * The fencing token of a grant is the log position of the command that made it (Raft's index,
+   * Paxos's slot, PBFT's sequence number): unique and strictly increasing from one grant to the
+   * next, across all locks. A lease cannot make a holder safe on its own — the holder may pause
+   * (GC, a swapped-out process) past its lease while believing it still holds the lock, and
+   * clocks may disagree — so a resource that the lock guards checks the token and refuses any
+   * token lower than the highest it has seen (`FencedResource`, www/agents/fencing.js).
+   */
+  #stepLock(cmd, index) {
+    if (!(Number.isFinite(cmd.at) && cmd.at >= 0)) return null;
+    const clock = (this.#logClock = Math.max(this.#logClock, cmd.at));
+    const held = this.#locks.get(cmd.key);
+    const live = held && held.expiresAt > clock ? held : null;
+    if (cmd.op === 'lock') {
+      if (typeof cmd.holder !== 'string' || !(Number.isFinite(cmd.leaseMs) && cmd.leaseMs > 0)) return null;
+      if (live) return { acquired: false, token: null, holder: live.holder, expiresAt: live.expiresAt };
+      const lock = { holder: cmd.holder, token: index, acquiredAt: clock, expiresAt: clock + cmd.leaseMs };
+      this.#locks.set(cmd.key, lock);
+      return { acquired: true, token: lock.token, holder: lock.holder, expiresAt: lock.expiresAt };
+    }
+    // unlock: by the token of the grant still recorded (a lapsed lease nobody took over frees harmlessly).
+    const released = held?.token === cmd.token;
+    if (released) this.#locks.delete(cmd.key);
+    for (const wake of this.#lockWaiters.get(cmd.key)?.splice(0) ?? []) wake();
+    return {
+      released,
+      error: released ? null : held ? `${cmd.key} is held under fencing token ${held.token}, not ${cmd.token}` : `${cmd.key} is not held`,
+    };
   }
 
   #applyGossip(v) {
@@ -457,6 +588,7 @@ export class ConsensusTrait {
     this.#tickTimer = null;
     if (!this.#running) return;
     const next = Math.min(...(v.timers ?? []).map((t) => t.atMs));
+    this.#nextTimerAt = next;
     if (!Number.isFinite(next)) return;
     this.#tickTimer = setTimeout(() => {
       this.#tickTimer = null;
@@ -534,14 +666,25 @@ export class ConsensusTrait {
     nonEmptyString(key, 'key');
     if (value === undefined) throw fail('value', 'must be a JSON value (undefined is not one)');
     value = jsonValue(value, 'value');
+    return this.#submit({ key, value });
+  }
+
+  /**
+   * Proposes one command: `fields` is the log entry without its proposalId (`{key, value}` for a
+   * write; `{op, key, …}` for the replicated commands of patterns below, which only the ordered
+   * logs take). `blank` is the outcome a command reports when it is not applied (rejected, timed
+   * out). → Promise<result>, always settled.
+   */
+  #submit(fields, blank = null) {
     return new Promise((resolve) => {
       let proposalId = `${this.#id}:${this.#stamp}-${++this.#counter}`;
-      const base = { proposalId, key, value };
+      const base = { proposalId, key: fields.key ?? null, value: fields.value, blank };
       const reject = (error) => {
         const r = this.#result(base, { accepted: false, status: 'rejected', error });
         this.emit('proposal:rejected', r);
         resolve(r);
       };
+      const { key, value } = fields;
       // The lesson's simple_majority snippet proposes without start(): a never-started agent starts here.
       if (!this.#running && !this.#node) {
         try {
@@ -589,7 +732,7 @@ export class ConsensusTrait {
         });
       }, this.#cfg.timeout);
       this.#pending.set(proposalId, p);
-      const command = { proposalId, key, value };
+      const command = { proposalId, ...fields };
       if (this.#core === 'raft') this.#raftPropose(command);
       else if (this.#core === 'pbft') {
         this.#pbftQueue.push(command);
@@ -599,17 +742,18 @@ export class ConsensusTrait {
   }
 
   #raftPropose(command) {
+    const { hops = 0, forwarded, ...entry } = command; // the log entry: {proposalId, key, value} or {proposalId, op, …}
     const leader = this.getLeader();
     if (leader === this.#id) {
       try {
-        this.#call(() => this.#node.propose({ proposalId: command.proposalId, key: command.key, value: command.value }));
+        this.#call(() => this.#node.propose(entry));
         return;
       } catch {
         // No longer the leader: fall through.
       }
     }
     const known = this.getLeader();
-    if (known && known !== this.#id) this.#transmit(known, { type: FORWARD, proposalId: command.proposalId, key: command.key, value: command.value, hops: (command.hops ?? 0) + 1 });
+    if (known && known !== this.#id) this.#transmit(known, { type: FORWARD, ...entry, hops: hops + 1 });
     else if (this.#waiting.length < 10_000) this.#waiting.push(command);
   }
 
@@ -621,11 +765,11 @@ export class ConsensusTrait {
   /** Raft: a follower hands a proposal to the leader it knows (the core refuses a follower's propose). */
   #onForward(m) {
     if (this.#core !== 'raft') return;
-    const command = { proposalId: m.proposalId, key: m.key, value: m.value };
-    if (typeof command.proposalId !== 'string' || typeof command.key !== 'string') return;
+    const { type, hops, ...command } = m; // the log entry, as its proposer built it
+    if (typeof command.proposalId !== 'string' || (command.op === undefined && typeof command.key !== 'string')) return;
     // Passed on to the leader this node knows, or held until it knows one; a proposal that
     // still finds no leader times out at its proposer.
-    if ((m.hops ?? 1) < 3) this.#raftPropose({ ...command, hops: m.hops ?? 1, forwarded: true });
+    if ((hops ?? 1) < 3) this.#raftPropose({ ...command, hops: hops ?? 1, forwarded: true });
   }
 
   #pbftNext() {
@@ -657,6 +801,9 @@ export class ConsensusTrait {
       error: r.error ?? null,
       ...(r.index !== undefined ? { index: r.index } : {}),
       ...(r.local ? { local: true } : {}),
+      // A replicated command's outcome, as the state machine decided it at its place in the log
+      // (or `blank`, its fields unknown, when it was not applied).
+      ...(r.outcome ?? base.blank ?? {}),
     };
   }
 
@@ -693,6 +840,203 @@ export class ConsensusTrait {
     if (!this.#running) throw new Error(`vote: ${this.#id} is not running (call start())`);
     this.#call(() => this.#node.vote(proposalId, approve));
     return this;
+  }
+
+  // ---- patterns: replicated commands (issue #15 §3) --------------------------------------------
+  //
+  // Each is ONE command in the log, decided by the state machine (#step) at its place in the
+  // log, identically on every node: never a read here followed by a write there, which races.
+  // Only the ordered logs (raft, paxos, pbft) can do that; see #needsLog.
+
+  /** The patterns need one order of commands that every node applies: refuse the mechanisms without one. */
+  #needsLog(method) {
+    if (this.#core === 'vote') {
+      throw new Error(
+        `${method} needs an ordered log (mechanism raft, paxos or pbft), and ${this.#mechanism} has none: ` +
+          'it decides each proposal by its own vote, with no order among proposals, so no value is current at a ' +
+          'command\'s place and two conflicting swaps or grants could both pass',
+      );
+    }
+    if (this.#core === 'gossip') {
+      throw new Error(
+        `${method} needs an ordered log (mechanism raft, paxos or pbft), and gossip has none: it writes locally ` +
+          'and merges later (the newer write wins), so two nodes could both swap, both take a lock, or lose an increment',
+      );
+    }
+  }
+
+  /**
+   * Compare-and-swap as one replicated command: at its place in the log, if `key` holds
+   * `expected` (compared as JSON; `undefined`: the key is absent), it becomes `newValue`.
+   * → Promise<result & {swapped, seen, current}>: `swapped` whether it did, `seen` the value the
+   * command found there (the winner's value when another swap came first), `current` the value
+   * after it. When the command was not applied (no quorum, timeout) `swapped` is null: unknown.
+   */
+  compareAndSwap(key, expected, newValue) {
+    nonEmptyString(key, 'key');
+    const expectAbsent = expected === undefined;
+    if (!expectAbsent) expected = jsonValue(expected, 'expected');
+    if (newValue === undefined) throw fail('newValue', 'must be a JSON value (undefined is not one)');
+    newValue = jsonValue(newValue, 'newValue');
+    this.#needsLog('compareAndSwap');
+    const fields = { op: 'cas', key, value: newValue, ...(expectAbsent ? { expectAbsent: true } : { expected }) };
+    return this.#submit(fields, { swapped: null, seen: undefined, current: undefined });
+  }
+
+  /**
+   * Adds `delta` (an integer; negative to decrement) to the number under `key` (absent: 0), as one
+   * replicated command, so concurrent increments from any nodes all count.
+   * → Promise<result & {applied, seen, current}>: `current` the value after it; `applied` false
+   * (and `error`) when the key holds something else than a number; null when not applied.
+   */
+  increment(key, delta = 1) {
+    nonEmptyString(key, 'key');
+    if (!Number.isSafeInteger(delta)) throw fail('delta', 'must be an integer', delta);
+    this.#needsLog('increment');
+    return this.#submit({ op: 'increment', key, value: delta, delta }, { applied: null, seen: undefined, current: undefined });
+  }
+
+  /**
+   * Several operations applied as one replicated command, all or nothing: `operations` is an array
+   * of `{op: 'set', key, value}`, `{op: 'increment', key, delta}` and `{op: 'compareAndSwap', key,
+   * expected, value}`, applied in order at one place in the log; if any fails (a swap whose
+   * expected value is not there, an increment of something not a number) none is applied.
+   * → Promise<result & {applied, failed: {index, key, reason} | null, seen: {key: before},
+   * values: {key: after} | null}>. The result's `key` is null and its `value` the operations.
+   */
+  batch(operations) {
+    if (!Array.isArray(operations) || operations.length === 0) throw fail('operations', 'must be a non-empty array of {op, key, …}', operations);
+    const ops = operations.map((o, k) => {
+      const at = `operations[${k}]`;
+      if (!isObject(o)) throw fail(at, "must be an object {op: 'set' | 'increment' | 'compareAndSwap', key, …}", o);
+      const key = nonEmptyString(o.key, `${at}.key`);
+      if (o.op === 'set') {
+        if (o.value === undefined) throw fail(`${at}.value`, 'must be a JSON value (undefined is not one)');
+        return { op: 'set', key, value: jsonValue(o.value, `${at}.value`) };
+      }
+      if (o.op === 'increment') {
+        const delta = o.delta ?? 1;
+        if (!Number.isSafeInteger(delta)) throw fail(`${at}.delta`, 'must be an integer', o.delta);
+        return { op: 'increment', key, delta };
+      }
+      if (o.op === 'compareAndSwap') {
+        if (o.value === undefined) throw fail(`${at}.value`, 'must be a JSON value (undefined is not one)');
+        const value = jsonValue(o.value, `${at}.value`);
+        return o.expected === undefined ? { op: 'compareAndSwap', key, value, expectAbsent: true } : { op: 'compareAndSwap', key, value, expected: jsonValue(o.expected, `${at}.expected`) };
+      }
+      throw fail(`${at}.op`, "must be 'set', 'increment' or 'compareAndSwap'", o.op);
+    });
+    this.#needsLog('batch');
+    return this.#submit({ op: 'batch', value: ops }, { applied: null, failed: null, seen: undefined, values: null });
+  }
+
+  /**
+   * Optimistic update: reads `key` (this agent's applied value), computes `fn(value)`, and commits
+   * it with compareAndSwap against the value it read. When another write came first, the swap
+   * fails and nothing is written — the update is rolled back before anyone sees it — and `fn`
+   * runs again on the value the swap saw, at most `retries` more times (default 5). `fn` may be
+   * async and must not have side effects (it can run several times). When `fn` throws, nothing
+   * is written. → Promise<{updated, value, previous, attempts, error}>: `value` the committed
+   * value (updated) or the last value seen (not updated); `error` why not.
+   */
+  update(key, fn, options = {}) {
+    nonEmptyString(key, 'key');
+    if (typeof fn !== 'function') throw fail('fn', 'must be a function (currentValue) => newValue', fn);
+    if (!isObject(options)) throw fail('options', 'must be an object {retries}', options);
+    for (const k of Object.keys(options)) if (k !== 'retries') throw fail(`options.${k}`, 'is not an option (known: retries)');
+    const retries = options.retries ?? 5;
+    if (!(Number.isInteger(retries) && retries >= 0)) throw fail('options.retries', 'must be a non-negative integer', retries);
+    this.#needsLog('update');
+    return this.#update(key, fn, retries);
+  }
+
+  async #update(key, fn, retries) {
+    let current = this.#kv.get(key);
+    for (let attempt = 1; ; attempt++) {
+      let next;
+      try {
+        next = await fn(current);
+        if (next === undefined) throw new Error('fn returned undefined, which is no JSON value');
+        next = jsonValue(next, 'fn(value)');
+      } catch (e) {
+        return { updated: false, value: current, previous: current, attempts: attempt, error: `nothing written: ${e.message}` };
+      }
+      const r = await this.compareAndSwap(key, current, next);
+      if (r.swapped === true) return { updated: true, value: next, previous: current, attempts: attempt, error: null, index: r.index };
+      if (r.swapped === null) return { updated: false, value: current, previous: current, attempts: attempt, error: r.error };
+      current = r.seen;
+      if (attempt > retries) {
+        return { updated: false, value: current, previous: current, attempts: attempt, error: `conflict: ${key} changed under each of ${attempt} attempts (retries: ${retries}); nothing written` };
+      }
+    }
+  }
+
+  /**
+   * Takes the lock `name` for `leaseMs` (default 10,000) as one replicated command: granted when
+   * nobody holds it or the holder's lease has expired (see #stepLock for the expiry rule, judged
+   * in the log, not by any node's clock). Not reentrant: a holder asking again is refused until
+   * it releases or its lease ends. `holder` names the taker (default this agent's id); `wait`
+   * (ms, default 0) retries a refused request when the lock is released here or its lease ends,
+   * until `wait` ms have passed.
+   * → Promise<result & {acquired, token, holder, expiresAt}>: `token` the grant's fencing token
+   * (an integer larger than every earlier grant's: hand it to the resource you write to),
+   * `expiresAt` the lease's end (ms since the epoch, in the log's time); when refused, `holder`
+   * and `expiresAt` are the current holder's.
+   */
+  acquireLock(name, options = {}) {
+    nonEmptyString(name, 'name');
+    if (!isObject(options)) throw fail('options', 'must be an object {leaseMs, holder, wait}', options);
+    for (const k of Object.keys(options)) if (!['leaseMs', 'holder', 'wait'].includes(k)) throw fail(`options.${k}`, 'is not an option (known: leaseMs, holder, wait)');
+    const leaseMs = positiveMs(options.leaseMs ?? 10_000, 'options.leaseMs');
+    const holder = nonEmptyString(options.holder ?? this.#id, 'options.holder');
+    const wait = options.wait ?? 0;
+    if (!(typeof wait === 'number' && wait >= 0 && !Number.isNaN(wait))) throw fail('options.wait', 'must be a non-negative number of milliseconds', wait);
+    this.#needsLog('acquireLock');
+    return this.#acquire(name, holder, leaseMs, Date.now() + wait);
+  }
+
+  async #acquire(name, holder, leaseMs, deadline) {
+    for (;;) {
+      const r = await this.#submit({ op: 'lock', key: name, value: holder, holder, leaseMs, at: Date.now() }, { acquired: null, token: null, holder: null, expiresAt: null });
+      if (r.acquired !== false || Date.now() >= deadline || !this.#running) return r;
+      // Refused: try again once it is released (as this agent applies it) or its lease ends; at
+      // once if that happened already (applied in the same turn as the refusal).
+      const now = this.#locks.get(name);
+      if (!now || now.holder !== r.holder || now.expiresAt !== r.expiresAt) continue;
+      await new Promise((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        if (!this.#lockWaiters.has(name)) this.#lockWaiters.set(name, []);
+        const waiters = this.#lockWaiters.get(name);
+        waiters.push(wake);
+        const timer = setTimeout(() => {
+          const k = waiters.indexOf(wake);
+          if (k >= 0) waiters.splice(k, 1);
+          resolve();
+        }, Math.max(1, Math.min(r.expiresAt, deadline) - Date.now()));
+      });
+    }
+  }
+
+  /**
+   * Releases the lock `name` granted under fencing `token`, as one replicated command.
+   * → Promise<result & {released, error}>: released false when the lock is no longer held under
+   * that token (its lease ended and another holder took it, or it was released already).
+   */
+  releaseLock(name, token) {
+    nonEmptyString(name, 'name');
+    if (!(Number.isSafeInteger(token) && token > 0)) throw fail('token', 'must be a positive integer (the fencing token acquireLock returned)', token);
+    this.#needsLog('releaseLock');
+    return this.#submit({ op: 'unlock', key: name, value: token, token, at: Date.now() }, { released: null });
+  }
+
+  /** The lock `name` as this agent has applied it: {holder, token, acquiredAt, expiresAt}, or null when free. A lapsed lease shows until someone takes or releases the lock: compare expiresAt with your clock. */
+  getLock(name) {
+    nonEmptyString(name, 'name');
+    const l = this.#locks.get(name);
+    return l ? { ...l } : null;
   }
 
   // ---- state -----------------------------------------------------------------------------------
@@ -734,6 +1078,7 @@ export class ConsensusTrait {
       partition: this.#side,
       pending: this.#pending.size,
       values: Object.fromEntries(this.#kv),
+      locks: Object.fromEntries([...this.#locks].map(([k, l]) => [k, { ...l }])),
     };
     if (v) {
       s.role = v.state;

@@ -8,4 +8,5 @@ initSync({ module: readFileSync(new URL('../pkg/consensus_playground_bg.wasm', i
 
 export { ConsensusTrait, createConsensusTrait, EVENTS, MECHANISM_NAMES } from './consensus-trait.js';
 export { connectBroadcastChannel, connectPorts, meshPorts } from './transports.js';
+export { FencedResource } from './fencing.js';
 export { createConsensus } from '../pkg/consensus_playground.js';
