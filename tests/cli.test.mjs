@@ -195,3 +195,21 @@ test('shrink: a failing check seed shrinks to a short list of actions; a seed th
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--seed is required/);
 });
+
+test('lincheck: a history as `history` prints it is checked for linearizability (exit 0); a stale read is not linearizable (exit 1); a malformed line is an error naming it (exit 2)', () => {
+  const h = spawnSync(BIN, ['history', '--seed', '5', '--clients', '3', '--ops', '20', '--faults', 'all'], { encoding: 'utf8' });
+  const ok = spawnSync(BIN, ['lincheck'], { input: h.stdout, encoding: 'utf8' });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.deepEqual(JSON.parse(ok.stdout), { linearizable: true, operations: 60, failure: null });
+  // put x=1 returned at 5 ms; a get that began at 10 ms cannot see no value.
+  const stale = ['{"client":1,"op":"put","key":"x","value":"1","call":0,"return":5,"ok":true}', '{"client":2,"op":"get","key":"x","call":10,"return":12,"ok":true,"output":null}'].join('\n');
+  const bad = spawnSync(BIN, ['lincheck'], { input: stale, encoding: 'utf8' });
+  assert.equal(bad.status, 1);
+  assert.deepEqual(JSON.parse(bad.stdout), { linearizable: false, operations: 2, failure: 'the 2 operations on key "x" are not linearizable' });
+  // The same get while the put is in flight may see either: linearizable.
+  const racing = stale.replace('"call":10,"return":12', '"call":3,"return":12');
+  assert.equal(spawnSync(BIN, ['lincheck'], { input: racing, encoding: 'utf8' }).status, 0);
+  const malformed = spawnSync(BIN, ['lincheck'], { input: '{"client":1,"op":"put","key":"x","call":0,"return":5,"ok":true}\n', encoding: 'utf8' });
+  assert.equal(malformed.status, 2);
+  assert.match(malformed.stderr, /lincheck: line 1: value must be a string/);
+});

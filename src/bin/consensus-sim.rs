@@ -8,6 +8,7 @@
 //! consensus-sim bench [--workload raft|gossip]
 //! consensus-sim gossip [--experiment rounds|rumors|attest|all] [--seeds A..B] [--nodes LIST] [--threads T] [--shard i/k]
 //! consensus-sim merge [FILE …]
+//! consensus-sim lincheck [FILE]
 //! consensus-sim maelstrom [--setting 3d|3e] [--topology T] [--nodes N] [--latency-ms L] [--latency-dist D] [--rate R] [--time-limit S] [--partition] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y]
 //! consensus-sim maelstrom-node [--protocol gossip|raft|paxos] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y] [--ignore-topology]
 //! ```
@@ -127,7 +128,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T] [--byzantine K] [--shard i/k]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network] [--heartbeats broadcast|per-follower] [--rejoin crash|heartbeat] [--shard i/k]\n       consensus-sim messages [--protocol P]\n       consensus-sim bench [--workload raft|gossip]\n       consensus-sim gossip [--experiment rounds|rumors|attest|all] [--seeds A..B] [--nodes LIST] [--threads T] [--shard i/k]\n       consensus-sim merge [FILE …]   (the outputs of --shard 0/k … k-1/k; no FILE: stdin)\n       consensus-sim shrink [--protocol P] --seed S [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--byzantine K]\n       consensus-sim maelstrom [--setting 3d|3e] [--topology line|grid|tree2|tree3|tree4|total] [--nodes N] [--latency-ms L] [--latency-dist constant|uniform|exponential] [--rate R] [--time-limit S] [--partition] [--nemesis-interval S] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y]\n       consensus-sim maelstrom-node [--protocol gossip|raft|paxos] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y] [--ignore-topology]";
+const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T] [--byzantine K] [--shard i/k]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network] [--heartbeats broadcast|per-follower] [--rejoin crash|heartbeat] [--shard i/k]\n       consensus-sim messages [--protocol P]\n       consensus-sim bench [--workload raft|gossip]\n       consensus-sim gossip [--experiment rounds|rumors|attest|all] [--seeds A..B] [--nodes LIST] [--threads T] [--shard i/k]\n       consensus-sim merge [FILE …]   (the outputs of --shard 0/k … k-1/k; no FILE: stdin)\n       consensus-sim lincheck [FILE]   (a history as `history` prints it, JSON Lines; no FILE: stdin)\n       consensus-sim shrink [--protocol P] --seed S [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--byzantine K]\n       consensus-sim maelstrom [--setting 3d|3e] [--topology line|grid|tree2|tree3|tree4|total] [--nodes N] [--latency-ms L] [--latency-dist constant|uniform|exponential] [--rate R] [--time-limit S] [--partition] [--nemesis-interval S] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y]\n       consensus-sim maelstrom-node [--protocol gossip|raft|paxos] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y] [--ignore-topology]";
 
 fn main() -> ExitCode {
     match run() {
@@ -160,6 +161,7 @@ fn run() -> Result<ExitCode, String> {
         "maelstrom" => maelstrom(&mut parser),
         "maelstrom-node" => maelstrom_node(&mut parser),
         "merge" => merge(&mut parser),
+        "lincheck" => lincheck_cmd(&mut parser),
         "shrink" => shrink(&mut parser),
         other => Err(format!("unknown command {other:?}")),
     }
@@ -597,6 +599,78 @@ fn history(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `lincheck [FILE]`: whether a key-value history is linearizable (`lincheck::check`, Wing &
+/// Gong / Lowe, key by key), for histories recorded anywhere, such as agents over real
+/// transports (issue #15 §2). The input is JSON Lines, one operation per line, as `history`
+/// prints them: `{client, op: put|get|cas|increment, key, value (put), from, to (cas), call
+/// (ms), return (ms, or null: no answer came, so it may or may not have taken effect), ok,
+/// output (get and increment: a string or null)}`; values are strings, clients non-negative
+/// integers. Prints `{"linearizable": true|false, "operations": N, "failure": F}` (`failure`:
+/// which key's operations are not linearizable, in a sentence, or null) and exits 0 when linearizable, 1 when
+/// not; a malformed line is an error naming the line and the field (exit 2).
+fn lincheck_cmd(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
+    use lexopt::prelude::*;
+    use std::io::Read;
+    let mut file = None;
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        match arg {
+            Value(v) if file.is_none() => file = Some(v.string().map_err(|e| e.to_string())?),
+            other => return Err(format!("lincheck takes one file name, no options ({})", other.unexpected())),
+        }
+    }
+    let text = match file.as_deref() {
+        None | Some("-") => {
+            let mut text = String::new();
+            std::io::stdin().read_to_string(&mut text).map_err(|e| format!("lincheck: stdin: {e}"))?;
+            text
+        }
+        Some(f) => std::fs::read_to_string(f).map_err(|e| format!("lincheck: {f}: {e}"))?,
+    };
+    let mut history = Vec::new();
+    for (k, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        history.push(history_op(line).map_err(|e| format!("lincheck: line {}: {e}", k + 1))?);
+    }
+    let verdict = lincheck::check(&history);
+    let failure = verdict.as_ref().err().cloned();
+    println!("{}", json!({ "linearizable": verdict.is_ok(), "operations": history.len(), "failure": failure }));
+    Ok(if verdict.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// One line of a history (the inverse of [`history_line`]).
+fn history_op(line: &str) -> Result<HistoryOp, String> {
+    use consensus_playground::kv::Output;
+    let v: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("not JSON ({e})"))?;
+    let text = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string).ok_or(format!("{k} must be a string"));
+    let us = |x: &serde_json::Value| x.as_f64().filter(|t| t.is_finite() && *t >= 0.0).map(|t| (t * 1000.0).round() as u64);
+    let client = v.get("client").and_then(|c| c.as_u64()).and_then(|c| u32::try_from(c).ok()).ok_or("client must be a non-negative integer")?;
+    let key = text("key")?;
+    let op = match v.get("op").and_then(|o| o.as_str()) {
+        Some("put") => Op::Put { key, value: text("value")? },
+        Some("get") => Op::Get { key },
+        Some("cas") => Op::Cas { key, from: text("from")?, to: text("to")? },
+        Some("increment") => Op::Increment { key },
+        _ => return Err("op must be put, get, cas or increment".into()),
+    };
+    let call_us = v.get("call").and_then(us).ok_or("call must be a time in ms, 0 or more")?;
+    let return_us = match v.get("return") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(r) => Some(us(r).filter(|r| *r >= call_us).ok_or("return must be null or a time in ms, not before call")?),
+    };
+    let output = match return_us {
+        None => None,
+        Some(_) => {
+            let ok = v.get("ok").and_then(|o| o.as_bool()).ok_or("ok must be true or false (the operation returned)")?;
+            let value = match (&op, v.get("output")) {
+                (Op::Get { .. } | Op::Increment { .. }, Some(serde_json::Value::Null) | None) => None,
+                (Op::Get { .. } | Op::Increment { .. }, Some(o)) => Some(o.as_str().ok_or("output must be a string or null")?.to_string()),
+                _ => None,
+            };
+            Some(Output { ok, value })
+        }
+    };
+    Ok(HistoryOp { client, op, call_us, return_us, output })
 }
 
 fn history_line(h: &HistoryOp) -> serde_json::Value {
