@@ -5,13 +5,16 @@
 //   - gossip at scale: one update spread by push-pull to 10,000 agents, native and wasm-in-Node;
 //   - the Figure 16 sweep's wall time in wasm (Node), 200 and 1000 trials per range;
 //   - core handler costs (criterion, benches/handlers.rs), mean ns per call;
-//   - frame time of the page in headless Chromium (scripts/frametime.mjs).
+//   - frame time of the page in headless Chromium (scripts/frametime.mjs);
+//   - agents over real threads: 5 ConsensusTrait agents in worker threads, proposals per second,
+//     commit latency and the library's own work per proposal (scripts/bench-agents.mjs).
 // Speeds depend on the machine: this prints them, it asserts nothing. Budgets on sizes live in
 // the tests.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { benchAgents } from './bench-agents.mjs';
 import { ROOT } from './setup.mjs';
 import { widgetSizes } from './size.mjs';
 
@@ -102,4 +105,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 
   // ---- frame time in headless Chromium (9 nodes, clients on) ----------------------------------
   process.stdout.write(run('node', ['scripts/frametime.mjs', '10']));
+
+  // ---- agents over real threads (issue #15 §4) -------------------------------------------------
+  for (const line of await benchAgents()) print(line);
+  process.exit(0);
 }
