@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { ROOT } from '../scripts/setup.mjs';
-import { ConsensusTrait } from '../www/agents/node.js';
+import { cluster } from './agents-cluster.mjs';
 
 const BIN = join(ROOT, 'target/release/consensus-sim');
 before(() => {
@@ -18,23 +18,13 @@ before(() => {
 });
 
 const ids = ['a', 'b', 'c'];
-const agents = new Map();
-after(() => {
-  for (const a of agents.values()) a.stop();
-});
 
 const lincheck = (lines) => spawnSync(BIN, ['lincheck'], { input: lines.map((l) => JSON.stringify(l)).join('\n'), encoding: 'utf8' });
 
 test('agents: a history of racing compare-and-swaps and writes from three Raft agents is linearizable; with one outcome flipped it is not', { timeout: 60_000 }, async () => {
-  for (const id of ids) {
-    const a = new ConsensusTrait(id, { mechanism: 'raft', timeout: 2000, heartbeatInterval: 10, electionTimeout: [40, 80], nodes: ids.filter((x) => x !== id) });
-    a.setMessageSender((to, message) => {
-      const text = JSON.stringify(message);
-      setTimeout(() => agents.get(to).handleMessage(id, JSON.parse(text)), 0);
-    });
-    agents.set(id, a);
-  }
-  for (const a of agents.values()) a.start();
+  const c = cluster('raft', ids, { timeout: 2000, heartbeatInterval: 10, electionTimeout: [40, 80] });
+  const agents = c.agents;
+  c.start();
   const t0 = performance.now();
   const now = () => Math.round((performance.now() - t0) * 1000) / 1000;
   const history = [];

@@ -6,8 +6,9 @@
 // message through JSON, on a later macrotask); real but short timers. Tests wait for events and
 // conditions, never for time, and assert no durations.
 import assert from 'node:assert/strict';
-import { afterEach, test } from 'node:test';
+import { test } from 'node:test';
 import { ConsensusTrait, FencedResource } from 'consensus-playground';
+import { cluster as inMemory } from './agents-cluster.mjs';
 
 const FAST = { timeout: 1000, heartbeatInterval: 10, electionTimeout: [30, 60] };
 // PBFT's view-change timeout is electionTimeout[0]: at 30 ms a busy event loop makes a backup
@@ -17,63 +18,8 @@ const SLOWER = { pbft: { electionTimeout: [200, 400] } };
 const LIMIT = { timeout: 20_000 }; // a test that hangs fails instead
 const LOGS = { raft: ['a', 'b', 'c'], paxos: ['a', 'b', 'c'], pbft: ['a', 'b', 'c', 'd'] };
 
-// Every cluster is stopped after its test, passed or failed: a failed assertion must not leave
-// timers running (the file would never exit).
-const clusters = new Set();
-afterEach(() => {
-  for (const c of clusters) c.stop();
-  clusters.clear();
-});
-
-/** Agents over an in-memory network; `until(pred)` resolves once pred() holds after a delivery. */
-function cluster(mechanism, ids, config = {}) {
-  const agents = new Map();
-  const cut = new Set();
-  const waiters = new Set();
-  const check = () => {
-    for (const w of [...waiters]) if (w.pred()) (waiters.delete(w), w.resolve());
-  };
-  for (const id of ids) {
-    const a = new ConsensusTrait(id, { mechanism, ...FAST, ...SLOWER[mechanism], ...config, nodes: ids.filter((x) => x !== id) });
-    a.setMessageSender((to, message) => {
-      if (cut.has(`${id}|${to}`)) return;
-      const text = JSON.stringify(message);
-      setTimeout(() => {
-        if (cut.has(`${id}|${to}`)) return;
-        agents.get(to).handleMessage(id, JSON.parse(text));
-        setImmediate(check); // after the agent's once-per-turn read of its core
-      }, 0);
-    });
-    agents.set(id, a);
-  }
-  const c = {
-    get: (id) => agents.get(id),
-    all: () => [...agents.values()],
-    start() {
-      for (const a of agents.values()) a.start();
-    },
-    stop() {
-      for (const a of agents.values()) a.stop();
-      for (const w of waiters) w.resolve();
-    },
-    until(pred) {
-      if (pred()) return Promise.resolve();
-      return new Promise((resolve) => waiters.add({ pred, resolve }));
-    },
-    partition(groups) {
-      for (const g of groups) for (const h of groups) if (g !== h) for (const x of g) for (const y of h) cut.add(`${x}|${y}`);
-    },
-    /** Once every agent holds `value` under `key`. */
-    everywhere: (key, value) => c.until(() => c.all().every((a) => JSON.stringify(a.get(key)) === JSON.stringify(value))),
-    /** A leader (Raft, Paxos) or a primary in a normal view (PBFT) that every agent knows. */
-    ready: () => c.until(() => {
-      const l = c.all().map((a) => a.getLeader());
-      return l[0] !== null && l.every((x) => x === l[0]);
-    }),
-  };
-  clusters.add(c);
-  return c;
-}
+/** Agents over the in-memory network of agents-cluster.mjs, with this file's timers. */
+const cluster = (mechanism, ids, config = {}) => inMemory(mechanism, ids, { ...FAST, ...SLOWER[mechanism], ...config });
 
 /** A write retried until acknowledged (a leader may change under load), so the test has a known state. */
 async function commit(agent, key, value) {

@@ -5,7 +5,8 @@
 // exits.
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { afterEach, test } from 'node:test';
+import { test } from 'node:test';
+import { cluster as inMemory } from './agents-cluster.mjs';
 
 // "Importing the package is all the set-up there is" (§1): the package's own name, resolved
 // through package.json "exports" (condition "node").
@@ -14,70 +15,8 @@ const { ConsensusTrait, createConsensusTrait } = await import('consensus-playgro
 const FAST = { timeout: 400, heartbeatInterval: 10, electionTimeout: [30, 60] };
 const LIMIT = { timeout: 20_000 }; // a test that hangs fails instead
 
-/** Every cluster a test made: stopped after the test, pass or fail, so that a failing test does not leave timers running (the file would never exit). */
-const live = new Set();
-afterEach(() => {
-  for (const c of live) c.stop();
-  live.clear();
-});
-
-/** An in-memory network of agents: send = a function call on a later macrotask; links can be cut. */
-function cluster(mechanism, ids, config = {}, perNode = () => ({})) {
-  const agents = new Map();
-  const cut = new Set();
-  const waiters = new Set();
-  let sent = 0;
-  const check = () => {
-    for (const w of [...waiters]) {
-      if (w.pred()) {
-        waiters.delete(w);
-        w.resolve();
-      }
-    }
-  };
-  for (const id of ids) {
-    const a = new ConsensusTrait(id, { mechanism, ...FAST, ...config, ...perNode(id), nodes: ids.filter((x) => x !== id) });
-    a.setMessageSender((to, message) => {
-      sent++;
-      if (cut.has(`${id}|${to}`)) return;
-      const text = JSON.stringify(message); // JSON-safe plain objects (§1)
-      setTimeout(() => {
-        if (cut.has(`${id}|${to}`)) return;
-        agents.get(to).handleMessage(id, JSON.parse(text));
-        check();
-      }, 0);
-    });
-    agents.set(id, a);
-  }
-  const c = {
-    agents,
-    get: (id) => agents.get(id),
-    all: () => [...agents.values()],
-    start() {
-      for (const a of agents.values()) a.start();
-    },
-    stop() {
-      for (const a of agents.values()) a.stop();
-      for (const w of waiters) w.resolve();
-    },
-    /** Resolves once `pred()` holds (checked after every delivery). */
-    until(pred) {
-      if (pred()) return Promise.resolve();
-      return new Promise((resolve) => waiters.add({ pred, resolve }));
-    },
-    partition(groups) {
-      for (const g of groups) for (const h of groups) if (g !== h) for (const a of g) for (const b of h) cut.add(`${a}|${b}`);
-    },
-    heal() {
-      cut.clear();
-    },
-    get sent() {
-      return sent;
-    },
-  };
-  live.add(c);
-  return c;
-}
+/** Agents over the in-memory network of agents-cluster.mjs, with this file's timers. */
+const cluster = (mechanism, ids, config = {}, perNode) => inMemory(mechanism, ids, { ...FAST, ...config }, perNode);
 
 /** The next `event` on `agent` (whose arguments pass `filter`), as a promise of its arguments. */
 function next(agent, event, filter = () => true) {
