@@ -224,12 +224,24 @@ fn a_partition_into_halves_commits_on_neither_side_even_with_qc_2f_until_healed(
     }
 }
 
+/// An action at `ms` simulated ms, as `consensus-sim shrink` prints it.
+fn step(ms: u64, action: Action) -> Step {
+    Step { at_us: ms * 1000, action }
+}
+
+/// Seed `seed`'s simulation (N = 4, `traitors` traitors, `bug` on or off) with `clients` clients
+/// and these actions alone (no nemesis), until `until_ms`: the simulation and the rules that
+/// fired.
+fn replayed(seed: u64, traitors: usize, bug: Option<Bug>, clients: usize, steps: &[Step], until_ms: u64) -> (Simulation<HotStuff>, Vec<&'static str>) {
+    let (sim, found) = chaos::replay::<HotStuff>(&chaos_cfg(seed, 4, bug, traitors), Some(clients), steps, until_ms * 1000).unwrap();
+    (sim, found.iter().map(|v| v.rule).collect())
+}
+
 /// The run `consensus-sim shrink --protocol hotstuff --seed 802 --nodes 4 --bug qc-2f --events
 /// 5000` leaves of the nemesis's seed 802 (704 actions → 15, with 3 clients): 13 extra commands
 /// in the first 0.7 s, then a partition into halves {n3, n4} | {n1, n2} while blocks are in
 /// flight, healed 22 s later.
 fn qc_2f_steps() -> Vec<Step> {
-    let step = |ms: u64, action: Action| Step { at_us: ms * 1000, action };
     let mut steps: Vec<Step> = [(302, 6), (345, 7), (373, 8), (393, 9), (450, 11), (463, 12), (487, 13), (516, 14), (545, 15), (601, 17), (625, 18), (651, 19), (670, 20)]
         .into_iter()
         .map(|(ms, c)| step(ms, Action::Command(format!("\"c{c}\""))))
@@ -245,9 +257,7 @@ fn bug_qc_2f_quorums_of_two_commit_conflicting_blocks_when_a_partition_cuts_a_ch
     // partition that cuts a chain in flight certify and commit conflicting blocks. With 2f + 1
     // the same actions are harmless.
     for bug in [None, Some(Bug::Qc2f)] {
-        let cfg = chaos_cfg(802, 4, bug, 0);
-        let (_, found) = chaos::replay::<HotStuff>(&cfg, Some(3), &qc_2f_steps(), 23_700_000).unwrap();
-        let fired: Vec<&str> = found.iter().map(|v| v.rule).collect();
+        let (_, fired) = replayed(802, 0, bug, 3, &qc_2f_steps(), 23_700);
         if bug.is_some() {
             assert!(fired.contains(&COMMIT_SAFETY), "{fired:?}");
         } else {
@@ -526,7 +536,6 @@ fn measure_liveness() {
 /// --events 5000 --bug any-view-chain` leaves (224 actions → 5, no client): two extra commands
 /// and cut links, with seed 17's traitor.
 fn any_view_chain_steps() -> Vec<Step> {
-    let step = |ms: u64, action: Action| Step { at_us: ms * 1000, action };
     let link = |from, to, both| Action::Cut { from, to, both };
     vec![
         step(1_014, link(2, 3, false)),
@@ -545,9 +554,7 @@ fn bug_any_view_chain_a_replica_commits_two_blocks_at_one_height() {
     // three-chain, and a replica commits both. The paper's direct parents are consecutive
     // views (§5 pads a failed view with a dummy block); LibraBFT checks round + 1; so do we.
     for bug in [None, Some(Bug::AnyViewChain)] {
-        let cfg = chaos_cfg(17, 4, bug, 1);
-        let (sim, found) = chaos::replay::<HotStuff>(&cfg, Some(0), &any_view_chain_steps(), 6_300_000).unwrap();
-        let fired: Vec<&str> = found.iter().map(|v| v.rule).collect();
+        let (sim, fired) = replayed(17, 1, bug, 0, &any_view_chain_steps(), 6_300);
         if bug.is_some() {
             assert!(fired.contains(&COMMIT_SAFETY), "{fired:?}");
         } else {

@@ -717,7 +717,7 @@ impl Replica {
         // (the next view's leader collects even before it reaches that view itself)
         let last = self.view.saturating_add(1).min(view.saturating_add(self.nodes as u64));
         let next = view.saturating_add(1);
-        let collects = leader_of(next, self.nodes) == self.me || (next..=last).any(|k| leader_of(k, self.nodes) == self.me);
+        let collects = (next..=last.max(next)).any(|k| leader_of(k, self.nodes) == self.me);
         if !collects || view < self.generic_qc.view || view == 0 {
             return MsgNote::VoteIgnored { view, block };
         }
