@@ -113,7 +113,19 @@ function note(line) {
   events.unshift(`${new Date().toLocaleTimeString()} ${line}`);
   events.length = Math.min(events.length, 10);
   $('events').replaceChildren(...events.map((e) => Object.assign(document.createElement('li'), { textContent: e })));
-  queueMicrotask(render);
+  renderSoon();
+}
+
+// One render for a burst of events (an AppendEntries can append many entries at once): reading
+// the agent's state costs in proportion to its log.
+let renderQueued = false;
+function renderSoon() {
+  if (renderQueued) return;
+  renderQueued = true;
+  queueMicrotask(() => {
+    renderQueued = false;
+    render();
+  });
 }
 
 /** The core's log, newest first: Raft's entries, Paxos's accepted slots, PBFT's sequence numbers. */
