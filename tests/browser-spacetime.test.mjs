@@ -60,6 +60,7 @@ test('the diagram: opened from the timeline (fetched then), arrows for the elect
   assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
   await pg.locator('.cp-spacetime').waitFor();
   assert.ok((await fetched(page)).some((f) => /^spacetime-.*\.js$/.test(f)) && (await fetched(page)).includes('stage/spacetime.css'));
+  await pg.locator('.cp-st-labels div').nth(4).waitFor(); // the lines are drawn on the next frame
   assert.deepEqual(await pg.locator('.cp-st-labels div').allTextContents(), ['n1', 'n2', 'n3', 'n4', 'n5'], 'one line per node');
 
   // Run to a leader: the RequestVote / AppendEntries exchange is drawn as the record has it.
