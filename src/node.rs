@@ -201,6 +201,14 @@ impl<P: Protocol> Standalone<P> {
         self.replies.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
+    /// The cluster's id space grows to `nodes` ids (`0 .. nodes`): a membership change named a
+    /// server this node had no id for (Raft dissertation §4.1). Messages from and to the new ids
+    /// pass from now on; who is a *member* stays the protocol's business. Never shrinks: a
+    /// smaller `nodes` changes nothing.
+    pub fn grow(&mut self, nodes: usize) {
+        self.nodes = self.nodes.max(nodes);
+    }
+
     /// Changes the protocol's settings or the node's state by hand (a topology learned from
     /// the transport, say): `f` gets both. Nothing is settled; the next input sees it.
     pub fn configure<R>(&mut self, f: impl FnOnce(&mut P, &mut P::Node) -> R) -> R {

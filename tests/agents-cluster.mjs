@@ -15,7 +15,7 @@ afterEach(() => {
 /**
  * `ids.length` agents of `mechanism`, each with `config` and `perNode(id)` (its own settings),
  * and the others as its members. Returns `{agents, get, all, start, stop, until(pred),
- * partition(groups), heal, sent, everywhere(key, value), ready()}`: `until` resolves once
+ * partition(groups), heal, add(id), sent, everywhere(key, value), ready()}`: `until` resolves once
  * `pred()` holds, checked after every delivery and again on the next turn (after the agent's
  * once-per-turn read of its core).
  */
@@ -32,21 +32,23 @@ export function cluster(mechanism, ids, config = {}, perNode = () => ({})) {
       }
     }
   };
-  for (const id of ids) {
-    const a = new ConsensusTrait(id, { mechanism, ...config, ...perNode(id), nodes: ids.filter((x) => x !== id) });
+  const make = (id, members) => {
+    const a = new ConsensusTrait(id, { mechanism, ...config, ...perNode(id), nodes: members.filter((x) => x !== id) });
     a.setMessageSender((to, message) => {
       sent++;
       if (cut.has(`${id}|${to}`)) return;
       const text = JSON.stringify(message);
       setTimeout(() => {
         if (cut.has(`${id}|${to}`)) return;
-        agents.get(to).handleMessage(id, JSON.parse(text));
+        agents.get(to)?.handleMessage(id, JSON.parse(text));
         check();
         setImmediate(check);
       }, 0);
     });
     agents.set(id, a);
-  }
+    return a;
+  };
+  for (const id of ids) make(id, ids);
   const c = {
     agents,
     get: (id) => agents.get(id),
@@ -70,6 +72,8 @@ export function cluster(mechanism, ids, config = {}, perNode = () => ({})) {
     heal() {
       cut.clear();
     },
+    /** A new agent `id` (not started) listing every agent so far and itself as its members: one that is to join. */
+    add: (id) => make(id, [...agents.keys(), id]),
     /** Messages the agents sent, cut links included. */
     get sent() {
       return sent;

@@ -22,10 +22,10 @@ function mulberry32(seed) {
 
 const state = (n) => JSON.stringify([n.view, n.decisions]);
 
-/** Checks an outbox: an array of {to, message}, never to `from`, only to its peers, JSON-safe. */
+/** Checks an outbox: an array of {to, message}, never to `from`, only to its peers (Raft: or a server its configuration names), JSON-safe. */
 function checkOutbox(node, outbox) {
   assert.ok(Array.isArray(outbox));
-  const members = new Set([...node.peers, node.id]);
+  const members = new Set([...node.peers, node.id, ...(node.mechanism === 'raft' ? node.view.members : [])]);
   for (const o of outbox) {
     assert.deepEqual(Object.keys(o), ['to', 'message']);
     assert.notEqual(o.to, node.id, 'the outbox never addresses the node itself');
@@ -282,7 +282,7 @@ test('bad input to every method is an Error naming the parameter and the rule; t
     [follower, (n) => n.handleMessage(l, ae({ entries: [{ term, index: 3 }] })), 'message.entries[0].command must be a JSON value (got undefined)'],
     [follower, (n) => n.handleMessage(l, ae({ entries: [{ term, index: 3, command: 1, note: 'x' }] })), /^message\.entries\[0\]\.note is not a field of an entry/],
     [follower, (n) => n.handleMessage(l, ae({ entries: [7] })), 'message.entries[0] must be an object (got 7)'],
-    [follower, (n) => n.handleMessage(l, ae({ entries: [{ term, index: 3, command: { $config: [l] } }] })), /^message\.entries\[0\]\.command must not be a \{"\$config"/],
+    [follower, (n) => n.handleMessage(l, ae({ entries: [{ term, index: 3, command: { $config: [l, 7] } }] })), 'message.entries[0].command.$config[1] must be a non-empty string (got 7)'],
     [follower, (n) => n.handleMessage(l, rv()), `message.candidateId must be the sender's id, "${l}" (the from argument) (got "${f}")`],
     [follower, (n) => n.handleMessage(l, rv({ candidateId: l, lastLogTerm: null })), 'message.lastLogTerm must be a non-negative integer (got null)'],
     [follower, (n) => n.handleMessage(l, { type: 'RequestVoteResponse', term, voteGranted: 'yes' }), 'message.voteGranted must be true or false (got "yes")'],
@@ -291,8 +291,8 @@ test('bad input to every method is an Error naming the parameter and the rule; t
       `message.lastIncludedTerm must not exceed message.term ${term} (got ${term + 1})`],
     [follower, (n) => n.handleMessage(l, { type: 'InstallSnapshot', term, leaderId: l, lastIncludedIndex: 2, lastIncludedTerm: term, data: 5, config: [] }),
       'message.data must be a string (got 5)'],
-    [follower, (n) => n.handleMessage(l, { type: 'InstallSnapshot', term, leaderId: l, lastIncludedIndex: 2, lastIncludedTerm: term, data: '', config: ['zz'] }),
-      `message.config[0] must be a member of ${f}'s cluster (got "zz")`],
+    [follower, (n) => n.handleMessage(l, { type: 'InstallSnapshot', term, leaderId: l, lastIncludedIndex: 2, lastIncludedTerm: term, data: '', config: [''] }),
+      'message.config[0] must be a non-empty string (got "")'],
     [follower, (n) => n.handleMessage(l, { type: 'InstallSnapshot', term, leaderId: l, lastIncludedIndex: 2, lastIncludedTerm: term, data: '', config: [l, l] }),
       `message.config[1] must not repeat an id (got "${l}")`],
     [follower, (n) => n.handleMessage(l, { type: 'TimeoutNow', term, leaderId: 'zz' }), `message.leaderId must be the sender's id, "${l}" (the from argument) (got "zz")`],
@@ -414,6 +414,79 @@ test('snapshots (§7): a follower that missed compacted entries gets InstallSnap
   const mine = net.nodes.get(f).decisions;
   assert.ok(mine.length > 0 && mine.length < all.size);
   for (const d of mine) assert.equal(JSON.stringify(d.value), all.get(d.index));
+});
+
+test('membership (dissertation §4.1): the leader adds a server, then removes one; ids new to a node come with the configuration entry', () => {
+  const ids = ['alpha', 'beta', 'gamma'];
+  const net = network(ids, { seed: 5 });
+  for (let i = 0; i < 200 && net.leader() === null; i++) net.calm(10);
+  const l = net.leader();
+  const leader = net.nodes.get(l);
+  net.post(l, leader.propose({ k: 1 }));
+  net.calm(100);
+  // Refusals name the parameter and the rule, and change nothing.
+  const [f, g] = ids.filter((id) => id !== l);
+  const before = state(leader);
+  throwsError(() => net.nodes.get(f).changeMembership([...ids, 'delta']), `${f} is not the leader; the leader it knows is ${l}`);
+  throwsError(() => leader.changeMembership('delta'), 'members must be an array (got "delta")');
+  throwsError(() => leader.changeMembership(['alpha', 'alpha']), 'members[1] must not repeat an id (got "alpha")');
+  throwsError(() => leader.changeMembership(['alpha', 7]), /^members\[1\] must be a non-empty string/);
+  throwsError(() => leader.changeMembership([...ids, 'delta', 'epsilon']), 'members must add or remove exactly one server (dissertation §4.1)');
+  throwsError(() => leader.changeMembership(ids), 'members must add or remove exactly one server (dissertation §4.1)');
+  assert.equal(state(leader), before, 'unchanged');
+  for (const m of ['paxos', 'vote', 'pbft', 'hotstuff', 'gossip']) {
+    throwsError(() => createConsensus(m, 'a', ['a', 'b', 'c', 'd']).changeMembership(['a', 'b', 'c']), "changeMembership(members) is offered only by 'raft' nodes");
+  }
+
+  // Add delta, which lists the cluster in its own order, itself included.
+  net.nodes.set('delta', createConsensus('raft', 'delta', ['delta', 'gamma', 'beta', 'alpha'], { seed: 5 }));
+  const out = leader.changeMembership([...ids, 'delta']);
+  const config = { $config: ['alpha', 'beta', 'gamma', 'delta'] };
+  assert.deepEqual(out.map((o) => o.to).sort(), ['alpha', 'beta', 'delta', 'gamma'].filter((id) => id !== l));
+  for (const { message } of out) assert.deepEqual(message.entries.at(-1), { term: message.term, index: 3, command: config });
+  assert.deepEqual(leader.view.members, config.$config, 'in effect on the leader at once');
+  throwsError(() => leader.changeMembership(ids), 'members must wait: the change at index 3 is not committed yet');
+  throwsError(() => leader.propose(config), /^command must not be a \{"\$config": \[…\]\} object \(reserved for membership changes: changeMembership\(members\) makes one\)$/);
+  net.post(l, out);
+  net.calm(300);
+  for (const [id, n] of net.nodes) {
+    assert.deepEqual(n.view.members, config.$config, `${id}'s configuration`);
+    assert.equal(n.view.configIndex, 3);
+    assert.deepEqual(n.decisions.at(-1), { index: 3, value: config }, `${id} decided the configuration, in the caller's ids`);
+  }
+  assertAgree(net.nodes);
+  // With four members a commit needs three: one follower cut off, delta counts.
+  net.cut = f;
+  net.post(l, leader.propose({ k: 2 }));
+  net.calm(200);
+  assert.deepEqual(net.nodes.get('delta').decisions.at(-1), { index: 4, value: { k: 2 } });
+  net.cut = null;
+  net.calm(200);
+
+  // Remove g: it gets nothing more, the other three go on.
+  const rest = config.$config.filter((id) => id !== g);
+  net.post(l, leader.changeMembership(rest));
+  net.calm(300);
+  for (const [id, n] of net.nodes) if (id !== g) assert.deepEqual(n.view.members, rest, `${id}'s configuration`);
+  const gone = net.nodes.get(g);
+  net.nodes.delete(g);
+  net.post(l, leader.propose({ k: 3 }));
+  net.calm(300);
+  for (const [id, n] of net.nodes) assert.deepEqual(n.decisions.at(-1).value, { k: 3 }, `${id} decided without ${g}`);
+  assertAgree(net.nodes);
+  assert.ok(!gone.decisions.some((d) => JSON.stringify(d.value) === JSON.stringify({ k: 3 })));
+
+  // A malformed configuration entry is refused, naming the field.
+  const ae = { type: 'AppendEntries', term: 99, leaderId: 'beta', prevLogIndex: 0, prevLogTerm: 0, entries: [{ term: 99, index: 1, command: { $config: ['a', 'a'] } }], leaderCommit: 0 };
+  const fresh = createConsensus('raft', 'alpha', ids);
+  const was = state(fresh);
+  throwsError(() => fresh.handleMessage('beta', ae), 'message.entries[0].command.$config[1] must not repeat an id (got "a")');
+  throwsError(() => fresh.handleMessage('beta', { ...ae, entries: [{ ...ae.entries[0], command: { $config: ['a'], x: 1 } }] }), /^message\.entries\[0\]\.command must have no key but \$config/);
+  assert.equal(state(fresh), was, 'unchanged');
+  // A well-formed one naming servers the node never heard of: they get ids, and messages from them pass.
+  fresh.handleMessage('beta', { ...ae, entries: [{ term: 99, index: 1, command: { $config: ['alpha', 'beta', 'omega'] } }] });
+  assert.deepEqual(fresh.view.members, ['alpha', 'beta', 'omega']);
+  assert.equal(fresh.handleMessage('omega', { type: 'AppendEntriesResponse', term: 1, success: false, matchIndex: 0, round: 0 }).length, 0);
 });
 
 test('batching: proposals wait for the next tick after batchMs', () => {

@@ -246,6 +246,24 @@ impl Raft {
         }
     }
 
+    /// The leader changes the configuration to `members`, one server added or removed
+    /// (dissertation §4.1): it appends the configuration entry, notes the change and sends the
+    /// new entry to every member. Returns the entry's index. For a driver outside the simulator
+    /// (the simulator's own `add_node` also spawns the new node between the two steps).
+    /// Errors: those of [`crate::raft::Raft::change_membership`](crate::raft::node::Raft::change_membership).
+    pub(crate) fn change_membership(&self, n: &mut RaftNode, cx: &Ctx, members: Vec<NodeId>, out: &mut Out<Self>) -> Result<super::LogIndex> {
+        let before: Vec<NodeId> = n.core.cluster().to_vec();
+        let (index, requests) = n.core.change_membership(members)?;
+        let after = n.core.cluster();
+        match (after.iter().find(|m| !before.contains(m)), before.iter().find(|m| !after.contains(m))) {
+            (Some(&node), _) => out.note(Note::Added { at: cx.me, node, index }),
+            (_, Some(&node)) => out.note(Note::Removing { at: cx.me, node, index }),
+            _ => {}
+        }
+        self.send_appends(n, out, requests);
+        Ok(index)
+    }
+
     /// The election timer fired, or a user asked (`by_user`: no PreVote).
     pub(crate) fn election_timeout(&self, n: &mut RaftNode, cx: &Ctx, by_user: bool, out: &mut Out<Self>) {
         n.core.election_timer_fired();
@@ -925,15 +943,7 @@ impl Simulation<Raft> {
         if members.is_empty() {
             return Err(Error::invalid("id", format!("must not be the last member ({id} is)")));
         }
-        let (changed, _) = self.act_with(l, |p, n, cx, out| {
-            let r = n.core.change_membership(members);
-            if let Ok((index, requests)) = r {
-                out.note(Note::Removing { at: cx.me, node: i, index });
-                p.send_appends(n, out, requests);
-                return Ok(());
-            }
-            r.map(|_| ())
-        });
+        let (changed, _) = self.act_with(l, |p, n, cx, out| p.change_membership(n, cx, members, out));
         changed.map_err(|e| Error::invalid("removeNode", e.to_string()))?;
         self.settle();
         Ok(())

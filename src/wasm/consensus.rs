@@ -101,6 +101,18 @@ impl Ids {
         &self.ids[self.me]
     }
 
+    /// Gives `id` the next index unless it has one (a Raft membership change named a server
+    /// this node had no index for); returns its index. Indices are this node's own: every id in
+    /// a message is translated, so nodes need not agree on them.
+    pub(super) fn add(&mut self, id: &str) -> NodeId {
+        if let Some(i) = self.ids.iter().position(|p| p == id) {
+            return i;
+        }
+        self.ids.push(id.to_string());
+        self.quoted.push(quote(id));
+        self.ids.len() - 1
+    }
+
     /// A sender: another member of the cluster.
     pub(super) fn peer(&self, v: &JsValue, param: &str) -> JsResult<NodeId> {
         let me = self.me();
@@ -150,10 +162,72 @@ pub(crate) fn outbox_json<M>(out: &mut String, ids: &Ids, sent: &[(NodeId, M)], 
     });
 }
 
-fn entries_json(out: &mut String, entries: &[LogEntry]) {
+fn entries_json(out: &mut String, ids: &Ids, entries: &[LogEntry]) {
     json_array(out, entries, |out, e| {
-        let _ = write!(out, "{{\"term\":{},\"index\":{},\"command\":{}}}", e.term, e.index, e.command);
+        let _ = write!(out, "{{\"term\":{},\"index\":{},\"command\":", e.term, e.index);
+        command_json(out, ids, &e.command);
+        out.push('}');
     });
+}
+
+/// A log entry's command as JSON text for the caller: a configuration entry's members
+/// (`{"$config":["n1","n3"]}` inside) by the caller's ids (`{"$config":["a","c"]}`), any other
+/// command as it is.
+fn command_json(out: &mut String, ids: &Ids, command: &str) {
+    match crate::raft::node::parse_config(command) {
+        Some(members) => {
+            out.push_str("{\"$config\":");
+            json_array(out, &members, |out, m| out.push_str(&ids.quoted_id(*m)));
+            out.push('}');
+        }
+        None => out.push_str(command),
+    }
+}
+
+/// Ids a message or a membership change names that this node has no index for yet: each gets
+/// the next free index, `base + k`, once the input is accepted (see [`Ids::add`]).
+#[derive(Default)]
+struct Newcomers {
+    base: usize,
+    names: Vec<String>,
+}
+
+impl Newcomers {
+    fn new(ids: &Ids) -> Self {
+        Newcomers { base: ids.ids.len(), names: Vec::new() }
+    }
+
+    /// The index of `name`: its own, or the one it will get.
+    fn index(&mut self, ids: &Ids, name: &str) -> NodeId {
+        if let Some(i) = ids.ids.iter().position(|p| p == name) {
+            return i;
+        }
+        match self.names.iter().position(|p| p == name) {
+            Some(k) => self.base + k,
+            None => {
+                self.names.push(name.to_string());
+                self.base + self.names.len() - 1
+            }
+        }
+    }
+
+    /// `list` (`param`): distinct non-empty strings, at most [`MAX_MEMBERS`], as indices.
+    fn members(&mut self, ids: &Ids, list: &JsValue, param: &str) -> JsResult<Vec<NodeId>> {
+        let arr = array(list, param)?;
+        if arr.length() as usize > MAX_MEMBERS {
+            return Err(invalid(param, format!("must list at most {MAX_MEMBERS} ids (got {})", arr.length())));
+        }
+        let mut members = Vec::with_capacity(arr.length() as usize);
+        for (k, id) in arr.iter().enumerate() {
+            let name = string(&id, &format!("{param}[{k}]"))?;
+            let i = self.index(ids, &name);
+            if members.contains(&i) {
+                return Err(got(&format!("{param}[{k}]"), "must not repeat an id", &id));
+            }
+            members.push(i);
+        }
+        Ok(members)
+    }
 }
 
 // ---- a mechanism behind the one interface -----------------------------------------------------
@@ -210,6 +284,16 @@ pub(crate) trait Mechanism {
     /// The value this node holds for `key`, as JSON text (None: none, or deleted).
     fn read(&self, _key: &str) -> Option<String> {
         None
+    }
+    /// Raft: the leader changes the configuration to `members` (validated here), one server
+    /// added or removed.
+    fn change_members(&mut self, _ids: &Ids, _members: &JsValue) -> JsResult<()> {
+        Err(JsError::new("changeMembership(members) is offered only by 'raft' nodes"))
+    }
+    /// The ids the last accepted input named for the first time, in the order of the indices
+    /// they were given (for [`Ids::add`]).
+    fn take_newcomers(&mut self) -> Vec<String> {
+        Vec::new()
     }
 }
 
@@ -315,18 +399,31 @@ fn check_not_config(text: &str, param: &str) -> JsResult<()> {
     // Any {"$config": …} object, whatever it names: the core reads those naming its members
     // as membership changes (`parse_config`).
     if text.starts_with("{\"$config\":") {
-        return Err(invalid(param, "must not be a {\"$config\": […]} object (reserved for membership changes, which this API does not offer)"));
+        return Err(invalid(param, "must not be a {\"$config\": […]} object (reserved for membership changes: changeMembership(members) makes one)"));
     }
     Ok(())
 }
 
 struct RaftMechanism {
     s: Standalone<Raft>,
+    /// Ids the last accepted input named for the first time (see [`Newcomers`]).
+    newcomers: Vec<String>,
+}
+
+/// A configuration entry's command as it arrives, `{"$config": [ids]}` (`param`), as the
+/// core's JSON text; ids new to this node become newcomers.
+fn config_entry(ids: &Ids, command: &JsValue, param: &str, new: &mut Newcomers) -> JsResult<String> {
+    if js_sys::Object::keys(&js_sys::Object::from(command.clone())).length() != 1 {
+        return Err(got(param, "must have no key but $config (a configuration entry)", command));
+    }
+    let members = new.members(ids, &get(command, "$config"), &format!("{param}.$config"))?;
+    Ok(crate::raft::node::config_command(&members))
 }
 
 impl RaftMechanism {
-    /// `message` from `from`, checked field by field and translated to core names.
-    fn parse(&self, ids: &Ids, from: NodeId, m: &JsValue) -> JsResult<Payload> {
+    /// `message` from `from`, checked field by field and translated to core names; ids that
+    /// its configuration entries or snapshot name for the first time go to `new`.
+    fn parse(&self, ids: &Ids, from: NodeId, m: &JsValue, new: &mut Newcomers) -> JsResult<Payload> {
         object(m, "message")?;
         let t = get(m, "type");
         let kind = t.as_string().unwrap_or_default();
@@ -385,8 +482,11 @@ impl RaftMechanism {
                             format!("must be {want}: entries are contiguous after prevLogIndex {prev_log_index} (got {index})"),
                         ));
                     }
-                    let command = command_text(&get(&e, "command"), &format!("{p}.command"))?;
-                    check_not_config(&command, &format!("{p}.command"))?;
+                    let value = get(&e, "command");
+                    let mut command = command_text(&value, &format!("{p}.command"))?;
+                    if command.starts_with("{\"$config\":") {
+                        command = config_entry(ids, &value, &format!("{p}.command"), new)?;
+                    }
                     entries.push(LogEntry { term: uint(&get(&e, "term"), &format!("{p}.term"))?, index, command: command.into() });
                 }
                 let leader_commit = u("leaderCommit")?;
@@ -404,15 +504,7 @@ impl RaftMechanism {
                     return Err(invalid("message.lastIncludedTerm", format!("must not exceed message.term {term} (got {snap_term})")));
                 }
                 let data = field("data").as_string().ok_or_else(|| got("message.data", "must be a string", &field("data")))?;
-                let list = array(&field("config"), "message.config")?;
-                let mut config: Vec<NodeId> = Vec::with_capacity(list.length() as usize);
-                for (k, id) in list.iter().enumerate() {
-                    let name = ids.member(&id, &format!("message.config[{k}]"))?;
-                    if config.contains(&name) {
-                        return Err(got(&format!("message.config[{k}]"), "must not repeat an id", &id));
-                    }
-                    config.push(name);
-                }
+                let config = new.members(ids, &field("config"), "message.config")?;
                 Payload::InstallSnapshot(InstallSnapshotArgs { term, leader_id, snapshot: Snapshot { index, term: snap_term, data, config } })
             }
             "InstallSnapshotResponse" => Payload::InstallSnapshotResponse(InstallSnapshotReply { term: u("term")?, match_index: u("matchIndex")? }),
@@ -445,7 +537,7 @@ impl RaftMechanism {
                     a.prev_log_index,
                     a.prev_log_term
                 );
-                entries_json(out, &a.entries);
+                entries_json(out, ids, &a.entries);
                 let _ = write!(out, ",\"leaderCommit\":{},\"round\":{}", a.leader_commit, a.round);
             }
             Payload::AppendEntriesResponse(r) => {
@@ -507,7 +599,8 @@ impl Mechanism for RaftMechanism {
     }
 
     fn handle(&mut self, ids: &Ids, from: NodeId, message: &JsValue) -> JsResult<()> {
-        let payload = self.parse(ids, from, message)?;
+        let mut new = Newcomers::new(ids);
+        let payload = self.parse(ids, from, message, &mut new)?;
         // A successful reply claiming entries the leader does not have: no correct follower
         // sends it in the leader's term (the core refuses it as invalid). Ignored, as a reply that
         // makes no sense is: nothing changes and nothing is sent.
@@ -517,7 +610,33 @@ impl Mechanism for RaftMechanism {
                 return Ok(());
             }
         }
+        self.s.grow(new.base + new.names.len());
+        self.newcomers = new.names;
         self.s.on_msg(from, payload).map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    fn change_members(&mut self, ids: &Ids, members: &JsValue) -> JsResult<()> {
+        let mut new = Newcomers::new(ids);
+        let members = new.members(ids, members, "members")?;
+        // First, so that the entry's AppendEntries to a new server are not dropped as addressed
+        // outside the cluster; a refused change leaves only unused room.
+        self.s.grow(new.base + new.names.len());
+        let r = self.s.act(|p, n, cx, out| p.change_membership(n, cx, members, out));
+        r.map_err(|e| {
+            let e = match e {
+                Error::NotLeader { .. } => {
+                    Error::NotLeader { node: ids.me().to_string(), leader: self.s.node().core.leader_id().map(|l| ids.name(l)) }
+                }
+                e => e,
+            };
+            JsError::new(&e.to_string())
+        })?;
+        self.newcomers = new.names;
+        Ok(())
+    }
+
+    fn take_newcomers(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.newcomers)
     }
 
     fn tick(&mut self, now: Micros) -> JsResult<()> {
@@ -528,9 +647,11 @@ impl Mechanism for RaftMechanism {
         outbox_json(out, ids, &self.s.take_outbox(), Self::message);
     }
 
-    fn decisions(&self, _ids: &Ids, out: &mut String) {
+    fn decisions(&self, ids: &Ids, out: &mut String) {
         json_array(out, self.s.decisions(), |out, e| {
-            let _ = write!(out, "{{\"index\":{},\"value\":{}}}", e.index, e.command);
+            let _ = write!(out, "{{\"index\":{},\"value\":", e.index);
+            command_json(out, ids, &e.command);
+            out.push('}');
         });
     }
 
@@ -549,8 +670,8 @@ impl Mechanism for RaftMechanism {
             r.commit_index(),
             r.last_applied()
         );
-        entries_json(out, r.log());
-        let _ = write!(out, ",\"snapshotIndex\":{},\"snapshotTerm\":{}", r.snapshot().index, r.snapshot().term);
+        entries_json(out, ids, r.log());
+        let _ = write!(out, ",\"snapshotIndex\":{},\"snapshotTerm\":{},\"configIndex\":{}", r.snapshot().index, r.snapshot().term, r.config_index());
         for (key, map) in [("nextIndex", r.next_index()), ("matchIndex", r.match_index())] {
             let _ = write!(out, ",\"{key}\":{{");
             for (k, (name, v)) in map.iter().enumerate() {
@@ -665,7 +786,7 @@ pub fn create_consensus(mechanism: JsValue, id: JsValue, peers: JsValue, options
     }
     let (options, seed) = raft_options(&options)?;
     let s = Standalone::new(Raft { options }, ids.me, ids.ids.len(), node_seed(seed, ids.me())).map_err(|e| JsError::new(&e.to_string()))?;
-    Ok(ConsensusNode { mechanism: "raft", ids, last_ms: 0.0, inner: Box::new(RaftMechanism { s }) })
+    Ok(ConsensusNode { mechanism: "raft", ids, last_ms: 0.0, inner: Box::new(RaftMechanism { s, newcomers: Vec::new() }) })
 }
 
 /// One node of a consensus mechanism, driven by hand: the caller carries its messages over any
@@ -884,14 +1005,43 @@ impl ConsensusNode {
     /// A message from peer `from` arrives → the outbox (the answer, if any, and what follows).
     /// Throws when `from` is not a peer of this node, or the message is malformed: not an
     /// object, an unknown `type`, a missing, mistyped or unknown field, a `candidateId` or
-    /// `leaderId` other than `from`, an id outside the cluster, entries not numbered one after
+    /// `leaderId` other than `from`, an id outside the cluster (Raft: a configuration entry
+    /// `{"$config": [ids]}` or a snapshot's `config` may name servers new to this node, which
+    /// then become its peers; see `changeMembership`), entries not numbered one after
     /// another from `prevLogIndex + 1`. A well-typed message that makes no sense (a stale term,
     /// an old entry, a reply to an old request) gets the protocol's answer.
     #[wasm_bindgen(js_name = handleMessage)]
     pub fn handle_message(&mut self, from: JsValue, message: JsValue) -> JsResult<JsValue> {
         let from = self.ids.peer(&from, "from")?;
         self.inner.handle(&self.ids, from, &message)?;
+        self.welcome();
         self.outbox()
+    }
+
+    /// Raft: the leader changes the cluster's configuration to `members` (the caller's ids, the
+    /// whole new configuration), which must add or remove exactly one server (dissertation
+    /// §4.1) → the outbox. The configuration entry `{"$config": members}` is appended and takes
+    /// effect at once on every server that holds it (`view.members`, `view.configIndex`); a new
+    /// server catches up from the leader; a removed leader leads until the entry commits, then
+    /// steps down. Messages from and to a new server pass from then on (on other nodes, from
+    /// the first message naming it).
+    ///
+    /// Throws (the node unchanged): not an array of distinct non-empty strings; not the leader
+    /// (naming the leader it knows); a previous change not committed yet, or no entry of the
+    /// leader's term committed yet (§4.1); not exactly one server added or removed. Other
+    /// mechanisms throw.
+    #[wasm_bindgen(js_name = changeMembership)]
+    pub fn change_membership(&mut self, members: JsValue) -> JsResult<JsValue> {
+        self.inner.change_members(&self.ids, &members)?;
+        self.welcome();
+        self.outbox()
+    }
+
+    /// Gives the ids the last input named for the first time their indices.
+    fn welcome(&mut self) {
+        for id in self.inner.take_newcomers() {
+            self.ids.add(&id);
+        }
     }
 
     /// Moves the node's clock to `nowMs` (ms since the node was created; never decreasing) and

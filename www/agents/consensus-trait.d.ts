@@ -154,6 +154,8 @@ export interface DebugState {
   members: string[];
   reachable: string[];
   partition: null | 'minority' | 'majority';
+  /** Raft: a committed configuration left this agent out, and it stopped. */
+  removed: boolean;
   pending: number;
   values: Record<string, unknown>;
   /** The locks as this agent has applied them. */
@@ -183,6 +185,12 @@ export interface ConsensusTraitEvents {
   'proposal:accepted': (result: ProposalResult) => void;
   'proposal:rejected': (result: ProposalResult) => void;
   'proposal:timeout': (result: ProposalResult) => void;
+  /** Raft: the configuration this agent holds changed (in effect once appended, dissertation §4.1; `committed` once its entry is). */
+  'membership:changed': (change: { members: string[]; added: string[]; removed: string[]; index: number; committed: boolean }) => void;
+  /** Raft: a change asked of this agent was refused, or not committed within `timeout` ms. */
+  'membership:rejected': (info: { op: 'add' | 'remove'; nodeId: string; error: string }) => void;
+  /** Raft: a committed configuration left `nodeId` out (this agent itself included: it then stops). */
+  'node:removed': (nodeId: string) => void;
 }
 
 export declare const EVENTS: ReadonlyArray<keyof ConsensusTraitEvents>;
@@ -193,8 +201,13 @@ export declare class ConsensusTrait {
   readonly mechanism: Mechanism;
   readonly running: boolean;
   getNodeId(): string;
-  /** Before the first start(), or while stopped before it (see the README). */
+  /**
+   * Before the first start(): a member the core is built with. While a raft agent runs: asks the
+   * leader to add it, one server at a time (`membership:changed` reports it done). Other
+   * mechanisms throw while running.
+   */
   addNode(node: NodeInfo): this;
+  /** Before start(): whether it was listed. While a raft agent runs: asks the leader to remove it; whether it is a member. */
   removeNode(nodeId: string): boolean;
   getNodes(): Array<{ id: string; address: string | null; metadata: Record<string, unknown>; self: boolean; reachable: boolean }>;
   getLeader(): string | null;

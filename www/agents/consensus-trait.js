@@ -23,12 +23,15 @@ const CONFIG_KEYS = [
 export const EVENTS = [
   'leader:elected', 'state:changed', 'vote:requested', 'vote:granted', 'log:appended', 'node:unreachable',
   'node:reconnected', 'partition:detected', 'partition:healed', 'consensus:accepted', 'proposal:accepted',
-  'proposal:rejected', 'proposal:timeout',
+  'proposal:rejected', 'proposal:timeout', 'membership:changed', 'membership:rejected', 'node:removed',
 ];
 
 /** This layer's own messages (liveness and a Raft follower's hand-off to its leader): types the cores do not use. */
 const HEARTBEAT = 'AgentHeartbeat';
 const FORWARD = 'AgentForward';
+/** Raft: a membership change asked of the leader `{op: 'add' | 'remove', nodeId}`, and the answer to a removed server's messages. */
+const MEMBERS = 'AgentMembers';
+const REMOVED = 'AgentRemoved';
 
 const now = () => performance.now();
 /** After the tasks already queued (Node: setImmediate; browsers: a MessageChannel task). */
@@ -201,25 +204,44 @@ export class ConsensusTrait {
     return this.#mechanism;
   }
 
-  /** Adds a member: before the first start() (the cores take their members when built; see the README). */
+  /**
+   * Adds a member. Before start(): to the members the core is built with. While a Raft agent
+   * runs: asks the cluster's leader to add it (dissertation §4.1, one server at a time); the
+   * change is done when `membership:changed` reports it (see the README).
+   */
   addNode(node) {
+    if (this.#running && this.#core === 'raft') {
+      this.#addNode(node, 'node', this.#members.includes(node?.id) ? this.#nodes : this.#info);
+      this.#requestChange('add', node.id);
+      return this;
+    }
     this.#changeMembers('addNode');
     this.#addNode(node, 'node');
     return this;
   }
 
-  #addNode(node, param) {
+  #addNode(node, param, into = this.#nodes) {
     if (!isObject(node)) throw fail(param, 'must be an object {id, address?, metadata?}', node);
     const id = nonEmptyString(node.id, `${param}.id`);
     if (node.address !== undefined && node.address !== null && typeof node.address !== 'string') throw fail(`${param}.address`, 'must be a string', node.address);
     if (node.metadata !== undefined && !isObject(node.metadata)) throw fail(`${param}.metadata`, 'must be an object', node.metadata);
-    const old = this.#nodes.get(id);
-    this.#nodes.set(id, { id, address: node.address ?? old?.address ?? null, metadata: jsonValue(node.metadata ?? old?.metadata ?? {}, `${param}.metadata`) });
+    const old = into.get(id);
+    into.set(id, { id, address: node.address ?? old?.address ?? null, metadata: jsonValue(node.metadata ?? old?.metadata ?? {}, `${param}.metadata`) });
   }
 
+  /**
+   * Removes a member (not this agent). Before start(): → whether it was listed. While a Raft
+   * agent runs: asks the leader to remove it → whether it is a member now (the change is done
+   * when `membership:changed` reports it).
+   */
   removeNode(nodeId) {
     nonEmptyString(nodeId, 'nodeId');
     if (nodeId === this.#id) throw fail('nodeId', 'must not be this agent itself', nodeId);
+    if (this.#running && this.#core === 'raft') {
+      if (!this.#members.includes(nodeId)) return false;
+      this.#requestChange('remove', nodeId);
+      return true;
+    }
     this.#changeMembers('removeNode');
     return this.#nodes.delete(nodeId);
   }
@@ -228,10 +250,116 @@ export class ConsensusTrait {
     if (this.#running) {
       throw new Error(
         `${what}: ${this.#id} is running; the membership of a ${this.#mechanism} cluster is fixed while it runs ` +
-          '(createConsensus builds each core with its members; stop() first)',
+          '(createConsensus builds each core with its members; only raft changes them while running; stop() first)',
       );
     }
   }
+
+  // ---- Raft: membership changes while running (dissertation §4.1) -----------------------------
+
+  #memberChanges = []; // [{op, id, mine, deadline, sentAt}]: asked for, not yet committed
+  #removed = new Set(); // servers a committed configuration left out: their messages get REMOVED
+
+  /** Keeps the change until a committed configuration has it (or `timeout` passes); the leader makes it. */
+  #requestChange(op, id, mine = true) {
+    const c = this.#memberChanges.find((x) => x.id === id);
+    if (c && c.op === op) return;
+    if (c) this.#memberChanges.splice(this.#memberChanges.indexOf(c), 1); // the later request wins
+    if (op === 'add') this.#removed.delete(id);
+    this.#memberChanges.push({ op, id, mine, deadline: now() + this.#cfg.timeout, sentAt: -Infinity });
+    this.#pumpMembers(this.#node.view);
+  }
+
+  /**
+   * The leader makes the first change not yet in effect once the previous one is committed (the
+   * core refuses otherwise, §4.1); another agent forwards it to the leader it knows, again every
+   * liveness period until a committed configuration has it. Changes past their deadline are
+   * dropped (`membership:rejected` where they were asked for).
+   */
+  #pumpMembers(v) {
+    if (!this.#running || this.#core !== 'raft' || this.#memberChanges.length === 0) return;
+    const t = now();
+    const committed = v.configIndex <= v.commitIndex;
+    const inEffect = (c) => (c.op === 'add') === v.members.includes(c.id);
+    this.#memberChanges = this.#memberChanges.filter((c) => {
+      if (committed && inEffect(c)) return false;
+      if (t <= c.deadline) return true;
+      if (c.mine) {
+        this.emit('membership:rejected', {
+          op: c.op, nodeId: c.id,
+          error: `${c.op === 'add' ? 'adding' : 'removing'} ${c.id} was not committed within ${this.#cfg.timeout} ms (no leader, or no quorum)`,
+        });
+      }
+      return false;
+    });
+    const c = this.#memberChanges.find((x) => !inEffect(x));
+    if (!c) return;
+    if (v.state === 'leader') {
+      if (!committed) return;
+      const target = c.op === 'add' ? [...v.members, c.id] : v.members.filter((m) => m !== c.id);
+      try {
+        this.#call(() => this.#node.changeMembership(target));
+        this.#setMembers([...target].sort(), this.#node.view); // at once: the new server's answers come before the next read
+      } catch (e) {
+        if (/must wait/.test(e.message)) return; // the core's §4.1 rule: after the leader commits an entry of its term
+        this.#memberChanges.splice(this.#memberChanges.indexOf(c), 1);
+        if (c.mine) this.emit('membership:rejected', { op: c.op, nodeId: c.id, error: e.message });
+      }
+    } else if (v.leaderId && v.leaderId !== this.#id && t - c.sentAt >= this.#cfg.liveness) {
+      c.sentAt = t;
+      this.#transmit(v.leaderId, { type: MEMBERS, op: c.op, nodeId: c.id });
+    }
+  }
+
+  /** The configuration in the core's view changed: the books follow, and `membership:changed` says so. */
+  #setMembers(next, v) {
+    const added = next.filter((m) => !this.#members.includes(m));
+    const removed = this.#members.filter((m) => !next.includes(m));
+    if (!added.length && !removed.length) return;
+    const t = now();
+    for (const m of added) {
+      this.#nodes.set(m, this.#nodes.get(m) ?? this.#info.get(m) ?? { id: m, address: null, metadata: {} });
+      this.#info.delete(m);
+      this.#lastHeard.set(m, t);
+      this.#removed.delete(m);
+      this.#left.delete(m);
+    }
+    for (const m of removed) {
+      if (m !== this.#id) this.#nodes.delete(m);
+      this.#lastHeard.delete(m);
+      this.#unreachable.delete(m);
+      this.#left.add(m);
+    }
+    this.#members = next;
+    this.emit('membership:changed', { members: [...next], added, removed, index: v.configIndex, committed: v.configIndex <= v.commitIndex });
+    this.#updateSide();
+  }
+
+  /**
+   * Once the configuration in effect is committed, the servers it left out are removed for
+   * good: `node:removed` fires, their messages are answered with REMOVED (a removed server
+   * hears from no leader, §4.2.3), and this agent, if it is one of them, stops.
+   */
+  #commitMembers(v) {
+    if (this.#left.size === 0 || v.configIndex > v.commitIndex) return;
+    const gone = [...this.#left].filter((m) => !v.members.includes(m));
+    this.#left.clear();
+    for (const m of gone) {
+      this.#removed.add(m);
+      this.emit('node:removed', m);
+    }
+    if (gone.includes(this.#id)) this.#leave();
+  }
+  #left = new Set(); // servers a configuration in effect left out, until it is committed
+  #info = new Map(); // id → {id, address, metadata} given to addNode while running, until it is a member
+
+  /** This agent was removed from the cluster: it stops, its pending proposals rejected as such. */
+  #leave() {
+    this.#wasRemoved = true;
+    for (const [id] of [...this.#pending]) this.#settle(id, { accepted: false, status: 'rejected', error: `${this.#id} was removed from the cluster before ${id} was decided` });
+    this.stop();
+  }
+  #wasRemoved = false;
 
   /** [{id, address, metadata, self, reachable}] in id order. */
   getNodes() {
@@ -266,6 +394,13 @@ export class ConsensusTrait {
     nonEmptyString(fromNodeId, 'fromNodeId');
     if (!isObject(message) || typeof message.type !== 'string') throw fail('message', 'must be an object with a string type', message);
     if (!this.#running) return;
+    if (this.#core === 'raft' && fromNodeId !== this.#id && !this.#members.includes(fromNodeId)) {
+      // Not a member of the configuration this agent holds: a server being added that it has not
+      // heard of yet, or one removed (told so, once the removal is committed). Not an error:
+      // membership changes while running make both normal.
+      if (this.#removed.has(fromNodeId) && message.type !== REMOVED) this.#transmit(fromNodeId, { type: REMOVED });
+      return;
+    }
     if (fromNodeId === this.#id || !this.#members.includes(fromNodeId)) {
       throw fail('fromNodeId', `must be another member of ${this.#id}'s cluster (${this.#members.join(', ')})`, fromNodeId);
     }
@@ -273,6 +408,18 @@ export class ConsensusTrait {
     if (message.type === HEARTBEAT) return;
     if (message.type === FORWARD) {
       this.#onForward(message);
+      return;
+    }
+    if (this.#core === 'raft' && message.type === MEMBERS) {
+      if ((message.op === 'add' || message.op === 'remove') && typeof message.nodeId === 'string' && message.nodeId !== '') {
+        this.#requestChange(message.op, message.nodeId, false);
+      }
+      return;
+    }
+    if (this.#core === 'raft' && message.type === REMOVED) {
+      // A member holds a committed configuration without this agent (§4.2.3).
+      this.emit('node:removed', this.#id);
+      this.#leave();
       return;
     }
     if (this.#core === 'raft' && message.type === 'RequestVote') this.emit('vote:requested', fromNodeId, message.term);
@@ -284,6 +431,7 @@ export class ConsensusTrait {
 
   start() {
     if (this.#running) return this;
+    if (this.#wasRemoved) throw new Error(`start: ${this.#id} was removed from its cluster; a new ConsensusTrait can join again (addNode on a member)`);
     const members = [...this.#nodes.keys()].sort();
     if (this.#node && !same(members, this.#members)) {
       throw new Error(
@@ -440,6 +588,13 @@ export class ConsensusTrait {
         const r = this.#node.result(id);
         if (r && r.status !== 'open') this.#settle(id, r);
       }
+    }
+    if (this.#core === 'raft') {
+      const members = [...v.members].sort();
+      if (!same(members, this.#members)) this.#setMembers(members, v);
+      this.#commitMembers(v);
+      if (!this.#running) return; // removed: it stopped
+      this.#pumpMembers(v);
     }
     this.#schedule(v);
   }
@@ -617,6 +772,7 @@ export class ConsensusTrait {
       }
     }
     this.#updateSide();
+    if (this.#memberChanges.length) this.#pumpMembers(this.#node.view);
   }
 
   #reachable() {
@@ -1076,6 +1232,7 @@ export class ConsensusTrait {
       members: this.#members ? [...this.#members] : [...this.#nodes.keys()].sort(),
       reachable: this.#members ? this.#reachable() : [],
       partition: this.#side,
+      removed: this.#wasRemoved,
       pending: this.#pending.size,
       values: Object.fromEntries(this.#kv),
       locks: Object.fromEntries([...this.#locks].map(([k, l]) => [k, { ...l }])),
