@@ -1,19 +1,36 @@
-// Real processes, real faults (issue #15 §2, first step): 5 agents as 5 Node worker threads (not
-// one simulation), each importing the package by name and reaching its peers over the transport
+// Real processes, real faults (issue #15 §2): 5 agents as 5 Node worker threads (not one
+// simulation), each importing the package by name and reaching its peers over the transport
 // kit's MessagePorts. Raft: elect a leader, commit 1,000 proposals, terminate the leader's worker
 // mid-stream, and check that no acknowledged write is lost and a new leader takes over; then cut
 // the transport between two groups and check the events and the minority's read-only mode, and
-// heal. Tests wait for events, never for time.
+// heal; the same for simple_majority and pbft, and each with a traitor (a test transport that
+// rewrites its messages). The operations the raft and pbft runs issue go to a history that the
+// project's checker (`consensus-sim lincheck`) must find linearizable. Tests wait for events,
+// never for time.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { meshPorts } from 'consensus-playground';
+import { ROOT } from '../scripts/setup.mjs';
+
+const BIN = join(ROOT, 'target/release/consensus-sim');
+before(() => {
+  execFileSync('cargo', ['build', '--quiet', '--release', '--bin', 'consensus-sim'], { cwd: ROOT, stdio: 'inherit' });
+});
 
 const WORKER = new URL('./agents-worker.mjs', import.meta.url);
 const CONFIG = { mechanism: 'raft', timeout: 1000, heartbeatInterval: 20, electionTimeout: [150, 300] };
 
-/** Starts one worker per id, wired into a full mesh; returns the cluster's handle. */
-async function workers(ids, config = CONFIG, traitors = {}) {
+/**
+ * Starts one worker per id, wired into a full mesh; returns the cluster's handle. `traitors`:
+ * {id: lies} (see agents-worker.mjs); with any, the honest agents report the messages they
+ * refuse as `refused` events rather than fail. `perNode`: {id: settings} over `config`.
+ */
+async function workers(ids, config = CONFIG, traitors = {}, perNode = {}) {
   const mesh = meshPorts(ids);
   const threads = new Map();
   const listeners = new Set();
@@ -24,7 +41,9 @@ async function workers(ids, config = CONFIG, traitors = {}) {
     ids.map(
       (id) =>
         new Promise((resolve, reject) => {
-          const w = new Worker(WORKER, { workerData: { id, ids, config, traitor: traitors[id] ?? null } });
+          const w = new Worker(WORKER, {
+            workerData: { id, ids, config: { ...config, ...perNode[id] }, traitor: traitors[id] ?? null, reportRefused: Object.keys(traitors).length > 0 },
+          });
           threads.set(id, w);
           w.on('error', reject);
           w.on('exit', () => {
@@ -58,6 +77,8 @@ async function workers(ids, config = CONFIG, traitors = {}) {
     post: (id, msg) => threads.get(id).postMessage(msg),
     /** → the result, or null when the worker died first. */
     propose: (id, key, value) => ask(id, { op: 'propose', key, value }),
+    /** compareAndSwap at `id` → the result, or null when the worker died first. */
+    cas: (id, key, expected, value) => ask(id, { op: 'cas', key, expected, value }),
     state: (id) => ask(id, { op: 'state' }),
     /** The next event (from any worker) passing `filter`. */
     event: (filter) =>
@@ -95,14 +116,105 @@ function agreeOnLeader(c, ids, not = []) {
   });
 }
 
-test('raft, 5 worker threads: 1,000 proposals, the leader\'s worker terminated mid-stream: no acknowledged write is lost, a new leader takes over', { timeout: 120_000 }, async () => {
+/**
+ * compareAndSwap(key, READ, READ) changes nothing whatever `key` holds (at best it swaps READ for
+ * READ), and its result's `seen` is the value at the command's place in the log: a read through
+ * the log, linearizable as any command is (Ongaro's dissertation §6.4, the simple way to serve
+ * reads: log them). The history records it as a `get`. An agent's own `get` is not recorded: it
+ * is local, and a follower's copy may be stale.
+ */
+const READ = '(a read through the log)';
+
+/**
+ * The history of the operations a test issues through the workers, in the JSON Lines form
+ * `consensus-sim lincheck` reads: `{client, op: put|cas|get, key, value | from, to, call, return,
+ * ok, output}`, values as their JSON text (the checker's values are strings). Times are the main
+ * thread's `performance.now()` in ms: `call` just before the request is posted to the worker,
+ * `return` when its answer comes back; whatever the operation did, it did in between, so the two
+ * bound it in real time, as linearizability asks.
+ *
+ * An outcome is known when the answer is `accepted` (the proposer applied its command at its
+ * place in the log; a swap's `swapped` and a read's `seen` are what the command found there).
+ * It is unknown — `return: null`, which the checker may linearize anywhere after the call, or
+ * last, where it changes nothing anyone saw — when no answer came (the worker was terminated:
+ * null), when it timed out (the command may still be committed: the agent says "the outcome is
+ * unknown"), and when it was rejected for any reason but one. That one: `rejected` with "no
+ * quorum", which is left out because it had no effect: consensus-trait.js's #submit refuses the
+ * command while the agent is on the minority side, before handing it to the core or sending it
+ * to anyone. (The other rejections are not all harmless: stop() settles a command still pending
+ * as "stopped before … was decided", and it may have been forwarded to the leader already.)
+ *
+ * A client is one process of the history, one operation at a time. The checker pairs each
+ * process's calls and returns in order, so a client whose operation's outcome is unknown (its
+ * return never comes) goes on as a new process, as Jepsen renumbers a process whose operation
+ * crashed: kept as one process, its next operation's return would be paired with the unknown
+ * call.
+ */
+function history(c) {
+  const t0 = performance.now();
+  const now = () => Math.round((performance.now() - t0) * 1000) / 1000;
+  const text = (v) => (v === undefined ? null : JSON.stringify(v));
+  const lines = [];
+  let processes = 0;
+  async function record(client, fields, ask, outcome) {
+    const call = now();
+    const r = await ask();
+    const ret = now();
+    assert.notEqual(r?.status, 'threw', r?.error); // a call the agent refused outright: the test's mistake
+    if (r?.status === 'rejected' && /^no quorum/.test(r.error)) return r;
+    if (r?.status === 'accepted') lines.push({ client: client.process, ...fields, call, return: ret, ...outcome(r) });
+    else {
+      lines.push({ client: client.process, ...fields, call, return: null });
+      client.process = processes++;
+    }
+    return r;
+  }
+  return {
+    lines,
+    /** A new client (its own process). */
+    client: () => ({ process: processes++ }),
+    put: (client, at, key, value) => record(client, { op: 'put', key, value: text(value) }, () => c.propose(at, key, value), () => ({ ok: true })),
+    cas: (client, at, key, from, to) => record(client, { op: 'cas', key, from: text(from), to: text(to) }, () => c.cas(at, key, from, to), (r) => ({ ok: r.swapped })),
+    read: (client, at, key) => record(client, { op: 'get', key }, () => c.cas(at, key, READ, READ), (r) => ({ ok: true, output: text(r.seen) })),
+  };
+}
+
+/** What a history holds, in a line (a test's diagnostic). */
+function summary(lines) {
+  const count = (f) => lines.filter(f).length;
+  return (
+    `history: ${lines.length} operations (${count((l) => l.op === 'put')} writes, ${count((l) => l.op === 'cas' && l.ok === true)} swaps won, ` +
+    `${count((l) => l.op === 'cas' && l.ok === false)} refused, ${count((l) => l.op === 'get')} reads through the log), ${count((l) => l.return === null)} with unknown outcomes`
+  );
+}
+
+/** `consensus-sim lincheck` on `lines` → {status, verdict}. */
+function lincheck(lines) {
+  const r = spawnSync(BIN, ['lincheck'], { input: lines.map((l) => JSON.stringify(l)).join('\n'), encoding: 'utf8' });
+  assert.ok(r.status === 0 || r.status === 1, `lincheck failed: ${r.stderr}`);
+  return { status: r.status, verdict: JSON.parse(r.stdout) };
+}
+
+/** Asserts `lines` are linearizable; when not, the checker's words and a file holding the history. */
+function assertLinearizable(lines) {
+  const { verdict } = lincheck(lines);
+  if (verdict.linearizable) return assert.equal(verdict.operations, lines.length);
+  const file = join(tmpdir(), `agents-workers-history-${process.pid}-${Date.now()}.jsonl`);
+  writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n'));
+  assert.fail(`${verdict.failure} (the history: ${file}; consensus-sim lincheck ${file})`);
+}
+
+test('raft, 5 worker threads: 1,000 proposals, the leader\'s worker terminated mid-stream: no acknowledged write is lost, a new leader takes over, and the history of every operation is linearizable', { timeout: 120_000 }, async (t) => {
   const ids = ['n1', 'n2', 'n3', 'n4', 'n5'];
   const c = await workers(ids);
+  const h = history(c);
   const elected = agreeOnLeader(c, ids);
   for (const id of ids) c.post(id, { op: 'start' });
   const first = await elected;
   let leader = first;
   c.on((m) => m.name === 'leader:elected' && (leader = m.args[0]));
+  const setup = h.client();
+  assert.equal((await h.put(setup, first, 'n', 0))?.accepted, true);
   const TOTAL = 1000;
   let ackedBeforeKill = 0;
   const acknowledged = new Set();
@@ -111,8 +223,13 @@ test('raft, 5 worker threads: 1,000 proposals, the leader\'s worker terminated m
   let next = 0;
   // A client per agent: each sends its writes one after another (k<i> = i), retrying a write the
   // cluster did not acknowledge on another live agent, so all 1,000 are committed in the end.
+  // Every 10th write of a client is followed by a compare-and-swap increment of the counter n
+  // from the value that client last saw (often stale: the clients race, and a refused swap
+  // tells it the current value), and by reads through the log of n and of a recent write.
   async function client(k) {
-    for (;;) {
+    const me = h.client();
+    let n = 0;
+    for (let ops = 1; ; ops++) {
       const i = next++;
       if (i >= TOTAL) return;
       if (i === 300 && !killed) {
@@ -124,12 +241,20 @@ test('raft, 5 worker threads: 1,000 proposals, the leader\'s worker terminated m
       for (let attempt = 0; ; attempt++) {
         const live = c.live();
         const at = live[(k + attempt) % live.length];
-        const r = await c.propose(at, `k${i}`, i);
+        const r = await h.put(me, at, `k${i}`, i);
         if (r?.accepted) {
           acknowledged.add(i);
           break;
         }
         assert.ok(attempt < 50, `k${i} never acknowledged: ${r?.error}`);
+      }
+      if (ops % 10 === 0) {
+        const live = c.live();
+        const at = live[(k + ops) % live.length];
+        const s = await h.cas(me, at, 'n', n, n + 1);
+        if (s?.accepted) n = s.current;
+        await h.read(me, at, 'n');
+        await h.read(me, at, `k${Math.max(0, i - 5)}`);
       }
     }
   }
@@ -143,14 +268,43 @@ test('raft, 5 worker threads: 1,000 proposals, the leader\'s worker terminated m
   // each must hold every acknowledged write.
   const survivors = c.live();
   const applied = Promise.all(survivors.map((id) => c.event((m) => m.id === id && m.name === 'state:changed' && m.args[0] === 'done')));
-  assert.equal((await c.propose(second, 'done', true))?.accepted, true);
+  assert.equal((await h.put(setup, second, 'done', true))?.accepted, true);
   await applied;
   for (const id of survivors) {
     const s = await c.state(id);
     const lost = [...acknowledged].filter((i) => s.values[`k${i}`] !== i);
     assert.deepEqual(lost, [], `${id} lost acknowledged writes`);
   }
+  // Swaps racing from one value: each survivor at once swaps n from the value a read through
+  // the log found to a value of its own. A swap is one command in the log, so at most one wins,
+  // and exactly one when every swap was decided.
+  const racers = survivors.map(() => h.client());
+  for (let round = 0; round < 3; round++) {
+    let read = null;
+    for (let attempt = 0; !read?.accepted; attempt++) {
+      assert.ok(attempt < 20, read?.error);
+      read = await h.read(setup, second, 'n');
+    }
+    const from = read.seen;
+    const rs = await Promise.all(survivors.map((id, j) => h.cas(racers[j], id, 'n', from, `${id}/${round}`)));
+    const won = rs.filter((r) => r?.swapped === true).length;
+    assert.ok(won <= 1, `${won} swaps from ${from} won`);
+    if (rs.every((r) => r?.accepted)) assert.equal(won, 1);
+  }
   await c.stop();
+  const swaps = h.lines.filter((l) => l.op === 'cas');
+  assert.ok(swaps.some((l) => l.ok === true) && swaps.some((l) => l.ok === false), 'some swaps won, some were refused');
+  t.diagnostic(summary(h.lines));
+  assertLinearizable(h.lines);
+  // Not vacuous: flip the outcome of a swap refused while another from the same value won, and
+  // the history is not linearizable. Every swap of n moves it to a value it never held before (a
+  // count one higher, or a racer's own name), so n holds each value once, and two swaps from one
+  // value cannot both win.
+  const refused = swaps.find((l) => l.ok === false && swaps.some((w) => w.ok === true && w.from === l.from));
+  assert.ok(refused, 'a swap lost a race to a swap from the same value');
+  const flipped = lincheck(h.lines.map((l) => (l === refused ? { ...l, ok: true } : l)));
+  assert.equal(flipped.status, 1);
+  assert.match(flipped.verdict.failure, /key "n" are not linearizable/);
 });
 
 // PBFT's quorum is ⌈(N + f + 1) / 2⌉: 4 of 5, so a 2 | 3 cut leaves both sides read-only; with 4
