@@ -387,23 +387,37 @@ test(`${mechanism}, ${small.length + large.length} worker threads: a cut between
 });
 }
 
-test('pbft, 4 worker threads, the primary a traitor (its transport forges the value in its pre-prepares to n3 and n4): the honest replicas change view, commit, and never apply the forged value', { timeout: 60_000 }, async () => {
+test('pbft, 4 worker threads, the primary a traitor (its transport forges the value in its pre-prepares to n3 and n4): the honest replicas change view, commit, never apply the forged value, and their clients\' history is linearizable', { timeout: 60_000 }, async (t) => {
   const ids = ['n1', 'n2', 'n3', 'n4'];
   const honest = ['n2', 'n3', 'n4'];
   const c = await workers(ids, { ...CONFIG, mechanism: 'pbft' }, { n1: { forgeTo: ['n3', 'n4'] } });
+  // The history is of the honest replicas' clients: a client of the traitor has no guarantee.
+  const h = history(c);
+  const client = Object.fromEntries(honest.map((id) => [id, h.client()]));
   const values = [];
   c.on((m) => m.name === 'state:changed' && honest.includes(m.id) && values.push([m.id, m.args[1]]));
+  const refused = [];
+  c.on((m) => m.name === 'refused' && refused.push(m.args));
   const forged = c.event((m) => m.name === 'forged');
   const applied = honest.map((id) => c.event((m) => m.id === id && m.name === 'state:changed' && m.args[1] === 'true value'));
   for (const id of ids) c.post(id, { op: 'start' });
   for (let attempt = 0; ; attempt++) {
-    const r = await c.propose('n3', 'x', 'true value');
-    if (r.accepted) break;
-    assert.ok(attempt < 20, r.error);
+    const r = await h.put(client.n3, 'n3', 'x', 'true value');
+    if (r?.accepted) break;
+    assert.ok(attempt < 20, r?.error);
   }
   await forged;
   await Promise.all(applied);
   assert.deepEqual(values.filter(([, v]) => v !== 'true value'), [], 'no honest replica applied the forged value');
   for (const id of honest) assert.ok((await c.state(id)).view >= 1, `${id} left the traitor's view`);
+  // Then the honest replicas race swaps from the true value and read x through the log.
+  await Promise.all(honest.map((id) => h.cas(client[id], id, 'x', 'true value', `${id}/swap`)));
+  await Promise.all(honest.map((id) => h.read(client[id], id, 'x')));
   await c.stop();
+  assert.deepEqual(values.filter(([, v]) => v === 'forged'), []);
+  // The forged pre-prepares are well-formed: the protocol, not the parser, refuses their value.
+  assert.deepEqual(refused, []);
+  t.diagnostic(summary(h.lines));
+  assert.ok(h.lines.some((l) => l.op === 'cas' && l.ok === true), 'a swap won');
+  assertLinearizable(h.lines);
 });
