@@ -1,5 +1,5 @@
-// One agent in a Node worker thread (issue #15 §2), driven by tests/agents-workers.test.mjs and
-// tests/agents-traitor-vote.test.mjs: the package imported by its name, its peers reached through
+// One agent in a Node worker thread (issue #15 §2), driven by tests/agents-workers.test.mjs:
+// the package imported by its name, its peers reached through
 // the transport kit's MessagePorts (wrapped so a test can cut links, and so a traitor's transport
 // can rewrite what it sends), and a small control protocol on parentPort.
 import { parentPort, workerData } from 'node:worker_threads';
@@ -19,8 +19,8 @@ const forged = (peer, type, detail) => parentPort.postMessage({ op: 'event', id,
  * - `vote: {repeat: k, naming: voter}` (simple_majority): every Vote it sends goes k times, and
  *   once more with a `voter` field naming another voter (the protocol's Vote has no such field:
  *   the network names the voter, as the sender).
- * - `decided: value` (simple_majority, as a proposer): every Decided it sends says accepted,
- *   with `value` in place of the value it proposed and its voters approved.
+ * - `decided: 'accepted'` (simple_majority, as a proposer): every Decided it sends says
+ *   accepted, whatever its votes said.
  */
 const lie = (peer, m) => {
   if (traitor?.forgeTo?.includes(peer) && m.type === 'PrePrepare' && m.request) {
@@ -35,9 +35,9 @@ const lie = (peer, m) => {
     forged(peer, m.type, m.proposalId);
     return [...Array(traitor.vote.repeat).fill(m), { ...m, voter: traitor.vote.naming }];
   }
-  if (traitor && 'decided' in traitor && m.type === 'Decided') {
+  if (traitor?.decided === 'accepted' && m.type === 'Decided' && !m.accepted) {
     forged(peer, m.type, m.proposalId);
-    return [{ ...m, accepted: true, value: traitor.decided }];
+    return [{ ...m, accepted: true }];
   }
   return [m];
 };

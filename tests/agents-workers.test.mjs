@@ -12,7 +12,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { before, test } from 'node:test';
+import { afterEach, before, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { meshPorts } from 'consensus-playground';
 import { ROOT } from '../scripts/setup.mjs';
@@ -24,6 +24,15 @@ before(() => {
 
 const WORKER = new URL('./agents-worker.mjs', import.meta.url);
 const CONFIG = { mechanism: 'raft', timeout: 1000, heartbeatInterval: 20, electionTimeout: [150, 300] };
+
+// Every cluster's workers are terminated after its test, passed or failed: a failed assertion
+// must not leave threads running (the file would never exit). After a passing test they have
+// stopped already.
+const clusters = new Set();
+afterEach(async () => {
+  await Promise.all([...clusters].flatMap((threads) => [...threads.values()].map((w) => w.terminate())));
+  clusters.clear();
+});
 
 /**
  * Starts one worker per id, wired into a full mesh; returns the cluster's handle. `traitors`:
@@ -37,6 +46,7 @@ async function workers(ids, config = CONFIG, traitors = {}, perNode = {}) {
   const replies = new Map();
   let n = 0;
   const exited = new Set();
+  clusters.add(threads);
   await Promise.all(
     ids.map(
       (id) =>
@@ -420,4 +430,89 @@ test('pbft, 4 worker threads, the primary a traitor (its transport forges the va
   t.diagnostic(summary(h.lines));
   assert.ok(h.lines.some((l) => l.op === 'cas' && l.ok === true), 'a swap won');
   assertLinearizable(h.lines);
+});
+
+// simple_majority with a traitor (n5 of 5): the voting core counts each voter's Vote once, for
+// the voter the network names (the sender; a Vote has no voter field), and the proposer alone
+// counts and announces the outcome (Decided). So one traitor is one vote, and one voice when it
+// proposes: it cannot outvote four honest voters, nor vote for anyone else; it can block a
+// quorum that needs every vote, and as a proposer it can announce what no one voted for —
+// simple majority voting is not Byzantine fault tolerant (that is what pbft is for).
+const VOTING = { ...CONFIG, mechanism: 'simple_majority', timeout: 5000 };
+const FIVE = ['n1', 'n2', 'n3', 'n4', 'n5'];
+const HONEST = ['n1', 'n2', 'n3', 'n4'];
+
+/** Each honest agent proposes `v-<id>` = its id at once → their results, in HONEST's order. */
+async function honestProposals(c) {
+  return Promise.all(HONEST.map((id) => c.propose(id, `v-${id}`, id)));
+}
+
+test('simple_majority, 5 worker threads, a traitor whose transport turns every approval it sends into a rejection: it cannot stop what the 4 honest voters approve with the default quorum (3 of 5)', { timeout: 60_000 }, async () => {
+  const c = await workers(FIVE, VOTING, { n5: { vote: 'against' } });
+  const lied = c.event((m) => m.id === 'n5' && m.name === 'forged' && m.args[1] === 'Vote');
+  const appliedEverywhere = FIVE.flatMap((id) => HONEST.map((p) => c.event((m) => m.id === id && m.name === 'state:changed' && m.args[0] === `v-${p}`)));
+  for (const id of FIVE) c.post(id, { op: 'start' });
+  for (const r of await honestProposals(c)) {
+    assert.equal(r.quorumRequired, 3);
+    assert.equal(r.accepted, true, r.error);
+    assert.ok(r.votes.for >= 3, JSON.stringify(r.votes));
+  }
+  await lied;
+  // Every agent applies every accepted value (the traitor's agent too: only its wire lies).
+  await Promise.all(appliedEverywhere);
+  await c.stop();
+});
+
+test('simple_majority, 5 worker threads, the same traitor with a unanimous quorum (5 of 5): its rejection alone rejects every honest proposal, and nothing is applied', { timeout: 60_000 }, async () => {
+  const c = await workers(FIVE, { ...VOTING, quorum: 5 }, { n5: { vote: 'against' } });
+  for (const id of FIVE) c.post(id, { op: 'start' });
+  for (const r of await honestProposals(c)) {
+    assert.equal(r.quorumRequired, 5);
+    // Rejected, not timed out: once the traitor's against is counted the quorum is out of reach.
+    assert.equal(r.status, 'rejected', r.error);
+    assert.equal(r.votes.against, 1, JSON.stringify(r.votes));
+  }
+  for (const id of FIVE) {
+    const { values } = await c.state(id);
+    assert.deepEqual(HONEST.filter((p) => `v-${p}` in values), [], `${id} applied a rejected proposal`);
+  }
+  await c.stop();
+});
+
+test('simple_majority, 5 worker threads, a traitor that sends its approval three times and once more naming another voter: each voter counts once, for its sender; the forged vote is refused', { timeout: 60_000 }, async () => {
+  // n2, n3 and n4 reject by policy, n1 (the proposer) and n5 approve: 2 of 5 for, 3 against.
+  // Had the copies or the forged vote counted, the traitor alone would reach the quorum of 3.
+  const rejecters = { n2: { policy: 'reject' }, n3: { policy: 'reject' }, n4: { policy: 'reject' } };
+  const c = await workers(FIVE, VOTING, { n5: { vote: { repeat: 3, naming: 'n2' } } }, rejecters);
+  const refused = c.event((m) => m.id === 'n1' && m.name === 'refused');
+  for (const id of FIVE) c.post(id, { op: 'start' });
+  const r = await c.propose('n1', 'x', 'proposed');
+  assert.equal(r.accepted, false);
+  assert.equal(r.status, 'rejected', r.error);
+  assert.ok(r.votes.for <= 2 && r.votes.against === 3, JSON.stringify(r.votes));
+  // The Vote naming a voter is not the protocol's message: the core refuses it (the transport
+  // drops it and reports it), naming the field.
+  const { args: [from, type, error] } = await refused;
+  assert.equal(from, 'n5');
+  assert.equal(type, 'Vote');
+  assert.match(error, /message\.voter is not a field of Vote/);
+  assert.equal((await c.state('n1')).values.x, undefined);
+  await c.stop();
+});
+
+test('simple_majority, 5 worker threads, a traitor proposer whose Decided says accepted for a proposal every honest voter rejected: the honest voters apply it (what one traitor can do to simple majority)', { timeout: 60_000 }, async () => {
+  const rejecters = Object.fromEntries(HONEST.map((id) => [id, { policy: 'reject' }]));
+  const c = await workers(FIVE, VOTING, { n5: { decided: 'accepted' } }, rejecters);
+  const applied = HONEST.map((id) => c.event((m) => m.id === id && m.name === 'state:changed' && m.args[0] === 'x'));
+  for (const id of FIVE) c.post(id, { op: 'start' });
+  const r = await c.propose('n5', 'x', 'rejected by all');
+  // The traitor's own agent counted its own vote for and the honest votes against: rejected
+  // (once 3 are against, the quorum of 3 is out of reach), and it applies nothing...
+  assert.equal(r.status, 'rejected', r.error);
+  assert.ok(r.votes.for === 1 && r.votes.against >= 3, JSON.stringify(r.votes));
+  // ...while every honest voter, told it was accepted, applies it: the Decided is the
+  // proposer's word, and the core checks only that the proposer sent it.
+  for (const m of await Promise.all(applied)) assert.deepEqual(m.args.slice(0, 2), ['x', 'rejected by all']);
+  assert.equal((await c.state('n5')).values.x, undefined);
+  await c.stop();
 });
