@@ -331,6 +331,18 @@ impl Replica {
     pub fn quorum(&self, opts: &Options) -> usize {
         quorum_of(self.nodes, opts.bugs.has(Bug::Qc2f))
     }
+    /// Whether it is counting its own last vote as the collector: it leads the view after
+    /// that vote's view (§5: a vote goes to the next view's leader, who forms the QC), its own
+    /// vote is among those it counted for that block, fewer than a quorum so far, and it knows
+    /// no QC of that view or later: the others' votes are still to come. Its vote (`vheight`,
+    /// §4.3) is durable; the count is volatile, lost in a crash.
+    pub fn counts_own_vote(&self, opts: &Options) -> bool {
+        let v = self.voted_view;
+        v > self.generic_qc.view
+            && leader_of(v.saturating_add(1), self.nodes) == self.me
+            && self.votes.get(&(v, self.voted_block)).is_some_and(|voters| voters.contains(&self.me) && voters.len() < self.quorum(opts))
+    }
+
     /// Makes this replica a traitor with `b`, or honest (None).
     pub fn set_behaviour(&mut self, b: Option<Behaviour>) {
         self.behaviour = b;
