@@ -93,3 +93,28 @@ fn a_failing_run_shrinks_to_a_short_list_of_actions_each_of_which_matters() {
     // A run without a violation does not shrink.
     assert!(chaos::shrink::<Raft>(&cfg(28, None)).unwrap().is_none());
 }
+
+/// HotStuff at its default size (4 replicas, one traitor drawn per seed) with `bug` on or off.
+fn hotstuff_cfg(seed: u64, bug: Option<&str>) -> ChaosConfig {
+    use consensus_playground::hotstuff::HotStuff;
+    let bugs = bug.map_or(BugSet::NONE, |b| BugSet::NONE.with(BugSet::index_of(HotStuff::BUGS, b).unwrap(), true));
+    ChaosConfig { seed, nodes: 4, events: 5_000, faults: Fault::ALL.to_vec(), bugs, traitors: 1 }
+}
+
+#[test]
+fn aimed_faults_find_hotstuff_any_view_chain_within_110_seeds_and_the_same_seeds_without_it_are_clean() {
+    // The decide rule taking a three-chain of direct parents from any views commits two blocks
+    // at one height only once both were certified, in different views, and each grew a chain:
+    // that needs the views collecting every other view's votes to fail, again and again. The
+    // nemesis reboots the next view's leader as it counts its own vote (the moment HotStuff
+    // names), and the votes re-sent two views on certify the old block after its leader
+    // proposed on an older QC. Blind search found it in 1 seed of 300 (17).
+    use consensus_playground::hotstuff::{check::COMMIT_SAFETY, HotStuff};
+    let run = |s, bug| chaos::run::<HotStuff>(&hotstuff_cfg(s, bug)).unwrap().1;
+    let failing: Vec<u64> = (0..110).filter(|&s| !run(s, Some("any-view-chain")).violations.is_empty()).collect();
+    assert!(failing.len() >= 4, "failing seeds {failing:?}");
+    for &s in &failing {
+        assert_eq!(run(s, Some("any-view-chain")).violations[0].rule, COMMIT_SAFETY, "seed {s}");
+        assert!(run(s, None).violations.is_empty(), "seed {s} without the bug");
+    }
+}
