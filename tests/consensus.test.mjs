@@ -489,6 +489,49 @@ test('membership (dissertation §4.1): the leader adds a server, then removes on
   assert.equal(fresh.handleMessage('omega', { type: 'AppendEntriesResponse', term: 1, success: false, matchIndex: 0, round: 0 }).length, 0);
 });
 
+test('compaction by the caller (§7): compact(index, data) replaces the log through index; a lagging follower installs the caller\'s data; decisionsAfter', () => {
+  const ids = ['alpha', 'beta', 'gamma'];
+  const net = network(ids, { seed: 6 });
+  for (let i = 0; i < 200 && net.leader() === null; i++) net.calm(10);
+  const l = net.leader();
+  const leader = net.nodes.get(l);
+  const [f] = ids.filter((id) => id !== l);
+  net.cut = f;
+  for (let k = 1; k <= 8; k++) net.post(l, leader.propose({ k }));
+  net.calm(100);
+  const applied = leader.view.lastApplied;
+  assert.equal(applied, 9);
+  assert.deepEqual(leader.decisionsAfter(7), [{ index: 8, value: { k: 7 } }, { index: 9, value: { k: 8 } }]);
+  assert.deepEqual(leader.decisionsAfter(9), []);
+  // Refusals change nothing.
+  const before = state(leader);
+  throwsError(() => leader.compact(applied + 1, 'x'), `index must be after the snapshot (0) and applied (lastApplied ${applied})`);
+  throwsError(() => leader.compact(0, 'x'), `index must be after the snapshot (0) and applied (lastApplied ${applied})`);
+  throwsError(() => leader.compact(-1, 'x'), 'index must be a non-negative integer (got -1)');
+  throwsError(() => leader.compact(3, { state: 1 }), 'data must be a string (got object)');
+  throwsError(() => leader.decisionsAfter('3'), 'index must be a non-negative integer (got "3")');
+  assert.equal(state(leader), before, 'unchanged');
+  throwsError(() => createConsensus('paxos', 'a', ['a', 'b']).compact(1, ''), "compact(index, data) is offered only by 'raft' nodes");
+  throwsError(() => createConsensus('vote', 'a', ['a', 'b']).snapshot, "snapshot is offered only by 'raft' nodes");
+  // Other mechanisms filter their whole list.
+  assert.deepEqual(createConsensus('vote', 'a', ['a', 'b']).decisionsAfter(0), []);
+
+  assert.deepEqual(leader.compact(applied, '{"mine":9}'), []);
+  assert.equal(leader.view.snapshotIndex, applied);
+  assert.equal(leader.view.log.length, 0);
+  assert.deepEqual(leader.snapshot, { index: applied, term: leader.view.currentTerm, data: '{"mine":9}', config: ids });
+  assert.deepEqual(leader.decisions, [], 'the decisions through the snapshot are dropped too');
+  throwsError(() => leader.compact(applied, 'again'), `index must be after the snapshot (${applied}) and applied (lastApplied ${applied})`);
+
+  net.cut = null;
+  net.post(l, leader.propose({ k: 9 }));
+  net.calm(300);
+  const follower = net.nodes.get(f);
+  assert.equal(follower.view.snapshotIndex, applied, 'installed by InstallSnapshot');
+  assert.equal(follower.snapshot.data, '{"mine":9}', 'the caller\'s data, as given');
+  assert.deepEqual(follower.decisionsAfter(applied), [{ index: 10, value: { k: 9 } }]);
+});
+
 test('batching: proposals wait for the next tick after batchMs', () => {
   const net = network(['a', 'b', 'c'], { seed: 2, options: { batchMs: 20 } });
   for (let i = 0; i < 200 && net.leader() === null; i++) net.calm(10);

@@ -285,6 +285,19 @@ pub(crate) trait Mechanism {
     fn read(&self, _key: &str) -> Option<String> {
         None
     }
+    /// The decisions after index `after`, as [`Mechanism::decisions`] writes them; false when
+    /// the mechanism does not pick them itself (the caller then filters them all).
+    fn decisions_after(&self, _ids: &Ids, _after: u64, _out: &mut String) -> bool {
+        false
+    }
+    /// Raft: the caller's state machine, `data`, stands for the log through `index` (§7).
+    fn compact(&mut self, _index: u64, _data: String) -> JsResult<()> {
+        Err(JsError::new("compact(index, data) is offered only by 'raft' nodes"))
+    }
+    /// Raft: the latest snapshot as a JSON object.
+    fn snapshot(&self, _ids: &Ids, _out: &mut String) -> JsResult<()> {
+        Err(JsError::new("snapshot is offered only by 'raft' nodes"))
+    }
     /// Raft: the leader changes the configuration to `members` (validated here), one server
     /// added or removed.
     fn change_members(&mut self, _ids: &Ids, _members: &JsValue) -> JsResult<()> {
@@ -648,11 +661,32 @@ impl Mechanism for RaftMechanism {
     }
 
     fn decisions(&self, ids: &Ids, out: &mut String) {
-        json_array(out, self.s.decisions(), |out, e| {
+        self.decisions_after(ids, 0, out);
+    }
+
+    fn decisions_after(&self, ids: &Ids, after: u64, out: &mut String) -> bool {
+        let all = self.s.decisions();
+        json_array(out, &all[all.partition_point(|e| e.index <= after)..], |out, e| {
             let _ = write!(out, "{{\"index\":{},\"value\":", e.index);
             command_json(out, ids, &e.command);
             out.push('}');
         });
+        true
+    }
+
+    fn compact(&mut self, index: u64, data: String) -> JsResult<()> {
+        self.s.act(|_, n, _, _| n.core.compact(index, data)).map_err(|e| JsError::new(&e.to_string()))?;
+        let k = self.s.decisions().partition_point(|e| e.index <= index);
+        self.s.forget_decisions(k);
+        Ok(())
+    }
+
+    fn snapshot(&self, ids: &Ids, out: &mut String) -> JsResult<()> {
+        let s = self.s.node().core.snapshot();
+        let _ = write!(out, "{{\"index\":{},\"term\":{},\"data\":{},\"config\":", s.index, s.term, quote(&s.data));
+        json_array(out, &s.config, |out, m| out.push_str(&ids.quoted_id(*m)));
+        out.push('}');
+        Ok(())
     }
 
     fn view(&self, ids: &Ids, out: &mut String) {
@@ -1016,6 +1050,49 @@ impl ConsensusNode {
         self.inner.handle(&self.ids, from, &message)?;
         self.welcome();
         self.outbox()
+    }
+
+    /// The decisions after index `after` (a non-negative integer), as `decisions` lists them:
+    /// for a caller that applies them as they come and need not read the whole list each time
+    /// (Raft picks them in O(log n); the other mechanisms filter the whole list).
+    #[wasm_bindgen(js_name = decisionsAfter)]
+    pub fn decisions_after(&self, after: JsValue) -> JsResult<JsValue> {
+        let after = super::uint(&after, "index")?;
+        let mut out = String::new();
+        if self.inner.decisions_after(&self.ids, after, &mut out) {
+            return parse(&out);
+        }
+        self.inner.decisions(&self.ids, &mut out);
+        let all: js_sys::Array = parse(&out)?.unchecked_into();
+        let key = JsValue::from_str("index");
+        Ok(all.filter(&mut |d, _, _| js_sys::Reflect::get(&d, &key).ok().and_then(|i| i.as_f64()).is_some_and(|i| i > after as f64)).into())
+    }
+
+    /// Raft: log compaction by the caller's state machine (Raft paper §7). `data` (a string,
+    /// the caller's encoding of its state after applying every entry through `index`) becomes
+    /// the snapshot that replaces the log through `index`: a follower whose nextIndex falls
+    /// inside it gets it by InstallSnapshot, and reads it from `snapshot` once `view.snapshotIndex`
+    /// moves past what it applied. The decisions through `index` are dropped too (`decisions`
+    /// then starts after it). → the outbox (empty).
+    ///
+    /// Throws (the node unchanged): `index` not an integer after the current snapshot and at most
+    /// `view.lastApplied`; `data` not a string. Other mechanisms throw. With the `snapshotInterval`
+    /// option the node also compacts by itself, with its own key-value store as the data.
+    pub fn compact(&mut self, index: JsValue, data: JsValue) -> JsResult<JsValue> {
+        let index = super::uint(&index, "index")?;
+        let data = data.as_string().ok_or_else(|| got("data", "must be a string", &data))?;
+        self.inner.compact(index, data)?;
+        self.outbox()
+    }
+
+    /// Raft: the latest snapshot, `{index, term, data, config}` (`index` 0: none; `data` the
+    /// string given to `compact` or installed from the leader; `config` the members in effect
+    /// at `index`). Other mechanisms throw.
+    #[wasm_bindgen(getter)]
+    pub fn snapshot(&self) -> JsResult<JsValue> {
+        let mut out = String::new();
+        self.inner.snapshot(&self.ids, &mut out)?;
+        parse(&out)
     }
 
     /// Raft: the leader changes the cluster's configuration to `members` (the caller's ids, the

@@ -486,8 +486,8 @@ export class ConsensusTrait {
       if (c.electionTimeout) o.electionTimeoutMs = c.electionTimeout;
       if (c.heartbeatInterval !== undefined) o.heartbeatMs = c.heartbeatInterval;
       if (c.batchUpdates) o.batchMs = c.batchWindow;
-      // snapshotInterval is not passed on: the core's snapshot carries its own key-value store,
-      // not this layer's map (see the README).
+      // snapshotInterval is not passed on: this layer compacts the core's log itself, with its
+      // own state as the snapshot (#applyDecisions), not the core's key-value store.
     } else if (this.#core === 'paxos') {
       if (c.heartbeatInterval !== undefined) o.heartbeatMs = c.heartbeatInterval;
       if (c.electionTimeout) {
@@ -600,9 +600,11 @@ export class ConsensusTrait {
   }
 
   #applyDecisions(v) {
+    // A snapshot installed from the leader (§7) stands for entries this agent never applied.
+    if (this.#core === 'raft' && v.snapshotIndex > this.#applied) this.#restore(this.#node.snapshot);
     const done = this.#core === 'raft' ? v.lastApplied : this.#core === 'vote' ? Infinity : v.executed;
     if (done !== Infinity && done <= this.#applied) return;
-    for (const d of this.#node.decisions) {
+    for (const d of this.#node.decisionsAfter(this.#applied)) {
       if (d.index <= this.#applied) continue;
       this.#applied = d.index;
       const cmd = this.#core === 'pbft' ? d.value?.operation : d.value;
@@ -615,6 +617,37 @@ export class ConsensusTrait {
         this.#settle(cmd.proposalId, { accepted: true, status: 'accepted', index: d.index, votes: { for: q, against: 0, total: this.#members.length }, error: null, outcome });
       }
     }
+    const every = this.#cfg.snapshotInterval;
+    if (this.#core === 'raft' && every && this.#applied - Math.max(v.snapshotIndex, this.#snapshotAt) >= every) {
+      // Log compaction (§7) with this layer's state machine as the snapshot: the core then
+      // forgets the entries and the decisions through #applied.
+      this.#node.compact(this.#applied, JSON.stringify(this.#state()));
+      this.#snapshotAt = this.#applied;
+    }
+  }
+  #snapshotAt = 0; // the index of the last snapshot this agent took
+
+  /** This layer's replicated state: what a snapshot holds (the same on every agent at one index). */
+  #state() {
+    return { values: [...this.#kv], locks: [...this.#locks], logClock: this.#logClock };
+  }
+
+  /** Takes the state a snapshot holds (installed from the leader) in place of the entries it replaces. */
+  #restore(snap) {
+    let state;
+    try {
+      state = JSON.parse(snap.data);
+    } catch {
+      state = null;
+    }
+    if (!isObject(state) || !Array.isArray(state.values) || !Array.isArray(state.locks)) return; // not this layer's: nothing to take
+    this.#applied = snap.index;
+    const values = new Map(state.values);
+    for (const k of [...this.#kv.keys()]) if (!values.has(k)) this.#apply(k, undefined);
+    for (const [k, value] of values) this.#apply(k, value);
+    this.#locks = new Map(state.locks);
+    this.#logClock = Math.max(this.#logClock, state.logClock ?? 0);
+    for (const list of this.#lockWaiters.values()) for (const wake of list.splice(0)) wake();
   }
 
   /** A plain write `{key, value}`: true when applied. */
@@ -1239,7 +1272,7 @@ export class ConsensusTrait {
     };
     if (v) {
       s.role = v.state;
-      if (this.#core === 'raft') Object.assign(s, { currentTerm: v.currentTerm, commitIndex: v.commitIndex, logLength: v.log.length ? v.log[v.log.length - 1].index : v.snapshotIndex, votedFor: v.votedFor });
+      if (this.#core === 'raft') Object.assign(s, { currentTerm: v.currentTerm, commitIndex: v.commitIndex, logLength: v.log.length ? v.log[v.log.length - 1].index : v.snapshotIndex, votedFor: v.votedFor, snapshotIndex: v.snapshotIndex });
       else if (this.#core === 'paxos') Object.assign(s, { currentTerm: v.ballot.round, ballot: v.ballot, commitIndex: v.executed, logLength: v.accepted.length });
       else if (this.#core === 'pbft') Object.assign(s, { currentTerm: v.view, view: v.view, sequence: v.executed, primaryId: v.primaryId, commitIndex: v.executed, logLength: v.log.length, lowWatermark: v.lowWatermark, highWatermark: v.highWatermark });
       else if (this.#core === 'vote') Object.assign(s, { quorumRequired: v.quorumRequired, totalWeight: v.totalWeight, weight: v.weight, policy: v.policy, quorumsIntersect: v.quorumsIntersect, proposals: v.proposals });
