@@ -44,3 +44,43 @@ test('raft agents with snapshotInterval: logs stay short, and a follower cut off
   assert.equal(second.acquired, false, 'held by job-1, as the snapshot says');
   assert.equal(second.holder, 'job-1');
 });
+
+/** A storage with localStorage's two methods, kept in memory (Node 20 has no localStorage). */
+function memoryStorage() {
+  const m = new Map();
+  return { getItem: (k) => (m.has(k) ? m.get(k) : null), setItem: (k, v) => m.set(k, String(v)), map: m };
+}
+
+test('raft agents with config.storage: a crashed agent comes back under its id with its term, vote and log, and catches up', { timeout: 60_000 }, async () => {
+  const storage = { a: memoryStorage(), b: memoryStorage(), c: memoryStorage() };
+  const c = cluster('raft', ['a', 'b', 'c'], { ...CONFIG, snapshotInterval: 8 }, (id) => ({ storage: storage[id] }));
+  c.start();
+  await c.ready();
+  const follower = c.all().find((x) => !x.isLeader());
+  const id = follower.getNodeId();
+  for (let k = 0; k < 12; k++) assert.equal(await follower.propose(`k${k}`, k), true);
+  const before = follower.getDebugState();
+  assert.equal(before.restarted, false);
+  const saved = JSON.parse(storage[id].getItem(`consensus-trait/${id}`));
+  assert.equal(saved.currentTerm, before.currentTerm, 'written as it changed');
+  assert.ok(saved.snapshot.index >= 8, 'compacted state is what is kept');
+
+  // The crash: the agent object is gone (its timers stopped); a new one with the same id and storage takes its place.
+  follower.stop();
+  const others = c.all().filter((x) => x !== follower);
+  assert.equal(await others[0].propose('while', 'down'), true);
+  const back = c.replace(id);
+  back.start();
+  const s = back.getDebugState();
+  assert.equal(s.restarted, true);
+  assert.ok(s.currentTerm >= before.currentTerm, 'its term survived');
+  assert.equal(s.snapshotIndex, saved.snapshot.index);
+  await c.until(() => back.get('while') === 'down');
+  for (let k = 0; k < 12; k++) assert.equal(back.get(`k${k}`), k, 'every value, from its snapshot and log');
+  assert.equal(await back.propose('after', 'restart'), true);
+  await c.everywhere('after', 'restart');
+
+  // Other mechanisms have no persistent state to restore: refused, naming the option.
+  assert.throws(() => new (back.constructor)('x', { mechanism: 'pbft', storage: memoryStorage() }), /^Error: config\.storage is an option of raft, not of pbft/);
+  assert.throws(() => new (back.constructor)('x', { mechanism: 'raft', storage: {} }), /^Error: config\.storage must have getItem\(key\) and setItem\(key, value\)/);
+});

@@ -33,7 +33,7 @@ use super::{
 };
 use crate::error::Error;
 use crate::node::Standalone;
-use crate::protocol::{node_name, Micros, NodeId};
+use crate::protocol::{node_name, Effect, Micros, NodeId, Protocol};
 use crate::raft::sim::{Options, Timer};
 use crate::raft::{
     AppendEntriesArgs, AppendEntriesReply, InstallSnapshotArgs, InstallSnapshotReply, LogEntry, Payload, Raft, RequestVoteArgs,
@@ -298,6 +298,14 @@ pub(crate) trait Mechanism {
     fn snapshot(&self, _ids: &Ids, _out: &mut String) -> JsResult<()> {
         Err(JsError::new("snapshot is offered only by 'raft' nodes"))
     }
+    /// Raft: the persistent state (Figure 2) as a JSON object.
+    fn persistent(&self, _ids: &Ids, _out: &mut String) -> JsResult<()> {
+        Err(JsError::new("persistentState is offered only by 'raft' nodes"))
+    }
+    /// Raft: how many stable-storage writes the node has asked for so far.
+    fn persists(&self) -> JsResult<u64> {
+        Err(JsError::new("persistCount is offered only by 'raft' nodes"))
+    }
     /// Raft: the leader changes the configuration to `members` (validated here), one server
     /// added or removed.
     fn change_members(&mut self, _ids: &Ids, _members: &JsValue) -> JsResult<()> {
@@ -312,8 +320,8 @@ pub(crate) trait Mechanism {
 
 // ---- Raft -----------------------------------------------------------------------------------
 
-const OPTION_KEYS: [&str; 8] =
-    ["seed", "electionTimeoutMs", "heartbeatMs", "preVote", "checkQuorum", "maxEntriesPerAppend", "snapshotInterval", "batchMs"];
+const OPTION_KEYS: [&str; 9] =
+    ["seed", "electionTimeoutMs", "heartbeatMs", "preVote", "checkQuorum", "maxEntriesPerAppend", "snapshotInterval", "batchMs", "persisted"];
 
 /// ms (a number from 0 to an hour) → µs.
 pub(crate) fn duration(v: &JsValue, param: &str, positive: bool) -> JsResult<Micros> {
@@ -689,6 +697,21 @@ impl Mechanism for RaftMechanism {
         Ok(())
     }
 
+    fn persistent(&self, ids: &Ids, out: &mut String) -> JsResult<()> {
+        let r = &self.s.node().core;
+        let voted = r.voted_for().map_or_else(|| "null".to_string(), |v| ids.quoted_id(v));
+        let _ = write!(out, "{{\"currentTerm\":{},\"votedFor\":{voted},\"snapshot\":", r.current_term());
+        self.snapshot(ids, out)?;
+        out.push_str(",\"log\":");
+        entries_json(out, ids, r.log());
+        out.push('}');
+        Ok(())
+    }
+
+    fn persists(&self) -> JsResult<u64> {
+        Ok(self.s.persists())
+    }
+
     fn view(&self, ids: &Ids, out: &mut String) {
         let r = &self.s.node().core;
         let opt = |id: Option<NodeId>| id.map_or_else(|| "null".to_string(), |i| ids.quoted_id(i));
@@ -751,7 +774,8 @@ impl Mechanism for RaftMechanism {
 /// `electionTimeoutMs` (`[lo, hi]`, default `[150, 300]`, Raft paper §5.2), `heartbeatMs` (50),
 /// `preVote` (true, dissertation §9.6), `checkQuorum` (true, §6.2), `maxEntriesPerAppend` (64,
 /// or null for no limit), `snapshotInterval` (applied entries between snapshots, §7; default
-/// null: never), `batchMs` (null: each command is sent at once).
+/// null: never), `batchMs` (null: each command is sent at once), `persisted` (the
+/// `persistentState` an earlier run of this node wrote: it comes back from it, as after a crash).
 ///
 /// Paxos's `options` and messages: see `src/wasm/consensus_paxos.rs` (`seed`, `heartbeatMs`,
 /// `leaderTimeoutMs`, `backoff`, `backoffMs`).
@@ -818,9 +842,64 @@ pub fn create_consensus(mechanism: JsValue, id: JsValue, peers: JsValue, options
         let inner = super::consensus_vote::VoteMechanism::new(&ids, &options)?;
         return Ok(ConsensusNode { mechanism: "vote", ids, last_ms: 0.0, inner: Box::new(inner) });
     }
-    let (options, seed) = raft_options(&options)?;
-    let s = Standalone::new(Raft { options }, ids.me, ids.ids.len(), node_seed(seed, ids.me())).map_err(|e| JsError::new(&e.to_string()))?;
+    let (raft, seed) = raft_options(&options)?;
+    let mut ids = ids;
+    let mut s = Standalone::new(Raft { options: raft }, ids.me, ids.ids.len(), node_seed(seed, ids.me())).map_err(|e| JsError::new(&e.to_string()))?;
+    if !options.is_undefined() && !options.is_null() {
+        let persisted = get(&options, "persisted");
+        if !persisted.is_undefined() {
+            load_persisted(&mut s, &mut ids, &persisted)?;
+        }
+    }
     Ok(ConsensusNode { mechanism: "raft", ids, last_ms: 0.0, inner: Box::new(RaftMechanism { s, newcomers: Vec::new() }) })
+}
+
+/// `options.persisted` (what `persistentState` gave): loaded into the fresh node `s`, which then
+/// restarts from it as after a crash (Raft paper Figure 2). Ids it names for the first time
+/// join `ids`.
+fn load_persisted(s: &mut Standalone<Raft>, ids: &mut Ids, v: &JsValue) -> JsResult<()> {
+    const P: &str = "options.persisted";
+    object(v, P)?;
+    only_fields(v, P, "a persistent state", &["currentTerm", "votedFor", "snapshot", "log"])?;
+    let mut new = Newcomers::new(ids);
+    let current_term = uint(&get(v, "currentTerm"), &format!("{P}.currentTerm"))?;
+    let voted = get(v, "votedFor");
+    let voted_for = if voted.is_null() || voted.is_undefined() { None } else { Some(new.index(ids, &string(&voted, &format!("{P}.votedFor"))?)) };
+    let sv = get(v, "snapshot");
+    let sp = format!("{P}.snapshot");
+    object(&sv, &sp)?;
+    only_fields(&sv, &sp, "a snapshot", &["index", "term", "data", "config"])?;
+    let data = get(&sv, "data");
+    let snapshot = Snapshot {
+        index: uint(&get(&sv, "index"), &format!("{sp}.index"))?,
+        term: uint(&get(&sv, "term"), &format!("{sp}.term"))?,
+        data: data.as_string().ok_or_else(|| got(&format!("{sp}.data"), "must be a string", &data))?,
+        config: new.members(ids, &get(&sv, "config"), &format!("{sp}.config"))?,
+    };
+    let list = array(&get(v, "log"), &format!("{P}.log"))?;
+    let mut log = Vec::with_capacity(list.length() as usize);
+    for (k, e) in list.iter().enumerate() {
+        let p = format!("{P}.log[{k}]");
+        object(&e, &p)?;
+        only_fields(&e, &p, "an entry", &["term", "index", "command"])?;
+        let value = get(&e, "command");
+        let mut command = command_text(&value, &format!("{p}.command"))?;
+        if command.starts_with("{\"$config\":") {
+            command = config_entry(ids, &value, &format!("{p}.command"), &mut new)?;
+        }
+        log.push(LogEntry { term: uint(&get(&e, "term"), &format!("{p}.term"))?, index: uint(&get(&e, "index"), &format!("{p}.index"))?, command: command.into() });
+    }
+    s.grow(new.base + new.names.len());
+    // (the core names its parameter `persisted…`; here it is an option)
+    s.configure(|_, n| n.core.load(current_term, voted_for, snapshot, log)).map_err(|e| JsError::new(&format!("options.{e}")))?;
+    s.act(|p, n, cx, out| {
+        out.push(Effect::CancelTimers);
+        p.on_restart(n, cx, out);
+    });
+    for name in new.names {
+        ids.add(&name);
+    }
+    Ok(())
 }
 
 /// One node of a consensus mechanism, driven by hand: the caller carries its messages over any
@@ -1083,6 +1162,29 @@ impl ConsensusNode {
         let data = data.as_string().ok_or_else(|| got("data", "must be a string", &data))?;
         self.inner.compact(index, data)?;
         self.outbox()
+    }
+
+    /// Raft: the persistent state a server keeps on stable storage (Raft paper Figure 2, and
+    /// §7's snapshot): `{currentTerm, votedFor, snapshot: {index, term, data, config}, log:
+    /// [{term, index, command}]}`, JSON-safe, ids the caller's. A caller that wants its node to
+    /// survive a crash writes it to storage whenever `persistCount` has moved, before it sends
+    /// the outbox of that call (Figure 2: "updated on stable storage before responding to
+    /// RPCs"), and brings the node back with `createConsensus('raft', id, peers, {persisted})`.
+    /// Its size grows with the log: compact (`compact`, `snapshotInterval`) to bound it. Other
+    /// mechanisms throw.
+    #[wasm_bindgen(getter, js_name = persistentState)]
+    pub fn persistent_state(&self) -> JsResult<JsValue> {
+        let mut out = String::new();
+        self.inner.persistent(&self.ids, &mut out)?;
+        parse(&out)
+    }
+
+    /// Raft: how many times the node has asked for its persistent state to be written (a
+    /// counter: compare it with the last value seen to know whether to write). Other
+    /// mechanisms throw.
+    #[wasm_bindgen(getter, js_name = persistCount)]
+    pub fn persist_count(&self) -> JsResult<f64> {
+        Ok(self.inner.persists()? as f64)
     }
 
     /// Raft: the latest snapshot, `{index, term, data, config}` (`index` 0: none; `data` the

@@ -16,7 +16,7 @@ const KNOWN = 'simple_majority, raft, paxos, pbft, gossip';
 
 const CONFIG_KEYS = [
   'mechanism', 'timeout', 'quorum', 'weights', 'policy', 'exclusive', 'heartbeatInterval', 'electionTimeout',
-  'batchUpdates', 'batchWindow', 'snapshotInterval', 'messageSender', 'nodes', 'seed',
+  'batchUpdates', 'batchWindow', 'snapshotInterval', 'messageSender', 'nodes', 'seed', 'storage',
 ];
 
 /** Every event an agent emits (`proposal:accepted` is the original implementation's name for `consensus:accepted`). */
@@ -184,6 +184,14 @@ export class ConsensusTrait {
       throw fail('config.policy', "must be 'approve', 'reject', 'manual' or {random: p} with 0 ≤ p ≤ 1", p);
     }
     Object.assign(cfg, { quorum: config.quorum, weights: config.weights, policy: config.policy, exclusive: config.exclusive });
+    if (config.storage !== undefined) {
+      const st = config.storage;
+      if (!(st && typeof st.getItem === 'function' && typeof st.setItem === 'function')) {
+        throw fail('config.storage', 'must have getItem(key) and setItem(key, value), as localStorage has', st);
+      }
+      if (this.#core !== 'raft') throw fail('config.storage', `is an option of raft, not of ${mechanism} (its core has no persistent state to restore yet)`);
+      this.#storage = st;
+    }
     this.#cfg = cfg;
     this.#nodes.set(this.#id, { id: this.#id, address: null, metadata: {} });
     if (config.nodes !== undefined && !Array.isArray(config.nodes)) throw fail('config.nodes', 'must be an array of node ids or {id, address, metadata}', config.nodes);
@@ -443,7 +451,17 @@ export class ConsensusTrait {
       throw new Error(`messageSender: ${this.#id} has peers but no way to reach them: call setMessageSender(fn) (or give config.messageSender) before start()`);
     }
     if (!this.#node) {
-      this.#node = createConsensus(this.#core, this.#id, members, this.#coreOptions());
+      const options = this.#coreOptions();
+      const saved = this.#storage?.getItem(this.#storageKey);
+      if (typeof saved === 'string') {
+        try {
+          options.persisted = JSON.parse(saved);
+        } catch (e) {
+          throw new Error(`config.storage holds no state of ${this.#id} under ${this.#storageKey} (${e.message})`);
+        }
+      }
+      this.#node = createConsensus(this.#core, this.#id, members, options);
+      this.#restarted = options.persisted !== undefined;
       this.#members = members;
       this.#t0 = now();
     }
@@ -540,7 +558,26 @@ export class ConsensusTrait {
   #coreNow = 0; // the last time the core was ticked to (ms since start())
   #nextTimerAt = Infinity; // the core's next timer, as last read
 
+  // ---- durable state (Raft, config.storage) ---------------------------------------------------
+
+  #storage = null;
+  #persistedCount = 0;
+  #restarted = false; // the core came back from the storage's state
+  get #storageKey() {
+    return `consensus-trait/${this.#id}`;
+  }
+
+  /** Writes the core's persistent state (Figure 2) when it asked for a write (or `force`): before anything it sent leaves. */
+  #save(force = false) {
+    if (!this.#storage) return;
+    const count = this.#node.persistCount;
+    if (!force && count === this.#persistedCount) return;
+    this.#persistedCount = count;
+    this.#storage.setItem(this.#storageKey, JSON.stringify(this.#node.persistentState));
+  }
+
   #send(outbox) {
+    this.#save(); // (a no-op unless the core asked for a write, or no storage)
     for (const { to, message } of outbox ?? []) {
       if (this.#core === 'raft' && message.type === 'RequestVoteResponse' && message.voteGranted) this.emit('vote:granted', to, message.term);
       if (this.#core === 'vote' && message.type === 'Vote' && message.approve) this.emit('vote:granted', to, message.proposalId);
@@ -623,6 +660,7 @@ export class ConsensusTrait {
       // forgets the entries and the decisions through #applied.
       this.#node.compact(this.#applied, JSON.stringify(this.#state()));
       this.#snapshotAt = this.#applied;
+      this.#save(true);
     }
   }
   #snapshotAt = 0; // the index of the last snapshot this agent took
@@ -1266,6 +1304,7 @@ export class ConsensusTrait {
       reachable: this.#members ? this.#reachable() : [],
       partition: this.#side,
       removed: this.#wasRemoved,
+      restarted: this.#restarted,
       pending: this.#pending.size,
       values: Object.fromEntries(this.#kv),
       locks: Object.fromEntries([...this.#locks].map(([k, l]) => [k, { ...l }])),
