@@ -302,9 +302,9 @@ pub(crate) trait Mechanism {
     fn persistent(&self, _ids: &Ids, _out: &mut String) -> JsResult<()> {
         Err(JsError::new("persistentState is offered only by 'raft' nodes"))
     }
-    /// Raft: how many stable-storage writes the node has asked for so far.
-    fn persists(&self) -> JsResult<u64> {
-        Err(JsError::new("persistCount is offered only by 'raft' nodes"))
+    /// Raft: a stamp of the persistent state, which changes whenever the state does.
+    fn persistent_stamp(&self) -> JsResult<String> {
+        Err(JsError::new("persistentStamp is offered only by 'raft' nodes"))
     }
     /// Raft: the leader changes the configuration to `members` (validated here), one server
     /// added or removed.
@@ -708,8 +708,10 @@ impl Mechanism for RaftMechanism {
         Ok(())
     }
 
-    fn persists(&self) -> JsResult<u64> {
-        Ok(self.s.persists())
+    fn persistent_stamp(&self) -> JsResult<String> {
+        let r = &self.s.node().core;
+        let voted = r.voted_for().map_or(-1, |v| v as i64);
+        Ok(format!("{}/{voted}/{}/{}/{}", r.current_term(), r.last_log_index(), r.last_log_term(), r.snapshot().index))
     }
 
     fn view(&self, ids: &Ids, out: &mut String) {
@@ -1167,9 +1169,11 @@ impl ConsensusNode {
     /// Raft: the persistent state a server keeps on stable storage (Raft paper Figure 2, and
     /// §7's snapshot): `{currentTerm, votedFor, snapshot: {index, term, data, config}, log:
     /// [{term, index, command}]}`, JSON-safe, ids the caller's. A caller that wants its node to
-    /// survive a crash writes it to storage whenever `persistCount` has moved, before it sends
-    /// the outbox of that call (Figure 2: "updated on stable storage before responding to
-    /// RPCs"), and brings the node back with `createConsensus('raft', id, peers, {persisted})`.
+    /// survive a crash writes it to storage whenever `persistentStamp` has changed, before it
+    /// sends the outbox of that call (Figure 2: "updated on stable storage before responding to
+    /// RPCs"; a candidate's own vote and a leader's own entries too, before its RequestVote or
+    /// AppendEntries leave), and brings the node back with `createConsensus('raft', id, peers,
+    /// {persisted})`.
     /// Its size grows with the log: compact (`compact`, `snapshotInterval`) to bound it. Other
     /// mechanisms throw.
     #[wasm_bindgen(getter, js_name = persistentState)]
@@ -1179,12 +1183,14 @@ impl ConsensusNode {
         parse(&out)
     }
 
-    /// Raft: how many times the node has asked for its persistent state to be written (a
-    /// counter: compare it with the last value seen to know whether to write). Other
-    /// mechanisms throw.
-    #[wasm_bindgen(getter, js_name = persistCount)]
-    pub fn persist_count(&self) -> JsResult<f64> {
-        Ok(self.inner.persists()? as f64)
+    /// Raft: a short string that changes whenever the persistent state does, cheap to read
+    /// after every call (`persistentState` is built whole): currentTerm, votedFor, the last log
+    /// entry's index and term, and the snapshot's index. The last entry's index and term name
+    /// the whole log: two logs with an entry of the same index and term agree up to it (the Log
+    /// Matching Property, Raft paper §5.3). Other mechanisms throw.
+    #[wasm_bindgen(getter, js_name = persistentStamp)]
+    pub fn persistent_stamp(&self) -> JsResult<String> {
+        self.inner.persistent_stamp()
     }
 
     /// Raft: the latest snapshot, `{index, term, data, config}` (`index` 0: none; `data` the

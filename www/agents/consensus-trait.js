@@ -462,6 +462,11 @@ export class ConsensusTrait {
       }
       this.#node = createConsensus(this.#core, this.#id, members, options);
       this.#restarted = options.persisted !== undefined;
+      if (this.#restarted) {
+        // Its own log, read back: not appended now (no log:appended for it).
+        const v = this.#node.view;
+        this.#lastLogIndex = v.log.length ? v.log[v.log.length - 1].index : v.snapshotIndex;
+      }
       this.#members = members;
       this.#t0 = now();
     }
@@ -561,23 +566,23 @@ export class ConsensusTrait {
   // ---- durable state (Raft, config.storage) ---------------------------------------------------
 
   #storage = null;
-  #persistedCount = 0;
+  #persistedStamp = null;
   #restarted = false; // the core came back from the storage's state
   get #storageKey() {
     return `consensus-trait/${this.#id}`;
   }
 
-  /** Writes the core's persistent state (Figure 2) when it asked for a write (or `force`): before anything it sent leaves. */
+  /** Writes the core's persistent state (Figure 2) when it changed (or `force`): before anything it sent leaves. */
   #save(force = false) {
     if (!this.#storage) return;
-    const count = this.#node.persistCount;
-    if (!force && count === this.#persistedCount) return;
-    this.#persistedCount = count;
+    const stamp = this.#node.persistentStamp;
+    if (!force && stamp === this.#persistedStamp) return;
+    this.#persistedStamp = stamp;
     this.#storage.setItem(this.#storageKey, JSON.stringify(this.#node.persistentState));
   }
 
   #send(outbox) {
-    this.#save(); // (a no-op unless the core asked for a write, or no storage)
+    this.#save(); // (a no-op unless the persistent state changed, or without storage)
     for (const { to, message } of outbox ?? []) {
       if (this.#core === 'raft' && message.type === 'RequestVoteResponse' && message.voteGranted) this.emit('vote:granted', to, message.term);
       if (this.#core === 'vote' && message.type === 'Vote' && message.approve) this.emit('vote:granted', to, message.proposalId);
