@@ -295,7 +295,6 @@ pub trait Chaos: Protocol {
 }
 
 /// The simulation a run of `cfg` uses, before anything happens in it (also how to replay it).
-#[inline(never)] // one copy for `run` and `start` (the widgets' wasm is measured in bytes)
 pub fn simulation<P: Chaos>(cfg: &ChaosConfig) -> Result<Simulation<P>> {
     #[cfg_attr(not(feature = "byzantine"), allow(unused_mut))]
     let mut sim = P::simulation(cfg, &mut Pcg64Mcg::seed_from_u64(cfg.seed ^ 0x0fea_7a2e))?;
