@@ -126,7 +126,7 @@ await esbuild.build({ ...common, plugins: [glue(widgetPkg('combined'))], define:
 // each mechanism's own (www/protocols/<m>.css, if it has one), fetched by its widgets only.
 // (gossip's Collective validation has one of its own, fetched when attestations are on).
 const mechanismCss = [...MECHANISMS.map((m) => `protocols/${m}.css`), 'protocols/gossip-attest.css'].filter((f) => existsSync(join(www, f)));
-await esbuild.build({ ...common, entryPoints: ['consensus-playground.css', 'experiments.css', 'stage/faults.css', 'stage/spacetime.css', 'stage/traitors.css', 'stage/scenario.css', 'stage/keyboard.css', ...mechanismCss].map((f) => join(www, f)), outbase: www, outdir: dist });
+await esbuild.build({ ...common, entryPoints: ['consensus-playground.css', 'experiments.css', 'stage/faults.css', 'stage/spacetime.css', 'stage/traitors.css', 'stage/scenario.css', 'stage/keyboard.css', 'stage/led.css', ...mechanismCss].map((f) => join(www, f)), outbase: www, outdir: dist });
 mkdirSync(join(dist, 'pkg'), { recursive: true });
 for (const m of [...MECHANISMS, 'combined']) copyFileSync(widgetWasm[m], join(dist, `pkg/${m}_bg.wasm`));
 copyFileSync(experimentsWasm, join(dist, 'pkg/experiments_bg.wasm'));

@@ -27,6 +27,8 @@ const LAZY = [
   // Time travel, share links and saved runs (www/stage/history.js): fetched on first use of the
   // timeline, Step back, Copy link, Export or Import, or by a ?run= link.
   ['Time travel, on first use (not in the total)', /^history-[A-Z0-9]+\.js$/],
+  // What led to a violation (www/stage/led.js and its stylesheet): fetched when a shrunk run opens.
+  ['A shrunk run\'s actions, when one is opened (not in the total)', /^(led-[A-Z0-9]+\.js|stage\/led\.css)$/],
   // Guided scenarios (www/stage/scenario.js and its stylesheet, and the scenario's JSON): fetched
   // when a widget opens one (scenario="…", ?scenario=, or one written inside the element).
   ['A guided scenario, when one is opened (not in the total)', /^(scenario-[A-Z0-9]+\.js|stage\/scenario\.css|scenarios\/.*\.json)$/],

@@ -5,7 +5,10 @@
 //!
 //! An operation with no answer by the end of the run may or may not have taken effect: its
 //! return is placed after every other event, so it may be linearized anywhere after its call,
-//! or last, where it changes nothing anyone saw.
+//! or last, where it changes nothing anyone saw. Its client may go on to call others meanwhile
+//! (it gave up waiting: a timeout), so each operation is its own process for the checker, as
+//! Knossos does for an `:info` operation: a call is paired with its own return, never with the
+//! next return of the same client.
 
 use std::collections::BTreeMap;
 
@@ -67,8 +70,9 @@ pub fn check(history: &[HistoryOp]) -> Result<(), String> {
             .map(|(_, kind, k)| {
                 let h = ops[k];
                 let op = KeyOp { op: h.op.clone(), output: h.output.clone() };
-                let process = h.client as usize;
-                (process, if kind == 0 { Action::Call(op) } else { Action::Response(op) })
+                // The operation's own process (see the module's doc): `History::from_actions`
+                // pairs each process's calls and returns in order.
+                (k, if kind == 0 { Action::Call(op) } else { Action::Response(op) })
             })
             .collect();
         if !WGLChecker::<KeySpec>::is_linearizable(History::from_actions(actions)) {
@@ -76,4 +80,35 @@ pub fn check(history: &[HistoryOp]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(client: crate::kv::ClientId, op: Op, call_us: u64, return_us: Option<u64>, output: Option<Output>) -> HistoryOp {
+        HistoryOp { client, op, call_us, return_us, output }
+    }
+
+    /// Client 0's first put has no answer (a timeout) and client 0 goes on to a second put; a
+    /// get saw the first put's value in between. Linearizable (put 1, get, put 2) whichever
+    /// client made the first put: its call is not paired with the second put's return.
+    #[test]
+    fn an_unanswered_operation_is_not_paired_with_its_clients_next_return() {
+        let put = |v: &str| Op::Put { key: "x".into(), value: v.into() };
+        for first in [0, 2] {
+            let history = [
+                op(first, put("1"), 0, None, None),
+                op(1, Op::Get { key: "x".into() }, 5, Some(8), Some(Output { ok: true, value: Some("1".into()) })),
+                op(0, put("2"), 10, Some(20), Some(Output { ok: true, value: None })),
+            ];
+            assert_eq!(check(&history), Ok(()), "first put by client {first}");
+        }
+        // The get saw 1 before anyone called put 1: not linearizable.
+        let history = [
+            op(0, put("1"), 10, None, None),
+            op(1, Op::Get { key: "x".into() }, 5, Some(8), Some(Output { ok: true, value: Some("1".into()) })),
+        ];
+        assert!(check(&history).is_err());
+    }
 }

@@ -201,6 +201,12 @@ impl<P: Protocol> Standalone<P> {
         self.replies.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
+    /// Drops the first `k` decisions (all of them when fewer): a caller that keeps their effect
+    /// elsewhere (a snapshot of its state machine, say) need not keep them twice.
+    pub fn forget_decisions(&mut self, k: usize) {
+        self.decisions.drain(..k.min(self.decisions.len()));
+    }
+
     /// The cluster's id space grows to `nodes` ids (`0 .. nodes`): a membership change named a
     /// server this node had no id for (Raft dissertation §4.1). Messages from and to the new ids
     /// pass from now on; who is a *member* stays the protocol's business. Never shrinks: a

@@ -15,7 +15,7 @@ afterEach(() => {
 /**
  * `ids.length` agents of `mechanism`, each with `config` and `perNode(id)` (its own settings),
  * and the others as its members. Returns `{agents, get, all, start, stop, until(pred),
- * partition(groups), heal, add(id), sent, everywhere(key, value), ready()}`: `until` resolves once
+ * partition(groups), heal, add(id), replace(id), sent, everywhere(key, value), ready()}`: `until` resolves once
  * `pred()` holds, checked after every delivery and again on the next turn (after the agent's
  * once-per-turn read of its core).
  */
@@ -74,6 +74,8 @@ export function cluster(mechanism, ids, config = {}, perNode = () => ({})) {
     },
     /** A new agent `id` (not started) listing every agent so far and itself as its members: one that is to join. */
     add: (id) => make(id, [...agents.keys(), id]),
+    /** A new agent in the place of `id` (stop the old one first): the same id, settings and members; a process restarted after a crash. */
+    replace: (id) => make(id, [...agents.keys()]),
     /** Messages the agents sent, cut links included. */
     get sent() {
       return sent;

@@ -2,14 +2,15 @@
 // BroadcastChannel, each tab an agent showing its role, its log and the shared state; closing a
 // tab is a crash"), in headless Chromium: three tabs of one browser take the three places, elect
 // one Raft leader, agree on a write made in one tab; the leader's tab closes and the other two
-// elect a new leader and still commit; a tab opened after that finds the crashed place down.
+// elect a new leader and still commit; a tab opened after that restarts the crashed agent from
+// its durable state in localStorage, and it catches up.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { browserPage } from './browser-page.mjs';
 
 const open = browserPage();
 
-test('agents.html: three tabs form one Raft cluster; a write in one shows in all; closing the leader’s tab is a crash the others survive', { timeout: 120_000 }, async () => {
+test('agents.html: three tabs form one Raft cluster; a write in one shows in all; closing the leader’s tab is a crash the others survive, and a new tab restarts it', { timeout: 120_000 }, async () => {
   const context = await open.context();
   const errors = [];
   const tab = async () => {
@@ -63,15 +64,22 @@ test('agents.html: three tabs form one Raft cluster; a write in one shows in all
   await rest[0].locator('#result[data-ok="true"]').waitFor();
   for (const p of rest) await p.locator('#state tr[data-key="after"]', { hasText: '2' }).waitFor();
 
-  // A tab opened again finds no place: the crashed agent's durable state (term, vote, log)
-  // went with its tab, and an agent back without it would break what the others remember of it
-  // (the leader's matchIndex for it), so its place stays down; the tab says so and joins nothing.
+  // A tab opened again takes the crashed place back: the Raft agent wrote its durable state
+  // (term, vote, log, Figure 2) to localStorage before anything it sent left, so the new tab
+  // restarts it from there, and it catches up from the new leader.
   const again = await context.newPage();
   again.on('pageerror', (e) => errors.push(e.message));
   await again.goto(open.url('agents.html?room=t1'));
-  await again.waitForSelector('body[data-full]');
-  assert.match(await again.locator('#status').textContent(), new RegExp(`${leader} crashed with its tab and stays down`));
-  assert.equal(await again.evaluate(() => document.body.dataset.agentId), undefined);
+  await again.waitForSelector('body[data-restarted]');
+  assert.equal(await again.evaluate(() => document.body.dataset.agentId), leader);
+  assert.match(await again.locator('#status').textContent(), new RegExp(`This tab is ${leader}, restarted from the durable state`));
+  await again.locator('#state tr[data-key="after"]', { hasText: '2' }).waitFor();
+  // And it is a member again: a write from its tab commits everywhere.
+  await again.fill('input[name="key"]', 'back');
+  await again.fill('input[name="value"]', '3');
+  await again.click('button[type="submit"]');
+  await again.locator('#result[data-ok="true"]').waitFor();
+  for (const p of rest) await p.locator('#state tr[data-key="back"]', { hasText: '3' }).waitFor();
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -489,6 +489,110 @@ test('membership (dissertation §4.1): the leader adds a server, then removes on
   assert.equal(fresh.handleMessage('omega', { type: 'AppendEntriesResponse', term: 1, success: false, matchIndex: 0, round: 0 }).length, 0);
 });
 
+test('compaction by the caller (§7): compact(index, data) replaces the log through index; a lagging follower installs the caller\'s data; decisionsAfter', () => {
+  const ids = ['alpha', 'beta', 'gamma'];
+  const net = network(ids, { seed: 6 });
+  for (let i = 0; i < 200 && net.leader() === null; i++) net.calm(10);
+  const l = net.leader();
+  const leader = net.nodes.get(l);
+  const [f] = ids.filter((id) => id !== l);
+  net.cut = f;
+  for (let k = 1; k <= 8; k++) net.post(l, leader.propose({ k }));
+  net.calm(100);
+  const applied = leader.view.lastApplied;
+  assert.equal(applied, 9);
+  assert.deepEqual(leader.decisionsAfter(7), [{ index: 8, value: { k: 7 } }, { index: 9, value: { k: 8 } }]);
+  assert.deepEqual(leader.decisionsAfter(9), []);
+  // Refusals change nothing.
+  const before = state(leader);
+  throwsError(() => leader.compact(applied + 1, 'x'), `index must be after the snapshot (0) and applied (lastApplied ${applied})`);
+  throwsError(() => leader.compact(0, 'x'), `index must be after the snapshot (0) and applied (lastApplied ${applied})`);
+  throwsError(() => leader.compact(-1, 'x'), 'index must be a non-negative integer (got -1)');
+  throwsError(() => leader.compact(3, { state: 1 }), 'data must be a string (got object)');
+  throwsError(() => leader.decisionsAfter('3'), 'index must be a non-negative integer (got "3")');
+  assert.equal(state(leader), before, 'unchanged');
+  throwsError(() => createConsensus('paxos', 'a', ['a', 'b']).compact(1, ''), "compact(index, data) is offered only by 'raft' nodes");
+  throwsError(() => createConsensus('vote', 'a', ['a', 'b']).snapshot, "snapshot is offered only by 'raft' nodes");
+  // Other mechanisms filter their whole list.
+  assert.deepEqual(createConsensus('vote', 'a', ['a', 'b']).decisionsAfter(0), []);
+
+  assert.deepEqual(leader.compact(applied, '{"mine":9}'), []);
+  assert.equal(leader.view.snapshotIndex, applied);
+  assert.equal(leader.view.log.length, 0);
+  assert.deepEqual(leader.snapshot, { index: applied, term: leader.view.currentTerm, data: '{"mine":9}', config: ids });
+  assert.deepEqual(leader.decisions, [], 'the decisions through the snapshot are dropped too');
+  throwsError(() => leader.compact(applied, 'again'), `index must be after the snapshot (${applied}) and applied (lastApplied ${applied})`);
+
+  net.cut = null;
+  net.post(l, leader.propose({ k: 9 }));
+  net.calm(300);
+  const follower = net.nodes.get(f);
+  assert.equal(follower.view.snapshotIndex, applied, 'installed by InstallSnapshot');
+  assert.equal(follower.snapshot.data, '{"mine":9}', 'the caller\'s data, as given');
+  assert.deepEqual(follower.decisionsAfter(applied), [{ index: 10, value: { k: 9 } }]);
+});
+
+test('durable state (Figure 2): persistentState brings a crashed node back as it was; its vote survives the crash', () => {
+  const ids = ['alpha', 'beta', 'gamma'];
+  const net = network(ids, { seed: 7 });
+  for (let i = 0; i < 200 && net.leader() === null; i++) net.calm(10);
+  const l = net.leader();
+  const leader = net.nodes.get(l);
+  for (let k = 1; k <= 4; k++) net.post(l, leader.propose({ k }));
+  net.calm(100);
+  const [f, g] = ids.filter((id) => id !== l);
+  const old = net.nodes.get(f);
+  const stamp = old.persistentStamp;
+  const last = old.view.log.at(-1);
+  assert.equal(stamp, `${old.view.currentTerm}/${ids.indexOf(old.view.votedFor)}/${last.index}/${last.term}/0`);
+  net.post(l, leader.propose({ k: 'more' }));
+  net.calm(50);
+  assert.notEqual(old.persistentStamp, stamp, 'an appended entry changes the stamp');
+  const saved = JSON.parse(JSON.stringify(old.persistentState));
+  assert.deepEqual(Object.keys(saved), ['currentTerm', 'votedFor', 'snapshot', 'log']);
+  assert.equal(saved.currentTerm, old.view.currentTerm);
+  assert.equal(saved.votedFor, old.view.votedFor);
+  assert.deepEqual(saved.log, old.view.log);
+
+  // The crash: the node is gone; it comes back from what it wrote.
+  const back = createConsensus('raft', f, ids, { seed: 8, persisted: saved });
+  const v = back.view;
+  assert.equal(v.state, 'follower');
+  assert.equal(v.currentTerm, saved.currentTerm);
+  assert.equal(v.votedFor, saved.votedFor);
+  assert.deepEqual(v.log, saved.log);
+  assert.equal(v.commitIndex, 0, 'volatile state starts over (Figure 2)');
+  assert.deepEqual(back.decisions, []);
+  net.nodes.set(f, back);
+  net.post(l, leader.propose({ k: 5 }));
+  net.calm(200);
+  assert.deepEqual(back.decisions.map((d) => d.value), [null, { k: 1 }, { k: 2 }, { k: 3 }, { k: 4 }, { k: 'more' }, { k: 5 }], 'committed again, in order');
+
+  // Why votedFor is persistent: a node that voted in a term, crashed and came back must not
+  // vote again in that term (§5.2).
+  const voter = createConsensus('raft', 'v', ['v', 'c1', 'c2']);
+  const ask = (from) => voter.handleMessage(from, { type: 'RequestVote', term: 5, candidateId: from, lastLogIndex: 0, lastLogTerm: 0 });
+  assert.equal(ask('c1')[0].message.voteGranted, true);
+  const restarted = createConsensus('raft', 'v', ['v', 'c1', 'c2'], { persisted: voter.persistentState });
+  const second = restarted.handleMessage('c2', { type: 'RequestVote', term: 5, candidateId: 'c2', lastLogIndex: 0, lastLogTerm: 0 });
+  assert.equal(second[0].message.voteGranted, false, 'it voted for c1 in term 5');
+  const amnesiac = createConsensus('raft', 'v', ['v', 'c1', 'c2']);
+  assert.equal(amnesiac.handleMessage('c2', { type: 'RequestVote', term: 5, candidateId: 'c2', lastLogIndex: 0, lastLogTerm: 0 })[0].message.voteGranted, true, 'without it, a second vote in term 5');
+
+  // Bad state is an Error naming the field.
+  const base = { currentTerm: 3, votedFor: null, snapshot: { index: 0, term: 0, data: '', config: ids }, log: [{ term: 1, index: 1, command: null }] };
+  const bad = [
+    [{ ...base, log: [{ term: 1, index: 2, command: null }] }, 'options.persisted.log[0].index must be 1: entries follow the snapshot one after another (got 2)'],
+    [{ ...base, log: [{ term: 4, index: 1, command: null }] }, 'options.persisted.log[0].term must be from 0 (the term before it) to currentTerm 3 (got 4)'],
+    [{ ...base, currentTerm: -1 }, 'options.persisted.currentTerm must be a non-negative integer (got -1)'],
+    [{ ...base, extra: 1 }, /^options\.persisted\.extra is not a field of a persistent state/],
+    [{ ...base, snapshot: { ...base.snapshot, data: 1 } }, 'options.persisted.snapshot.data must be a string (got 1)'],
+    [{ ...base, log: [{ term: 1, index: 1, command: { $config: ['a', 'a'] } }] }, 'options.persisted.log[0].command.$config[1] must not repeat an id (got "a")'],
+  ];
+  for (const [persisted, error] of bad) throwsError(() => createConsensus('raft', 'alpha', ids, { persisted }), error);
+  throwsError(() => createConsensus('paxos', 'a', ['a', 'b']).persistentState, "persistentState is offered only by 'raft' nodes");
+});
+
 test('batching: proposals wait for the next tick after batchMs', () => {
   const net = network(['a', 'b', 'c'], { seed: 2, options: { batchMs: 20 } });
   for (let i = 0; i < 200 && net.leader() === null; i++) net.calm(10);

@@ -545,3 +545,50 @@ fn a_randomized_run_of_one_voter_ends() {
     assert!(report.violations.is_empty());
     assert!(report.committed > 0, "its proposals were decided");
 }
+
+/// A `Decided` whose key or value differ from its proposal's (only a lying proposer sends one)
+/// is the outcome of the proposal the voter voted on: it applies the ballot's `key = value`,
+/// its values and its decisions agree, and the lock it took on the ballot's key is freed.
+#[test]
+fn a_decided_that_disagrees_with_the_ballot_applies_what_the_voter_voted_on() {
+    use consensus_playground::node::Standalone;
+    use consensus_playground::vote::Msg;
+    let proto = Vote { options: Options::default() };
+    let a = ProposalId { proposer: 0, seq: 1 };
+    let approved = |n: &mut Standalone<Vote>, id: ProposalId| {
+        let votes: Vec<bool> = n.take_outbox().into_iter().filter_map(|(_, m)| match m {
+            Msg::Vote { id: v, approve } if v == id => Some(approve),
+            _ => None,
+        }).collect();
+        assert_eq!(votes.len(), 1, "one vote on {id:?}");
+        votes[0]
+    };
+    // The agent layer's case: v1 offers x='offered', then says x='forged' was accepted.
+    let mut v2 = Standalone::new(proto.clone(), 1, 3, 1).unwrap();
+    v2.on_msg(0, Msg::Proposal { id: a, key: "x".into(), value: "offered".into() }).unwrap();
+    assert!(approved(&mut v2, a));
+    v2.on_msg(0, Msg::Decided { id: a, accepted: true, key: "x".into(), value: "forged".into() }).unwrap();
+    let values: Vec<(&str, &str)> = v2.node().core.values.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(values, [("x", "offered")], "the value it voted on");
+    let d = v2.decisions();
+    assert_eq!((d.len(), d[0].id, d[0].key.as_str(), d[0].value.as_str()), (1, a, "x", "offered"));
+
+    // A Decided naming another key: x (the ballot's key) is applied and freed, y untouched, so
+    // v2 approves v3's proposal for x at once instead of holding x until its lock expires.
+    let mut v2 = Standalone::new(proto, 1, 3, 1).unwrap();
+    v2.on_msg(0, Msg::Proposal { id: a, key: "x".into(), value: "offered".into() }).unwrap();
+    assert!(approved(&mut v2, a));
+    v2.on_msg(0, Msg::Decided { id: a, accepted: true, key: "y".into(), value: "forged".into() }).unwrap();
+    let values: Vec<(&str, &str)> = v2.node().core.values.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(values, [("x", "offered")]);
+    assert_eq!((v2.decisions()[0].key.as_str(), v2.decisions()[0].value.as_str()), ("x", "offered"));
+    let b = ProposalId { proposer: 2, seq: 1 };
+    v2.on_msg(2, Msg::Proposal { id: b, key: "x".into(), value: "next".into() }).unwrap();
+    assert!(approved(&mut v2, b), "the lock on x was freed by a's outcome");
+
+    // A voter that missed the proposal has no ballot: it applies the Decided's key and value.
+    let mut v3 = Standalone::new(Vote { options: Options::default() }, 2, 3, 1).unwrap();
+    v3.on_msg(0, Msg::Decided { id: a, accepted: true, key: "x".into(), value: "offered".into() }).unwrap();
+    assert_eq!(v3.node().core.values.get("x").map(String::as_str), Some("offered"));
+    assert_eq!(v3.decisions().len(), 1);
+}

@@ -5,11 +5,14 @@
 // Places: a cluster of `n` agents named agent-1 … agent-n (the agents' member list is fixed, as
 // the cores want it). A tab asks on the room's lobby channel who holds which place, waits a
 // moment for the answers, and takes the lowest place never taken in this room (or ?id=). Tabs
-// say "here" four times a second, with every place they know was taken. A place whose tab
-// closed stays down: its agent's durable state (Raft's currentTerm, votedFor and log, §5.1) was
-// in the tab, and an agent that came back without it would break what the others remember of
-// it (a leader's matchIndex for it never goes back, so it would never catch up). Two tabs that
-// took the same place at once: the one with the larger token gives it up and looks again.
+// say "here" four times a second, with every place they know was taken. A Raft agent keeps its
+// durable state (currentTerm, votedFor, log and snapshot, Figure 2) in localStorage under the
+// room and its id, written before anything it sends leaves, so a place whose tab closed can be
+// taken again by a new tab, which restarts the agent from that state (a restart after a crash).
+// Without it (other mechanisms, or no localStorage) the place stays down: an agent that came
+// back empty would break what the others remember of it (a leader's matchIndex for it never goes
+// back, so it would never catch up). Two tabs that took the same place at once: the one with the
+// larger token gives it up and looks again.
 import { ConsensusTrait, EVENTS, MECHANISM_NAMES, connectBroadcastChannel } from 'consensus-playground';
 
 const params = new URLSearchParams(location.search);
@@ -48,9 +51,23 @@ lobby.onmessage = ({ data }) => {
 
 const free = () => ids.filter((id) => !used.has(id));
 
+/** Raft: localStorage for this room's agents (null when the browser refuses it). */
+const storage = (() => {
+  if (mechanism !== 'raft') return null;
+  try {
+    const key = (k) => `consensus-playground-agents/${room}/${k}`;
+    localStorage.getItem(key('probe'));
+    return { getItem: (k) => localStorage.getItem(key(k)), setItem: (k, v) => localStorage.setItem(key(k), v) };
+  } catch {
+    return null;
+  }
+})();
+/** Places taken before whose tab is gone (no "here" for 2 s) and whose agent left its durable state here: a tab may restart them. */
+const restartable = () => ids.filter((id) => used.has(id) && !(held.get(id)?.at > Date.now() - 2000) && storage?.getItem(`consensus-trait/${id}`) != null);
+
 function claim() {
   const wanted = params.get('id');
-  const open = free();
+  const open = [...free(), ...restartable()];
   me = wanted ? (open.includes(wanted) ? wanted : null) : open[0] ?? null;
   if (!me) {
     const down = ids.filter((id) => !(held.get(id)?.at > Date.now() - 2000));
@@ -76,7 +93,8 @@ function yieldPlace() {
 }
 
 function start() {
-  agent = new ConsensusTrait(me, { mechanism, nodes: ids, timeout: 2000, heartbeatInterval: 100, electionTimeout: [400, 800], seed: Math.floor(Math.random() * 1e9) });
+  const durable = storage ? { storage, snapshotInterval: 50 } : {};
+  agent = new ConsensusTrait(me, { mechanism, nodes: ids, timeout: 2000, heartbeatInterval: 100, electionTimeout: [400, 800], seed: Math.floor(Math.random() * 1e9), ...durable });
   link = connectBroadcastChannel(agent, `consensus-playground-agents-${room}`, { onError: (e) => note(`a message was refused: ${e.message}`) });
   for (const event of EVENTS) agent.on(event, (...args) => note(describe(event, args)));
   agent.start();
@@ -84,7 +102,11 @@ function start() {
   $('agent-id').textContent = me;
   document.body.dataset.agentId = me;
   $('mechanism').textContent = `${mechanism}, ${size} agents (room "${room}")`;
-  status(`This tab is ${me}. Open more tabs of this page to fill the cluster (${size} places); close one to crash its agent.`);
+  const back = agent.getDebugState().restarted;
+  if (back) document.body.dataset.restarted = '';
+  status(back
+    ? `This tab is ${me}, restarted from the durable state its agent left in this browser (term ${agent.getDebugState().currentTerm}): it catches up from the leader.`
+    : `This tab is ${me}. Open more tabs of this page to fill the cluster (${size} places); close one to crash its agent${storage ? ', and open another to restart it' : ''}.`);
 }
 
 // ---- what the agent reports ------------------------------------------------------------------

@@ -450,6 +450,7 @@ export class ConsensusPlayground extends HTMLElement {
     }
     this.makeSimulation = make;
     this.checkOptions = null;
+    this.ledPanel?.remove();
     this.history?.reset();
     this.timeline.reset(sim);
     this.commandCount = 0;

@@ -363,7 +363,7 @@ impl CheckTally {
 /// `check`'s output line, and its exit status (1 when a violation is found without a bug
 /// switch, or none with one).
 fn check_report(s: &CheckSettings, t: &CheckTally, wall_ms: u64) -> (serde_json::Value, ExitCode) {
-    let CheckSettings { protocol, seeds: (first, last), events, faults, nodes, bug, .. } = s;
+    let CheckSettings { protocol, seeds: (first, last), events, faults, nodes, bug, byzantine } = s;
     let faults = faults.join(",");
     let first_violation = t.first_violation.as_ref().map_or(serde_json::Value::Null, |v| {
         let seed = v.seed;
@@ -374,9 +374,10 @@ fn check_report(s: &CheckSettings, t: &CheckTally, wall_ms: u64) -> (serde_json:
             "time_ms": v.time_us as f64 / 1000.0,
             "detail": v.detail,
             "page": format!(
-                "?{}check={seed}&nodes={nodes}&events={events}&faults={faults}{}",
+                "?{}check={seed}&nodes={nodes}&events={events}&faults={faults}{}{}",
                 if protocol == "raft" { String::new() } else { format!("protocol={protocol}&") },
                 bug.as_ref().map_or(String::new(), |b| format!("&bug={b}")),
+                if *byzantine > 0 { format!("&byzantine={byzantine}") } else { String::new() },
             ),
             "replay": format!(
                 "consensus-sim check{} --seeds {seed}..{} --events {events} --faults {faults} --nodes {nodes}{}",
@@ -541,12 +542,37 @@ fn shrink_with<P: Chaos>(protocol: &str, mut cfg: ChaosConfig, bug: Option<&str>
                 Cut { from, to, both } => ("cutLink", json!([name(*from), name(*to), both])),
                 Repair { from, to, both } => ("repairLink", json!([name(*from), name(*to), both])),
                 Drop(k) => ("dropInFlight", json!([k])),
-                Command(c) => ("clientRequest", json!([c])),
+                // (the command's JSON text as the value it encodes: the page's clientRequest takes a value)
+                Command(c) => ("clientRequest", json!([serde_json::from_str::<serde_json::Value>(c).unwrap_or_else(|_| json!(c))])),
                 Protocol(what, i) => (*what, json!([name(*i)])),
             };
             json!({ "atMs": st.at_us as f64 / 1000.0, "do": what, "args": args })
         })
         .collect();
+    // The page opens it (a `?run=` link, README "Time travel, share links and saved runs"): the
+    // seed's simulation at its start with the clients kept (the record's `check`), then these
+    // actions through the page's JS API at their times, paused at the violation, with the
+    // actions listed as what led to it (`shrunk`).
+    let check = json!({
+        "seed": seed,
+        "nodes": cfg.nodes,
+        "events": cfg.events,
+        "faults": cfg.faults.iter().map(|f| f.name()).collect::<Vec<_>>().join(","),
+        "bug": bug,
+        "byzantine": cfg.traitors,
+        "clients": s.clients,
+    });
+    let until = s.time_us as f64 / 1000.0;
+    let record = json!({
+        "consensusPlayground": 1,
+        "attributes": if protocol == "raft" { json!({}) } else { json!({ "protocol": protocol }) },
+        "check": check,
+        "actions": actions.iter().map(|a| json!({ "at": a["atMs"], "do": a["do"], "args": a["args"] })).collect::<Vec<_>>(),
+        "at": [until],
+        "end": [until],
+        "shrunk": true,
+    });
+    let page = format!("?run={}", base64url(record.to_string().as_bytes()));
     let out = json!({
         "protocol": protocol,
         "seed": seed,
@@ -559,9 +585,23 @@ fn shrink_with<P: Chaos>(protocol: &str, mut cfg: ChaosConfig, bug: Option<&str>
         "timeBeforeMs": s.time_before_us as f64 / 1000.0,
         "replays": s.tries,
         "actions": actions,
+        "page": page,
     });
     println!("{out}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// `bytes` in base64url without padding (RFC 4648 §5), as the page's `?run=` links are.
+fn base64url(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len() * 4 / 3 + 3);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (k, &b)| n | u32::from(b) << (16 - 8 * k));
+        for k in 0..=chunk.len() {
+            out.push(ABC[(n >> (18 - 6 * k) & 63) as usize] as char);
+        }
+    }
+    out
 }
 
 fn history(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {

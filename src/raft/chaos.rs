@@ -76,7 +76,10 @@ impl Chaos for Raft {
     /// A leader whose last entry only a minority holds (crash it: Figure 8's schedule, §5.4.2);
     /// a follower or candidate that voted in an election still without a leader (reboot it:
     /// votedFor must survive, Figure 2); a leader that has committed an entry of its term
-    /// (leave it a minority: a stale leader answering reads, §6.4 and §8).
+    /// (leave it a minority: a stale leader answering reads, §6.4 and §8); a leader whose
+    /// commitIndex is at an entry that another server contradicts with an entry of a newer term
+    /// at the same index (depose it as it commits, so that the other may be elected next:
+    /// Figure 8 (c)–(d), see `contradicted`).
     fn moments(sim: &Simulation<Raft>, out: &mut Vec<Moment>) {
         for i in 0..sim.ids().len() {
             if sim.is_crashed(i) || sim.is_removed(i) {
@@ -95,10 +98,27 @@ impl Chaos for Raft {
                     if last > n.commit_index() && 2 * holders <= n.cluster().len() {
                         out.push(Moment::Unreplicated(i));
                     }
+                    if contradicted(sim, i) {
+                        out.push(Moment::Depose(i));
+                    }
                 }
                 _ if n.leader_id().is_none() && n.voted_for().is_some_and(|c| c != i) => out.push(Moment::Promised(i)),
                 _ => {}
             }
         }
     }
+}
+
+/// Whether another server (crashed or not: its log is persistent) holds, at leader `i`'s
+/// commitIndex, an entry of a newer term than `i`'s entry there. By Leader Completeness (Raft
+/// paper §5.4.3) no leader that came after a commit lacks the committed entry, so such a server
+/// led between the entry's term and its commit (Figure 8 (c): S5 of term 3 against the entry of
+/// term 2 that S1 commits in term 4). Its last entry, of a newer term than the others', may get
+/// it elected (§5.4.1) if `i` steps aside now, and it would overwrite the entry (Figure 8 (d)) —
+/// unless the commit followed §5.4.2 (then a majority holds an entry of `i`'s term, newer still).
+fn contradicted(sim: &Simulation<Raft>, i: usize) -> bool {
+    let n = sim.node(i);
+    let c = n.commit_index();
+    let Some(t) = n.term_at(c).filter(|_| c > 0) else { return false };
+    (0..sim.ids().len()).any(|j| j != i && !sim.is_removed(j) && sim.node(j).term_at(c).is_some_and(|u| u > t))
 }

@@ -1333,6 +1333,44 @@ impl ConsensusProtocol {
         true
     }
 
+    /// Loads the persistent state an earlier run of this server left on stable storage (Raft
+    /// paper Figure 2: currentTerm, votedFor, log; §7: the latest snapshot) into a node that has
+    /// done nothing yet; then [`restart`](Self::restart) makes it a follower that has just come
+    /// back, as after a crash. The configuration is re-read from the log and the snapshot (§4.1).
+    ///
+    /// Errors (node unchanged): the node is not fresh (a term, a vote or a log of its own);
+    /// `log` not numbered one after another from `snapshot.index + 1`; a term of the log or the
+    /// snapshot above `current_term`, or decreasing along the log.
+    pub fn load(&mut self, current_term: Term, voted_for: Option<NodeId>, snapshot: Snapshot, log: Vec<LogEntry>) -> Result<()> {
+        if self.current_term != 0 || self.voted_for.is_some() || !self.log.is_empty() || self.snapshot.index != 0 {
+            return Err(Error::invalid("persisted", "must be loaded into a fresh node (this one has run)"));
+        }
+        if snapshot.term > current_term {
+            return Err(Error::invalid("persisted.snapshot.term", format!("must not exceed currentTerm {current_term} (got {})", snapshot.term)));
+        }
+        let mut term = snapshot.term;
+        for (k, e) in log.iter().enumerate() {
+            let want = snapshot.index + 1 + k as LogIndex;
+            if e.index != want {
+                return Err(Error::invalid(format!("persisted.log[{k}].index"), format!("must be {want}: entries follow the snapshot one after another (got {})", e.index)));
+            }
+            if e.term < term || e.term > current_term {
+                return Err(Error::invalid(
+                    format!("persisted.log[{k}].term"),
+                    format!("must be from {term} (the term before it) to currentTerm {current_term} (got {})", e.term),
+                ));
+            }
+            term = e.term;
+        }
+        self.current_term = current_term;
+        self.voted_for = voted_for;
+        self.snapshot = snapshot;
+        self.log = log;
+        self.refresh_config();
+        self.mark_log_changed(self.snapshot.index + 1);
+        Ok(())
+    }
+
     /// A crash and restart: persistent state (currentTerm, votedFor, log) is kept, volatile
     /// state is lost (follower, commitIndex = lastApplied = 0, no known leader, no
     /// nextIndex/matchIndex). Raft paper Figure 2, "State".

@@ -397,15 +397,23 @@ fn workload(cfg: &ChaosConfig, clients: Option<usize>) -> Option<Workload> {
     (clients > 0).then(|| Workload { clients, read_share, ..Workload::default() })
 }
 
+/// Where a run of `cfg` starts, before any event or action: its simulation with its clients
+/// started (`clients` of them, when given). [`replay`] applies the steps from here; so does a
+/// caller that applies them itself (the page opening a shrunk run, through its JS API).
+pub fn start<P: Chaos>(cfg: &ChaosConfig, clients: Option<usize>) -> Result<Simulation<P>> {
+    let mut sim = simulation::<P>(cfg)?;
+    if let Some(w) = workload(cfg, clients) {
+        sim.start_clients(w);
+    }
+    Ok(sim)
+}
+
 /// Does a run of `cfg` again from its actions: a fresh simulation of `cfg` with its clients
 /// (`clients` of them, when given), each step applied at its time ([`apply`]), on to
 /// `until_us`; then, when nothing was found, the end-of-run checks. Stops at the first
 /// violation. With every step [`run_recorded`] gave, it is the same run.
 pub fn replay<P: Chaos>(cfg: &ChaosConfig, clients: Option<usize>, steps: &[Step], until_us: Micros) -> Result<(Simulation<P>, Vec<Violation>)> {
-    let mut sim = simulation::<P>(cfg)?;
-    if let Some(w) = workload(cfg, clients) {
-        sim.start_clients(w);
-    }
+    let mut sim = start::<P>(cfg, clients)?;
     for step in steps {
         if !sim.violations().is_empty() {
             break;

@@ -234,7 +234,8 @@ pub enum Msg {
     },
     /// The proposer tells every voter the outcome, once it settled (`{type: 'Decided',
     /// proposalId, accepted, key, value}`): voters apply an accepted value and free the key.
-    /// It carries the key and value so that a voter that missed the proposal applies it too.
+    /// It carries the key and value so that a voter that missed the proposal applies it too (a
+    /// voter that holds a ballot for the proposal applies the ballot's: see [`Core::on_decided`]).
     Decided {
         /// The proposal.
         id: ProposalId,
@@ -558,13 +559,17 @@ impl Core {
         self.learn(id, accepted, key, value, steps);
     }
 
-    /// Outcome of `id` known here: free the key, apply an accepted value (once).
+    /// Outcome of `id` known here: free the key, apply an accepted value (once). The key and
+    /// value are the ballot's — what this node was asked about and voted on; `key` and `value`
+    /// count only when it holds no ballot for `id` (it missed the proposal). So `values`, the
+    /// lock it frees and the [`Step::Applied`] decision always name one and the same `key = value`.
     fn learn(&mut self, id: ProposalId, accepted: bool, key: String, value: String, steps: &mut Vec<Step>) -> bool {
-        let b = self.ballots.entry(id).or_insert_with(|| Ballot { key: key.clone(), value: value.clone(), vote: None, cast_at: None, outcome: None });
+        let b = self.ballots.entry(id).or_insert_with(|| Ballot { key, value, vote: None, cast_at: None, outcome: None });
         if b.outcome.is_some() {
             return false;
         }
         b.outcome = Some(accepted);
+        let (key, value) = (b.key.clone(), b.value.clone());
         if self.locks.get(&key).is_some_and(|l| l.id == id) {
             self.locks.remove(&key);
         }
@@ -614,6 +619,17 @@ impl Core {
 
     /// A `Decided` arrives: the key is freed and an accepted value applied (once). Returns
     /// whether it was news.
+    ///
+    /// A proposal's id names one `key = value`, fixed by its `Proposal`; the `Decided`'s key
+    /// and value are only there for a voter that missed the proposal. A voter holding a ballot
+    /// for `id` takes the outcome (`accepted`) and ignores the `Decided`'s key and value: it
+    /// frees the key it locked and applies the value it voted on. A `Decided` that disagrees
+    /// with the ballot can only come from a lying proposer (an honest one sends the proposal's
+    /// own key and value), and ignoring the whole message would protect nothing — a voter
+    /// cannot check `accepted` either, so the same liar gets any ballot applied by sending its
+    /// own key and value — while it would leave the voter's lock on the ballot's key held
+    /// until it expires and the outcome the proposer announced (only the proposer settles a
+    /// proposal) unknown to it.
     pub fn on_decided(&mut self, from: NodeId, id: ProposalId, accepted: bool, key: String, value: String) -> (bool, Vec<Step>) {
         let mut steps = Vec::new();
         if id.proposer != from || from == self.me {

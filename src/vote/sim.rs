@@ -224,6 +224,11 @@ impl Protocol for Vote {
             Msg::Decided { id, accepted, key, value } => {
                 let (news, steps) = n.core.on_decided(from, id, accepted, key.clone(), value.clone());
                 self.apply(n, cx, steps, out);
+                // Narrate what the node applied and freed: its ballot's key and value.
+                let (key, value) = match n.core.ballots.get(&id) {
+                    Some(b) if news => (b.key.clone(), b.value.clone()),
+                    _ => (key, value),
+                };
                 MsgNote::Decided { id, accepted, news, key, value }
             }
         };

@@ -33,7 +33,7 @@ use super::{
 };
 use crate::error::Error;
 use crate::node::Standalone;
-use crate::protocol::{node_name, Micros, NodeId};
+use crate::protocol::{node_name, Effect, Micros, NodeId, Protocol};
 use crate::raft::sim::{Options, Timer};
 use crate::raft::{
     AppendEntriesArgs, AppendEntriesReply, InstallSnapshotArgs, InstallSnapshotReply, LogEntry, Payload, Raft, RequestVoteArgs,
@@ -285,6 +285,27 @@ pub(crate) trait Mechanism {
     fn read(&self, _key: &str) -> Option<String> {
         None
     }
+    /// The decisions after index `after`, as [`Mechanism::decisions`] writes them; false when
+    /// the mechanism does not pick them itself (the caller then filters them all).
+    fn decisions_after(&self, _ids: &Ids, _after: u64, _out: &mut String) -> bool {
+        false
+    }
+    /// Raft: the caller's state machine, `data`, stands for the log through `index` (§7).
+    fn compact(&mut self, _index: u64, _data: String) -> JsResult<()> {
+        Err(JsError::new("compact(index, data) is offered only by 'raft' nodes"))
+    }
+    /// Raft: the latest snapshot as a JSON object.
+    fn snapshot(&self, _ids: &Ids, _out: &mut String) -> JsResult<()> {
+        Err(JsError::new("snapshot is offered only by 'raft' nodes"))
+    }
+    /// Raft: the persistent state (Figure 2) as a JSON object.
+    fn persistent(&self, _ids: &Ids, _out: &mut String) -> JsResult<()> {
+        Err(JsError::new("persistentState is offered only by 'raft' nodes"))
+    }
+    /// Raft: a stamp of the persistent state, which changes whenever the state does.
+    fn persistent_stamp(&self) -> JsResult<String> {
+        Err(JsError::new("persistentStamp is offered only by 'raft' nodes"))
+    }
     /// Raft: the leader changes the configuration to `members` (validated here), one server
     /// added or removed.
     fn change_members(&mut self, _ids: &Ids, _members: &JsValue) -> JsResult<()> {
@@ -299,8 +320,8 @@ pub(crate) trait Mechanism {
 
 // ---- Raft -----------------------------------------------------------------------------------
 
-const OPTION_KEYS: [&str; 8] =
-    ["seed", "electionTimeoutMs", "heartbeatMs", "preVote", "checkQuorum", "maxEntriesPerAppend", "snapshotInterval", "batchMs"];
+const OPTION_KEYS: [&str; 9] =
+    ["seed", "electionTimeoutMs", "heartbeatMs", "preVote", "checkQuorum", "maxEntriesPerAppend", "snapshotInterval", "batchMs", "persisted"];
 
 /// ms (a number from 0 to an hour) → µs.
 pub(crate) fn duration(v: &JsValue, param: &str, positive: bool) -> JsResult<Micros> {
@@ -648,11 +669,49 @@ impl Mechanism for RaftMechanism {
     }
 
     fn decisions(&self, ids: &Ids, out: &mut String) {
-        json_array(out, self.s.decisions(), |out, e| {
+        self.decisions_after(ids, 0, out);
+    }
+
+    fn decisions_after(&self, ids: &Ids, after: u64, out: &mut String) -> bool {
+        let all = self.s.decisions();
+        json_array(out, &all[all.partition_point(|e| e.index <= after)..], |out, e| {
             let _ = write!(out, "{{\"index\":{},\"value\":", e.index);
             command_json(out, ids, &e.command);
             out.push('}');
         });
+        true
+    }
+
+    fn compact(&mut self, index: u64, data: String) -> JsResult<()> {
+        self.s.act(|_, n, _, _| n.core.compact(index, data)).map_err(|e| JsError::new(&e.to_string()))?;
+        let k = self.s.decisions().partition_point(|e| e.index <= index);
+        self.s.forget_decisions(k);
+        Ok(())
+    }
+
+    fn snapshot(&self, ids: &Ids, out: &mut String) -> JsResult<()> {
+        let s = self.s.node().core.snapshot();
+        let _ = write!(out, "{{\"index\":{},\"term\":{},\"data\":{},\"config\":", s.index, s.term, quote(&s.data));
+        json_array(out, &s.config, |out, m| out.push_str(&ids.quoted_id(*m)));
+        out.push('}');
+        Ok(())
+    }
+
+    fn persistent(&self, ids: &Ids, out: &mut String) -> JsResult<()> {
+        let r = &self.s.node().core;
+        let voted = r.voted_for().map_or_else(|| "null".to_string(), |v| ids.quoted_id(v));
+        let _ = write!(out, "{{\"currentTerm\":{},\"votedFor\":{voted},\"snapshot\":", r.current_term());
+        self.snapshot(ids, out)?;
+        out.push_str(",\"log\":");
+        entries_json(out, ids, r.log());
+        out.push('}');
+        Ok(())
+    }
+
+    fn persistent_stamp(&self) -> JsResult<String> {
+        let r = &self.s.node().core;
+        let voted = r.voted_for().map_or(-1, |v| v as i64);
+        Ok(format!("{}/{voted}/{}/{}/{}", r.current_term(), r.last_log_index(), r.last_log_term(), r.snapshot().index))
     }
 
     fn view(&self, ids: &Ids, out: &mut String) {
@@ -717,7 +776,8 @@ impl Mechanism for RaftMechanism {
 /// `electionTimeoutMs` (`[lo, hi]`, default `[150, 300]`, Raft paper §5.2), `heartbeatMs` (50),
 /// `preVote` (true, dissertation §9.6), `checkQuorum` (true, §6.2), `maxEntriesPerAppend` (64,
 /// or null for no limit), `snapshotInterval` (applied entries between snapshots, §7; default
-/// null: never), `batchMs` (null: each command is sent at once).
+/// null: never), `batchMs` (null: each command is sent at once), `persisted` (the
+/// `persistentState` an earlier run of this node wrote: it comes back from it, as after a crash).
 ///
 /// Paxos's `options` and messages: see `src/wasm/consensus_paxos.rs` (`seed`, `heartbeatMs`,
 /// `leaderTimeoutMs`, `backoff`, `backoffMs`).
@@ -784,9 +844,64 @@ pub fn create_consensus(mechanism: JsValue, id: JsValue, peers: JsValue, options
         let inner = super::consensus_vote::VoteMechanism::new(&ids, &options)?;
         return Ok(ConsensusNode { mechanism: "vote", ids, last_ms: 0.0, inner: Box::new(inner) });
     }
-    let (options, seed) = raft_options(&options)?;
-    let s = Standalone::new(Raft { options }, ids.me, ids.ids.len(), node_seed(seed, ids.me())).map_err(|e| JsError::new(&e.to_string()))?;
+    let (raft, seed) = raft_options(&options)?;
+    let mut ids = ids;
+    let mut s = Standalone::new(Raft { options: raft }, ids.me, ids.ids.len(), node_seed(seed, ids.me())).map_err(|e| JsError::new(&e.to_string()))?;
+    if !options.is_undefined() && !options.is_null() {
+        let persisted = get(&options, "persisted");
+        if !persisted.is_undefined() {
+            load_persisted(&mut s, &mut ids, &persisted)?;
+        }
+    }
     Ok(ConsensusNode { mechanism: "raft", ids, last_ms: 0.0, inner: Box::new(RaftMechanism { s, newcomers: Vec::new() }) })
+}
+
+/// `options.persisted` (what `persistentState` gave): loaded into the fresh node `s`, which then
+/// restarts from it as after a crash (Raft paper Figure 2). Ids it names for the first time
+/// join `ids`.
+fn load_persisted(s: &mut Standalone<Raft>, ids: &mut Ids, v: &JsValue) -> JsResult<()> {
+    const P: &str = "options.persisted";
+    object(v, P)?;
+    only_fields(v, P, "a persistent state", &["currentTerm", "votedFor", "snapshot", "log"])?;
+    let mut new = Newcomers::new(ids);
+    let current_term = uint(&get(v, "currentTerm"), &format!("{P}.currentTerm"))?;
+    let voted = get(v, "votedFor");
+    let voted_for = if voted.is_null() || voted.is_undefined() { None } else { Some(new.index(ids, &string(&voted, &format!("{P}.votedFor"))?)) };
+    let sv = get(v, "snapshot");
+    let sp = format!("{P}.snapshot");
+    object(&sv, &sp)?;
+    only_fields(&sv, &sp, "a snapshot", &["index", "term", "data", "config"])?;
+    let data = get(&sv, "data");
+    let snapshot = Snapshot {
+        index: uint(&get(&sv, "index"), &format!("{sp}.index"))?,
+        term: uint(&get(&sv, "term"), &format!("{sp}.term"))?,
+        data: data.as_string().ok_or_else(|| got(&format!("{sp}.data"), "must be a string", &data))?,
+        config: new.members(ids, &get(&sv, "config"), &format!("{sp}.config"))?,
+    };
+    let list = array(&get(v, "log"), &format!("{P}.log"))?;
+    let mut log = Vec::with_capacity(list.length() as usize);
+    for (k, e) in list.iter().enumerate() {
+        let p = format!("{P}.log[{k}]");
+        object(&e, &p)?;
+        only_fields(&e, &p, "an entry", &["term", "index", "command"])?;
+        let value = get(&e, "command");
+        let mut command = command_text(&value, &format!("{p}.command"))?;
+        if command.starts_with("{\"$config\":") {
+            command = config_entry(ids, &value, &format!("{p}.command"), &mut new)?;
+        }
+        log.push(LogEntry { term: uint(&get(&e, "term"), &format!("{p}.term"))?, index: uint(&get(&e, "index"), &format!("{p}.index"))?, command: command.into() });
+    }
+    s.grow(new.base + new.names.len());
+    // (the core names its parameter `persisted…`; here it is an option)
+    s.configure(|_, n| n.core.load(current_term, voted_for, snapshot, log)).map_err(|e| JsError::new(&format!("options.{e}")))?;
+    s.act(|p, n, cx, out| {
+        out.push(Effect::CancelTimers);
+        p.on_restart(n, cx, out);
+    });
+    for name in new.names {
+        ids.add(&name);
+    }
+    Ok(())
 }
 
 /// One node of a consensus mechanism, driven by hand: the caller carries its messages over any
@@ -1016,6 +1131,76 @@ impl ConsensusNode {
         self.inner.handle(&self.ids, from, &message)?;
         self.welcome();
         self.outbox()
+    }
+
+    /// The decisions after index `after` (a non-negative integer), as `decisions` lists them:
+    /// for a caller that applies them as they come and need not read the whole list each time
+    /// (Raft picks them in O(log n); the other mechanisms filter the whole list).
+    #[wasm_bindgen(js_name = decisionsAfter)]
+    pub fn decisions_after(&self, after: JsValue) -> JsResult<JsValue> {
+        let after = super::uint(&after, "index")?;
+        let mut out = String::new();
+        if self.inner.decisions_after(&self.ids, after, &mut out) {
+            return parse(&out);
+        }
+        self.inner.decisions(&self.ids, &mut out);
+        let all: js_sys::Array = parse(&out)?.unchecked_into();
+        let key = JsValue::from_str("index");
+        Ok(all.filter(&mut |d, _, _| js_sys::Reflect::get(&d, &key).ok().and_then(|i| i.as_f64()).is_some_and(|i| i > after as f64)).into())
+    }
+
+    /// Raft: log compaction by the caller's state machine (Raft paper §7). `data` (a string,
+    /// the caller's encoding of its state after applying every entry through `index`) becomes
+    /// the snapshot that replaces the log through `index`: a follower whose nextIndex falls
+    /// inside it gets it by InstallSnapshot, and reads it from `snapshot` once `view.snapshotIndex`
+    /// moves past what it applied. The decisions through `index` are dropped too (`decisions`
+    /// then starts after it). → the outbox (empty).
+    ///
+    /// Throws (the node unchanged): `index` not an integer after the current snapshot and at most
+    /// `view.lastApplied`; `data` not a string. Other mechanisms throw. With the `snapshotInterval`
+    /// option the node also compacts by itself, with its own key-value store as the data.
+    pub fn compact(&mut self, index: JsValue, data: JsValue) -> JsResult<JsValue> {
+        let index = super::uint(&index, "index")?;
+        let data = data.as_string().ok_or_else(|| got("data", "must be a string", &data))?;
+        self.inner.compact(index, data)?;
+        self.outbox()
+    }
+
+    /// Raft: the persistent state a server keeps on stable storage (Raft paper Figure 2, and
+    /// §7's snapshot): `{currentTerm, votedFor, snapshot: {index, term, data, config}, log:
+    /// [{term, index, command}]}`, JSON-safe, ids the caller's. A caller that wants its node to
+    /// survive a crash writes it to storage whenever `persistentStamp` has changed, before it
+    /// sends the outbox of that call (Figure 2: "updated on stable storage before responding to
+    /// RPCs"; a candidate's own vote and a leader's own entries too, before its RequestVote or
+    /// AppendEntries leave), and brings the node back with `createConsensus('raft', id, peers,
+    /// {persisted})`.
+    /// Its size grows with the log: compact (`compact`, `snapshotInterval`) to bound it. Other
+    /// mechanisms throw.
+    #[wasm_bindgen(getter, js_name = persistentState)]
+    pub fn persistent_state(&self) -> JsResult<JsValue> {
+        let mut out = String::new();
+        self.inner.persistent(&self.ids, &mut out)?;
+        parse(&out)
+    }
+
+    /// Raft: a short string that changes whenever the persistent state does, cheap to read
+    /// after every call (`persistentState` is built whole): currentTerm, votedFor, the last log
+    /// entry's index and term, and the snapshot's index. The last entry's index and term name
+    /// the whole log: two logs with an entry of the same index and term agree up to it (the Log
+    /// Matching Property, Raft paper §5.3). Other mechanisms throw.
+    #[wasm_bindgen(getter, js_name = persistentStamp)]
+    pub fn persistent_stamp(&self) -> JsResult<String> {
+        self.inner.persistent_stamp()
+    }
+
+    /// Raft: the latest snapshot, `{index, term, data, config}` (`index` 0: none; `data` the
+    /// string given to `compact` or installed from the leader; `config` the members in effect
+    /// at `index`). Other mechanisms throw.
+    #[wasm_bindgen(getter)]
+    pub fn snapshot(&self) -> JsResult<JsValue> {
+        let mut out = String::new();
+        self.inner.snapshot(&self.ids, &mut out)?;
+        parse(&out)
     }
 
     /// Raft: the leader changes the cluster's configuration to `members` (the caller's ids, the

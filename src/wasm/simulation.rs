@@ -412,23 +412,32 @@ fn bug_list(name: &str) -> &'static [BugInfo] {
     }
 }
 
-/// Runs the randomized run of `cfg` for mechanism `name` (one of [`PROTOCOLS`]).
-fn from_check(name: &str, cfg: &ChaosConfig) -> JsResult<Inner> {
+/// The randomized run of `cfg` for `P` where it stopped, or (`start`: a number of clients) where
+/// it starts, with that many clients.
+fn check_run<P: Chaos>(cfg: &ChaosConfig, start: Option<usize>) -> JsResult<Simulation<P>> {
+    match start {
+        Some(clients) => chaos::start::<P>(cfg, Some(clients)).map_err(core),
+        None => Ok(chaos::run::<P>(cfg).map_err(core)?.0),
+    }
+}
+
+/// Runs the randomized run of `cfg` for mechanism `name` (one of [`PROTOCOLS`]), or its start.
+fn from_check(name: &str, cfg: &ChaosConfig, start: Option<usize>) -> JsResult<Inner> {
     match name {
         #[cfg(feature = "raft")]
-        "raft" => Ok(Inner::Raft(chaos::run(cfg).map_err(core)?.0)),
+        "raft" => Ok(Inner::Raft(check_run(cfg, start)?)),
         #[cfg(feature = "paxos")]
-        "paxos" => Ok(Inner::Paxos(chaos::run(cfg).map_err(core)?.0)),
+        "paxos" => Ok(Inner::Paxos(check_run(cfg, start)?)),
         #[cfg(feature = "vote")]
-        "vote" => Ok(Inner::Vote(chaos::run(cfg).map_err(core)?.0)),
+        "vote" => Ok(Inner::Vote(check_run(cfg, start)?)),
         #[cfg(feature = "pbft")]
-        "pbft" => Ok(Inner::Pbft(chaos::run(cfg).map_err(core)?.0)),
+        "pbft" => Ok(Inner::Pbft(check_run(cfg, start)?)),
         #[cfg(feature = "hotstuff")]
-        "hotstuff" => Ok(Inner::HotStuff(chaos::run(cfg).map_err(core)?.0)),
+        "hotstuff" => Ok(Inner::HotStuff(check_run(cfg, start)?)),
         #[cfg(feature = "generals")]
-        "generals" => Ok(Inner::Generals(chaos::run(cfg).map_err(core)?.0)),
+        "generals" => Ok(Inner::Generals(check_run(cfg, start)?)),
         #[cfg(feature = "gossip")]
-        "gossip" => Ok(Inner::Gossip(chaos::run(cfg).map_err(core)?.0)),
+        "gossip" => Ok(Inner::Gossip(check_run(cfg, start)?)),
         _ => Err(invalid("protocol", format!("must be one of {}", PROTOCOLS.join(", ")))),
     }
 }
@@ -666,7 +675,10 @@ impl SimulationJs {
     /// nodes, events, faults, bug, byzantine?}` (`protocol` as for the constructor, `"raft"`
     /// when absent; `faults` a comma-separated list or "all"; `bug` a name or null; `byzantine`
     /// the number of traitors drawn per seed, as `check --byzantine K`, 0 when absent). Returns the simulation
-    /// at that point, its violation (if any) in `violations()`.
+    /// at that point, its violation (if any) in `violations()`. With `clients` (a non-negative
+    /// integer; above 64 counts as 64), the run's start instead: the seed's simulation before any event, with that many
+    /// KV clients, where a run `consensus-sim shrink` printed starts (issue #16 §2: its actions
+    /// are this API's calls, at their times).
     #[wasm_bindgen(js_name = fromCheck)]
     pub fn from_check(options: JsValue) -> JsResult<SimulationJs> {
         object(&options, "options")?;
@@ -695,7 +707,11 @@ impl SimulationJs {
         #[cfg(not(feature = "byzantine"))]
         let traitors = 0;
         let cfg = ChaosConfig { seed, nodes, events, faults, bugs, traitors };
-        Ok(SimulationJs { inner: logged(from_check(&name, &cfg)?) }.checking_history())
+        let start = match get(&options, "clients") {
+            v if v.is_undefined() || v.is_null() => None,
+            v => Some(uint(&v, "clients")?.min(64) as usize),
+        };
+        Ok(SimulationJs { inner: logged(from_check(&name, &cfg, start)?) }.checking_history())
     }
 
     /// The settings in effect, in the constructor's shape (without `byzantine`: see

@@ -16,7 +16,7 @@ const KNOWN = 'simple_majority, raft, paxos, pbft, gossip';
 
 const CONFIG_KEYS = [
   'mechanism', 'timeout', 'quorum', 'weights', 'policy', 'exclusive', 'heartbeatInterval', 'electionTimeout',
-  'batchUpdates', 'batchWindow', 'snapshotInterval', 'messageSender', 'nodes', 'seed',
+  'batchUpdates', 'batchWindow', 'snapshotInterval', 'messageSender', 'nodes', 'seed', 'storage',
 ];
 
 /** Every event an agent emits (`proposal:accepted` is the original implementation's name for `consensus:accepted`). */
@@ -184,6 +184,14 @@ export class ConsensusTrait {
       throw fail('config.policy', "must be 'approve', 'reject', 'manual' or {random: p} with 0 ≤ p ≤ 1", p);
     }
     Object.assign(cfg, { quorum: config.quorum, weights: config.weights, policy: config.policy, exclusive: config.exclusive });
+    if (config.storage !== undefined) {
+      const st = config.storage;
+      if (!(st && typeof st.getItem === 'function' && typeof st.setItem === 'function')) {
+        throw fail('config.storage', 'must have getItem(key) and setItem(key, value), as localStorage has', st);
+      }
+      if (this.#core !== 'raft') throw fail('config.storage', `is an option of raft, not of ${mechanism} (its core has no persistent state to restore yet)`);
+      this.#storage = st;
+    }
     this.#cfg = cfg;
     this.#nodes.set(this.#id, { id: this.#id, address: null, metadata: {} });
     if (config.nodes !== undefined && !Array.isArray(config.nodes)) throw fail('config.nodes', 'must be an array of node ids or {id, address, metadata}', config.nodes);
@@ -443,7 +451,22 @@ export class ConsensusTrait {
       throw new Error(`messageSender: ${this.#id} has peers but no way to reach them: call setMessageSender(fn) (or give config.messageSender) before start()`);
     }
     if (!this.#node) {
-      this.#node = createConsensus(this.#core, this.#id, members, this.#coreOptions());
+      const options = this.#coreOptions();
+      const saved = this.#storage?.getItem(this.#storageKey);
+      if (typeof saved === 'string') {
+        try {
+          options.persisted = JSON.parse(saved);
+        } catch (e) {
+          throw new Error(`config.storage holds no state of ${this.#id} under ${this.#storageKey} (${e.message})`);
+        }
+      }
+      this.#node = createConsensus(this.#core, this.#id, members, options);
+      this.#restarted = options.persisted !== undefined;
+      if (this.#restarted) {
+        // Its own log, read back: not appended now (no log:appended for it).
+        const v = this.#node.view;
+        this.#lastLogIndex = v.log.length ? v.log[v.log.length - 1].index : v.snapshotIndex;
+      }
       this.#members = members;
       this.#t0 = now();
     }
@@ -486,8 +509,8 @@ export class ConsensusTrait {
       if (c.electionTimeout) o.electionTimeoutMs = c.electionTimeout;
       if (c.heartbeatInterval !== undefined) o.heartbeatMs = c.heartbeatInterval;
       if (c.batchUpdates) o.batchMs = c.batchWindow;
-      // snapshotInterval is not passed on: the core's snapshot carries its own key-value store,
-      // not this layer's map (see the README).
+      // snapshotInterval is not passed on: this layer compacts the core's log itself, with its
+      // own state as the snapshot (#applyDecisions), not the core's key-value store.
     } else if (this.#core === 'paxos') {
       if (c.heartbeatInterval !== undefined) o.heartbeatMs = c.heartbeatInterval;
       if (c.electionTimeout) {
@@ -540,7 +563,26 @@ export class ConsensusTrait {
   #coreNow = 0; // the last time the core was ticked to (ms since start())
   #nextTimerAt = Infinity; // the core's next timer, as last read
 
+  // ---- durable state (Raft, config.storage) ---------------------------------------------------
+
+  #storage = null;
+  #persistedStamp = null;
+  #restarted = false; // the core came back from the storage's state
+  get #storageKey() {
+    return `consensus-trait/${this.#id}`;
+  }
+
+  /** Writes the core's persistent state (Figure 2) when it changed (or `force`): before anything it sent leaves. */
+  #save(force = false) {
+    if (!this.#storage) return;
+    const stamp = this.#node.persistentStamp;
+    if (!force && stamp === this.#persistedStamp) return;
+    this.#persistedStamp = stamp;
+    this.#storage.setItem(this.#storageKey, JSON.stringify(this.#node.persistentState));
+  }
+
   #send(outbox) {
+    this.#save(); // (a no-op unless the persistent state changed, or without storage)
     for (const { to, message } of outbox ?? []) {
       if (this.#core === 'raft' && message.type === 'RequestVoteResponse' && message.voteGranted) this.emit('vote:granted', to, message.term);
       if (this.#core === 'vote' && message.type === 'Vote' && message.approve) this.emit('vote:granted', to, message.proposalId);
@@ -600,9 +642,11 @@ export class ConsensusTrait {
   }
 
   #applyDecisions(v) {
+    // A snapshot installed from the leader (§7) stands for entries this agent never applied.
+    if (this.#core === 'raft' && v.snapshotIndex > this.#applied) this.#restore(this.#node.snapshot);
     const done = this.#core === 'raft' ? v.lastApplied : this.#core === 'vote' ? Infinity : v.executed;
     if (done !== Infinity && done <= this.#applied) return;
-    for (const d of this.#node.decisions) {
+    for (const d of this.#node.decisionsAfter(this.#applied)) {
       if (d.index <= this.#applied) continue;
       this.#applied = d.index;
       const cmd = this.#core === 'pbft' ? d.value?.operation : d.value;
@@ -615,6 +659,38 @@ export class ConsensusTrait {
         this.#settle(cmd.proposalId, { accepted: true, status: 'accepted', index: d.index, votes: { for: q, against: 0, total: this.#members.length }, error: null, outcome });
       }
     }
+    const every = this.#cfg.snapshotInterval;
+    if (this.#core === 'raft' && every && this.#applied - Math.max(v.snapshotIndex, this.#snapshotAt) >= every) {
+      // Log compaction (§7) with this layer's state machine as the snapshot: the core then
+      // forgets the entries and the decisions through #applied.
+      this.#node.compact(this.#applied, JSON.stringify(this.#state()));
+      this.#snapshotAt = this.#applied;
+      this.#save(true);
+    }
+  }
+  #snapshotAt = 0; // the index of the last snapshot this agent took
+
+  /** This layer's replicated state: what a snapshot holds (the same on every agent at one index). */
+  #state() {
+    return { values: [...this.#kv], locks: [...this.#locks], logClock: this.#logClock };
+  }
+
+  /** Takes the state a snapshot holds (installed from the leader) in place of the entries it replaces. */
+  #restore(snap) {
+    let state;
+    try {
+      state = JSON.parse(snap.data);
+    } catch {
+      state = null;
+    }
+    if (!isObject(state) || !Array.isArray(state.values) || !Array.isArray(state.locks)) return; // not this layer's: nothing to take
+    this.#applied = snap.index;
+    const values = new Map(state.values);
+    for (const k of [...this.#kv.keys()]) if (!values.has(k)) this.#apply(k, undefined);
+    for (const [k, value] of values) this.#apply(k, value);
+    this.#locks = new Map(state.locks);
+    this.#logClock = Math.max(this.#logClock, state.logClock ?? 0);
+    for (const list of this.#lockWaiters.values()) for (const wake of list.splice(0)) wake();
   }
 
   /** A plain write `{key, value}`: true when applied. */
@@ -1233,13 +1309,14 @@ export class ConsensusTrait {
       reachable: this.#members ? this.#reachable() : [],
       partition: this.#side,
       removed: this.#wasRemoved,
+      restarted: this.#restarted,
       pending: this.#pending.size,
       values: Object.fromEntries(this.#kv),
       locks: Object.fromEntries([...this.#locks].map(([k, l]) => [k, { ...l }])),
     };
     if (v) {
       s.role = v.state;
-      if (this.#core === 'raft') Object.assign(s, { currentTerm: v.currentTerm, commitIndex: v.commitIndex, logLength: v.log.length ? v.log[v.log.length - 1].index : v.snapshotIndex, votedFor: v.votedFor });
+      if (this.#core === 'raft') Object.assign(s, { currentTerm: v.currentTerm, commitIndex: v.commitIndex, logLength: v.log.length ? v.log[v.log.length - 1].index : v.snapshotIndex, votedFor: v.votedFor, snapshotIndex: v.snapshotIndex });
       else if (this.#core === 'paxos') Object.assign(s, { currentTerm: v.ballot.round, ballot: v.ballot, commitIndex: v.executed, logLength: v.accepted.length });
       else if (this.#core === 'pbft') Object.assign(s, { currentTerm: v.view, view: v.view, sequence: v.executed, primaryId: v.primaryId, commitIndex: v.executed, logLength: v.log.length, lowWatermark: v.lowWatermark, highWatermark: v.highWatermark });
       else if (this.#core === 'vote') Object.assign(s, { quorumRequired: v.quorumRequired, totalWeight: v.totalWeight, weight: v.weight, policy: v.policy, quorumsIntersect: v.quorumsIntersect, proposals: v.proposals });

@@ -172,7 +172,8 @@ export function history(host, tl) {
     /** Opens `record` (a link's or a file's): the same run, paused at the same point. */
     open(record) {
       api.reset();
-      run.log = record.actions.map(({ at, ev, do: name, args }) => ({ at: Number(at), ev: Number(ev), do: String(name), args: Array.isArray(args) ? args : [] }));
+      // (`ev` left out: every event due by `at` first, as `consensus-sim shrink`'s actions are)
+      run.log = record.actions.map(({ at, ev, do: name, args }) => ({ at: Number(at), ev: ev === undefined ? undefined : Number(ev), do: String(name), args: Array.isArray(args) ? args : [] }));
       const [at, ev] = record.at ?? [];
       const [endAt, endEv] = record.end ?? record.at ?? [];
       run.ev = run.applied = 0;
@@ -185,6 +186,8 @@ export function history(host, tl) {
       settle(sim, pos);
       host.show(sim);
       api.seek({ at: Number(at ?? sim.now), ev: ev === undefined ? undefined : Number(ev) });
+      // A run `consensus-sim shrink` made: its actions are what led to the violation (led.js).
+      if (record.shrunk) import('./led.js').then((m) => m.showLed(host, run.log));
     },
     /** Share…: shows or hides Copy link, Export and Import (built in `box` the first time). */
     share(box, toggle) {
