@@ -613,6 +613,14 @@ impl Replica {
         if !self.in_window(o, seq) {
             return What::Ignored { kind, why: Ignore::OutsideWindow(seq) };
         }
+        // A prepare for a sequence number it committed in this view: the sender, still
+        // preparing, may have missed the commits (they are not retransmitted once committed
+        // here): it gets this replica's commit again (Castro's thesis §5.2: a replica re-sends
+        // the commits a replica of its view is missing). Only a prepare asks: a commit never
+        // does, so two replicas cannot answer each other without end.
+        if self.log.get(&seq).is_some_and(|e| e.committed && e.view == view && e.pre_prepare.as_ref().is_some_and(|(pd, _)| *pd == d)) {
+            self.phase_to(from, Msg::Commit { view, seq, digest: d, replica: self.me }, out);
+        }
         self.trail.push(Trail::InWindow(seq, self.low, self.high_watermark(o)));
         if !self.add_prepare(o, seq, from, d) {
             return What::Ignored { kind, why: Ignore::Duplicate(seq) };
@@ -711,7 +719,9 @@ impl Replica {
         self.ready.push_back((seq, req, duplicate));
         self.vc_streak = 0;
         // The timer stops when nothing waits, and restarts for the next request that does.
-        if self.waiting {
+        // (Between views it bounds the wait for the NewView: executing what a state transfer
+        // brought does not stop it, or a replica could wait for a lost NewView for ever.)
+        if self.waiting && self.status == Status::Normal {
             out.push(Effect::CancelTimer(Timer::ViewChange));
             self.waiting = false;
         }
