@@ -134,3 +134,34 @@ fn aimed_faults_find_hotstuff_any_view_chain_within_110_seeds_and_the_same_seeds
         assert!(run(s, None).violations.is_empty(), "seed {s} without the bug");
     }
 }
+
+/// A run with a traitor: its seed, PBFT's bug `bug` on or none.
+fn pbft_cfg(seed: u64, bug: Option<&str>) -> ChaosConfig {
+    use consensus_playground::pbft::Pbft;
+    let bugs = bug.map_or(BugSet::NONE, |b| BugSet::NONE.with(BugSet::index_of(Pbft::BUGS, b).unwrap(), true));
+    ChaosConfig { seed, nodes: 4, events: 5_000, faults: Fault::ALL.to_vec(), bugs, traitors: 1 }
+}
+
+#[test]
+fn a_node_to_watch_is_aimed_at_while_it_lasts() {
+    // (a traitor that leads: the nemesis undoes its faults and holds still while it does)
+    assert!(!Moment::Watch(0).edge());
+}
+
+#[test]
+fn aimed_faults_find_unbound_digest_within_120_seeds_and_the_same_seeds_without_it_are_clean() {
+    // A backup that does not recompute the digest (§4.2) executes another body only when a
+    // `wrong-digest` traitor is the primary and every honest backup takes part (f = 1 at N = 4:
+    // the quorum of 3 needs them all): the nemesis deposes honest primaries until the traitor's
+    // view comes (Moment::Depose) and then watches it (Moment::Watch: heal, hold still).
+    use consensus_playground::pbft::Pbft;
+    let failing: Vec<u64> = (0..120).filter(|&s| !chaos::run::<Pbft>(&pbft_cfg(s, Some("unbound-digest"))).unwrap().1.violations.is_empty()).collect();
+    assert!(failing.len() >= 3, "failing seeds {failing:?}");
+    // Not only runs whose traitor is view 0's primary from the start: one waited for its view.
+    assert!(failing.iter().any(|&s| chaos::traitors::<Pbft>(&pbft_cfg(s, None))[0].0 != 0), "failing seeds {failing:?}: every traitor was n1");
+    for &s in &failing {
+        let (_, report) = chaos::run::<Pbft>(&pbft_cfg(s, Some("unbound-digest"))).unwrap();
+        assert_eq!(report.violations[0].rule, "Agreement", "seed {s}");
+        assert!(chaos::run::<Pbft>(&pbft_cfg(s, None)).unwrap().1.violations.is_empty(), "seed {s} without the bug");
+    }
+}

@@ -150,6 +150,84 @@ fn view_change_re_proposes_prepared_requests_and_a_replica_that_missed_them_catc
     assert!(s.violations().is_empty(), "{:?}", s.violations());
 }
 
+/// The primary of view 0 is cut off alone; the others change view without it and execute a
+/// few requests in view 1. After the heal it still believes it is the primary of view 0, and the
+/// request it proposes goes out as a view-0 PrePrepare. The others answer a message of a view
+/// they left with their ViewChange for their view and the primary with its NewView (Castro's
+/// thesis §5.2, retransmission), and the ViewChange of the replica that joins with the
+/// protocol messages of that view: it joins view 1 (§4.5.2, f + 1 ViewChanges for a higher
+/// view), accepts the NewView as any NewView (checked against the ViewChanges it received from
+/// the replicas the NewView names), and executes the requests it missed and its own, with no
+/// checkpoint (K = 10) to catch up from.
+#[test]
+fn an_old_primary_that_missed_the_view_change_joins_the_new_view_and_executes_at_once_thesis_5_2() {
+    let mut s = sim(15, 4);
+    s.partition(&[vec![0]]).unwrap();
+    // Each backup proposes a request: it forwards it to n1, waits, and moves to view 1.
+    for i in 1..4 {
+        s.client_request(format!("\"a{i}\""), Some(i)).unwrap();
+    }
+    s.run_until(2_000 * MS);
+    for i in 1..4 {
+        let n = s.node(i);
+        assert_eq!((n.view(), n.status(), n.executed()), (1, Status::Normal, 3), "n{} executed the three in view 1", i + 1);
+    }
+    assert_eq!((s.node(0).view(), s.node(0).executed()), (0, 0), "n1, cut off, stays in view 0");
+    s.heal();
+    s.run_until(3_000 * MS);
+    assert_eq!(s.node(0).view(), 0, "n1 sent nothing: nobody has told it yet");
+    let reply = s.client_request("\"b\"".into(), Some(0)).unwrap();
+    assert_eq!(reply.index, Some(1), "n1 believes it is the primary of view 0 and assigns 1 to b");
+    s.run_until(s.now() + 300 * MS);
+    let n1 = s.node(0);
+    assert_eq!((n1.view(), n1.status()), (1, Status::Normal), "n1 joined view 1");
+    assert_eq!(n1.executed(), 4, "n1 executed the three it missed, and b at 4");
+    assert_eq!(n1.low_watermark(), 0, "with no stable checkpoint");
+    for i in 1..4 {
+        assert_eq!(s.executed(i), s.executed(0), "n{} executed what n1 did", i + 1);
+    }
+    assert_eq!(s.node(0).accepted_replies().len(), 1, "n1, b's client, accepted f + 1 replies");
+    assert!(s.violations().is_empty(), "{:?}", s.violations());
+}
+
+/// What the retransmission delivers is checked as it would be fresh: a NewView that arrives
+/// before the ViewChanges it names is held (also when the replica then joins that view), and
+/// entered only if the ViewChanges that came from those replicas themselves decide the same
+/// (§4.4 with TOCS §4.5's rule); a traitor primary's NewView that does not follow from them
+/// makes the replica move on to the next view instead.
+#[test]
+fn a_new_view_that_arrives_first_is_held_and_checked_against_the_view_changes_it_names_s4_4() {
+    use consensus_playground::pbft::msg::ViewChangeBody;
+    use consensus_playground::pbft::{digest, Msg, Request};
+    let r = Request { operation: "\"forged\"".into(), timestamp: 1, client: "n9".into() };
+    let empty = |view| ViewChangeBody { view, last_stable: 0, stable_digest: 0, checkpoint_proof: vec![], checkpoints: vec![], prepared: vec![], pre_prepared: vec![] };
+    for (pre_prepares, enters) in [(vec![], true), (vec![(1, digest(Some(&r)), Some(r.clone()))], false)] {
+        let mut s = sim(16, 4);
+        s.partition(&[vec![0]]).unwrap();
+        let o = s.protocol().options.clone();
+        let deliver = |s: &mut Simulation<Pbft>, from: usize, m: Msg| {
+            s.act(0, |_, n, cx, out| {
+                n.core.on_msg(&o, cx, from, m, out);
+            });
+            s.settle();
+        };
+        deliver(&mut s, 1, Msg::NewView { view: 1, view_changes: vec![1, 2, 3], checkpoint: (0, 0), pre_prepares: pre_prepares.clone() });
+        assert_eq!((s.node(0).view(), s.node(0).status()), (0, Status::Normal), "held: no ViewChange yet");
+        deliver(&mut s, 2, Msg::ViewChange { body: Box::new(empty(1)), replica: 2 });
+        deliver(&mut s, 3, Msg::ViewChange { body: Box::new(empty(1)), replica: 3 });
+        assert_eq!((s.node(0).view(), s.node(0).status()), (1, Status::ViewChange), "f + 1 ask for view 1: n1 joins, and still waits for n2's ViewChange");
+        deliver(&mut s, 1, Msg::ViewChange { body: Box::new(empty(1)), replica: 1 });
+        let n1 = s.node(0);
+        if enters {
+            assert_eq!((n1.view(), n1.status()), (1, Status::Normal), "the NewView follows from the ViewChanges: entered");
+        } else {
+            assert_eq!((n1.view(), n1.status()), (2, Status::ViewChange), "nothing was prepared, yet the NewView re-proposes a request: rejected, next view");
+            assert_eq!(n1.executed(), 0);
+        }
+        assert!(s.violations().is_empty(), "{:?}", s.violations());
+    }
+}
+
 /// n = 3f + 1 is the bound: with f + 1 traitors (the primary and one backup equivocating
 /// together, N = 4) two honest replicas execute different requests at one sequence number.
 #[test]
@@ -332,7 +410,7 @@ fn bugs_second_preprepare_and_count_messages_are_caught_by_the_randomized_runs()
 }
 
 const SECOND_PREPREPARE_SEED: u64 = 12;
-const COUNT_MESSAGES_SEED: u64 = 74;
+const COUNT_MESSAGES_SEED: u64 = 295;
 
 /// Randomized runs: no bug, no violation, with and without a traitor; every bug that random
 /// search can reach is reached within 300 seeds (README's table has the counts).

@@ -4,7 +4,7 @@
 use rand::Rng;
 use rand_pcg::Pcg64Mcg;
 
-use super::node::Options;
+use super::node::{quorum, Options, Phase};
 use super::sim::Pbft;
 use crate::error::Result;
 use crate::sim::chaos::{Chaos, ChaosConfig, Moment};
@@ -33,17 +33,39 @@ impl Chaos for Pbft {
         }
     }
 
-    /// An honest primary while a traitor waits for its turn (depose it as it takes over: the
-    /// view change that follows makes the next replica primary, §4.4, until the traitor's view
-    /// comes and its lies are tested).
+    /// With a traitor in the run (its lies are what the moments are for):
+    /// - `Depose` an honest primary while a traitor waits for its turn (depose it as it takes
+    ///   over: the view change that follows makes the next replica primary, §4.4, until the
+    ///   traitor's view comes and its lies are tested);
+    /// - `Watch` a traitor that is the primary in normal operation (its pre-prepares are its
+    ///   lies: they are tested only when every honest backup takes part, since the quorum of
+    ///   2f + 1 needs them all with f = 1 at N = 4);
+    /// - `Unreplicated` an honest replica that has just become committed-local at a sequence
+    ///   number that fewer than a quorum of replicas hold prepared (§4.2: a commit certificate
+    ///   stands for 2f + 1 prepared replicas, of which f + 1 honest carry it through a view
+    ///   change, §4.4; one that rests on fewer, a traitor's word for instance, is what the next
+    ///   view change must not lose): cut it off or crash it, so that the others change views
+    ///   without it.
     fn moments(sim: &Simulation<Pbft>, out: &mut Vec<Moment>) {
         let n = sim.ids().len();
         if !(0..n).any(|i| sim.byzantine(i).is_some()) {
             return;
         }
-        for i in (0..n).filter(|&i| !sim.is_crashed(i) && sim.byzantine(i).is_none()) {
-            if sim.node_state(i).core.is_primary() {
+        let q = quorum(n);
+        for i in (0..n).filter(|&i| !sim.is_crashed(i)) {
+            let r = &sim.node_state(i).core;
+            if sim.byzantine(i).is_some() {
+                if r.is_primary() {
+                    out.push(Moment::Watch(i));
+                }
+                continue;
+            }
+            if r.is_primary() {
                 out.push(Moment::Depose(i));
+            }
+            let thin = r.log().iter().filter(|(_, e)| e.committed).any(|(s, _)| (0..n).filter(|&j| sim.node_state(j).core.phase(*s) >= Phase::Prepared).count() < q);
+            if thin {
+                out.push(Moment::Unreplicated(i));
             }
         }
     }

@@ -217,6 +217,9 @@ pub struct Replica {
     last_ts: Map<String, u64>,
     view_changes: Map<View, Map<NodeId, ViewChangeBody>>,
     new_view: Option<(NodeId, Msg)>,
+    /// The NewView it multicast as the primary of its current view (re-sent to a replica that
+    /// missed it, see [`Replica::on_msg`]).
+    new_view_sent: Option<Msg>,
     /// View changes in a row without progress (timers double).
     vc_streak: u32,
     waiting: bool,
@@ -269,6 +272,7 @@ impl Replica {
             last_ts: Map::new(),
             view_changes: Map::new(),
             new_view: None,
+            new_view_sent: None,
             vc_streak: 0,
             waiting: false,
             fetch_target: 0,
@@ -527,6 +531,8 @@ impl Replica {
                 return (What::Ignored { kind: msg.kind(), why: Ignore::FutureView(v) }, false);
             }
             if v < self.view {
+                // The sender missed the view change: tell it (see `answer_stale`).
+                self.answer_stale(from, true, false, out);
                 return (What::Ignored { kind: msg.kind(), why: Ignore::StaleView(v) }, false);
             }
         }
@@ -606,6 +612,14 @@ impl Replica {
         }
         if !self.in_window(o, seq) {
             return What::Ignored { kind, why: Ignore::OutsideWindow(seq) };
+        }
+        // A prepare for a sequence number it committed in this view: the sender, still
+        // preparing, may have missed the commits (they are not retransmitted once committed
+        // here): it gets this replica's commit again (Castro's thesis §5.2: a replica re-sends
+        // the commits a replica of its view is missing). Only a prepare asks: a commit never
+        // does, so two replicas cannot answer each other without end.
+        if self.log.get(&seq).is_some_and(|e| e.committed && e.view == view && e.pre_prepare.as_ref().is_some_and(|(pd, _)| *pd == d)) {
+            self.phase_to(from, Msg::Commit { view, seq, digest: d, replica: self.me }, out);
         }
         self.trail.push(Trail::InWindow(seq, self.low, self.high_watermark(o)));
         if !self.add_prepare(o, seq, from, d) {
@@ -705,7 +719,9 @@ impl Replica {
         self.ready.push_back((seq, req, duplicate));
         self.vc_streak = 0;
         // The timer stops when nothing waits, and restarts for the next request that does.
-        if self.waiting {
+        // (Between views it bounds the wait for the NewView: executing what a state transfer
+        // brought does not stop it, or a replica could wait for a lost NewView for ever.)
+        if self.waiting && self.status == Status::Normal {
             out.push(Effect::CancelTimer(Timer::ViewChange));
             self.waiting = false;
         }
@@ -962,7 +978,12 @@ impl Replica {
         self.vc_streak += 1;
         self.log.clear();
         self.assigned.clear();
-        self.new_view = None;
+        // A NewView for this view (or a later one) that came first is kept: it is checked, as
+        // any NewView, once the ViewChanges it names are here.
+        if !self.new_view.as_ref().is_some_and(|(_, m)| matches!(m, Msg::NewView { view, .. } if *view >= v)) {
+            self.new_view = None;
+        }
+        self.new_view_sent = None;
         self.future.retain(|(_, m)| m.normal_view().is_some_and(|x| x >= v) || m.normal_view().is_none());
         self.view_changes.retain(|w, _| *w >= v);
         out.note(Note::ViewChangeStarted { at: self.me, view: v, why });
@@ -978,6 +999,62 @@ impl Replica {
             self.waiting = false;
         }
         self.try_new_view(o, cx, out);
+    }
+
+    /// Retransmission to a replica that missed a view change (Castro's thesis §5.2, message
+    /// retransmission: a replica whose status shows an older view is sent the receiver's latest
+    /// VIEW-CHANGE, and the primary's NEW-VIEW to one that waits for it; the BFT library does it
+    /// in `Replica::handle(Status*)`). Here a message of an older view stands for that status,
+    /// as a negative acknowledgement: `to` sent a pre-prepare, prepare or commit of a view this
+    /// replica has left, or a ViewChange for one (or for its own view, whose NewView it is
+    /// still waiting for). This replica answers `to` alone with messages it sent before, as it
+    /// sent them: its own ViewChange for its view (with `own_view_change`), and, as that view's
+    /// primary in normal operation, its NewView. Nothing is relayed (a relayed ViewChange would be a claim, see
+    /// the module documentation): with f + 1 ViewChanges for a higher view `to` joins it
+    /// (§4.5.2), and it accepts the NewView only as it accepts any, once the ViewChanges of
+    /// every replica the NewView names came from those replicas themselves and decide the same.
+    /// A traitor gains nothing: it can only make honest replicas repeat their own messages.
+    ///
+    /// With `missed_messages` (`to` waits for the NewView of this replica's view, so it is
+    /// about to enter it) it also re-sends what `to` needs to execute the view's requests
+    /// (the thesis's retransmission of the messages a replica in the same view is missing):
+    /// its stable checkpoint (f + 1 of them start a state transfer at a replica behind it),
+    /// and for every sequence number of the view in its log its pre-prepare (as primary) or
+    /// prepare, and its commit once prepared. `to` keeps them until it enters the view.
+    fn answer_stale(&mut self, to: NodeId, own_view_change: bool, missed_messages: bool, out: &mut Out<Pbft>) {
+        let view = self.view;
+        if let Some(body) = self.view_changes.get(&view).and_then(|m| m.get(&self.me)).filter(|_| own_view_change).cloned() {
+            self.raw_send(to, Msg::ViewChange { body: Box::new(body), replica: self.me }, out);
+        }
+        if self.status != Status::Normal {
+            return;
+        }
+        let primary = self.primary_of(view) == self.me;
+        if primary {
+            if let Some(nv @ Msg::NewView { view: w, .. }) = self.new_view_sent.clone() {
+                if w == view {
+                    self.raw_send(to, nv, out);
+                }
+            }
+        }
+        if !missed_messages {
+            return;
+        }
+        if self.low > 0 {
+            self.raw_send(to, Msg::Checkpoint { seq: self.low, digest: self.low_digest, replica: self.me }, out);
+        }
+        let held: Vec<(Seq, Digest, Option<Request>, bool)> =
+            self.log.iter().filter(|(_, e)| e.view == view).filter_map(|(s, e)| e.pre_prepare.as_ref().map(|(d, r)| (*s, *d, r.clone(), e.prepared))).collect();
+        for (seq, d, r, prepared) in held {
+            if primary {
+                self.raw_send(to, Msg::PrePrepare { view, seq, digest: d, request: r }, out);
+            } else {
+                self.phase_to(to, Msg::Prepare { view, seq, digest: d, replica: self.me }, out);
+            }
+            if prepared {
+                self.phase_to(to, Msg::Commit { view, seq, digest: d, replica: self.me }, out);
+            }
+        }
     }
 
     /// Its ViewChange for its view: what it knows, or (as a `lie-in-view-change` traitor, or
@@ -1003,7 +1080,18 @@ impl Replica {
 
     fn on_view_change(&mut self, o: &Options, cx: &mut Ctx, from: NodeId, body: ViewChangeBody, out: &mut Out<Pbft>) -> What {
         let v = body.view;
-        if v < self.view || (v == self.view && self.status == Status::Normal) {
+        if v < self.view {
+            // Moving to a view this replica has left: tell it (see `answer_stale`).
+            self.answer_stale(from, true, false, out);
+            return What::Ignored { kind: "ViewChange", why: Ignore::StaleView(v) };
+        }
+        if v == self.view && self.status == Status::Normal {
+            // Waiting for the NewView of the view this replica is in (the sender missed it):
+            // tell it (see `answer_stale`); its own ViewChange only the first time it hears
+            // from the sender for this view (two replicas in normal operation would otherwise
+            // answer each other's ViewChanges without end).
+            let first = self.view_changes.entry(v).or_default().insert(from, body).is_none();
+            self.answer_stale(from, first, true, out);
             return What::Ignored { kind: "ViewChange", why: Ignore::StaleView(v) };
         }
         self.view_changes.entry(v).or_default().insert(from, body);
@@ -1045,6 +1133,7 @@ impl Replica {
         let reproposed = pps.iter().filter(|p| p.2.is_some()).count();
         out.note(Note::NewViewSent { at: self.me, view: v, from_seq: h, reproposed, nulls: pps.len() - reproposed });
         let msg = Msg::NewView { view: v, view_changes: senders, checkpoint: (h, hd), pre_prepares: pps };
+        self.new_view_sent = Some(msg.clone());
         self.multicast(o, cx, msg, out);
         self.enter_view(o, cx, v, plan, out);
         true
@@ -1218,6 +1307,18 @@ impl Replica {
             Some(Behaviour::Equivocate) => {}
             _ => self.multicast(o, cx, msg, out),
         }
+    }
+
+    /// Sends a Prepare or Commit to one replica, as a traitor's behaviour bends it (as
+    /// `send_phase` does).
+    fn phase_to(&mut self, to: NodeId, msg: Msg, out: &mut Out<Pbft>) {
+        let msg = match (self.behaviour, msg) {
+            (Some(Behaviour::Equivocate), _) => return,
+            (Some(Behaviour::WrongDigest), Msg::Prepare { view, seq, digest, replica }) => Msg::Prepare { view, seq, digest: digest ^ 0x1f, replica },
+            (Some(Behaviour::WrongDigest), Msg::Commit { view, seq, digest, replica }) => Msg::Commit { view, seq, digest: digest ^ 0x1f, replica },
+            (_, m) => m,
+        };
+        self.raw_send(to, msg, out);
     }
 
     /// A `replay` traitor re-sends one of its old messages to a random replica.

@@ -161,13 +161,18 @@ pub enum Moment {
     /// The node has just taken the lead, and the run should see the lead pass on (an honest
     /// primary while a traitor waits for its turn): cut off alone, or crashed, as it begins.
     Depose(usize),
+    /// The node is where the run should look while the moment lasts (a traitor leads: what it
+    /// does shows only if every other node takes part): the nemesis undoes its faults (heals
+    /// the network, restarts and resumes the other nodes) and holds still a while.
+    Watch(usize),
 }
 
 impl Moment {
     /// Whether the nemesis aims at the moment as it begins (watched event by event: a vote
-    /// just cast, an entry just appended), rather than at some time while it lasts (a leader).
+    /// just cast, an entry just appended), rather than at some time while it lasts (a leader,
+    /// a node to watch).
     pub fn edge(self) -> bool {
-        !matches!(self, Moment::Leads(_))
+        !matches!(self, Moment::Leads(_) | Moment::Watch(_))
     }
 }
 
@@ -589,6 +594,21 @@ fn aim<P: Chaos>(sim: &mut Simulation<P>, moment: Moment, on: &[Fault], rng: &mu
         Moment::Depose(i) | Moment::Leads(i) if has(Fault::Crash) && !sim.is_removed(i) && !sim.is_crashed(i) => {
             sim.crash(i)?;
             log.did(sim.now(), || Action::Crash(i));
+        }
+        Moment::Watch(i) => {
+            sim.heal();
+            log.did(sim.now(), || Action::Heal);
+            for k in 0..n {
+                if k == i || sim.is_removed(k) {
+                    continue;
+                } else if sim.is_crashed(k) {
+                    sim.restart(k)?;
+                    log.did(sim.now(), || Action::Restart(k));
+                } else if sim.is_paused(k) {
+                    sim.resume(k)?;
+                    log.did(sim.now(), || Action::Resume(k));
+                }
+            }
         }
         _ => {}
     }
