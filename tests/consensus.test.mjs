@@ -89,6 +89,11 @@ function network(ids, { seed = 1, options = {}, loss = 0, dup = 0 } = {}) {
   net.calm = (ms, dt = 5) => {
     for (let t = 0; t < ms; t += dt) net.step(dt, 0, true);
   };
+  /** Calm steps until a leader is known (at most 2 s); the leader, or null. */
+  net.elect = () => {
+    for (let i = 0; i < 200 && net.leader() === null; i++) net.calm(10);
+    return net.leader();
+  };
   /** The leader of the highest term among the nodes' views after the last step, if any. */
   net.leader = () => {
     let best = null;
@@ -198,8 +203,7 @@ test('createConsensus validates every argument', () => {
 function threeWithLeader() {
   const ids = ['agent-001', 'agent "two"', 'agent\\3 ✓'];
   const net = network(ids, { seed: 3 });
-  for (let i = 0; i < 200 && net.leader() === null; i++) net.calm(10);
-  const l = net.leader();
+  const l = net.elect();
   assert.ok(l, 'a leader emerged');
   net.post(l, net.nodes.get(l).propose({ put: 'x', value: 1 }));
   net.calm(100);
@@ -379,8 +383,7 @@ test('each node may list the cluster in its own order, with or without itself', 
 test('snapshots (§7): a follower that missed compacted entries gets InstallSnapshot, ids translated', () => {
   const ids = ['alpha', 'beta', 'gamma'];
   const net = network(ids, { seed: 4, options: { snapshotInterval: 5 } });
-  for (let i = 0; i < 200 && net.leader() === null; i++) net.calm(10);
-  const l = net.leader();
+  const l = net.elect();
   const [f] = ids.filter((id) => id !== l);
   net.cut = f;
   for (let k = 1; k <= 12; k++) {
@@ -419,8 +422,7 @@ test('snapshots (§7): a follower that missed compacted entries gets InstallSnap
 test('membership (dissertation §4.1): the leader adds a server, then removes one; ids new to a node come with the configuration entry', () => {
   const ids = ['alpha', 'beta', 'gamma'];
   const net = network(ids, { seed: 5 });
-  for (let i = 0; i < 200 && net.leader() === null; i++) net.calm(10);
-  const l = net.leader();
+  const l = net.elect();
   const leader = net.nodes.get(l);
   net.post(l, leader.propose({ k: 1 }));
   net.calm(100);
@@ -492,8 +494,7 @@ test('membership (dissertation §4.1): the leader adds a server, then removes on
 test('compaction by the caller (§7): compact(index, data) replaces the log through index; a lagging follower installs the caller\'s data; decisionsAfter', () => {
   const ids = ['alpha', 'beta', 'gamma'];
   const net = network(ids, { seed: 6 });
-  for (let i = 0; i < 200 && net.leader() === null; i++) net.calm(10);
-  const l = net.leader();
+  const l = net.elect();
   const leader = net.nodes.get(l);
   const [f] = ids.filter((id) => id !== l);
   net.cut = f;
@@ -535,8 +536,7 @@ test('compaction by the caller (§7): compact(index, data) replaces the log thro
 test('durable state (Figure 2): persistentState brings a crashed node back as it was; its vote survives the crash', () => {
   const ids = ['alpha', 'beta', 'gamma'];
   const net = network(ids, { seed: 7 });
-  for (let i = 0; i < 200 && net.leader() === null; i++) net.calm(10);
-  const l = net.leader();
+  const l = net.elect();
   const leader = net.nodes.get(l);
   for (let k = 1; k <= 4; k++) net.post(l, leader.propose({ k }));
   net.calm(100);
@@ -595,7 +595,7 @@ test('durable state (Figure 2): persistentState brings a crashed node back as it
 
 test('batching: proposals wait for the next tick after batchMs', () => {
   const net = network(['a', 'b', 'c'], { seed: 2, options: { batchMs: 20 } });
-  for (let i = 0; i < 200 && net.leader() === null; i++) net.calm(10);
+  net.elect();
   const leader = net.nodes.get(net.leader());
   assert.deepEqual(leader.propose(1), []);
   assert.deepEqual(leader.propose(2), []);
