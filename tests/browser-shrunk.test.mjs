@@ -41,6 +41,13 @@ test('a shrunk run opens from its link at the CLI\'s violation, with its actions
   const items = led.getByRole('button');
   assert.equal(await items.count(), shrunk.steps);
   assert.equal(await items.first().textContent(), '1. 219.0 ms: crash n2');
+  // And as tick marks under the time slider, one per moment (a crash and its restart share one).
+  const ticks = await page.evaluate(() => {
+    const ticks = document.querySelectorAll('consensus-playground .cp-led-ticks span');
+    return [...ticks].map((t) => parseFloat(t.title));
+  });
+  assert.deepEqual(ticks, [...new Set(shrunk.actions.map((a) => a.atMs))]);
+  assert.ok(ticks.length >= 2 && ticks.length < shrunk.steps, `${ticks}`);
   // One goes back to its moment: before the violation, the banner is gone; Jump to the violation returns.
   await items.nth(10).click();
   await page.waitForFunction(() => Math.abs(document.querySelector('consensus-playground').simulation.now - 488.542) < 0.01);
@@ -48,5 +55,10 @@ test('a shrunk run opens from its link at the CLI\'s violation, with its actions
   await pg.getByRole('button', { name: 'Jump to the violation' }).click();
   await banner.waitFor({ state: 'visible' });
   assert.match(await banner.textContent(), /Election Safety/);
+  // A new run takes the list and the ticks away and leaves the slider where it was.
+  await pg.getByRole('button', { name: 'Reset', exact: true }).click();
+  await led.waitFor({ state: 'detached' });
+  assert.equal(await pg.locator('.cp-led-ticks').count(), 0);
+  assert.equal(await pg.locator('.cp-timeline .cp-time-label > input.cp-time').count(), 1);
   assert.deepEqual(errors, []);
 });

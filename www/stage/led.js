@@ -1,8 +1,8 @@
 // What led to the violation (issue #16 §2): a run shrunk by `consensus-sim shrink` opens paused
 // at its violation (its ?run= link, history.js), and this list marks the actions the
 // shrinking kept — each one needed, since removing it made the violation go away — with their
-// times; each is a button that takes the run to that moment (the timeline's seek). Fetched only
-// when such a run opens. It imports nothing (a shared import would make esbuild split dom.js
+// times; each is a button that takes the run to that moment (the timeline's seek), and a tick
+// mark under the timeline's slider. Fetched only when such a run opens. It imports nothing (a shared import would make esbuild split dom.js
 // into a chunk every widget fetches on load).
 
 const make = (tag, text) => Object.assign(document.createElement(tag), text === undefined ? {} : { textContent: text });
@@ -44,6 +44,31 @@ export function showLed(host, actions) {
     make('p', 'The run was shrunk to these: without any one of them, the violation does not happen.'),
     list,
   );
+  // The actions' moments as tick marks under the time slider (a datalist's ticks are not drawn
+  // on every platform): the slider is wrapped with a strip of marks while the panel stands.
+  const slider = host.querySelector('input.cp-time');
+  let unwrap = () => {};
+  if (slider) {
+    const track = make('span');
+    const strip = make('span');
+    track.className = 'cp-led-track';
+    strip.className = 'cp-led-ticks';
+    strip.setAttribute('aria-hidden', 'true');
+    const ticks = [...new Set(actions.map((a) => a.at))].map((at) => Object.assign(make('span'), { title: `${at} ms` }));
+    // Placed on the slider's scale, again whenever the run grows (played on past the violation).
+    const place = () => {
+      const [lo, hi] = [Number(slider.min), Number(slider.max)];
+      for (const t of ticks) t.style.left = `${hi > lo ? (100 * (parseFloat(t.title) - lo)) / (hi - lo) : 0}%`;
+    };
+    place();
+    const watch = new MutationObserver(place);
+    watch.observe(slider, { attributes: true, attributeFilter: ['min', 'max'] });
+    strip.append(...ticks);
+    slider.replaceWith(track);
+    track.append(slider, strip);
+    unwrap = () => (watch.disconnect(), track.replaceWith(slider));
+  }
   host.banner.after(panel);
-  host.ledPanel = panel;
+  // The widget removes it when another run starts.
+  host.ledPanel = { remove: () => (panel.remove(), unwrap()) };
 }
