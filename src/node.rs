@@ -19,7 +19,7 @@
 //!   sends the messages of the same call (Raft paper Figure 2: "updated on stable storage before
 //!   responding to RPCs").
 //! - [`Effect::SetTimer`]: a new timer instance due at now + the delay; a
-//!   [`Delay::Uniform`] is drawn from this node's RNG (so a seed fixes every timeout).
+//!   random [`Delay`] is drawn from this node's RNG (so a seed fixes every timeout).
 //!   [`Effect::CancelTimer`] cancels every instance of that kind, [`Effect::CancelTimers`]
 //!   every instance; [`Effect::ResumeTimer`] starts the kind again at its last deadline (or now
 //!   if that has passed), as in the simulator.
@@ -42,11 +42,11 @@
 
 use std::collections::VecDeque;
 
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_pcg::Pcg64Mcg;
 
 use crate::error::{Error, Result};
-use crate::protocol::{Answer, Ctx, Delay, Effect, Micros, NodeId, Out, Protocol};
+use crate::protocol::{Answer, Ctx, Effect, Micros, NodeId, Out, Protocol};
 
 /// A pending timer instance.
 #[derive(Clone, Copy, Debug)]
@@ -319,10 +319,7 @@ impl<P: Protocol> Standalone<P> {
                 }
                 Effect::Persist => self.persists += 1,
                 Effect::SetTimer(timer, d) => {
-                    let after = match d {
-                        Delay::After(us) => us,
-                        Delay::Uniform(lo, hi) => self.rng.random_range(lo..=hi),
-                    };
+                    let after = d.draw(&mut self.rng);
                     self.set_timer(timer, self.now, self.now.saturating_add(after));
                 }
                 Effect::CancelTimer(timer) => self.pending.retain(|t| t.timer != timer),
@@ -375,7 +372,7 @@ mod tests {
     //! `tests/standalone.rs` wires Raft nodes by hand.
 
     use super::*;
-    use crate::protocol::{ClientCall, Invariants, Violation};
+    use crate::protocol::{ClientCall, Delay, Invariants, Violation};
 
     const MS: Micros = 1_000;
 

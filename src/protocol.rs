@@ -41,14 +41,30 @@ pub fn name(id: NodeId) -> std::borrow::Cow<'static, str> {
     }
 }
 
-/// How long a timer runs. The simulator draws a [`Delay::Uniform`] from its seeded RNG when it
-/// applies the effect; a [`Delay::After`] draws nothing.
+/// How long a timer runs. The simulator draws a [`Delay::Uniform`] or [`Delay::UniformWholeMs`]
+/// from its seeded RNG when it applies the effect ([`Delay::draw`]); a [`Delay::After`] draws
+/// nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Delay {
     /// Exactly this many µs.
     After(Micros),
     /// Uniformly in `[lo, hi]` µs (a randomized election timeout, say).
     Uniform(Micros, Micros),
+    /// Uniformly in `[lo, hi]` µs, then rounded to the nearest whole millisecond, as a timer
+    /// library that counts whole milliseconds draws it (a uniform draw, rounded half up: the
+    /// two ends are half as likely as the values between them). One draw, as `Uniform`.
+    UniformWholeMs(Micros, Micros),
+}
+
+impl Delay {
+    /// The µs this delay runs for, drawing from `rng` when it is random.
+    pub fn draw(self, rng: &mut impl rand::Rng) -> Micros {
+        match self {
+            Delay::After(us) => us,
+            Delay::Uniform(lo, hi) => rng.random_range(lo..=hi),
+            Delay::UniformWholeMs(lo, hi) => rng.random_range(lo..=hi).saturating_add(500) / 1_000 * 1_000,
+        }
+    }
 }
 
 /// An answer to a workload client's request ([`ClientCall`]).

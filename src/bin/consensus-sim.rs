@@ -3,7 +3,7 @@
 //! ```text
 //! consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T] [--byzantine K] [--shard i/k]
 //! consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]
-//! consensus-sim fig16 [--trials N] [--seed S] [--model disk|network] [--heartbeats broadcast|per-follower] [--rejoin crash|heartbeat] [--shard i/k]
+//! consensus-sim fig16 [--trials N] [--seed S] [--model disk|network|logcabin] [--write-ms W] [--heartbeats broadcast|per-follower] [--rejoin crash|heartbeat] [--shard i/k]
 //! consensus-sim messages [--protocol P]
 //! consensus-sim bench [--workload raft|gossip]
 //! consensus-sim gossip [--experiment rounds|rumors|attest|all] [--seeds A..B] [--nodes LIST] [--threads T] [--shard i/k]
@@ -36,7 +36,10 @@
 //! per_follower_heartbeats`); the lines then say `"heartbeats":"per-follower"`. `--rejoin
 //! heartbeat` brings the two servers with shorter logs back right after the leader's last
 //! heartbeat instead of at the crash (`sim::experiments::Fig16Rejoin`); the lines then say
-//! `"rejoin":"heartbeat"`.
+//! `"rejoin":"heartbeat"`. `--model logcabin` is LogCabin as the paper measured it: its
+//! per-file writes and whole-ms timeouts (`raft::sim::Options::logcabin_writes_us`), each file
+//! 1.8 ms (`--write-ms W` to change it), and the paper's synchronized heartbeat (its rejoin is
+//! `heartbeat` unless `--rejoin` says otherwise); its lines add `"write_ms"`.
 //! `check` runs one randomized simulation per seed in `A..B` (B excluded): a client workload,
 //! faults drawn from LIST (crash, pause, partition, cut, drop, duplicate, reorder), the invariant
 //! checker after every event, and the clients' history checked for linearizability at the end
@@ -128,7 +131,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T] [--byzantine K] [--shard i/k]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network] [--heartbeats broadcast|per-follower] [--rejoin crash|heartbeat] [--shard i/k]\n       consensus-sim messages [--protocol P]\n       consensus-sim bench [--workload raft|gossip]\n       consensus-sim gossip [--experiment rounds|rumors|attest|all] [--seeds A..B] [--nodes LIST] [--threads T] [--shard i/k]\n       consensus-sim merge [FILE …]   (the outputs of --shard 0/k … k-1/k; no FILE: stdin)\n       consensus-sim lincheck [FILE]   (a history as `history` prints it, JSON Lines; no FILE: stdin)\n       consensus-sim shrink [--protocol P] --seed S [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--byzantine K]\n       consensus-sim maelstrom [--setting 3d|3e] [--topology line|grid|tree2|tree3|tree4|total] [--nodes N] [--latency-ms L] [--latency-dist constant|uniform|exponential] [--rate R] [--time-limit S] [--partition] [--nemesis-interval S] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y]\n       consensus-sim maelstrom-node [--protocol gossip|raft|paxos] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y] [--ignore-topology]";
+const USAGE: &str = "usage: consensus-sim check [--protocol P] --seeds A..B [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--threads T] [--byzantine K] [--shard i/k]\n       consensus-sim history [--protocol P] --seed S [--clients C] [--ops N] [--faults LIST|all|none] [--nodes K]\n       consensus-sim fig16 [--trials N] [--seed S] [--model disk|network|logcabin] [--write-ms W] [--heartbeats broadcast|per-follower] [--rejoin crash|heartbeat] [--shard i/k]\n       consensus-sim messages [--protocol P]\n       consensus-sim bench [--workload raft|gossip]\n       consensus-sim gossip [--experiment rounds|rumors|attest|all] [--seeds A..B] [--nodes LIST] [--threads T] [--shard i/k]\n       consensus-sim merge [FILE …]   (the outputs of --shard 0/k … k-1/k; no FILE: stdin)\n       consensus-sim lincheck [FILE]   (a history as `history` prints it, JSON Lines; no FILE: stdin)\n       consensus-sim shrink [--protocol P] --seed S [--events N] [--faults LIST|all] [--nodes K] [--bug NAME] [--byzantine K]\n       consensus-sim maelstrom [--setting 3d|3e] [--topology line|grid|tree2|tree3|tree4|total] [--nodes N] [--latency-ms L] [--latency-dist constant|uniform|exponential] [--rate R] [--time-limit S] [--partition] [--nemesis-interval S] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y]\n       consensus-sim maelstrom-node [--protocol gossip|raft|paxos] [--seed S] [--spread tree|flood] [--batch-ms B] [--sync-ms Y] [--ignore-topology]";
 
 fn main() -> ExitCode {
     match run() {
@@ -747,6 +750,9 @@ struct Fig16Settings {
     /// `heartbeat`, or absent for the default `crash`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     rejoin: Option<String>,
+    /// `--write-ms` of the `logcabin` model, µs, or absent for its default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    write_us: Option<u64>,
 }
 
 fn fig16(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
@@ -754,21 +760,36 @@ fn fig16(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
         fig16_range_with, fig16_trial_with, Fig16Heartbeats, Fig16Model, Fig16Rejoin, Fig16Setup, Fig16Trial, FIG16_RANGES_MS,
     };
     let (mut trials, mut seed, mut model, mut shard) = (1000usize, 1u64, Fig16Model::Disk, None);
-    let mut setup = Fig16Setup::default();
+    let (mut heartbeats, mut rejoin, mut write_us) = (Fig16Heartbeats::Broadcast, None, None);
     while let Some((key, value)) = next_option(parser)? {
         match key.as_str() {
             "trials" => trials = value.parse().ok().filter(|t| *t > 0).ok_or("--trials must be a positive integer")?,
             "seed" => seed = value.parse().map_err(|_| "--seed must be a non-negative integer")?,
-            "model" => model = Fig16Model::from_name(&value).ok_or("--model must be disk or network")?,
-            "heartbeats" => setup.heartbeats = Fig16Heartbeats::from_name(&value).ok_or("--heartbeats must be broadcast or per-follower")?,
-            "rejoin" => setup.rejoin = Fig16Rejoin::from_name(&value).ok_or("--rejoin must be crash or heartbeat")?,
+            "model" => model = Fig16Model::from_name(&value).ok_or("--model must be disk, network or logcabin")?,
+            "heartbeats" => heartbeats = Fig16Heartbeats::from_name(&value).ok_or("--heartbeats must be broadcast or per-follower")?,
+            "rejoin" => rejoin = Some(Fig16Rejoin::from_name(&value).ok_or("--rejoin must be crash or heartbeat")?),
+            "write-ms" => {
+                let ms: f64 = value.parse().ok().filter(|ms: &f64| (0.0..=1000.0).contains(ms)).ok_or("--write-ms must be a number of ms from 0 to 1000")?;
+                write_us = Some((ms * 1000.0).round() as u64);
+            }
             "shard" => shard = Some(Shard::parse(&value)?),
             other => return Err(format!("unknown option --{other}")),
         }
     }
-    let heartbeats = (setup.heartbeats != Fig16Heartbeats::Broadcast).then(|| setup.heartbeats.name().to_string());
-    let rejoin = (setup.rejoin != Fig16Rejoin::Crash).then(|| setup.rejoin.name().to_string());
-    let settings = Fig16Settings { trials, seed, model: model.name().to_string(), heartbeats, rejoin };
+    if write_us.is_some() && model != Fig16Model::LogCabin {
+        return Err("--write-ms is the logcabin model's file write: it needs --model logcabin".into());
+    }
+    // Each model starts from its own set-up (logcabin: the paper's synchronized heartbeat).
+    let base = Fig16Setup::for_model(model);
+    let setup = Fig16Setup { heartbeats, rejoin: rejoin.unwrap_or(base.rejoin), logcabin_write_us: write_us };
+    let settings = Fig16Settings {
+        trials,
+        seed,
+        model: model.name().to_string(),
+        heartbeats: (setup.heartbeats != Fig16Heartbeats::Broadcast).then(|| setup.heartbeats.name().to_string()),
+        rejoin: (setup.rejoin != Fig16Rejoin::Crash).then(|| setup.rejoin.name().to_string()),
+        write_us,
+    };
     let mut out = std::io::stdout().lock();
     for (line, range) in FIG16_RANGES_MS.into_iter().enumerate() {
         let started = Instant::now();
@@ -824,6 +845,10 @@ fn fig16_line(
     if setup.rejoin != default.rejoin {
         line["rejoin"] = json!(setup.rejoin.name());
     }
+    if model == consensus_playground::raft::experiments::Fig16Model::LogCabin {
+        let us = setup.logcabin_write_us.unwrap_or(consensus_playground::raft::experiments::FIG16_LOGCABIN_WRITE_US);
+        line["write_ms"] = json!(us as f64 / 1000.0);
+    }
     line
 }
 
@@ -831,7 +856,7 @@ fn fig16_line(
 fn fig16_merge(run: &shard::Assembled) -> Result<ExitCode, String> {
     use consensus_playground::raft::experiments::{fig16_summary, Fig16Heartbeats, Fig16Model, Fig16Rejoin, Fig16Setup, Fig16Trial, FIG16_RANGES_MS};
     let s: Fig16Settings = serde_json::from_value(run.settings.clone()).map_err(|e| format!("merge: fig16 settings: {e}"))?;
-    let model = Fig16Model::from_name(&s.model).ok_or("merge: fig16 settings: the model must be disk or network")?;
+    let model = Fig16Model::from_name(&s.model).ok_or("merge: fig16 settings: the model must be disk, network or logcabin")?;
     let heartbeats = match &s.heartbeats {
         None => Fig16Heartbeats::Broadcast,
         Some(h) => Fig16Heartbeats::from_name(h).ok_or("merge: fig16 settings: the heartbeats must be broadcast or per-follower")?,
@@ -840,7 +865,7 @@ fn fig16_merge(run: &shard::Assembled) -> Result<ExitCode, String> {
         None => Fig16Rejoin::Crash,
         Some(r) => Fig16Rejoin::from_name(r).ok_or("merge: fig16 settings: the rejoin must be crash or heartbeat")?,
     };
-    let setup = Fig16Setup { heartbeats, rejoin };
+    let setup = Fig16Setup { heartbeats, rejoin, logcabin_write_us: s.write_us };
     run.expect(FIG16_RANGES_MS.len(), 0..s.trials as u64)?;
     let mut out = std::io::stdout().lock();
     for (range, line) in FIG16_RANGES_MS.into_iter().zip(&run.lines) {

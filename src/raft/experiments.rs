@@ -43,7 +43,24 @@ pub enum Fig16Model {
     Disk,
     /// Network only: one-way latency 7–8 ms, writes take no time.
     Network,
+    /// LogCabin as the paper measured it, as far as its sources tell: the LAN, and LogCabin's
+    /// storage and timers of 2013 ([`super::sim::Options::logcabin_writes_us`]): every piece
+    /// of state its own fsynced file of [`FIG16_LOGCABIN_WRITE_US`], written before anything
+    /// else is sent, and election timeouts in whole ms. Its set-up ([`Fig16Setup::for_model`])
+    /// is the paper's script: the synchronized heartbeat ([`Fig16Rejoin::Heartbeat`]).
+    LogCabin,
 }
+
+/// One file write in the [`Fig16Model::LogCabin`] model, µs. The paper gives no figure for it
+/// (its broadcast time of "roughly 15 ms" is a round trip plus writes), so it is read off the
+/// paper's own trials: the shortest election, from the timeout to the new leader's first
+/// heartbeat, is the shortest time without a leader less the shortest detection (half the
+/// minimum election timeout): 9.3 ms at 12–24 ms and 9.4 ms at 150–175 ms
+/// (docs/experiments/fig16-paper.json). An election writes five files one after the other
+/// (the candidate's term and vote; a voter's term, then its vote; the leader's no-op entry
+/// and the metadata) and crosses the LAN three times (about 0.1 ms each at the shortest):
+/// 5w + 0.3 ms = 9.3 ms gives w = 1.8 ms.
+pub const FIG16_LOGCABIN_WRITE_US: Micros = 1_800;
 
 impl Fig16Model {
     /// `(one-way latency range, disk write)`, µs.
@@ -51,21 +68,24 @@ impl Fig16Model {
         match self {
             Fig16Model::Disk => ((100, 250), 14_600),
             Fig16Model::Network => ((7 * MS, 8 * MS), 0),
+            // Its writes are LogCabin's files (`Fig16Setup::logcabin_write_us`).
+            Fig16Model::LogCabin => ((100, 250), 0),
         }
     }
 
-    /// Both models, in the order the page and the CLI list them.
-    pub const ALL: [Fig16Model; 2] = [Fig16Model::Disk, Fig16Model::Network];
+    /// Every model, in the order the page and the CLI list them.
+    pub const ALL: [Fig16Model; 3] = [Fig16Model::Disk, Fig16Model::Network, Fig16Model::LogCabin];
 
-    /// `disk` or `network`.
+    /// `disk`, `network` or `logcabin`.
     pub fn name(self) -> &'static str {
         match self {
             Fig16Model::Disk => "disk",
             Fig16Model::Network => "network",
+            Fig16Model::LogCabin => "logcabin",
         }
     }
 
-    /// The model named `name` (`disk` or `network`), if any.
+    /// The model named `name` (`disk`, `network` or `logcabin`), if any.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|m| m.name() == name)
     }
@@ -143,6 +163,18 @@ pub struct Fig16Setup {
     pub heartbeats: Fig16Heartbeats,
     /// When the two servers with shorter logs come back.
     pub rejoin: Fig16Rejoin,
+    /// The [`Fig16Model::LogCabin`] model's file write, µs (None: [`FIG16_LOGCABIN_WRITE_US`]);
+    /// other models ignore it.
+    pub logcabin_write_us: Option<Micros>,
+}
+
+impl Fig16Setup {
+    /// The set-up a model is measured with by default: the default one, but for
+    /// [`Fig16Model::LogCabin`] the paper's synchronized heartbeat ([`Fig16Rejoin::Heartbeat`]).
+    pub fn for_model(model: Fig16Model) -> Self {
+        let rejoin = if model == Fig16Model::LogCabin { Fig16Rejoin::Heartbeat } else { Fig16Rejoin::Crash };
+        Fig16Setup { rejoin, ..Fig16Setup::default() }
+    }
 }
 
 /// The simulation settings of a Figure 16 trial with election timeouts in `[lo, hi]` ms.
@@ -164,6 +196,7 @@ pub fn fig16_config_with(seed: u64, (lo, hi): (u64, u64), model: Fig16Model, hea
         check_quorum: false,
         snapshot_interval: None,
         per_follower_heartbeats: heartbeats == Fig16Heartbeats::PerFollower,
+        logcabin_writes_us: (model == Fig16Model::LogCabin).then_some(FIG16_LOGCABIN_WRITE_US),
         ..Config::default()
     }
 }
@@ -210,7 +243,10 @@ pub fn fig16_trial_with(seed: u64, range_ms: (u64, u64), model: Fig16Model, setu
 /// (and the two behind servers came back), the crashed leader's index and the time of the
 /// crash; None when no leader held on long enough.
 fn crash_leader(seed: u64, range_ms: (u64, u64), model: Fig16Model, setup: Fig16Setup) -> Option<(Simulation<super::Raft>, usize, Micros)> {
-    let config = fig16_config_with(seed, range_ms, model, setup.heartbeats);
+    let mut config = fig16_config_with(seed, range_ms, model, setup.heartbeats);
+    if let (Some(w), Some(_)) = (setup.logcabin_write_us, config.logcabin_writes_us) {
+        config.logcabin_writes_us = Some(w);
+    }
     let latest = config.latency_us.1;
     let heartbeat = config.heartbeat_us;
     let mut rng = Pcg64Mcg::seed_from_u64(seed ^ 0xf16_f16);

@@ -120,6 +120,23 @@ pub struct Options {
     /// and pipelined AppendEntries (the default; `sim::experiments` measures both). Native
     /// builds only: a wasm build ignores it (the page does not offer it).
     pub per_follower_heartbeats: bool,
+    /// Stable storage and timers as in LogCabin of September 2013 (commit 24caf70), the
+    /// implementation the Raft paper measured (§9.3; dissertation §9.4): Some(w) µs per file.
+    /// Its `SimpleFileLog` wrote every piece of state as a file of its own, fsynced. Each write
+    /// ran under the server's lock, so nothing left until it was done:
+    /// - a candidate writes its new term and vote before its RequestVotes leave
+    ///   (`startNewElection`);
+    /// - a voter writes a newer term (`stepDown`), then its vote, before it answers;
+    /// - a follower writes a newer term, then for each entry it appends the entry and the
+    ///   metadata (one more if it truncated);
+    /// - a new leader writes its no-op entry and the metadata before its first AppendEntries
+    ///   (`becomeLeader`), and a command likewise before it is sent.
+    ///
+    /// Each file delays what the handler sends next by w ([`Effect::Hold`]). Election timeouts
+    /// are drawn in whole milliseconds ([`Delay::UniformWholeMs`], as `setElectionTimer` did).
+    /// None: the simulator's single `persist_us` write before replies (the default). Native
+    /// and experiments builds only: a widget's wasm ignores it.
+    pub logcabin_writes_us: Option<Micros>,
 }
 
 /// Raft, with its options: the [`Protocol`] the simulator drives.
@@ -184,6 +201,18 @@ impl Raft {
         cfg!(not(target_family = "wasm")) && self.options.per_follower_heartbeats
     }
 
+    /// LogCabin's per-file writes ([`Options::logcabin_writes_us`]), if on in this build.
+    fn logcabin(&self) -> Option<Micros> {
+        self.options.logcabin_writes_us.filter(|_| cfg!(any(not(target_family = "wasm"), feature = "experiments-api")))
+    }
+
+    /// With LogCabin's writes, `files` files are written before what the handler sends next.
+    fn write_files(&self, files: u64, out: &mut Out<Self>) {
+        if let Some(w) = self.logcabin().filter(|_| files > 0) {
+            out.push(Effect::Hold(w * files));
+        }
+    }
+
     /// Sends the leader's AppendEntries. With per-follower heartbeats (LogCabin's peer
     /// threads), a request to a follower that has not answered the previous one waits (what it
     /// lacks goes out with the answer, [`Self::answered`]), and each request that goes out
@@ -224,7 +253,7 @@ impl Raft {
     fn reset_election_timer(&self, n: &mut RaftNode, out: &mut Out<Self>) {
         let (lo, hi) = self.options.election_timeout_us;
         out.push(Effect::CancelTimers);
-        out.set_timer(Timer::Election, Delay::Uniform(lo, hi));
+        out.set_timer(Timer::Election, if self.logcabin().is_some() { Delay::UniformWholeMs(lo, hi) } else { Delay::Uniform(lo, hi) });
         n.election_timer = true;
         n.flush_pending = false;
     }
@@ -292,6 +321,8 @@ impl Raft {
     /// The node has just become candidate with `args`: ask everyone for votes.
     fn campaign(&self, n: &mut RaftNode, cx: &Ctx, args: RequestVoteArgs, out: &mut Out<Self>) {
         self.reset_election_timer(n, out);
+        // LogCabin: the new term and the vote for itself, one file.
+        self.write_files(1, out);
         broadcast(cx, out, Payload::RequestVote(args));
         if n.core.has_won_election() {
             self.win(n, cx, out);
@@ -308,6 +339,8 @@ impl Raft {
         let no_op = n.core.last_log_index() > before;
         out.note(Note::Leader { at: cx.me, term: n.core.current_term(), votes, of: n.core.cluster().len(), no_op });
         n.busy = 0;
+        // LogCabin: the no-op entry's file and the metadata.
+        self.write_files(if no_op { 2 } else { 0 }, out);
         self.send_appends(n, out, requests);
         self.start_leader_timers(n, self.options.heartbeat_us, out);
     }
@@ -317,6 +350,7 @@ impl Raft {
         match self.options.batch_us {
             None => {
                 let (index, requests) = n.core.replicate_shared(command)?;
+                self.write_files(2, out);
                 self.send_appends(n, out, requests);
                 Ok(index)
             }
@@ -376,6 +410,7 @@ impl Raft {
                 if reply.vote_granted || args.term > was.1 {
                     out.push(Effect::Persist);
                 }
+                self.write_files(u64::from(args.term > was.1) + u64::from(reply.vote_granted), out);
                 out.send(f, Payload::RequestVoteResponse(reply));
                 what
             }
@@ -460,6 +495,10 @@ impl Raft {
                 if matches!(decision, AppendDecision::Accepted { appended, .. } if appended > 0) || args.term > was.1 {
                     out.push(Effect::Persist);
                 }
+                if let AppendDecision::Accepted { appended, truncated_from } = decision {
+                    self.write_files(2 * appended + u64::from(truncated_from.is_some()), out);
+                }
+                self.write_files(u64::from(args.term > was.1), out);
                 out.send(f, Payload::AppendEntriesResponse(reply));
                 what
             }

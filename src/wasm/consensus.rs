@@ -346,6 +346,7 @@ fn raft_options(options: &JsValue) -> JsResult<(Options, u64)> {
         read_index: false,
         batch_us: None,
         per_follower_heartbeats: false,
+        logcabin_writes_us: None,
     };
     let mut seed = 1;
     if options.is_undefined() || options.is_null() {

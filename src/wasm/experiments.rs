@@ -28,7 +28,9 @@ struct Fig16Js {
 /// panel: runs `options.trials` trials (1–10000) of one election-timeout range
 /// `options.rangeMs` (`[lo, hi]` integer ms, 1 ≤ lo ≤ hi ≤ 10000) with seeds `options.seed`,
 /// `seed + 1`, … (default 1) under `options.model` (`"disk"`, the paper's LAN cluster whose
-/// 15 ms broadcast time is mostly a disk write, the default; or `"network"`). Returns
+/// 15 ms broadcast time is mostly a disk write, the default; `"network"`; or `"logcabin"`,
+/// LogCabin's per-file writes and whole-ms timeouts with the paper's synchronized heartbeat,
+/// `raft::experiments::Fig16Model::LogCabin`). Returns
 /// `{rangeMs, model, trials, noLeaderToCrash, capped, medianMs, p90Ms, p99Ms, maxMs, meanMs,
 /// cdf: [[ms, fraction], …]}`; trials with no new leader within 20 s count as 20000 ms
 /// (`capped`); trials where no leader held on long enough to be crashed are left out of the
@@ -36,7 +38,7 @@ struct Fig16Js {
 /// Errors name the option and the rule.
 #[wasm_bindgen(js_name = fig16Range)]
 pub fn fig16_range(options: JsValue) -> JsResult<JsValue> {
-    use crate::raft::experiments::{fig16_range, Fig16Model};
+    use crate::raft::experiments::{fig16_range_with, Fig16Model, Fig16Setup};
     object(&options, "options")?;
     only_keys(&options, &["rangeMs", "trials", "seed", "model"])?;
     let range = array(&get(&options, "rangeMs"), "rangeMs")?;
@@ -56,10 +58,10 @@ pub fn fig16_range(options: JsValue) -> JsResult<JsValue> {
         v if v.is_undefined() => Fig16Model::Disk,
         v => {
             let name = string(&v, "model")?;
-            Fig16Model::from_name(&name).ok_or_else(|| invalid("model", format!("must be \"disk\" or \"network\" (got \"{name}\")")))?
+            Fig16Model::from_name(&name).ok_or_else(|| invalid("model", format!("must be \"disk\", \"network\" or \"logcabin\" (got \"{name}\")")))?
         }
     };
-    let r = fig16_range(seed, (lo, hi), trials, model);
+    let r = fig16_range_with(seed, (lo, hi), trials, model, Fig16Setup::for_model(model));
     Ok(to_js(&Fig16Js {
         range_ms: [lo, hi],
         model: model.name(),
