@@ -42,11 +42,11 @@
 
 use std::collections::VecDeque;
 
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
 use crate::error::{Error, Result};
-use crate::protocol::{Answer, Ctx, Effect, Micros, NodeId, Out, Protocol};
+use crate::protocol::{Answer, Ctx, Delay, Effect, Micros, NodeId, Out, Protocol};
 
 /// A pending timer instance.
 #[derive(Clone, Copy, Debug)]
@@ -319,7 +319,12 @@ impl<P: Protocol> Standalone<P> {
                 }
                 Effect::Persist => self.persists += 1,
                 Effect::SetTimer(timer, d) => {
-                    let after = d.draw(&mut self.rng);
+                    let after = match d {
+                        Delay::After(us) => us,
+                        Delay::Uniform(lo, hi) => self.rng.random_range(lo..=hi),
+                        #[cfg(any(not(target_family = "wasm"), feature = "experiments-api"))]
+                        whole_ms => whole_ms.draw(&mut self.rng),
+                    };
                     self.set_timer(timer, self.now, self.now.saturating_add(after));
                 }
                 Effect::CancelTimer(timer) => self.pending.retain(|t| t.timer != timer),
@@ -372,7 +377,7 @@ mod tests {
     //! `tests/standalone.rs` wires Raft nodes by hand.
 
     use super::*;
-    use crate::protocol::{ClientCall, Delay, Invariants, Violation};
+    use crate::protocol::{ClientCall, Invariants, Violation};
 
     const MS: Micros = 1_000;
 

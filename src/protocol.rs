@@ -41,9 +41,8 @@ pub fn name(id: NodeId) -> std::borrow::Cow<'static, str> {
     }
 }
 
-/// How long a timer runs. The simulator draws a [`Delay::Uniform`] or [`Delay::UniformWholeMs`]
-/// from its seeded RNG when it applies the effect ([`Delay::draw`]); a [`Delay::After`] draws
-/// nothing.
+/// How long a timer runs. The simulator draws a random one from its seeded RNG when it
+/// applies the effect ([`Delay::draw`]); a [`Delay::After`] draws nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Delay {
     /// Exactly this many µs.
@@ -53,6 +52,8 @@ pub enum Delay {
     /// Uniformly in `[lo, hi]` µs, then rounded to the nearest whole millisecond, as a timer
     /// library that counts whole milliseconds draws it (a uniform draw, rounded half up: the
     /// two ends are half as likely as the values between them). One draw, as `Uniform`.
+    /// Native and experiments builds only (no widget uses it).
+    #[cfg(any(not(target_family = "wasm"), feature = "experiments-api"))]
     UniformWholeMs(Micros, Micros),
 }
 
@@ -62,6 +63,7 @@ impl Delay {
         match self {
             Delay::After(us) => us,
             Delay::Uniform(lo, hi) => rng.random_range(lo..=hi),
+            #[cfg(any(not(target_family = "wasm"), feature = "experiments-api"))]
             Delay::UniformWholeMs(lo, hi) => rng.random_range(lo..=hi).saturating_add(500) / 1_000 * 1_000,
         }
     }

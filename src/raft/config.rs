@@ -65,7 +65,9 @@ pub struct Config {
     pub per_follower_heartbeats: bool,
     /// Stable storage and timers as in LogCabin of 2013, which the Raft paper measured (see
     /// [`Options::logcabin_writes_us`]): Some(w) writes each piece of state as its own file
-    /// taking w µs, before anything else is sent. None by default.
+    /// taking w µs, before anything else is sent. None by default. Native and experiments
+    /// builds only.
+    #[cfg(any(not(target_family = "wasm"), feature = "experiments-api"))]
     pub logcabin_writes_us: Option<Micros>,
 }
 
@@ -88,6 +90,7 @@ impl Default for Config {
             batch_us: None,
             persist_us: 0,
             per_follower_heartbeats: false,
+            #[cfg(any(not(target_family = "wasm"), feature = "experiments-api"))]
             logcabin_writes_us: None,
         }
     }
@@ -136,6 +139,7 @@ impl Config {
             read_index: self.read_index,
             batch_us: self.batch_us,
             per_follower_heartbeats: self.per_follower_heartbeats,
+            #[cfg(any(not(target_family = "wasm"), feature = "experiments-api"))]
             logcabin_writes_us: self.logcabin_writes_us,
         };
         (sim, options)
@@ -160,6 +164,7 @@ impl Config {
             read_index: o.read_index,
             batch_us: o.batch_us,
             per_follower_heartbeats: o.per_follower_heartbeats,
+            #[cfg(any(not(target_family = "wasm"), feature = "experiments-api"))]
             logcabin_writes_us: o.logcabin_writes_us,
         }
     }

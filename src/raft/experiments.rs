@@ -185,7 +185,8 @@ pub fn fig16_config(seed: u64, range_ms: (u64, u64), model: Fig16Model) -> Confi
 /// [`fig16_config`] with the leader's heartbeat schedule chosen.
 pub fn fig16_config_with(seed: u64, (lo, hi): (u64, u64), model: Fig16Model, heartbeats: Fig16Heartbeats) -> Config {
     let (latency_us, persist_us) = model.timing();
-    Config {
+    #[allow(unused_mut)]
+    let mut config = Config {
         seed,
         nodes: 5,
         latency_us,
@@ -196,9 +197,14 @@ pub fn fig16_config_with(seed: u64, (lo, hi): (u64, u64), model: Fig16Model, hea
         check_quorum: false,
         snapshot_interval: None,
         per_follower_heartbeats: heartbeats == Fig16Heartbeats::PerFollower,
-        logcabin_writes_us: (model == Fig16Model::LogCabin).then_some(FIG16_LOGCABIN_WRITE_US),
         ..Config::default()
+    };
+    // (A widget's build has no such option, and no page offers the model there.)
+    #[cfg(any(not(target_family = "wasm"), feature = "experiments-api"))]
+    {
+        config.logcabin_writes_us = (model == Fig16Model::LogCabin).then_some(FIG16_LOGCABIN_WRITE_US);
     }
+    config
 }
 
 /// How one Figure 16 trial ended.
@@ -243,7 +249,9 @@ pub fn fig16_trial_with(seed: u64, range_ms: (u64, u64), model: Fig16Model, setu
 /// (and the two behind servers came back), the crashed leader's index and the time of the
 /// crash; None when no leader held on long enough.
 fn crash_leader(seed: u64, range_ms: (u64, u64), model: Fig16Model, setup: Fig16Setup) -> Option<(Simulation<super::Raft>, usize, Micros)> {
+    #[allow(unused_mut)]
     let mut config = fig16_config_with(seed, range_ms, model, setup.heartbeats);
+    #[cfg(any(not(target_family = "wasm"), feature = "experiments-api"))]
     if let (Some(w), Some(_)) = (setup.logcabin_write_us, config.logcabin_writes_us) {
         config.logcabin_writes_us = Some(w);
     }

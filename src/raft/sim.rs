@@ -135,7 +135,8 @@ pub struct Options {
     /// Each file delays what the handler sends next by w ([`Effect::Hold`]). Election timeouts
     /// are drawn in whole milliseconds ([`Delay::UniformWholeMs`], as `setElectionTimer` did).
     /// None: the simulator's single `persist_us` write before replies (the default). Native
-    /// and experiments builds only: a widget's wasm ignores it.
+    /// and experiments builds only: a widget's wasm has no such field.
+    #[cfg(any(not(target_family = "wasm"), feature = "experiments-api"))]
     pub logcabin_writes_us: Option<Micros>,
 }
 
@@ -203,7 +204,19 @@ impl Raft {
 
     /// LogCabin's per-file writes ([`Options::logcabin_writes_us`]), if on in this build.
     fn logcabin(&self) -> Option<Micros> {
-        self.options.logcabin_writes_us.filter(|_| cfg!(any(not(target_family = "wasm"), feature = "experiments-api")))
+        #[cfg(any(not(target_family = "wasm"), feature = "experiments-api"))]
+        return self.options.logcabin_writes_us;
+        #[allow(unreachable_code)]
+        None
+    }
+
+    /// The election timer's delay: uniform in `[lo, hi]`, in whole ms with LogCabin's timers.
+    fn election_delay(&self, (lo, hi): (Micros, Micros)) -> Delay {
+        #[cfg(any(not(target_family = "wasm"), feature = "experiments-api"))]
+        if self.logcabin().is_some() {
+            return Delay::UniformWholeMs(lo, hi);
+        }
+        Delay::Uniform(lo, hi)
     }
 
     /// With LogCabin's writes, `files` files are written before what the handler sends next.
@@ -251,9 +264,8 @@ impl Raft {
     }
 
     fn reset_election_timer(&self, n: &mut RaftNode, out: &mut Out<Self>) {
-        let (lo, hi) = self.options.election_timeout_us;
         out.push(Effect::CancelTimers);
-        out.set_timer(Timer::Election, if self.logcabin().is_some() { Delay::UniformWholeMs(lo, hi) } else { Delay::Uniform(lo, hi) });
+        out.set_timer(Timer::Election, self.election_delay(self.options.election_timeout_us));
         n.election_timer = true;
         n.flush_pending = false;
     }

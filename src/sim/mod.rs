@@ -25,7 +25,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
-use crate::protocol::{Answer, BugSet, Byzantine, Ctx, Effect, Invariants, NodeId, Out, Protocol};
+use crate::protocol::{Answer, BugSet, Byzantine, Ctx, Delay, Effect, Invariants, NodeId, Out, Protocol};
 use crate::error::{Error, Result};
 
 pub use crate::protocol::{Micros, Violation};
@@ -574,7 +574,12 @@ impl<P: Protocol> Simulation<P> {
                 Effect::Persist => delay = self.config.persist_us,
                 Effect::Hold(us) => held += us,
                 Effect::SetTimer(timer, d) => {
-                    let after = d.draw(&mut self.rng);
+                    let after = match d {
+                        Delay::After(us) => us,
+                        Delay::Uniform(lo, hi) => self.rng.random_range(lo..=hi),
+                        #[cfg(any(not(target_family = "wasm"), feature = "experiments-api"))]
+                        whole_ms => whole_ms.draw(&mut self.rng),
+                    };
                     self.set_timer(i, timer, self.now, self.now + after);
                 }
                 Effect::CancelTimer(timer) => {

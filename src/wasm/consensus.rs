@@ -346,6 +346,7 @@ fn raft_options(options: &JsValue) -> JsResult<(Options, u64)> {
         read_index: false,
         batch_us: None,
         per_follower_heartbeats: false,
+        #[cfg(any(not(target_family = "wasm"), feature = "experiments-api"))]
         logcabin_writes_us: None,
     };
     let mut seed = 1;
