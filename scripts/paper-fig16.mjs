@@ -11,7 +11,9 @@
 //   node scripts/paper-fig16.mjs benchmarks-randomness.svg benchmarks-scale.svg > docs/experiments/fig16-paper.json
 //
 // Prints {"source", "ranges": [{"range_ms": [lo, hi], "trials": N, "ms": [sorted times, 0.1 ms]}]}.
+// With --cdf FILE, prints the compact CDF www/experiments.js draws (`paperCdf`).
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 
 /** The stroked paths of a cairo SVG: colour, miter limit (1 for data, 10 for guides), points. */
 function paths(file) {
@@ -73,24 +75,49 @@ function panel(file, ranges, axis) {
   });
 }
 
-const [top, bottom] = process.argv.slice(2);
-if (!top || !bottom) {
-  console.error('usage: node scripts/paper-fig16.mjs benchmarks-randomness.svg benchmarks-scale.svg');
-  process.exit(2);
+/**
+ * The paper's CDF in 41 points per range, as www/experiments.js draws it: the shortest trial,
+ * then the trial at every 2.5 % (the k-th of n at k/n), whole ms. `data` is this script's output.
+ */
+export function paperCdf(data) {
+  const out = {};
+  for (const r of data.ranges) {
+    const key = r.range_ms.join('-');
+    if (key in out) continue;
+    const m = r.ms;
+    out[key] = [m[0], ...Array.from({ length: 40 }, (_, i) => m[Math.ceil(((i + 1) / 40) * m.length) - 1])].map((ms) => Math.round(ms));
+  }
+  return out;
 }
-// Top: log10; the ticks run 100, 200, …, 900, 1000, 2000, …: a decade is the distance from the
-// first tick to the tenth.
-const logAxis = (xs) => {
-  const decade = xs[9] - xs[0];
-  return (x) => 100 * 10 ** ((x - xs[0]) / decade);
-};
-// Bottom: linear, a tick every 25 ms from 0.
-const linearAxis = (xs) => (x) => ((x - xs[0]) / (xs[1] - xs[0])) * 25;
-const out = {
-  source: 'github.com/ongardie/dissertation@42841d17fe814dbc5d077428ba3fffb88fd91422 leaderelection/benchmarks-{randomness,scale}.svg, read back by scripts/paper-fig16.mjs',
-  ranges: [
-    ...panel(top, [[150, 150], [150, 151], [150, 155], [150, 175], [150, 200], [150, 300]], logAxis),
-    ...panel(bottom, [[12, 24], [25, 50], [50, 100], [100, 200], [150, 300]], linearAxis),
-  ],
-};
-console.log(JSON.stringify(out));
+
+function main() {
+  const [top, bottom] = process.argv.slice(2);
+  if (top === '--cdf') {
+    // node scripts/paper-fig16.mjs --cdf docs/experiments/fig16-paper.json: the constant for www/experiments.js.
+    console.log(`const PAPER_CDF = ${JSON.stringify(paperCdf(JSON.parse(readFileSync(bottom, 'utf8'))))};`);
+    return;
+  }
+  if (!top || !bottom) {
+    console.error('usage: node scripts/paper-fig16.mjs benchmarks-randomness.svg benchmarks-scale.svg');
+    process.exit(2);
+  }
+  // Top: log10; the ticks run 100, 200, …, 900, 1000, 2000, …: a decade is the distance from the
+  // first tick to the tenth.
+  const logAxis = (xs) => {
+    const decade = xs[9] - xs[0];
+    return (x) => 100 * 10 ** ((x - xs[0]) / decade);
+  };
+  // Bottom: linear, a tick every 25 ms from 0.
+  const linearAxis = (xs) => (x) => ((x - xs[0]) / (xs[1] - xs[0])) * 25;
+  const out = {
+    source: 'github.com/ongardie/dissertation@42841d17fe814dbc5d077428ba3fffb88fd91422 leaderelection/benchmarks-{randomness,scale}.svg, read back by scripts/paper-fig16.mjs',
+    ranges: [
+      ...panel(top, [[150, 150], [150, 151], [150, 155], [150, 175], [150, 200], [150, 300]], logAxis),
+      ...panel(bottom, [[12, 24], [25, 50], [50, 100], [100, 200], [150, 300]], linearAxis),
+    ],
+  };
+  console.log(JSON.stringify(out));
+}
+
+// Run as a script, not when a test imports paperCdf.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main();

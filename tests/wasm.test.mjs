@@ -583,9 +583,13 @@ test('fig16Range runs the paper\'s Figure 16 trials; fig16Paper lists its ranges
   assert.ok(r.cdf[0][0] >= 75 && r.medianMs < 450, JSON.stringify(r.cdf[0]));
   assert.deepEqual(fig16Range({ rangeMs: [150, 300], trials: 20, seed: 1 }), r, 'deterministic');
   assert.equal(r.cdf.at(-1)[1], 1);
+  // LogCabin's writes and whole-ms timers with the paper's synchronized heartbeat: with no
+  // randomness every election splits (the paper: "consistently longer than 10 s").
+  const lc = fig16Range({ rangeMs: [150, 150], trials: 5, model: 'logcabin' });
+  assert.deepEqual([lc.model, lc.capped, lc.medianMs], ['logcabin', 5, 20000]);
   throwsError(() => fig16Range({ rangeMs: [0, 5], trials: 1 }), /^rangeMs must be \[lo, hi\], integers with 1 <= lo <= hi <= 10000$/);
   throwsError(() => fig16Range({ rangeMs: [5, 6], trials: 0 }), /^trials must be an integer from 1 to 10000$/);
-  throwsError(() => fig16Range({ rangeMs: [5, 6], trials: 1, model: 'x' }), /^model must be "disk" or "network" \(got "x"\)$/);
+  throwsError(() => fig16Range({ rangeMs: [5, 6], trials: 1, model: 'x' }), /^model must be "disk", "network" or "logcabin" \(got "x"\)$/);
   throwsError(() => fig16Range({ rangeMs: [5, 6], trials: 1, speed: 2 }), /^options\.speed is not an option/);
   throwsError(() => fig16Range(null), /^options must be an object/);
 });
