@@ -46,6 +46,11 @@ impl Chaos for Pbft {
     ///   change, §4.4; one that rests on fewer, a traitor's word for instance, is what the next
     ///   view change must not lose): cut it off or crash it, so that the others change views
     ///   without it.
+    /// - `Unreplicated` its primary too when no other honest replica holds that sequence
+    ///   number prepared (the commit rests on the replica and a traitor alone, fewer than
+    ///   f + 1 honest: the `count-messages` bug counting a traitor's repeated commit, say): the
+    ///   primary, which holds the pre-prepare, goes down or is cut off as well, so it cannot
+    ///   re-send it and the others change views before they prepare it.
     fn moments(sim: &Simulation<Pbft>, out: &mut Vec<Moment>) {
         let n = sim.ids().len();
         if !(0..n).any(|i| sim.byzantine(i).is_some()) {
@@ -66,6 +71,15 @@ impl Chaos for Pbft {
             let thin = r.log().iter().filter(|(_, e)| e.committed).any(|(s, _)| (0..n).filter(|&j| sim.node_state(j).core.phase(*s) >= Phase::Prepared).count() < q);
             if thin {
                 out.push(Moment::Unreplicated(i));
+            }
+            // Committed-local where no other honest replica holds it prepared (fewer than f + 1
+            // honest ones: only a traitor's word, §4.4): the primary, which holds the
+            // pre-prepare, is a leader with an entry only a minority has; crashed or cut off
+            // too, it cannot re-send its pre-prepare, and the others change views first.
+            let p = r.primary_of(r.view());
+            let lone = |s: &u64| !(0..n).any(|j| j != i && sim.byzantine(j).is_none() && sim.node_state(j).core.phase(*s) >= Phase::Prepared);
+            if p != i && sim.byzantine(p).is_none() && r.log().iter().any(|(s, e)| e.committed && lone(s)) && !out.contains(&Moment::Unreplicated(p)) {
+                out.push(Moment::Unreplicated(p));
             }
         }
     }
