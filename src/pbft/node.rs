@@ -351,6 +351,8 @@ impl Replica {
         &self.log
     }
     /// The phase `seq` reached here.
+    // (not inlined: the nemesis's moments call it in several places; a smaller wasm)
+    #[inline(never)]
     pub fn phase(&self, seq: Seq) -> Phase {
         if seq <= self.executed {
             return Phase::Executed;
