@@ -165,3 +165,20 @@ fn aimed_faults_find_unbound_digest_within_120_seeds_and_the_same_seeds_without_
         assert!(chaos::run::<Pbft>(&pbft_cfg(s, None)).unwrap().1.violations.is_empty(), "seed {s} without the bug");
     }
 }
+
+#[test]
+fn aimed_faults_find_count_messages_in_10_of_300_seeds_and_the_same_seeds_without_it_are_clean() {
+    // Counting per message instead of per sender (§4.2) lets an honest replica commit on its
+    // own prepared certificate and an equivocating traitor's repeated commit; the next view
+    // change drops that request only if no other honest replica holds it prepared (§4.4).
+    // The nemesis cuts off or crashes that replica and its primary (Moment::Unreplicated for
+    // both) so that the others change views before they prepare it. Issue #16's target.
+    use consensus_playground::pbft::Pbft;
+    let failing: Vec<u64> = (0..300).filter(|&s| !chaos::run::<Pbft>(&pbft_cfg(s, Some("count-messages"))).unwrap().1.violations.is_empty()).collect();
+    assert!(failing.len() >= 10, "failing seeds {failing:?}");
+    for &s in &failing {
+        let (_, report) = chaos::run::<Pbft>(&pbft_cfg(s, Some("count-messages"))).unwrap();
+        assert_eq!(report.violations[0].rule, "View-Change Safety", "seed {s}");
+        assert!(chaos::run::<Pbft>(&pbft_cfg(s, None)).unwrap().1.violations.is_empty(), "seed {s} without the bug");
+    }
+}

@@ -432,3 +432,22 @@ fn randomized_runs_find_no_violation_without_a_bug_and_find_the_bugs() {
         assert!(found, "{} not found in 60 seeds", bug.name());
     }
 }
+
+/// `count-messages` with an equivocating backup, which echoes each prepare with its commit
+/// twice (§4.2: 2f + 1 commits "from different replicas"): with n3 cut off, n2 commits-local
+/// on its own prepared certificate and n4's repeated commit while the primary n1 is not even
+/// prepared (n4 sends it no prepare); counted per sender, n2 waits for a third replica.
+#[test]
+fn bug_count_messages_lets_a_backup_commit_on_a_traitors_repeated_commit_s4_2() {
+    use consensus_playground::pbft::Phase;
+    let run = |o: Options| {
+        let mut s = sim_with(1, 4, o);
+        s.set_byzantine(3, lie(Behaviour::Equivocate)).unwrap();
+        s.partition(&[vec![2]]).unwrap();
+        s.client_request("\"a\"".into(), None).unwrap();
+        s.run_until(60 * MS);
+        (s.node(1).phase(1), s.node(0).phase(1))
+    };
+    assert_eq!(run(bugs(Bug::CountMessages)), (Phase::Executed, Phase::PrePrepared));
+    assert_eq!(run(Options::default()), (Phase::Prepared, Phase::PrePrepared));
+}

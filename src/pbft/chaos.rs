@@ -4,7 +4,7 @@
 use rand::Rng;
 use rand_pcg::Pcg64Mcg;
 
-use super::node::{quorum, Options, Phase};
+use super::node::{faults, quorum, Options, Phase};
 use super::sim::Pbft;
 use crate::error::Result;
 use crate::sim::chaos::{Chaos, ChaosConfig, Moment};
@@ -46,6 +46,11 @@ impl Chaos for Pbft {
     ///   change, §4.4; one that rests on fewer, a traitor's word for instance, is what the next
     ///   view change must not lose): cut it off or crash it, so that the others change views
     ///   without it.
+    /// - `Unreplicated` its primary too when fewer than f + 1 honest replicas hold that
+    ///   sequence number prepared (the commit rests on a traitor's word: the `count-messages`
+    ///   bug counting a traitor's repeated commit, say): the primary, which holds the
+    ///   pre-prepare, goes down or is cut off as well, so it cannot re-send it and the others
+    ///   change views before they prepare it.
     fn moments(sim: &Simulation<Pbft>, out: &mut Vec<Moment>) {
         let n = sim.ids().len();
         if !(0..n).any(|i| sim.byzantine(i).is_some()) {
@@ -63,9 +68,24 @@ impl Chaos for Pbft {
             if r.is_primary() {
                 out.push(Moment::Depose(i));
             }
-            let thin = r.log().iter().filter(|(_, e)| e.committed).any(|(s, _)| (0..n).filter(|&j| sim.node_state(j).core.phase(*s) >= Phase::Prepared).count() < q);
+            // Per committed-local sequence number: the replicas that hold it prepared, and the
+            // honest ones among them.
+            let (mut thin, mut lone) = (false, false);
+            for s in r.log().iter().filter(|(_, e)| e.committed).map(|(s, _)| *s) {
+                let (all, honest) = (0..n).filter(|&j| sim.node_state(j).core.phase(s) >= Phase::Prepared).fold((0, 0), |(a, h), j| (a + 1, h + usize::from(sim.byzantine(j).is_none())));
+                thin |= all < q;
+                lone |= honest <= faults(n);
+            }
             if thin {
                 out.push(Moment::Unreplicated(i));
+            }
+            // Fewer than f + 1 honest replicas hold it prepared (only a traitor's word, §4.4):
+            // its primary, which holds the pre-prepare, is a leader with an entry only a
+            // minority has; down or cut off too, it cannot re-send its pre-prepare, and the
+            // others change views before they prepare it.
+            let p = r.primary_of(r.view());
+            if lone && p != i && sim.byzantine(p).is_none() {
+                out.push(Moment::Unreplicated(p));
             }
         }
     }

@@ -87,8 +87,8 @@ pub enum Behaviour {
     /// `equivocate`: as primary, one request to half the backups and another (or the null
     /// request) to the others for the same sequence number, then (a little later) the other
     /// pre-prepare too; as primary or backup, it sends no prepare or commit of its own but
-    /// echoes every prepare back to its sender with a prepare and a commit for the same digest
-    /// (it tells each replica what it wants to hear).
+    /// echoes every prepare back to its sender with a prepare and a commit for the same digest,
+    /// the commit twice (it tells each replica what it wants to hear, and repeats itself).
     Equivocate,
     /// `wrong-digest`: as primary, half the backups get the digest of the request with the body
     /// of another (or of the null request); its prepares and commits carry a digest that is not
@@ -351,6 +351,8 @@ impl Replica {
         &self.log
     }
     /// The phase `seq` reached here.
+    // (not inlined: the nemesis's moments call it in several places; a smaller wasm)
+    #[inline(never)]
     pub fn phase(&self, seq: Seq) -> Phase {
         if seq <= self.executed {
             return Phase::Executed;
@@ -603,12 +605,15 @@ impl Replica {
             return What::Ignored { kind, why: Ignore::FromPrimary };
         }
         // An equivocating traitor tells each replica what it wants to hear: every prepare is
-        // echoed back to its sender with a prepare and a commit for the same digest.
+        // echoed back to its sender with a prepare and a commit for the same digest, the commit
+        // twice (counted per sender, §4.2, the second is a duplicate).
         if self.behaviour == Some(Behaviour::Equivocate) {
             if self.primary_of(view) != self.me {
                 self.raw_send(from, Msg::Prepare { view, seq, digest: d, replica: self.me }, out);
             }
-            self.raw_send(from, Msg::Commit { view, seq, digest: d, replica: self.me }, out);
+            for _ in 0..2 {
+                self.raw_send(from, Msg::Commit { view, seq, digest: d, replica: self.me }, out);
+            }
         }
         if !self.in_window(o, seq) {
             return What::Ignored { kind, why: Ignore::OutsideWindow(seq) };
