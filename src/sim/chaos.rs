@@ -418,9 +418,9 @@ fn workload(cfg: &ChaosConfig, clients: Option<usize>) -> Option<Workload> {
 /// caller that applies them itself (the page opening a shrunk run, through its JS API).
 pub fn start<P: Chaos>(cfg: &ChaosConfig, clients: Option<usize>) -> Result<Simulation<P>> {
     let mut sim = simulation::<P>(cfg)?;
-    if let Some(w) = workload(cfg, clients) {
-        let reads_stay = P::reads_stay(&sim);
-        sim.start_clients(Workload { reads_stay, ..w });
+    if let Some(mut w) = workload(cfg, clients) {
+        w.reads_stay = P::reads_stay(&sim);
+        sim.start_clients(w);
     }
     Ok(sim)
 }
