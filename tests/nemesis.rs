@@ -182,3 +182,28 @@ fn aimed_faults_find_count_messages_in_10_of_300_seeds_and_the_same_seeds_withou
         assert!(chaos::run::<Pbft>(&pbft_cfg(s, None)).unwrap().1.violations.is_empty(), "seed {s} without the bug");
     }
 }
+
+#[test]
+fn aimed_faults_find_stale_read_at_5_nodes_within_130_seeds_and_the_same_seeds_without_it_are_clean() {
+    // A leader that answers ReadIndex reads without confirming that it still leads (the bug;
+    // dissertation §6.4) answers stale values once cut off with a minority while the majority
+    // elects another and commits a write; without CheckQuorum (§6.2) it goes on believing it
+    // leads. Raft names that leader (Moment::Strand); the nemesis strands it while a client
+    // reads from it, and that run's readers stay with it (Chaos::reads_stay). Only the client
+    // history shows it (crate::lincheck, as `check` runs it). Before: 4 of 300 seeds.
+    use consensus_playground::lincheck;
+    let stale = |s: u64, bug| {
+        let (sim, report) = chaos::run::<Raft>(&cfg(s, bug)).unwrap();
+        assert!(report.violations.is_empty(), "seed {s}: {:?}", report.violations);
+        lincheck::check(sim.history()).is_err()
+    };
+    assert!(!Moment::Strand(0).edge(), "aimed at while it lasts, as a leader");
+    let failing: Vec<u64> = (0..130).filter(|&s| stale(s, Some("stale-read"))).collect();
+    assert!(failing.len() >= 4, "failing seeds {failing:?}");
+    for &s in &failing {
+        let sim = chaos::simulation::<Raft>(&cfg(s, None)).unwrap();
+        let o = &sim.protocol().options;
+        assert!(o.read_index && !o.check_quorum, "seed {s}: ReadIndex on, CheckQuorum off");
+        assert!(!stale(s, None), "seed {s} without the bug");
+    }
+}

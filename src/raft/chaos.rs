@@ -69,6 +69,11 @@ impl Chaos for Raft {
         }
     }
 
+    /// When a deposed leader may answer reads on its own for long ([`stale_reads`]).
+    fn reads_stay(sim: &Simulation<Raft>) -> bool {
+        stale_reads(sim)
+    }
+
     fn command(sim: &mut Simulation<Raft>, command: String) -> Result<()> {
         sim.client_request(command, None).map(|_| ())
     }
@@ -76,7 +81,9 @@ impl Chaos for Raft {
     /// A leader whose last entry only a minority holds (crash it: Figure 8's schedule, §5.4.2);
     /// a follower or candidate that voted in an election still without a leader (reboot it:
     /// votedFor must survive, Figure 2); a leader that has committed an entry of its term
-    /// (leave it a minority: a stale leader answering reads, §6.4 and §8); a leader whose
+    /// (leave it a minority: a stale leader answering reads, §6.4 and §8; stranded, when it
+    /// answers reads without a log entry and never steps down on its own: [`stale_reads`]); a
+    /// leader whose
     /// commitIndex is at an entry that another server contradicts with an entry of a newer term
     /// at the same index (depose it as it commits, so that the other may be elected next:
     /// Figure 8 (c)–(d), see `contradicted`).
@@ -91,7 +98,7 @@ impl Chaos for Raft {
                     // (one that serves reads: it has committed an entry of its term, §6.4)
                     // (terms never fall along a log: only its last entries can be of this term)
                     if n.log().iter().rev().take_while(|e| e.term == n.current_term()).any(|e| e.index <= n.commit_index()) {
-                        out.push(Moment::Leads(i));
+                        out.push(if stale_reads(sim) { Moment::Strand(i) } else { Moment::Leads(i) });
                     }
                     let last = n.last_log_index();
                     let holders = 1 + n.match_index().iter().filter(|(_, &m)| m >= last).count();
@@ -121,4 +128,12 @@ fn contradicted(sim: &Simulation<Raft>, i: usize) -> bool {
     let c = n.commit_index();
     let Some(t) = n.term_at(c).filter(|_| c > 0) else { return false };
     (0..sim.ids().len()).any(|j| j != i && !sim.is_removed(j) && sim.node(j).term_at(c).is_some_and(|u| u > t))
+}
+
+/// Whether a leader cut off from the majority may answer reads for long: with ReadIndex its
+/// reads need no log entry (dissertation §6.4; it confirms it still leads first, unless the
+/// `stale-read` bug skips that), and without CheckQuorum it never steps down on its own (§6.2).
+fn stale_reads(sim: &Simulation<Raft>) -> bool {
+    let o = &sim.protocol().options;
+    o.read_index && !o.check_quorum
 }

@@ -161,6 +161,14 @@ pub enum Moment {
     /// The node has just taken the lead, and the run should see the lead pass on (an honest
     /// primary while a traitor waits for its turn): cut off alone, or crashed, as it begins.
     Depose(usize),
+    /// The node leads and answers reads from its own state, believing it still leads until it
+    /// hears otherwise. While a client reads from it, the nemesis strands it: cut off with a
+    /// minority while every other node is up and the rest of the network whole, so that the
+    /// majority elects another and goes on, and nothing else strikes for a while (not even at
+    /// a vote or an entry of the new leader's), it may answer the clients that still ask it
+    /// with what the majority has since overwritten (a stale read). With no client reading
+    /// from it, or neither partitions nor cuts on, it is aimed at as [`Moment::Leads`].
+    Strand(usize),
     /// The node is where the run should look while the moment lasts (a traitor leads: what it
     /// does shows only if every other node takes part): the nemesis undoes its faults (heals
     /// the network, restarts and resumes the other nodes) and holds still a while.
@@ -172,7 +180,7 @@ impl Moment {
     /// just cast, an entry just appended), rather than at some time while it lasts (a leader,
     /// a node to watch).
     pub fn edge(self) -> bool {
-        !matches!(self, Moment::Leads(_) | Moment::Watch(_))
+        !matches!(self, Moment::Leads(_) | Moment::Watch(_) | Moment::Strand(_))
     }
 }
 
@@ -287,6 +295,12 @@ pub trait Chaos: Protocol {
     }
     /// An extra command from outside the workload (a JSON string), to whoever leads.
     fn command(sim: &mut Simulation<Self>, command: String) -> Result<()>;
+    /// Whether the run's clients keep their reads at the node that last answered one
+    /// ([`Workload::reads_stay`]): true when a node may answer reads from its own state, so
+    /// that a reader lingers at a node that may have been deposed. Default: false.
+    fn reads_stay(_sim: &Simulation<Self>) -> bool {
+        false
+    }
     /// The interesting moments of the run as it stands ([`Moment`]), pushed to `out`, at
     /// which the nemesis aims some of its faults. Default: none (faults strike at random).
     fn moments(_sim: &Simulation<Self>, _out: &mut Vec<Moment>) {}
@@ -376,10 +390,7 @@ impl Log for Vec<Step> {
 }
 
 fn run_logged<P: Chaos>(cfg: &ChaosConfig, log: &mut impl Log) -> Result<(Simulation<P>, ChaosReport)> {
-    let mut sim = simulation::<P>(cfg)?;
-    if let Some(w) = workload(cfg, None) {
-        sim.start_clients(w);
-    }
+    let mut sim = start::<P>(cfg, None)?;
     let mut report = drive(&mut sim, cfg, true, |_| false, log)?;
     if report.violations.is_empty() {
         let found = P::finish(&mut sim, cfg)?;
@@ -407,7 +418,8 @@ fn workload(cfg: &ChaosConfig, clients: Option<usize>) -> Option<Workload> {
 /// caller that applies them itself (the page opening a shrunk run, through its JS API).
 pub fn start<P: Chaos>(cfg: &ChaosConfig, clients: Option<usize>) -> Result<Simulation<P>> {
     let mut sim = simulation::<P>(cfg)?;
-    if let Some(w) = workload(cfg, clients) {
+    if let Some(mut w) = workload(cfg, clients) {
+        w.reads_stay = P::reads_stay(&sim);
         sim.start_clients(w);
     }
     Ok(sim)
@@ -595,11 +607,27 @@ fn aim<P: Chaos>(sim: &mut Simulation<P>, moment: Moment, on: &[Fault], rng: &mu
             sim.crash(i)?;
             log.did(sim.now(), || Action::Crash(i));
         }
-        Moment::Watch(i) => {
+        // (undo every fault but the cut-off group's: heal, cut it off, restart or resume the rest)
+        Moment::Watch(i) | Moment::Strand(i) => {
+            let watch = moment == Moment::Watch(i);
+            let group = if watch || n < 5 { vec![i] } else { vec![i, (i + rng.random_range(1..n)) % n] };
             sim.heal();
             log.did(sim.now(), || Action::Heal);
+            if watch {
+            } else if has(Fault::Partition) {
+                sim.partition(std::slice::from_ref(&group))?;
+                log.did(sim.now(), || Action::Partition(group.clone()));
+            } else {
+                // (or, without partitions, every link across cut both ways)
+                for &from in &group {
+                    for to in (0..n).filter(|k| !group.contains(k)) {
+                        sim.cut_link(from, to, true)?;
+                        log.did(sim.now(), || Action::Cut { from, to, both: true });
+                    }
+                }
+            }
             for k in 0..n {
-                if k == i || sim.is_removed(k) {
+                if group.contains(&k) || sim.is_removed(k) {
                     continue;
                 } else if sim.is_crashed(k) {
                     sim.restart(k)?;
@@ -640,13 +668,15 @@ fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, open_ended: bool,
     let mut moments: Vec<Moment> = Vec::new();
     let mut before: Vec<Moment> = Vec::new();
     let mut hold_until = 0;
+    // (after a stranded node, edge moments wait too: the new leader's first entry is one)
+    let mut hold_edges_until = 0;
     // A run in which nothing happens for 10,000 steps in a row (minutes of simulated time: a
     // lone voter with no clients, say) stops: it would never reach `cfg.events`.
     let mut idle = 0;
     while events < cfg.events && sim.violations().is_empty() && !done(sim) && idle < IDLE_STEPS {
         let until = sim.now() + rng.random_range(1..=30) * MS;
         let mut handled = 0;
-        if aim_rate > 0.0 && !actions.is_empty() {
+        if aim_rate > 0.0 && !actions.is_empty() && sim.now() >= hold_edges_until {
             // Event by event, so that a fault can strike right after the event that made a
             // moment (a vote just cast, an entry just appended), before the next message.
             while let Some(t) = sim.next_event_at().filter(|&t| t <= until) {
@@ -685,11 +715,22 @@ fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, open_ended: bool,
         P::moments(sim, &mut moments);
         moments.retain(|m| !m.edge());
         if !moments.is_empty() && chance(&mut aim_rng, aim_rate) {
-            aim(sim, moments[aim_rng.random_range(0..moments.len())], &actions, &mut aim_rng, log)?;
+            let mut m = moments[aim_rng.random_range(0..moments.len())];
+            // A node is stranded while a client reads from it, by a partition or cuts this run
+            // turns on; else it is cut off as a leader is.
+            if let Moment::Strand(i) = m {
+                if !sim.client_reads_from(i) || !actions.iter().any(|&f| f == Fault::Partition || f == Fault::Cut) {
+                    m = Moment::Leads(i);
+                }
+            }
+            aim(sim, m, &actions, &mut aim_rng, log)?;
             // Then the nemesis holds still a while, so that the protocol's reaction (an
             // election on the majority's side, clients reading from the stale leader) plays
             // out before the next fault.
             hold_until = sim.now() + aim_rng.random_range(100..=2_000) * MS;
+            if let Moment::Strand(_) = m {
+                hold_edges_until = hold_until;
+            }
             continue;
         }
         // Like Jepsen's nemeses, aim at the leader half the time: its failures are the

@@ -33,6 +33,12 @@ pub struct Workload {
     /// as usual; None: the usual mix (7 in 20 are gets). A read-heavy client lingers at a
     /// leader that can no longer commit, where a stale read shows (issue #16 §1).
     pub read_share: Option<f64>,
+    /// Whether a client keeps two nodes, one for its reads and one for its other operations,
+    /// each the one that last answered such an operation, and leaves it only when it fails the
+    /// client (a timeout or a redirect), as a client with a connection for each does. A reader
+    /// then stays with a node that answers reads on its own while the client's writes go
+    /// elsewhere. False: one node for all (the last that answered).
+    pub reads_stay: bool,
 }
 
 impl Default for Workload {
@@ -44,6 +50,7 @@ impl Default for Workload {
             timeout_us: 200_000,
             think_us: 20_000,
             read_share: None,
+            reads_stay: false,
         }
     }
 }
@@ -81,8 +88,17 @@ struct Client {
     id: ClientId,
     seq: u64,
     issued: u64,
-    guess: usize,
+    /// The node it sends its next operation to; with [`Workload::reads_stay`], `[1]` for reads.
+    guess: [usize; 2],
+    stay: bool,
     pending: Option<Pending>,
+}
+
+impl Client {
+    /// Which of `guess` the pending operation uses.
+    fn path(&self) -> usize {
+        usize::from(self.stay && matches!(self.pending, Some(Pending { op: Op::Get { .. }, .. })))
+    }
 }
 
 /// A message between a client and a node (clients are outside the cluster).
@@ -124,7 +140,7 @@ impl<P: Protocol> Simulation<P> {
         for k in 0..workload.clients {
             let id = (first + k + 1) as ClientId;
             let guess = self.rng.random_range(0..n);
-            self.clients.clients.push(Client { id, seq: 0, issued: 0, guess, pending: None });
+            self.clients.clients.push(Client { id, seq: 0, issued: 0, guess: [guess; 2], stay: workload.reads_stay, pending: None });
             let at = self.now + self.rng.random_range(0..=workload.think_us);
             self.schedule_client(at, ClientMsg::Tick { client: first + k, attempt: None });
         }
@@ -139,6 +155,11 @@ impl<P: Protocol> Simulation<P> {
     /// Whether a client workload is running.
     pub fn clients_running(&self) -> bool {
         self.clients.workload.is_some()
+    }
+
+    /// Whether a running client sends its next read to node `i`.
+    pub fn client_reads_from(&self, i: NodeId) -> bool {
+        self.clients.workload.is_some() && self.clients.clients.iter().any(|c| c.guess[usize::from(c.stay)] == i)
     }
 
     /// Every client operation so far, in order of call.
@@ -219,7 +240,8 @@ impl<P: Protocol> Simulation<P> {
             Some((seq, a)) if self.clients.clients[c].pending.as_ref().is_some_and(|p| p.seq == seq && p.attempt == a) => {
                 // No answer in time: try the next node.
                 let cl = &mut self.clients.clients[c];
-                cl.guess = (cl.guess + 1) % n;
+                let k = cl.path();
+                cl.guess[k] = (cl.guess[k] + 1) % n;
                 Some(self.client_send(c))
             }
             _ => None,
@@ -232,9 +254,10 @@ impl<P: Protocol> Simulation<P> {
         // A client that needs several matching answers sends a retry to every node (as Castro & Liskov §4.1 has it).
         let broadcast = self.proto.client_quorum(n) > 1;
         let cl = &mut self.clients.clients[c];
+        let node = cl.guess[cl.path()];
         let p = cl.pending.as_mut().expect("a client sends only a pending operation");
         p.attempt += 1;
-        let (seq, attempt, node) = (p.seq, p.attempt, cl.guess);
+        let (seq, attempt) = (p.seq, p.attempt);
         let command = Command { client: cl.id, seq: p.seq, op: p.op.clone() };
         let note = SimNote::ClientSends { client: cl.id, op: command.op.clone(), seq: p.seq, attempt };
         if broadcast && attempt > 1 {
@@ -284,10 +307,11 @@ impl<P: Protocol> Simulation<P> {
                     }
                     crate::collections::sort_small(&mut vouched);
                 }
+                let k = cl.path();
                 let p = cl.pending.take().expect("checked above");
                 if quorum == 1 {
                     // It answered: it leads (or did). The next operation goes there.
-                    cl.guess = from;
+                    cl.guess[k] = from;
                 }
                 let id = cl.id;
                 self.checker.on_client_accept(self.now, id, seq, &output, &vouched);
@@ -309,7 +333,8 @@ impl<P: Protocol> Simulation<P> {
                 Some(record)
             }
             Err(redirect) => {
-                cl.guess = redirect.unwrap_or((cl.guess + 1) % n);
+                let k = cl.path();
+                cl.guess[k] = redirect.unwrap_or((cl.guess[k] + 1) % n);
                 Some(self.client_send(c))
             }
         }
