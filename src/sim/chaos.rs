@@ -614,6 +614,7 @@ fn aim<P: Chaos>(sim: &mut Simulation<P>, moment: Moment, on: &[Fault], rng: &mu
             sim.heal();
             log.did(sim.now(), || Action::Heal);
             if watch {
+                // (a watched node keeps its links: every other node joins it)
             } else if has(Fault::Partition) {
                 sim.partition(std::slice::from_ref(&group))?;
                 log.did(sim.now(), || Action::Partition(group.clone()));
