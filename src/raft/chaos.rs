@@ -69,6 +69,9 @@ impl Chaos for Raft {
         }
     }
 
+    /// Raft names `Strand` for a leader that answers ReadIndex reads without CheckQuorum.
+    const STRANDS: bool = true;
+
     /// When a deposed leader may answer reads on its own for long ([`stale_reads`]).
     fn reads_stay(sim: &Simulation<Raft>) -> bool {
         stale_reads(sim)

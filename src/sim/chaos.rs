@@ -281,6 +281,9 @@ pub trait Chaos: Protocol {
     /// with `crate::lincheck` when so): true for replicated state machines; a mechanism
     /// without one total order of operations says false.
     const LINEARIZABLE: bool = true;
+    /// Whether the protocol names [`Moment::Strand`] (a widget of another protocol then carries
+    /// none of the code that strands a node). Default: false.
+    const STRANDS: bool = false;
     /// The simulation a run of `cfg` uses: `cfg.sim_config()` plus the protocol's settings with
     /// `cfg.bugs` on, some of them drawn from `rng` (seeded from the run's seed alone) so that
     /// the seeds cover the protocol's options. Errors: settings the protocol refuses.
@@ -609,7 +612,7 @@ fn aim<P: Chaos>(sim: &mut Simulation<P>, moment: Moment, on: &[Fault], rng: &mu
         }
         // (undo every fault but the cut-off group's: heal, cut it off, restart or resume the rest)
         Moment::Watch(i) | Moment::Strand(i) => {
-            let watch = moment == Moment::Watch(i);
+            let watch = !P::STRANDS || moment == Moment::Watch(i);
             let group = if watch || n < 5 { vec![i] } else { vec![i, (i + rng.random_range(1..n)) % n] };
             sim.heal();
             log.did(sim.now(), || Action::Heal);
@@ -720,7 +723,7 @@ fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, open_ended: bool,
             // A node is stranded while a client reads from it, by a partition or cuts this run
             // turns on; else it is cut off as a leader is.
             if let Moment::Strand(i) = m {
-                if !sim.client_reads_from(i) || !actions.iter().any(|&f| f == Fault::Partition || f == Fault::Cut) {
+                if !P::STRANDS || !sim.client_reads_from(i) || !actions.iter().any(|&f| f == Fault::Partition || f == Fault::Cut) {
                     m = Moment::Leads(i);
                 }
             }
@@ -729,7 +732,7 @@ fn drive<P: Chaos>(sim: &mut Simulation<P>, cfg: &ChaosConfig, open_ended: bool,
             // election on the majority's side, clients reading from the stale leader) plays
             // out before the next fault.
             hold_until = sim.now() + aim_rng.random_range(100..=2_000) * MS;
-            if let Moment::Strand(_) = m {
+            if P::STRANDS && matches!(m, Moment::Strand(_)) {
                 hold_edges_until = hold_until;
             }
             continue;
