@@ -117,3 +117,38 @@ fn the_incremental_check_agrees_with_the_whole_history_check() {
         assert!(s.history_violations().is_empty(), "seed {seed}: {:?}", s.history_violations());
     }
 }
+
+/// Readers that stay (`Workload::reads_stay`, issue #16 §1): a client keeps one node for its
+/// reads and one for its other operations, each the one that last answered such an operation,
+/// and leaves it only on a timeout or a redirect. A leader cut off with CheckQuorum off keeps
+/// believing it leads; with the `stale-read` bug it answers reads at once (§6.4 skipped), so
+/// a reader that stays keeps reading there while its writes time out there, move on and
+/// complete at the new leader. A client with one node for all leaves the old leader at its
+/// first write's timeout, reads included.
+#[test]
+fn with_reads_that_stay_a_reader_keeps_the_node_that_answers_its_reads_while_writes_move_on() {
+    let run = |reads_stay: bool| {
+        let mut s = Simulation::new(Config { seed: 34, nodes: 3, check_quorum: false, ..Config::default() }).unwrap();
+        s.set_bugs(Bugs::NONE.with(Bug::StaleRead, true));
+        s.run_until(1_000 * MS);
+        let old = s.leader().expect("a leader by 1 s");
+        s.start_clients(Workload { clients: 2, think_us: 20 * MS, reads_stay, ..Workload::default() });
+        s.run_until(1_500 * MS);
+        assert!(s.client_reads_from(old), "before the cut, the clients read from the leader");
+        for other in (0..3).filter(|&o| o != old) {
+            s.cut_link(old, other, true).unwrap();
+        }
+        let cut = s.now();
+        s.run_until(cut + 3_000 * MS);
+        let new = s.leader().filter(|&l| l != old).expect("the others elect a new leader");
+        // Writes (anything but a get) answered after the cut: at the new leader.
+        let writes = s.history().iter().filter(|h| h.call_us > cut && h.output.is_some() && !format!("{:?}", h.op).starts_with("Get")).count();
+        (s.client_reads_from(old), s.client_reads_from(new), writes)
+    };
+    let (stays_old, _, writes) = run(true);
+    assert!(stays_old, "a reader that stays still reads from the cut-off leader");
+    assert!(writes > 10, "its writes went on at the new leader: {writes}");
+    let (left_old, reads_new, writes) = run(false);
+    assert!(!left_old && reads_new, "one node for all: the client left the old leader");
+    assert!(writes > 10, "{writes}");
+}
