@@ -4,13 +4,52 @@
 //! 0 of 300 seeds, README "Faults, bugs and the test bed") is found in a small seed budget, and
 //! the same seeds without the bug stay clean.
 
+use std::ops::Range;
+
+use consensus_playground::hotstuff::HotStuff;
+use consensus_playground::pbft::Pbft;
 use consensus_playground::protocol::{BugSet, Protocol};
 use consensus_playground::raft::Raft;
-use consensus_playground::sim::chaos::{self, Action, ChaosConfig, Fault, Moment};
+use consensus_playground::sim::chaos::{self, Action, Chaos, ChaosConfig, Fault, Moment};
 
+/// A run of `P` with `nodes` nodes and `traitors` traitors, 5,000 events, every fault: its
+/// seed, with `P`'s bug `bug` on or none.
+fn config<P: Protocol>(seed: u64, nodes: usize, traitors: usize, bug: Option<&str>) -> ChaosConfig {
+    let bugs = bug.map_or(BugSet::NONE, |b| BugSet::NONE.with(BugSet::index_of(P::BUGS, b).unwrap(), true));
+    ChaosConfig { seed, nodes, events: 5_000, faults: Fault::ALL.to_vec(), bugs, traitors }
+}
+
+/// Raft at 5 nodes.
 fn cfg(seed: u64, bug: Option<&str>) -> ChaosConfig {
-    let bugs = bug.map_or(BugSet::NONE, |b| BugSet::NONE.with(BugSet::index_of(Raft::BUGS, b).unwrap(), true));
-    ChaosConfig { seed, nodes: 5, events: 5_000, faults: Fault::ALL.to_vec(), bugs, traitors: 0 }
+    config::<Raft>(seed, 5, 0, bug)
+}
+
+/// HotStuff at its default size (4 replicas, one traitor drawn per seed).
+fn hotstuff_cfg(seed: u64, bug: Option<&str>) -> ChaosConfig {
+    config::<HotStuff>(seed, 4, 1, bug)
+}
+
+/// PBFT at its default size (4 replicas, one traitor drawn per seed).
+fn pbft_cfg(seed: u64, bug: Option<&str>) -> ChaosConfig {
+    config::<Pbft>(seed, 4, 1, bug)
+}
+
+/// The seeds of `seeds` whose aimed runs with `bug` on break an invariant: at least `min` of
+/// them, each first breaking `rule`, and each clean with the bug off.
+fn aimed_finds<P: Chaos>(cfg: fn(u64, Option<&str>) -> ChaosConfig, seeds: Range<u64>, bug: &str, rule: &str, min: usize) -> Vec<u64> {
+    let mut failing = Vec::new();
+    for s in seeds {
+        let (_, report) = chaos::run::<P>(&cfg(s, Some(bug))).unwrap();
+        if let Some(v) = report.violations.first() {
+            assert_eq!(v.rule, rule, "seed {s}");
+            failing.push(s);
+        }
+    }
+    assert!(failing.len() >= min, "{bug}: failing seeds {failing:?}, fewer than {min}");
+    for &s in &failing {
+        assert!(chaos::run::<P>(&cfg(s, None)).unwrap().1.violations.is_empty(), "seed {s} without {bug}");
+    }
+    failing
 }
 
 #[test]
@@ -50,13 +89,7 @@ fn aimed_faults_find_forget_vote_at_5_nodes_within_60_seeds_and_the_same_seeds_w
     // A node that forgets votedFor across a crash votes twice in a term only if it reboots
     // between its vote and a second candidate's RequestVote: a window of a message's latency,
     // which the nemesis watches for (Moment::Promised) and blind search hits by luck.
-    let failing: Vec<u64> = (0..60).filter(|&s| !chaos::run::<Raft>(&cfg(s, Some("forget-vote"))).unwrap().1.violations.is_empty()).collect();
-    assert!(failing.len() >= 3, "failing seeds {failing:?}");
-    for &s in &failing {
-        let (_, report) = chaos::run::<Raft>(&cfg(s, Some("forget-vote"))).unwrap();
-        assert_eq!(report.violations[0].rule, "Election Safety", "seed {s}");
-        assert!(chaos::run::<Raft>(&cfg(s, None)).unwrap().1.violations.is_empty(), "seed {s} without the bug");
-    }
+    aimed_finds::<Raft>(cfg, 0..60, "forget-vote", "Election Safety", 3);
 }
 
 #[test]
@@ -101,20 +134,7 @@ fn aimed_faults_find_figure8_at_5_nodes_within_60_seeds_and_the_same_seeds_witho
     // (Moment::Depose): cut off or crashed as it commits, it lets that server be elected and
     // overwrite a committed entry. The blind search of before found it in 0 of 300 seeds at 5
     // nodes; it needs a leader deposed twice with partly replicated entries, then this moment.
-    let failing: Vec<u64> = (0..60).filter(|&s| !chaos::run::<Raft>(&cfg(s, Some("figure8"))).unwrap().1.violations.is_empty()).collect();
-    assert!(failing.len() >= 3, "failing seeds {failing:?}");
-    for &s in &failing {
-        let (_, report) = chaos::run::<Raft>(&cfg(s, Some("figure8"))).unwrap();
-        assert_eq!(report.violations[0].rule, "Leader Completeness", "seed {s}");
-        assert!(chaos::run::<Raft>(&cfg(s, None)).unwrap().1.violations.is_empty(), "seed {s} without the bug");
-    }
-}
-
-/// HotStuff at its default size (4 replicas, one traitor drawn per seed) with `bug` on or off.
-fn hotstuff_cfg(seed: u64, bug: Option<&str>) -> ChaosConfig {
-    use consensus_playground::hotstuff::HotStuff;
-    let bugs = bug.map_or(BugSet::NONE, |b| BugSet::NONE.with(BugSet::index_of(HotStuff::BUGS, b).unwrap(), true));
-    ChaosConfig { seed, nodes: 4, events: 5_000, faults: Fault::ALL.to_vec(), bugs, traitors: 1 }
+    aimed_finds::<Raft>(cfg, 0..60, "figure8", "Leader Completeness", 3);
 }
 
 #[test]
@@ -125,21 +145,8 @@ fn aimed_faults_find_hotstuff_any_view_chain_within_110_seeds_and_the_same_seeds
     // nemesis reboots the next view's leader as it counts its own vote (the moment HotStuff
     // names), and the votes re-sent two views on certify the old block after its leader
     // proposed on an older QC. Blind search found it in 1 seed of 300 (17).
-    use consensus_playground::hotstuff::{check::COMMIT_SAFETY, HotStuff};
-    let run = |s, bug| chaos::run::<HotStuff>(&hotstuff_cfg(s, bug)).unwrap().1;
-    let failing: Vec<u64> = (0..110).filter(|&s| !run(s, Some("any-view-chain")).violations.is_empty()).collect();
-    assert!(failing.len() >= 4, "failing seeds {failing:?}");
-    for &s in &failing {
-        assert_eq!(run(s, Some("any-view-chain")).violations[0].rule, COMMIT_SAFETY, "seed {s}");
-        assert!(run(s, None).violations.is_empty(), "seed {s} without the bug");
-    }
-}
-
-/// A run with a traitor: its seed, PBFT's bug `bug` on or none.
-fn pbft_cfg(seed: u64, bug: Option<&str>) -> ChaosConfig {
-    use consensus_playground::pbft::Pbft;
-    let bugs = bug.map_or(BugSet::NONE, |b| BugSet::NONE.with(BugSet::index_of(Pbft::BUGS, b).unwrap(), true));
-    ChaosConfig { seed, nodes: 4, events: 5_000, faults: Fault::ALL.to_vec(), bugs, traitors: 1 }
+    use consensus_playground::hotstuff::check::COMMIT_SAFETY;
+    aimed_finds::<HotStuff>(hotstuff_cfg, 0..110, "any-view-chain", COMMIT_SAFETY, 4);
 }
 
 #[test]
@@ -154,16 +161,9 @@ fn aimed_faults_find_unbound_digest_within_120_seeds_and_the_same_seeds_without_
     // `wrong-digest` traitor is the primary and every honest backup takes part (f = 1 at N = 4:
     // the quorum of 3 needs them all): the nemesis deposes honest primaries until the traitor's
     // view comes (Moment::Depose) and then watches it (Moment::Watch: heal, hold still).
-    use consensus_playground::pbft::Pbft;
-    let failing: Vec<u64> = (0..120).filter(|&s| !chaos::run::<Pbft>(&pbft_cfg(s, Some("unbound-digest"))).unwrap().1.violations.is_empty()).collect();
-    assert!(failing.len() >= 3, "failing seeds {failing:?}");
+    let failing = aimed_finds::<Pbft>(pbft_cfg, 0..120, "unbound-digest", "Agreement", 3);
     // Not only runs whose traitor is view 0's primary from the start: one waited for its view.
     assert!(failing.iter().any(|&s| chaos::traitors::<Pbft>(&pbft_cfg(s, None))[0].0 != 0), "failing seeds {failing:?}: every traitor was n1");
-    for &s in &failing {
-        let (_, report) = chaos::run::<Pbft>(&pbft_cfg(s, Some("unbound-digest"))).unwrap();
-        assert_eq!(report.violations[0].rule, "Agreement", "seed {s}");
-        assert!(chaos::run::<Pbft>(&pbft_cfg(s, None)).unwrap().1.violations.is_empty(), "seed {s} without the bug");
-    }
 }
 
 #[test]
@@ -173,14 +173,7 @@ fn aimed_faults_find_count_messages_in_10_of_300_seeds_and_the_same_seeds_withou
     // change drops that request only if no other honest replica holds it prepared (§4.4).
     // The nemesis cuts off or crashes that replica and its primary (Moment::Unreplicated for
     // both) so that the others change views before they prepare it. Issue #16's target.
-    use consensus_playground::pbft::Pbft;
-    let failing: Vec<u64> = (0..300).filter(|&s| !chaos::run::<Pbft>(&pbft_cfg(s, Some("count-messages"))).unwrap().1.violations.is_empty()).collect();
-    assert!(failing.len() >= 10, "failing seeds {failing:?}");
-    for &s in &failing {
-        let (_, report) = chaos::run::<Pbft>(&pbft_cfg(s, Some("count-messages"))).unwrap();
-        assert_eq!(report.violations[0].rule, "View-Change Safety", "seed {s}");
-        assert!(chaos::run::<Pbft>(&pbft_cfg(s, None)).unwrap().1.violations.is_empty(), "seed {s} without the bug");
-    }
+    aimed_finds::<Pbft>(pbft_cfg, 0..300, "count-messages", "View-Change Safety", 10);
 }
 
 #[test]
