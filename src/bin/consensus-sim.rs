@@ -575,7 +575,8 @@ fn shrink_with<P: Chaos>(protocol: &str, mut cfg: ChaosConfig, bug: Option<&str>
         "end": [until],
         "shrunk": true,
     });
-    let page = format!("?run={}", base64url(record.to_string().as_bytes()));
+    // (base64url without padding, RFC 4648 §5, as the page's `?run=` links are)
+    let page = format!("?run={}", base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, record.to_string()));
     let out = json!({
         "protocol": protocol,
         "seed": seed,
@@ -594,18 +595,6 @@ fn shrink_with<P: Chaos>(protocol: &str, mut cfg: ChaosConfig, bug: Option<&str>
     Ok(ExitCode::SUCCESS)
 }
 
-/// `bytes` in base64url without padding (RFC 4648 §5), as the page's `?run=` links are.
-fn base64url(bytes: &[u8]) -> String {
-    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len() * 4 / 3 + 3);
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (k, &b)| n | u32::from(b) << (16 - 8 * k));
-        for k in 0..=chunk.len() {
-            out.push(ABC[(n >> (18 - 6 * k) & 63) as usize] as char);
-        }
-    }
-    out
-}
 
 fn history(parser: &mut lexopt::Parser) -> Result<ExitCode, String> {
     let (mut seed, mut clients, mut ops, mut nodes) = (None, 3usize, 20u64, 5usize);
