@@ -1301,29 +1301,29 @@ impl Replica {
 
     /// Multicasts a Prepare or Commit, as a traitor's behaviour bends it.
     fn send_phase(&mut self, o: &Options, cx: &mut Ctx, msg: Msg, out: &mut Out<Pbft>) {
-        let bend = |m: &Msg, f: &dyn Fn(Digest) -> Digest| match m.clone() {
-            Msg::Prepare { view, seq, digest, replica } => Msg::Prepare { view, seq, digest: f(digest), replica },
-            Msg::Commit { view, seq, digest, replica } => Msg::Commit { view, seq, digest: f(digest), replica },
-            other => other,
-        };
-        match self.behaviour {
-            Some(Behaviour::WrongDigest) => self.multicast(o, cx, bend(&msg, &|d| d ^ 0x1f), out),
-            // (It only echoes what others prepared: see on_prepare.)
-            Some(Behaviour::Equivocate) => {}
-            _ => self.multicast(o, cx, msg, out),
+        if let Some(msg) = self.bent(msg) {
+            self.multicast(o, cx, msg, out);
         }
     }
 
     /// Sends a Prepare or Commit to one replica, as a traitor's behaviour bends it (as
     /// `send_phase` does).
     fn phase_to(&mut self, to: NodeId, msg: Msg, out: &mut Out<Pbft>) {
-        let msg = match (self.behaviour, msg) {
-            (Some(Behaviour::Equivocate), _) => return,
-            (Some(Behaviour::WrongDigest), Msg::Prepare { view, seq, digest, replica }) => Msg::Prepare { view, seq, digest: digest ^ 0x1f, replica },
-            (Some(Behaviour::WrongDigest), Msg::Commit { view, seq, digest, replica }) => Msg::Commit { view, seq, digest: digest ^ 0x1f, replica },
-            (_, m) => m,
-        };
-        self.raw_send(to, msg, out);
+        if let Some(msg) = self.bent(msg) {
+            self.raw_send(to, msg, out);
+        }
+    }
+
+    /// A Prepare or Commit of its own as its behaviour bends it: a `wrong-digest` traitor's
+    /// carries a wrong digest; an `equivocate` traitor sends none (it only echoes what others
+    /// prepared: see `on_prepare`).
+    fn bent(&self, msg: Msg) -> Option<Msg> {
+        match (self.behaviour, msg) {
+            (Some(Behaviour::Equivocate), _) => None,
+            (Some(Behaviour::WrongDigest), Msg::Prepare { view, seq, digest, replica }) => Some(Msg::Prepare { view, seq, digest: digest ^ 0x1f, replica }),
+            (Some(Behaviour::WrongDigest), Msg::Commit { view, seq, digest, replica }) => Some(Msg::Commit { view, seq, digest: digest ^ 0x1f, replica }),
+            (_, m) => Some(m),
+        }
     }
 
     /// A `replay` traitor re-sends one of its old messages to a random replica.
