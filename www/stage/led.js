@@ -2,8 +2,8 @@
 // at its violation (its ?run= link, history.js), and this list marks the actions the
 // shrinking kept — each one needed, since removing it made the violation go away — with their
 // times; each is a button that takes the run to that moment (the timeline's seek), and a tick
-// mark under the timeline's slider. Fetched only when such a run opens. It imports nothing (a shared import would make esbuild split dom.js
-// into a chunk every widget fetches on load).
+// mark under the timeline's slider. Fetched only when such a run opens. It imports nothing (a
+// shared import would make esbuild split dom.js into a chunk every widget fetches on load).
 
 const make = (tag, text) => Object.assign(document.createElement(tag), text === undefined ? {} : { textContent: text });
 
@@ -54,11 +54,12 @@ export function showLed(host, actions) {
     track.className = 'cp-led-track';
     strip.className = 'cp-led-ticks';
     strip.setAttribute('aria-hidden', 'true');
-    const ticks = [...new Set(actions.map((a) => a.at))].map((at) => Object.assign(make('span'), { title: `${at} ms` }));
+    const moments = [...new Set(actions.map((a) => a.at))];
+    const ticks = moments.map((at) => Object.assign(make('span'), { title: `${at} ms` }));
     // Placed on the slider's scale, again whenever the run grows (played on past the violation).
     const place = () => {
       const [lo, hi] = [Number(slider.min), Number(slider.max)];
-      for (const t of ticks) t.style.left = `${hi > lo ? (100 * (parseFloat(t.title) - lo)) / (hi - lo) : 0}%`;
+      ticks.forEach((t, k) => (t.style.left = `${hi > lo ? (100 * (moments[k] - lo)) / (hi - lo) : 0}%`));
     };
     place();
     const watch = new MutationObserver(place);
