@@ -319,6 +319,8 @@ impl<P: Protocol> Standalone<P> {
                 }
                 Effect::Persist => self.persists += 1,
                 Effect::SetTimer(timer, d) => {
+                    // (the common arms inline rather than `Delay::draw`: each widget's wasm is
+                    // about 0.1 KB gzip smaller so, measured 2026-12-07)
                     let after = match d {
                         Delay::After(us) => us,
                         Delay::Uniform(lo, hi) => self.rng.random_range(lo..=hi),

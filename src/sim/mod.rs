@@ -574,6 +574,8 @@ impl<P: Protocol> Simulation<P> {
                 Effect::Persist => delay = self.config.persist_us,
                 Effect::Hold(us) => held += us,
                 Effect::SetTimer(timer, d) => {
+                    // (the common arms inline rather than `Delay::draw`: each widget's wasm is
+                    // about 0.1 KB gzip smaller so, measured 2026-12-07)
                     let after = match d {
                         Delay::After(us) => us,
                         Delay::Uniform(lo, hi) => self.rng.random_range(lo..=hi),
